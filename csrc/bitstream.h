@@ -1,0 +1,213 @@
+/* Bit stream (spec 1): bits are packed LSB-first into 64-bit words stored
+ * little-endian, so bit i of the stream is bit (i mod 8) of byte i / 8 on
+ * every host.  Multi-bit values go least significant bit first.
+ *
+ * The writer never stores past its capacity (it raises `overflow` instead);
+ * the reader never loads past the end of its input (it raises `overrun` and
+ * supplies zero bits, so a decoder always terminates).  Nothing else in the
+ * engine touches words.
+ */
+#ifndef ZFPC_BITSTREAM_H
+#define ZFPC_BITSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define WORD_BITS 64
+
+static inline uint64_t low_bits(uint64_t v, unsigned n)
+{
+  return n >= WORD_BITS ? v : v & ((UINT64_C(1) << n) - 1);
+}
+
+static inline uint64_t word_to_le(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return __builtin_bswap64(v);
+#else
+  return v;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
+/* Writer                                                              */
+
+typedef struct {
+  uint64_t buffer;  /* pending bits, oldest in bit 0 */
+  unsigned filled;  /* pending bit count, 0..63 */
+  uint8_t *data;
+  size_t capacity;  /* bytes */
+  size_t pos;       /* bytes stored (or that would have been stored) */
+  int overflow;
+} bit_writer;
+
+static inline void writer_init(bit_writer *w, void *data, size_t capacity)
+{
+  w->buffer = 0;
+  w->filled = 0;
+  w->data = (uint8_t *)data;
+  w->capacity = capacity;
+  w->pos = 0;
+  w->overflow = 0;
+}
+
+static inline uint64_t writer_bits(const bit_writer *w)
+{
+  return (uint64_t)w->pos * 8 + w->filled;
+}
+
+static inline void writer_store_word(bit_writer *w, uint64_t word)
+{
+  if (w->pos <= w->capacity && w->capacity - w->pos >= 8) {
+    word = word_to_le(word);
+    memcpy(w->data + w->pos, &word, 8);
+  }
+  else
+    w->overflow = 1;
+  w->pos += 8;
+}
+
+/* Append the low n bits of v (0 <= n <= 64), least significant first. */
+static inline void write_bits(bit_writer *w, uint64_t v, unsigned n)
+{
+  if (!n)
+    return;
+  v = low_bits(v, n);
+  w->buffer |= v << w->filled;
+  if (w->filled + n >= WORD_BITS) {
+    unsigned spill = w->filled + n - WORD_BITS;
+    writer_store_word(w, w->buffer);
+    w->buffer = w->filled ? v >> (WORD_BITS - w->filled) : 0;
+    w->filled = spill;
+  }
+  else
+    w->filled += n;
+}
+
+static inline void write_bit(bit_writer *w, unsigned bit)
+{
+  w->buffer |= (uint64_t)bit << w->filled;
+  if (++w->filled == WORD_BITS) {
+    writer_store_word(w, w->buffer);
+    w->buffer = 0;
+    w->filled = 0;
+  }
+}
+
+static inline void write_zeros(bit_writer *w, uint64_t n)
+{
+  for (; n >= WORD_BITS; n -= WORD_BITS)
+    write_bits(w, 0, WORD_BITS);
+  write_bits(w, 0, (unsigned)n);
+}
+
+/* Pad with zeros to a whole 64-bit word since the start (spec 1.4). */
+static inline void writer_flush(bit_writer *w)
+{
+  if (w->filled) {
+    writer_store_word(w, w->buffer);
+    w->buffer = 0;
+    w->filled = 0;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Reader                                                              */
+
+typedef struct {
+  uint64_t buffer;  /* unread bits, next in bit 0 */
+  unsigned avail;   /* unread bit count in buffer, 0..64 */
+  const uint8_t *data;
+  size_t len;       /* bytes */
+  size_t pos;       /* bytes loaded (including zero bytes past the end) */
+  int overrun;
+} bit_reader;
+
+static inline void reader_refill(bit_reader *r)
+{
+  uint64_t word = 0;
+  if (r->pos < r->len) {
+    size_t n = r->len - r->pos < 8 ? r->len - r->pos : 8;
+    memcpy(&word, r->data + r->pos, n);
+    word = word_to_le(word);
+    r->avail = (unsigned)(8 * n);
+    r->pos += n;
+  }
+  else {
+    r->overrun = 1;
+    r->avail = WORD_BITS;
+    r->pos += 8;
+  }
+  r->buffer = word;
+}
+
+static inline uint64_t reader_bits(const bit_reader *r)
+{
+  return (uint64_t)r->pos * 8 - r->avail;
+}
+
+/* Read n bits (0 <= n <= 64); the first bit read is bit 0 of the result. */
+static inline uint64_t read_bits(bit_reader *r, unsigned n)
+{
+  uint64_t v = 0;
+  unsigned got = 0;
+  while (n > r->avail) {
+    v |= low_bits(r->buffer, r->avail) << got;
+    got += r->avail;
+    n -= r->avail;
+    reader_refill(r);
+  }
+  if (n) {
+    v |= low_bits(r->buffer, n) << got;
+    r->buffer = n < WORD_BITS ? r->buffer >> n : 0;
+    r->avail -= n;
+  }
+  return v;
+}
+
+static inline unsigned read_bit(bit_reader *r)
+{
+  unsigned bit;
+  if (!r->avail)
+    reader_refill(r);
+  bit = (unsigned)(r->buffer & 1u);
+  r->buffer >>= 1;
+  r->avail--;
+  return bit;
+}
+
+/* Position the reader at stream bit `offset`. */
+static inline void reader_seek(bit_reader *r, uint64_t offset)
+{
+  if (offset > (uint64_t)r->len * 8) {
+    r->overrun = 1;
+    r->pos = r->len;
+    r->avail = 0;
+    r->buffer = 0;
+    return;
+  }
+  r->pos = (size_t)(offset / WORD_BITS) * 8;
+  r->avail = 0;
+  r->buffer = 0;
+  read_bits(r, (unsigned)(offset % WORD_BITS));
+}
+
+static inline void reader_init(bit_reader *r, const void *data, size_t len,
+                               uint64_t offset)
+{
+  r->data = (const uint8_t *)data;
+  r->len = len;
+  r->overrun = 0;
+  reader_seek(r, offset);
+}
+
+static inline void reader_skip(bit_reader *r, uint64_t n)
+{
+  if (n <= r->avail)
+    read_bits(r, (unsigned)n);
+  else
+    reader_seek(r, reader_bits(r) + n);
+}
+
+#endif

@@ -1,0 +1,97 @@
+/* Compression and decompression of whole arrays: parameters and header
+ * checks, then the blocks in spec 4.2 order, then the final flush. */
+#include "block_codec.h"
+#include "format.h"
+#include "header.h"
+#include "traverse.h"
+
+const char *zfpc_status_message(zfpc_status status)
+{
+  switch (status) {
+    case ZFPC_OK: return "success";
+    case ZFPC_ERR_PARAMS: return "invalid compression parameters";
+    case ZFPC_ERR_FIELD: return "invalid array type, rank or size";
+    case ZFPC_ERR_HEADER_SIZE: return "array sizes do not fit the zfp header";
+    case ZFPC_ERR_HEADER: return "missing or corrupt zfp header";
+    case ZFPC_ERR_TRUNCATED: return "compressed stream is truncated";
+    case ZFPC_ERR_OUTPUT_FULL: return "output buffer is too small";
+    case ZFPC_ERR_TOO_LARGE: return "array is too large";
+    case ZFPC_ERR_NOMEM: return "out of memory";
+  }
+  return "unknown error";
+}
+
+static zfpc_status check_params(const zfpc_params *p)
+{
+  return zfpc_params_mode(p) == ZFPC_MODE_NULL ? ZFPC_ERR_PARAMS : ZFPC_OK;
+}
+
+size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                           int header)
+{
+  block_grid g;
+  uint64_t bits;
+  if (grid_init(&g, f) != ZFPC_OK || check_params(p) != ZFPC_OK)
+    return 0;
+  if (__builtin_mul_overflow((uint64_t)g.count,
+                             block_max_bits(f->type, p, f->dims), &bits) ||
+      __builtin_add_overflow(bits, (uint64_t)(header ? zfpc_header_bits(p) : 0) + 63,
+                             &bits) ||
+      bits / 64 * 8 > SIZE_MAX)
+    return 0;
+  return (size_t)(bits / 64 * 8);
+}
+
+zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
+                          int header, void *out, size_t cap, size_t *size,
+                          unsigned threads)
+{
+  block_encoder encode = block_encoder_for(f->type, p);
+  uint64_t block[256];
+  bit_writer w;
+  block_grid g;
+  size_t b;
+  zfpc_status status = grid_init(&g, f);
+  (void)threads;
+  if (status == ZFPC_OK)
+    status = check_params(p);
+  if (status == ZFPC_OK && header)
+    status = header_check(f);
+  if (status != ZFPC_OK)
+    return status;
+  writer_init(&w, out, cap);
+  if (header)
+    header_write(&w, f, p);
+  for (b = 0; b < g.count && !w.overflow; b++) {
+    gather_block(f, &g, b, block);
+    encode(&w, p, f->dims, block);
+  }
+  writer_flush(&w);
+  if (w.overflow)
+    return ZFPC_ERR_OUTPUT_FULL;
+  *size = w.pos;
+  return ZFPC_OK;
+}
+
+zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
+                            const void *in, size_t len, size_t bit_offset,
+                            unsigned threads)
+{
+  block_decoder decode = block_decoder_for(f->type, p);
+  uint64_t block[256];
+  bit_reader r;
+  block_grid g;
+  size_t b;
+  zfpc_status status = grid_init(&g, f);
+  (void)threads;
+  if (status == ZFPC_OK)
+    status = check_params(p);
+  if (status != ZFPC_OK)
+    return status;
+  reader_init(&r, in, len, bit_offset);
+  for (b = 0; b < g.count && !r.overrun; b++) {
+    decode(&r, p, f->dims, block);
+    scatter_block(f, &g, b, block);
+  }
+  return r.overrun ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+}

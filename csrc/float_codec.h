@@ -1,0 +1,207 @@
+/* The floating-point steps of the block coder, written once and
+ * instantiated for float and double (block_codec.c includes this file
+ * twice).  Before inclusion define:
+ *   FLOAT, UINT, INT  the value type and its P-bit unsigned/signed twins
+ *   EBITS, EBIAS      exponent field width and bias (spec 0)
+ *   LDEXP             ldexpf or ldexp, so powers of two are computed in the
+ *                     source type as zfp does
+ *   FN(x), IFN(x)     name suffixes of this instantiation and of the
+ *                     integer coder of the same width
+ */
+
+#define P ((unsigned)(sizeof(UINT) * 8))
+#define INT_MIN_PATTERN ((UINT)1 << (P - 1))
+#define MAGNITUDE_MASK (INT_MIN_PATTERN - 1)
+
+/* spec 5.1: emax from a running maximum of |v| that NaN never enters;
+ * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty". */
+static int FN(block_emax)(const FLOAT *v, unsigned size)
+{
+  FLOAT max = 0;
+  unsigned i;
+  int e;
+  for (i = 0; i < size; i++) {
+    FLOAT a = v[i] < 0 ? -v[i] : v[i];
+    if (a > max)
+      max = a;
+  }
+  if (!(max > 0))
+    return -EBIAS;
+  if (isinf(max))
+    return 0;  /* glibc's frexp reports exponent 0 for infinity */
+  frexp((double)max, &e);
+  return e > 1 - EBIAS ? e : 1 - EBIAS;
+}
+
+/* spec 5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
+ * source type.  Products that are NaN, infinite or outside the P-bit range
+ * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
+static void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
+{
+  const FLOAT scale = LDEXP((FLOAT)1, (int)P - 2 - emax);
+  const FLOAT limit = LDEXP((FLOAT)1, (int)P - 1);
+  unsigned i;
+  for (i = 0; i < size; i++) {
+    FLOAT x = scale * v[i];
+    q[i] = x >= -limit && x < limit ? (UINT)(INT)x : INT_MIN_PATTERN;
+  }
+}
+
+/* spec 5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
+ * type. */
+static void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
+{
+  const FLOAT scale = LDEXP((FLOAT)1, emax - ((int)P - 2));
+  unsigned i;
+  for (i = 0; i < size; i++)
+    v[i] = (FLOAT)(INT)q[i] * scale;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lossy float blocks (spec 5)                                         */
+
+static unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
+{
+  int64_t prec = (int64_t)emax - p->minexp + 2 * (int64_t)d + 2;
+  if (prec < 0)
+    prec = 0;
+  return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
+}
+
+static void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
+                             const void *block)
+{
+  unsigned size = 1u << (2 * d), prec;
+  uint64_t start = writer_bits(w);
+  FLOAT v[256];
+  UINT q[256];
+  int emax;
+  memcpy(v, block, size * sizeof(FLOAT));
+  emax = FN(block_emax)(v, size);
+  prec = FN(lossy_precision)(emax, p, d);
+  if (emax == -EBIAS || !prec)
+    write_bit(w, 0);  /* spec 5.3: empty block */
+  else {
+    write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
+    FN(fwd_cast)(q, v, size, emax);
+    IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS));
+  }
+  pad_block(w, start, p->minbits);
+}
+
+static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
+                             void *block)
+{
+  unsigned size = 1u << (2 * d);
+  uint64_t start = reader_bits(r);
+  FLOAT v[256];
+  UINT q[256];
+  if (!read_bit(r))
+    memset(v, 0, sizeof v);
+  else {
+    int emax = (int)read_bits(r, EBITS) - EBIAS;
+    IFN(decode_ints_lossy)(r, q, d, FN(lossy_precision)(emax, p, d),
+                           p->maxbits - (1 + EBITS));
+    FN(inv_cast)(v, q, size, emax);
+  }
+  skip_block(r, start, p->minbits);
+  memcpy(block, v, size * sizeof(FLOAT));
+}
+
+/* ------------------------------------------------------------------ */
+/* Reversible float blocks (rev 5)                                     */
+
+/* rev 5.2 rule B, tested as zfp does: convert to block floating point,
+ * convert back, and compare bit patterns.  The conversion is attempted only
+ * where it is defined: finite scale, finite values, integral products. */
+static int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
+{
+  const FLOAT scale = LDEXP((FLOAT)1, (int)P - 2 - emax);
+  const FLOAT back = LDEXP((FLOAT)1, emax - ((int)P - 2));
+  unsigned i;
+  if (emax == -EBIAS || isinf(scale))
+    return 0;
+  for (i = 0; i < size; i++) {
+    FLOAT x = scale * v[i], y;
+    if (!isfinite(x) || x != (FLOAT)(INT)x)
+      return 0;
+    q[i] = (UINT)(INT)x;
+    y = (FLOAT)(INT)q[i] * back;
+    if (memcmp(&y, &v[i], sizeof y))
+      return 0;
+  }
+  return 1;
+}
+
+/* rev 5.4: negative patterns keep the sign bit and flip the others; the map
+ * is its own inverse. */
+static void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
+{
+  unsigned i;
+  for (i = 0; i < size; i++)
+    q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
+}
+
+static void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
+                                  unsigned d, const void *block)
+{
+  unsigned size = 1u << (2 * d), i;
+  uint64_t start = writer_bits(w);
+  UINT bits[256], q[256], any = 0;
+  FLOAT v[256];
+  memcpy(bits, block, size * sizeof(UINT));
+  for (i = 0; i < size; i++)
+    any |= bits[i];
+  if (!any) {
+    /* rev 5.6: zfp does not pad an empty block to minbits (its decoder
+     * does skip them; only expert parameters can tell) */
+    write_bit(w, 0);
+    return;
+  }
+  memcpy(v, block, size * sizeof(FLOAT));
+  {
+    int emax = FN(block_emax)(v, size);
+    if (FN(bfp_is_lossless)(q, v, size, emax)) {
+      write_bits(w, 1, 2);  /* stream bits 1, 0 */
+      write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
+      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - (2 + EBITS));
+    }
+    else {
+      write_bits(w, 3, 2);  /* stream bits 1, 1 */
+      FN(reinterpret)(q, bits, size);
+      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - 2);
+    }
+  }
+  pad_block(w, start, p->minbits);
+}
+
+static void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
+                                  unsigned d, void *block)
+{
+  unsigned size = 1u << (2 * d);
+  uint64_t start = reader_bits(r);
+  UINT q[256];
+  if (!read_bit(r))
+    memset(q, 0, size * sizeof(UINT));
+  else if (!read_bit(r)) {
+    unsigned e = (unsigned)read_bits(r, EBITS);
+    IFN(decode_ints_reversible)(r, q, d, p->maxbits - (2 + EBITS));
+    if (e == 0)  /* rev 5.7: never written by an encoder; all +0.0 */
+      memset(q, 0, size * sizeof(UINT));
+    else {
+      FLOAT v[256];
+      FN(inv_cast)(v, q, size, (int)e - EBIAS);
+      memcpy(q, v, size * sizeof(FLOAT));
+    }
+  }
+  else {
+    IFN(decode_ints_reversible)(r, q, d, p->maxbits - 2);
+    FN(reinterpret)(q, q, size);
+  }
+  skip_block(r, start, p->minbits);
+  memcpy(block, q, size * sizeof(UINT));
+}
+
+#undef P
+#undef INT_MIN_PATTERN
+#undef MAGNITUDE_MASK

@@ -1,0 +1,46 @@
+/* Constants of the zfp format (codec version 5) and per-type traits. */
+#ifndef ZFPC_FORMAT_H
+#define ZFPC_FORMAT_H
+
+#include <stdint.h>
+#include "zfpc.h"
+
+#define ZFP_CODEC_VERSION 5
+#define ZFP_MIN_BITS 1u       /* spec 3.1 */
+#define ZFP_MAX_BITS 16658u
+#define ZFP_MAX_PREC 64u
+#define ZFP_MIN_EXP (-1074)   /* below it: the reversible coder (rev 2.1) */
+
+#define HEADER_MAGIC_BITS 32  /* spec 2.1 */
+#define HEADER_META_BITS 52   /* spec 2.2 */
+#define HEADER_MODE_SHORT_BITS 12  /* spec 2.3 */
+#define HEADER_MODE_LONG_BITS 64
+
+/* What the block coder needs to know of a scalar type (spec 0, rev 1). */
+typedef struct {
+  unsigned bits;     /* P: integer width and number of bit planes */
+  unsigned ebits;    /* exponent field width (0 for integers) */
+  int ebias;
+  unsigned pbits;    /* reversible precision field width */
+  unsigned size;     /* bytes per value */
+  int is_float;
+} type_traits;
+
+static inline const type_traits *traits_of(zfpc_type type)
+{
+  static const type_traits table[5] = {
+    {0, 0, 0, 0, 0, 0},
+    {32, 0, 0, 5, 4, 0},
+    {64, 0, 0, 6, 8, 0},
+    {32, 8, 127, 5, 4, 1},
+    {64, 11, 1023, 6, 8, 1},
+  };
+  return &table[(unsigned)type <= 4 ? (unsigned)type : 0];
+}
+
+static inline int is_reversible(const zfpc_params *p)
+{
+  return p->minexp < ZFP_MIN_EXP;
+}
+
+#endif

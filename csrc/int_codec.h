@@ -1,0 +1,364 @@
+/* The integer block coder, written once and instantiated per integer width
+ * P (block_codec.c includes this file twice).  Before inclusion define:
+ *   UINT     uint32_t or uint64_t: a P-bit word; all arithmetic wraps mod 2^P
+ *   FN(x)    x##32 or x##64
+ *   PBITS    5 or 6: width of the reversible precision field (rev 1)
+ *
+ * A block of 4^d P-bit integers goes through: decorrelating transform
+ * (lossy lifting, spec 6, or reversible differences, rev 4.1), coefficient
+ * reordering (spec 7), negabinary (spec 8) and the embedded bit-plane coder
+ * (spec 9).  Signed values are kept in UINT so that every addition wraps as
+ * the format requires; `>> 1` on a signed value is FN(asr).
+ */
+
+#define P ((unsigned)(sizeof(UINT) * 8))
+#define TOP_BIT ((UINT)1 << (P - 1))
+#define NEGABINARY_MASK ((UINT)UINT64_C(0xaaaaaaaaaaaaaaaa))
+
+/* Arithmetic shift right by one of a P-bit two's-complement value. */
+static inline UINT FN(asr)(UINT v)
+{
+  return (v >> 1) | (v & TOP_BIT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transforms of one line of 4 values at stride s                      */
+
+/* spec 6.1: the forward lifting steps (x, y, z, w). */
+static inline void FN(fwd_lift)(UINT *p, size_t s)
+{
+  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
+  x = FN(asr)(x + w); w -= x;
+  z = FN(asr)(z + y); y -= z;
+  x = FN(asr)(x + z); z -= x;
+  w = FN(asr)(w + y); y -= w;
+  w += FN(asr)(y); y -= FN(asr)(w);
+  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
+}
+
+/* spec 6.3: the inverse lifting steps. */
+static inline void FN(inv_lift)(UINT *p, size_t s)
+{
+  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
+  y += FN(asr)(w); w -= FN(asr)(y);
+  y += w; w <<= 1; w -= y;
+  z += x; x <<= 1; x -= z;
+  y += z; z <<= 1; z -= y;
+  w += x; x <<= 1; x -= w;
+  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
+}
+
+/* rev 4.1: finite differences of order 0..3 (three rounds of backward
+ * differences), exactly invertible mod 2^P. */
+static inline void FN(fwd_diff)(UINT *p, size_t s)
+{
+  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
+  a3 -= a2; a2 -= a1; a1 -= a0;
+  a3 -= a2; a2 -= a1;
+  a3 -= a2;
+  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
+}
+
+/* rev 4.5: running sums, the inverse of FN(fwd_diff). */
+static inline void FN(inv_diff)(UINT *p, size_t s)
+{
+  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
+  a3 += a2;
+  a2 += a1; a3 += a2;
+  a1 += a0; a2 += a1; a3 += a2;
+  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
+}
+
+/* Apply `line` to every line of 4 along axis a (stride 4^a) of a block of
+ * 4^d values. */
+static inline void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
+                                      void (*line)(UINT *, size_t))
+{
+  size_t size = (size_t)1 << (2 * d), s = (size_t)1 << (2 * a), i;
+  for (i = 0; i < size; i++)
+    if (!((i >> (2 * a)) & 3))
+      line(q + i, s);
+}
+
+/* spec 6.2: x first, then y, z, w. */
+static void FN(fwd_lift_block)(UINT *q, unsigned d)
+{
+  unsigned a;
+  for (a = 0; a < d; a++)
+    FN(transform_axis)(q, d, a, FN(fwd_lift));
+}
+
+/* spec 6.4: w first, x last (the lifting steps do not commute). */
+static void FN(inv_lift_block)(UINT *q, unsigned d)
+{
+  unsigned a;
+  for (a = d; a-- > 0;)
+    FN(transform_axis)(q, d, a, FN(inv_lift));
+}
+
+/* rev 4.1 / 4.5: the difference operators commute, any axis order works. */
+static void FN(fwd_diff_block)(UINT *q, unsigned d)
+{
+  unsigned a;
+  for (a = 0; a < d; a++)
+    FN(transform_axis)(q, d, a, FN(fwd_diff));
+}
+
+static void FN(inv_diff_block)(UINT *q, unsigned d)
+{
+  unsigned a;
+  for (a = d; a-- > 0;)
+    FN(transform_axis)(q, d, a, FN(inv_diff));
+}
+
+/* ------------------------------------------------------------------ */
+/* Reordering and negabinary (spec 7, 8)                               */
+
+/* u[r] = negabinary(q[ORDER_d[r]]): u = (c + MASK) xor MASK. */
+static void FN(reorder_to_negabinary)(UINT *u, const UINT *q, unsigned d)
+{
+  const uint8_t *order = coefficient_order(d);
+  size_t size = (size_t)1 << (2 * d), r;
+  for (r = 0; r < size; r++)
+    u[r] = (q[order[r]] + NEGABINARY_MASK) ^ NEGABINARY_MASK;
+}
+
+/* q[ORDER_d[r]] = (u[r] xor MASK) - MASK. */
+static void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
+{
+  const uint8_t *order = coefficient_order(d);
+  size_t size = (size_t)1 << (2 * d), r;
+  for (r = 0; r < size; r++)
+    q[order[r]] = (u[r] ^ NEGABINARY_MASK) - NEGABINARY_MASK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Embedded bit-plane coder (spec 9)                                   */
+
+/* Bit plane k of u[0..size-1] as a bit set: bit r of the plane is bit k of
+ * u[r].  Up to 256 coefficients, so four words. */
+typedef uint64_t FN(plane)[4];
+
+static inline void FN(plane_gather)(FN(plane) x, const UINT *u, unsigned size,
+                                    unsigned k)
+{
+  unsigned r;
+  x[0] = x[1] = x[2] = x[3] = 0;
+  for (r = 0; r < size; r++)
+    x[r / 64] |= (uint64_t)((u[r] >> k) & 1u) << (r % 64);
+}
+
+/* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
+static inline void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
+                                          unsigned m)
+{
+  unsigned i;
+  for (i = 0; m >= 64; m -= 64)
+    write_bits(w, x[i++], 64);
+  write_bits(w, x[i], m);
+}
+
+static inline void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
+{
+  unsigned i;
+  for (i = 0; m >= 64; m -= 64)
+    x[i++] = read_bits(r, 64);
+  x[i] = read_bits(r, m);
+}
+
+/* Position of the first set bit at or after n, or `size` when there is
+ * none. */
+static inline unsigned FN(plane_next_one)(const FN(plane) x, unsigned n,
+                                          unsigned size)
+{
+  unsigned i = n / 64;
+  uint64_t word = x[i] >> (n % 64);
+  if (word)
+    return n + (unsigned)__builtin_ctzll(word);
+  for (i++; i * 64 < size; i++)
+    if (x[i])
+      return i * 64 + (unsigned)__builtin_ctzll(x[i]);
+  return size;
+}
+
+/* Code planes P-1 down to P-prec of u[0..size-1] within `budget` bits
+ * (spec 9.2); returns the bits written.  The `budget` is unsigned 32-bit
+ * because zfp's is (a wrapped budget means "unlimited"). */
+static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
+                                  unsigned prec, uint32_t budget)
+{
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0;
+  uint32_t bits = budget;
+  FN(plane) x;
+  while (bits && k-- > kmin) {
+    unsigned m = n < bits ? n : bits;
+    FN(plane_gather)(x, u, size, k);
+    /* (a) refinement bits of the n significant coefficients */
+    FN(write_plane_prefix)(w, x, m);
+    bits -= m;
+    /* (b) group test of n..size-1, then the run of zeros up to the next
+     * one, whose own 1 bit is implied when it is the last coefficient */
+    while (bits && n < size) {
+      unsigned next = FN(plane_next_one)(x, n, size), cost;
+      bits--;
+      if (next == size) {
+        write_bit(w, 0);
+        break;
+      }
+      write_bit(w, 1);
+      cost = next - n + (next != size - 1);
+      if (cost > bits) {
+        write_zeros(w, bits);  /* the budget ends inside the run of zeros */
+        bits = 0;
+        break;
+      }
+      write_zeros(w, next - n);
+      if (next != size - 1)
+        write_bit(w, 1);
+      bits -= cost;
+      n = next + 1;
+    }
+  }
+  return budget - bits;
+}
+
+/* spec 9.6, including the decoder's habit of setting the bit at the scan
+ * position when the budget runs out inside a scan. */
+static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
+                                  unsigned prec, uint32_t budget)
+{
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, i;
+  uint32_t bits = budget;
+  FN(plane) x;
+  for (i = 0; i < size; i++)
+    u[i] = 0;
+  while (bits && k-- > kmin) {
+    unsigned m = n < bits ? n : bits;
+    x[0] = x[1] = x[2] = x[3] = 0;
+    FN(read_plane_prefix)(r, x, m);
+    bits -= m;
+    while (bits && n < size) {
+      bits--;
+      if (!read_bit(r))
+        break;
+      for (; bits && n < size - 1; n++) {
+        bits--;
+        if (read_bit(r))
+          break;
+      }
+      x[n / 64] |= UINT64_C(1) << (n % 64);
+      n++;
+    }
+    for (i = 0; i < n; i++)
+      u[i] |= (UINT)((x[i / 64] >> (i % 64)) & 1u) << k;
+  }
+  return budget - bits;
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole integer blocks                                                */
+
+/* Lossy path (spec 10, and 5.4 step 3 for floats): q is consumed. */
+static void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
+                                  unsigned prec, uint32_t budget)
+{
+  UINT u[256];
+  FN(fwd_lift_block)(q, d);
+  FN(reorder_to_negabinary)(u, q, d);
+  FN(encode_planes)(w, u, 1u << (2 * d), prec, budget);
+}
+
+static void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
+                                  unsigned prec, uint32_t budget)
+{
+  UINT u[256];
+  FN(decode_planes)(r, u, 1u << (2 * d), prec, budget);
+  FN(negabinary_to_unordered)(q, u, d);
+  FN(inv_lift_block)(q, d);
+}
+
+/* rev 4.3: the planes needed so that every lower plane is zero. */
+static unsigned FN(reversible_precision)(const UINT *u, unsigned size,
+                                         unsigned maxprec)
+{
+  UINT any = 0;
+  unsigned r, p;
+  for (r = 0; r < size; r++)
+    any |= u[r];
+  p = any ? P - (unsigned)__builtin_ctzll((uint64_t)any) : 0;
+  if (p > maxprec)
+    p = maxprec;
+  return p ? p : 1;
+}
+
+/* Reversible path (rev 4.1 - 4.4): the PBITS field p - 1, then the planes
+ * within budget - PBITS (unsigned, it may wrap). */
+static void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
+                                       unsigned maxprec, uint32_t budget)
+{
+  UINT u[256];
+  unsigned size = 1u << (2 * d), p;
+  FN(fwd_diff_block)(q, d);
+  FN(reorder_to_negabinary)(u, q, d);
+  p = FN(reversible_precision)(u, size, maxprec);
+  write_bits(w, p - 1, PBITS);
+  FN(encode_planes)(w, u, size, p, budget - PBITS);
+}
+
+static void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
+                                       uint32_t budget)
+{
+  UINT u[256];
+  unsigned p = (unsigned)read_bits(r, PBITS) + 1;
+  FN(decode_planes)(r, u, 1u << (2 * d), p, budget - PBITS);
+  FN(negabinary_to_unordered)(q, u, d);
+  FN(inv_diff_block)(q, d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks of integer arrays (spec 10, rev 6): no block header, the values */
+/* are coded as they are, the lossy plane limit is maxprec.               */
+
+static void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
+                                 unsigned d, const void *block)
+{
+  UINT q[256];
+  uint64_t start = writer_bits(w);
+  memcpy(q, block, sizeof(UINT) << (2 * d));
+  FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits);
+  pad_block(w, start, p->minbits);
+}
+
+static void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
+                                 unsigned d, void *block)
+{
+  UINT q[256];
+  uint64_t start = reader_bits(r);
+  FN(decode_ints_lossy)(r, q, d, p->maxprec, p->maxbits);
+  skip_block(r, start, p->minbits);
+  memcpy(block, q, sizeof(UINT) << (2 * d));
+}
+
+static void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
+                                      unsigned d, const void *block)
+{
+  UINT q[256];
+  uint64_t start = writer_bits(w);
+  memcpy(q, block, sizeof(UINT) << (2 * d));
+  FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits);
+  pad_block(w, start, p->minbits);
+}
+
+static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
+                                      unsigned d, void *block)
+{
+  UINT q[256];
+  uint64_t start = reader_bits(r);
+  FN(decode_ints_reversible)(r, q, d, p->maxbits);
+  skip_block(r, start, p->minbits);
+  memcpy(block, q, sizeof(UINT) << (2 * d));
+}
+
+#undef P
+#undef TOP_BIT
+#undef NEGABINARY_MASK

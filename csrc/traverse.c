@@ -1,0 +1,123 @@
+/* Array traversal (spec 4).  Only the values' width matters here, never
+ * their type: gathering and scattering copy 4- or 8-byte scalars, swapping
+ * their bytes for arrays stored in non-native byte order. */
+#include <string.h>
+#include "format.h"
+#include "traverse.h"
+
+zfpc_status grid_init(block_grid *g, const zfpc_field *f)
+{
+  unsigned a;
+  size_t count = 1;
+  if (!traits_of(f->type)->size || f->dims < 1 || f->dims > 4 || !f->data)
+    return ZFPC_ERR_FIELD;
+  for (a = 0; a < 4; a++) {
+    if (a < f->dims && f->n[a] < 1)
+      return ZFPC_ERR_FIELD;
+    g->blocks[a] = a < f->dims ? (f->n[a] + 3) / 4 : 1;
+    if (__builtin_mul_overflow(count, g->blocks[a], &count))
+      return ZFPC_ERR_TOO_LARGE;
+  }
+  g->count = count;
+  return ZFPC_OK;
+}
+
+/* spec 4.4: which in-block offset a position copies when only m (1..4)
+ * values along that axis lie inside the array. */
+static const unsigned char pad_source[5][4] = {
+  {0, 0, 0, 0},
+  {0, 0, 0, 0},
+  {0, 1, 1, 0},
+  {0, 1, 2, 0},
+  {0, 1, 2, 3},
+};
+
+/* Byte offsets of the block's four positions along each axis, and how many
+ * of them lie inside the array. */
+typedef struct {
+  ptrdiff_t offset[4][4];
+  unsigned valid[4];
+} block_span;
+
+static void block_locate(const zfpc_field *f, const block_grid *g,
+                         size_t index, block_span *s)
+{
+  unsigned a, i;
+  for (a = 0; a < 4; a++) {
+    size_t b = index % g->blocks[a];
+    index /= g->blocks[a];
+    if (a < f->dims) {
+      size_t left = f->n[a] - 4 * b;
+      s->valid[a] = left < 4 ? (unsigned)left : 4;
+      for (i = 0; i < 4; i++)
+        s->offset[a][i] =
+          (ptrdiff_t)(4 * b + pad_source[s->valid[a]][i]) * f->stride[a];
+    }
+    else {
+      s->valid[a] = 1;
+      memset(s->offset[a], 0, sizeof s->offset[a]);
+    }
+  }
+}
+
+static inline void copy_value(void *dst, const void *src, unsigned size,
+                              int swap)
+{
+  if (size == 4) {
+    uint32_t v;
+    memcpy(&v, src, 4);
+    if (swap)
+      v = __builtin_bswap32(v);
+    memcpy(dst, &v, 4);
+  }
+  else {
+    uint64_t v;
+    memcpy(&v, src, 8);
+    if (swap)
+      v = __builtin_bswap64(v);
+    memcpy(dst, &v, 8);
+  }
+}
+
+/* Visit the positions (i, j, k, l) with i < extent[0], ... of a block; the
+ * gather pads (extent 4 along used axes), the scatter stores only the
+ * in-range values (extent = valid). */
+#define FOR_EACH_POSITION(extent, body)                                        \
+  {                                                                            \
+    unsigned i, j, k, l;                                                       \
+    for (l = 0; l < (extent)[3]; l++)                                          \
+      for (k = 0; k < (extent)[2]; k++)                                        \
+        for (j = 0; j < (extent)[1]; j++)                                      \
+          for (i = 0; i < (extent)[0]; i++) {                                  \
+            size_t idx = i + 4 * j + 16 * k + 64 * l;                          \
+            ptrdiff_t at = s.offset[0][i] + s.offset[1][j] + s.offset[2][k] +  \
+                           s.offset[3][l];                                     \
+            body;                                                              \
+          }                                                                    \
+  }
+
+void gather_block(const zfpc_field *f, const block_grid *g, size_t index,
+                  void *block)
+{
+  const unsigned size = traits_of(f->type)->size;
+  const char *data = (const char *)f->data;
+  unsigned extent[4], a;
+  block_span s;
+  block_locate(f, g, index, &s);
+  for (a = 0; a < 4; a++)
+    extent[a] = a < f->dims ? 4 : 1;
+  FOR_EACH_POSITION(extent, copy_value((char *)block + idx * size, data + at,
+                                       size, f->byteswap))
+}
+
+void scatter_block(const zfpc_field *f, const block_grid *g, size_t index,
+                   const void *block)
+{
+  const unsigned size = traits_of(f->type)->size;
+  char *data = (char *)f->data;
+  block_span s;
+  block_locate(f, g, index, &s);
+  FOR_EACH_POSITION(s.valid, copy_value(data + at,
+                                        (const char *)block + idx * size,
+                                        size, f->byteswap))
+}

@@ -1,0 +1,123 @@
+/* zfpc: the public interface of the zfpcodec C engine.
+ *
+ * The data path is: parameters (params.c) -> header (header.c) -> blocks
+ * (traverse.c gathers them, block_codec.c codes them, bitstream.h packs the
+ * bits) -> bytes.  Section numbers "spec N" refer to
+ * shared/spec/zfp-stream-format.md, "rev N" to zfp-reversible-mode.md.
+ *
+ * Every function reports errors as a zfpc_status value; nothing here aborts,
+ * and no input, however malformed, makes the decoder read or write outside
+ * the buffers it is given.
+ */
+#ifndef ZFPC_H
+#define ZFPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Scalar type codes, equal to zfp's zfp_type values (spec 0). */
+typedef enum {
+  ZFPC_TYPE_NONE = 0,
+  ZFPC_TYPE_INT32 = 1,
+  ZFPC_TYPE_INT64 = 2,
+  ZFPC_TYPE_FLOAT = 3,
+  ZFPC_TYPE_DOUBLE = 4
+} zfpc_type;
+
+/* Mode labels used by the header (spec 3.6), equal to zfp's zfp_mode. */
+typedef enum {
+  ZFPC_MODE_NULL = 0,
+  ZFPC_MODE_EXPERT = 1,
+  ZFPC_MODE_FIXED_RATE = 2,
+  ZFPC_MODE_FIXED_PRECISION = 3,
+  ZFPC_MODE_FIXED_ACCURACY = 4,
+  ZFPC_MODE_REVERSIBLE = 5
+} zfpc_mode;
+
+typedef enum {
+  ZFPC_OK = 0,
+  ZFPC_ERR_PARAMS,       /* invalid compression parameters */
+  ZFPC_ERR_FIELD,        /* bad type, rank or size of the array */
+  ZFPC_ERR_HEADER_SIZE,  /* array sizes do not fit the header (spec 2.2) */
+  ZFPC_ERR_HEADER,       /* header absent, corrupt or unsupported */
+  ZFPC_ERR_TRUNCATED,    /* the stream ends before the decoder is done */
+  ZFPC_ERR_OUTPUT_FULL,  /* the output buffer is too small */
+  ZFPC_ERR_TOO_LARGE,    /* sizes overflow size_t arithmetic */
+  ZFPC_ERR_NOMEM         /* a thread's buffer could not be allocated */
+} zfpc_status;
+
+/* The four numbers that drive the block coder (spec 3.1). */
+typedef struct {
+  uint32_t minbits;
+  uint32_t maxbits;
+  uint32_t maxprec;
+  int32_t minexp;
+} zfpc_params;
+
+/* An array in memory: sizes along x (fastest), y, z, w and byte strides,
+ * which may be negative, zero or any multiple of a byte.  Unused sizes are
+ * 0.  `byteswap` marks values stored in non-native byte order. */
+typedef struct {
+  zfpc_type type;
+  unsigned dims;
+  size_t n[4];
+  ptrdiff_t stride[4];
+  void *data;
+  int byteswap;
+} zfpc_field;
+
+/* What a header says (spec 2). */
+typedef struct {
+  zfpc_type type;
+  unsigned dims;
+  size_t n[4];
+  zfpc_params params;
+  size_t bits;           /* header length: 96 or 148 */
+} zfpc_header;
+
+const char *zfpc_status_message(zfpc_status status);
+
+/* Parameter setters (spec 3.2 - 3.5).  `clamp_type` is the type passed to
+ * zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what zfpy's
+ * compress_numpy does), the array's type otherwise. */
+zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
+                             unsigned dims);
+void zfpc_params_precision(zfpc_params *p, uint32_t precision);
+void zfpc_params_accuracy(zfpc_params *p, double tolerance);
+void zfpc_params_reversible(zfpc_params *p);
+zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
+                               uint32_t maxbits, uint32_t maxprec,
+                               int32_t minexp);
+zfpc_mode zfpc_params_mode(const zfpc_params *p);
+
+/* Header (spec 2).  zfpc_read_header validates exactly what zfp validates. */
+size_t zfpc_header_bits(const zfpc_params *p);
+zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
+
+/* Bytes a stream of this field can need at most (header included when
+ * `header` is non-zero), or 0 when that number overflows size_t. */
+size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                           int header);
+
+/* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
+ * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in
+ * parallel; the bytes are the same for every thread count. */
+zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
+                          int header, void *out, size_t cap, size_t *size,
+                          unsigned threads);
+
+/* Decompress the blocks that start `bit_offset` bits into `in` (`len`
+ * bytes) into the array described by `f`. */
+zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
+                            const void *in, size_t len, size_t bit_offset,
+                            unsigned threads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

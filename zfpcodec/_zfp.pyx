@@ -1,0 +1,242 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Thin binding of the C engine (csrc/zfpc.h): buffers in, bytes out.
+
+Arguments are checked once, by the Python layer (zfpcodec.api); this module
+only moves pointers, shapes and strides into C and releases the GIL around
+all C work.  NumPy axis order is reversed here: the last axis is zfp's x.
+"""
+
+from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release,
+                             PyBUF_RECORDS_RO, PyBUF_RECORDS,
+                             PyBUF_C_CONTIGUOUS)
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
+from libc.stdint cimport uint32_t, int32_t
+
+from zfpcodec.errors import ZFPError
+
+
+cdef extern from "Python.h":
+    int _PyBytes_Resize(PyObject **string, Py_ssize_t newsize) except -1
+
+
+cdef extern from "zfpc.h" nogil:
+    ctypedef enum zfpc_type:
+        pass
+    ctypedef enum zfpc_mode:
+        pass
+    ctypedef enum zfpc_status:
+        ZFPC_OK
+        ZFPC_ERR_PARAMS
+        ZFPC_ERR_FIELD
+        ZFPC_ERR_HEADER_SIZE
+        ZFPC_ERR_HEADER
+        ZFPC_ERR_TRUNCATED
+        ZFPC_ERR_OUTPUT_FULL
+        ZFPC_ERR_TOO_LARGE
+        ZFPC_ERR_NOMEM
+
+    ctypedef struct zfpc_params:
+        uint32_t minbits
+        uint32_t maxbits
+        uint32_t maxprec
+        int32_t minexp
+
+    ctypedef struct zfpc_field:
+        zfpc_type type
+        unsigned dims
+        size_t n[4]
+        Py_ssize_t stride[4]
+        void *data
+        int byteswap
+
+    ctypedef struct zfpc_header:
+        zfpc_type type
+        unsigned dims
+        size_t n[4]
+        zfpc_params params
+        size_t bits
+
+    const char *zfpc_status_message(zfpc_status status)
+    zfpc_status zfpc_params_rate(zfpc_params *p, double rate,
+                                 zfpc_type clamp_type, unsigned dims)
+    void zfpc_params_precision(zfpc_params *p, uint32_t precision)
+    void zfpc_params_accuracy(zfpc_params *p, double tolerance)
+    void zfpc_params_reversible(zfpc_params *p)
+    zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
+                                   uint32_t maxbits, uint32_t maxprec,
+                                   int32_t minexp)
+    zfpc_mode zfpc_params_mode(const zfpc_params *p)
+    size_t zfpc_header_bits(const zfpc_params *p)
+    zfpc_status zfpc_read_header(const void *src, size_t len, zfpc_header *h)
+    size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                               int header)
+    zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
+                              int header, void *out, size_t cap, size_t *size,
+                              unsigned threads)
+    zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
+                                const void *src, size_t len,
+                                size_t bit_offset, unsigned threads)
+
+
+STATUS_NAMES = {
+    ZFPC_ERR_PARAMS: "params",
+    ZFPC_ERR_FIELD: "field",
+    ZFPC_ERR_HEADER_SIZE: "header_size",
+    ZFPC_ERR_HEADER: "header",
+    ZFPC_ERR_TRUNCATED: "truncated",
+    ZFPC_ERR_OUTPUT_FULL: "output_full",
+    ZFPC_ERR_TOO_LARGE: "too_large",
+    ZFPC_ERR_NOMEM: "nomem",
+}
+
+
+cdef int check(zfpc_status status) except -1:
+    if status != ZFPC_OK:
+        raise ZFPError(zfpc_status_message(status).decode(),
+                          STATUS_NAMES.get(status, "unknown"))
+    return 0
+
+
+cdef tuple params_tuple(const zfpc_params *p):
+    return (p.minbits, p.maxbits, p.maxprec, p.minexp)
+
+
+cdef zfpc_params params_struct(tuple params) except *:
+    cdef zfpc_params p
+    p.minbits, p.maxbits, p.maxprec, p.minexp = params
+    return p
+
+
+def rate_params(double rate, int clamp_type, unsigned dims):
+    """(minbits, maxbits, maxprec, minexp) of zfp_stream_set_rate."""
+    cdef zfpc_params p
+    check(zfpc_params_rate(&p, rate, <zfpc_type>clamp_type, dims))
+    return params_tuple(&p)
+
+
+def precision_params(uint32_t precision):
+    cdef zfpc_params p
+    zfpc_params_precision(&p, precision)
+    return params_tuple(&p)
+
+
+def accuracy_params(double tolerance):
+    cdef zfpc_params p
+    zfpc_params_accuracy(&p, tolerance)
+    return params_tuple(&p)
+
+
+def reversible_params():
+    cdef zfpc_params p
+    zfpc_params_reversible(&p)
+    return params_tuple(&p)
+
+
+def expert_params(uint32_t minbits, uint32_t maxbits, uint32_t maxprec,
+                  int32_t minexp):
+    cdef zfpc_params p
+    check(zfpc_params_expert(&p, minbits, maxbits, maxprec, minexp))
+    return params_tuple(&p)
+
+
+def params_mode(tuple params):
+    """The zfp_mode label of a parameter quadruple (spec 3.6)."""
+    cdef zfpc_params p = params_struct(params)
+    return <int>zfpc_params_mode(&p)
+
+
+def header_bits(tuple params):
+    cdef zfpc_params p = params_struct(params)
+    return zfpc_header_bits(&p)
+
+
+def read_header(src):
+    """(type, (nx, ny, nz, nw), params, header_bits) of a stream."""
+    cdef Py_buffer view
+    cdef zfpc_header h
+    cdef zfpc_status status
+    PyObject_GetBuffer(src, &view, PyBUF_C_CONTIGUOUS)
+    try:
+        with nogil:
+            status = zfpc_read_header(view.buf, <size_t>view.len, &h)
+    finally:
+        PyBuffer_Release(&view)
+    check(status)
+    return (<int>h.type, (h.n[0], h.n[1], h.n[2], h.n[3]),
+            params_tuple(&h.params), h.bits)
+
+
+cdef int field_from_view(zfpc_field *f, Py_buffer *view, int ztype,
+                         bint byteswap) except -1:
+    cdef int a, d = view.ndim
+    if d < 1 or d > 4:
+        raise ValueError(f"arrays of {d} dimensions are not supported")
+    f.type = <zfpc_type>ztype
+    f.dims = d
+    f.data = view.buf
+    f.byteswap = byteswap
+    for a in range(4):
+        f.n[a] = view.shape[d - 1 - a] if a < d else 0
+        f.stride[a] = view.strides[d - 1 - a] if a < d else 0
+    return 0
+
+
+def compress(arr, int ztype, tuple params, bint header, bint byteswap,
+             unsigned threads=1):
+    """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
+    items are the scalars of `ztype`) as bytes."""
+    cdef Py_buffer view
+    cdef zfpc_field f
+    cdef zfpc_params p = params_struct(params)
+    cdef zfpc_status status
+    cdef size_t bound, size = 0
+    cdef object out
+    cdef PyObject *raw
+    cdef char *dst
+    PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
+    try:
+        field_from_view(&f, &view, ztype, byteswap)
+        bound = zfpc_compress_bound(&f, &p, header)
+        if bound == 0:
+            raise MemoryError("array is too large to compress")
+        out = PyBytes_FromStringAndSize(NULL, bound)
+        dst = PyBytes_AS_STRING(out)
+        with nogil:
+            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads)
+    finally:
+        PyBuffer_Release(&view)
+    check(status)
+    # Cut `out` to the stream's length in place: _PyBytes_Resize needs the
+    # only reference, so it moves from `out` into `raw` and back.
+    raw = <PyObject *>out
+    Py_INCREF(out)
+    out = None
+    _PyBytes_Resize(&raw, <Py_ssize_t>size)
+    out = <object>raw
+    Py_DECREF(out)
+    return out
+
+
+def decompress_into(src, size_t bit_offset, out, int ztype, tuple params,
+                    bint byteswap, unsigned threads=1):
+    """Decode the blocks that start `bit_offset` bits into `src` into the
+    writable strided buffer `out`, whose shape is the array's."""
+    cdef Py_buffer sview, oview
+    cdef zfpc_field f
+    cdef zfpc_params p = params_struct(params)
+    cdef zfpc_status status
+    PyObject_GetBuffer(src, &sview, PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(out, &oview, PyBUF_RECORDS)
+        try:
+            field_from_view(&f, &oview, ztype, byteswap)
+            with nogil:
+                status = zfpc_decompress(&f, &p, sview.buf, <size_t>sview.len,
+                                         bit_offset, threads)
+        finally:
+            PyBuffer_Release(&oview)
+    finally:
+        PyBuffer_Release(&sview)
+    check(status)

@@ -1,0 +1,379 @@
+"""The zfpy 1.0.1 API over the zfpcodec engine.
+
+Every name, default, exception type and message follows zfpy 1.0.1 (see
+shared/spec/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
+corrupts memory or returns garbage we raise a clear exception or do the
+right thing instead; README.md ("Where we differ from zfpy") lists each case.
+Extra keyword-only arguments (``threads``) are ours.
+"""
+
+from __future__ import annotations
+
+import operator
+from itertools import zip_longest  # noqa: F401  (zfpy exports it)
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _zfp
+from .errors import ZFPError
+
+HEADER_MAGIC = 1
+HEADER_META = 2
+HEADER_MODE = 4
+HEADER_FULL = 7
+
+type_none = 0
+type_int32 = 1
+type_int64 = 2
+type_float = 3
+type_double = 4
+
+mode_null = 0
+mode_expert = 1
+mode_fixed_rate = 2
+mode_fixed_precision = 3
+mode_fixed_accuracy = 4
+_mode_reversible = 5  # zfpy has no constant for it
+
+zfp_to_dtype_map = {
+    type_int32: np.int32,
+    type_int64: np.int64,
+    type_float: np.float32,
+    type_double: np.float64,
+}
+zfp_mode_map = {
+    mode_null: "null",
+    mode_expert: "expert",
+    _mode_reversible: "reversible",
+    mode_fixed_accuracy: "tolerance",
+    mode_fixed_precision: "precision",
+    mode_fixed_rate: "rate",
+}
+_formats = {type_int32: "i", type_int64: "q", type_float: "f", type_double: "d"}
+
+
+# --------------------------------------------------------------------------
+# Argument conversion with the rules (and messages) of zfpy's C signature
+
+def _as_double(value: Any) -> float:
+    """C `double` conversion: anything with __float__ or __index__."""
+    kind = type(value)
+    if hasattr(kind, "__float__") or hasattr(kind, "__index__"):
+        return float(value)
+    raise TypeError(f"must be real number, not {kind.__name__}")
+
+
+def _as_c_integer(value: Any, ctype: str, lo: int, hi: int) -> int:
+    """C integer conversion: floats are truncated, strings refused."""
+    if not hasattr(type(value), "__int__") and not hasattr(type(value), "__index__"):
+        raise TypeError("an integer is required")
+    number = int(value)
+    if number < lo:
+        raise OverflowError(
+            f"can't convert negative value to {ctype}" if lo == 0
+            else f"value too large to convert to {ctype}")
+    if number > hi:
+        raise OverflowError(f"value too large to convert to {ctype}")
+    return number
+
+
+def _as_int(value: Any) -> int:
+    return _as_c_integer(value, "int", -2**31, 2**31 - 1)
+
+
+def _as_enum(value: Any, ctype: str) -> int:
+    return _as_c_integer(value, ctype, 0, 2**32 - 1)
+
+
+def _qualified_name(kind: type) -> str:
+    module = kind.__module__
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
+
+
+def _as_stream(data: Any) -> memoryview:
+    """A flat byte view of compressed input: any C-contiguous buffer."""
+    if data is None:
+        raise TypeError("compressed_data cannot be None")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(
+            f"a bytes-like object is required, not '{type(data).__name__}'") from None
+    if not view.c_contiguous:
+        raise ValueError("compressed data must be a C-contiguous buffer")
+    view = view.cast("B") if view.format != "B" or view.ndim != 1 else view
+    if view.nbytes == 0:
+        raise ZFPError("compressed data is empty", "truncated")
+    return view
+
+
+# --------------------------------------------------------------------------
+# Type and mode helpers
+
+def dtype_to_ztype(dtype: Any) -> int:
+    """zfp type code of a NumPy dtype or scalar type (native byte order)."""
+    for ztype, scalar in zfp_to_dtype_map.items():
+        if dtype == scalar:
+            return ztype
+    raise TypeError(f"Unknown dtype: {dtype}")
+
+
+def dtype_to_format(dtype: Any) -> str:
+    """struct/array format character ('i', 'q', 'f', 'd') of a dtype."""
+    return _formats[dtype_to_ztype(dtype)]
+
+
+def ztype_to_dtype(ztype: Any) -> type:
+    """NumPy scalar type of a zfp type code."""
+    code = _as_enum(ztype, "zfp_type")
+    try:
+        return zfp_to_dtype_map[code]
+    except KeyError:
+        raise ValueError(f"Unsupported zfp_type {code}") from None
+
+
+def zmode_to_str(zmode: Any) -> str:
+    """Name of a zfp mode code ('rate', 'precision', ...)."""
+    code = _as_enum(zmode, "zfp_mode")
+    try:
+        return zfp_mode_map[code]
+    except KeyError:
+        raise ValueError(f"Unsupported zfp_mode {code}") from None
+
+
+def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
+    """(type code, byte-swapped) of an array's dtype, either byte order."""
+    try:
+        native = dtype.newbyteorder("=")
+    except (TypeError, ValueError):
+        native = dtype
+    try:
+        return dtype_to_ztype(native), not dtype.isnative
+    except TypeError:
+        raise TypeError(f"Unknown dtype: {dtype}") from None
+
+
+def _mode_params(tolerance: float, rate: float, precision: int,
+                 dims: int, clamp_type: int) -> tuple[int, int, int, int]:
+    """(minbits, maxbits, maxprec, minexp) for the first parameter given
+    (">= 0" means given, as in zfpy); reversible when none is."""
+    if tolerance >= 0:
+        return _zfp.accuracy_params(tolerance)
+    if rate >= 0:
+        try:
+            return _zfp.rate_params(rate, clamp_type, dims)
+        except ZFPError:
+            raise ValueError(
+                f"rate={rate} is too large: {4**dims} values at that rate need "
+                "more bits per block than zfp's 32-bit budget") from None
+    if precision >= 0:
+        return _zfp.precision_params(precision)
+    return _zfp.reversible_params()
+
+
+# --------------------------------------------------------------------------
+# Compression
+
+def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
+                   precision: int = -1, write_header: Any = True, *,
+                   threads: int = 1) -> bytes:
+    """Compress a NumPy array into a zfp stream.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        int32, int64, float32 or float64 values in 1 to 4 dimensions, any
+        memory layout and byte order.
+    tolerance, rate, precision : float, float, int
+        At most one may be >= 0: fixed accuracy (absolute error bound),
+        fixed rate (bits per value) or fixed precision (bit planes).  With
+        none, the compression is reversible (lossless).
+    write_header : bool
+        Prepend the zfp header (magic, type, shape, mode), as
+        `decompress_numpy` requires.
+    threads : int
+        Threads coding blocks in parallel (0: all cores).  The bytes do not
+        depend on it.
+
+    Returns
+    -------
+    bytes
+        The stream, a multiple of 8 bytes long; the last NumPy axis is
+        zfp's x (fastest) axis, so `decompress_numpy` restores the shape.
+    """
+    if arr is not None and not isinstance(arr, np.ndarray):
+        raise TypeError("Argument 'arr' has incorrect type (expected numpy.ndarray, "
+                        f"got {_qualified_name(type(arr))})")
+    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    if arr is None:
+        raise TypeError("Input array cannot be None")
+    if (tolerance >= 0) + (rate >= 0) + (precision >= 0) > 1:
+        raise ValueError("Only one of tolerance, rate, or precision can be set")
+    ztype, byteswap = _array_ztype(arr.dtype)
+    if not 1 <= arr.ndim <= 4:
+        raise RuntimeError("Greater than 4 dimensions not supported")
+    if arr.size == 0:
+        raise ValueError(f"cannot compress an empty array (shape {arr.shape}): "
+                         "zfp cannot store a zero-length axis")
+    params = _mode_params(tolerance, rate, precision, arr.ndim, type_none)
+    try:
+        stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
+                               _thread_count(threads))
+    except ZFPError as error:
+        if error.status == "header_size":
+            raise RuntimeError("Failed to write header to stream") from None
+        raise
+    if not stream:
+        raise RuntimeError("Failed to write to stream")
+    return stream
+
+
+def _thread_count(threads: Any) -> int:
+    count = operator.index(threads)
+    if count < 0:
+        raise ValueError(f"threads must be >= 0, not {count}")
+    return count
+
+
+# --------------------------------------------------------------------------
+# Decompression
+
+def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, int]:
+    view = _as_stream(data)
+    try:
+        ztype, sizes, params, bits = _zfp.read_header(view)
+    except ZFPError:
+        raise ZFPError("Failed to read required zfp header", "header") from None
+    return view, ztype, sizes, params, bits
+
+
+def _numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
+    """zfp sizes (x first, 0 = unused) as a NumPy shape (x last)."""
+    return tuple(n for n in reversed(sizes) if n)
+
+
+def _decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
+                 params: tuple, threads: int) -> None:
+    try:
+        _zfp.decompress_into(view, bit_offset, out, ztype, params,
+                             not out.dtype.isnative, _thread_count(threads))
+    except ZFPError as error:
+        if error.status == "truncated":
+            raise ZFPError(
+                f"compressed stream is truncated: {len(view)} bytes end before "
+                f"the {out.size} values of shape {out.shape} are decoded",
+                "truncated") from None
+        raise
+
+
+def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
+    """Decompress a zfp stream that starts with a full header.
+
+    Returns a new C-contiguous array of the type and shape the header
+    declares.  Raises ZFPError (a ValueError) for a missing or corrupt
+    header and for a stream that ends before its last block.
+    """
+    view, ztype, sizes, params, bits = _read_header(compressed_data)
+    out = np.empty(_numpy_shape(sizes), dtype=zfp_to_dtype_map[ztype])
+    _decode_into(view, bits, out, ztype, params, threads)
+    return out
+
+
+def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
+                out: Any = None, tolerance: float = -1.0, rate: float = -1.0,
+                precision: int = -1, *, threads: int = 1) -> np.ndarray:
+    """Decompress a stream written without a header.
+
+    The caller supplies the type code, the NumPy shape and the mode
+    parameters used to compress.  `out`, if given, is an ndarray of that
+    dtype and shape (any layout; written through its strides) or a writable
+    buffer of exactly the right size; it is returned (as an array).
+    """
+    ztype = _as_enum(ztype, "zfp_type")
+    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    if compressed_data is None:
+        raise TypeError("compressed_data cannot be None")
+    try:
+        rank = len(shape)
+    except TypeError:
+        raise TypeError("User-provided {} is not an iterable") from None
+    if rank > 4:
+        raise ValueError("User-provided {} has too many dimensions (up to 4 supported)")
+    if rank == 0:
+        raise ValueError("User-provided {} needs at least one dimension")
+    view = _as_stream(compressed_data)
+    sizes = [_as_c_integer(n, "size_t", 0, 2**64 - 1) for n in reversed(shape)]
+    dims = next((i for i, n in enumerate(sizes) if n == 0), len(sizes))
+    if dims == 0 or any(sizes[dims:]):
+        raise ValueError(f"shape {list(shape)} has a zero-length axis: zfp streams "
+                         "cannot hold one (leading zeros are ignored, as in zfpy)")
+    dtype = ztype_to_dtype(ztype)
+    array_shape = _numpy_shape(sizes)
+    params = _mode_params(tolerance, rate, precision, dims, ztype)
+    target = _output_array(out, dtype, array_shape)
+    if np.shares_memory(target, np.frombuffer(view, dtype=np.uint8)):
+        raise ValueError("Cannot decompress in-place")
+    _decode_into(view, 0, target, ztype, params, threads)
+    return target
+
+
+def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+    """The writable array `_decompress` decodes into."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if isinstance(out, np.ndarray):
+        if out.dtype != dtype:
+            raise ValueError(f"Out ndarray has dtype {out.dtype} but decompression is "
+                             f"using {dtype}. Use out=ndarray.data to avoid this check.")
+        if out.shape != shape:
+            raise ValueError(f"Out ndarray has shape {out.shape} but decompression is "
+                             f"using {list(shape)}.  Use out=ndarray.data to avoid "
+                             "this check.")
+        target = out
+    else:
+        flat = np.frombuffer(out, dtype=dtype)
+        if flat.size != int(np.prod(shape)):
+            raise ValueError(f"cannot reshape array of size {flat.size} into shape {shape}")
+        target = flat.reshape(shape)
+    if not target.flags.writeable:
+        raise ValueError("out is read-only")
+    return target
+
+
+def header(compressed_data: Any) -> dict:
+    """Return stream header information in a python dict."""
+    _, ztype, sizes, params, _ = _read_header(compressed_data)
+    minbits, maxbits, maxprec, minexp = params
+    mode = _zfp.params_mode(params)
+    dims = sum(1 for n in sizes if n)
+    nx, ny, nz, nw = sizes
+    return {
+        "nx": nx, "ny": ny, "nz": nz, "nw": nw,
+        "type": zfp_to_dtype_map[ztype],
+        "mode": zfp_mode_map[mode],
+        "config": {
+            "mode": mode,
+            "tolerance": _power_of_two(minexp) if mode == mode_fixed_accuracy else 0.0,
+            "rate": maxbits / 4**dims if mode == mode_fixed_rate else 0.0,
+            "precision": maxprec if mode == mode_fixed_precision else 0,
+            # zfpy 1.0.1 reports minbits under "maxbits"; kept for drop-in use
+            "expert": {"minbits": minbits, "maxbits": minbits,
+                       "maxprec": maxprec, "minexp": minexp},
+        },
+    }
+
+
+def _power_of_two(exponent: int) -> float:
+    return 2.0**exponent if exponent < 1024 else float("inf")
+
+
+class Memory:
+    """Stand-in for zfpy's accidental `Memory(size)` helper: it checks the
+    size as zfpy does and allocates nothing."""
+
+    def __init__(self, size: Any):
+        size = _as_c_integer(size, "size_t", 0, 2**64 - 1)
+        if size >= 2**62:
+            raise MemoryError()
+        self.size = size

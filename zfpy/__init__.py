@@ -1,0 +1,37 @@
+"""Drop-in replacement for the zfpy 1.0.1 bindings, backed by zfpcodec.
+
+Same names, defaults, constants and streams as zfpy; where zfpy crashes or
+returns garbage (empty arrays, truncated streams, broadcast or structured
+views, undersized `out`), a clear exception or the right answer instead.
+"""
+
+import numpy as np  # noqa: F401  (zfpy exposes it as zfpy.np)
+
+from zfpcodec.api import (  # noqa: F401
+    HEADER_FULL,
+    HEADER_MAGIC,
+    HEADER_META,
+    HEADER_MODE,
+    Memory,
+    _decompress,
+    compress_numpy,
+    decompress_numpy,
+    dtype_to_format,
+    dtype_to_ztype,
+    header,
+    mode_expert,
+    mode_fixed_accuracy,
+    mode_fixed_precision,
+    mode_fixed_rate,
+    mode_null,
+    type_double,
+    type_float,
+    type_int32,
+    type_int64,
+    type_none,
+    zfp_mode_map,
+    zfp_to_dtype_map,
+    zip_longest,
+    zmode_to_str,
+    ztype_to_dtype,
+)
