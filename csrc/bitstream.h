@@ -177,6 +177,36 @@ static inline unsigned read_bit(bit_reader *r)
   return bit;
 }
 
+/* Read bits up to and including the first 1, but at most `limit` bits;
+ * returns the number of zeros read before that 1 (`limit` when none came,
+ * in which case no 1 was read). */
+static inline unsigned read_zero_run(bit_reader *r, unsigned limit)
+{
+  unsigned count = 0;
+  for (;;) {
+    unsigned room = limit - count;
+    if (!room)
+      return limit;
+    if (!r->avail)
+      reader_refill(r);
+    if (r->buffer) {  /* bits above `avail` are always zero */
+      unsigned t = (unsigned)__builtin_ctzll(r->buffer);
+      if (t < room) {
+        read_bits(r, t + 1);
+        return count + t;
+      }
+      read_bits(r, room);
+      return limit;
+    }
+    if (r->avail >= room) {
+      read_bits(r, room);
+      return limit;
+    }
+    count += r->avail;
+    r->avail = 0;
+  }
+}
+
 /* Position the reader at stream bit `offset`. */
 static inline void reader_seek(bit_reader *r, uint64_t offset)
 {

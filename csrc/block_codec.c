@@ -4,6 +4,7 @@
  * them. */
 #include <math.h>
 #include <string.h>
+#include "bitplanes.h"
 #include "block_codec.h"
 #include "format.h"
 #include "order.h"
@@ -25,18 +26,22 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 }
 
 #define UINT uint32_t
+#define INT int32_t
 #define PBITS 5
 #define FN(x) x##32
 #include "int_codec.h"
 #undef UINT
+#undef INT
 #undef PBITS
 #undef FN
 
 #define UINT uint64_t
+#define INT int64_t
 #define PBITS 6
 #define FN(x) x##64
 #include "int_codec.h"
 #undef UINT
+#undef INT
 #undef PBITS
 #undef FN
 

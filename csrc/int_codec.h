@@ -1,6 +1,7 @@
 /* The integer block coder, written once and instantiated per integer width
  * P (block_codec.c includes this file twice).  Before inclusion define:
  *   UINT     uint32_t or uint64_t: a P-bit word; all arithmetic wraps mod 2^P
+ *   INT      its signed twin, used only for the arithmetic shift
  *   FN(x)    x##32 or x##64
  *   PBITS    5 or 6: width of the reversible precision field (rev 1)
  *
@@ -12,20 +13,21 @@
  */
 
 #define P ((unsigned)(sizeof(UINT) * 8))
-#define TOP_BIT ((UINT)1 << (P - 1))
 #define NEGABINARY_MASK ((UINT)UINT64_C(0xaaaaaaaaaaaaaaaa))
 
-/* Arithmetic shift right by one of a P-bit two's-complement value. */
+/* Arithmetic shift right by one of a P-bit two's-complement value.  (The
+ * conversion to INT and the signed shift are implementation-defined in C;
+ * every compiler we build with defines them as two's complement.) */
 static inline UINT FN(asr)(UINT v)
 {
-  return (v >> 1) | (v & TOP_BIT);
+  return (UINT)((INT)v >> 1);
 }
 
 /* ------------------------------------------------------------------ */
 /* Transforms of one line of 4 values at stride s                      */
 
 /* spec 6.1: the forward lifting steps (x, y, z, w). */
-static inline void FN(fwd_lift)(UINT *p, size_t s)
+static inline ALWAYS_INLINE void FN(fwd_lift)(UINT *p, size_t s)
 {
   UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
   x = FN(asr)(x + w); w -= x;
@@ -37,7 +39,7 @@ static inline void FN(fwd_lift)(UINT *p, size_t s)
 }
 
 /* spec 6.3: the inverse lifting steps. */
-static inline void FN(inv_lift)(UINT *p, size_t s)
+static inline ALWAYS_INLINE void FN(inv_lift)(UINT *p, size_t s)
 {
   UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
   y += FN(asr)(w); w -= FN(asr)(y);
@@ -50,7 +52,7 @@ static inline void FN(inv_lift)(UINT *p, size_t s)
 
 /* rev 4.1: finite differences of order 0..3 (three rounds of backward
  * differences), exactly invertible mod 2^P. */
-static inline void FN(fwd_diff)(UINT *p, size_t s)
+static inline ALWAYS_INLINE void FN(fwd_diff)(UINT *p, size_t s)
 {
   UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
   a3 -= a2; a2 -= a1; a1 -= a0;
@@ -60,7 +62,7 @@ static inline void FN(fwd_diff)(UINT *p, size_t s)
 }
 
 /* rev 4.5: running sums, the inverse of FN(fwd_diff). */
-static inline void FN(inv_diff)(UINT *p, size_t s)
+static inline ALWAYS_INLINE void FN(inv_diff)(UINT *p, size_t s)
 {
   UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
   a3 += a2;
@@ -71,13 +73,13 @@ static inline void FN(inv_diff)(UINT *p, size_t s)
 
 /* Apply `line` to every line of 4 along axis a (stride 4^a) of a block of
  * 4^d values. */
-static inline void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
-                                      void (*line)(UINT *, size_t))
+static inline ALWAYS_INLINE void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
+                                                    void (*line)(UINT *, size_t))
 {
-  size_t size = (size_t)1 << (2 * d), s = (size_t)1 << (2 * a), i;
-  for (i = 0; i < size; i++)
-    if (!((i >> (2 * a)) & 3))
-      line(q + i, s);
+  size_t size = (size_t)1 << (2 * d), s = (size_t)1 << (2 * a), hi, lo;
+  for (hi = 0; hi < size; hi += 4 * s)
+    for (lo = 0; lo < s; lo++)
+      line(q + hi + lo, s);
 }
 
 /* spec 6.2: x first, then y, z, w. */
@@ -135,17 +137,31 @@ static void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
 /* ------------------------------------------------------------------ */
 /* Embedded bit-plane coder (spec 9)                                   */
 
-/* Bit plane k of u[0..size-1] as a bit set: bit r of the plane is bit k of
- * u[r].  Up to 256 coefficients, so four words. */
+/* Bit plane k of the coefficients as a bit set: bit r of word r / 64 is
+ * bit k of u[r].  Up to 256 coefficients, so four words. */
 typedef uint64_t FN(plane)[4];
 
-static inline void FN(plane_gather)(FN(plane) x, const UINT *u, unsigned size,
-                                    unsigned k)
+/* All planes at once: planes[g][k] is bit plane k of coefficients 64g to
+ * 64g + 63 (zero beyond `size`). */
+static void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
 {
-  unsigned r;
-  x[0] = x[1] = x[2] = x[3] = 0;
-  for (r = 0; r < size; r++)
-    x[r / 64] |= (uint64_t)((u[r] >> k) & 1u) << (r % 64);
+  unsigned g, r;
+  for (g = 0; g * 64 < size; g++) {
+    for (r = 0; r < 64; r++)
+      planes[g][r] = g * 64 + r < size ? (uint64_t)u[g * 64 + r] : 0;
+    transpose64(planes[g]);
+  }
+}
+
+/* The inverse of FN(planes_of); `planes` is consumed. */
+static void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size)
+{
+  unsigned g, r;
+  for (g = 0; g * 64 < size; g++) {
+    transpose64(planes[g]);
+    for (r = 0; r < 64 && g * 64 + r < size; r++)
+      u[g * 64 + r] = (UINT)planes[g][r];
+  }
 }
 
 /* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
@@ -187,12 +203,15 @@ static inline unsigned FN(plane_next_one)(const FN(plane) x, unsigned n,
 static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
                                   unsigned prec, uint32_t budget)
 {
-  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0;
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, g;
   uint32_t bits = budget;
-  FN(plane) x;
+  uint64_t planes[4][64];
+  FN(plane) x = {0, 0, 0, 0};
+  FN(planes_of)(planes, u, size);
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
-    FN(plane_gather)(x, u, size, k);
+    for (g = 0; g * 64 < size; g++)
+      x[g] = planes[g][k];
     /* (a) refinement bits of the n significant coefficients */
     FN(write_plane_prefix)(w, x, m);
     bits -= m;
@@ -227,31 +246,33 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
 static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
                                   unsigned prec, uint32_t budget)
 {
-  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, i;
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, g;
   uint32_t bits = budget;
-  FN(plane) x;
-  for (i = 0; i < size; i++)
-    u[i] = 0;
+  uint64_t planes[4][64];
+  for (g = 0; g * 64 < size; g++)
+    memset(planes[g], 0, sizeof planes[g]);
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
-    x[0] = x[1] = x[2] = x[3] = 0;
+    FN(plane) x = {0, 0, 0, 0};
     FN(read_plane_prefix)(r, x, m);
     bits -= m;
     while (bits && n < size) {
+      unsigned limit, zeros;
       bits--;
       if (!read_bit(r))
         break;
-      for (; bits && n < size - 1; n++) {
-        bits--;
-        if (read_bit(r))
-          break;
-      }
+      /* scan for the next one among at most `limit` bits */
+      limit = size - 1 - n < bits ? size - 1 - n : bits;
+      zeros = read_zero_run(r, limit);
+      bits -= zeros + (zeros < limit);
+      n += zeros;
       x[n / 64] |= UINT64_C(1) << (n % 64);
       n++;
     }
-    for (i = 0; i < n; i++)
-      u[i] |= (UINT)((x[i / 64] >> (i % 64)) & 1u) << k;
+    for (g = 0; g * 64 < size; g++)
+      planes[g][k] = x[g];
   }
+  FN(coefficients_of)(u, planes, size);
   return budget - bits;
 }
 
@@ -360,5 +381,4 @@ static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
 }
 
 #undef P
-#undef TOP_BIT
 #undef NEGABINARY_MASK

@@ -60,6 +60,8 @@ static void block_locate(const zfpc_field *f, const block_grid *g,
   }
 }
 
+/* Copy one scalar of `size` bytes, swapping its bytes if asked.  Callers
+ * pass a constant size, so each instance compiles to plain loads. */
 static inline void copy_value(void *dst, const void *src, unsigned size,
                               int swap)
 {
@@ -79,45 +81,50 @@ static inline void copy_value(void *dst, const void *src, unsigned size,
   }
 }
 
-/* Visit the positions (i, j, k, l) with i < extent[0], ... of a block; the
- * gather pads (extent 4 along used axes), the scatter stores only the
- * in-range values (extent = valid). */
-#define FOR_EACH_POSITION(extent, body)                                        \
-  {                                                                            \
-    unsigned i, j, k, l;                                                       \
-    for (l = 0; l < (extent)[3]; l++)                                          \
-      for (k = 0; k < (extent)[2]; k++)                                        \
-        for (j = 0; j < (extent)[1]; j++)                                      \
-          for (i = 0; i < (extent)[0]; i++) {                                  \
-            size_t idx = i + 4 * j + 16 * k + 64 * l;                          \
-            ptrdiff_t at = s.offset[0][i] + s.offset[1][j] + s.offset[2][k] +  \
-                           s.offset[3][l];                                     \
-            body;                                                              \
-          }                                                                    \
-  }
+/* Copy the positions (i, j, k, l) with i < extent[0], ... between a block
+ * (linear order of spec 4.3) and the array.  The gather pads (extent 4
+ * along used axes, offsets repeating per spec 4.4), the scatter stores
+ * only the in-range values (extent = valid). */
+static inline ALWAYS_INLINE void
+copy_block(const block_span *s, const unsigned extent[4], char *data,
+           char *block, unsigned size, int swap, int to_block)
+{
+  unsigned i, j, k, l;
+  for (l = 0; l < extent[3]; l++)
+    for (k = 0; k < extent[2]; k++)
+      for (j = 0; j < extent[1]; j++) {
+        char *row = data + s->offset[1][j] + s->offset[2][k] + s->offset[3][l];
+        char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
+        for (i = 0; i < extent[0]; i++) {
+          if (to_block)
+            copy_value(values + size * i, row + s->offset[0][i], size, swap);
+          else
+            copy_value(row + s->offset[0][i], values + size * i, size, swap);
+        }
+      }
+}
 
 void gather_block(const zfpc_field *f, const block_grid *g, size_t index,
                   void *block)
 {
-  const unsigned size = traits_of(f->type)->size;
-  const char *data = (const char *)f->data;
   unsigned extent[4], a;
   block_span s;
   block_locate(f, g, index, &s);
   for (a = 0; a < 4; a++)
     extent[a] = a < f->dims ? 4 : 1;
-  FOR_EACH_POSITION(extent, copy_value((char *)block + idx * size, data + at,
-                                       size, f->byteswap))
+  if (traits_of(f->type)->size == 4)
+    copy_block(&s, extent, (char *)f->data, block, 4, f->byteswap, 1);
+  else
+    copy_block(&s, extent, (char *)f->data, block, 8, f->byteswap, 1);
 }
 
 void scatter_block(const zfpc_field *f, const block_grid *g, size_t index,
                    const void *block)
 {
-  const unsigned size = traits_of(f->type)->size;
-  char *data = (char *)f->data;
   block_span s;
   block_locate(f, g, index, &s);
-  FOR_EACH_POSITION(s.valid, copy_value(data + at,
-                                        (const char *)block + idx * size,
-                                        size, f->byteswap))
+  if (traits_of(f->type)->size == 4)
+    copy_block(&s, s.valid, (char *)f->data, (char *)block, 4, f->byteswap, 0);
+  else
+    copy_block(&s, s.valid, (char *)f->data, (char *)block, 8, f->byteswap, 0);
 }

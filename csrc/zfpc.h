@@ -116,6 +116,15 @@ zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
                             unsigned threads);
 
+/* Validation before allocation (validate.c).  The fewest bits the decoder
+ * reads for one block of `type` with parameters `p`, and for all blocks of
+ * an array of sizes n[0..dims-1]: an input with fewer bits after the header
+ * is truncated, whatever its contents. */
+uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p);
+zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
+                                 const size_t n[4], const zfpc_params *p,
+                                 uint64_t *bits);
+
 #ifdef __cplusplus
 }
 #endif
