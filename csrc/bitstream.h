@@ -112,6 +112,22 @@ static inline void writer_flush(bit_writer *w)
   }
 }
 
+/* Append the first `nbits` bits of another writer's flushed output, so
+ * that streams coded separately join without any padding between them. */
+static inline void write_stream(bit_writer *w, const uint8_t *data,
+                                uint64_t nbits)
+{
+  uint64_t word;
+  for (; nbits >= WORD_BITS; nbits -= WORD_BITS, data += 8) {
+    memcpy(&word, data, 8);
+    write_bits(w, word_to_le(word), WORD_BITS);
+  }
+  if (nbits) {
+    memcpy(&word, data, 8);
+    write_bits(w, word_to_le(word), (unsigned)nbits);
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* Reader                                                              */
 

@@ -1,6 +1,7 @@
 /* Compression and decompression of whole arrays: parameters and header
  * checks, then the blocks in spec 4.2 order, then the final flush. */
 #include "block_codec.h"
+#include "blocks.h"
 #include "format.h"
 #include "header.h"
 #include "traverse.h"
@@ -46,13 +47,9 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           int header, void *out, size_t cap, size_t *size,
                           unsigned threads)
 {
-  block_encoder encode = block_encoder_for(f->type, p);
-  uint64_t block[256];
   bit_writer w;
   block_grid g;
-  size_t b;
   zfpc_status status = grid_init(&g, f);
-  (void)threads;
   if (status == ZFPC_OK)
     status = check_params(p);
   if (status == ZFPC_OK && header)
@@ -62,36 +59,23 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
   writer_init(&w, out, cap);
   if (header)
     header_write(&w, f, p);
-  for (b = 0; b < g.count && !w.overflow; b++) {
-    gather_block(f, &g, b, block);
-    encode(&w, p, f->dims, block);
-  }
+  status = encode_blocks(&w, f, &g, p, threads);
   writer_flush(&w);
-  if (w.overflow)
-    return ZFPC_ERR_OUTPUT_FULL;
+  if (status == ZFPC_OK && w.overflow)
+    status = ZFPC_ERR_OUTPUT_FULL;
   *size = w.pos;
-  return ZFPC_OK;
+  return status;
 }
 
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
                             unsigned threads)
 {
-  block_decoder decode = block_decoder_for(f->type, p);
-  uint64_t block[256];
-  bit_reader r;
   block_grid g;
-  size_t b;
   zfpc_status status = grid_init(&g, f);
-  (void)threads;
   if (status == ZFPC_OK)
     status = check_params(p);
   if (status != ZFPC_OK)
     return status;
-  reader_init(&r, in, len, bit_offset);
-  for (b = 0; b < g.count && !r.overrun; b++) {
-    decode(&r, p, f->dims, block);
-    scatter_block(f, &g, b, block);
-  }
-  return r.overrun ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+  return decode_blocks(in, len, bit_offset, f, &g, p, threads);
 }

@@ -1,0 +1,229 @@
+/* Coding the blocks of an array in spec 4.2 order, split into chunks of
+ * consecutive blocks that worker threads code independently (blocks share
+ * no state, rev 11).  Compression joins the chunks' bit strings in chunk
+ * order; decompression splits only where every block has the same length. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "block_codec.h"
+#include "blocks.h"
+#include "format.h"
+
+/* Chunks small enough to balance the load, large enough that joining and
+ * scheduling cost nothing next to coding. */
+#define CHUNKS_PER_THREAD 8
+#define MIN_CHUNK_BLOCKS 64
+#define MAX_CHUNK_BLOCKS 4096
+
+typedef struct {
+  const zfpc_field *f;
+  const block_grid *g;
+  const zfpc_params *p;
+  size_t chunk_blocks;
+  size_t chunks;
+  pthread_mutex_t lock;
+  size_t next_chunk;     /* the next chunk a worker takes */
+  /* compression */
+  bit_writer *out;
+  size_t joined;         /* chunks already appended to out */
+  pthread_cond_t turn;
+  size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
+  /* decompression */
+  const void *in;
+  size_t len;
+  uint64_t offset;
+  uint64_t block_bits;
+  int truncated;
+} job;
+
+static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
+{
+  block_encoder encode = block_encoder_for(j->f->type, j->p);
+  uint64_t block[256];
+  size_t b;
+  for (b = first; b < last; b++) {
+    gather_block(j->f, j->g, b, block);
+    encode(w, j->p, j->f->dims, block);
+  }
+}
+
+/* Returns 0 when the stream ended before the last block. */
+static int decode_range(bit_reader *r, const job *j, size_t first, size_t last)
+{
+  block_decoder decode = block_decoder_for(j->f->type, j->p);
+  uint64_t block[256];
+  size_t b;
+  for (b = first; b < last; b++) {
+    decode(r, j->p, j->f->dims, block);
+    if (r->overrun)
+      return 0;
+    scatter_block(j->f, j->g, b, block);
+  }
+  return 1;
+}
+
+static size_t take_chunk(job *j)
+{
+  size_t c;
+  pthread_mutex_lock(&j->lock);
+  c = j->next_chunk++;
+  pthread_mutex_unlock(&j->lock);
+  return c;
+}
+
+static size_t chunk_end(const job *j, size_t c)
+{
+  size_t end = (c + 1) * j->chunk_blocks;
+  return end < j->g->count ? end : j->g->count;
+}
+
+/* A worker codes whole chunks into its buffer, then waits for its turn to
+ * append them to the output in chunk order. */
+static void *compress_worker(void *arg)
+{
+  job *j = (job *)arg;
+  uint8_t *buffer = malloc(j->chunk_bytes);
+  size_t c;
+  for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
+    bit_writer w;
+    uint64_t bits;
+    writer_init(&w, buffer, buffer ? j->chunk_bytes : 0);
+    encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c));
+    bits = writer_bits(&w);
+    writer_flush(&w);
+    pthread_mutex_lock(&j->lock);
+    while (j->joined != c)
+      pthread_cond_wait(&j->turn, &j->lock);
+    if (w.overflow)
+      j->out->overflow = 1;  /* only when malloc failed: reported as such */
+    else
+      write_stream(j->out, buffer, bits);
+    j->joined++;
+    pthread_cond_broadcast(&j->turn);
+    pthread_mutex_unlock(&j->lock);
+  }
+  free(buffer);
+  return NULL;
+}
+
+static void *decompress_worker(void *arg)
+{
+  job *j = (job *)arg;
+  size_t c;
+  for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
+    size_t first = c * j->chunk_blocks;
+    bit_reader r;
+    reader_init(&r, j->in, j->len, j->offset + first * j->block_bits);
+    if (!decode_range(&r, j, first, chunk_end(j, c))) {
+      pthread_mutex_lock(&j->lock);
+      j->truncated = 1;
+      pthread_mutex_unlock(&j->lock);
+    }
+  }
+  return NULL;
+}
+
+static unsigned resolve_threads(unsigned threads)
+{
+  if (!threads) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = cores > 0 ? (unsigned)cores : 1;
+  }
+  return threads;
+}
+
+/* Split the blocks into chunks for `threads` workers; returns the number of
+ * workers worth starting (1: code serially). */
+static unsigned plan_chunks(job *j, unsigned threads)
+{
+  size_t blocks = j->g->count, chunk;
+  threads = resolve_threads(threads);
+  chunk = blocks / ((size_t)threads * CHUNKS_PER_THREAD);
+  chunk = chunk < MIN_CHUNK_BLOCKS ? MIN_CHUNK_BLOCKS
+        : chunk > MAX_CHUNK_BLOCKS ? MAX_CHUNK_BLOCKS : chunk;
+  j->chunk_blocks = chunk;
+  j->chunks = (blocks + chunk - 1) / chunk;
+  j->next_chunk = 0;
+  return j->chunks < threads ? (unsigned)j->chunks : threads;
+}
+
+/* Run `worker` on `threads` threads, the calling one included; returns
+ * how many could be started (the calling thread always runs). */
+static void run_workers(void *(*worker)(void *), job *j, unsigned threads)
+{
+  pthread_t *ids = malloc(sizeof *ids * threads);
+  unsigned t, started = 0;
+  pthread_mutex_init(&j->lock, NULL);
+  pthread_cond_init(&j->turn, NULL);
+  for (t = 1; ids && t < threads; t++)
+    if (pthread_create(&ids[started], NULL, worker, j) == 0)
+      started++;
+  worker(j);
+  for (t = 0; t < started; t++)
+    pthread_join(ids[t], NULL);
+  free(ids);
+  pthread_cond_destroy(&j->turn);
+  pthread_mutex_destroy(&j->lock);
+}
+
+zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
+                          const block_grid *g, const zfpc_params *p,
+                          unsigned threads)
+{
+  job j = {0};
+  unsigned workers;
+  j.f = f;
+  j.g = g;
+  j.p = p;
+  workers = plan_chunks(&j, threads);
+  if (workers <= 1) {
+    encode_range(w, &j, 0, g->count);
+    return ZFPC_OK;
+  }
+  j.out = w;
+  j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
+  run_workers(compress_worker, &j, workers);
+  return ZFPC_OK;
+}
+
+/* The length every block has, or 0 when blocks may differ (spec 4.6,
+ * rev 5.6): fixed rate with a budget that covers any block header. */
+static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
+{
+  const type_traits *t = traits_of(type);
+  unsigned head;
+  if (p->minbits != p->maxbits)
+    return 0;
+  if (is_reversible(p)) {
+    if (t->is_float)
+      return 0;  /* empty reversible float blocks are never padded */
+    head = t->pbits;
+  }
+  else
+    head = t->is_float ? 1 + t->ebits : 0;
+  return p->maxbits >= head ? p->maxbits : 0;
+}
+
+zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
+                          const zfpc_field *f, const block_grid *g,
+                          const zfpc_params *p, unsigned threads)
+{
+  job j = {0};
+  unsigned workers;
+  j.f = f;
+  j.g = g;
+  j.p = p;
+  j.block_bits = fixed_block_bits(f->type, p);
+  workers = plan_chunks(&j, threads);
+  if (workers <= 1 || !j.block_bits) {
+    bit_reader r;
+    reader_init(&r, in, len, offset);
+    return decode_range(&r, &j, 0, g->count) ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
+  }
+  j.in = in;
+  j.len = len;
+  j.offset = offset;
+  run_workers(decompress_worker, &j, workers);
+  return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+}

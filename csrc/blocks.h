@@ -1,0 +1,23 @@
+/* All the blocks of an array, coded on one thread or several. */
+#ifndef ZFPC_BLOCKS_H
+#define ZFPC_BLOCKS_H
+
+#include "bitstream.h"
+#include "traverse.h"
+
+/* Append the coded blocks of `f` to `w`.  Several threads code contiguous
+ * ranges of blocks into buffers of their own, joined bit-exactly in block
+ * order, so the stream is the same for every thread count. */
+zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
+                          const block_grid *g, const zfpc_params *p,
+                          unsigned threads);
+
+/* Decode the blocks starting at stream bit `offset` of `in` into `f`.
+ * Streams whose blocks all have the same length (fixed rate) decode on
+ * several threads; others serially, since the format stores no block
+ * offsets. */
+zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
+                          const zfpc_field *f, const block_grid *g,
+                          const zfpc_params *p, unsigned threads);
+
+#endif
