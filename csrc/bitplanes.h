@@ -7,13 +7,15 @@
 
 #include <stdint.h>
 
-/* One round of the transpose: swap the upper j bits of each row in the
- * first half of every 2j-row band with the lower j bits of the row j
- * below it.  Written as straight loops so the compiler vectorises them. */
-static inline void transpose_round(uint64_t a[64], unsigned j, uint64_t mask)
+/* One round of the transpose over rows 0..rows-1: swap the upper j bits
+ * of each row in the first half of every 2j-row band with the lower j bits
+ * of the row j below it.  Straight loops, so the compiler vectorises them.
+ * The rounds j = 32, 16, ..., 1 commute; all six transpose the matrix. */
+static inline void transpose_round(uint64_t a[64], unsigned rows, unsigned j,
+                                   uint64_t mask)
 {
   unsigned band, i;
-  for (band = 0; band < 64; band += 2 * j)
+  for (band = 0; band < rows; band += 2 * j)
     for (i = band; i < band + j; i++) {
       uint64_t t = ((a[i] >> j) ^ a[i + j]) & mask;
       a[i + j] ^= t;
@@ -21,17 +23,29 @@ static inline void transpose_round(uint64_t a[64], unsigned j, uint64_t mask)
     }
 }
 
-/* Transpose the 64 x 64 bit matrix whose row r is a[r] (column c = bit c):
- * afterwards bit c of a[r] is what bit r of a[c] was.  Six rounds swap the
- * off-diagonal j x j sub-blocks for j = 32, 16, ..., 1. */
-static inline void transpose64(uint64_t a[64])
+#define TRANSPOSE_ROUNDS_BELOW_32(a, rows)                     \
+  transpose_round(a, rows, 16, UINT64_C(0x0000ffff0000ffff)); \
+  transpose_round(a, rows, 8, UINT64_C(0x00ff00ff00ff00ff));  \
+  transpose_round(a, rows, 4, UINT64_C(0x0f0f0f0f0f0f0f0f));  \
+  transpose_round(a, rows, 2, UINT64_C(0x3333333333333333));  \
+  transpose_round(a, rows, 1, UINT64_C(0x5555555555555555))
+
+/* Rows a[r] = coefficient r, holding `bits` (32 or 64) significant bits,
+ * become rows a[k] = bit plane k (bit r of a[k] = bit k of coefficient r).
+ * For 32-bit values the first round leaves rows 32..63 zero, so the other
+ * rounds need only the first 32 rows. */
+static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
 {
-  transpose_round(a, 32, UINT64_C(0x00000000ffffffff));
-  transpose_round(a, 16, UINT64_C(0x0000ffff0000ffff));
-  transpose_round(a, 8, UINT64_C(0x00ff00ff00ff00ff));
-  transpose_round(a, 4, UINT64_C(0x0f0f0f0f0f0f0f0f));
-  transpose_round(a, 2, UINT64_C(0x3333333333333333));
-  transpose_round(a, 1, UINT64_C(0x5555555555555555));
+  transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
+  TRANSPOSE_ROUNDS_BELOW_32(a, bits);
+}
+
+/* The inverse: rows a[k] = bit plane k (rows bits..63 zero) become rows
+ * a[r] = coefficient r. */
+static inline void transpose_to_values(uint64_t a[64], unsigned bits)
+{
+  TRANSPOSE_ROUNDS_BELOW_32(a, bits);
+  transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
 }
 
 #endif

@@ -141,25 +141,53 @@ static void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
  * bit k of u[r].  Up to 256 coefficients, so four words. */
 typedef uint64_t FN(plane)[4];
 
-/* All planes at once: planes[g][k] is bit plane k of coefficients 64g to
- * 64g + 63 (zero beyond `size`). */
+/* Blocks of 4 or 16 values take their planes one at a time (that is
+ * cheaper than a transpose); larger blocks take all planes at once, by
+ * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
+#define SMALL_BLOCK 16
+
 static void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
 {
   unsigned g, r;
   for (g = 0; g * 64 < size; g++) {
     for (r = 0; r < 64; r++)
-      planes[g][r] = g * 64 + r < size ? (uint64_t)u[g * 64 + r] : 0;
-    transpose64(planes[g]);
+      planes[g][r] = (uint64_t)u[g * 64 + r];
+    transpose_to_planes(planes[g], P);
   }
 }
 
-/* The inverse of FN(planes_of); `planes` is consumed. */
-static void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size)
+static inline uint64_t FN(plane_of)(const UINT *u, unsigned size, unsigned k)
 {
-  unsigned g, r;
+  uint64_t x = 0;
+  unsigned r;
+  for (r = 0; r < size; r++)
+    x |= (uint64_t)((u[r] >> k) & 1u) << r;
+  return x;
+}
+
+/* Coefficients from the decoded planes kstop..P-1 (the others are zero).
+ * Sparse planes are cheaper to scatter bit by bit than to transpose; `ones`
+ * bounds their number of set bits. */
+#define SCATTER_LIMIT (P * 8)
+
+static void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
+                                unsigned kstop, unsigned ones)
+{
+  unsigned g, r, k;
+  if (size <= SMALL_BLOCK || ones <= SCATTER_LIMIT) {
+    for (r = 0; r < size; r++)
+      u[r] = 0;
+    for (g = 0; g * 64 < size; g++)
+      for (k = kstop; k < P; k++)
+        for (uint64_t x = planes[g][k]; x; x &= x - 1)
+          u[g * 64 + (unsigned)__builtin_ctzll(x)] |= (UINT)1 << k;
+    return;
+  }
   for (g = 0; g * 64 < size; g++) {
-    transpose64(planes[g]);
-    for (r = 0; r < 64 && g * 64 + r < size; r++)
+    memset(planes[g], 0, kstop * sizeof(uint64_t));
+    memset(planes[g] + P, 0, (64 - P) * sizeof(uint64_t));
+    transpose_to_values(planes[g], P);
+    for (r = 0; r < 64; r++)
       u[g * 64 + r] = (UINT)planes[g][r];
   }
 }
@@ -207,11 +235,15 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
   uint32_t bits = budget;
   uint64_t planes[4][64];
   FN(plane) x = {0, 0, 0, 0};
-  FN(planes_of)(planes, u, size);
+  if (size > SMALL_BLOCK)
+    FN(planes_of)(planes, u, size);
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
-    for (g = 0; g * 64 < size; g++)
-      x[g] = planes[g][k];
+    if (size <= SMALL_BLOCK)
+      x[0] = FN(plane_of)(u, size, k);
+    else
+      for (g = 0; g * 64 < size; g++)
+        x[g] = planes[g][k];
     /* (a) refinement bits of the n significant coefficients */
     FN(write_plane_prefix)(w, x, m);
     bits -= m;
@@ -246,14 +278,13 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
 static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
                                   unsigned prec, uint32_t budget)
 {
-  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, g;
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g;
   uint32_t bits = budget;
   uint64_t planes[4][64];
-  for (g = 0; g * 64 < size; g++)
-    memset(planes[g], 0, sizeof planes[g]);
-  while (bits && k-- > kmin) {
+  while (bits && k > kmin) {
     unsigned m = n < bits ? n : bits;
     FN(plane) x = {0, 0, 0, 0};
+    k--;
     FN(read_plane_prefix)(r, x, m);
     bits -= m;
     while (bits && n < size) {
@@ -271,8 +302,9 @@ static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
     }
     for (g = 0; g * 64 < size; g++)
       planes[g][k] = x[g];
+    ones += n;
   }
-  FN(coefficients_of)(u, planes, size);
+  FN(coefficients_of)(u, planes, size, k, ones);
   return budget - bits;
 }
 
