@@ -6,7 +6,10 @@
 #include "zfpc.h"
 
 /* `block` holds the 4^d values (padded, spec 4.4) in the linear block
- * order of spec 4.3, as raw 4- or 8-byte scalars of the array's type. */
+ * order of spec 4.3, as raw 4- or 8-byte scalars of the array's type.  A
+ * decoder given a NULL block only measures: it consumes exactly the
+ * block's bits and produces nothing (how parallel decompression finds
+ * where variable-length blocks start). */
 typedef void (*block_encoder)(bit_writer *w, const zfpc_params *p,
                               unsigned d, const void *block);
 typedef void (*block_decoder)(bit_reader *r, const zfpc_params *p,

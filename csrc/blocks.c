@@ -33,7 +33,8 @@ typedef struct {
   const void *in;
   size_t len;
   uint64_t offset;
-  uint64_t block_bits;
+  uint64_t block_bits;   /* fixed block length, or 0 */
+  uint64_t *starts;      /* else each chunk's first bit, measured */
   int truncated;
 } job;
 
@@ -48,17 +49,20 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
   }
 }
 
-/* Returns 0 when the stream ended before the last block. */
-static int decode_range(bit_reader *r, const job *j, size_t first, size_t last)
+/* Returns 0 when the stream ended before the last block.  With `store`
+ * false the blocks are only measured (their bits consumed). */
+static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
+                        int store)
 {
   block_decoder decode = block_decoder_for(j->f->type, j->p);
   uint64_t block[256];
   size_t b;
   for (b = first; b < last; b++) {
-    decode(r, j->p, j->f->dims, block);
+    decode(r, j->p, j->f->dims, store ? block : NULL);
     if (r->overrun)
       return 0;
-    scatter_block(j->f, j->g, b, block);
+    if (store)
+      scatter_block(j->f, j->g, b, block);
   }
   return 1;
 }
@@ -114,8 +118,9 @@ static void *decompress_worker(void *arg)
   for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
     size_t first = c * j->chunk_blocks;
     bit_reader r;
-    reader_init(&r, j->in, j->len, j->offset + first * j->block_bits);
-    if (!decode_range(&r, j, first, chunk_end(j, c))) {
+    reader_init(&r, j->in, j->len,
+                j->starts ? j->starts[c] : j->offset + first * j->block_bits);
+    if (!decode_range(&r, j, first, chunk_end(j, c), 1)) {
       pthread_mutex_lock(&j->lock);
       j->truncated = 1;
       pthread_mutex_unlock(&j->lock);
@@ -205,6 +210,24 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
   return p->maxbits >= head ? p->maxbits : 0;
 }
 
+/* Where each chunk starts in a stream of variable-length blocks: a pass
+ * that reads the blocks without reconstructing them (about a third of the
+ * work of decoding them). */
+static uint64_t *measure_chunks(const job *j, int *truncated)
+{
+  uint64_t *starts = malloc(sizeof *starts * j->chunks);
+  bit_reader r;
+  size_t c;
+  if (!starts)
+    return NULL;
+  reader_init(&r, j->in, j->len, j->offset);
+  for (c = 0; c < j->chunks && !*truncated; c++) {
+    starts[c] = reader_bits(&r);
+    *truncated = !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0);
+  }
+  return starts;
+}
+
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
                           const zfpc_params *p, unsigned threads)
@@ -214,16 +237,23 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
   j.f = f;
   j.g = g;
   j.p = p;
-  j.block_bits = fixed_block_bits(f->type, p);
-  workers = plan_chunks(&j, threads);
-  if (workers <= 1 || !j.block_bits) {
-    bit_reader r;
-    reader_init(&r, in, len, offset);
-    return decode_range(&r, &j, 0, g->count) ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
-  }
   j.in = in;
   j.len = len;
   j.offset = offset;
-  run_workers(decompress_worker, &j, workers);
+  j.block_bits = fixed_block_bits(f->type, p);
+  workers = plan_chunks(&j, threads);
+  if (workers > 1 && !j.block_bits) {
+    j.starts = measure_chunks(&j, &j.truncated);
+    if (!j.starts)
+      workers = 1;  /* no memory for the starts: decode serially */
+  }
+  if (workers <= 1 && !j.truncated) {
+    bit_reader r;
+    reader_init(&r, in, len, offset);
+    j.truncated = !decode_range(&r, &j, 0, g->count, 1);
+  }
+  else if (!j.truncated)
+    run_workers(decompress_worker, &j, workers);
+  free(j.starts);
   return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
 }

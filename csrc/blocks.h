@@ -12,10 +12,10 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
                           unsigned threads);
 
-/* Decode the blocks starting at stream bit `offset` of `in` into `f`.
- * Streams whose blocks all have the same length (fixed rate) decode on
- * several threads; others serially, since the format stores no block
- * offsets. */
+/* Decode the blocks starting at stream bit `offset` of `in` into `f`.  On
+ * several threads, chunks of blocks start where the fixed rate puts them
+ * or, for variable-length blocks (the format stores no offsets), where a
+ * measuring pass over the stream finds them. */
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
                           const zfpc_params *p, unsigned threads);

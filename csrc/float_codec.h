@@ -100,12 +100,15 @@ static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
     memset(v, 0, sizeof v);
   else {
     int emax = (int)read_bits(r, EBITS) - EBIAS;
-    IFN(decode_ints_lossy)(r, q, d, FN(lossy_precision)(emax, p, d),
+    IFN(decode_ints_lossy)(r, block ? q : NULL, d,
+                           FN(lossy_precision)(emax, p, d),
                            p->maxbits - (1 + EBITS));
-    FN(inv_cast)(v, q, size, emax);
+    if (block)
+      FN(inv_cast)(v, q, size, emax);
   }
   skip_block(r, start, p->minbits);
-  memcpy(block, v, size * sizeof(FLOAT));
+  if (block)
+    memcpy(block, v, size * sizeof(FLOAT));
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,26 +183,28 @@ static void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
-  UINT q[256];
+  UINT q[256], *ints = block ? q : NULL;
   if (!read_bit(r))
     memset(q, 0, size * sizeof(UINT));
   else if (!read_bit(r)) {
     unsigned e = (unsigned)read_bits(r, EBITS);
-    IFN(decode_ints_reversible)(r, q, d, p->maxbits - (2 + EBITS));
-    if (e == 0)  /* rev 5.7: never written by an encoder; all +0.0 */
+    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS));
+    if (block && e == 0)  /* rev 5.7: never written by an encoder; +0.0 */
       memset(q, 0, size * sizeof(UINT));
-    else {
+    else if (block) {
       FLOAT v[256];
       FN(inv_cast)(v, q, size, (int)e - EBIAS);
       memcpy(q, v, size * sizeof(FLOAT));
     }
   }
   else {
-    IFN(decode_ints_reversible)(r, q, d, p->maxbits - 2);
-    FN(reinterpret)(q, q, size);
+    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - 2);
+    if (block)
+      FN(reinterpret)(q, q, size);
   }
   skip_block(r, start, p->minbits);
-  memcpy(block, q, size * sizeof(UINT));
+  if (block)
+    memcpy(block, q, size * sizeof(UINT));
 }
 
 #undef P

@@ -304,7 +304,8 @@ static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
       planes[g][k] = x[g];
     ones += n;
   }
-  FN(coefficients_of)(u, planes, size, k, ones);
+  if (u)  /* NULL: only measure the block */
+    FN(coefficients_of)(u, planes, size, k, ones);
   return budget - bits;
 }
 
@@ -325,7 +326,9 @@ static void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
                                   unsigned prec, uint32_t budget)
 {
   UINT u[256];
-  FN(decode_planes)(r, u, 1u << (2 * d), prec, budget);
+  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget);
+  if (!q)
+    return;
   FN(negabinary_to_unordered)(q, u, d);
   FN(inv_lift_block)(q, d);
 }
@@ -363,7 +366,9 @@ static void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
 {
   UINT u[256];
   unsigned p = (unsigned)read_bits(r, PBITS) + 1;
-  FN(decode_planes)(r, u, 1u << (2 * d), p, budget - PBITS);
+  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p, budget - PBITS);
+  if (!q)
+    return;
   FN(negabinary_to_unordered)(q, u, d);
   FN(inv_diff_block)(q, d);
 }
@@ -387,9 +392,10 @@ static void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
 {
   UINT q[256];
   uint64_t start = reader_bits(r);
-  FN(decode_ints_lossy)(r, q, d, p->maxprec, p->maxbits);
+  FN(decode_ints_lossy)(r, block ? q : NULL, d, p->maxprec, p->maxbits);
   skip_block(r, start, p->minbits);
-  memcpy(block, q, sizeof(UINT) << (2 * d));
+  if (block)
+    memcpy(block, q, sizeof(UINT) << (2 * d));
 }
 
 static void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
@@ -407,9 +413,10 @@ static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
 {
   UINT q[256];
   uint64_t start = reader_bits(r);
-  FN(decode_ints_reversible)(r, q, d, p->maxbits);
+  FN(decode_ints_reversible)(r, block ? q : NULL, d, p->maxbits);
   skip_block(r, start, p->minbits);
-  memcpy(block, q, sizeof(UINT) << (2 * d));
+  if (block)
+    memcpy(block, q, sizeof(UINT) << (2 * d));
 }
 
 #undef P
