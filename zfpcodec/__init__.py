@@ -2,7 +2,8 @@
 format (LLNL zfp 1.0.x, codec version 5).
 
 The engine is C (csrc/), reached through the zfpy-compatible functions of
-`zfpcodec.api`, which the `zfpy` module re-exports unchanged.
+`zfpcodec.api`, which the `zfpy` module re-exports unchanged.  The codecs:
+`zfpcodec.ZFP` (numcodecs, Zarr v2) and `zfpcodec.zarr3.ZFPCodec` (Zarr v3).
 """
 
 from .api import compress_numpy, decompress_numpy, header
@@ -10,4 +11,13 @@ from .errors import ZFPError
 
 __version__ = "0.1.0"
 
-__all__ = ["ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
+__all__ = ["ZFP", "ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
+
+
+def __getattr__(name):
+    # ZFP (the numcodecs codec, zfpcodec.codec) is imported on first use, so
+    # that `import zfpcodec` does not import numcodecs.
+    if name == "ZFP":
+        from .codec import ZFP
+        return ZFP
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
