@@ -1,0 +1,470 @@
+"""The ``zfpcodec`` command line, run as a subprocess on real files.
+
+Every subcommand's work (compress, decompress, info, stats, zarr, demo) is
+checked against the in-process engine (`zfpcodec.engine`) or the data it
+started from; every error path for its exit status (1: the work failed,
+2: a wrong command line) and for a message that names the problem.
+Interoperability with the zfp program is in test_cli_zfp_interop.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zfpcodec import cli, engine
+from zfpcodec.modes import Mode
+
+EXIT_FAILURE, EXIT_USAGE = 1, 2
+ZARR_AVAILABLE = all(__import__("importlib").util.find_spec(m) for m in ("zarr", "numcodecs"))
+needs_zarr = pytest.mark.skipif(not ZARR_AVAILABLE, reason="zarr and numcodecs not installed")
+
+
+def run(*args, stdin: bytes | None = None, expect: int = 0, text: bool = True,
+        env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m zfpcodec ARGS`, asserting its exit status."""
+    result = subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
+                            input=stdin, capture_output=True, env=env,
+                            text=text and stdin is None)
+    assert result.returncode == expect, (result.stdout, result.stderr)
+    return result
+
+
+def fails(*args, expect: int, message: str) -> str:
+    """Run a command that must fail with `expect`, naming `message`; the
+    stderr, which must be one line for a failure of the work."""
+    stderr = run(*args, expect=expect).stderr
+    assert message in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    if expect == EXIT_FAILURE:
+        assert stderr.startswith("zfpcodec ") and stderr.count("\n") == 1, stderr
+    return stderr
+
+
+def smooth(shape, dtype=np.float32, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    values = np.cumsum(rng.standard_normal(shape), axis=-1)
+    if np.dtype(dtype).kind == "i":
+        values *= 1000
+    return values.astype(dtype)
+
+
+@pytest.fixture
+def field(tmp_path) -> tuple[Path, np.ndarray]:
+    arr = smooth((12, 17, 9))
+    path = tmp_path / "field.npy"
+    np.save(path, arr)
+    return path, arr
+
+
+# --------------------------------------------------------------------------
+# compress / decompress
+
+@pytest.mark.parametrize("dtype, options, mode, bound", [
+    (np.float32, ["--tolerance", "1e-3"], Mode.from_args(tolerance=1e-3), 1e-3),
+    (np.float64, ["-a", "0.5"], Mode.from_args(tolerance=0.5), 0.5),
+    (np.float64, ["--rate", "16"], Mode.from_args(rate=16), None),
+    (np.int32, ["--precision", "20"], Mode.from_args(precision=20), None),
+    # zfp -c: MAXBITS 0 is unlimited, MAXPREC 0 the type's 64 bits (still lossy for ints)
+    (np.int64, ["--expert", "1", "0", "0", "-1074"],
+     Mode.from_args(minbits=1, maxbits=16658, maxprec=64, minexp=-1074), None),
+    (np.float32, ["--reversible"], Mode.from_args(reversible=True), 0),
+    (np.int32, [], Mode.from_args(reversible=True), 0),
+])
+def test_npy_round_trip_is_the_engines_stream_in_every_mode(tmp_path, dtype, options, mode,
+                                                            bound):
+    arr = smooth((6, 10, 7), dtype)
+    np.save(tmp_path / "a.npy", arr)
+    run("compress", tmp_path / "a.npy", *options, "-q")
+    stream = (tmp_path / "a.npy.zfp").read_bytes()
+    assert stream == engine.compress(arr, mode, rate_clamp=True)
+    (tmp_path / "a.npy").unlink()
+    run("decompress", tmp_path / "a.npy.zfp", "-q")          # writes a.npy again
+    back = np.load(tmp_path / "a.npy")
+    assert back.dtype == dtype and back.shape == arr.shape
+    np.testing.assert_array_equal(back, engine.decompress(stream))
+    if bound is not None:
+        assert np.max(np.abs(back.astype(float) - arr)) <= bound
+
+
+def test_raw_files_round_trip_with_dtype_and_shape(tmp_path):
+    arr = smooth((5, 8, 9, 3), np.float64)
+    arr.tofile(tmp_path / "a.f64")
+    run("compress", tmp_path / "a.f64", "-t", "f64", "--shape", "5x8x9x3", "-R",
+        "-o", tmp_path / "a.zfp", "-q")
+    run("decompress", tmp_path / "a.zfp", "-o", tmp_path / "b.f64", "-q")
+    assert (tmp_path / "b.f64").read_bytes() == arr.tobytes()
+    run("decompress", tmp_path / "a.zfp", "-o", tmp_path / "b.dat", "--format", "npy", "-q")
+    np.testing.assert_array_equal(np.load(tmp_path / "b.dat"), arr)
+
+
+def test_big_endian_and_fortran_order_inputs_compress_their_values(tmp_path):
+    arr = smooth((9, 13), np.float32)
+    np.save(tmp_path / "f.npy", np.asfortranarray(arr))
+    np.save(tmp_path / "b.npy", arr.astype(">f4"))
+    arr.astype(">f4").tofile(tmp_path / "b.raw")
+    run("compress", tmp_path / "f.npy", "-q")
+    run("compress", tmp_path / "b.npy", "-q")
+    run("compress", tmp_path / "b.raw", "--dtype", ">f4", "--shape", "9,13", "-q")
+    expected = engine.compress(arr, Mode.from_args(reversible=True))
+    for name in ("f.npy.zfp", "b.npy.zfp", "b.raw.zfp"):
+        assert (tmp_path / name).read_bytes() == expected, name
+
+
+def test_stdin_to_stdout_pipes(tmp_path, field):
+    path, arr = field
+    stream = run("compress", "-", "-r", "12", "-q", stdin=path.read_bytes()).stdout
+    assert stream == engine.compress(arr, Mode.from_args(rate=12), rate_clamp=True)
+    raw = run("decompress", "-", "-q", stdin=stream).stdout
+    np.testing.assert_array_equal(np.frombuffer(raw, np.float32).reshape(arr.shape),
+                                  engine.decompress(stream))
+    npy = run("decompress", "-", "--format", "npy", "-q", stdin=stream).stdout
+    assert npy.startswith(b"\x93NUMPY")
+
+
+def test_headerless_streams_need_and_use_dtype_shape_and_mode(tmp_path, field):
+    path, arr = field
+    run("compress", path, "--no-header", "-r", "6", "-o", tmp_path / "h.zfp", "-q")
+    stream = (tmp_path / "h.zfp").read_bytes()
+    assert stream == engine.compress(arr, Mode.from_args(rate=6), header=False,
+                                     rate_clamp=True)
+    run("decompress", tmp_path / "h.zfp", "-t", "float32", "--shape", "12,17,9", "-r", "6",
+        "-o", tmp_path / "h.npy", "-q")
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "h.npy"),
+        engine.decompress(stream, dtype=np.float32, shape=arr.shape,
+                          mode=Mode.from_args(rate=6)))
+    fails("decompress", tmp_path / "h.zfp", "-o", tmp_path / "x", expect=EXIT_FAILURE,
+          message="has no zfp header")
+    fails("decompress", tmp_path / "h.zfp", "-t", "f32", "--shape", "12,17,9", "-o",
+          tmp_path / "x", expect=EXIT_USAGE, message="needs the mode it was compressed with")
+
+
+def test_compress_reports_sizes_and_mode_unless_quiet(tmp_path, field):
+    path, arr = field
+    stderr = run("compress", path, "-a", "0.01").stderr
+    assert f"{arr.nbytes} -> " in stderr and "fixed accuracy, tolerance 2^-7" in stderr
+    assert run("compress", path, "-a", "0.01", "-q").stderr == ""
+
+
+def test_threads_do_not_change_the_stream(tmp_path, field):
+    path, _ = field
+    run("compress", path, "-p", "14", "--threads", "2", "-o", tmp_path / "t2.zfp", "-q")
+    run("compress", path, "-p", "14", "-o", tmp_path / "t1.zfp", "-q")
+    assert (tmp_path / "t2.zfp").read_bytes() == (tmp_path / "t1.zfp").read_bytes()
+
+
+# --------------------------------------------------------------------------
+# info
+
+def test_info_reports_the_header(tmp_path, field):
+    path, arr = field
+    run("compress", path, "-r", "8", "-q")
+    stream = Path(f"{path}.zfp")
+    text = run("info", stream).stdout
+    for expected in ("float32", "12x17x9", "nx=9 ny=17 nz=12",
+                     "fixed rate 8 bits/value (512 bits per block)", "--rate 8",
+                     f"{arr.nbytes} bytes", f"{stream.stat().st_size} bytes"):
+        assert expected in text, (expected, text)
+    info = json.loads(run("info", stream, "--json", "--verify").stdout)
+    assert info["dtype"] == "float32" and info["shape"] == [12, 17, 9]
+    assert info["mode"] == "fixed rate" and info["verified"] is True
+    assert info["parameters"] == dict(minbits=512, maxbits=512, maxprec=64, minexp=-1074)
+    assert info["ratio"] == pytest.approx(arr.nbytes / stream.stat().st_size)
+    assert info["header_bits"] == 96
+
+
+@pytest.mark.parametrize("options, mode, same_as", [
+    (["-a", "1e-3"], "fixed accuracy", "--tolerance 0.0009765625"),
+    (["-p", "17"], "fixed precision", "--precision 17"),
+    (["-R"], "reversible", "--reversible"),
+    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # spec 3.6: the defaults
+    (["-c", "5", "900", "30", "-20"], "expert", "--expert 5 900 30 -20"),
+])
+def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field, options,
+                                                                  mode, same_as):
+    path, _ = field
+    run("compress", path, *options, "-o", tmp_path / "s.zfp", "-q")
+    info = json.loads(run("info", tmp_path / "s.zfp", "--json").stdout)
+    assert info["mode"] == mode and info["options"] == same_as
+    run("compress", path, *same_as.split(), "-o", tmp_path / "again.zfp", "-q")
+    assert (tmp_path / "again.zfp").read_bytes() == (tmp_path / "s.zfp").read_bytes()
+
+
+def test_info_of_a_zfpy_rate_below_the_double_minimum_suggests_expert(tmp_path):
+    # zfpy's compress_numpy does not clamp rates (spec 13.3): 1-D double
+    # rate 2 is 8 bits per block, which --rate 2 (clamped to 12) cannot give.
+    arr = np.linspace(0, 1, 100)
+    stream = engine.compress(arr, Mode.from_args(rate=2), rate_clamp=False)
+    (tmp_path / "zfpy.zfp").write_bytes(stream)
+    info = json.loads(run("info", tmp_path / "zfpy.zfp", "--json").stdout)
+    assert info["mode"] == "fixed rate" and info["options"] == "--expert 8 8 64 -1074"
+    np.save(tmp_path / "a.npy", arr)
+    run("compress", tmp_path / "a.npy", *info["options"].split(), "-q")
+    assert (tmp_path / "a.npy.zfp").read_bytes() == stream
+
+
+# --------------------------------------------------------------------------
+# stats
+
+def test_stats_table_has_a_row_per_setting_in_command_line_order(field):
+    path, arr = field
+    out = run("stats", path, "-a", "1e-2", "1e-4", "-r", "8", "-R", "-c", "1", "0", "0",
+              "-1074", "-p", "20").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{path}: float32 12x17x9")
+    assert lines[1].split()[:2] == ["setting", "ratio"] and "PSNR" in lines[1]
+    assert [line.split()[0] for line in lines[3:]] == ["tolerance", "tolerance", "rate",
+                                                        "reversible", "expert", "precision"]
+
+
+def test_stats_json_measures_what_the_engine_does(field):
+    path, arr = field
+    rows = json.loads(run("stats", path, "-a", "1e-3", "-r", "10", "-R", "--json",
+                          "--repeat", "2").stdout)["rows"]
+    assert [r["setting"] for r in rows] == ["tolerance 0.001", "rate 10", "reversible"]
+    stream = engine.compress(arr, Mode.from_args(tolerance=1e-3))
+    back = engine.decompress(stream)
+    diff = back.astype(float) - arr
+    assert rows[0]["stream_bytes"] == len(stream)
+    assert rows[0]["ratio"] == pytest.approx(arr.nbytes / len(stream))
+    assert rows[0]["bits_per_value"] == pytest.approx(8 * len(stream) / arr.size)
+    assert rows[0]["max_error"] == pytest.approx(np.abs(diff).max())
+    assert rows[0]["rmse"] == pytest.approx(np.sqrt(np.mean(diff ** 2)))
+    assert rows[0]["psnr"] == pytest.approx(
+        20 * np.log10((arr.max() - arr.min()) / (2 * rows[0]["rmse"])))
+    assert rows[0]["max_error"] <= 1e-3
+    assert rows[2]["max_error"] == 0 and rows[2]["psnr"] == float("inf")
+    assert all(r["compress_mbps"] > 0 and r["decompress_mbps"] > 0 for r in rows)
+
+
+def test_stats_defaults_to_three_rates_and_lossless(field):
+    path, _ = field
+    rows = json.loads(run("stats", path, "--json").stdout)["rows"]
+    assert [r["setting"] for r in rows] == ["rate 4", "rate 8", "rate 16", "reversible"]
+
+
+def test_progress_line_only_on_request_when_not_a_terminal(field):
+    path, _ = field
+    assert "\r" not in run("stats", path, "-r", "4").stderr
+    assert "[" in run("stats", path, "-r", "4", "--progress").stderr
+
+
+# --------------------------------------------------------------------------
+# zarr and demo
+
+@needs_zarr
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_zarr_recompresses_an_npy_file_chunk_by_chunk(tmp_path, zarr_format):
+    import zarr
+    arr = smooth((40, 36, 22))
+    np.save(tmp_path / "a.npy", arr)
+    dest = tmp_path / "a.zarr"
+    stderr = run("zarr", tmp_path / "a.npy", dest, "-a", "1e-3", "--chunks", "16,16,8",
+                 "--zarr-format", zarr_format).stderr
+    assert "ratio" in stderr
+    z = zarr.open_array(dest, mode="r")
+    assert z.metadata.zarr_format == zarr_format and z.chunks == (16, 16, 8)
+    assert np.max(np.abs(z[...] - arr)) <= 1e-3
+    config = json.dumps(z.metadata.to_dict())
+    assert ('"zfp"' if zarr_format == 3 else '"zfpy"') in config
+
+
+@needs_zarr
+def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
+    import zarr
+    arr = smooth((30, 20), np.float64)
+    group = zarr.open_group(tmp_path / "src.zarr", mode="w")
+    src = group.create_array("t", shape=arr.shape, dtype=arr.dtype, chunks=(8, 20))
+    src[...] = arr
+    src.attrs["units"] = "K"
+    fails("zarr", tmp_path / "src.zarr", tmp_path / "x.zarr", expect=EXIT_USAGE,
+          message="is a Zarr group: choose an array with --array (t)")
+    run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-R",
+        "--zarr-format", "2", "-q")
+    d = zarr.open_array(tmp_path / "d.zarr", mode="r")
+    np.testing.assert_array_equal(d[...], arr)
+    assert d.chunks == (8, 20) and dict(d.attrs) == {"units": "K"}
+    fails("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr",
+          expect=EXIT_FAILURE, message="exists (give --overwrite")
+    run("zarr", tmp_path / "d.zarr", tmp_path / "d.zarr2", "-r", "16", "-q")
+    run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-r", "16",
+        "--overwrite", "-q")
+
+
+def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
+    shape, chunks = (10, 7, 9), (4, 3, 5)
+    for budget in (1, 60, 200, 500, 10**6):
+        seen = np.zeros(shape, int)
+        for region in cli.chunk_batches(shape, chunks, budget):
+            seen[region] += 1
+            for s, c, n in zip(region, chunks, shape):
+                assert s.start % c == 0 and (s.stop % c == 0 or s.stop == n)
+            size = np.prod([s.stop - s.start for s in region])
+            assert size <= max(budget, np.prod(chunks))
+        assert (seen == 1).all(), budget
+
+
+@needs_zarr
+def test_demo_writes_zarr_stores_and_reports_bounds_that_hold(tmp_path):
+    out = run("demo", "--shape", "24,20,16", "--chunks", "12,12,8", "-a", "0.5", "0.05",
+              "--out", tmp_path / "demo").stdout
+    assert "tolerance 0.5" in out and "reversible" in out and "Error bounds hold: yes" in out
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
+        "lossless.zarr", "tolerance-0.05.zarr", "tolerance-0.5.zarr"]
+    rows = json.loads(run("demo", "--shape", "16,16,16", "--json", "--zarr-format", "2")
+                      .stdout)
+    assert [r["setting"] for r in rows] == ["tolerance 0.1", "tolerance 0.01",
+                                            "tolerance 0.001", "reversible"]
+    assert all(r["bound_holds"] and r["ratio"] > 1 for r in rows)
+
+
+def test_zarr_commands_without_zarr_say_what_to_install(tmp_path, field):
+    path, _ = field
+    code = ("import sys; sys.modules['zarr'] = None; from zfpcodec.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    for args in (["demo"], ["zarr", str(path), str(tmp_path / "z.zarr")]):
+        result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                                text=True)
+        assert result.returncode == EXIT_FAILURE
+        assert "needs zarr >= 3 and numcodecs: pip install zarr numcodecs" in result.stderr
+
+
+# --------------------------------------------------------------------------
+# help, entry points and error paths
+
+@pytest.mark.parametrize("command", [[], ["compress"], ["decompress"], ["info"], ["stats"],
+                                     ["zarr"], ["demo"]])
+def test_help_everywhere(command):
+    out = run(*command, "--help").stdout
+    assert out.startswith("usage: zfpcodec") and "--help" in out
+
+
+def test_no_command_prints_usage_and_exits_2():
+    assert "usage: zfpcodec" in run(expect=EXIT_USAGE).stderr
+
+
+def test_console_script_runs_the_same_main(field):
+    script = shutil.which("zfpcodec") or str(Path(sys.executable).with_name("zfpcodec"))
+    if not os.access(script, os.X_OK):
+        pytest.skip("the zfpcodec console script is not installed")
+    result = subprocess.run([script, "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("zfpcodec ")
+
+
+def test_missing_and_unreadable_inputs_exit_1_naming_the_path(tmp_path):
+    fails("compress", tmp_path / "nope.npy", expect=EXIT_FAILURE,
+          message=f"{tmp_path / 'nope.npy'}: no such file")
+    fails("decompress", tmp_path / "nope.zfp", expect=EXIT_FAILURE, message="no such file")
+    fails("info", tmp_path, expect=EXIT_FAILURE, message="is a directory")
+    (tmp_path / "bad.npy").write_bytes(b"\x93NUMPY garbage")
+    fails("compress", tmp_path / "bad.npy", expect=EXIT_FAILURE,
+          message="not a readable .npy file")
+
+
+def test_unwritable_output_exits_1(tmp_path, field):
+    path, _ = field
+    fails("compress", path, "-o", tmp_path / "no" / "such" / "dir.zfp", expect=EXIT_FAILURE,
+          message="No such file or directory")
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--shape", "3,0"], "not a shape zfp can hold"),
+    (["--shape", "1,2,3,4,5"], "not a shape zfp can hold"),
+    (["--shape", "ten"], "is not a shape"),
+    (["--dtype", "float16", "--shape", "4"], "'float16' is not a zfp scalar type"),
+    (["--dtype", "u8", "--shape", "4"], "is not a zfp scalar type"),
+    (["-a", "1e-3", "-r", "8"], "not allowed with argument"),
+    (["-a", "0"], "tolerance must be a finite number > 0"),
+    (["-a", "nan"], "tolerance must not be NaN"),
+    (["-r", "-1"], "rate must be a finite number"),
+    (["-p", "65"], "precision must be 1..64"),
+    (["-c", "10", "5", "0", "0"], "minbits <= maxbits"),
+    (["-r", "fast"], "invalid float value"),
+    (["--threads", "-2"], "is not an integer >= 0"),
+])
+def test_bad_options_exit_2_with_a_message(field, options, message):
+    path, _ = field
+    fails("compress", path, *options, expect=EXIT_USAGE, message=message)
+
+
+def test_raw_input_errors(tmp_path, field):
+    path, arr = field
+    arr.tofile(tmp_path / "a.raw")
+    fails("compress", tmp_path / "a.raw", expect=EXIT_USAGE,
+          message="is not a .npy file; for raw binary input give --dtype and --shape")
+    fails("compress", tmp_path / "a.raw", "--dtype", "f32", expect=EXIT_USAGE,
+          message="needs both --dtype and --shape")
+    fails("compress", tmp_path / "a.raw", "--dtype", "f64", "--shape", "12,17,9",
+          expect=EXIT_FAILURE, message=f"holds {arr.nbytes} bytes, but float64 values of "
+                                       f"shape 12x17x9 take {2 * arr.nbytes} bytes")
+    fails("compress", path, "--dtype", "f32", "--shape", "12,17,9", expect=EXIT_USAGE,
+          message="is a .npy file, which records its own dtype and shape")
+    fails("compress", path, "-o", path, expect=EXIT_USAGE, message="is the input")
+
+
+@pytest.mark.parametrize("arr, message", [
+    (np.zeros(8, np.float16), "zfp compresses int32, int64, float32 and float64 arrays, "
+                              "not float16"),
+    (np.zeros((2,) * 5, np.float32), "1 to 4 dimensions, not 5"),
+    (np.zeros((3, 0), np.float32), "cannot compress an empty array"),
+    (np.float32(1.5), "1 to 4 dimensions, not 0"),
+])
+def test_arrays_zfp_cannot_hold_exit_1(tmp_path, arr, message):
+    np.save(tmp_path / "x.npy", arr)
+    fails("compress", tmp_path / "x.npy", expect=EXIT_FAILURE, message=message)
+
+
+def test_corrupt_and_truncated_streams_exit_1(tmp_path, field):
+    path, _ = field
+    run("compress", path, "-a", "1e-4", "-q")
+    stream = Path(f"{path}.zfp").read_bytes()
+    (tmp_path / "short.zfp").write_bytes(stream[:len(stream) // 2])
+    (tmp_path / "header.zfp").write_bytes(stream[:9])
+    (tmp_path / "version.zfp").write_bytes(b"zfp\x04" + stream[4:])
+    (tmp_path / "text.zfp").write_text("not a stream")
+    fails("decompress", tmp_path / "short.zfp", expect=EXIT_FAILURE,
+          message="corrupt or truncated zfp stream")
+    fails("decompress", tmp_path / "header.zfp", expect=EXIT_FAILURE,
+          message="corrupt or truncated zfp stream")
+    fails("decompress", tmp_path / "version.zfp", expect=EXIT_FAILURE,
+          message="has no zfp header")
+    fails("info", tmp_path / "text.zfp", expect=EXIT_FAILURE,
+          message="is not a zfp stream with a header")
+    fails("info", tmp_path / "short.zfp", "--verify", expect=EXIT_FAILURE,
+          message="corrupt or truncated zfp stream")
+    assert not (tmp_path / "short").exists()
+
+
+def test_decompress_option_conflicts_exit_2(tmp_path, field):
+    path, _ = field
+    run("compress", path, "-q")
+    fails("decompress", f"{path}.zfp", "-r", "8", expect=EXIT_USAGE,
+          message="mode options are only for headerless streams")
+    fails("decompress", f"{path}.zfp", "-t", "f32", "--shape", "12,17,9", "-R",
+          expect=EXIT_USAGE, message="has a zfp header")
+    fails("decompress", path, expect=EXIT_USAGE, message="does not end in .zfp): give -o")
+    fails("decompress", f"{path}.zfp", "--format", "hdf5", expect=EXIT_USAGE,
+          message="invalid choice: 'hdf5'")
+
+
+@needs_zarr
+def test_zarr_error_paths(tmp_path, field):
+    path, _ = field
+    fails("zarr", tmp_path / "missing.zarr", tmp_path / "d.zarr", expect=EXIT_FAILURE,
+          message="no such file or Zarr store")
+    (tmp_path / "empty").mkdir()
+    fails("zarr", tmp_path / "empty", tmp_path / "d.zarr", expect=EXIT_FAILURE,
+          message="cannot open")
+    fails("zarr", path, tmp_path / "d.zarr", "--chunks", "4,4", expect=EXIT_USAGE,
+          message="has 2 axes, the source 3")
+    np.save(tmp_path / "i.npy", np.arange(64, dtype=np.int32).reshape(8, 8))
+    fails("zarr", tmp_path / "i.npy", tmp_path / "i.zarr", "-a", "0.1", expect=EXIT_FAILURE,
+          message="fixed_accuracy mode applies to floating-point data")
