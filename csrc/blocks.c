@@ -15,6 +15,8 @@
 #define CHUNKS_PER_THREAD 8
 #define MIN_CHUNK_BLOCKS 64
 #define MAX_CHUNK_BLOCKS 4096
+/* More threads than this many per core only add scheduling. */
+#define MAX_THREADS_PER_CORE 4
 
 typedef struct {
   const zfpc_field *f;
@@ -29,6 +31,7 @@ typedef struct {
   size_t joined;         /* chunks already appended to out */
   pthread_cond_t turn;
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
+  int nomem;             /* a worker could not allocate its buffer */
   /* decompression */
   const void *in;
   size_t len;
@@ -99,8 +102,8 @@ static void *compress_worker(void *arg)
     pthread_mutex_lock(&j->lock);
     while (j->joined != c)
       pthread_cond_wait(&j->turn, &j->lock);
-    if (w.overflow)
-      j->out->overflow = 1;  /* only when malloc failed: reported as such */
+    if (w.overflow)  /* only when malloc failed: chunks fit their bound */
+      j->nomem = 1;
     else
       write_stream(j->out, buffer, bits);
     j->joined++;
@@ -129,13 +132,15 @@ static void *decompress_worker(void *arg)
   return NULL;
 }
 
+/* 0 means one thread per core. */
 static unsigned resolve_threads(unsigned threads)
 {
-  if (!threads) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    threads = cores > 0 ? (unsigned)cores : 1;
-  }
-  return threads;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned cores = online > 0 ? (unsigned)online : 1;
+  if (!threads)
+    return cores;
+  return threads < MAX_THREADS_PER_CORE * cores ? threads
+                                                : MAX_THREADS_PER_CORE * cores;
 }
 
 /* Split the blocks into chunks for `threads` workers; returns the number of
@@ -153,8 +158,8 @@ static unsigned plan_chunks(job *j, unsigned threads)
   return j->chunks < threads ? (unsigned)j->chunks : threads;
 }
 
-/* Run `worker` on `threads` threads, the calling one included; returns
- * how many could be started (the calling thread always runs). */
+/* Run `worker` on `threads` threads, the calling one included (it alone
+ * does all the work if no thread can be started). */
 static void run_workers(void *(*worker)(void *), job *j, unsigned threads)
 {
   pthread_t *ids = malloc(sizeof *ids * threads);
@@ -189,7 +194,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.out = w;
   j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
   run_workers(compress_worker, &j, workers);
-  return ZFPC_OK;
+  return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
 /* The length every block has, or 0 when blocks may differ (spec 4.6,

@@ -27,20 +27,24 @@ static zfpc_status check_params(const zfpc_params *p)
   return zfpc_params_mode(p) == ZFPC_MODE_NULL ? ZFPC_ERR_PARAMS : ZFPC_OK;
 }
 
-size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
-                           int header)
+zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                                int header, size_t *bytes)
 {
   block_grid g;
   uint64_t bits;
-  if (grid_init(&g, f) != ZFPC_OK || check_params(p) != ZFPC_OK)
-    return 0;
+  zfpc_status status = grid_init(&g, f);
+  if (status == ZFPC_OK)
+    status = check_params(p);
+  if (status != ZFPC_OK)
+    return status;
   if (__builtin_mul_overflow((uint64_t)g.count,
                              block_max_bits(f->type, p, f->dims), &bits) ||
       __builtin_add_overflow(bits, (uint64_t)(header ? zfpc_header_bits(p) : 0) + 63,
                              &bits) ||
       bits / 64 * 8 > SIZE_MAX)
-    return 0;
-  return (size_t)(bits / 64 * 8);
+    return ZFPC_ERR_TOO_LARGE;
+  *bytes = (size_t)(bits / 64 * 8);
+  return ZFPC_OK;
 }
 
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,

@@ -121,12 +121,15 @@ static int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
 {
   const FLOAT scale = LDEXP((FLOAT)1, (int)P - 2 - emax);
   const FLOAT back = LDEXP((FLOAT)1, emax - ((int)P - 2));
+  const FLOAT limit = LDEXP((FLOAT)1, (int)P - 1);
   unsigned i;
   if (emax == -EBIAS || isinf(scale))
     return 0;
   for (i = 0; i < size; i++) {
     FLOAT x = scale * v[i], y;
-    if (!isfinite(x) || x != (FLOAT)(INT)x)
+    /* the range test keeps the conversion defined (inf after a large
+     * finite value makes emax 0, so x may be huge or infinite) */
+    if (!(x >= -limit && x < limit) || x != (FLOAT)(INT)x)
       return 0;
     q[i] = (UINT)(INT)x;
     y = (FLOAT)(INT)q[i] * back;

@@ -199,7 +199,8 @@ static inline void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
   unsigned i;
   for (i = 0; m >= 64; m -= 64)
     write_bits(w, x[i++], 64);
-  write_bits(w, x[i], m);
+  if (m)  /* x[i] is past the plane when all 256 bits were written */
+    write_bits(w, x[i], m);
 }
 
 static inline void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
@@ -207,7 +208,8 @@ static inline void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
   unsigned i;
   for (i = 0; m >= 64; m -= 64)
     x[i++] = read_bits(r, 64);
-  x[i] = read_bits(r, m);
+  if (m)
+    x[i] = read_bits(r, m);
 }
 
 /* Position of the first set bit at or after n, or `size` when there is

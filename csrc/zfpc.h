@@ -98,10 +98,11 @@ zfpc_mode zfpc_params_mode(const zfpc_params *p);
 size_t zfpc_header_bits(const zfpc_params *p);
 zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 
-/* Bytes a stream of this field can need at most (header included when
- * `header` is non-zero), or 0 when that number overflows size_t. */
-size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
-                           int header);
+/* *bytes receives the most bytes a stream of this field can need (header
+ * included when `header` is non-zero); ZFPC_ERR_TOO_LARGE when that
+ * number overflows size_t. */
+zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                                int header, size_t *bytes);
 
 /* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
  * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in

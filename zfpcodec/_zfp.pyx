@@ -12,7 +12,7 @@ from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release,
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
-from libc.stdint cimport uint32_t, int32_t
+from libc.stdint cimport uint32_t, int32_t, uint64_t
 
 from zfpcodec.errors import ZFPError
 
@@ -70,14 +70,18 @@ cdef extern from "zfpc.h" nogil:
     zfpc_mode zfpc_params_mode(const zfpc_params *p)
     size_t zfpc_header_bits(const zfpc_params *p)
     zfpc_status zfpc_read_header(const void *src, size_t len, zfpc_header *h)
-    size_t zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
-                               int header)
+    zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
+                                    int header, size_t *bytes)
     zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                               int header, void *out, size_t cap, size_t *size,
                               unsigned threads)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads)
+    uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p)
+    zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
+                                     const size_t n[4], const zfpc_params *p,
+                                     uint64_t *bits)
 
 
 STATUS_NAMES = {
@@ -198,8 +202,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
     PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
     try:
         field_from_view(&f, &view, ztype, byteswap)
-        bound = zfpc_compress_bound(&f, &p, header)
-        if bound == 0:
+        if zfpc_compress_bound(&f, &p, header, &bound) != ZFPC_OK:
             raise MemoryError("array is too large to compress")
         out = PyBytes_FromStringAndSize(NULL, bound)
         dst = PyBytes_AS_STRING(out)
@@ -240,3 +243,29 @@ def decompress_into(src, size_t bit_offset, out, int ztype, tuple params,
     finally:
         PyBuffer_Release(&sview)
     check(status)
+
+
+
+def stream_min_bits(int ztype, tuple sizes, tuple params):
+    """Fewest bits the decoder reads for the blocks of an array of zfp
+    `sizes` (x first, 0 = unused) and `ztype` with coder `params`: an input
+    holding fewer bits after the header is truncated."""
+    cdef zfpc_params p = params_struct(params)
+    cdef size_t n[4]
+    cdef uint64_t bits = 0
+    cdef unsigned dims = 0
+    cdef int a
+    if len(sizes) != 4:
+        raise ValueError("sizes must have 4 entries (x, y, z, w)")
+    for a in range(4):
+        n[a] = sizes[a]
+        if n[a]:
+            dims = a + 1
+    check(zfpc_stream_min_bits(<zfpc_type>ztype, dims, n, &p, &bits))
+    return bits
+
+
+def block_min_bits(int ztype, tuple params):
+    """Fewest bits the decoder reads for one block (see stream_min_bits)."""
+    cdef zfpc_params p = params_struct(params)
+    return zfpc_block_min_bits(<zfpc_type>ztype, &p)
