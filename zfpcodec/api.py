@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import operator
 from itertools import zip_longest  # noqa: F401  (zfpy exports it)
+from math import prod
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import _zfp
+from .engine import allocate, as_stream, check_fits, decode_into
 from .errors import ZFPError
 
 HEADER_MAGIC = 1
@@ -96,16 +98,11 @@ def _as_stream(data: Any) -> memoryview:
     if data is None:
         raise TypeError("compressed_data cannot be None")
     try:
-        view = memoryview(data)
-    except TypeError:
-        raise TypeError(
-            f"a bytes-like object is required, not '{type(data).__name__}'") from None
-    if not view.c_contiguous:
-        raise ValueError("compressed data must be a C-contiguous buffer")
-    view = view.cast("B") if view.format != "B" or view.ndim != 1 else view
-    if view.nbytes == 0:
-        raise ZFPError("compressed data is empty", "truncated")
-    return view
+        return as_stream(data)
+    except ValueError as error:
+        if "C-contiguous" in str(error):
+            raise ValueError("ndarray is not C-contiguous") from None  # zfpy's words
+        raise
 
 
 # --------------------------------------------------------------------------
@@ -217,6 +214,9 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
         raise ValueError(f"cannot compress an empty array (shape {arr.shape}): "
                          "zfp cannot store a zero-length axis")
     params = _mode_params(tolerance, rate, precision, arr.ndim, type_none)
+    if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
+        # integer blocks of 0 bits (spec 13.3): the stream would be empty
+        raise RuntimeError("Failed to write to stream")
     try:
         stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
                                _thread_count(threads))
@@ -253,30 +253,20 @@ def _numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
     return tuple(n for n in reversed(sizes) if n)
 
 
-def _decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
-                 params: tuple, threads: int) -> None:
-    try:
-        _zfp.decompress_into(view, bit_offset, out, ztype, params,
-                             not out.dtype.isnative, _thread_count(threads))
-    except ZFPError as error:
-        if error.status == "truncated":
-            raise ZFPError(
-                f"compressed stream is truncated: {len(view)} bytes end before "
-                f"the {out.size} values of shape {out.shape} are decoded",
-                "truncated") from None
-        raise
-
-
 def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     """Decompress a zfp stream that starts with a full header.
 
     Returns a new C-contiguous array of the type and shape the header
-    declares.  Raises ZFPError (a ValueError) for a missing or corrupt
-    header and for a stream that ends before its last block.
+    declares.  Raises ZFPError (a ValueError) for empty input, a missing or
+    corrupt header, and a stream that ends before its last block (checked
+    before the array is allocated wherever the length alone proves it).
     """
+    threads = _thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
-    out = np.empty(_numpy_shape(sizes), dtype=zfp_to_dtype_map[ztype])
-    _decode_into(view, bits, out, ztype, params, threads)
+    shape = _numpy_shape(sizes)
+    check_fits(view, bits, ztype, sizes, params, shape)
+    out = allocate(shape, zfp_to_dtype_map[ztype])
+    decode_into(view, bits, out, ztype, params, threads)
     return out
 
 
@@ -292,6 +282,7 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     """
     ztype = _as_enum(ztype, "zfp_type")
     tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    threads = _thread_count(threads)
     if compressed_data is None:
         raise TypeError("compressed_data cannot be None")
     try:
@@ -303,25 +294,35 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     if rank == 0:
         raise ValueError("User-provided {} needs at least one dimension")
     view = _as_stream(compressed_data)
-    sizes = [_as_c_integer(n, "size_t", 0, 2**64 - 1) for n in reversed(shape)]
+    sizes = [_as_c_integer(int(n), "size_t", 0, 2**64 - 1) for n in reversed(shape)]
     dims = next((i for i, n in enumerate(sizes) if n == 0), len(sizes))
     if dims == 0 or any(sizes[dims:]):
         raise ValueError(f"shape {list(shape)} has a zero-length axis: zfp streams "
                          "cannot hold one (leading zeros are ignored, as in zfpy)")
-    dtype = ztype_to_dtype(ztype)
+    # zfpy sets the field's type only for codes 1..4 and, without `out`,
+    # names the unset type 0 in its error (spec zfpy-api 5.3)
+    dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
     array_shape = _numpy_shape(sizes)
     params = _mode_params(tolerance, rate, precision, dims, ztype)
-    target = _output_array(out, dtype, array_shape)
-    if np.shares_memory(target, np.frombuffer(view, dtype=np.uint8)):
-        raise ValueError("Cannot decompress in-place")
-    _decode_into(view, 0, target, ztype, params, threads)
+    sizes = tuple(sizes) + (0,) * (4 - len(sizes))
+    if out is None:
+        check_fits(view, 0, ztype, sizes, params, array_shape)
+        target = allocate(array_shape, dtype)
+    else:
+        target = _output_array(out, dtype, array_shape)
+        if np.may_share_memory(target, np.frombuffer(view, dtype=np.uint8)):
+            raise ValueError("Cannot decompress in-place")
+        check_fits(view, 0, ztype, sizes, params, array_shape)
+    decode_into(view, 0, target, ztype, params, threads)
+    if params[1] == 0 and ztype in (type_int32, type_int64):
+        # integer blocks of 0 bits: zfp reports a stream it read nothing of
+        # as a failure (zfp_decompress returns 0), after decoding zeros
+        raise RuntimeError("error during zfp decompression")
     return target
 
 
 def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
-    """The writable array `_decompress` decodes into."""
-    if out is None:
-        return np.empty(shape, dtype=dtype)
+    """The writable array `_decompress` decodes into, from a caller's `out`."""
     if isinstance(out, np.ndarray):
         if out.dtype != dtype:
             raise ValueError(f"Out ndarray has dtype {out.dtype} but decompression is "
@@ -332,12 +333,16 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
                              "this check.")
         target = out
     else:
-        flat = np.frombuffer(out, dtype=dtype)
-        if flat.size != int(np.prod(shape)):
+        try:
+            flat = np.frombuffer(out, dtype=dtype)
+        except BufferError:
+            raise ValueError("out must be a C-contiguous buffer or an ndarray") from None
+        if flat.size != prod(shape):
             raise ValueError(f"cannot reshape array of size {flat.size} into shape {shape}")
         target = flat.reshape(shape)
     if not target.flags.writeable:
-        raise ValueError("out is read-only")
+        raise ValueError(f"out is read-only: cannot decompress into a read-only "
+                         f"{type(out).__name__}")
     return target
 
 

@@ -7,6 +7,8 @@ decompression straight into a caller's array, and threads.
 
 from __future__ import annotations
 
+import sys
+from math import prod
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,10 @@ import numpy as np
 from . import _zfp
 from .errors import ZFPError
 from .modes import Mode
+
+MAGIC = b"zfp"
+CODEC_VERSION = 5
+HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
 
 _ZTYPES = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
@@ -41,11 +47,14 @@ def thread_count(threads: Any) -> int:
     return count
 
 
-def check_shape(shape: tuple[int, ...]) -> None:
+def check_shape(shape: tuple[int, ...], verb: str = "compress") -> None:
+    """A shape zfp can store: 1 to 4 axes, none of them empty."""
     if not 1 <= len(shape) <= 4:
-        raise ValueError(f"zfp compresses arrays of 1 to 4 dimensions, not {len(shape)}")
+        raise ValueError(f"zfp {verb}es arrays of 1 to 4 dimensions, not {len(shape)}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"shape {shape} has a negative size")
     if 0 in shape:
-        raise ValueError(f"cannot compress an empty array (shape {shape}): zfp cannot "
+        raise ValueError(f"cannot {verb} an empty array (shape {shape}): zfp cannot "
                          "store a zero-length axis")
 
 
@@ -70,9 +79,110 @@ def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
         raise
 
 
+# --------------------------------------------------------------------------
+# Checks on compressed input, shared with the zfpy drop-in (zfpcodec.api)
+
+def as_stream(data: Any) -> memoryview:
+    """A flat, read-only byte view of compressed input: bytes, bytearray,
+    memoryview, mmap, a uint8 ndarray or any other C-contiguous buffer."""
+    if data is None:
+        raise TypeError("compressed data cannot be None")
+    try:
+        view = memoryview(data)
+    except (TypeError, ValueError):
+        raise TypeError("a bytes-like object is required, "
+                        f"not '{type(data).__name__}'") from None
+    if view.format == "O":
+        raise TypeError("compressed data must be a buffer of bytes, not of Python objects")
+    if not view.c_contiguous:
+        raise ValueError("compressed data must be a C-contiguous buffer "
+                         f"(got strides {view.strides})")
+    if view.format != "B" or view.ndim != 1:
+        view = view.cast("B")
+    if view.nbytes == 0:
+        raise ZFPError("compressed data is empty (0 bytes)", "truncated")
+    return view.toreadonly()
+
+
+def header_problem(view: memoryview) -> str:
+    """Why the zfp header at the start of `view` cannot be read (spec 2.4)."""
+    head = bytes(view[:4])
+    if head[:3] != MAGIC[:len(head[:3])]:
+        return f"not a zfp stream: it starts with {head!r}, not b'zfp\\x05'"
+    if len(head) == 4 and head[3] != CODEC_VERSION:
+        return (f"unsupported zfp codec version {head[3]}: only version {CODEC_VERSION} "
+                "(zfp 0.5.5 to 1.0.x) is readable")
+    if view.nbytes * 8 < HEADER_MIN_BITS:
+        return (f"input of {view.nbytes} bytes is too short for a zfp header "
+                f"({HEADER_MIN_BITS // 8} bytes at least)")
+    return ("corrupt zfp header: the mode field is invalid or cut off "
+            "(minbits > maxbits, maxprec outside 1..64, or a long mode field "
+            f"past the end of the {view.nbytes}-byte input)")
+
+
+def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
+               params: tuple, shape: tuple[int, ...]) -> None:
+    """Raise ZFPError when `view` cannot hold the blocks of an array of zfp
+    `sizes` after `bit_offset` bits, whatever its bits: each block takes at
+    least `_zfp.block_min_bits` bits to decode (csrc/validate.c).  Called
+    before the output is allocated, so a forged header that declares a huge
+    array costs nothing."""
+    what = f"{DTYPES[ztype]} array of shape {shape}"
+    what = ("an " if what[0] in "aeiou" else "a ") + what
+    try:
+        needed = _zfp.stream_min_bits(ztype, tuple(sizes), tuple(params))
+    except ZFPError:
+        raise ZFPError(f"{what} is too large: its number of blocks does not fit "
+                       "in 64 bits", "too_large") from None
+    available = max(view.nbytes * 8 - bit_offset, 0)
+    if needed > available:
+        where = f" after its {bit_offset}-bit header" if bit_offset else ""
+        raise ZFPError(
+            f"compressed stream is truncated: {what} takes at least {needed} bits "
+            f"of blocks, but the {view.nbytes}-byte input holds only {available}"
+            f"{where}", "truncated")
+
+
+def allocate(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """np.empty(shape, dtype), failing with a MemoryError that names the
+    array when it cannot be allocated."""
+    dtype = np.dtype(dtype)
+    nbytes = prod(shape) * dtype.itemsize
+    if nbytes > sys.maxsize:
+        raise MemoryError(f"cannot allocate the decompressed {dtype} array of shape "
+                          f"{shape}: {nbytes} bytes is more than this machine can "
+                          "address")
+    try:
+        return np.empty(shape, dtype=dtype)
+    except (MemoryError, ValueError):
+        raise MemoryError(f"cannot allocate {nbytes / 2**30:.1f} GiB for the "
+                          f"decompressed {dtype} array of shape {shape}") from None
+
+
+def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
+                params: tuple, threads: int) -> None:
+    """Decode the blocks at `bit_offset` of `view` into `out`; a stream that
+    ends before its last block raises ZFPError (out is then partly written)."""
+    try:
+        _zfp.decompress_into(view, bit_offset, out, ztype, params,
+                             not out.dtype.isnative, threads)
+    except ZFPError as error:
+        if error.status == "truncated":
+            raise ZFPError(
+                f"compressed stream is truncated: the {view.nbytes}-byte input ends "
+                f"before the last block of the {out.dtype} array of shape "
+                f"{out.shape} is decoded", "truncated") from None
+        raise
+
+
 def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, int, int], int]:
-    """(dtype, NumPy shape, coder parameters, header length in bits)."""
-    ztype, sizes, params, bits = _zfp.read_header(data)
+    """(dtype, NumPy shape, coder parameters, header length in bits).
+    Raises ZFPError saying what is wrong with a missing or corrupt header."""
+    view = as_stream(data)
+    try:
+        ztype, sizes, params, bits = _zfp.read_header(view)
+    except ZFPError:
+        raise ZFPError(header_problem(view), "header") from None
     return DTYPES[ztype], tuple(n for n in reversed(sizes) if n), params, bits
 
 
@@ -85,25 +195,45 @@ def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
     `dtype`, `shape` and `mode` instead for a headerless stream.  The values
     go into `out` when given (any layout, byte order matching `dtype`, shape
     as the stream's), else into a new C-ordered array, which is returned.
+
+    Raises ZFPError (a ValueError) for empty input, a missing or corrupt
+    header, and a stream shorter than its blocks (before allocating
+    wherever the length alone proves it); ValueError or TypeError for bad
+    arguments; MemoryError, naming the array, when it cannot be allocated.
     """
     if (dtype is None) != (shape is None) or (dtype is None) != (mode is None):
         raise TypeError("give dtype, shape and mode together (headerless stream), "
                         "or none of them")
+    view = as_stream(data)
     if dtype is None:
-        dtype, shape, params, offset = read_header(data)
+        dtype, shape, params, offset = read_header(view)
     else:
-        shape = tuple(int(n) for n in shape)
-        check_shape(shape)
+        shape = tuple(_size(n) for n in shape)
+        check_shape(shape, "decompress")
         params = mode.params(len(shape), ztype_of(dtype) if rate_clamp else 0)
         offset = 0
     dtype = np.dtype(dtype)
+    ztype = ztype_of(dtype)
+    threads = thread_count(threads)
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+        if out.shape != tuple(shape) or out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
+            raise ValueError(f"out has dtype {out.dtype} and shape {out.shape}, the stream "
+                             f"holds {dtype} values of shape {tuple(shape)}")
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
+        if np.may_share_memory(out, np.frombuffer(view, dtype=np.uint8)):
+            raise ValueError("out overlaps the compressed data: cannot decompress in place")
+    check_fits(view, offset, ztype, tuple(reversed(shape)) + (0,) * (4 - len(shape)),
+               params, tuple(shape))
     if out is None:
-        out = np.empty(shape, dtype=dtype)
-    elif out.shape != tuple(shape) or out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
-        raise ValueError(f"out has dtype {out.dtype} and shape {out.shape}, the stream "
-                         f"holds {dtype} values of shape {tuple(shape)}")
-    elif not out.flags.writeable:
-        raise ValueError("out is read-only")
-    _zfp.decompress_into(data, offset, out, ztype_of(dtype), params,
-                         not out.dtype.isnative, thread_count(threads))
+        out = allocate(tuple(shape), dtype)
+    decode_into(view, offset, out, ztype, params, threads)
     return out
+
+
+def _size(n: Any) -> int:
+    if isinstance(n, bool) or not hasattr(type(n), "__index__"):
+        raise TypeError(f"shape entries must be integers, not {n!r}")
+    return int(n)

@@ -1,0 +1,193 @@
+"""Concurrency: the engine releases the GIL while it codes, so Python threads
+really run it at once; many of them, compressing and decompressing
+different and shared inputs, must get exactly the bytes and values one
+thread gets.  The engine's own worker threads (`threads=`) must not change
+the bytes either.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import zfpy
+from zfpcodec import ZFPError, engine
+from zfpcodec.modes import Mode
+
+WORKERS = 8
+ROUNDS = 6
+
+
+def _inputs():
+    """(array, zfpy keyword arguments) covering every type and rank."""
+    rng = np.random.default_rng(7)
+    cases = []
+    for dtype in ("int32", "int64", "float32", "float64"):
+        for shape in ((300,), (40, 30), (12, 10, 9), (5, 6, 4, 7)):
+            if dtype.startswith("int"):
+                values = rng.integers(-10**6, 10**6, size=shape).astype(dtype)
+                modes = ({}, {"rate": 12.0}, {"precision": 20})
+            else:
+                grid = np.indices(shape).sum(axis=0)
+                values = (np.cos(0.2 * grid) + 0.001 * rng.standard_normal(shape)).astype(dtype)
+                modes = ({}, {"tolerance": 1e-4}, {"rate": 10.0}, {"precision": 16})
+            for kwargs in modes:
+                cases.append((values, kwargs))
+    return cases
+
+
+CASES = _inputs()
+SHARED_ARRAY = np.sin(np.linspace(0, 40, 64 * 64 * 16)).reshape(64, 64, 16)
+
+
+def _reference():
+    streams = [zfpy.compress_numpy(values, **kwargs) for values, kwargs in CASES]
+    bare = [zfpy.compress_numpy(values, write_header=False, **kwargs)
+            for values, kwargs in CASES]
+    decoded = [zfpy.decompress_numpy(stream) for stream in streams]
+    return streams, bare, decoded
+
+
+def _run_together(tasks):
+    """Run the callables on WORKERS threads that start together."""
+    barrier = threading.Barrier(WORKERS)
+
+    def start_together(task):
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            pass
+        return task()
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        first = [pool.submit(start_together, task) for task in tasks[:WORKERS]]
+        rest = [pool.submit(task) for task in tasks[WORKERS:]]
+        return [future.result() for future in first + rest]
+
+
+def test_threads_compressing_different_and_shared_arrays_get_the_same_bytes():
+    streams, bare, _ = _reference()
+    shared_stream = zfpy.compress_numpy(SHARED_ARRAY, tolerance=1e-6)
+    tasks, expected = [], []
+    for _ in range(ROUNDS):
+        for index, (values, kwargs) in enumerate(CASES):
+            tasks.append(lambda v=values, k=kwargs: zfpy.compress_numpy(v, **k))
+            expected.append(streams[index])
+            tasks.append(lambda v=values, k=kwargs:
+                         zfpy.compress_numpy(v, write_header=False, **k))
+            expected.append(bare[index])
+        for _ in range(WORKERS):
+            tasks.append(lambda: zfpy.compress_numpy(SHARED_ARRAY, tolerance=1e-6))
+            expected.append(shared_stream)
+    results = _run_together(tasks)
+    mismatches = [i for i, (got, want) in enumerate(zip(results, expected)) if got != want]
+    assert not mismatches, f"{len(mismatches)} of {len(tasks)} streams differ"
+
+
+def test_threads_decompressing_different_and_shared_streams_get_the_same_values():
+    streams, bare, decoded = _reference()
+    shared_stream = zfpy.compress_numpy(SHARED_ARRAY, rate=16.0)
+    shared_values = zfpy.decompress_numpy(shared_stream)
+    tasks, expected = [], []
+    for _ in range(ROUNDS):
+        for index, (values, kwargs) in enumerate(CASES):
+            tasks.append(lambda s=streams[index]: zfpy.decompress_numpy(s))
+            expected.append(decoded[index])
+            ztype = zfpy.dtype_to_ztype(values.dtype)
+            tasks.append(lambda s=bare[index], z=ztype, shape=list(values.shape), k=kwargs:
+                         zfpy._decompress(s, z, shape, **k))
+            expected.append(decoded[index])
+        for _ in range(WORKERS):
+            tasks.append(lambda: zfpy.decompress_numpy(shared_stream))
+            expected.append(shared_values)
+    results = _run_together(tasks)
+    mismatches = [i for i, (got, want) in enumerate(zip(results, expected))
+                  if got.tobytes() != want.tobytes() or got.shape != want.shape]
+    assert not mismatches, f"{len(mismatches)} of {len(tasks)} arrays differ"
+
+
+def test_threads_decompressing_into_their_own_outs_of_one_array():
+    # every thread writes a different row of one shared output array
+    values = np.random.default_rng(3).standard_normal((WORKERS * 4, 50, 40))
+    bare = [zfpy.compress_numpy(plane, write_header=False, precision=30) for plane in values]
+    expected = np.stack([zfpy._decompress(s, 4, [50, 40], precision=30) for s in bare])
+    out = np.zeros_like(values)
+    _run_together([lambda i=i: zfpy._decompress(bare[i], 4, [50, 40], out=out[i],
+                                                precision=30)
+                   for i in range(len(bare))])
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_threads_hitting_errors_do_not_disturb_threads_that_succeed():
+    streams, _, decoded = _reference()
+    good = list(range(len(streams)))
+
+    def failing(index):
+        with pytest.raises(ZFPError):
+            zfpy.decompress_numpy(streams[index][:len(streams[index]) // 2])
+
+    tasks, expected = [], []
+    for _ in range(ROUNDS):
+        for index in good:
+            tasks.append(lambda i=index: zfpy.decompress_numpy(streams[i]))
+            expected.append(decoded[index])
+            tasks.append(lambda i=index: failing(i))
+            expected.append(None)
+    results = _run_together(tasks)
+    for got, want in zip(results, expected):
+        if want is None:
+            assert got is None
+        else:
+            assert got.tobytes() == want.tobytes()
+
+
+# --------------------------------------------------------------------------
+# The engine's worker threads
+
+LARGE = {
+    "float64": np.sin(np.linspace(0, 100, 300 * 400)).reshape(300, 400),
+    "float32": np.cos(np.linspace(0, 50, 48 * 50 * 60)).reshape(48, 50, 60).astype("f4"),
+    "int32": (np.arange(200 * 300, dtype=np.int32) * 7919 % 100003).reshape(200, 300),
+    "int64": np.arange(100_000, dtype=np.int64) ** 2 % (2**40),
+}
+
+
+@pytest.mark.parametrize("dtype", sorted(LARGE))
+@pytest.mark.parametrize("kwargs", [{}, {"rate": 9.0}, {"precision": 18}, {"tolerance": 1e-5}],
+                         ids=["reversible", "rate", "precision", "tolerance"])
+def test_worker_thread_counts_give_the_same_bytes_and_values(dtype, kwargs):
+    values = LARGE[dtype]
+    stream = zfpy.compress_numpy(values, **kwargs)
+    decoded = zfpy.decompress_numpy(stream)
+    for threads in (0, 2, 3, 4, 7, 16):
+        assert zfpy.compress_numpy(values, threads=threads, **kwargs) == stream, threads
+        again = zfpy.decompress_numpy(stream, threads=threads)
+        assert again.tobytes() == decoded.tobytes(), threads
+        mode = Mode.from_args(**{k: v for k, v in kwargs.items()}) if kwargs else Mode.from_args()
+        assert engine.compress(values, mode, threads=threads) == stream, threads
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4, 9])
+def test_worker_threads_report_truncation(threads):
+    values = LARGE["float64"]
+    stream = zfpy.compress_numpy(values, rate=8.0)   # fixed rate: decoded in parallel
+    for cut in (len(stream) // 3, len(stream) - 8, 20):
+        with pytest.raises(ZFPError, match="truncated"):
+            zfpy.decompress_numpy(stream[:cut], threads=threads)
+
+
+def test_python_threads_each_using_worker_threads():
+    values = LARGE["float32"]
+    stream = zfpy.compress_numpy(values, rate=12.0)
+    decoded = zfpy.decompress_numpy(stream)
+    tasks = []
+    for i in range(WORKERS * 2):
+        if i % 2:
+            tasks.append(lambda: zfpy.compress_numpy(values, rate=12.0, threads=3))
+        else:
+            tasks.append(lambda: zfpy.decompress_numpy(stream, threads=3).tobytes())
+    for i, result in enumerate(_run_together(tasks)):
+        assert result == (stream if i % 2 else decoded.tobytes())

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Run the test suite against a build of the extension with AddressSanitizer
+# and UndefinedBehaviorSanitizer (meson's built-in b_sanitize option).
+#
+#   tools/asan-tests.sh [pytest arguments]     default: tests -m "not slow"
+#
+# The instrumented build lives in build/asan (ASAN_BUILD_DIR to move it) and
+# is installed into build/asan/site, never into the Python environment, so
+# the normal install is untouched.  Python is started with -S so that no
+# .pth file (an editable install's import hook among them) can put another
+# build of zfpcodec in front of this one; the packages the tests need come
+# from the interpreter's own site-packages through PYTHONPATH.  Child
+# Pythons started by the tests inherit the flags (tests/hostile_runner.py
+# passes -S on) and the environment.
+#
+# Any ASan error or UBSan diagnostic aborts the process, so a clean run is
+# one where pytest passes and no report was written.  Leak detection is off:
+# CPython keeps memory alive until exit by design (tests/test_leaks.py
+# covers our leaks).
+#
+# Environment: PYTHON (default .venv/bin/python if it exists, else python3),
+# CC (default gcc, whose libasan is preloaded), ASAN_BUILD_DIR.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${ASAN_BUILD_DIR:-$ROOT/build/asan}
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x .venv/bin/python ]; then PYTHON=$ROOT/.venv/bin/python; else PYTHON=python3; fi
+fi
+export PYTHON
+CC=${CC:-gcc}
+export CC
+
+tools/build-instrumented.sh "$BUILD" -Db_sanitize=address,undefined \
+  -Dc_args="-fno-omit-frame-pointer -fsanitize=float-cast-overflow"
+
+RUNTIME=$("$CC" -print-file-name=libasan.so)
+if [ ! -e "$RUNTIME" ]; then
+  echo "asan-tests: $CC has no libasan.so ($RUNTIME)" >&2
+  exit 2
+fi
+PACKAGES=$("$PYTHON" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"] + ":" + p["platlib"])')
+
+if [ $# -eq 0 ]; then
+  set -- tests -m "not slow"
+fi
+# Reports must not be lost in pytest's capture of file descriptor 2 when
+# the process aborts: pytest captures only Python's sys.stderr
+# (--capture=sys), and ASan also writes its reports to files.
+LOGS=$BUILD/reports
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+export LD_PRELOAD=$RUNTIME
+export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:log_path=$LOGS/asan
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$LOGS/ubsan
+export PYTHONPATH=$BUILD/site:$PACKAGES
+export ZFPCODEC_SANITIZED=1
+status=0
+"$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@" || status=$?
+unset LD_PRELOAD
+# Warnings (an allocation too large for the sanitizer's allocator, which a
+# test may ask for on purpose) are shown; errors fail the run.
+if compgen -G "$LOGS/*" >/dev/null; then
+  echo "asan-tests: sanitizer output:" >&2
+  cat "$LOGS"/* >&2
+  if grep -q -E "ERROR: |runtime error" "$LOGS"/*; then
+    [ "$status" -ne 0 ] || status=1
+  fi
+fi
+exit "$status"
