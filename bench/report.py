@@ -1,0 +1,315 @@
+"""The markdown report of a benchmark run (results/bench.json -> bench.md).
+
+    python bench/report.py bench/results/bench.json   # re-print a saved run
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+MIB = 2**20
+TARGET_3D = 1.5       # single thread, 3-D, every mode and type: x zfpy 1.0.1
+TARGET_LOW_RANK = 1.0  # 1-D and 2-D: never slower than zfpy
+TARGET_2T = 1.8       # 2 threads on 8 MB and up: x our one thread
+
+
+def _f(x, digits=0, suffix=""):
+    if x is None:
+        return "-"
+    return f"{x:,.{digits}f}{suffix}"
+
+
+def _x(x):
+    return "-" if x is None else f"{x:.2f}x"
+
+
+def _err(x):
+    if x is None:
+        return "-"
+    return "0" if x == 0 else f"{x:.2g}"
+
+
+def _yes(x):
+    return {True: "yes", False: "**NO**", None: "-"}[x]
+
+
+def _table(head, rows):
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _param(mode, param):
+    if param is None or mode in ("reversible", "-"):
+        return mode
+    label = {"accuracy": "tol", "rate": "rate", "precision": "prec"}.get(mode, mode)
+    return f"{mode} ({label} {param:g})"
+
+
+def busy(r) -> float:
+    """Cores other processes kept busy, the larger of before and after the run."""
+    return max(r.get("busy_start") or 0, r.get("busy_end") or 0, r.get("busy_during") or 0)
+
+
+def header(r) -> str:
+    m = r["machine"]
+    v = r.get("versions", {})
+    p = v.get("peers") or {}
+    cfg = r["config"]
+    peers = ", ".join(f"{k} {p[k]}" for k in ("zfpy", "numcodecs", "imagecodecs", "blosc2",
+                                               "hdf5plugin", "h5py", "zarr") if p.get(k))
+    load = lambda t: "/".join(f"{x:.1f}" for x in t) if t else "?"  # noqa: E731
+    lines = [
+        "# zfpcodec benchmark",
+        "",
+        f"- **Machine:** {m.get('cpu')} (family/model {m.get('cpu_family_model')}"
+        f"{', ' + m['hypervisor'] + ' guest' if m.get('hypervisor') else ''}), "
+        f"{m.get('cpus')} cores, {m.get('mem_gib', '?')} GiB; Python {m.get('python')}, "
+        f"NumPy {m.get('numpy')}.",
+        f"- **Ours:** zfpcodec {v.get('zfpcodec')} at {m.get('commit', '?')}, through its "
+        "`zfpy` drop-in (`compress_numpy` / `decompress_numpy`, `threads=`).",
+        f"- **Peers** (bench venv, Python {p.get('python', '?')}): {peers or 'not run'}.",
+        f"- **Run:** {r.get('started')}, {r.get('elapsed_s', 0):.0f} s; "
+        f"{'--quick; ' if cfg.get('quick') else ''}"
+        f"best of {cfg['rounds']} rounds x {cfg['reps']} calls per case after a warm-up, ours "
+        f"and the peers taking turns. Load average (1/5/15 min) {load(r.get('load_start'))} at "
+        f"the start, {load(r.get('load_end'))} at the end; other processes kept "
+        f"{r.get('busy_start', '?')} cores busy just before the run, "
+        f"{r.get('busy_during', '?')} on average during it, {r.get('busy_end', '?')} just after.",
+        f"- **These timings are single runs on a shared {m.get('cpus')}-core machine** "
+        + ("where other jobs were running during the run" if busy(r) > 0.3 else
+           "(other jobs may run on it; it was idle just before and just after this run)")
+        + ": expect +-10-20 % noise between runs; the ratios to zfpy are measured in the "
+        "same minutes on the same data and are steadier than the absolute MB/s.",
+        "- MB/s = 10^6 bytes of *uncompressed* array per second, for both compression and "
+        "decompression. Ratio = uncompressed / compressed bytes.",
+    ]
+    mism = r.get("mismatches") or []
+    checked = sum(1 for row in r.get("single", []) if row.get("same_as_zfpy") is not None)
+    checked += sum(1 for row in r.get("peers", []) if row.get("codec") == "zfpy"
+                   and row.get("same_as_ours") is not None)
+    if not checked and not mism:
+        lines.append("- No zfpy 1.0.1 configuration was compared in this run.")
+    elif mism:
+        lines.append(f"- **!!! {len(mism)} MISMATCH(ES) WITH zfpy 1.0.1:** "
+                     + "; ".join(f"{x['case']} ({x['kind']})" for x in mism))
+    else:
+        lines.append(f"- **Byte-exact:** all {checked} zfpy 1.0.1 configurations measured gave "
+                     "the same stream bytes and the same decoded values as zfpcodec; more "
+                     "threads never changed our bytes.")
+    return "\n".join(lines)
+
+
+def targets(r) -> str:
+    single = [row for row in r.get("single", []) if row.get("speedup_comp")]
+    rows = []
+
+    def add(name, values, goal):
+        """One goal: the worst and median case; goal None = for information."""
+        if not values:
+            rows.append((name, "not measured", "-", "-"))
+            return
+        worst = min(values, key=lambda kv: kv[0])
+        verdict = "info" if goal is None else "met" if worst[0] >= goal else "**not met**"
+        rows.append((name, f"{worst[0]:.2f}x ({worst[1]})",
+                     f"{sorted(v for v, _ in values)[len(values) // 2]:.2f}x", verdict))
+
+    for op, label in (("comp", "compress"), ("decomp", "decompress")):
+        add(f"3-D, 1 thread, {label}: >= {TARGET_3D}x zfpy (every mode; f32, f64, i32)",
+            [(row[f"speedup_{op}"], f"{row['dtype']} {row['mode']}") for row in single
+             if row["rank"] == 3], TARGET_3D)
+    for op, label in (("comp", "compress"), ("decomp", "decompress")):
+        add(f"1-D and 2-D, 1 thread, {label}: never slower than zfpy",
+            [(row[f"speedup_{op}"], f"{row['rank']}-D {row['dtype']} {row['mode']}")
+             for row in single if row["rank"] < 3], TARGET_LOW_RANK)
+    two = [row for row in r.get("threads", []) if row.get("impl") == "zfpcodec"
+           and row.get("threads") == 2 and row.get("size_mb", 0) >= 8]
+    add(f"2 threads, >= 8 MiB, compress: >= {TARGET_2T}x our 1 thread",
+        [(row["comp_scaling"], f"{row['size_mb']:g} MiB {row['dtype']} {row['mode']}")
+         for row in two if row.get("comp_scaling")], TARGET_2T)
+    add(f"2 threads, >= 8 MiB, decompress, fixed rate: >= {TARGET_2T}x our 1 thread",
+        [(row["decomp_scaling"], f"{row['size_mb']:g} MiB {row['dtype']}")
+         for row in two if row.get("decomp_scaling") and row["mode"] == "rate"], TARGET_2T)
+    add("2 threads, >= 8 MiB, decompress, variable rate (serial today): info only",
+        [(row["decomp_scaling"], f"{row['size_mb']:g} MiB {row['dtype']} {row['mode']}")
+         for row in two if row.get("decomp_scaling") and row["mode"] != "rate"], None)
+    add("2 threads, >= 8 MiB, compress: x zfpy 1.0.1 (one thread)",
+        [(row["comp_vs_zfpy"], f"{row['size_mb']:g} MiB {row['dtype']} {row['mode']}")
+         for row in two if row.get("comp_vs_zfpy")], None)
+    text = ("## Targets\n\nRatios measured in this run on the same arrays; worst case and "
+            "median over the cases each goal covers.\n\n"
+            + _table(("target", "worst case", "median", "verdict"), rows))
+    cores = r["machine"].get("cpus") or 1
+    if r.get("threads") and busy(r) > 0.3:
+        text += (f"\n\n**Thread figures are unreliable in this run:** other processes kept "
+                 f"{busy(r):.1f} of the {cores} cores busy (the most of: just before, on "
+                 "average during, just after the run), and a second thread only helps when "
+                 "a core is free. Re-run `--only threads` on an idle machine before judging "
+                 "the 1.8x target.")
+    return text
+
+
+def single(r) -> str:
+    rows = []
+    for row in r.get("single", []):
+        o, z = row["ours"], row.get("zfpy") or {}
+        rows.append((f"{row['rank']}-D {row['field']}", row["dtype"],
+                     _param(row["mode"], row["param"]), "x".join(map(str, row["shape"])),
+                     _f(o.get("ratio"), 2), _f(o.get("comp_mbps")), _f(z.get("comp_mbps")),
+                     _x(row.get("speedup_comp")), _f(o.get("decomp_mbps")),
+                     _f(z.get("decomp_mbps")), _x(row.get("speedup_decomp")),
+                     _yes(row.get("same_as_zfpy"))))
+    head = ("data", "dtype", "mode", "shape", "ratio", "compress MB/s ours",
+            "zfpy", "ours/zfpy", "decompress MB/s ours", "zfpy", "ours/zfpy", "same bytes")
+    return ("## One thread, every mode and type: zfpcodec vs zfpy 1.0.1\n\n"
+            "Same array, same call (`compress_numpy(a, **mode)`, `decompress_numpy(s)`), one "
+            "thread each. `same bytes`: our stream and decoded values equal zfpy's.\n\n"
+            + _table(head, rows))
+
+
+def threads(r) -> str:
+    rows = []
+    for row in r.get("threads", []):
+        if not row.get("threads"):
+            continue
+        rows.append((f"{row['size_mb']:g} MiB", row["dtype"], _param(row["mode"], row["param"]),
+                     row["impl"], row["threads"], _f(row["comp_mbps"]),
+                     _x(row.get("comp_scaling")), _x(row.get("comp_vs_zfpy")),
+                     _f(row["decomp_mbps"]), _x(row.get("decomp_scaling")),
+                     _x(row.get("decomp_vs_zfpy")), _f(row["ratio"], 2)))
+    head = ("size", "dtype", "mode", "codec", "threads", "compress MB/s", "vs 1 thread",
+            "vs zfpy", "decompress MB/s", "vs 1 thread", "vs zfpy", "ratio")
+    return ("## Threads (3-D smooth field)\n\n"
+            "`vs 1 thread`: against the same codec with one thread; `vs zfpy`: against zfpy "
+            "1.0.1 (one thread, it has no threads) on the same array. zfpcodec decompresses "
+            "in parallel only fixed-rate streams; imagecodecs' OpenMP threads compress only; "
+            "blosc2 runs zfp per Blosc block (its own format, no reversible mode).\n\n"
+            + _table(head, rows))
+
+
+def peers(r) -> str:
+    out = ["## Peers on synthetic and real data (one thread)",
+           "",
+           "Reversible, then an absolute error bound of about 1e-4 of the value range "
+           "(a power of ten, which blosc2's ZFP_ACC needs). zfpy, numcodecs, imagecodecs "
+           "and hdf5plugin run LLNL zfp 1.0.1; blosc2 runs zfp per Blosc block; SZ3, SPERR "
+           "and LERC are other error-bounded lossy codecs (imagecodecs), at the same bound. "
+           "`numpy copy`: `np.copyto` of the array, the memory system's speed. "
+           "Real datasets are small (KB), so their MB/s are dominated by per-call overhead.",
+           ""]
+    sets = {d["name"]: d for d in r.get("datasets", [])}
+    out.append(_table(("dataset", "dtype", "shape", "source", "what"), [
+        (n, d["dtype"], "x".join(map(str, d["shape"])), d["source"], d["description"])
+        for n, d in sets.items()]))
+    out.append("")
+    rows = []
+    for row in r.get("peers", []):
+        if "comp_mbps" not in row:
+            continue
+        rows.append((row["dataset"], _param(row["mode"], row["param"]), row["codec"],
+                     _f(row.get("ratio"), 2), _f(row["comp_mbps"]), _f(row.get("decomp_mbps")),
+                     _err(row.get("maxerr")),
+                     "lossless" if row.get("lossless") else _f(row.get("psnr"), 1),
+                     _yes(row.get("same_as_ours"))))
+    head = ("dataset", "mode", "codec", "ratio", "compress MB/s", "decompress MB/s",
+            "max error", "PSNR dB", "same bytes as zfpcodec")
+    out.append(_table(head, rows))
+    skipped = sorted({f"{row['codec']}: {row.get('skipped') or row.get('error')}"
+                      for row in r.get("peers", []) if "comp_mbps" not in row})
+    if skipped:
+        out += ["", "Not measured: " + "; ".join(skipped) + "."]
+    return "\n".join(out)
+
+
+def zarr(r) -> str:
+    z = r.get("zarr")
+    if not z:
+        return ""
+    if "skipped" in z:
+        return f"## Zarr v3\n\n{z['skipped']}."
+    rows = [(row["impl"], row["workers"], _f(row.get("write_mbps")), _f(row.get("read_mbps")),
+             _f(row.get("ratio"), 2), _err(row.get("maxerr")), row.get("error", ""))
+            for row in z["rows"]]
+    head = ("codec", "zarr threads", "write MB/s", "read MB/s", "ratio", "max error", "error")
+    first = next((row for row in z["rows"] if "shape" in row), {})
+    return (f"## Zarr v3 (zarr {first.get('zarr', '?')}, MemoryStore)\n\n"
+            f"A {z['dtype']} array of shape {'x'.join(map(str, first.get('shape', [])))} in "
+            f"chunks of {'x'.join(map(str, first.get('chunks', [])))}, tolerance "
+            f"{z['tolerance']:g}: `zfpcodec.zarr3.ZFPCodec` vs `zarr.codecs.numcodecs.ZFPY` "
+            "(zfpy 1.0.1) as the serializer, zarr's thread pool set by "
+            "`ZARR_THREADING__MAX_WORKERS`.\n\n" + _table(head, rows))
+
+
+def memory(r) -> str:
+    m = r.get("memory")
+    if not m:
+        return ""
+    rows = []
+    for row in m["rows"]:
+        if "error" in row:
+            rows.append((row["impl"], row["op"], row["mode"], row["threads"], "error", "", "", "",
+                         row["error"]))
+            continue
+        base = row["result_nbytes"] if row["op"] == "decompress" else row["stream_bytes"]
+        rows.append((row["impl"], row["op"].replace("_", " into "), row["mode"], row["threads"],
+                     _f(row["rss_peak"] / MIB, 1), _f(row["traced_peak"] / MIB, 1),
+                     _f(row["stream_bytes"] / MIB, 1), _f(row["input_bytes"] / MIB, 1),
+                     _f(row["rss_peak"] / base, 2) if row["op"] != "decompress_out" else "-"))
+    head = ("codec", "call", "mode", "threads", "peak RSS growth MiB", "tracemalloc peak MiB",
+            "stream MiB", "array MiB", "RSS peak / (stream or new array)")
+    return ("## Memory\n\n"
+            f"float64 {'x'.join(map(str, m['shape']))}, one fresh process per call. `peak RSS "
+            "growth`: the kernel's high-water mark (reset just before the call) minus the "
+            "resident size before it; it counts every touched allocation (C `malloc` "
+            "included) and what the call returns. `tracemalloc peak`: what Python and NumPy "
+            "allocated (zfpy's C buffers are invisible to it). Compression should need about "
+            "the stream's size, decompression into an existing array about nothing, "
+            "`decompress_numpy` about the new array.\n\n" + _table(head, rows))
+
+
+def _bpv_at(points, psnr):
+    pts = sorted((p["bpv"], p["psnr"]) for p in points if p.get("psnr") is not None)
+    for (b0, q0), (b1, q1) in zip(pts, pts[1:]):
+        if q0 < psnr <= q1 or q1 < psnr <= q0:
+            return b0 + (b1 - b0) * (psnr - q0) / (q1 - q0)
+    return None
+
+
+def rd(r) -> str:
+    data = r.get("rd")
+    if not data:
+        return ""
+    levels = (60, 80, 100)
+    rows = []
+    for name, ds in data.items():
+        for label, pts in ds["curves"].items():
+            rows.append((f"{name} ({ds['dtype']})", label,
+                         *[_f(_bpv_at(pts, q), 2) for q in levels]))
+    return ("## Rate-distortion\n\n"
+            "Bits per value needed for a PSNR (20 log10(range / RMSE)), interpolated along "
+            "each codec's curve; lower is better. zfp's curves are ours (the bytes equal "
+            "zfpy's). Plot: `rate_distortion.png`.\n\n"
+            + _table(("data", "codec", *[f"bits/value @ {q} dB" for q in levels]), rows))
+
+
+def plots_section() -> str:
+    return ("## Plots\n\n"
+            "- `throughput.png`: one-thread MB/s, zfpcodec vs zfpy 1.0.1, 3-D fields, every "
+            "mode and type\n"
+            "- `speedup_vs_zfpy.png`: ours/zfpy for every rank, type and mode, with the "
+            "targets\n"
+            "- `peers_throughput.png`: every codec on the 3-D fields\n"
+            "- `threads.png`: thread scaling\n"
+            "- `rate_distortion.png`: PSNR against bits per value\n")
+
+
+def markdown(r) -> str:
+    parts = [header(r), targets(r), single(r), threads(r), peers(r), zarr(r), memory(r),
+             rd(r), plots_section()]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
