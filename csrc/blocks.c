@@ -45,9 +45,11 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
 {
   block_encoder encode = block_encoder_for(j->f->type, j->p);
   uint64_t block[256];
+  block_cursor c;
   size_t b;
-  for (b = first; b < last; b++) {
-    gather_block(j->f, j->g, b, block);
+  cursor_at(j->g, first, &c);
+  for (b = first; b < last; b++, cursor_next(j->g, &c)) {
+    gather_block(j->f, &c, block);
     encode(w, j->p, j->f->dims, block);
   }
 }
@@ -59,13 +61,15 @@ static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
 {
   block_decoder decode = block_decoder_for(j->f->type, j->p);
   uint64_t block[256];
+  block_cursor c;
   size_t b;
-  for (b = first; b < last; b++) {
+  cursor_at(j->g, first, &c);
+  for (b = first; b < last; b++, cursor_next(j->g, &c)) {
     decode(r, j->p, j->f->dims, store ? block : NULL);
     if (r->overrun)
       return 0;
     if (store)
-      scatter_block(j->f, j->g, b, block);
+      scatter_block(j->f, &c, block);
   }
   return 1;
 }

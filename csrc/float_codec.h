@@ -3,8 +3,9 @@
  * twice).  Before inclusion define:
  *   FLOAT, UINT, INT  the value type and its P-bit unsigned/signed twins
  *   EBITS, EBIAS      exponent field width and bias (spec 0)
- *   LDEXP             ldexpf or ldexp, so powers of two are computed in the
- *                     source type as zfp does
+ *   LDEXP             ldexpf or ldexp, for powers of two outside the
+ *                     normal range (they are computed in the source type,
+ *                     as zfp does)
  *   FN(x), IFN(x)     name suffixes of this instantiation and of the
  *                     integer coder of the same width
  */
@@ -13,11 +14,29 @@
 #define INT_MIN_PATTERN ((UINT)1 << (P - 1))
 #define MAGNITUDE_MASK (INT_MIN_PATTERN - 1)
 
+#define MANTISSA_BITS (P - 1 - EBITS)
+
+/* 2^e in the source type, as LDEXP(1, e) gives it: built from its bits
+ * where it is a normal number. */
+static inline FLOAT FN(pow2)(int e)
+{
+  if (e >= 1 - EBIAS && e <= EBIAS) {
+    UINT bits = (UINT)(e + EBIAS) << MANTISSA_BITS;
+    FLOAT v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  return LDEXP((FLOAT)1, e);
+}
+
 /* spec 5.1: emax from a running maximum of |v| that NaN never enters;
- * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty". */
+ * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
+ * The frexp exponent of a normal maximum is its biased exponent field
+ * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
 static int FN(block_emax)(const FLOAT *v, unsigned size)
 {
   FLOAT max = 0;
+  UINT bits;
   unsigned i;
   int e;
   for (i = 0; i < size; i++) {
@@ -29,7 +48,8 @@ static int FN(block_emax)(const FLOAT *v, unsigned size)
     return -EBIAS;
   if (isinf(max))
     return 0;  /* glibc's frexp reports exponent 0 for infinity */
-  frexp((double)max, &e);
+  memcpy(&bits, &max, sizeof bits);
+  e = (int)(bits >> MANTISSA_BITS) - EBIAS + 1;
   return e > 1 - EBIAS ? e : 1 - EBIAS;
 }
 
@@ -38,8 +58,8 @@ static int FN(block_emax)(const FLOAT *v, unsigned size)
  * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
 static void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
 {
-  const FLOAT scale = LDEXP((FLOAT)1, (int)P - 2 - emax);
-  const FLOAT limit = LDEXP((FLOAT)1, (int)P - 1);
+  const FLOAT scale = FN(pow2)((int)P - 2 - emax);
+  const FLOAT limit = FN(pow2)((int)P - 1);
   unsigned i;
   for (i = 0; i < size; i++) {
     FLOAT x = scale * v[i];
@@ -51,7 +71,7 @@ static void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
  * type. */
 static void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
 {
-  const FLOAT scale = LDEXP((FLOAT)1, emax - ((int)P - 2));
+  const FLOAT scale = FN(pow2)(emax - ((int)P - 2));
   unsigned i;
   for (i = 0; i < size; i++)
     v[i] = (FLOAT)(INT)q[i] * scale;
@@ -119,9 +139,9 @@ static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
  * where it is defined: finite scale, finite values, integral products. */
 static int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
 {
-  const FLOAT scale = LDEXP((FLOAT)1, (int)P - 2 - emax);
-  const FLOAT back = LDEXP((FLOAT)1, emax - ((int)P - 2));
-  const FLOAT limit = LDEXP((FLOAT)1, (int)P - 1);
+  const FLOAT scale = FN(pow2)((int)P - 2 - emax);
+  const FLOAT back = FN(pow2)(emax - ((int)P - 2));
+  const FLOAT limit = FN(pow2)((int)P - 1);
   unsigned i;
   if (emax == -EBIAS || isinf(scale))
     return 0;
@@ -213,3 +233,4 @@ static void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
 #undef P
 #undef INT_MIN_PATTERN
 #undef MAGNITUDE_MASK
+#undef MANTISSA_BITS

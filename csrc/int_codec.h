@@ -146,7 +146,7 @@ typedef uint64_t FN(plane)[4];
  * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
 #define SMALL_BLOCK 16
 
-static void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
+static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
 {
   unsigned g, r;
   for (g = 0; g * 64 < size; g++) {
@@ -156,7 +156,8 @@ static void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
   }
 }
 
-static inline uint64_t FN(plane_of)(const UINT *u, unsigned size, unsigned k)
+static inline ALWAYS_INLINE uint64_t FN(plane_of)(const UINT *u, unsigned size,
+                                                  unsigned k)
 {
   uint64_t x = 0;
   unsigned r;
@@ -165,15 +166,35 @@ static inline uint64_t FN(plane_of)(const UINT *u, unsigned size, unsigned k)
   return x;
 }
 
+/* Plane k of a small block, with the block size a constant to unroll. */
+static inline ALWAYS_INLINE uint64_t FN(small_plane_of)(const UINT *u, unsigned size,
+                                          unsigned k)
+{
+  return size == 4 ? FN(plane_of)(u, 4, k) : FN(plane_of)(u, 16, k);
+}
+
 /* Coefficients from the decoded planes kstop..P-1 (the others are zero).
  * Sparse planes are cheaper to scatter bit by bit than to transpose; `ones`
  * bounds their number of set bits. */
 #define SCATTER_LIMIT (P * 8)
 
-static void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
+static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
                                 unsigned kstop, unsigned ones)
 {
   unsigned g, r, k;
+  if (size == 4) {
+    /* the four coefficients gathered in registers from the few planes */
+    UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+    for (k = kstop; k < P; k++) {
+      uint64_t x = planes[0][k];
+      u0 |= (UINT)(x & 1u) << k;
+      u1 |= (UINT)((x >> 1) & 1u) << k;
+      u2 |= (UINT)((x >> 2) & 1u) << k;
+      u3 |= (UINT)((x >> 3) & 1u) << k;
+    }
+    u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
+    return;
+  }
   if (size <= SMALL_BLOCK || ones <= SCATTER_LIMIT) {
     for (r = 0; r < size; r++)
       u[r] = 0;
@@ -193,7 +214,7 @@ static void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
 }
 
 /* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
-static inline void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
+static inline ALWAYS_INLINE void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
                                           unsigned m)
 {
   unsigned i;
@@ -203,7 +224,7 @@ static inline void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
     write_bits(w, x[i], m);
 }
 
-static inline void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
+static inline ALWAYS_INLINE void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
 {
   unsigned i;
   for (i = 0; m >= 64; m -= 64)
@@ -214,7 +235,7 @@ static inline void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
 
 /* Position of the first set bit at or after n, or `size` when there is
  * none. */
-static inline unsigned FN(plane_next_one)(const FN(plane) x, unsigned n,
+static inline ALWAYS_INLINE unsigned FN(plane_next_one)(const FN(plane) x, unsigned n,
                                           unsigned size)
 {
   unsigned i = n / 64;
@@ -230,8 +251,9 @@ static inline unsigned FN(plane_next_one)(const FN(plane) x, unsigned n,
 /* Code planes P-1 down to P-prec of u[0..size-1] within `budget` bits
  * (spec 9.2); returns the bits written.  The `budget` is unsigned 32-bit
  * because zfp's is (a wrapped budget means "unlimited"). */
-static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
-                                  unsigned prec, uint32_t budget)
+static inline ALWAYS_INLINE uint32_t
+FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
+                        unsigned prec, uint32_t budget)
 {
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, g;
   uint32_t bits = budget;
@@ -242,7 +264,7 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
     if (size <= SMALL_BLOCK)
-      x[0] = FN(plane_of)(u, size, k);
+      x[0] = FN(small_plane_of)(u, size, k);
     else
       for (g = 0; g * 64 < size; g++)
         x[g] = planes[g][k];
@@ -252,22 +274,26 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
     /* (b) group test of n..size-1, then the run of zeros up to the next
      * one, whose own 1 bit is implied when it is the last coefficient */
     while (bits && n < size) {
-      unsigned next = FN(plane_next_one)(x, n, size), cost;
-      bits--;
+      unsigned next = FN(plane_next_one)(x, n, size);
+      unsigned last = next == size - 1, cost;
       if (next == size) {
         write_bit(w, 0);
+        bits--;
         break;
       }
-      write_bit(w, 1);
-      cost = next - n + (next != size - 1);
-      if (cost > bits) {
-        write_zeros(w, bits);  /* the budget ends inside the run of zeros */
-        bits = 0;
-        break;
-      }
-      write_zeros(w, next - n);
-      if (next != size - 1)
+      /* group bit 1, next - n zeros, then a 1 unless it is implied */
+      cost = 1 + (next - n) + !last;
+      if (cost <= bits && cost <= 64)
+        write_bits(w, 1 | (uint64_t)!last << (cost - 1), cost);
+      else {
+        /* a long run, or the budget ends inside it: piece by piece */
+        unsigned zeros = next - n;
+        cost = cost < bits ? cost : bits;
         write_bit(w, 1);
+        write_zeros(w, cost - 1 < zeros ? cost - 1 : zeros);
+        if (!last && cost == 2 + zeros)
+          write_bit(w, 1);
+      }
       bits -= cost;
       n = next + 1;
     }
@@ -277,15 +303,18 @@ static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
 
 /* spec 9.6, including the decoder's habit of setting the bit at the scan
  * position when the budget runs out inside a scan. */
-static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
-                                  unsigned prec, uint32_t budget)
+static inline ALWAYS_INLINE uint32_t
+FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
+                        uint32_t budget)
 {
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g;
   uint32_t bits = budget;
   uint64_t planes[4][64];
   while (bits && k > kmin) {
     unsigned m = n < bits ? n : bits;
-    FN(plane) x = {0, 0, 0, 0};
+    FN(plane) x;
+    for (g = 0; g * 64 < size; g++)
+      x[g] = 0;
     k--;
     FN(read_plane_prefix)(r, x, m);
     bits -= m;
@@ -309,6 +338,38 @@ static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
   if (u)  /* NULL: only measure the block */
     FN(coefficients_of)(u, planes, size, k, ones);
   return budget - bits;
+}
+
+/* The coders with the block size a constant, so that each size gets loops
+ * and plane words of its own (one word up to 64 coefficients). */
+static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
+                                  unsigned prec, uint32_t budget)
+{
+  bit_writer local = *w;  /* a local copy lives in registers */
+  uint32_t bits;
+  switch (size) {
+    case 4: bits = FN(encode_planes_sized)(&local, u, 4, prec, budget); break;
+    case 16: bits = FN(encode_planes_sized)(&local, u, 16, prec, budget); break;
+    case 64: bits = FN(encode_planes_sized)(&local, u, 64, prec, budget); break;
+    default: bits = FN(encode_planes_sized)(&local, u, 256, prec, budget); break;
+  }
+  *w = local;
+  return bits;
+}
+
+static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
+                                  unsigned prec, uint32_t budget)
+{
+  bit_reader local = *r;
+  uint32_t bits;
+  switch (size) {
+    case 4: bits = FN(decode_planes_sized)(&local, u, 4, prec, budget); break;
+    case 16: bits = FN(decode_planes_sized)(&local, u, 16, prec, budget); break;
+    case 64: bits = FN(decode_planes_sized)(&local, u, 64, prec, budget); break;
+    default: bits = FN(decode_planes_sized)(&local, u, 256, prec, budget); break;
+  }
+  *r = local;
+  return bits;
 }
 
 /* ------------------------------------------------------------------ */

@@ -32,6 +32,23 @@ static const unsigned char pad_source[5][4] = {
   {0, 1, 2, 3},
 };
 
+void cursor_at(const block_grid *g, size_t index, block_cursor *c)
+{
+  unsigned a;
+  for (a = 0; a < 4; a++) {
+    c->b[a] = index % g->blocks[a];
+    index /= g->blocks[a];
+  }
+}
+
+void cursor_next(const block_grid *g, block_cursor *c)
+{
+  unsigned a;
+  for (a = 0; a < 4 && ++c->b[a] == g->blocks[a]; a++)
+    if (a < 3)
+      c->b[a] = 0;
+}
+
 /* Byte offsets of the block's four positions along each axis, and how many
  * of them lie inside the array. */
 typedef struct {
@@ -39,19 +56,17 @@ typedef struct {
   unsigned valid[4];
 } block_span;
 
-static void block_locate(const zfpc_field *f, const block_grid *g,
-                         size_t index, block_span *s)
+static void block_locate(const zfpc_field *f, const block_cursor *c,
+                         block_span *s)
 {
   unsigned a, i;
   for (a = 0; a < 4; a++) {
-    size_t b = index % g->blocks[a];
-    index /= g->blocks[a];
     if (a < f->dims) {
-      size_t left = f->n[a] - 4 * b;
+      size_t first = 4 * c->b[a], left = f->n[a] - first;
       s->valid[a] = left < 4 ? (unsigned)left : 4;
       for (i = 0; i < 4; i++)
         s->offset[a][i] =
-          (ptrdiff_t)(4 * b + pad_source[s->valid[a]][i]) * f->stride[a];
+          (ptrdiff_t)(first + pad_source[s->valid[a]][i]) * f->stride[a];
     }
     else {
       s->valid[a] = 1;
@@ -104,12 +119,11 @@ copy_block(const block_span *s, const unsigned extent[4], char *data,
       }
 }
 
-void gather_block(const zfpc_field *f, const block_grid *g, size_t index,
-                  void *block)
+void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
 {
   unsigned extent[4], a;
   block_span s;
-  block_locate(f, g, index, &s);
+  block_locate(f, c, &s);
   for (a = 0; a < 4; a++)
     extent[a] = a < f->dims ? 4 : 1;
   if (traits_of(f->type)->size == 4)
@@ -118,11 +132,11 @@ void gather_block(const zfpc_field *f, const block_grid *g, size_t index,
     copy_block(&s, extent, (char *)f->data, block, 8, f->byteswap, 1);
 }
 
-void scatter_block(const zfpc_field *f, const block_grid *g, size_t index,
+void scatter_block(const zfpc_field *f, const block_cursor *c,
                    const void *block)
 {
   block_span s;
-  block_locate(f, g, index, &s);
+  block_locate(f, c, &s);
   if (traits_of(f->type)->size == 4)
     copy_block(&s, s.valid, (char *)f->data, (char *)block, 4, f->byteswap, 0);
   else
