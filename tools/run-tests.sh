@@ -4,7 +4,9 @@
 #   - a virtual environment .venv with zfpcodec and its test extras
 #   - the reference zfpy 1.0.1 in its own venv (.oracle/), made by the
 #     test setup itself on first use
-# Extra arguments go to pytest, e.g.  bash tools/run-tests.sh -k header
+# Without arguments it runs everything but the exhaustive tests marked slow
+# (their seeded samples always run); arguments go to pytest instead, e.g.
+#   bash tools/run-tests.sh -m slow        bash tools/run-tests.sh -k header
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,4 +24,5 @@ python3 -m venv .venv
 # Run from tests/ so that `import zfpcodec` finds the installed package, not
 # the source folder (which lacks the compiled engine).
 cd tests
+[ $# -gt 0 ] || set -- -m "not slow"
 exec ../.venv/bin/python -m pytest -p no:cacheprovider "$@"
