@@ -49,8 +49,8 @@ void cursor_next(const block_grid *g, block_cursor *c)
       c->b[a] = 0;
 }
 
-/* Byte offsets of the block's four positions along each axis, and how many
- * of them lie inside the array. */
+/* Byte offsets of the block's four positions along each used axis, and how
+ * many of them lie inside the array. */
 typedef struct {
   ptrdiff_t offset[4][4];
   unsigned valid[4];
@@ -60,18 +60,12 @@ static void block_locate(const zfpc_field *f, const block_cursor *c,
                          block_span *s)
 {
   unsigned a, i;
-  for (a = 0; a < 4; a++) {
-    if (a < f->dims) {
-      size_t first = 4 * c->b[a], left = f->n[a] - first;
-      s->valid[a] = left < 4 ? (unsigned)left : 4;
-      for (i = 0; i < 4; i++)
-        s->offset[a][i] =
-          (ptrdiff_t)(first + pad_source[s->valid[a]][i]) * f->stride[a];
-    }
-    else {
-      s->valid[a] = 1;
-      memset(s->offset[a], 0, sizeof s->offset[a]);
-    }
+  for (a = 0; a < f->dims; a++) {
+    size_t first = 4 * c->b[a], left = f->n[a] - first;
+    s->valid[a] = left < 4 ? (unsigned)left : 4;
+    for (i = 0; i < 4; i++)
+      s->offset[a][i] =
+        (ptrdiff_t)(first + pad_source[s->valid[a]][i]) * f->stride[a];
   }
 }
 
@@ -99,16 +93,20 @@ static inline void copy_value(void *dst, const void *src, unsigned size,
 /* Copy the positions (i, j, k, l) with i < extent[0], ... between a block
  * (linear order of spec 4.3) and the array.  The gather pads (extent 4
  * along used axes, offsets repeating per spec 4.4), the scatter stores
- * only the in-range values (extent = valid). */
+ * only the in-range values (extent = valid).  Callers pass the rank and
+ * value size as constants, so each combination gets its own loops. */
 static inline ALWAYS_INLINE void
-copy_block(const block_span *s, const unsigned extent[4], char *data,
-           char *block, unsigned size, int swap, int to_block)
+copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
+           char *data, char *block, unsigned size, int swap, int to_block)
 {
-  unsigned i, j, k, l;
-  for (l = 0; l < extent[3]; l++)
-    for (k = 0; k < extent[2]; k++)
-      for (j = 0; j < extent[1]; j++) {
-        char *row = data + s->offset[1][j] + s->offset[2][k] + s->offset[3][l];
+  unsigned n1 = dims > 1 ? extent[1] : 1, n2 = dims > 2 ? extent[2] : 1;
+  unsigned n3 = dims > 3 ? extent[3] : 1, i, j, k, l;
+  for (l = 0; l < n3; l++)
+    for (k = 0; k < n2; k++)
+      for (j = 0; j < n1; j++) {
+        char *row = data + (dims > 1 ? s->offset[1][j] : 0) +
+                    (dims > 2 ? s->offset[2][k] : 0) +
+                    (dims > 3 ? s->offset[3][l] : 0);
         char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
         for (i = 0; i < extent[0]; i++) {
           if (to_block)
@@ -119,17 +117,28 @@ copy_block(const block_span *s, const unsigned extent[4], char *data,
       }
 }
 
+/* Run COPY(rank, value size) with both as constants. */
+#define WITH_CONSTANT_RANK_AND_SIZE(dims, size, COPY)  \
+  switch ((dims) * 2 + ((size) == 8)) {                \
+    case 2: COPY(1, 4); break;                         \
+    case 3: COPY(1, 8); break;                         \
+    case 4: COPY(2, 4); break;                         \
+    case 5: COPY(2, 8); break;                         \
+    case 6: COPY(3, 4); break;                         \
+    case 7: COPY(3, 8); break;                         \
+    case 8: COPY(4, 4); break;                         \
+    default: COPY(4, 8); break;                        \
+  }
+
 void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
 {
-  unsigned extent[4], a;
+  static const unsigned padded[4] = {4, 4, 4, 4};
   block_span s;
   block_locate(f, c, &s);
-  for (a = 0; a < 4; a++)
-    extent[a] = a < f->dims ? 4 : 1;
-  if (traits_of(f->type)->size == 4)
-    copy_block(&s, extent, (char *)f->data, block, 4, f->byteswap, 1);
-  else
-    copy_block(&s, extent, (char *)f->data, block, 8, f->byteswap, 1);
+#define GATHER(D, SIZE) \
+  copy_block(&s, D, padded, (char *)f->data, block, SIZE, f->byteswap, 1)
+  WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, GATHER)
+#undef GATHER
 }
 
 void scatter_block(const zfpc_field *f, const block_cursor *c,
@@ -137,8 +146,8 @@ void scatter_block(const zfpc_field *f, const block_cursor *c,
 {
   block_span s;
   block_locate(f, c, &s);
-  if (traits_of(f->type)->size == 4)
-    copy_block(&s, s.valid, (char *)f->data, (char *)block, 4, f->byteswap, 0);
-  else
-    copy_block(&s, s.valid, (char *)f->data, (char *)block, 8, f->byteswap, 0);
+#define SCATTER(D, SIZE) \
+  copy_block(&s, D, s.valid, (char *)f->data, (char *)block, SIZE, f->byteswap, 0)
+  WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, SCATTER)
+#undef SCATTER
 }
