@@ -440,46 +440,60 @@ static void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
 /* Blocks of integer arrays (spec 10, rev 6): no block header, the values */
 /* are coded as they are, the lossy plane limit is maxprec.               */
 
-static void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
-                                 unsigned d, const void *block)
+static inline ALWAYS_INLINE void FN(encode_int_block)(bit_writer *w,
+                                                      const zfpc_params *p,
+                                                      unsigned d,
+                                                      const void *block,
+                                                      int reversible)
 {
   UINT q[256];
   uint64_t start = writer_bits(w);
   memcpy(q, block, sizeof(UINT) << (2 * d));
-  FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits);
+  if (reversible)
+    FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits);
+  else
+    FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits);
   pad_block(w, start, p->minbits);
+}
+
+static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
+                                                      const zfpc_params *p,
+                                                      unsigned d, void *block,
+                                                      int reversible)
+{
+  UINT q[256], *ints = block ? q : NULL;
+  uint64_t start = reader_bits(r);
+  if (reversible)
+    FN(decode_ints_reversible)(r, ints, d, p->maxbits);
+  else
+    FN(decode_ints_lossy)(r, ints, d, p->maxprec, p->maxbits);
+  skip_block(r, start, p->minbits);
+  if (block)
+    memcpy(block, q, sizeof(UINT) << (2 * d));
+}
+
+static void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
+                                 unsigned d, const void *block)
+{
+  FN(encode_int_block)(w, p, d, block, 0);
 }
 
 static void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
                                  unsigned d, void *block)
 {
-  UINT q[256];
-  uint64_t start = reader_bits(r);
-  FN(decode_ints_lossy)(r, block ? q : NULL, d, p->maxprec, p->maxbits);
-  skip_block(r, start, p->minbits);
-  if (block)
-    memcpy(block, q, sizeof(UINT) << (2 * d));
+  FN(decode_int_block)(r, p, d, block, 0);
 }
 
 static void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
                                       unsigned d, const void *block)
 {
-  UINT q[256];
-  uint64_t start = writer_bits(w);
-  memcpy(q, block, sizeof(UINT) << (2 * d));
-  FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits);
-  pad_block(w, start, p->minbits);
+  FN(encode_int_block)(w, p, d, block, 1);
 }
 
 static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
                                       unsigned d, void *block)
 {
-  UINT q[256];
-  uint64_t start = reader_bits(r);
-  FN(decode_ints_reversible)(r, block ? q : NULL, d, p->maxbits);
-  skip_block(r, start, p->minbits);
-  if (block)
-    memcpy(block, q, sizeof(UINT) << (2 * d));
+  FN(decode_int_block)(r, p, d, block, 1);
 }
 
 #undef P
