@@ -2,7 +2,11 @@
 # Run the test suite against a build of the extension with AddressSanitizer
 # and UndefinedBehaviorSanitizer (meson's built-in b_sanitize option).
 #
-#   tools/asan-tests.sh [pytest arguments]     default: tests -m "not slow"
+#   tools/asan-tests.sh [pytest arguments]     default: -m "not slow"
+#
+# pytest runs in tests/ (paths are relative to it), so that no child Python
+# started with `-m zfpcodec` finds the source folder, which lacks the
+# compiled engine, before the instrumented build.
 #
 # The instrumented build lives in build/asan (ASAN_BUILD_DIR to move it) and
 # is installed into build/asan/site, never into the Python environment, so
@@ -43,7 +47,7 @@ fi
 PACKAGES=$("$PYTHON" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"] + ":" + p["platlib"])')
 
 if [ $# -eq 0 ]; then
-  set -- tests -m "not slow"
+  set -- -m "not slow"
 fi
 # Reports must not be lost in pytest's capture of file descriptor 2 when
 # the process aborts: pytest captures only Python's sys.stderr
@@ -57,7 +61,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_pat
 export PYTHONPATH=$BUILD/site:$PACKAGES
 export ZFPCODEC_SANITIZED=1
 status=0
-"$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@" || status=$?
+(cd "$ROOT/tests" && "$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@") || status=$?
 unset LD_PRELOAD
 # Warnings (an allocation too large for the sanitizer's allocator, which a
 # test may ask for on purpose) are shown; errors fail the run.
