@@ -132,7 +132,7 @@ def targets(r) -> str:
     add(f"2 threads, >= 8 MiB, decompress, fixed rate: >= {TARGET_2T}x our 1 thread",
         [(row["decomp_scaling"], f"{row['size_mb']:g} MiB {row['dtype']}")
          for row in two if row.get("decomp_scaling") and row["mode"] == "rate"], TARGET_2T)
-    add("2 threads, >= 8 MiB, decompress, variable rate (serial today): info only",
+    add("2 threads, >= 8 MiB, decompress, variable rate (measuring pass, then parallel): info only",
         [(row["decomp_scaling"], f"{row['size_mb']:g} MiB {row['dtype']} {row['mode']}")
          for row in two if row.get("decomp_scaling") and row["mode"] != "rate"], None)
     add("2 threads, >= 8 MiB, compress: x zfpy 1.0.1 (one thread)",
