@@ -168,6 +168,12 @@ static inline uint64_t read_bits(bit_reader *r, unsigned n)
 {
   uint64_t v = 0;
   unsigned got = 0;
+  if (n < r->avail) {  /* all in the buffer: n < 64 */
+    v = r->buffer & ((UINT64_C(1) << n) - 1);
+    r->buffer >>= n;
+    r->avail -= n;
+    return v;
+  }
   while (n > r->avail) {
     v |= low_bits(r->buffer, r->avail) << got;
     got += r->avail;

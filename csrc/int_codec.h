@@ -82,35 +82,55 @@ static inline ALWAYS_INLINE void FN(transform_axis)(UINT *q, unsigned d, unsigne
       line(q + hi + lo, s);
 }
 
-/* spec 6.2: x first, then y, z, w. */
+/* `line` along every axis of a block of 4^D values, x first (spec 6.2) or
+ * w first (spec 6.4).  Called with D constant, so that the loops unroll
+ * into straight code with constant strides. */
+static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D,
+                                                    int backward,
+                                                    void (*line)(UINT *, size_t))
+{
+  unsigned a;
+  for (a = 0; a < D; a++)
+    FN(transform_axis)(q, D, backward ? D - 1 - a : a, line);
+}
+
+/* Call BODY(D) with D = d as a constant (d is 1..4). */
+#define WITH_CONSTANT_RANK(d, BODY) \
+  switch (d) {                      \
+    case 1: BODY(1); break;         \
+    case 2: BODY(2); break;         \
+    case 3: BODY(3); break;         \
+    default: BODY(4); break;        \
+  }
+
 static void FN(fwd_lift_block)(UINT *q, unsigned d)
 {
-  unsigned a;
-  for (a = 0; a < d; a++)
-    FN(transform_axis)(q, d, a, FN(fwd_lift));
+#define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_lift))
+  WITH_CONSTANT_RANK(d, FORWARD)
+#undef FORWARD
 }
 
-/* spec 6.4: w first, x last (the lifting steps do not commute). */
+/* spec 6.4: the lifting steps do not commute, so the inverse runs w..x. */
 static void FN(inv_lift_block)(UINT *q, unsigned d)
 {
-  unsigned a;
-  for (a = d; a-- > 0;)
-    FN(transform_axis)(q, d, a, FN(inv_lift));
+#define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_lift))
+  WITH_CONSTANT_RANK(d, INVERSE)
+#undef INVERSE
 }
 
-/* rev 4.1 / 4.5: the difference operators commute, any axis order works. */
+/* rev 4.1 / 4.5: the difference operators commute; any axis order works. */
 static void FN(fwd_diff_block)(UINT *q, unsigned d)
 {
-  unsigned a;
-  for (a = 0; a < d; a++)
-    FN(transform_axis)(q, d, a, FN(fwd_diff));
+#define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_diff))
+  WITH_CONSTANT_RANK(d, FORWARD)
+#undef FORWARD
 }
 
 static void FN(inv_diff_block)(UINT *q, unsigned d)
 {
-  unsigned a;
-  for (a = d; a-- > 0;)
-    FN(transform_axis)(q, d, a, FN(inv_diff));
+#define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_diff))
+  WITH_CONSTANT_RANK(d, INVERSE)
+#undef INVERSE
 }
 
 /* ------------------------------------------------------------------ */
@@ -498,3 +518,4 @@ static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
 
 #undef P
 #undef NEGABINARY_MASK
+#undef WITH_CONSTANT_RANK
