@@ -202,19 +202,6 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
                                 unsigned kstop, unsigned ones)
 {
   unsigned g, r, k;
-  if (size == 4) {
-    /* the four coefficients gathered in registers from the few planes */
-    UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
-    for (k = kstop; k < P; k++) {
-      uint64_t x = planes[0][k];
-      u0 |= (UINT)(x & 1u) << k;
-      u1 |= (UINT)((x >> 1) & 1u) << k;
-      u2 |= (UINT)((x >> 2) & 1u) << k;
-      u3 |= (UINT)((x >> 3) & 1u) << k;
-    }
-    u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
-    return;
-  }
   if (size <= SMALL_BLOCK || ones <= SCATTER_LIMIT) {
     for (r = 0; r < size; r++)
       u[r] = 0;
@@ -330,6 +317,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g;
   uint32_t bits = budget;
   uint64_t planes[4][64];
+  UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
   while (bits && k > kmin) {
     unsigned m = n < bits ? n : bits;
     FN(plane) x;
@@ -351,11 +339,23 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       x[n / 64] |= UINT64_C(1) << (n % 64);
       n++;
     }
-    for (g = 0; g * 64 < size; g++)
-      planes[g][k] = x[g];
-    ones += n;
+    if (size == 4) {
+      /* four coefficients: deposit the plane straight into registers */
+      u0 |= (UINT)(x[0] & 1u) << k;
+      u1 |= (UINT)((x[0] >> 1) & 1u) << k;
+      u2 |= (UINT)((x[0] >> 2) & 1u) << k;
+      u3 |= (UINT)((x[0] >> 3) & 1u) << k;
+    }
+    else {
+      for (g = 0; g * 64 < size; g++)
+        planes[g][k] = x[g];
+      ones += n;
+    }
   }
-  if (u)  /* NULL: only measure the block */
+  if (u && size == 4) {  /* u NULL: only measure the block */
+    u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
+  }
+  else if (u)
     FN(coefficients_of)(u, planes, size, k, ones);
   return budget - bits;
 }

@@ -101,6 +101,8 @@ copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
 {
   unsigned n1 = dims > 1 ? extent[1] : 1, n2 = dims > 2 ? extent[2] : 1;
   unsigned n3 = dims > 3 ? extent[3] : 1, i, j, k, l;
+  int contiguous_rows = !swap && extent[0] == 4 && s->valid[0] == 4 &&
+                        s->offset[0][1] - s->offset[0][0] == (ptrdiff_t)size;
   for (l = 0; l < n3; l++)
     for (k = 0; k < n2; k++)
       for (j = 0; j < n1; j++) {
@@ -108,6 +110,13 @@ copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
                     (dims > 2 ? s->offset[2][k] : 0) +
                     (dims > 3 ? s->offset[3][l] : 0);
         char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
+        if (contiguous_rows) {  /* four adjacent values: one copy */
+          if (to_block)
+            memcpy(values, row + s->offset[0][0], 4 * size);
+          else
+            memcpy(row + s->offset[0][0], values, 4 * size);
+          continue;
+        }
         for (i = 0; i < extent[0]; i++) {
           if (to_block)
             copy_value(values + size * i, row + s->offset[0][i], size, swap);
