@@ -113,18 +113,29 @@ static inline void writer_flush(bit_writer *w)
 }
 
 /* Append the first `nbits` bits of another writer's flushed output, so
- * that streams coded separately join without any padding between them. */
+ * that streams coded separately join without any padding between them:
+ * each word shifted into place, one store per word. */
 static inline void write_stream(bit_writer *w, const uint8_t *data,
                                 uint64_t nbits)
 {
-  uint64_t word;
-  for (; nbits >= WORD_BITS; nbits -= WORD_BITS, data += 8) {
-    memcpy(&word, data, 8);
-    write_bits(w, word_to_le(word), WORD_BITS);
+  uint64_t words = nbits / WORD_BITS, word, i;
+  unsigned filled = w->filled;
+  if (w->pos > w->capacity || (w->capacity - w->pos) / 8 < words) {
+    w->overflow = 1;
+    return;
   }
-  if (nbits) {
+  for (i = 0; i < words; i++, data += 8) {
+    uint64_t out;
     memcpy(&word, data, 8);
-    write_bits(w, word_to_le(word), (unsigned)nbits);
+    word = word_to_le(word);
+    out = word_to_le(w->buffer | word << filled);
+    memcpy(w->data + w->pos, &out, 8);
+    w->pos += 8;
+    w->buffer = filled ? word >> (WORD_BITS - filled) : 0;
+  }
+  if (nbits % WORD_BITS) {
+    memcpy(&word, data, 8);
+    write_bits(w, word_to_le(word), (unsigned)(nbits % WORD_BITS));
   }
 }
 

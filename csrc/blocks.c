@@ -38,6 +38,7 @@ typedef struct {
   uint64_t offset;
   uint64_t block_bits;   /* fixed block length, or 0 */
   uint64_t *starts;      /* else each chunk's first bit, measured */
+  size_t measured;       /* chunks whose start is known */
   int truncated;
 } job;
 
@@ -118,22 +119,72 @@ static void *compress_worker(void *arg)
   return NULL;
 }
 
+/* Where chunk c starts: where the fixed rate puts it, or where the
+ * measuring thread found it (waiting for that); 0 when the stream ended
+ * before it. */
+static int chunk_start(job *j, size_t c, uint64_t *start)
+{
+  int known;
+  if (!j->starts) {
+    *start = j->offset + c * j->chunk_blocks * j->block_bits;
+    return 1;
+  }
+  pthread_mutex_lock(&j->lock);
+  while (j->measured <= c && !j->truncated)
+    pthread_cond_wait(&j->turn, &j->lock);
+  known = j->measured > c;
+  if (known)
+    *start = j->starts[c];
+  pthread_mutex_unlock(&j->lock);
+  return known;
+}
+
+static void mark_truncated(job *j)
+{
+  pthread_mutex_lock(&j->lock);
+  j->truncated = 1;
+  pthread_cond_broadcast(&j->turn);
+  pthread_mutex_unlock(&j->lock);
+}
+
 static void *decompress_worker(void *arg)
 {
   job *j = (job *)arg;
+  uint64_t start;
   size_t c;
-  for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
-    size_t first = c * j->chunk_blocks;
+  for (c = take_chunk(j); c < j->chunks && chunk_start(j, c, &start);
+       c = take_chunk(j)) {
     bit_reader r;
-    reader_init(&r, j->in, j->len,
-                j->starts ? j->starts[c] : j->offset + first * j->block_bits);
-    if (!decode_range(&r, j, first, chunk_end(j, c), 1)) {
-      pthread_mutex_lock(&j->lock);
-      j->truncated = 1;
-      pthread_mutex_unlock(&j->lock);
-    }
+    reader_init(&r, j->in, j->len, start);
+    if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 1))
+      mark_truncated(j);
   }
   return NULL;
+}
+
+/* The calling thread's part with variable-length blocks: read through the
+ * stream once, without reconstructing blocks (a fraction of the work of
+ * decoding them), publishing where each chunk starts as it goes, while the
+ * other workers decode the chunks already located; then decode too. */
+static void *measure_then_decompress(void *arg)
+{
+  job *j = (job *)arg;
+  bit_reader r;
+  size_t c;
+  reader_init(&r, j->in, j->len, j->offset);
+  for (c = 0; c < j->chunks; c++) {
+    pthread_mutex_lock(&j->lock);
+    j->starts[c] = reader_bits(&r);
+    j->measured = c + 1;
+    pthread_cond_broadcast(&j->turn);
+    pthread_mutex_unlock(&j->lock);
+    if (c + 1 < j->chunks &&
+        !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0)) {
+      mark_truncated(j);
+      break;
+    }
+  }
+  return decompress_worker(j);
 }
 
 /* 0 means one thread per core. */
@@ -162,9 +213,10 @@ static unsigned plan_chunks(job *j, unsigned threads)
   return j->chunks < threads ? (unsigned)j->chunks : threads;
 }
 
-/* Run `worker` on `threads` threads, the calling one included (it alone
- * does all the work if no thread can be started). */
-static void run_workers(void *(*worker)(void *), job *j, unsigned threads)
+/* Run `worker` on `threads` - 1 new threads and `lead` on the calling one
+ * (which does all the work if no thread can be started). */
+static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
+                        unsigned threads)
 {
   pthread_t *ids = malloc(sizeof *ids * threads);
   unsigned t, started = 0;
@@ -173,7 +225,7 @@ static void run_workers(void *(*worker)(void *), job *j, unsigned threads)
   for (t = 1; ids && t < threads; t++)
     if (pthread_create(&ids[started], NULL, worker, j) == 0)
       started++;
-  worker(j);
+  lead(j);
   for (t = 0; t < started; t++)
     pthread_join(ids[t], NULL);
   free(ids);
@@ -197,7 +249,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   }
   j.out = w;
   j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
-  run_workers(compress_worker, &j, workers);
+  run_workers(compress_worker, compress_worker, &j, workers);
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
@@ -219,24 +271,6 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
   return p->maxbits >= head ? p->maxbits : 0;
 }
 
-/* Where each chunk starts in a stream of variable-length blocks: a pass
- * that reads the blocks without reconstructing them (about a third of the
- * work of decoding them). */
-static uint64_t *measure_chunks(const job *j, int *truncated)
-{
-  uint64_t *starts = malloc(sizeof *starts * j->chunks);
-  bit_reader r;
-  size_t c;
-  if (!starts)
-    return NULL;
-  reader_init(&r, j->in, j->len, j->offset);
-  for (c = 0; c < j->chunks && !*truncated; c++) {
-    starts[c] = reader_bits(&r);
-    *truncated = !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0);
-  }
-  return starts;
-}
-
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
                           const zfpc_params *p, unsigned threads)
@@ -252,17 +286,19 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
   j.block_bits = fixed_block_bits(f->type, p);
   workers = plan_chunks(&j, threads);
   if (workers > 1 && !j.block_bits) {
-    j.starts = measure_chunks(&j, &j.truncated);
+    j.starts = malloc(sizeof *j.starts * j.chunks);
     if (!j.starts)
       workers = 1;  /* no memory for the starts: decode serially */
   }
-  if (workers <= 1 && !j.truncated) {
+  if (workers <= 1) {
     bit_reader r;
     reader_init(&r, in, len, offset);
     j.truncated = !decode_range(&r, &j, 0, g->count, 1);
   }
-  else if (!j.truncated)
-    run_workers(decompress_worker, &j, workers);
+  else
+    run_workers(decompress_worker,
+                j.starts ? measure_then_decompress : decompress_worker, &j,
+                workers);
   free(j.starts);
   return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
 }
