@@ -193,15 +193,26 @@ static inline ALWAYS_INLINE uint64_t FN(small_plane_of)(const UINT *u, unsigned 
   return size == 4 ? FN(plane_of)(u, 4, k) : FN(plane_of)(u, 16, k);
 }
 
-/* Coefficients from the decoded planes kstop..P-1 (the others are zero).
- * Sparse planes are cheaper to scatter bit by bit than to transpose; `ones`
- * bounds their number of set bits. */
+/* Coefficients from the decoded planes kstop..P-1 (the others are zero),
+ * by whichever way is cheapest: `ones` bounds the planes' set bits.  Small
+ * blocks with dense planes deposit every bit without branches; sparse
+ * planes scatter their set bits; large blocks with dense planes transpose. */
 #define SCATTER_LIMIT (P * 8)
 
 static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
                                 unsigned kstop, unsigned ones)
 {
   unsigned g, r, k;
+  if (size <= SMALL_BLOCK && ones > 4 * (P - kstop)) {
+    /* dense planes: every bit of every plane deposited, branch-free */
+    for (r = 0; r < size; r++) {
+      UINT v = 0;
+      for (k = kstop; k < P; k++)
+        v |= (UINT)((planes[0][k] >> r) & 1u) << k;
+      u[r] = v;
+    }
+    return;
+  }
   if (size <= SMALL_BLOCK || ones <= SCATTER_LIMIT) {
     for (r = 0; r < size; r++)
       u[r] = 0;
