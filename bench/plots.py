@@ -154,8 +154,9 @@ def threads(r, out: Path) -> None:
                 ax.set_ylabel(f"{name}: x same codec, 1 thread")
         axes[1, col].set_xticks(x, [f"{d}\n{MODE_SHORT[m]}" for d, m in groups], fontsize=8)
     axes[0, 0].legend(fontsize=7, ncol=2, loc="lower left")
-    fig.suptitle("Thread scaling, 3-D smooth field; zfpcodec decompresses in parallel only "
-                 f"fixed-rate streams, imagecodecs compresses only\n{subtitle(r)}", fontsize=10)
+    fig.suptitle("Thread scaling, 3-D smooth field; zfpcodec decompresses variable-rate "
+                 "streams after a measuring pass, imagecodecs compresses only\n"
+                 f"{subtitle(r)}", fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "threads.png", dpi=110)
     plt.close(fig)

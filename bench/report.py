@@ -184,7 +184,8 @@ def threads(r) -> str:
     return ("## Threads (3-D smooth field)\n\n"
             "`vs 1 thread`: against the same codec with one thread; `vs zfpy`: against zfpy "
             "1.0.1 (one thread, it has no threads) on the same array. zfpcodec decompresses "
-            "in parallel only fixed-rate streams; imagecodecs' OpenMP threads compress only; "
+            "fixed-rate streams by block offsets and variable-rate streams behind a pass that "
+            "locates the chunks; imagecodecs' OpenMP threads compress only; "
             "blosc2 runs zfp per Blosc block (its own format, no reversible mode).\n\n"
             + _table(head, rows))
 
