@@ -1,7 +1,8 @@
 /* Coding the blocks of an array in spec 4.2 order, split into chunks of
  * consecutive blocks that worker threads code independently (blocks share
  * no state, rev 11).  Compression joins the chunks' bit strings in chunk
- * order; decompression splits only where every block has the same length. */
+ * order; decompression starts each chunk where the fixed rate puts it or
+ * where a measuring pass over variable-length blocks finds it. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
