@@ -197,7 +197,7 @@ static inline ALWAYS_INLINE uint64_t FN(small_plane_of)(const UINT *u, unsigned 
  * by whichever way is cheapest: `ones` bounds the planes' set bits.  Small
  * blocks with dense planes deposit every bit without branches; sparse
  * planes scatter their set bits; large blocks with dense planes transpose. */
-#define SCATTER_LIMIT (P * 8)
+#define SCATTER_LIMIT (P * 4)
 
 static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
                                 unsigned kstop, unsigned ones)
