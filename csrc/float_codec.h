@@ -117,7 +117,7 @@ static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
   FLOAT v[256];
   UINT q[256];
   if (!read_bit(r))
-    memset(v, 0, sizeof v);
+    memset(v, 0, size * sizeof(FLOAT));
   else {
     int emax = (int)read_bits(r, EBITS) - EBIAS;
     IFN(decode_ints_lossy)(r, block ? q : NULL, d,

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _zfp
-from .engine import allocate, as_stream, check_fits, decode_into
+from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape
 from .errors import ZFPError
 
 HEADER_MAGIC = 1
@@ -248,11 +248,6 @@ def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, in
     return view, ztype, sizes, params, bits
 
 
-def _numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
-    """zfp sizes (x first, 0 = unused) as a NumPy shape (x last)."""
-    return tuple(n for n in reversed(sizes) if n)
-
-
 def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     """Decompress a zfp stream that starts with a full header.
 
@@ -263,7 +258,7 @@ def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     """
     threads = _thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
-    shape = _numpy_shape(sizes)
+    shape = numpy_shape(sizes)
     check_fits(view, bits, ztype, sizes, params, shape)
     out = allocate(shape, zfp_to_dtype_map[ztype])
     decode_into(view, bits, out, ztype, params, threads)
@@ -302,7 +297,7 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     # zfpy sets the field's type only for codes 1..4 and, without `out`,
     # names the unset type 0 in its error (spec zfpy-api 5.3)
     dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
-    array_shape = _numpy_shape(sizes)
+    array_shape = numpy_shape(sizes)
     params = _mode_params(tolerance, rate, precision, dims, ztype)
     sizes = tuple(sizes) + (0,) * (4 - len(sizes))
     if out is None:

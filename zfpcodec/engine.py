@@ -175,6 +175,11 @@ def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
         raise
 
 
+def numpy_shape(sizes: Any) -> tuple[int, ...]:
+    """zfp sizes (x first, 0 = unused) as a NumPy shape (x last)."""
+    return tuple(n for n in reversed(sizes) if n)
+
+
 def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, int, int], int]:
     """(dtype, NumPy shape, coder parameters, header length in bits).
     Raises ZFPError saying what is wrong with a missing or corrupt header."""
@@ -183,7 +188,7 @@ def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, i
         ztype, sizes, params, bits = _zfp.read_header(view)
     except ZFPError:
         raise ZFPError(header_problem(view), "header") from None
-    return DTYPES[ztype], tuple(n for n in reversed(sizes) if n), params, bits
+    return DTYPES[ztype], numpy_shape(sizes), params, bits
 
 
 def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
