@@ -13,15 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "inline.h"
 
 #define WORD_BITS 64
 
-static inline uint64_t low_bits(uint64_t v, unsigned n)
+static inline ALWAYS_INLINE uint64_t low_bits(uint64_t v, unsigned n)
 {
   return n >= WORD_BITS ? v : v & ((UINT64_C(1) << n) - 1);
 }
 
-static inline uint64_t word_to_le(uint64_t v)
+static inline ALWAYS_INLINE uint64_t word_to_le(uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   return __builtin_bswap64(v);
@@ -52,12 +53,12 @@ static inline void writer_init(bit_writer *w, void *data, size_t capacity)
   w->overflow = 0;
 }
 
-static inline uint64_t writer_bits(const bit_writer *w)
+static inline ALWAYS_INLINE uint64_t writer_bits(const bit_writer *w)
 {
   return (uint64_t)w->pos * 8 + w->filled;
 }
 
-static inline void writer_store_word(bit_writer *w, uint64_t word)
+static inline ALWAYS_INLINE void writer_store_word(bit_writer *w, uint64_t word)
 {
   if (w->pos <= w->capacity && w->capacity - w->pos >= 8) {
     word = word_to_le(word);
@@ -69,7 +70,7 @@ static inline void writer_store_word(bit_writer *w, uint64_t word)
 }
 
 /* Append the low n bits of v (0 <= n <= 64), least significant first. */
-static inline void write_bits(bit_writer *w, uint64_t v, unsigned n)
+static inline ALWAYS_INLINE void write_bits(bit_writer *w, uint64_t v, unsigned n)
 {
   if (!n)
     return;
@@ -85,7 +86,7 @@ static inline void write_bits(bit_writer *w, uint64_t v, unsigned n)
     w->filled += n;
 }
 
-static inline void write_bit(bit_writer *w, unsigned bit)
+static inline ALWAYS_INLINE void write_bit(bit_writer *w, unsigned bit)
 {
   w->buffer |= (uint64_t)bit << w->filled;
   if (++w->filled == WORD_BITS) {
@@ -151,7 +152,7 @@ typedef struct {
   int overrun;
 } bit_reader;
 
-static inline void reader_refill(bit_reader *r)
+static inline ALWAYS_INLINE void reader_refill(bit_reader *r)
 {
   uint64_t word = 0;
   if (r->pos < r->len) {
@@ -169,13 +170,13 @@ static inline void reader_refill(bit_reader *r)
   r->buffer = word;
 }
 
-static inline uint64_t reader_bits(const bit_reader *r)
+static inline ALWAYS_INLINE uint64_t reader_bits(const bit_reader *r)
 {
   return (uint64_t)r->pos * 8 - r->avail;
 }
 
 /* Read n bits (0 <= n <= 64); the first bit read is bit 0 of the result. */
-static inline uint64_t read_bits(bit_reader *r, unsigned n)
+static inline ALWAYS_INLINE uint64_t read_bits(bit_reader *r, unsigned n)
 {
   uint64_t v = 0;
   unsigned got = 0;
@@ -199,7 +200,7 @@ static inline uint64_t read_bits(bit_reader *r, unsigned n)
   return v;
 }
 
-static inline unsigned read_bit(bit_reader *r)
+static inline ALWAYS_INLINE unsigned read_bit(bit_reader *r)
 {
   unsigned bit;
   if (!r->avail)
@@ -213,7 +214,7 @@ static inline unsigned read_bit(bit_reader *r)
 /* Read bits up to and including the first 1, but at most `limit` bits;
  * returns the number of zeros read before that 1 (`limit` when none came,
  * in which case no 1 was read). */
-static inline unsigned read_zero_run(bit_reader *r, unsigned limit)
+static inline ALWAYS_INLINE unsigned read_zero_run(bit_reader *r, unsigned limit)
 {
   unsigned count = 0;
   for (;;) {

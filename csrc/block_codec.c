@@ -81,31 +81,73 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #undef FN
 #undef IFN
 
-/* Indexed by type code, then [lossy, reversible]. */
-static const block_encoder encoders[5][2] = {
-  {0, 0},
-  {encode_lossy_int32, encode_reversible_int32},
-  {encode_lossy_int64, encode_reversible_int64},
-  {encode_lossy_float, encode_reversible_float},
-  {encode_lossy_double, encode_reversible_double},
+/* Every coder instantiated once per rank: with d a constant, the block
+ * size, its copies, transforms and orders are constants too, which is
+ * most of the cost of a 4- or 16-value block. */
+#define CODERS_OF_RANK(code, D)                                          \
+  static void code##_d##D(bit_writer *w, const zfpc_params *p,            \
+                          const void *block)                             \
+  {                                                                      \
+    code(w, p, D, block);                                                \
+  }
+#define DECODERS_OF_RANK(code, D)                                        \
+  static void code##_d##D(bit_reader *r, const zfpc_params *p,            \
+                          void *block)                                   \
+  {                                                                      \
+    code(r, p, D, block);                                                \
+  }
+#define FOR_EACH_RANK(MAKE, code) \
+  MAKE(code, 1) MAKE(code, 2) MAKE(code, 3) MAKE(code, 4)
+#define BY_RANK(code) {code##_d1, code##_d2, code##_d3, code##_d4}
+
+FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_int32)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_int32)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_int64)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_int64)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_float)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_float)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_double)
+FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_double)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_int32)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_int32)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_int64)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_int64)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_float)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_float)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_double)
+FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_double)
+
+/* Indexed by type code, then [lossy, reversible], then rank - 1. */
+static const block_encoder encoders[5][2][4] = {
+  {{0}},
+  {BY_RANK(encode_lossy_int32), BY_RANK(encode_reversible_int32)},
+  {BY_RANK(encode_lossy_int64), BY_RANK(encode_reversible_int64)},
+  {BY_RANK(encode_lossy_float), BY_RANK(encode_reversible_float)},
+  {BY_RANK(encode_lossy_double), BY_RANK(encode_reversible_double)},
 };
 
-static const block_decoder decoders[5][2] = {
-  {0, 0},
-  {decode_lossy_int32, decode_reversible_int32},
-  {decode_lossy_int64, decode_reversible_int64},
-  {decode_lossy_float, decode_reversible_float},
-  {decode_lossy_double, decode_reversible_double},
+static const block_decoder decoders[5][2][4] = {
+  {{0}},
+  {BY_RANK(decode_lossy_int32), BY_RANK(decode_reversible_int32)},
+  {BY_RANK(decode_lossy_int64), BY_RANK(decode_reversible_int64)},
+  {BY_RANK(decode_lossy_float), BY_RANK(decode_reversible_float)},
+  {BY_RANK(decode_lossy_double), BY_RANK(decode_reversible_double)},
 };
 
-block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p)
+block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p,
+                                unsigned d)
 {
-  return (unsigned)type <= 4 ? encoders[type][is_reversible(p)] : 0;
+  if ((unsigned)type > 4 || d < 1 || d > 4)
+    return 0;
+  return encoders[type][is_reversible(p)][d - 1];
 }
 
-block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p)
+block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p,
+                                unsigned d)
 {
-  return (unsigned)type <= 4 ? decoders[type][is_reversible(p)] : 0;
+  if ((unsigned)type > 4 || d < 1 || d > 4)
+    return 0;
+  return decoders[type][is_reversible(p)][d - 1];
 }
 
 /* A prefix of `head` bits, then at most min(budget, (prec + 1) * B - 1)

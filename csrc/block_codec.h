@@ -11,13 +11,16 @@
  * block's bits and produces nothing (how parallel decompression finds
  * where variable-length blocks start). */
 typedef void (*block_encoder)(bit_writer *w, const zfpc_params *p,
-                              unsigned d, const void *block);
+                              const void *block);
 typedef void (*block_decoder)(bit_reader *r, const zfpc_params *p,
-                              unsigned d, void *block);
+                              void *block);
 
-/* The coder for a type; the reversible one when p->minexp < -1074. */
-block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p);
-block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p);
+/* The coder for a type and rank d (1..4); the reversible one when
+ * p->minexp < -1074. */
+block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p,
+                                unsigned d);
+block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p,
+                                unsigned d);
 
 /* Most bits one block can take with these parameters (spec 9.3, rev 8). */
 uint64_t block_max_bits(zfpc_type type, const zfpc_params *p, unsigned d);

@@ -45,14 +45,14 @@ typedef struct {
 
 static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
 {
-  block_encoder encode = block_encoder_for(j->f->type, j->p);
+  block_encoder encode = block_encoder_for(j->f->type, j->p, j->f->dims);
   uint64_t block[256];
   block_cursor c;
   size_t b;
   cursor_at(j->g, first, &c);
   for (b = first; b < last; b++, cursor_next(j->g, &c)) {
     gather_block(j->f, &c, block);
-    encode(w, j->p, j->f->dims, block);
+    encode(w, j->p, block);
   }
 }
 
@@ -61,13 +61,13 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
 static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
                         int store)
 {
-  block_decoder decode = block_decoder_for(j->f->type, j->p);
+  block_decoder decode = block_decoder_for(j->f->type, j->p, j->f->dims);
   uint64_t block[256];
   block_cursor c;
   size_t b;
   cursor_at(j->g, first, &c);
   for (b = first; b < last; b++, cursor_next(j->g, &c)) {
-    decode(r, j->p, j->f->dims, store ? block : NULL);
+    decode(r, j->p, store ? block : NULL);
     if (r->overrun)
       return 0;
     if (store)

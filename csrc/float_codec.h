@@ -33,7 +33,7 @@ static inline FLOAT FN(pow2)(int e)
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
  * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
-static int FN(block_emax)(const FLOAT *v, unsigned size)
+static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
 {
   FLOAT max = 0;
   UINT bits;
@@ -56,7 +56,7 @@ static int FN(block_emax)(const FLOAT *v, unsigned size)
 /* spec 5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
  * source type.  Products that are NaN, infinite or outside the P-bit range
  * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
-static void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
+static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT limit = FN(pow2)((int)P - 1);
@@ -69,7 +69,7 @@ static void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
 
 /* spec 5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
  * type. */
-static void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
+static inline ALWAYS_INLINE void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)(emax - ((int)P - 2));
   unsigned i;
@@ -80,7 +80,7 @@ static void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
 /* ------------------------------------------------------------------ */
 /* Lossy float blocks (spec 5)                                         */
 
-static unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
+static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
 {
   int64_t prec = (int64_t)emax - p->minexp + 2 * (int64_t)d + 2;
   if (prec < 0)
@@ -88,7 +88,7 @@ static unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
   return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
 }
 
-static void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
+static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
                              const void *block)
 {
   unsigned size = 1u << (2 * d), prec;
@@ -109,7 +109,7 @@ static void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
   pad_block(w, start, p->minbits);
 }
 
-static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
+static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
                              void *block)
 {
   unsigned size = 1u << (2 * d);
@@ -137,7 +137,7 @@ static void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
 /* rev 5.2 rule B, tested as zfp does: convert to block floating point,
  * convert back, and compare bit patterns.  The conversion is attempted only
  * where it is defined: finite scale, finite values, integral products. */
-static int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
+static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT back = FN(pow2)(emax - ((int)P - 2));
@@ -161,14 +161,14 @@ static int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
 
 /* rev 5.4: negative patterns keep the sign bit and flip the others; the map
  * is its own inverse. */
-static void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
+static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
 {
   unsigned i;
   for (i = 0; i < size; i++)
     q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
 }
 
-static void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
                                   unsigned d, const void *block)
 {
   unsigned size = 1u << (2 * d), i;
@@ -201,7 +201,7 @@ static void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
   pad_block(w, start, p->minbits);
 }
 
-static void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
                                   unsigned d, void *block)
 {
   unsigned size = 1u << (2 * d);

@@ -3,6 +3,7 @@
 #define ZFPC_FORMAT_H
 
 #include <stdint.h>
+#include "inline.h"
 #include "zfpc.h"
 
 #define ZFP_CODEC_VERSION 5
@@ -37,15 +38,6 @@ static inline const type_traits *traits_of(zfpc_type type)
   };
   return &table[(unsigned)type <= 4 ? (unsigned)type : 0];
 }
-
-/* For the small steps the block coder calls through function pointers that
- * are constant at every call site: inlining them is what makes the generic
- * loops as fast as hand-specialised ones. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
 
 static inline int is_reversible(const zfpc_params *p)
 {

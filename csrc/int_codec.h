@@ -103,7 +103,7 @@ static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D,
     default: BODY(4); break;        \
   }
 
-static void FN(fwd_lift_block)(UINT *q, unsigned d)
+static inline ALWAYS_INLINE void FN(fwd_lift_block)(UINT *q, unsigned d)
 {
 #define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_lift))
   WITH_CONSTANT_RANK(d, FORWARD)
@@ -111,7 +111,7 @@ static void FN(fwd_lift_block)(UINT *q, unsigned d)
 }
 
 /* spec 6.4: the lifting steps do not commute, so the inverse runs w..x. */
-static void FN(inv_lift_block)(UINT *q, unsigned d)
+static inline ALWAYS_INLINE void FN(inv_lift_block)(UINT *q, unsigned d)
 {
 #define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_lift))
   WITH_CONSTANT_RANK(d, INVERSE)
@@ -119,14 +119,14 @@ static void FN(inv_lift_block)(UINT *q, unsigned d)
 }
 
 /* rev 4.1 / 4.5: the difference operators commute; any axis order works. */
-static void FN(fwd_diff_block)(UINT *q, unsigned d)
+static inline ALWAYS_INLINE void FN(fwd_diff_block)(UINT *q, unsigned d)
 {
 #define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_diff))
   WITH_CONSTANT_RANK(d, FORWARD)
 #undef FORWARD
 }
 
-static void FN(inv_diff_block)(UINT *q, unsigned d)
+static inline ALWAYS_INLINE void FN(inv_diff_block)(UINT *q, unsigned d)
 {
 #define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_diff))
   WITH_CONSTANT_RANK(d, INVERSE)
@@ -137,7 +137,7 @@ static void FN(inv_diff_block)(UINT *q, unsigned d)
 /* Reordering and negabinary (spec 7, 8)                               */
 
 /* u[r] = negabinary(q[ORDER_d[r]]): u = (c + MASK) xor MASK. */
-static void FN(reorder_to_negabinary)(UINT *u, const UINT *q, unsigned d)
+static inline ALWAYS_INLINE void FN(reorder_to_negabinary)(UINT *u, const UINT *q, unsigned d)
 {
   const uint8_t *order = coefficient_order(d);
   size_t size = (size_t)1 << (2 * d), r;
@@ -146,7 +146,7 @@ static void FN(reorder_to_negabinary)(UINT *u, const UINT *q, unsigned d)
 }
 
 /* q[ORDER_d[r]] = (u[r] xor MASK) - MASK. */
-static void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
+static inline ALWAYS_INLINE void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
 {
   const uint8_t *order = coefficient_order(d);
   size_t size = (size_t)1 << (2 * d), r;
@@ -233,18 +233,27 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
 
 /* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
 static inline ALWAYS_INLINE void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
-                                          unsigned m)
+                                          unsigned m, unsigned size)
 {
   unsigned i;
+  if (size <= 64) {  /* one word: keep x[0] in a register */
+    write_bits(w, x[0], m);
+    return;
+  }
   for (i = 0; m >= 64; m -= 64)
     write_bits(w, x[i++], 64);
   if (m)  /* x[i] is past the plane when all 256 bits were written */
     write_bits(w, x[i], m);
 }
 
-static inline ALWAYS_INLINE void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m)
+static inline ALWAYS_INLINE void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m,
+                                         unsigned size)
 {
   unsigned i;
+  if (size <= 64) {
+    x[0] = read_bits(r, m);
+    return;
+  }
   for (i = 0; m >= 64; m -= 64)
     x[i++] = read_bits(r, 64);
   if (m)
@@ -257,7 +266,12 @@ static inline ALWAYS_INLINE unsigned FN(plane_next_one)(const FN(plane) x, unsig
                                           unsigned size)
 {
   unsigned i = n / 64;
-  uint64_t word = x[i] >> (n % 64);
+  uint64_t word;
+  if (size <= 64) {
+    word = n < 64 ? x[0] >> n : 0;
+    return word ? n + (unsigned)__builtin_ctzll(word) : size;
+  }
+  word = x[i] >> (n % 64);
   if (word)
     return n + (unsigned)__builtin_ctzll(word);
   for (i++; i * 64 < size; i++)
@@ -287,7 +301,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
       for (g = 0; g * 64 < size; g++)
         x[g] = planes[g][k];
     /* (a) refinement bits of the n significant coefficients */
-    FN(write_plane_prefix)(w, x, m);
+    FN(write_plane_prefix)(w, x, m, size);
     bits -= m;
     /* (b) group test of n..size-1, then the run of zeros up to the next
      * one, whose own 1 bit is implied when it is the last coefficient */
@@ -335,7 +349,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     for (g = 0; g * 64 < size; g++)
       x[g] = 0;
     k--;
-    FN(read_plane_prefix)(r, x, m);
+    FN(read_plane_prefix)(r, x, m, size);
     bits -= m;
     while (bits && n < size) {
       unsigned limit, zeros;
@@ -347,7 +361,10 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       zeros = read_zero_run(r, limit);
       bits -= zeros + (zeros < limit);
       n += zeros;
-      x[n / 64] |= UINT64_C(1) << (n % 64);
+      if (size <= 64)
+        x[0] |= UINT64_C(1) << n;
+      else
+        x[n / 64] |= UINT64_C(1) << (n % 64);
       n++;
     }
     if (size == 4) {
@@ -407,7 +424,7 @@ static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
 /* Whole integer blocks                                                */
 
 /* Lossy path (spec 10, and 5.4 step 3 for floats): q is consumed. */
-static void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
+static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
                                   unsigned prec, uint32_t budget)
 {
   UINT u[256];
@@ -416,7 +433,7 @@ static void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
   FN(encode_planes)(w, u, 1u << (2 * d), prec, budget);
 }
 
-static void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
+static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
                                   unsigned prec, uint32_t budget)
 {
   UINT u[256];
@@ -428,7 +445,7 @@ static void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
 }
 
 /* rev 4.3: the planes needed so that every lower plane is zero. */
-static unsigned FN(reversible_precision)(const UINT *u, unsigned size,
+static inline ALWAYS_INLINE unsigned FN(reversible_precision)(const UINT *u, unsigned size,
                                          unsigned maxprec)
 {
   UINT any = 0;
@@ -443,7 +460,7 @@ static unsigned FN(reversible_precision)(const UINT *u, unsigned size,
 
 /* Reversible path (rev 4.1 - 4.4): the PBITS field p - 1, then the planes
  * within budget - PBITS (unsigned, it may wrap). */
-static void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
+static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
                                        unsigned maxprec, uint32_t budget)
 {
   UINT u[256];
@@ -455,7 +472,7 @@ static void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
   FN(encode_planes)(w, u, size, p, budget - PBITS);
 }
 
-static void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
+static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
                                        uint32_t budget)
 {
   UINT u[256];
@@ -503,25 +520,25 @@ static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
     memcpy(block, q, sizeof(UINT) << (2 * d));
 }
 
-static void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
                                  unsigned d, const void *block)
 {
   FN(encode_int_block)(w, p, d, block, 0);
 }
 
-static void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
                                  unsigned d, void *block)
 {
   FN(decode_int_block)(r, p, d, block, 0);
 }
 
-static void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
                                       unsigned d, const void *block)
 {
   FN(encode_int_block)(w, p, d, block, 1);
 }
 
-static void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
+static inline ALWAYS_INLINE void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
                                       unsigned d, void *block)
 {
   FN(decode_int_block)(r, p, d, block, 1);
