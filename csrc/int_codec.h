@@ -194,26 +194,16 @@ static inline ALWAYS_INLINE uint64_t FN(small_plane_of)(const UINT *u, unsigned 
 }
 
 /* Coefficients from the decoded planes kstop..P-1 (the others are zero),
- * by whichever way is cheapest: `ones` bounds the planes' set bits.  Small
- * blocks with dense planes deposit every bit without branches; sparse
- * planes scatter their set bits; large blocks with dense planes transpose. */
-#define SCATTER_LIMIT (P * 4)
+ * by whichever way is cheaper: `ones` bounds the planes' set bits.  Sparse
+ * planes scatter their set bits; denser ones transpose (measured: the
+ * transpose wins from about P set bits on, for every block size). */
+#define SCATTER_LIMIT P
 
 static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
                                 unsigned kstop, unsigned ones)
 {
   unsigned g, r, k;
-  if (size <= SMALL_BLOCK && ones > 4 * (P - kstop)) {
-    /* dense planes: every bit of every plane deposited, branch-free */
-    for (r = 0; r < size; r++) {
-      UINT v = 0;
-      for (k = kstop; k < P; k++)
-        v |= (UINT)((planes[0][k] >> r) & 1u) << k;
-      u[r] = v;
-    }
-    return;
-  }
-  if (size <= SMALL_BLOCK || ones <= SCATTER_LIMIT) {
+  if (ones <= SCATTER_LIMIT) {
     for (r = 0; r < size; r++)
       u[r] = 0;
     for (g = 0; g * 64 < size; g++)
@@ -226,7 +216,7 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
     memset(planes[g], 0, kstop * sizeof(uint64_t));
     memset(planes[g] + P, 0, (64 - P) * sizeof(uint64_t));
     transpose_to_values(planes[g], P);
-    for (r = 0; r < 64; r++)
+    for (r = 0; r < 64 && g * 64 + r < size; r++)
       u[g * 64 + r] = (UINT)planes[g][r];
   }
 }
