@@ -211,34 +211,39 @@ static inline ALWAYS_INLINE unsigned read_bit(bit_reader *r)
   return bit;
 }
 
+/* Consume the zero bits before the next 1 (which stays unread), at most
+ * `limit` of them; returns how many were consumed. */
+static inline ALWAYS_INLINE unsigned skip_zeros(bit_reader *r, unsigned limit)
+{
+  unsigned count = 0;
+  for (;;) {
+    unsigned room = limit - count, zeros;
+    if (!room)
+      return limit;
+    if (!r->avail)
+      reader_refill(r);
+    /* bits above `avail` are always zero */
+    zeros = r->buffer ? (unsigned)__builtin_ctzll(r->buffer) : r->avail;
+    if (zeros >= room) {
+      read_bits(r, room);
+      return limit;
+    }
+    read_bits(r, zeros);
+    count += zeros;
+    if (r->avail)  /* stopped at a 1 */
+      return count;
+  }
+}
+
 /* Read bits up to and including the first 1, but at most `limit` bits;
  * returns the number of zeros read before that 1 (`limit` when none came,
  * in which case no 1 was read). */
 static inline ALWAYS_INLINE unsigned read_zero_run(bit_reader *r, unsigned limit)
 {
-  unsigned count = 0;
-  for (;;) {
-    unsigned room = limit - count;
-    if (!room)
-      return limit;
-    if (!r->avail)
-      reader_refill(r);
-    if (r->buffer) {  /* bits above `avail` are always zero */
-      unsigned t = (unsigned)__builtin_ctzll(r->buffer);
-      if (t < room) {
-        read_bits(r, t + 1);
-        return count + t;
-      }
-      read_bits(r, room);
-      return limit;
-    }
-    if (r->avail >= room) {
-      read_bits(r, room);
-      return limit;
-    }
-    count += r->avail;
-    r->avail = 0;
-  }
+  unsigned zeros = skip_zeros(r, limit);
+  if (zeros < limit)
+    read_bit(r);
+  return zeros;
 }
 
 /* Position the reader at stream bit `offset`. */

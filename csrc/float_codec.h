@@ -104,7 +104,7 @@ static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_para
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
     FN(fwd_cast)(q, v, size, emax);
-    IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS));
+    IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
 }
@@ -122,7 +122,7 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
     int emax = (int)read_bits(r, EBITS) - EBIAS;
     IFN(decode_ints_lossy)(r, block ? q : NULL, d,
                            FN(lossy_precision)(emax, p, d),
-                           p->maxbits - (1 + EBITS));
+                           p->maxbits - (1 + EBITS), 0);
     if (block)
       FN(inv_cast)(v, q, size, emax);
   }
@@ -190,12 +190,12 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
     if (FN(bfp_is_lossless)(q, v, size, emax)) {
       write_bits(w, 1, 2);  /* stream bits 1, 0 */
       write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
-      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - (2 + EBITS));
+      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - (2 + EBITS), 0);
     }
     else {
       write_bits(w, 3, 2);  /* stream bits 1, 1 */
       FN(reinterpret)(q, bits, size);
-      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - 2);
+      IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - 2, 0);
     }
   }
   pad_block(w, start, p->minbits);
@@ -211,7 +211,7 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
     memset(q, 0, size * sizeof(UINT));
   else if (!read_bit(r)) {
     unsigned e = (unsigned)read_bits(r, EBITS);
-    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS));
+    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS), 0);
     if (block && e == 0)  /* rev 5.7: never written by an encoder; +0.0 */
       memset(q, 0, size * sizeof(UINT));
     else if (block) {
@@ -221,7 +221,7 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
     }
   }
   else {
-    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - 2);
+    IFN(decode_ints_reversible)(r, ints, d, p->maxbits - 2, 0);
     if (block)
       FN(reinterpret)(q, q, size);
   }

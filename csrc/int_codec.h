@@ -275,7 +275,7 @@ static inline ALWAYS_INLINE unsigned FN(plane_next_one)(const FN(plane) x, unsig
  * because zfp's is (a wrapped budget means "unlimited"). */
 static inline ALWAYS_INLINE uint32_t
 FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
-                        unsigned prec, uint32_t budget)
+                        unsigned prec, uint32_t budget, int sparse)
 {
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, g;
   uint32_t bits = budget;
@@ -283,6 +283,22 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   FN(plane) x = {0, 0, 0, 0};
   if (size > SMALL_BLOCK)
     FN(planes_of)(planes, u, size);
+  if (sparse) {
+    /* The planes above the highest set bit are empty and nothing is
+     * significant yet (n = 0): each is one 0 group bit. */
+    UINT any = 0;
+    unsigned empty;
+    for (g = 0; g < size; g++)
+      any |= u[g];
+    empty = any ? (unsigned)__builtin_clzll((uint64_t)any) - (64 - P) : P;
+    if (empty > P - kmin)
+      empty = P - kmin;
+    if (empty > bits)
+      empty = bits;
+    write_bits(w, 0, empty);  /* empty <= P <= 64 */
+    bits -= empty;
+    k -= empty;
+  }
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
     if (size <= SMALL_BLOCK)
@@ -327,12 +343,22 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
  * position when the budget runs out inside a scan. */
 static inline ALWAYS_INLINE uint32_t
 FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
-                        uint32_t budget)
+                        uint32_t budget, int sparse)
 {
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g;
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+  if (sparse) {
+    /* leading empty planes: a run of 0 group bits while n = 0 */
+    unsigned empty = skip_zeros(r, bits < P - kmin ? bits : P - kmin);
+    bits -= empty;
+    for (; empty; empty--) {
+      k--;
+      for (g = 0; g * 64 < size; g++)
+        planes[g][k] = 0;
+    }
+  }
   while (bits && k > kmin) {
     unsigned m = n < bits ? n : bits;
     FN(plane) x;
@@ -378,34 +404,26 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   return budget - bits;
 }
 
-/* The coders with the block size a constant, so that each size gets loops
- * and plane words of its own (one word up to 64 coefficients). */
-static uint32_t FN(encode_planes)(bit_writer *w, const UINT *u, unsigned size,
-                                  unsigned prec, uint32_t budget)
+/* The coders as the per-rank block coders inline them, with the block size
+ * a constant: each size gets loops and plane words of its own (one word up
+ * to 64 coefficients), and the stream state a local copy that lives in
+ * registers. */
+static inline ALWAYS_INLINE uint32_t FN(encode_planes)(bit_writer *w, const UINT *u,
+                                         unsigned size, unsigned prec,
+                                         uint32_t budget, int sparse)
 {
-  bit_writer local = *w;  /* a local copy lives in registers */
-  uint32_t bits;
-  switch (size) {
-    case 4: bits = FN(encode_planes_sized)(&local, u, 4, prec, budget); break;
-    case 16: bits = FN(encode_planes_sized)(&local, u, 16, prec, budget); break;
-    case 64: bits = FN(encode_planes_sized)(&local, u, 64, prec, budget); break;
-    default: bits = FN(encode_planes_sized)(&local, u, 256, prec, budget); break;
-  }
+  bit_writer local = *w;
+  uint32_t bits = FN(encode_planes_sized)(&local, u, size, prec, budget, sparse);
   *w = local;
   return bits;
 }
 
-static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
-                                  unsigned prec, uint32_t budget)
+static inline ALWAYS_INLINE uint32_t FN(decode_planes)(bit_reader *r, UINT *u,
+                                         unsigned size, unsigned prec,
+                                         uint32_t budget, int sparse)
 {
   bit_reader local = *r;
-  uint32_t bits;
-  switch (size) {
-    case 4: bits = FN(decode_planes_sized)(&local, u, 4, prec, budget); break;
-    case 16: bits = FN(decode_planes_sized)(&local, u, 16, prec, budget); break;
-    case 64: bits = FN(decode_planes_sized)(&local, u, 64, prec, budget); break;
-    default: bits = FN(decode_planes_sized)(&local, u, 256, prec, budget); break;
-  }
+  uint32_t bits = FN(decode_planes_sized)(&local, u, size, prec, budget, sparse);
   *r = local;
   return bits;
 }
@@ -413,21 +431,25 @@ static uint32_t FN(decode_planes)(bit_reader *r, UINT *u, unsigned size,
 /* ------------------------------------------------------------------ */
 /* Whole integer blocks                                                */
 
-/* Lossy path (spec 10, and 5.4 step 3 for floats): q is consumed. */
+/* Lossy path (spec 10, and 5.4 step 3 for floats): q is consumed.
+ * `sparse` says that the values are likely far below 2^(P-2) (integer
+ * arrays, unlike float blocks scaled to their maximum), so that the coder
+ * skips the empty top planes in one step; the bits are the same either
+ * way. */
 static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
-                                  unsigned prec, uint32_t budget)
+                                  unsigned prec, uint32_t budget, int sparse)
 {
   UINT u[256];
   FN(fwd_lift_block)(q, d);
   FN(reorder_to_negabinary)(u, q, d);
-  FN(encode_planes)(w, u, 1u << (2 * d), prec, budget);
+  FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
 }
 
 static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
-                                  unsigned prec, uint32_t budget)
+                                  unsigned prec, uint32_t budget, int sparse)
 {
   UINT u[256];
-  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget);
+  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget, sparse);
   if (!q)
     return;
   FN(negabinary_to_unordered)(q, u, d);
@@ -451,7 +473,8 @@ static inline ALWAYS_INLINE unsigned FN(reversible_precision)(const UINT *u, uns
 /* Reversible path (rev 4.1 - 4.4): the PBITS field p - 1, then the planes
  * within budget - PBITS (unsigned, it may wrap). */
 static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
-                                       unsigned maxprec, uint32_t budget)
+                                       unsigned maxprec, uint32_t budget,
+                                       int sparse)
 {
   UINT u[256];
   unsigned size = 1u << (2 * d), p;
@@ -459,15 +482,15 @@ static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT 
   FN(reorder_to_negabinary)(u, q, d);
   p = FN(reversible_precision)(u, size, maxprec);
   write_bits(w, p - 1, PBITS);
-  FN(encode_planes)(w, u, size, p, budget - PBITS);
+  FN(encode_planes)(w, u, size, p, budget - PBITS, sparse);
 }
 
 static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
-                                       uint32_t budget)
+                                       uint32_t budget, int sparse)
 {
   UINT u[256];
   unsigned p = (unsigned)read_bits(r, PBITS) + 1;
-  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p, budget - PBITS);
+  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p, budget - PBITS, sparse);
   if (!q)
     return;
   FN(negabinary_to_unordered)(q, u, d);
@@ -488,9 +511,9 @@ static inline ALWAYS_INLINE void FN(encode_int_block)(bit_writer *w,
   uint64_t start = writer_bits(w);
   memcpy(q, block, sizeof(UINT) << (2 * d));
   if (reversible)
-    FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits);
+    FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits, 1);
   else
-    FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits);
+    FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits, 1);
   pad_block(w, start, p->minbits);
 }
 
@@ -502,9 +525,9 @@ static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
   UINT q[256], *ints = block ? q : NULL;
   uint64_t start = reader_bits(r);
   if (reversible)
-    FN(decode_ints_reversible)(r, ints, d, p->maxbits);
+    FN(decode_ints_reversible)(r, ints, d, p->maxbits, 1);
   else
-    FN(decode_ints_lossy)(r, ints, d, p->maxprec, p->maxbits);
+    FN(decode_ints_lossy)(r, ints, d, p->maxprec, p->maxbits, 1);
   skip_block(r, start, p->minbits);
   if (block)
     memcpy(block, q, sizeof(UINT) << (2 * d));
