@@ -48,4 +48,19 @@ static inline void transpose_to_values(uint64_t a[64], unsigned bits)
   transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
 }
 
+/* Bit i of v moved to bit i * size, for the planes of a block of `size`
+ * (4 or 16) values: v holds 64 / size bits (16 or 4).  Each step moves the
+ * upper half of every field to its place, as in a Morton code. */
+static inline uint64_t spread_bits(uint64_t v, unsigned size)
+{
+  if (size == 4) {
+    v = (v | v << 24) & UINT64_C(0x000000ff000000ff);
+    v = (v | v << 12) & UINT64_C(0x000f000f000f000f);
+    v = (v | v << 6) & UINT64_C(0x0303030303030303);
+    return (v | v << 3) & UINT64_C(0x1111111111111111);
+  }
+  v = (v | v << 30) & UINT64_C(0x0000000300000003);
+  return (v | v << 15) & UINT64_C(0x0001000100010001);
+}
+
 #endif

@@ -69,12 +69,11 @@ static inline ALWAYS_INLINE void writer_store_word(bit_writer *w, uint64_t word)
   w->pos += 8;
 }
 
-/* Append the low n bits of v (0 <= n <= 64), least significant first. */
+/* Append the n bits of v (0 <= n <= 64), least significant first.  v must
+ * have no bits at or above bit n: callers mask (low_bits) where theirs
+ * might, which the hot paths need not. */
 static inline ALWAYS_INLINE void write_bits(bit_writer *w, uint64_t v, unsigned n)
 {
-  if (!n)
-    return;
-  v = low_bits(v, n);
   w->buffer |= v << w->filled;
   if (w->filled + n >= WORD_BITS) {
     unsigned spill = w->filled + n - WORD_BITS;
@@ -136,7 +135,8 @@ static inline void write_stream(bit_writer *w, const uint8_t *data,
   }
   if (nbits % WORD_BITS) {
     memcpy(&word, data, 8);
-    write_bits(w, word_to_le(word), (unsigned)(nbits % WORD_BITS));
+    write_bits(w, low_bits(word_to_le(word), (unsigned)(nbits % WORD_BITS)),
+               (unsigned)(nbits % WORD_BITS));
   }
 }
 

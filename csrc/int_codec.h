@@ -161,9 +161,11 @@ static inline ALWAYS_INLINE void FN(negabinary_to_unordered)(UINT *q, const UINT
  * bit k of u[r].  Up to 256 coefficients, so four words. */
 typedef uint64_t FN(plane)[4];
 
-/* Blocks of 4 or 16 values take their planes one at a time (that is
- * cheaper than a transpose); larger blocks take all planes at once, by
- * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
+/* Blocks of 4 or 16 values take their planes a word at a time: word g
+ * holds planes g*G .. g*G+G-1 (G = 64 / size planes of `size` bits, plane
+ * by plane from bit 0), built by spreading each coefficient's G bits
+ * `size` apart.  Larger blocks take all planes at once, by transposes:
+ * planes[g][k] is bit plane k of coefficients 64g..64g+63. */
 #define SMALL_BLOCK 16
 
 static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
@@ -176,21 +178,15 @@ static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UIN
   }
 }
 
-static inline ALWAYS_INLINE uint64_t FN(plane_of)(const UINT *u, unsigned size,
-                                                  unsigned k)
+static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size,
+                                                    unsigned g)
 {
-  uint64_t x = 0;
-  unsigned r;
+  unsigned per = 64 / size, r;
+  uint64_t word = 0;
   for (r = 0; r < size; r++)
-    x |= (uint64_t)((u[r] >> k) & 1u) << r;
-  return x;
-}
-
-/* Plane k of a small block, with the block size a constant to unroll. */
-static inline ALWAYS_INLINE uint64_t FN(small_plane_of)(const UINT *u, unsigned size,
-                                          unsigned k)
-{
-  return size == 4 ? FN(plane_of)(u, 4, k) : FN(plane_of)(u, 16, k);
+    word |= spread_bits((u[r] >> (g * per)) & ((UINT64_C(1) << per) - 1), size)
+            << r;
+  return word;
 }
 
 /* Coefficients from the decoded planes kstop..P-1 (the others are zero),
@@ -227,13 +223,14 @@ static inline ALWAYS_INLINE void FN(write_plane_prefix)(bit_writer *w, const FN(
 {
   unsigned i;
   if (size <= 64) {  /* one word: keep x[0] in a register */
-    write_bits(w, x[0], m);
+    write_bits(w, size < 64 ? x[0] & ((UINT64_C(1) << m) - 1) /* m < 64 */
+                            : low_bits(x[0], m), m);
     return;
   }
   for (i = 0; m >= 64; m -= 64)
     write_bits(w, x[i++], 64);
   if (m)  /* x[i] is past the plane when all 256 bits were written */
-    write_bits(w, x[i], m);
+    write_bits(w, low_bits(x[i], m), m);
 }
 
 static inline ALWAYS_INLINE void FN(read_plane_prefix)(bit_reader *r, FN(plane) x, unsigned m,
@@ -281,6 +278,8 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   uint32_t bits = budget;
   uint64_t planes[4][64];
   FN(plane) x = {0, 0, 0, 0};
+  uint64_t word = 0;
+  unsigned left = 0;  /* planes left in word */
   if (size > SMALL_BLOCK)
     FN(planes_of)(planes, u, size);
   if (sparse) {
@@ -301,8 +300,17 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   }
   while (bits && k-- > kmin) {
     unsigned m = n < bits ? n : bits;
-    if (size <= SMALL_BLOCK)
-      x[0] = FN(small_plane_of)(u, size, k);
+    if (size <= SMALL_BLOCK) {
+      /* the word's top plane is plane k: take it and shift it out */
+      if (!left) {
+        unsigned per = 64 / size;
+        left = k % per + 1;
+        word = FN(plane_word)(u, size, k / per) << (per - left) * size;
+      }
+      x[0] = word >> (64 - size);
+      word <<= size;
+      left--;
+    }
     else
       for (g = 0; g * 64 < size; g++)
         x[g] = planes[g][k];
