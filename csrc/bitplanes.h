@@ -63,4 +63,13 @@ static inline uint64_t spread_bits(uint64_t v, unsigned size)
   return (v | v << 15) & UINT64_C(0x0001000100010001);
 }
 
+/* The inverse for size 16: bits 0, 16, 32, 48 of v gathered into bits
+ * 0..3. */
+static inline uint64_t gather_bits16(uint64_t v)
+{
+  v &= UINT64_C(0x0001000100010001);
+  v = (v | v >> 15) & UINT64_C(0x0000000300000003);
+  return (v | v >> 30) & UINT64_C(0xf);
+}
+
 #endif
