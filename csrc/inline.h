@@ -1,8 +1,8 @@
-/* Forced inlining for the block coder's small steps: the transforms it
- * calls through function pointers that are constant at every call site,
- * and the bit stream's per-bit operations.  The compiler's own budget runs
- * out in a translation unit that instantiates every type and rank, and an
- * out-of-line write_bits costs more than the work it does. */
+/* Forced inlining and unrolling for the block coder's small steps.  The
+ * transforms are called through function pointers that are constant at
+ * every call site, and the bit stream's per-bit operations are smaller than
+ * a call; the compiler's own budget runs out in a translation unit that
+ * instantiates every type and rank. */
 #ifndef ZFPC_INLINE_H
 #define ZFPC_INLINE_H
 
@@ -10,6 +10,15 @@
 #define ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define ALWAYS_INLINE
+#endif
+
+/* Full unrolling of a loop with a constant trip count (at most n), which
+ * GCC does not do by itself for the short loops of a block. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLL_PRAGMA(x) _Pragma(#x)
+#define UNROLL(n) UNROLL_PRAGMA(GCC unroll n)
+#else
+#define UNROLL(n)
 #endif
 
 #endif
