@@ -72,4 +72,27 @@ static inline uint64_t gather_bits16(uint64_t v)
   return (v | v >> 30) & UINT64_C(0xf);
 }
 
+/* The inverse of spread_bits for size 4: bits 0, 4, 8, ... of v gathered
+ * into bits 0..15. */
+static inline uint64_t gather_bits4(uint64_t v)
+{
+  v &= UINT64_C(0x1111111111111111);
+  v = (v | v >> 3) & UINT64_C(0x0303030303030303);
+  v = (v | v >> 6) & UINT64_C(0x000f000f000f000f);
+  v = (v | v >> 12) & UINT64_C(0x000000ff000000ff);
+  return (v | v >> 24) & UINT64_C(0xffff);
+}
+
+/* The 64 / size fields of `size` (4 or 16) bits of v in reverse order. */
+static inline uint64_t reverse_fields(uint64_t v, unsigned size)
+{
+  const uint64_t m4 = UINT64_C(0x0f0f0f0f0f0f0f0f), m16 = UINT64_C(0x0000ffff0000ffff);
+  if (size == 4) {
+    v = __builtin_bswap64(v);
+    return (v >> 4 & m4) | (v & m4) << 4;
+  }
+  v = v >> 32 | v << 32;
+  return (v >> 16 & m16) | (v & m16) << 16;
+}
+
 #endif

@@ -330,8 +330,9 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     bits -= empty;
     k -= empty;
   }
-  while (bits && k-- > kmin) {
+  while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     unsigned m = n < bits ? n : bits;
+    k--;
     if (size <= SMALL_BLOCK) {
       /* the word's top plane is plane k: take it and shift it out */
       if (!left) {
@@ -376,6 +377,24 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
       n = next + 1;
     }
   }
+  /* Every coefficient significant: each remaining plane is `size` plain
+   * bits (spec 9.2 (a) alone), which small blocks write a word at a time,
+   * their fields reversed into stream order (plane k-1 first). */
+  while (size <= SMALL_BLOCK && bits && k > kmin) {
+    unsigned count, take;
+    if (!left) {
+      unsigned per = 64 / size;
+      left = (k - 1) % per + 1;
+      word = FN(plane_word)(u, size, (k - 1) / per) << (per - left) * size;
+    }
+    count = left < k - kmin ? left : k - kmin;
+    take = count * size < bits ? count * size : bits;
+    write_bits(w, low_bits(reverse_fields(word, size), take), take);
+    word = count * size < 64 ? word << count * size : 0;
+    left -= count;
+    k -= count;
+    bits -= take;
+  }
   return budget - bits;
 }
 
@@ -399,7 +418,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
         planes[g][k] = 0;
     }
   }
-  while (bits && k > kmin) {
+  while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     unsigned m = n < bits ? n : bits;
     FN(plane) x;
     for (g = 0; g * 64 < size; g++)
@@ -434,6 +453,28 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       for (g = 0; g * 64 < size; g++)
         planes[g][k] = x[g];
       ones += n;
+    }
+  }
+  /* Every coefficient significant: each remaining plane is `size` plain
+   * bits (spec 9.2 (a) alone), so small blocks read them a word at a time. */
+  while (size <= SMALL_BLOCK && bits && k > kmin) {
+    unsigned count = k - kmin < 64 / size ? k - kmin : 64 / size;
+    unsigned take = count * size < bits ? count * size : bits, j;
+    uint64_t word = read_bits(r, take);  /* plane k-1 in bits 0.. */
+    count = (take + size - 1) / size;  /* the last plane may be cut short */
+    bits -= take;
+    k -= count;
+    if (size == 4) {
+      word = reverse_fields(word, 4) >> (64 - 4 * count);  /* plane k in bits 0.. */
+      u0 |= (UINT)(gather_bits4(word) << k);
+      u1 |= (UINT)(gather_bits4(word >> 1) << k);
+      u2 |= (UINT)(gather_bits4(word >> 2) << k);
+      u3 |= (UINT)(gather_bits4(word >> 3) << k);
+    }
+    else {
+      for (j = 0; j < count; j++)
+        planes[0][k + count - 1 - j] = word >> (16 * j) & 0xffff;
+      ones += size * count;
     }
   }
   if (u && size == 4) {  /* u NULL: only measure the block */
