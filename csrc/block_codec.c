@@ -51,6 +51,7 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #define EBITS 8
 #define EBIAS 127
 #define LDEXP ldexpf
+#define FABS fabsf
 #define FN(x) x##_float
 #define IFN(x) x##32
 #include "float_codec.h"
@@ -60,6 +61,7 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #undef EBITS
 #undef EBIAS
 #undef LDEXP
+#undef FABS
 #undef FN
 #undef IFN
 
@@ -69,6 +71,7 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #define EBITS 11
 #define EBIAS 1023
 #define LDEXP ldexp
+#define FABS fabs
 #define FN(x) x##_double
 #define IFN(x) x##64
 #include "float_codec.h"
@@ -78,6 +81,7 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #undef EBITS
 #undef EBIAS
 #undef LDEXP
+#undef FABS
 #undef FN
 #undef IFN
 

@@ -3,6 +3,7 @@
  * twice).  Before inclusion define:
  *   FLOAT, UINT, INT  the value type and its P-bit unsigned/signed twins
  *   EBITS, EBIAS      exponent field width and bias (spec 0)
+ *   FABS              fabsf or fabs
  *   LDEXP             ldexpf or ldexp, for powers of two outside the
  *                     normal range (they are computed in the source type,
  *                     as zfp does)
@@ -40,9 +41,8 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
   unsigned i;
   int e;
   for (i = 0; i < size; i++) {
-    FLOAT a = v[i] < 0 ? -v[i] : v[i];
-    if (a > max)
-      max = a;
+    FLOAT a = FABS(v[i]);
+    max = a > max ? a : max;  /* one max instruction; NaN keeps max */
   }
   if (!(max > 0))
     return -EBIAS;
@@ -63,7 +63,8 @@ static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned 
   unsigned i;
   for (i = 0; i < size; i++) {
     FLOAT x = scale * v[i];
-    q[i] = x >= -limit && x < limit ? (UINT)(INT)x : INT_MIN_PATTERN;
+    /* select, then convert: -limit converts to -2^(P-1) exactly */
+    q[i] = (UINT)(INT)(x >= -limit && x < limit ? x : -limit);
   }
 }
 
