@@ -13,7 +13,7 @@
 
 /* Chunks small enough to balance the load, large enough that joining and
  * scheduling cost nothing next to coding. */
-#define CHUNKS_PER_THREAD 8
+#define CHUNKS_PER_THREAD 32
 #define MIN_CHUNK_BLOCKS 64
 #define MAX_CHUNK_BLOCKS 4096
 /* More threads than this many per core only add scheduling. */
@@ -108,10 +108,14 @@ static void *compress_worker(void *arg)
     pthread_mutex_lock(&j->lock);
     while (j->joined != c)
       pthread_cond_wait(&j->turn, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+    /* Our turn: no other thread touches the output until `joined` moves
+     * on, and the lock stays free for workers taking chunks meanwhile. */
     if (w.overflow)  /* only when malloc failed: chunks fit their bound */
       j->nomem = 1;
     else
       write_stream(j->out, buffer, bits);
+    pthread_mutex_lock(&j->lock);
     j->joined++;
     pthread_cond_broadcast(&j->turn);
     pthread_mutex_unlock(&j->lock);
