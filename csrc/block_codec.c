@@ -85,44 +85,92 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #undef FN
 #undef IFN
 
-/* Every coder instantiated once per rank: with d a constant, the block
- * size, its copies, transforms and orders are constants too, which is
- * most of the cost of a 4- or 16-value block. */
-#define CODERS_OF_RANK(code, D)                                          \
-  static void code##_d##D(bit_writer *w, const zfpc_params *p,            \
-                          const void *block)                             \
-  {                                                                      \
-    code(w, p, D, block);                                                \
+/* Coding a range of consecutive blocks: whole blocks are copied inline,
+ * partial ones by traverse.c.  `code` and `d` are constants at every call,
+ * so each instance is one loop with the block coder inlined. */
+static inline ALWAYS_INLINE void
+encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
+                const zfpc_params *p, size_t first, size_t last,
+                void (*code)(bit_writer *, const zfpc_params *, unsigned,
+                             const void *),
+                unsigned d, unsigned size)
+{
+  uint64_t block[256];
+  block_cursor c;
+  size_t b;
+  cursor_at(g, first, &c);
+  for (b = first; b < last; b++, cursor_next(g, &c)) {
+    char *origin = full_block_origin(f, &c, d);
+    if (origin)
+      copy_full_block(f, d, origin, (char *)block, size, 1);
+    else
+      gather_block(f, &c, block);
+    code(w, p, d, block);
   }
-#define DECODERS_OF_RANK(code, D)                                        \
-  static void code##_d##D(bit_reader *r, const zfpc_params *p,            \
-                          void *block)                                   \
-  {                                                                      \
-    code(r, p, D, block);                                                \
+}
+
+/* Returns 0 when the stream ended before the last block.  With `store`
+ * false the blocks are only measured (their bits consumed). */
+static inline ALWAYS_INLINE int
+decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
+                const zfpc_params *p, size_t first, size_t last, int store,
+                void (*code)(bit_reader *, const zfpc_params *, unsigned,
+                             void *),
+                unsigned d, unsigned size)
+{
+  uint64_t block[256];
+  block_cursor c;
+  size_t b;
+  cursor_at(g, first, &c);
+  for (b = first; b < last; b++, cursor_next(g, &c)) {
+    char *origin;
+    code(r, p, d, store ? block : NULL);
+    if (r->overrun)
+      return 0;
+    if (!store)
+      continue;
+    origin = full_block_origin(f, &c, d);
+    if (origin)
+      copy_full_block(f, d, origin, (char *)block, size, 0);
+    else
+      scatter_block(f, &c, block);
   }
-#define FOR_EACH_RANK(MAKE, code) \
-  MAKE(code, 1) MAKE(code, 2) MAKE(code, 3) MAKE(code, 4)
+  return 1;
+}
+
+/* The range coders of each type, instantiated per rank. */
+#define RANGE_CODERS_OF_RANK(kind, size, D)                                 \
+  static void encode_##kind##_d##D(bit_writer *w, const zfpc_field *f,      \
+                                   const block_grid *g,                     \
+                                   const zfpc_params *p, size_t first,      \
+                                   size_t last)                             \
+  {                                                                         \
+    encode_range_of(w, f, g, p, first, last, encode_##kind, D, size);       \
+  }                                                                         \
+  static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
+                                  const block_grid *g,                      \
+                                  const zfpc_params *p, size_t first,       \
+                                  size_t last, int store)                   \
+  {                                                                         \
+    return decode_range_of(r, f, g, p, first, last, store, decode_##kind,   \
+                           D, size);                                        \
+  }
+#define RANGE_CODERS(kind, size)                                            \
+  RANGE_CODERS_OF_RANK(kind, size, 1) RANGE_CODERS_OF_RANK(kind, size, 2)   \
+  RANGE_CODERS_OF_RANK(kind, size, 3) RANGE_CODERS_OF_RANK(kind, size, 4)
 #define BY_RANK(code) {code##_d1, code##_d2, code##_d3, code##_d4}
 
-FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_int32)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_int32)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_int64)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_int64)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_float)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_float)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_lossy_double)
-FOR_EACH_RANK(CODERS_OF_RANK, encode_reversible_double)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_int32)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_int32)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_int64)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_int64)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_float)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_float)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_lossy_double)
-FOR_EACH_RANK(DECODERS_OF_RANK, decode_reversible_double)
+RANGE_CODERS(lossy_int32, 4)
+RANGE_CODERS(reversible_int32, 4)
+RANGE_CODERS(lossy_int64, 8)
+RANGE_CODERS(reversible_int64, 8)
+RANGE_CODERS(lossy_float, 4)
+RANGE_CODERS(reversible_float, 4)
+RANGE_CODERS(lossy_double, 8)
+RANGE_CODERS(reversible_double, 8)
 
 /* Indexed by type code, then [lossy, reversible], then rank - 1. */
-static const block_encoder encoders[5][2][4] = {
+static const range_encoder encoders[5][2][4] = {
   {{0}},
   {BY_RANK(encode_lossy_int32), BY_RANK(encode_reversible_int32)},
   {BY_RANK(encode_lossy_int64), BY_RANK(encode_reversible_int64)},
@@ -130,7 +178,7 @@ static const block_encoder encoders[5][2][4] = {
   {BY_RANK(encode_lossy_double), BY_RANK(encode_reversible_double)},
 };
 
-static const block_decoder decoders[5][2][4] = {
+static const range_decoder decoders[5][2][4] = {
   {{0}},
   {BY_RANK(decode_lossy_int32), BY_RANK(decode_reversible_int32)},
   {BY_RANK(decode_lossy_int64), BY_RANK(decode_reversible_int64)},
@@ -138,7 +186,7 @@ static const block_decoder decoders[5][2][4] = {
   {BY_RANK(decode_lossy_double), BY_RANK(decode_reversible_double)},
 };
 
-block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p,
+range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d)
 {
   if ((unsigned)type > 4 || d < 1 || d > 4)
@@ -146,7 +194,7 @@ block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p,
   return encoders[type][is_reversible(p)][d - 1];
 }
 
-block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p,
+range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d)
 {
   if ((unsigned)type > 4 || d < 1 || d > 4)

@@ -1,25 +1,29 @@
-/* Coding one block of 4^d values of any type (spec 5, 10; rev 4-6). */
+/* Coding blocks of 4^d values of any type (spec 5, 10; rev 4-6). */
 #ifndef ZFPC_BLOCK_CODEC_H
 #define ZFPC_BLOCK_CODEC_H
 
 #include "bitstream.h"
+#include "traverse.h"
 #include "zfpc.h"
 
-/* `block` holds the 4^d values (padded, spec 4.4) in the linear block
- * order of spec 4.3, as raw 4- or 8-byte scalars of the array's type.  A
- * decoder given a NULL block only measures: it consumes exactly the
- * block's bits and produces nothing (how parallel decompression finds
- * where variable-length blocks start). */
-typedef void (*block_encoder)(bit_writer *w, const zfpc_params *p,
-                              const void *block);
-typedef void (*block_decoder)(bit_reader *r, const zfpc_params *p,
-                              void *block);
+/* Coders of the blocks first..last-1 of the array's grid (spec 4.2
+ * order), one per type and rank.  A block is 4^d values (padded, spec
+ * 4.4) in the linear order of spec 4.3.  A decoder with `store` false only
+ * measures: it consumes exactly the blocks' bits and writes nothing (how
+ * parallel decompression finds where variable-length blocks start); it
+ * returns 0 when the stream ends before the last block. */
+typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
+                              const block_grid *g, const zfpc_params *p,
+                              size_t first, size_t last);
+typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,
+                             const block_grid *g, const zfpc_params *p,
+                             size_t first, size_t last, int store);
 
 /* The coder for a type and rank d (1..4); the reversible one when
  * p->minexp < -1074. */
-block_encoder block_encoder_for(zfpc_type type, const zfpc_params *p,
+range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
-block_decoder block_decoder_for(zfpc_type type, const zfpc_params *p,
+range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
 
 /* Most bits one block can take with these parameters (spec 9.3, rev 8). */

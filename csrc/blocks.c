@@ -45,15 +45,8 @@ typedef struct {
 
 static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
 {
-  block_encoder encode = block_encoder_for(j->f->type, j->p, j->f->dims);
-  uint64_t block[256];
-  block_cursor c;
-  size_t b;
-  cursor_at(j->g, first, &c);
-  for (b = first; b < last; b++, cursor_next(j->g, &c)) {
-    gather_block(j->f, &c, block);
-    encode(w, j->p, block);
-  }
+  range_encoder_for(j->f->type, j->p, j->f->dims)(w, j->f, j->g, j->p, first,
+                                                  last);
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -61,19 +54,8 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
 static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
                         int store)
 {
-  block_decoder decode = block_decoder_for(j->f->type, j->p, j->f->dims);
-  uint64_t block[256];
-  block_cursor c;
-  size_t b;
-  cursor_at(j->g, first, &c);
-  for (b = first; b < last; b++, cursor_next(j->g, &c)) {
-    decode(r, j->p, store ? block : NULL);
-    if (r->overrun)
-      return 0;
-    if (store)
-      scatter_block(j->f, &c, block);
-  }
-  return 1;
+  return range_decoder_for(j->f->type, j->p, j->f->dims)(r, j->f, j->g, j->p,
+                                                         first, last, store);
 }
 
 static size_t take_chunk(job *j)

@@ -41,14 +41,6 @@ void cursor_at(const block_grid *g, size_t index, block_cursor *c)
   }
 }
 
-void cursor_next(const block_grid *g, block_cursor *c)
-{
-  unsigned a;
-  for (a = 0; a < 4 && ++c->b[a] == g->blocks[a]; a++)
-    if (a < 3)
-      c->b[a] = 0;
-}
-
 /* Byte offsets of the block's four positions along each used axis, and how
  * many of them lie inside the array. */
 typedef struct {
@@ -66,27 +58,6 @@ static void block_locate(const zfpc_field *f, const block_cursor *c,
     for (i = 0; i < 4; i++)
       s->offset[a][i] =
         (ptrdiff_t)(first + pad_source[s->valid[a]][i]) * f->stride[a];
-  }
-}
-
-/* Copy one scalar of `size` bytes, swapping its bytes if asked.  Callers
- * pass a constant size, so each instance compiles to plain loads. */
-static inline void copy_value(void *dst, const void *src, unsigned size,
-                              int swap)
-{
-  if (size == 4) {
-    uint32_t v;
-    memcpy(&v, src, 4);
-    if (swap)
-      v = __builtin_bswap32(v);
-    memcpy(dst, &v, 4);
-  }
-  else {
-    uint64_t v;
-    memcpy(&v, src, 8);
-    if (swap)
-      v = __builtin_bswap64(v);
-    memcpy(dst, &v, 8);
   }
 }
 
@@ -126,52 +97,6 @@ copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
       }
 }
 
-/* A whole block: its 4^D values are at origin + i*s0 + j*s1 + ...; rows of
- * four adjacent values move as one copy. */
-static inline ALWAYS_INLINE void
-copy_full_block(const zfpc_field *f, unsigned dims, char *origin,
-                char *block, unsigned size, int swap, int to_block)
-{
-  const ptrdiff_t *s = f->stride;
-  unsigned n1 = dims > 1 ? 4 : 1, n2 = dims > 2 ? 4 : 1;
-  unsigned n3 = dims > 3 ? 4 : 1, i, j, k, l;
-  int contiguous_rows = !swap && s[0] == (ptrdiff_t)size;
-  for (l = 0; l < n3; l++)
-    for (k = 0; k < n2; k++)
-      for (j = 0; j < n1; j++) {
-        char *row = origin + (dims > 1 ? j * s[1] : 0) +
-                    (dims > 2 ? k * s[2] : 0) + (dims > 3 ? l * s[3] : 0);
-        char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
-        if (contiguous_rows) {
-          if (to_block)
-            memcpy(values, row, 4 * size);
-          else
-            memcpy(row, values, 4 * size);
-          continue;
-        }
-        for (i = 0; i < 4; i++) {
-          if (to_block)
-            copy_value(values + size * i, row + i * s[0], size, swap);
-          else
-            copy_value(row + i * s[0], values + size * i, size, swap);
-        }
-      }
-}
-
-/* Where a block that lies wholly inside the array starts, or NULL for a
- * partial block (the only kind that needs block_locate's padding). */
-static char *full_block_origin(const zfpc_field *f, const block_cursor *c)
-{
-  char *origin = (char *)f->data;
-  unsigned a;
-  for (a = 0; a < f->dims; a++) {
-    if (4 * c->b[a] + 4 > f->n[a])
-      return NULL;
-    origin += (ptrdiff_t)(4 * c->b[a]) * f->stride[a];
-  }
-  return origin;
-}
-
 /* Run COPY(rank, value size) with both as constants. */
 #define WITH_CONSTANT_RANK_AND_SIZE(dims, size, COPY)  \
   switch ((dims) * 2 + ((size) == 8)) {                \
@@ -188,15 +113,7 @@ static char *full_block_origin(const zfpc_field *f, const block_cursor *c)
 void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
 {
   static const unsigned padded[4] = {4, 4, 4, 4};
-  char *origin = full_block_origin(f, c);
   block_span s;
-  if (origin) {
-#define GATHER_FULL(D, SIZE) \
-  copy_full_block(f, D, origin, block, SIZE, f->byteswap, 1)
-    WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, GATHER_FULL)
-#undef GATHER_FULL
-    return;
-  }
   block_locate(f, c, &s);
 #define GATHER(D, SIZE) \
   copy_block(&s, D, padded, (char *)f->data, block, SIZE, f->byteswap, 1)
@@ -207,15 +124,7 @@ void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
 void scatter_block(const zfpc_field *f, const block_cursor *c,
                    const void *block)
 {
-  char *origin = full_block_origin(f, c);
   block_span s;
-  if (origin) {
-#define SCATTER_FULL(D, SIZE) \
-  copy_full_block(f, D, origin, (char *)block, SIZE, f->byteswap, 0)
-    WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, SCATTER_FULL)
-#undef SCATTER_FULL
-    return;
-  }
   block_locate(f, c, &s);
 #define SCATTER(D, SIZE) \
   copy_block(&s, D, s.valid, (char *)f->data, (char *)block, SIZE, f->byteswap, 0)
