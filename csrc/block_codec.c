@@ -96,6 +96,7 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
                 unsigned d, unsigned size)
 {
   uint64_t block[256];
+  bit_writer local = *w;  /* a local copy can live in registers */
   block_cursor c;
   size_t b;
   cursor_at(g, first, &c);
@@ -105,8 +106,9 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
       copy_full_block(f, d, origin, (char *)block, size, 1);
     else
       gather_block(f, &c, block);
-    code(w, p, d, block);
+    code(&local, p, d, block);
   }
+  *w = local;
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
