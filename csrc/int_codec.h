@@ -399,8 +399,10 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
 }
 
 /* spec 9.6, including the decoder's habit of setting the bit at the scan
- * position when the budget runs out inside a scan. */
-static inline ALWAYS_INLINE uint32_t
+ * position when the budget runs out inside a scan.  Returns n, how many
+ * coefficients became significant: those after them (in coding order) are
+ * zero. */
+static inline ALWAYS_INLINE unsigned
 FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
                         uint32_t budget, int sparse)
 {
@@ -482,7 +484,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   }
   else if (u)
     FN(coefficients_of)(u, planes, size, k, ones);
-  return budget - bits;
+  return n;
 }
 
 /* The coders as the per-rank block coders inline them, with the block size
@@ -499,14 +501,14 @@ static inline ALWAYS_INLINE uint32_t FN(encode_planes)(bit_writer *w, const UINT
   return bits;
 }
 
-static inline ALWAYS_INLINE uint32_t FN(decode_planes)(bit_reader *r, UINT *u,
+static inline ALWAYS_INLINE unsigned FN(decode_planes)(bit_reader *r, UINT *u,
                                          unsigned size, unsigned prec,
                                          uint32_t budget, int sparse)
 {
   bit_reader local = *r;
-  uint32_t bits = FN(decode_planes_sized)(&local, u, size, prec, budget, sparse);
+  unsigned n = FN(decode_planes_sized)(&local, u, size, prec, budget, sparse);
   *r = local;
-  return bits;
+  return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -526,12 +528,30 @@ static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, u
   FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
 }
 
+/* A block whose only nonzero coefficient is the first (n <= 1 significant,
+ * in coding order) transforms back to a constant block: both inverse
+ * transforms spread x alone into (x, x, x, x) along each axis.  Sparse
+ * blocks are often like that; this skips their transform. */
+static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, const UINT *u,
+                                                   unsigned n, unsigned d)
+{
+  size_t size = (size_t)1 << (2 * d), i;
+  UINT dc;
+  if (n > 1)
+    return 0;
+  dc = n ? (u[0] ^ NEGABINARY_MASK) - NEGABINARY_MASK : 0;
+  for (i = 0; i < size; i++)
+    q[i] = dc;
+  return 1;
+}
+
 static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
                                   unsigned prec, uint32_t budget, int sparse)
 {
   UINT u[256];
-  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget, sparse);
-  if (!q)
+  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget,
+                                 sparse);
+  if (!q || FN(constant_block)(q, u, n, d))
     return;
   FN(negabinary_to_unordered)(q, u, d);
   FN(inv_lift_block)(q, d);
@@ -571,8 +591,9 @@ static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT 
 {
   UINT u[256];
   unsigned p = (unsigned)read_bits(r, PBITS) + 1;
-  FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p, budget - PBITS, sparse);
-  if (!q)
+  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p,
+                                 budget - PBITS, sparse);
+  if (!q || FN(constant_block)(q, u, n, d))
     return;
   FN(negabinary_to_unordered)(q, u, d);
   FN(inv_diff_block)(q, d);
