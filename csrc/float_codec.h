@@ -69,13 +69,15 @@ static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned 
 }
 
 /* spec 5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
- * type. */
-static inline ALWAYS_INLINE void FN(inv_cast)(FLOAT *v, const UINT *q, unsigned size, int emax)
+ * type; v is raw storage (the caller's block of scalars, or q itself). */
+static inline ALWAYS_INLINE void FN(inv_cast)(void *v, const UINT *q, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)(emax - ((int)P - 2));
   unsigned i;
-  for (i = 0; i < size; i++)
-    v[i] = (FLOAT)(INT)q[i] * scale;
+  for (i = 0; i < size; i++) {
+    FLOAT x = (FLOAT)(INT)q[i] * scale;
+    memcpy((char *)v + i * sizeof x, &x, sizeof x);
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -115,21 +117,20 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
-  FLOAT v[256];
   UINT q[256];
-  if (!read_bit(r))
-    memset(v, 0, size * sizeof(FLOAT));
+  if (!read_bit(r)) {
+    if (block)
+      memset(block, 0, size * sizeof(FLOAT));
+  }
   else {
     int emax = (int)read_bits(r, EBITS) - EBIAS;
     IFN(decode_ints_lossy)(r, block ? q : NULL, d,
                            FN(lossy_precision)(emax, p, d),
                            p->maxbits - (1 + EBITS), 0);
     if (block)
-      FN(inv_cast)(v, q, size, emax);
+      FN(inv_cast)(block, q, size, emax);
   }
   skip_block(r, start, p->minbits);
-  if (block)
-    memcpy(block, v, size * sizeof(FLOAT));
 }
 
 /* ------------------------------------------------------------------ */
@@ -215,11 +216,8 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
     IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS), 0);
     if (block && e == 0)  /* rev 5.7: never written by an encoder; +0.0 */
       memset(q, 0, size * sizeof(UINT));
-    else if (block) {
-      FLOAT v[256];
-      FN(inv_cast)(v, q, size, (int)e - EBIAS);
-      memcpy(q, v, size * sizeof(FLOAT));
-    }
+    else if (block)
+      FN(inv_cast)(q, q, size, (int)e - EBIAS);  /* in place, one by one */
   }
   else {
     IFN(decode_ints_reversible)(r, ints, d, p->maxbits - 2, 0);
