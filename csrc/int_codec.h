@@ -435,8 +435,18 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
         break;
       /* scan for the next one among at most `limit` bits */
       limit = size - 1 - n < bits ? size - 1 - n : bits;
-      zeros = read_zero_run(r, limit);
-      bits -= zeros + (zeros < limit);
+      zeros = r->buffer ? (unsigned)__builtin_ctzll(r->buffer) : 64;
+      if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
+        /* the run and its 1 lie in the buffer (the common case; measured
+         * to pay for large blocks only) */
+        r->buffer = zeros < 63 ? r->buffer >> (zeros + 1) : 0;
+        r->avail -= zeros + 1;
+        bits -= zeros + 1;
+      }
+      else {
+        zeros = read_zero_run(r, limit);
+        bits -= zeros + (zeros < limit);
+      }
       n += zeros;
       if (size <= 64)
         x[0] |= UINT64_C(1) << n;
