@@ -112,32 +112,49 @@ static inline void writer_flush(bit_writer *w)
   }
 }
 
+static inline uint64_t load_le(const uint8_t *p)
+{
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return word_to_le(v);
+}
+
+static inline void store_le(uint8_t *p, uint64_t v)
+{
+  v = word_to_le(v);
+  memcpy(p, &v, 8);
+}
+
 /* Append the first `nbits` bits of another writer's flushed output, so
- * that streams coded separately join without any padding between them:
- * each word shifted into place, one store per word. */
+ * that streams coded separately join without any padding between them.
+ * Each output word is a funnel shift of two input words, computed
+ * independently of the others so that the loop vectorises: joining is the
+ * serial part of parallel compression. */
 static inline void write_stream(bit_writer *w, const uint8_t *data,
                                 uint64_t nbits)
 {
-  uint64_t words = nbits / WORD_BITS, word, i;
-  unsigned filled = w->filled;
+  uint64_t words = nbits / WORD_BITS, i;
+  unsigned filled = w->filled, back = WORD_BITS - filled;
+  uint8_t *out;
   if (w->pos > w->capacity || (w->capacity - w->pos) / 8 < words) {
     w->overflow = 1;
     return;
   }
-  for (i = 0; i < words; i++, data += 8) {
-    uint64_t out;
-    memcpy(&word, data, 8);
-    word = word_to_le(word);
-    out = word_to_le(w->buffer | word << filled);
-    memcpy(w->data + w->pos, &out, 8);
-    w->pos += 8;
-    w->buffer = filled ? word >> (WORD_BITS - filled) : 0;
+  out = w->data + w->pos;
+  if (words && !filled)  /* aligned: a plain copy (the buffer stays empty) */
+    memcpy(out, data, words * 8);
+  else if (words) {
+    store_le(out, w->buffer | load_le(data) << filled);
+    for (i = 1; i < words; i++)
+      store_le(out + 8 * i, load_le(data + 8 * i) << filled |
+                            load_le(data + 8 * (i - 1)) >> back);
+    w->buffer = load_le(data + 8 * (words - 1)) >> back;
   }
-  if (nbits % WORD_BITS) {
-    memcpy(&word, data, 8);
-    write_bits(w, low_bits(word_to_le(word), (unsigned)(nbits % WORD_BITS)),
+  w->pos += words * 8;
+  data += words * 8;
+  if (nbits % WORD_BITS)
+    write_bits(w, low_bits(load_le(data), (unsigned)(nbits % WORD_BITS)),
                (unsigned)(nbits % WORD_BITS));
-  }
 }
 
 /* ------------------------------------------------------------------ */
