@@ -40,12 +40,24 @@ static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
   TRANSPOSE_ROUNDS_BELOW_32(a, bits);
 }
 
-/* The inverse: rows a[k] = bit plane k (rows bits..63 zero) become rows
- * a[r] = coefficient r. */
-static inline void transpose_to_values(uint64_t a[64], unsigned bits)
+/* The inverse for planes that fill only the top `width` (16, 32 or 64)
+ * of rows 0..P-1 (the lower rows zero): the rows base = P - width ..
+ * P - 1 are a width x 64 matrix, that is 64 / width square blocks side by
+ * side, and rounds j = width/2 .. 1 transpose them all at once, so that
+ * field f of row base + i holds the planes of coefficient f * width + i.
+ * Fewer rows and rounds than the full transpose: measured to pay for the
+ * few planes a lossy block usually has. */
+static inline void transpose_top_planes(uint64_t a[64], unsigned base, unsigned width)
 {
-  TRANSPOSE_ROUNDS_BELOW_32(a, bits);
-  transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
+  uint64_t *t = a + base;
+  if (width == 64)
+    transpose_round(t, 64, 32, UINT64_C(0x00000000ffffffff));
+  if (width >= 32)
+    transpose_round(t, width, 16, UINT64_C(0x0000ffff0000ffff));
+  transpose_round(t, width, 8, UINT64_C(0x00ff00ff00ff00ff));
+  transpose_round(t, width, 4, UINT64_C(0x0f0f0f0f0f0f0f0f));
+  transpose_round(t, width, 2, UINT64_C(0x3333333333333333));
+  transpose_round(t, width, 1, UINT64_C(0x5555555555555555));
 }
 
 /* Bit i of v moved to bit i * size, for the planes of a block of `size`

@@ -201,6 +201,23 @@ static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size
   return word;
 }
 
+/* Coefficients from planes kstop..P-1 (P - kstop <= width) by the
+ * transpose of the top `width` rows. */
+static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t planes[4][64],
+                                                         unsigned size, unsigned kstop,
+                                                         unsigned width)
+{
+  unsigned base = P - width, g, f, i;
+  const uint64_t field = width < 64 ? (UINT64_C(1) << width) - 1 : ~UINT64_C(0);
+  for (g = 0; g * 64 < size; g++) {
+    memset(planes[g] + base, 0, (kstop - base) * sizeof(uint64_t));
+    transpose_top_planes(planes[g], base, width);
+    for (f = 0; f * width < 64 && g * 64 + f * width < size; f++)
+      for (i = 0; i < width && g * 64 + f * width + i < size; i++)
+        u[g * 64 + f * width + i] = (UINT)((planes[g][base + i] >> (f * width)) & field) << base;
+  }
+}
+
 /* Coefficients from the decoded planes kstop..P-1 (the others are zero),
  * by whichever way is cheaper: `ones` bounds the planes' set bits.  Sparse
  * planes scatter their set bits; denser ones transpose (measured: the
@@ -240,13 +257,12 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
     }
     return;
   }
-  for (g = 0; g * 64 < size; g++) {
-    memset(planes[g], 0, kstop * sizeof(uint64_t));
-    memset(planes[g] + P, 0, (64 - P) * sizeof(uint64_t));
-    transpose_to_values(planes[g], P);
-    for (r = 0; r < 64 && g * 64 + r < size; r++)
-      u[g * 64 + r] = (UINT)planes[g][r];
-  }
+  if (P - kstop <= 16)
+    FN(transpose_planes_to)(u, planes, size, kstop, 16);
+  else if (P == 32 || P - kstop <= 32)
+    FN(transpose_planes_to)(u, planes, size, kstop, 32);
+  else
+    FN(transpose_planes_to)(u, planes, size, kstop, 64);
 }
 
 /* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
