@@ -172,6 +172,12 @@ typedef struct {
 static inline ALWAYS_INLINE void reader_refill(bit_reader *r)
 {
   uint64_t word = 0;
+  if (r->pos + 8 <= r->len) {  /* a whole word: one load */
+    r->buffer = load_le(r->data + r->pos);
+    r->avail = WORD_BITS;
+    r->pos += 8;
+    return;
+  }
   if (r->pos < r->len) {
     size_t n = r->len - r->pos < 8 ? r->len - r->pos : 8;
     memcpy(&word, r->data + r->pos, n);
