@@ -21,6 +21,31 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject **string, Py_ssize_t newsize) except -1
 
 
+cdef extern from *:
+    """
+    #if defined(__linux__)
+    #include <stdint.h>
+    #include <sys/mman.h>
+    #endif
+    /* Ask Linux to back the 2 MiB-aligned inside of a large fresh buffer
+     * with huge pages (as NumPy does for its arrays): far fewer page faults
+     * when the coder first writes it.  Advice only; errors are harmless. */
+    static void advise_huge_pages(void *p, size_t n)
+    {
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+      const uintptr_t huge = (uintptr_t)1 << 21;
+      uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+      uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
+      if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE);
+    #else
+      (void)p; (void)n;
+    #endif
+    }
+    """
+    void advise_huge_pages(void *p, size_t n) nogil
+
+
 cdef extern from "zfpc.h" nogil:
     ctypedef enum zfpc_type:
         pass
@@ -207,6 +232,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
         out = PyBytes_FromStringAndSize(NULL, bound)
         dst = PyBytes_AS_STRING(out)
         with nogil:
+            advise_huge_pages(dst, bound)
             status = zfpc_compress(&f, &p, header, dst, bound, &size, threads)
     finally:
         PyBuffer_Release(&view)
