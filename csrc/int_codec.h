@@ -201,31 +201,33 @@ static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size
   return word;
 }
 
-/* Coefficients from planes kstop..P-1 (P - kstop <= width) by the
- * transpose of the top `width` rows. */
+/* Coefficients from planes kstop..top-1 (top - kstop <= width; the others
+ * are zero) by the transpose of the `width` rows from plane kstop up, or of
+ * the top `width` rows where those would pass plane P-1. */
 static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t planes[4][64],
                                                          unsigned size, unsigned kstop,
                                                          unsigned width)
 {
-  unsigned base = P - width, g, f, i;
+  unsigned base = kstop < P - width ? kstop : P - width, g, f, i, k;
   const uint64_t field = width < 64 ? (UINT64_C(1) << width) - 1 : ~UINT64_C(0);
   for (g = 0; g * 64 < size; g++) {
-    memset(planes[g] + base, 0, (kstop - base) * sizeof(uint64_t));
+    for (k = base; k < kstop; k++)
+      planes[g][k] = 0;
     transpose_top_planes(planes[g], base, width);
     for (f = 0; f * width < 64 && g * 64 + f * width < size; f++)
       for (i = 0; i < width && g * 64 + f * width + i < size; i++)
-        u[g * 64 + f * width + i] = (UINT)((planes[g][base + i] >> (f * width)) & field) << base;
+        u[g * 64 + f * width + i] = (UINT)(((planes[g][base + i] >> (f * width)) & field) << base);
   }
 }
 
-/* Coefficients from the decoded planes kstop..P-1 (the others are zero),
+/* Coefficients from the decoded planes kstop..top-1 (the others are zero),
  * by whichever way is cheaper: `ones` bounds the planes' set bits.  Sparse
  * planes scatter their set bits; denser ones transpose (measured: the
  * transpose wins from about P set bits on, for every block size). */
 #define SCATTER_LIMIT P
 
 static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
-                                unsigned kstop, unsigned ones)
+                                unsigned kstop, unsigned top, unsigned ones)
 {
   unsigned g, r, k;
   if (ones <= SCATTER_LIMIT) {
@@ -257,9 +259,9 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
     }
     return;
   }
-  if (P - kstop <= 16)
+  if (top - kstop <= 16)
     FN(transpose_planes_to)(u, planes, size, kstop, 16);
-  else if (P == 32 || P - kstop <= 32)
+  else if (P == 32 || top - kstop <= 32)
     FN(transpose_planes_to)(u, planes, size, kstop, 32);
   else
     FN(transpose_planes_to)(u, planes, size, kstop, 64);
@@ -422,7 +424,7 @@ static inline ALWAYS_INLINE unsigned
 FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
                         uint32_t budget, int sparse)
 {
-  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g;
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g, top;
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
@@ -436,6 +438,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
         planes[g][k] = 0;
     }
   }
+  top = k;  /* the planes above are empty */
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     unsigned m = n < bits ? n : bits;
     FN(plane) x;
@@ -509,7 +512,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
   }
   else if (u)
-    FN(coefficients_of)(u, planes, size, k, ones);
+    FN(coefficients_of)(u, planes, size, k, top, ones);
   return n;
 }
 
