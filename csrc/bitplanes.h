@@ -40,14 +40,14 @@ static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
   TRANSPOSE_ROUNDS_BELOW_32(a, bits);
 }
 
-/* The inverse for planes that fill only the top `width` (16, 32 or 64)
- * of rows 0..P-1 (the lower rows zero): the rows base = P - width ..
- * P - 1 are a width x 64 matrix, that is 64 / width square blocks side by
- * side, and rounds j = width/2 .. 1 transpose them all at once, so that
- * field f of row base + i holds the planes of coefficient f * width + i.
- * Fewer rows and rounds than the full transpose: measured to pay for the
- * few planes a lossy block usually has. */
-static inline void transpose_top_planes(uint64_t a[64], unsigned base, unsigned width)
+/* The inverse, for the rows base .. base + width - 1 (width 16, 32 or 64)
+ * when every other plane is zero: those rows are a width x 64 matrix, that
+ * is 64 / width square blocks side by side, and rounds j = width/2 .. 1
+ * transpose them all at once, so that field f of row base + i holds the
+ * planes base.. of coefficient f * width + i.  Fewer rows and rounds than
+ * the full transpose: measured to pay for the few planes a lossy block
+ * usually has. */
+static inline void transpose_plane_band(uint64_t a[64], unsigned base, unsigned width)
 {
   uint64_t *t = a + base;
   if (width == 64)

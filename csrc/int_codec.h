@@ -213,7 +213,7 @@ static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t plane
   for (g = 0; g * 64 < size; g++) {
     for (k = base; k < kstop; k++)
       planes[g][k] = 0;
-    transpose_top_planes(planes[g], base, width);
+    transpose_plane_band(planes[g], base, width);
     for (f = 0; f * width < 64 && g * 64 + f * width < size; f++)
       for (i = 0; i < width && g * 64 + f * width + i < size; i++)
         u[g * 64 + f * width + i] = (UINT)(((planes[g][base + i] >> (f * width)) & field) << base);
