@@ -108,6 +108,48 @@ def test__decompress_of_headerless_zfpy_streams_equals_zfpy_bit_for_bit(
 
 
 # --------------------------------------------------------------------------
+# large arrays: streams of several MiB, many thread chunks
+# --------------------------------------------------------------------------
+
+def _large_field(shape, dtype, seed):
+    """A smooth field with noise, like the benchmark's (and unlike the small
+    hypothesis cases, large enough that a compressed stream passes 4 MiB)."""
+    rng = np.random.default_rng(seed)
+    axes = np.meshgrid(*[np.linspace(0, 3, n) for n in shape], indexing="ij")
+    field = sum(np.sin((i + 1) * a) for i, a in enumerate(axes))
+    field = field + 1e-3 * rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "i":
+        return np.round(field * 1e12).astype(dtype)
+    return field.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype, shape, kwargs", [
+    ("float64", (72, 96, 96), {}),
+    ("float64", (72, 96, 96), {"tolerance": 1e-9}),
+    ("float32", (128, 128, 96), {"rate": 24.0}),
+    ("int64", (600, 1100), {}),
+], ids=["f64-reversible", "f64-tolerance", "f32-rate", "i64-reversible"])
+def test_multi_mib_streams_equal_zfpy_on_any_thread_count(oracle, zfpy_ours, dtype, shape,
+                                                           kwargs):
+    """Streams of several MiB (where our compressor asks for huge pages and
+    its worker threads join dozens of chunks) equal zfpy 1.0.1's bytes, and
+    decode to zfpy's values, on one thread and on several."""
+    values = _large_field(shape, dtype, seed=len(shape))
+    calls = [Call("compress_numpy", values, **kwargs)]
+    (theirs,) = oracle.run(calls)
+    assert theirs.ok, theirs.exc()
+    stream = theirs.value
+    assert len(stream) > 2 << 20, "the case should make a multi-MiB stream"
+    (decoded,) = oracle.run([Call("decompress_numpy", stream)])
+    assert decoded.ok, decoded.exc()
+    for threads in (1, 2, 5):
+        assert zfpy_ours.compress_numpy(values, threads=threads, **kwargs) == stream, threads
+        ours = zfpy_ours.decompress_numpy(stream, threads=threads)
+        assert ours.dtype == decoded.value.dtype and ours.shape == decoded.value.shape
+        assert ours.tobytes() == decoded.value.tobytes(), threads
+
+
+# --------------------------------------------------------------------------
 # header()
 # --------------------------------------------------------------------------
 
