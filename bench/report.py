@@ -266,7 +266,9 @@ def memory(r) -> str:
             "resident size before it; it counts every touched allocation (C `malloc` "
             "included) and what the call returns. `tracemalloc peak`: what Python and NumPy "
             "allocated (zfpy's C buffers are invisible to it). Compression should need about "
-            "the stream's size, decompression into an existing array about nothing, "
+            "the stream's size (ours up to 2 MiB more: a large output buffer is advised onto "
+            "huge pages, and the last one it writes is resident whole until the buffer is "
+            "cut to the stream), decompression into an existing array about nothing, "
             "`decompress_numpy` about the new array.\n\n" + _table(head, rows))
 
 
