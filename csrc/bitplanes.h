@@ -6,6 +6,7 @@
 #define ZFPC_BITPLANES_H
 
 #include <stdint.h>
+#include "inline.h"
 
 /* One round of the transpose over rows 0..rows-1: swap the upper j bits
  * of each row in the first half of every 2j-row band with the lower j bits
@@ -23,33 +24,12 @@ static inline void transpose_round(uint64_t a[64], unsigned rows, unsigned j,
     }
 }
 
-#define TRANSPOSE_ROUNDS_BELOW_32(a, rows)                     \
-  transpose_round(a, rows, 16, UINT64_C(0x0000ffff0000ffff)); \
-  transpose_round(a, rows, 8, UINT64_C(0x00ff00ff00ff00ff));  \
-  transpose_round(a, rows, 4, UINT64_C(0x0f0f0f0f0f0f0f0f));  \
-  transpose_round(a, rows, 2, UINT64_C(0x3333333333333333));  \
-  transpose_round(a, rows, 1, UINT64_C(0x5555555555555555))
-
-/* Rows a[r] = coefficient r, holding `bits` (32 or 64) significant bits,
- * become rows a[k] = bit plane k (bit r of a[k] = bit k of coefficient r).
- * For 32-bit values the first round leaves rows 32..63 zero, so the other
- * rounds need only the first 32 rows. */
-static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
+/* Rounds j = width/2 .. 1 over the rows t[0..width-1] (width 16, 32 or
+ * 64): they transpose the 64 / width square blocks of width x width bits
+ * that lie side by side in those rows (block f in the bits of field f), so
+ * that field f of row i then holds what was column i of block f. */
+static inline ALWAYS_INLINE void transpose_square_blocks(uint64_t *t, unsigned width)
 {
-  transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
-  TRANSPOSE_ROUNDS_BELOW_32(a, bits);
-}
-
-/* The inverse, for the rows base .. base + width - 1 (width 16, 32 or 64)
- * when every other plane is zero: those rows are a width x 64 matrix, that
- * is 64 / width square blocks side by side, and rounds j = width/2 .. 1
- * transpose them all at once, so that field f of row base + i holds the
- * planes base.. of coefficient f * width + i.  Fewer rows and rounds than
- * the full transpose: measured to pay for the few planes a lossy block
- * usually has. */
-static inline void transpose_plane_band(uint64_t a[64], unsigned base, unsigned width)
-{
-  uint64_t *t = a + base;
   if (width == 64)
     transpose_round(t, 64, 32, UINT64_C(0x00000000ffffffff));
   if (width >= 32)
@@ -58,6 +38,17 @@ static inline void transpose_plane_band(uint64_t a[64], unsigned base, unsigned 
   transpose_round(t, width, 4, UINT64_C(0x0f0f0f0f0f0f0f0f));
   transpose_round(t, width, 2, UINT64_C(0x3333333333333333));
   transpose_round(t, width, 1, UINT64_C(0x5555555555555555));
+}
+
+/* Rows a[r] = coefficient r, holding `bits` (32 or 64) significant bits,
+ * become rows a[k] = bit plane k (bit r of a[k] = bit k of coefficient r).
+ * For 32-bit values the first round leaves rows 32..63 zero and rows
+ * 0..31 two 32 x 32 blocks, so the other rounds need only those rows. */
+static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
+{
+  if (bits == 32)
+    transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
+  transpose_square_blocks(a, bits);
 }
 
 /* Bit i of v moved to bit i * size, for the planes of a block of `size`

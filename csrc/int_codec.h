@@ -201,9 +201,21 @@ static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size
   return word;
 }
 
+/* The planes k, k-1, .. of a small block down to the first of its word,
+ * plane k in the word's top `size` bits; `left` gets how many they are. */
+static inline ALWAYS_INLINE uint64_t FN(planes_from)(const UINT *u, unsigned size,
+                                                     unsigned k, unsigned *left)
+{
+  unsigned per = 64 / size;
+  *left = k % per + 1;
+  return FN(plane_word)(u, size, k / per) << (per - *left) * size;
+}
+
 /* Coefficients from planes kstop..top-1 (top - kstop <= width; the others
- * are zero) by the transpose of the `width` rows from plane kstop up, or of
- * the top `width` rows where those would pass plane P-1. */
+ * are zero) by transposing only the `width` rows from plane kstop up, or
+ * the top `width` rows where those would pass plane P-1: fewer rows and
+ * rounds than the full transpose, measured to pay for the few planes a
+ * lossy block usually has. */
 static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t planes[4][64],
                                                          unsigned size, unsigned kstop,
                                                          unsigned width)
@@ -213,7 +225,7 @@ static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t plane
   for (g = 0; g * 64 < size; g++) {
     for (k = base; k < kstop; k++)
       planes[g][k] = 0;
-    transpose_plane_band(planes[g], base, width);
+    transpose_square_blocks(planes[g] + base, width);
     for (f = 0; f * width < 64 && g * 64 + f * width < size; f++)
       for (i = 0; i < width && g * 64 + f * width + i < size; i++)
         u[g * 64 + f * width + i] = (UINT)(((planes[g][base + i] >> (f * width)) & field) << base);
@@ -353,11 +365,8 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     k--;
     if (size <= SMALL_BLOCK) {
       /* the word's top plane is plane k: take it and shift it out */
-      if (!left) {
-        unsigned per = 64 / size;
-        left = k % per + 1;
-        word = FN(plane_word)(u, size, k / per) << (per - left) * size;
-      }
+      if (!left)
+        word = FN(planes_from)(u, size, k, &left);
       x[0] = word >> (64 - size);
       word <<= size;
       left--;
@@ -400,11 +409,8 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
    * their fields reversed into stream order (plane k-1 first). */
   while (size <= SMALL_BLOCK && bits && k > kmin) {
     unsigned count, take;
-    if (!left) {
-      unsigned per = 64 / size;
-      left = (k - 1) % per + 1;
-      word = FN(plane_word)(u, size, (k - 1) / per) << (per - left) * size;
-    }
+    if (!left)
+      word = FN(planes_from)(u, size, k - 1, &left);
     count = left < k - kmin ? left : k - kmin;
     take = count * size < bits ? count * size : bits;
     write_bits(w, low_bits(reverse_fields(word, size), take), take);
