@@ -4,10 +4,6 @@
 #
 #   tools/asan-tests.sh [pytest arguments]     default: -m "not slow"
 #
-# pytest runs in tests/ (paths are relative to it), so that no child Python
-# started with `-m zfpcodec` finds the source folder, which lacks the
-# compiled engine, before the instrumented build.
-#
 # The instrumented build lives in build/asan (ASAN_BUILD_DIR to move it) and
 # is installed into build/asan/site, never into the Python environment, so
 # the normal install is untouched.  Python is started with -S so that no
@@ -61,7 +57,7 @@ export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_pat
 export PYTHONPATH=$BUILD/site:$PACKAGES
 export ZFPCODEC_SANITIZED=1
 status=0
-(cd "$ROOT/tests" && "$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@") || status=$?
+(cd "$ROOT" && "$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@") || status=$?
 unset LD_PRELOAD
 # Warnings (an allocation too large for the sanitizer's allocator, which a
 # test may ask for on purpose) are shown; errors fail the run.

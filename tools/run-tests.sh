@@ -21,8 +21,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q ".[test]"
 
-# Run from tests/ so that `import zfpcodec` finds the installed package, not
-# the source folder (which lacks the compiled engine).
-cd tests
+# The package lives under src/, so the tests always import the installed
+# build (with its compiled engine), wherever pytest runs from.
 [ $# -gt 0 ] || set -- -m "not slow"
-exec ../.venv/bin/python -m pytest -p no:cacheprovider "$@"
+exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
