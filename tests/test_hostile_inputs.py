@@ -528,7 +528,7 @@ def case_compress_numpy_zero_bit_int_stream_without_header():
     _zfpy().compress_numpy(np.arange(10, dtype=np.int32), rate=0, write_header=False)
 
 
-@expect(VALUE, r"threads must be >= 0, not -1")
+@expect(VALUE, r"threads must be 0 \(one per core\) or a count up to \d+, not -1")
 def case_compress_numpy_negative_threads():
     _zfpy().compress_numpy(_a(), threads=-1)
 

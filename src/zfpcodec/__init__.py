@@ -6,10 +6,12 @@ The engine is C (csrc/), reached through the zfpy-compatible functions of
 `zfpcodec.ZFP` (numcodecs, Zarr v2) and `zfpcodec.zarr3.ZFPCodec` (Zarr v3).
 """
 
+from importlib.metadata import version as _version
+
 from .api import compress_numpy, decompress_numpy, header
 from .errors import ZFPError
 
-__version__ = "0.1.0"
+__version__ = _version("zfpcodec")  # set once, in meson.build
 
 __all__ = ["ZFP", "ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
 

@@ -9,7 +9,6 @@ Extra keyword-only arguments (``threads``) are ours.
 
 from __future__ import annotations
 
-import operator
 from itertools import zip_longest  # noqa: F401  (zfpy exports it)
 from math import prod
 from typing import Any, Sequence
@@ -17,8 +16,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _zfp
-from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape
+from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape, thread_count
 from .errors import ZFPError
+from .modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE,
+                    ZFPY_MODE, ZFPY_MODE_NULL, zfpy_header_config, zfpy_params)
 
 HEADER_MAGIC = 1
 HEADER_META = 2
@@ -31,12 +32,11 @@ type_int64 = 2
 type_float = 3
 type_double = 4
 
-mode_null = 0
-mode_expert = 1
-mode_fixed_rate = 2
-mode_fixed_precision = 3
-mode_fixed_accuracy = 4
-_mode_reversible = 5  # zfpy has no constant for it
+mode_null = ZFPY_MODE_NULL
+mode_expert = ZFPY_MODE[EXPERT]
+mode_fixed_rate = ZFPY_MODE[FIXED_RATE]
+mode_fixed_precision = ZFPY_MODE[FIXED_PRECISION]
+mode_fixed_accuracy = ZFPY_MODE[FIXED_ACCURACY]
 
 zfp_to_dtype_map = {
     type_int32: np.int32,
@@ -47,7 +47,7 @@ zfp_to_dtype_map = {
 zfp_mode_map = {
     mode_null: "null",
     mode_expert: "expert",
-    _mode_reversible: "reversible",
+    ZFPY_MODE[REVERSIBLE]: "reversible",  # zfpy has no constant for it
     mode_fixed_accuracy: "tolerance",
     mode_fixed_precision: "precision",
     mode_fixed_rate: "rate",
@@ -151,24 +151,6 @@ def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
         raise TypeError(f"Unknown dtype: {dtype}") from None
 
 
-def _mode_params(tolerance: float, rate: float, precision: int,
-                 dims: int, clamp_type: int) -> tuple[int, int, int, int]:
-    """(minbits, maxbits, maxprec, minexp) for the first parameter given
-    (">= 0" means given, as in zfpy); reversible when none is."""
-    if tolerance >= 0:
-        return _zfp.accuracy_params(tolerance)
-    if rate >= 0:
-        try:
-            return _zfp.rate_params(rate, clamp_type, dims)
-        except ZFPError:
-            raise ValueError(
-                f"rate={rate} is too large: {4**dims} values at that rate need "
-                "more bits per block than zfp's 32-bit budget") from None
-    if precision >= 0:
-        return _zfp.precision_params(precision)
-    return _zfp.reversible_params()
-
-
 # --------------------------------------------------------------------------
 # Compression
 
@@ -213,13 +195,13 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if arr.size == 0:
         raise ValueError(f"cannot compress an empty array (shape {arr.shape}): "
                          "zfp cannot store a zero-length axis")
-    params = _mode_params(tolerance, rate, precision, arr.ndim, type_none)
+    params = zfpy_params(tolerance, rate, precision, arr.ndim, type_none)
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
         # integer blocks of 0 bits (spec 13.3): the stream would be empty
         raise RuntimeError("Failed to write to stream")
     try:
         stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
-                               _thread_count(threads))
+                               thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
             raise RuntimeError("Failed to write header to stream") from None
@@ -227,13 +209,6 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if not stream:
         raise RuntimeError("Failed to write to stream")
     return stream
-
-
-def _thread_count(threads: Any) -> int:
-    count = operator.index(threads)
-    if count < 0:
-        raise ValueError(f"threads must be >= 0, not {count}")
-    return count
 
 
 # --------------------------------------------------------------------------
@@ -256,7 +231,7 @@ def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     corrupt header, and a stream that ends before its last block (checked
     before the array is allocated wherever the length alone proves it).
     """
-    threads = _thread_count(threads)
+    threads = thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
     shape = numpy_shape(sizes)
     check_fits(view, bits, ztype, sizes, params, shape)
@@ -277,7 +252,7 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     """
     ztype = _as_enum(ztype, "zfp_type")
     tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
-    threads = _thread_count(threads)
+    threads = thread_count(threads)
     if compressed_data is None:
         raise TypeError("compressed_data cannot be None")
     try:
@@ -298,7 +273,7 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     # names the unset type 0 in its error (spec zfpy-api 5.3)
     dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
     array_shape = numpy_shape(sizes)
-    params = _mode_params(tolerance, rate, precision, dims, ztype)
+    params = zfpy_params(tolerance, rate, precision, dims, ztype)
     sizes = tuple(sizes) + (0,) * (4 - len(sizes))
     if out is None:
         check_fits(view, 0, ztype, sizes, params, array_shape)
@@ -344,28 +319,14 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
 def header(compressed_data: Any) -> dict:
     """Return stream header information in a python dict."""
     _, ztype, sizes, params, _ = _read_header(compressed_data)
-    minbits, maxbits, maxprec, minexp = params
-    mode = _zfp.params_mode(params)
-    dims = sum(1 for n in sizes if n)
+    config = zfpy_header_config(params, sum(1 for n in sizes if n))
     nx, ny, nz, nw = sizes
     return {
         "nx": nx, "ny": ny, "nz": nz, "nw": nw,
         "type": zfp_to_dtype_map[ztype],
-        "mode": zfp_mode_map[mode],
-        "config": {
-            "mode": mode,
-            "tolerance": _power_of_two(minexp) if mode == mode_fixed_accuracy else 0.0,
-            "rate": maxbits / 4**dims if mode == mode_fixed_rate else 0.0,
-            "precision": maxprec if mode == mode_fixed_precision else 0,
-            # zfpy 1.0.1 reports minbits under "maxbits"; kept for drop-in use
-            "expert": {"minbits": minbits, "maxbits": minbits,
-                       "maxprec": maxprec, "minexp": minexp},
-        },
+        "mode": zfp_mode_map[config["mode"]],
+        "config": config,
     }
-
-
-def _power_of_two(exponent: int) -> float:
-    return 2.0**exponent if exponent < 1024 else float("inf")
 
 
 class Memory:

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _zfp, engine
-from .modes import EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE, Mode
+from . import engine
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, kind_of, zfpy_given
 
 try:
     from numcodecs.abc import Codec as _CodecBase
@@ -41,46 +41,7 @@ except ImportError:  # numcodecs is an optional dependency
 
 __all__ = ["ZFP"]
 
-# zfpy's mode numbers (zfpy.mode_*; zfpy has no constant for reversible)
-ZFPY_EXPERT = 1
-ZFPY_FIXED_RATE = 2
-ZFPY_FIXED_PRECISION = 3
-ZFPY_FIXED_ACCURACY = 4
-ZFPY_REVERSIBLE = 5
-_KIND_OF_NUMBER = {ZFPY_EXPERT: EXPERT, ZFPY_FIXED_RATE: FIXED_RATE,
-                   ZFPY_FIXED_PRECISION: FIXED_PRECISION,
-                   ZFPY_FIXED_ACCURACY: FIXED_ACCURACY, ZFPY_REVERSIBLE: REVERSIBLE}
-# the one parameter each lossy mode takes (zfpy's keyword names)
-_PARAMETER_OF_KIND = {FIXED_ACCURACY: "tolerance", FIXED_RATE: "rate",
-                      FIXED_PRECISION: "precision"}
-_EXPERT_NAMES = ("minbits", "maxbits", "maxprec", "minexp")
-_UNSET = -1  # zfpy's and numcodecs' "parameter not given"
 _MAX_RANK = 4  # zfp fields have 1 to 4 dimensions
-
-
-def _kind_of(mode: Any) -> str:
-    """Our mode name for zfpy's mode number or one of our names."""
-    if isinstance(mode, str):
-        if mode in _PARAMETER_OF_KIND or mode in (REVERSIBLE, EXPERT):
-            return mode
-    elif not isinstance(mode, bool) and hasattr(type(mode), "__index__"):
-        kind = _KIND_OF_NUMBER.get(int(mode))
-        if kind is not None:
-            return kind
-    raise ValueError(f"mode must be one of 1 (expert), 2 (fixed rate), 3 (fixed precision), "
-                     f"4 (fixed accuracy), 5 (reversible) or their names "
-                     f"{', '.join(repr(k) for k in _KIND_OF_NUMBER.values())}; not {mode!r}")
-
-
-def _given(name: str, value: Any) -> bool:
-    """zfpy's rule: a parameter counts as given when it is >= 0 (NaN counts
-    as given, so that validation refuses it)."""
-    if value is None:
-        return False
-    try:
-        return value >= 0 or math.isnan(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a number, not {value!r}") from None
 
 
 class ZFP(_CodecBase):
@@ -139,36 +100,26 @@ class ZFP(_CodecBase):
 
     codec_id = "zfpy"
 
-    def __init__(self, mode: Any = None, tolerance: Any = _UNSET, rate: Any = _UNSET,
-                 precision: Any = _UNSET, compression_kwargs: Any = None, *,
+    def __init__(self, mode: Any = None, tolerance: Any = UNSET, rate: Any = UNSET,
+                 precision: Any = UNSET, compression_kwargs: Any = None, *,
                  reversible: bool = False, minbits: Any = None, maxbits: Any = None,
                  maxprec: Any = None, minexp: Any = None, threads: int = 1):
-        lossy = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
+        given = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                                   ("precision", precision))
-                 if _given(name, value)}
-        expert = {name: value for name, value in zip(_EXPERT_NAMES,
-                                                     (minbits, maxbits, maxprec, minexp))
-                  if value is not None}
-        if mode is not None:
-            kind = _kind_of(mode)
-            if kind == EXPERT and not expert and isinstance(compression_kwargs, dict):
-                expert = {name: compression_kwargs[name] for name in _EXPERT_NAMES
-                          if compression_kwargs.get(name) is not None}
-            own = _PARAMETER_OF_KIND.get(kind)
-            stray = [name for name in lossy if name != own]
-            stray += list(expert) if kind != EXPERT else []
-            stray += ["reversible"] if reversible and kind != REVERSIBLE else []
-            if stray:
-                raise ValueError(f"mode {mode!r} ({kind}) does not take "
-                                 f"{', '.join(stray)}; leave mode out to have it "
-                                 "follow from the parameter given")
-            if own is not None and own not in lossy:
-                raise ValueError(f"mode {mode!r} ({kind}) needs {own}=")
-            reversible = reversible or kind == REVERSIBLE
-            if kind == EXPERT and not expert:
-                raise ValueError(f"mode {mode!r} (expert) needs at least one of "
-                                 f"{', '.join(_EXPERT_NAMES)}")
-        self._init(Mode.from_args(**lossy, **expert, reversible=bool(reversible)), threads)
+                 if zfpy_given(name, value)}
+        given.update({name: value for name, value in zip(EXPERT_NAMES,
+                                                         (minbits, maxbits, maxprec, minexp))
+                      if value is not None})
+        if mode is None:
+            zmode = Mode.from_args(**given, reversible=bool(reversible))
+        else:
+            kind = kind_of(mode)
+            if kind == EXPERT and isinstance(compression_kwargs, dict) and not any(
+                    name in given for name in EXPERT_NAMES):
+                given.update({name: compression_kwargs[name] for name in EXPERT_NAMES
+                              if compression_kwargs.get(name) is not None})
+            zmode = Mode.from_kind(kind, **given, reversible=bool(reversible))
+        self._init(zmode, threads)
 
     def _init(self, mode: Mode, threads: int) -> None:
         object.__setattr__(self, "_mode", mode)
@@ -188,32 +139,27 @@ class ZFP(_CodecBase):
     def mode(self) -> int:
         """zfpy's mode number as written to the configuration (reversible
         compression is written as ZFPY writes it: 4 with tolerance -1)."""
-        kind = self._mode.kind
-        if kind == REVERSIBLE:
-            return ZFPY_FIXED_ACCURACY
-        return next(n for n, k in _KIND_OF_NUMBER.items() if k == kind)
+        return self._config["mode"]
 
     @property
     def tolerance(self) -> float:
-        return self._mode.tolerance if self._mode.kind == FIXED_ACCURACY else _UNSET
+        return self._config["tolerance"]
 
     @property
     def rate(self) -> float:
-        return self._mode.rate if self._mode.kind == FIXED_RATE else _UNSET
+        return self._config["rate"]
 
     @property
     def precision(self) -> int:
-        return self._mode.precision if self._mode.kind == FIXED_PRECISION else _UNSET
+        return self._config["precision"]
 
     @property
     def compression_kwargs(self) -> dict:
-        kind = self._mode.kind
-        if kind == EXPERT:
-            return {name: getattr(self._mode, name) for name in _EXPERT_NAMES}
-        if kind == REVERSIBLE:
-            return {"tolerance": _UNSET}
-        name = _PARAMETER_OF_KIND[kind]
-        return {name: getattr(self._mode, name)}
+        return dict(self._config["compression_kwargs"])
+
+    @property
+    def _config(self) -> dict:
+        return self._mode.to_numcodecs_config()
 
     @property
     def zfp_mode(self) -> Mode:
@@ -226,49 +172,13 @@ class ZFP(_CodecBase):
 
     def get_config(self) -> dict:
         """The numcodecs configuration: exactly numcodecs' ZFPY keys."""
-        return {"id": self.codec_id, "mode": self.mode,
-                "compression_kwargs": self.compression_kwargs,
-                "tolerance": self.tolerance, "rate": self.rate,
-                "precision": self.precision}
+        return {"id": self.codec_id, **self._mode.to_numcodecs_config()}
 
     @classmethod
     def from_config(cls, config: dict) -> ZFP:
-        """The codec of a configuration written by us or by numcodecs' ZFPY.
-
-        A stored configuration with a `mode` means what it meant to the
-        codec that wrote it, so ZFPY's rules apply: `mode` decides, the
-        mode's own parameter is used if >= 0 and the others are ignored, and
-        a mode without its parameter is reversible.  Without `mode` (zarr's
-        v3 wrapper stores only the keywords given) the one parameter given
-        decides, as in the constructor; none means reversible.  Values ZFPY
-        accepts but our constructor refuses (tolerance 0, rate 0, precision
-        0 or > 64) become the equivalent expert parameters.
-        """
-        config = dict(config)
-        config.pop("id", None)
-        unknown = sorted(set(config) - {"mode", "tolerance", "rate", "precision",
-                                        "compression_kwargs"})
-        if unknown:
-            raise TypeError(f"unexpected zfpy configuration keys: {', '.join(unknown)}")
-        if "mode" not in config:
-            # zarr's v3 wrapper (zarr.codecs.numcodecs.ZFPY) stores only the
-            # keywords the user gave: let the one parameter given decide, as
-            # our constructor does (ZFPY would silently go reversible)
-            given = [name for name in _PARAMETER_OF_KIND.values()
-                     if _given(name, config.get(name))]
-            if len(given) == 1:
-                return cls.from_mode(_stored_mode(given[0], config[given[0]]))
-        kind = _kind_of(config.get("mode", ZFPY_FIXED_ACCURACY))
-        extra = config.get("compression_kwargs") or {}
-        if kind == EXPERT:
-            return cls.from_mode(Mode.from_args(**{
-                name: extra[name] for name in _EXPERT_NAMES
-                if isinstance(extra, dict) and extra.get(name) is not None}))
-        name = _PARAMETER_OF_KIND.get(kind)
-        value = config.get(name, _UNSET) if name else _UNSET
-        if not _given(name, value):
-            return cls.from_mode(Mode.from_args(reversible=True))
-        return cls.from_mode(_stored_mode(name, value))
+        """The codec of a configuration written by us or by numcodecs' ZFPY
+        (`zfpcodec.modes.Mode.from_numcodecs_config` gives the rules)."""
+        return cls.from_mode(Mode.from_numcodecs_config(config))
 
     # ------------------------------------------------------------------
     # compression
@@ -334,21 +244,9 @@ class ZFP(_CodecBase):
     # ------------------------------------------------------------------
     # conversion, identity, immutability
 
-    def to_zarr3(self):
-        """The equivalent Zarr v3 codec, `zfpcodec.zarr3.ZFPCodec` (same mode
-        and threads; its chunks carry no header)."""
-        from .zarr3 import ZFPCodec
-        return ZFPCodec.from_mode(self._mode, threads=self._threads)
-
     def __repr__(self) -> str:
-        mode = self._mode
-        if mode.kind == REVERSIBLE:
-            args = ["reversible=True"]
-        elif mode.kind == EXPERT:
-            args = [f"{name}={getattr(mode, name)!r}" for name in _EXPERT_NAMES]
-        else:
-            name = _PARAMETER_OF_KIND[mode.kind]
-            args = [f"{name}={getattr(mode, name)!r}"]
+        own = self._mode.parameters
+        args = [f"{name}={value!r}" for name, value in own.items()] or ["reversible=True"]
         if self._threads != 1:
             args.append(f"threads={self._threads}")
         return f"{type(self).__name__}({', '.join(args)})"
@@ -375,37 +273,6 @@ class ZFP(_CodecBase):
 
 def _restore(mode: Mode, threads: int) -> ZFP:
     return ZFP.from_mode(mode, threads=threads)
-
-
-def _stored_mode(name: str, value: Any) -> Mode:
-    """The mode of a stored `name` = `value` (>= 0), zfpy's edge values
-    included."""
-    try:
-        return Mode.from_args(**{name: value})
-    except ValueError:
-        params = _zfpy_edge_params(name, value)
-        if params is None:
-            raise
-        return Mode.from_args(**dict(zip(_EXPERT_NAMES, params)))
-
-
-def _zfpy_edge_params(name: str, value: Any) -> tuple[int, int, int, int] | None:
-    """zfp's coder parameters for the values zfpy accepts and `Mode` refuses,
-    where they do not depend on the rank: tolerance 0 (minexp -1074),
-    rate 0 (0 bits per block), precision 0 or > 64 (64 bit planes)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    if math.isnan(number) or math.isinf(number):
-        return None
-    if name == "tolerance" and number == 0:
-        return _zfp.accuracy_params(0.0)
-    if name == "rate" and number == 0:
-        return _zfp.rate_params(0.0, 0, 1)
-    if name == "precision" and number.is_integer() and (number == 0 or 64 < number < 2**32):
-        return _zfp.precision_params(int(number))
-    return None
 
 
 def _stream_view(buf: Any) -> memoryview:

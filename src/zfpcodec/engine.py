@@ -7,6 +7,7 @@ decompression straight into a caller's array, and threads.
 
 from __future__ import annotations
 
+import operator
 import sys
 from math import prod
 from typing import Any
@@ -36,14 +37,22 @@ def ztype_of(dtype: Any) -> int:
     return code
 
 
+MAX_THREADS = 2**32 - 1  # the engine's thread count is a C unsigned
+
+
 def thread_count(threads: Any) -> int:
-    """Validated thread count: 0 means one per core."""
+    """The one rule for `threads=` in every door: an integer 0..2**32-1
+    (0: one thread per core).  bool and float are refused, as
+    `operator.index` refuses them: ``threads=2.0`` is a TypeError."""
+    if isinstance(threads, bool):
+        raise TypeError("threads must be an integer, not bool")
     try:
-        count = int(threads) if not isinstance(threads, bool) else None
-    except (TypeError, ValueError):
-        count = None
-    if count is None or count < 0 or count != threads:
-        raise ValueError(f"threads must be an integer >= 0, not {threads!r}")
+        count = operator.index(threads)
+    except TypeError:
+        raise TypeError(f"threads must be an integer, not {type(threads).__name__}") from None
+    if not 0 <= count <= MAX_THREADS:
+        raise ValueError(f"threads must be 0 (one per core) or a count up to {MAX_THREADS}, "
+                         f"not {count}")
     return count
 
 

@@ -1,18 +1,28 @@
-"""Compression modes: from what a user asks for to zfp's four parameters.
+"""Compression modes: the one owner of what a zfp mode is and how it is written.
 
 zfp's block coder is driven by ``(minbits, maxbits, maxprec, minexp)``
-alone (spec 3.1); the named modes are ways of choosing them.  `Mode` is the
-strict, validated form our own APIs (codecs, command line) use; the zfpy
-drop-in keeps zfpy's looser conventions in `zfpcodec.api`.
+alone (docs/format.md, "Coder parameters"); the named modes are ways of
+choosing them.  This module holds every rule about modes, so that the doors
+only translate:
+
+* the mode kinds, their parameters and zfpy's mode numbers;
+* the strict rules of our own APIs (`Mode.from_args`, `Mode.from_kind`);
+* zfpy's looser sentinel arguments (`zfpy_params`) and header dictionary
+  (`zfpy_header_config`);
+* numcodecs configurations (`Mode.to_numcodecs_config`,
+  `Mode.from_numcodecs_config`) and Zarr v3 ones (`Mode.to_zarr3_config`,
+  `Mode.from_zarr3_config`);
+* stream headers (`Mode.from_params`, `describe_params`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from . import _zfp
+from .errors import ZFPError
 
 REVERSIBLE = "reversible"
 FIXED_ACCURACY = "fixed_accuracy"
@@ -21,17 +31,39 @@ FIXED_PRECISION = "fixed_precision"
 EXPERT = "expert"
 KINDS = (REVERSIBLE, FIXED_ACCURACY, FIXED_RATE, FIXED_PRECISION, EXPERT)
 
+EXPERT_NAMES = ("minbits", "maxbits", "maxprec", "minexp")
+# the parameters each kind takes, in the order they are written
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    REVERSIBLE: (), FIXED_ACCURACY: ("tolerance",), FIXED_RATE: ("rate",),
+    FIXED_PRECISION: ("precision",), EXPERT: EXPERT_NAMES}
+ALL_PARAMETERS = ("tolerance", "rate", "precision") + EXPERT_NAMES
+
+# zfp's zfp_mode numbers (also zfpy's mode_* constants and numcodecs' "mode";
+# zfpy has no constant for reversible); the C engine classifies parameters
+# into the same numbers (csrc/params.c)
+ZFPY_MODE_NULL = 0
+ZFPY_MODE: dict[str, int] = {EXPERT: 1, FIXED_RATE: 2, FIXED_PRECISION: 3,
+                             FIXED_ACCURACY: 4, REVERSIBLE: 5}
+KIND_OF_ZFPY_MODE = {number: kind for kind, number in ZFPY_MODE.items()}
+UNSET = -1  # zfpy's and numcodecs' "parameter not given"
+
+ZFP_MIN_BITS = 1
 ZFP_MAX_BITS = 16658
 ZFP_MAX_PREC = 64
 ZFP_MIN_EXP = -1074
+
+Params = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
 class Mode:
     """A validated zfp compression mode.
 
-    Build one with `Mode.from_args`; `params` turns it into the four coder
-    parameters for an array of a given rank and type.
+    Build one with `Mode.from_args` (the parameter given names the mode),
+    `Mode.from_kind` (a named mode and its parameters), or from a stored
+    form (`from_numcodecs_config`, `from_zarr3_config`, `from_params`).
+    `params` turns it into the four coder parameters for an array of a
+    given rank and type.
     """
 
     kind: str
@@ -43,11 +75,14 @@ class Mode:
     maxprec: int | None = None
     minexp: int | None = None
 
+    # ------------------------------------------------------------------
+    # construction with our strict rules
+
     @classmethod
     def from_args(cls, *, tolerance: float | None = None, rate: float | None = None,
                   precision: int | None = None, reversible: bool = False,
                   minbits: int | None = None, maxbits: int | None = None,
-                  maxprec: int | None = None, minexp: int | None = None) -> "Mode":
+                  maxprec: int | None = None, minexp: int | None = None) -> Mode:
         """The mode named by exactly one of: `tolerance` (fixed accuracy,
         an absolute error bound > 0), `rate` (fixed rate, bits per value
         > 0), `precision` (fixed precision, 1..64 bit planes),
@@ -87,8 +122,34 @@ class Mode:
         return cls(REVERSIBLE)
 
     @classmethod
-    def _expert(cls, minbits, maxbits, maxprec, minexp) -> "Mode":
-        minbits = 1 if minbits is None else _integer("minbits", minbits)
+    def from_kind(cls, kind: str, **parameters: Any) -> Mode:
+        """The mode `kind` (one of `KINDS`) with its parameters: a mode
+        takes its own parameters and no other, and needs them (expert mode
+        needs at least one of its four; the others take zfp's defaults)."""
+        if kind not in KINDS:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, KINDS))}, "
+                             f"not {kind!r}")
+        given = {name: value for name, value in parameters.items()
+                 if value is not None and value is not False}
+        unknown = sorted(set(given) - set(ALL_PARAMETERS) - {"reversible"})
+        if unknown:
+            raise TypeError(f"unknown zfp mode parameter {', '.join(unknown)}")
+        own = PARAMETERS[kind] + (("reversible",) if kind == REVERSIBLE else ())
+        stray = [name for name in given if name not in own]
+        if stray:
+            raise ValueError(f"mode {kind!r} does not take {', '.join(stray)}; leave the "
+                             "mode out to have it follow from the parameter given")
+        missing = [name for name in PARAMETERS[kind] if name not in given]
+        if kind != EXPERT and missing:
+            raise ValueError(f"mode {kind!r} needs {missing[0]}=")
+        if kind == EXPERT and not given:
+            raise ValueError(f"mode 'expert' needs at least one of {', '.join(EXPERT_NAMES)}")
+        given.pop("reversible", None)
+        return cls.from_args(**given, reversible=kind == REVERSIBLE)
+
+    @classmethod
+    def _expert(cls, minbits: Any, maxbits: Any, maxprec: Any, minexp: Any) -> Mode:
+        minbits = ZFP_MIN_BITS if minbits is None else _integer("minbits", minbits)
         maxbits = ZFP_MAX_BITS if maxbits is None else _integer("maxbits", maxbits)
         maxprec = ZFP_MAX_PREC if maxprec is None else _integer("maxprec", maxprec)
         minexp = ZFP_MIN_EXP if minexp is None else _integer("minexp", minexp)
@@ -101,7 +162,20 @@ class Mode:
             raise ValueError(f"minexp must be a 32-bit integer, not {minexp}")
         return cls(EXPERT, minbits=minbits, maxbits=maxbits, maxprec=maxprec, minexp=minexp)
 
-    def params(self, dims: int, ztype: int = 0) -> tuple[int, int, int, int]:
+    # ------------------------------------------------------------------
+    # what the engine needs
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The mode's own parameters, by name (empty for reversible)."""
+        return {name: getattr(self, name) for name in PARAMETERS[self.kind]}
+
+    @property
+    def zfpy_mode(self) -> int:
+        """zfp's (and zfpy's) number for the mode (5 for reversible)."""
+        return ZFPY_MODE[self.kind]
+
+    def params(self, dims: int, ztype: int = 0) -> Params:
         """(minbits, maxbits, maxprec, minexp) for a `dims`-dimensional
         array.  A fixed rate is clamped to the float/double block minimum
         when `ztype` names a floating type (as zfp_stream_set_rate does when
@@ -116,12 +190,233 @@ class Mode:
             return _zfp.expert_params(self.minbits, self.maxbits, self.maxprec, self.minexp)
         return _zfp.reversible_params()
 
+    # ------------------------------------------------------------------
+    # stream headers
+
+    @classmethod
+    def from_params(cls, params: Params, dims: int, ztype: int = 0) -> Mode:
+        """The simplest mode whose `params(dims, ztype)` are exactly
+        `params` (a stream header's): its named mode where that gives the
+        same parameters, else expert.  A fixed rate below the float/double
+        block minimum (written by zfpy, which applies no minimum) or an
+        accuracy whose tolerance overflows a float comes back as expert."""
+        minbits, maxbits, maxprec, minexp = params
+        kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+        candidates = {FIXED_RATE: {"rate": maxbits / 4**dims},
+                      FIXED_PRECISION: {"precision": maxprec},
+                      FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
+                      REVERSIBLE: {}}
+        if kind in candidates:
+            try:
+                mode = cls.from_kind(kind, **candidates[kind])
+                if mode.params(dims, ztype) == tuple(params):
+                    return mode
+            except ValueError:
+                pass
+        return cls._expert(minbits, maxbits, maxprec, minexp)
+
+    # ------------------------------------------------------------------
+    # numcodecs configurations (the keys of numcodecs' ZFPY, in its order)
+
+    def to_numcodecs_config(self) -> dict[str, Any]:
+        """``{"mode", "compression_kwargs", "tolerance", "rate",
+        "precision"}`` as numcodecs' ZFPY writes them: zfpy's mode number,
+        -1 for the parameters not given.  Reversible is written as ZFPY
+        writes it (mode 4, tolerance -1), so a stock reader can append to
+        our arrays; expert parameters travel in ``compression_kwargs``."""
+        if self.kind == REVERSIBLE:
+            number, kwargs = ZFPY_MODE[FIXED_ACCURACY], {"tolerance": UNSET}
+        else:
+            number, kwargs = self.zfpy_mode, self.parameters
+        own = self.parameters
+        return {"mode": number, "compression_kwargs": kwargs,
+                "tolerance": own.get("tolerance", UNSET), "rate": own.get("rate", UNSET),
+                "precision": own.get("precision", UNSET)}
+
+    @classmethod
+    def from_numcodecs_config(cls, config: Mapping[str, Any]) -> Mode:
+        """The mode of a configuration written by us or by numcodecs' ZFPY.
+
+        A stored configuration with a `mode` means what it meant to the
+        codec that wrote it, so ZFPY's rules apply: `mode` decides, the
+        mode's own parameter is used if >= 0 and the others are ignored,
+        and a mode without its parameter is reversible.  Without `mode`
+        (zarr's v3 wrapper stores only the keywords given) the one parameter
+        given decides; none means reversible.  Values ZFPY accepts but
+        `from_args` refuses (tolerance 0, rate 0, precision 0 or > 64)
+        become the equivalent expert parameters.
+        """
+        config = dict(config)
+        config.pop("id", None)
+        unknown = sorted(set(config) - {"mode", "tolerance", "rate", "precision",
+                                        "compression_kwargs"})
+        if unknown:
+            raise TypeError(f"unexpected zfpy configuration keys: {', '.join(unknown)}")
+        if "mode" not in config:
+            given = [name for name in ("tolerance", "rate", "precision")
+                     if zfpy_given(name, config.get(name))]
+            if len(given) == 1:
+                return _stored_mode(given[0], config[given[0]])
+        kind = kind_of(config.get("mode", ZFPY_MODE[FIXED_ACCURACY]))
+        extra = config.get("compression_kwargs") or {}
+        if kind == EXPERT:
+            return cls.from_args(**{
+                name: extra[name] for name in EXPERT_NAMES
+                if isinstance(extra, dict) and extra.get(name) is not None})
+        own = PARAMETERS[kind]
+        value = config.get(own[0], UNSET) if own else UNSET
+        if not own or not zfpy_given(own[0], value):
+            return cls(REVERSIBLE)
+        return _stored_mode(own[0], value)
+
+    # ------------------------------------------------------------------
+    # Zarr v3 configurations (the zarr-extensions ``zfp`` codec)
+
+    def to_zarr3_config(self) -> dict[str, Any]:
+        """``{"mode": <kind>, <its parameters>}``."""
+        return {"mode": self.kind, **self.parameters}
+
+    @classmethod
+    def from_zarr3_config(cls, configuration: Mapping[str, Any]) -> Mode:
+        """Inverse of `to_zarr3_config`; the configuration must match the
+        schema (its mode's parameters, all of them, and nothing else)."""
+        if not isinstance(configuration, Mapping):
+            raise ValueError(f"zfp codec configuration must be an object, not "
+                             f"{configuration!r}")
+        configuration = dict(configuration)
+        kind = configuration.pop("mode", None)
+        if kind not in KINDS:
+            raise ValueError(f"zfp codec configuration needs mode = one of "
+                             f"{', '.join(map(repr, KINDS))}, not {kind!r}")
+        missing = [name for name in PARAMETERS[kind] if name not in configuration]
+        if missing:
+            raise ValueError(f"zfp codec configuration in mode {kind!r} lacks "
+                             f"{', '.join(missing)}")
+        extra = sorted(set(configuration) - set(PARAMETERS[kind]))
+        if extra:
+            raise ValueError(f"zfp codec configuration in mode {kind!r} does not take "
+                             f"{', '.join(extra)}")
+        return cls.from_kind(kind, **configuration)
+
     def __repr__(self) -> str:
-        fields = {FIXED_ACCURACY: ("tolerance",), FIXED_RATE: ("rate",),
-                  FIXED_PRECISION: ("precision",),
-                  EXPERT: ("minbits", "maxbits", "maxprec", "minexp")}.get(self.kind, ())
-        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in fields)
+        args = ", ".join(f"{name}={value!r}" for name, value in self.parameters.items())
         return f"Mode.from_args({args or 'reversible=True'})"
+
+
+# --------------------------------------------------------------------------
+# zfpy's conventions
+
+def kind_of(mode: Any) -> str:
+    """Our mode kind for zfpy's mode number or one of our kind names."""
+    if isinstance(mode, str):
+        if mode in KINDS:
+            return mode
+    elif not isinstance(mode, bool) and hasattr(type(mode), "__index__"):
+        kind = KIND_OF_ZFPY_MODE.get(int(mode))
+        if kind is not None:
+            return kind
+    raise ValueError(f"mode must be one of 1 (expert), 2 (fixed rate), 3 (fixed precision), "
+                     f"4 (fixed accuracy), 5 (reversible) or their names "
+                     f"{', '.join(repr(k) for k in KIND_OF_ZFPY_MODE.values())}; not {mode!r}")
+
+
+def zfpy_given(name: str, value: Any) -> bool:
+    """zfpy's rule: a parameter counts as given when it is >= 0 (NaN counts
+    as given, so that validation refuses it)."""
+    if value is None:
+        return False
+    try:
+        return bool(value >= 0) or math.isnan(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a number, not {value!r}") from None
+
+
+def zfpy_params(tolerance: float, rate: float, precision: int, dims: int,
+                clamp_type: int) -> Params:
+    """The coder parameters of zfpy's arguments: the first of `tolerance`,
+    `rate`, `precision` that is >= 0 decides, with zfpy's edge values
+    (tolerance 0, rate 0, precision 0); reversible when none is.  Raises
+    ValueError for a rate whose bits per block overflow 32 bits."""
+    if tolerance >= 0:
+        return _zfp.accuracy_params(tolerance)
+    if rate >= 0:
+        try:
+            return _zfp.rate_params(rate, clamp_type, dims)
+        except ZFPError:
+            raise ValueError(
+                f"rate={rate} is too large: {4**dims} values at that rate need "
+                "more bits per block than zfp's 32-bit budget") from None
+    if precision >= 0:
+        return _zfp.precision_params(precision)
+    return _zfp.reversible_params()
+
+
+def zfpy_header_config(params: Params, dims: int) -> dict[str, Any]:
+    """The ``"mode"`` number and ``"config"`` dictionary of zfpy's
+    `header()` for a stream's coder parameters."""
+    minbits, maxbits, maxprec, minexp = params
+    number = _zfp.params_mode(tuple(params))
+    kind = KIND_OF_ZFPY_MODE.get(number)
+    return {
+        "mode": number,
+        "tolerance": _power_of_two(minexp) if kind == FIXED_ACCURACY else 0.0,
+        "rate": maxbits / 4**dims if kind == FIXED_RATE else 0.0,
+        "precision": maxprec if kind == FIXED_PRECISION else 0,
+        # zfpy 1.0.1 reports minbits under "maxbits"; kept for drop-in use
+        "expert": {"minbits": minbits, "maxbits": minbits, "maxprec": maxprec,
+                   "minexp": minexp},
+    }
+
+
+def describe_params(params: Params, dims: int) -> str:
+    """The mode a stream's coder parameters stand for, in words (as
+    `zfpcodec info` prints it), by zfp's classification."""
+    minbits, maxbits, maxprec, minexp = params
+    kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+    if kind == FIXED_RATE:
+        return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
+    if kind == FIXED_PRECISION:
+        return f"fixed precision {maxprec} bit planes"
+    if kind == FIXED_ACCURACY:
+        return f"fixed accuracy, tolerance 2^{minexp} = {_power_of_two(minexp):g}"
+    if kind == REVERSIBLE:
+        return "reversible (lossless)"
+    return f"expert, minbits={minbits} maxbits={maxbits} maxprec={maxprec} minexp={minexp}"
+
+
+def _stored_mode(name: str, value: Any) -> Mode:
+    """The mode of a stored `name` = `value` (>= 0), zfpy's edge values
+    included."""
+    try:
+        return Mode.from_args(**{name: value})
+    except ValueError:
+        params = _zfpy_edge_params(name, value)
+        if params is None:
+            raise
+        return Mode.from_args(**dict(zip(EXPERT_NAMES, params)))
+
+
+def _zfpy_edge_params(name: str, value: Any) -> Params | None:
+    """zfp's coder parameters for the values zfpy accepts and `Mode` refuses,
+    where they do not depend on the rank: tolerance 0 (minexp -1074),
+    rate 0 (0 bits per block), precision 0 or > 64 (64 bit planes)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or math.isinf(number):
+        return None
+    if name == "tolerance" and number == 0:
+        return _zfp.accuracy_params(0.0)
+    if name == "rate" and number == 0:
+        return _zfp.rate_params(0.0, 0, 1)
+    if name == "precision" and number.is_integer() and (number == 0 or 64 < number < 2**32):
+        return _zfp.precision_params(int(number))
+    return None
+
+
+def _power_of_two(exponent: int) -> float:
+    return 2.0**exponent if exponent < 1024 else math.inf
 
 
 def _real(name: str, value: Any) -> float:

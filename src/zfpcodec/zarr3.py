@@ -33,28 +33,21 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import engine
-from .modes import EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, KINDS, REVERSIBLE, Mode
+from .modes import FIXED_ACCURACY, Mode
 
 try:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
 except ImportError:  # zarr is an optional dependency
     _CodecBase = object
 
-if TYPE_CHECKING:
-    from .codec import ZFP
-
 __all__ = ["CODEC_NAME", "ZFPCodec"]
 
 CODEC_NAME = "zfp"
-_PARAMETERS = {REVERSIBLE: (), FIXED_ACCURACY: ("tolerance",), FIXED_RATE: ("rate",),
-               FIXED_PRECISION: ("precision",),
-               EXPERT: ("minbits", "maxbits", "maxprec", "minexp")}
-_ALL_PARAMETERS = ("tolerance", "rate", "precision", "minbits", "maxbits", "maxprec", "minexp")
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
 
 
@@ -181,63 +174,41 @@ class ZFPCodec(_CodecBase):
 
     is_fixed_size = False
 
-    mode: str
-    tolerance: float | None = None
-    rate: float | None = None
-    precision: int | None = None
-    minbits: int | None = None
-    maxbits: int | None = None
-    maxprec: int | None = None
-    minexp: int | None = None
+    zfp_mode: Mode
     threads: int = field(default=1, compare=False, repr=False)
 
     def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
                  maxprec: Any = None, minexp: Any = None, threads: int = 1) -> None:
-        given = {name: value for name, value in zip(
-            _ALL_PARAMETERS, (tolerance, rate, precision, minbits, maxbits, maxprec, minexp))
-            if value is not None}
-        if mode is not None:
-            if mode not in KINDS:
-                raise ValueError(f"mode must be one of {', '.join(map(repr, KINDS))}, "
-                                 f"not {mode!r}")
-            stray = [name for name in given if name not in _PARAMETERS[mode]]
-            if stray:
-                raise ValueError(f"mode {mode!r} does not take {', '.join(stray)}")
-            missing = [name for name in _PARAMETERS[mode] if name not in given]
-            if mode != EXPERT and missing:
-                raise ValueError(f"mode {mode!r} needs {missing[0]}=")
-            if mode == EXPERT and not given:
-                raise ValueError(f"mode 'expert' needs at least one of "
-                                 f"{', '.join(_PARAMETERS[EXPERT])}")
-        self._set(Mode.from_args(**given, reversible=mode == REVERSIBLE), threads)
+        given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
+                     maxbits=maxbits, maxprec=maxprec, minexp=minexp)
+        self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
+                  threads)
 
     def _set(self, zmode: Mode, threads: int) -> None:
-        object.__setattr__(self, "mode", zmode.kind)
-        for name in _ALL_PARAMETERS:
-            object.__setattr__(self, name, getattr(zmode, name))
+        object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "threads", engine.thread_count(threads))
 
     @classmethod
     def from_mode(cls, zmode: Mode, *, threads: int = 1) -> ZFPCodec:
-        """The codec for an already validated `zfpcodec.modes.Mode`."""
+        """The codec for an already validated `zfpcodec.modes.Mode` (for
+        instance ``ZFPCodec.from_mode(zfp.zfp_mode)`` for a numcodecs
+        `zfpcodec.ZFP`)."""
         codec = cls.__new__(cls)
         codec._set(zmode, threads)
         return codec
 
     @property
-    def zfp_mode(self) -> Mode:
-        """The compression mode (`zfpcodec.modes.Mode`)."""
-        return Mode(self.mode, **{name: getattr(self, name) for name in _ALL_PARAMETERS})
+    def mode(self) -> str:
+        """The mode's name in the metadata (``"fixed_rate"``, ...)."""
+        return self.zfp_mode.kind
 
     # ------------------------------------------------------------------
     # metadata
 
     def to_dict(self) -> dict[str, Any]:
         """``{"name": "zfp", "configuration": {"mode": ..., <parameters>}}``."""
-        configuration = {"mode": self.mode}
-        configuration.update({name: getattr(self, name) for name in _PARAMETERS[self.mode]})
-        return {"name": CODEC_NAME, "configuration": configuration}
+        return {"name": CODEC_NAME, "configuration": self.zfp_mode.to_zarr3_config()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ZFPCodec:
@@ -246,33 +217,14 @@ class ZFPCodec(_CodecBase):
         if not isinstance(data, dict) or data.get("name") != CODEC_NAME:
             raise ValueError(f"expected a {{'name': {CODEC_NAME!r}, 'configuration': ...}} "
                              f"codec, not {data!r}")
-        unknown = sorted(set(data) - {"name", "configuration"})
-        configuration = data.get("configuration")
-        if unknown or not isinstance(configuration, dict):
+        if set(data) - {"name", "configuration"} or not isinstance(data.get("configuration"),
+                                                                    dict):
             raise ValueError(f"malformed zfp codec metadata {data!r}")
-        configuration = dict(configuration)
-        mode = configuration.pop("mode", None)
-        if mode not in KINDS:
-            raise ValueError(f"zfp codec configuration needs mode = one of "
-                             f"{', '.join(map(repr, KINDS))}, not {mode!r}")
-        missing = [name for name in _PARAMETERS[mode] if name not in configuration]
-        if missing:
-            raise ValueError(f"zfp codec configuration in mode {mode!r} lacks "
-                             f"{', '.join(missing)}")
-        if set(configuration) - set(_PARAMETERS[mode]):
-            raise ValueError(f"zfp codec configuration in mode {mode!r} does not take "
-                             f"{', '.join(sorted(set(configuration) - set(_PARAMETERS[mode])))}")
-        return cls(mode, **configuration)
-
-    def to_numcodecs(self) -> ZFP:
-        """The equivalent numcodecs codec, `zfpcodec.ZFP` (same mode and
-        threads; its chunks carry the zfp header)."""
-        from .codec import ZFP
-        return ZFP.from_mode(self.zfp_mode, threads=self.threads)
+        return cls.from_mode(Mode.from_zarr3_config(data.get("configuration")))
 
     def __repr__(self) -> str:
         args = [f"mode={self.mode!r}"]
-        args += [f"{name}={getattr(self, name)!r}" for name in _PARAMETERS[self.mode]]
+        args += [f"{name}={value!r}" for name, value in self.zfp_mode.parameters.items()]
         if self.threads != 1:
             args.append(f"threads={self.threads}")
         return f"{type(self).__name__}({', '.join(args)})"
