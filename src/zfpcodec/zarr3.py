@@ -7,17 +7,17 @@ without the zfp header (the metadata holds type, shape and mode), chunk
 shapes mapped to zfp fields in C order (0-d chunks as one value), and the
 spec's promotion of smaller types:
 
-==================  =========================================================
-array dtype         what zfp sees
-==================  =========================================================
-int32/64, float32/64  the values themselves (either byte order)
-float16             float32 (cast; exact)
-int8, int16         int32 ``x << (31 - N)`` (zfp_promote_int*_to_int32)
-uint8, uint16       int32 ``(x - 2**(N-1)) << (31 - N)``
-uint32 / uint64     int32 / int64, values above the signed maximum refused
-                    (as in zarrs, which clamps them)
+=======================  ======================================================
+array dtype              what zfp sees
+=======================  ======================================================
+int32/64, float32/64     the values themselves (either byte order)
+float16                  float32 (cast; exact)
+int8, int16              int32 ``x << (31 - N)`` (zfp_promote_int*_to_int32)
+uint8, uint16            int32 ``(x - 2**(N-1)) << (31 - N)``
+uint32 / uint64          int32 / int64, values above the signed maximum refused
+                         (as in zarrs, which clamps them)
 datetime64, timedelta64  their int64 counts
-==================  =========================================================
+=======================  ======================================================
 
 Decompression demotes with clamping (zfp_demote_*).  Fixed rates are applied
 as zfp_stream_set_rate does when told the zfp type and the chunk's rank.
