@@ -7,6 +7,7 @@ The engine is C (csrc/), reached through the zfpy-compatible functions of
 """
 
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
 from .api import compress_numpy, decompress_numpy, header
 from .errors import ZFPError
@@ -15,11 +16,14 @@ __version__ = _version("zfpcodec")  # set once, in meson.build
 
 __all__ = ["ZFP", "ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
 
-
-def __getattr__(name):
-    # ZFP (the numcodecs codec, zfpcodec.codec) is imported on first use, so
-    # that `import zfpcodec` does not import numcodecs.
-    if name == "ZFP":
-        from .codec import ZFP
-        return ZFP
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    from .codec import ZFP
+else:
+    def __getattr__(name: str) -> object:
+        # ZFP (the numcodecs codec, zfpcodec.codec) is imported on first use,
+        # so that `import zfpcodec` does not import numcodecs.  (Type
+        # checkers see the import above instead, and so the class.)
+        if name == "ZFP":
+            from .codec import ZFP
+            return ZFP
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

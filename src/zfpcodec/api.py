@@ -9,17 +9,25 @@ Extra keyword-only arguments (``threads``) are ours.
 
 from __future__ import annotations
 
-from itertools import zip_longest  # noqa: F401  (zfpy exports it)
+from itertools import zip_longest as zip_longest  # zfpy exports it
 from math import prod
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, TypedDict, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape, thread_count
 from .errors import ZFPError
 from .modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE,
-                    ZFPY_MODE, ZFPY_MODE_NULL, zfpy_header_config, zfpy_params)
+                    ZFPY_MODE, ZFPY_MODE_NULL, Params, ZfpyHeaderConfig, zfpy_header_config,
+                    zfpy_params)
+
+if TYPE_CHECKING:
+    from ._typing import BufferLike, Integer, NumericArray, Real
+
+# the NumPy scalar types of zfp's four types
+ScalarType = type[np.int32] | type[np.int64] | type[np.float32] | type[np.float64]
 
 HEADER_MAGIC = 1
 HEADER_META = 2
@@ -38,7 +46,7 @@ mode_fixed_rate = ZFPY_MODE[FIXED_RATE]
 mode_fixed_precision = ZFPY_MODE[FIXED_PRECISION]
 mode_fixed_accuracy = ZFPY_MODE[FIXED_ACCURACY]
 
-zfp_to_dtype_map = {
+zfp_to_dtype_map: dict[int, ScalarType] = {
     type_int32: np.int32,
     type_int64: np.int64,
     type_float: np.float32,
@@ -52,25 +60,28 @@ zfp_mode_map = {
     mode_fixed_precision: "precision",
     mode_fixed_rate: "rate",
 }
-_formats = {type_int32: "i", type_int64: "q", type_float: "f", type_double: "d"}
+_formats: dict[int, str] = {type_int32: "i", type_int64: "q", type_float: "f", type_double: "d"}
 
 
 # --------------------------------------------------------------------------
 # Argument conversion with the rules (and messages) of zfpy's C signature
 
-def _as_double(value: Any) -> float:
+# The conversions look the methods up on the type, as C does (a class such
+# as np.float64 has __float__, but is not a number).
+
+def _as_double(value: object) -> float:
     """C `double` conversion: anything with __float__ or __index__."""
     kind = type(value)
     if hasattr(kind, "__float__") or hasattr(kind, "__index__"):
-        return float(value)
+        return float(cast("Real", value))
     raise TypeError(f"must be real number, not {kind.__name__}")
 
 
-def _as_c_integer(value: Any, ctype: str, lo: int, hi: int) -> int:
+def _as_c_integer(value: object, ctype: str, lo: int, hi: int) -> int:
     """C integer conversion: floats are truncated, strings refused."""
     if not hasattr(type(value), "__int__") and not hasattr(type(value), "__index__"):
         raise TypeError("an integer is required")
-    number = int(value)
+    number = int(cast("Integer", value))
     if number < lo:
         raise OverflowError(
             f"can't convert negative value to {ctype}" if lo == 0
@@ -80,11 +91,11 @@ def _as_c_integer(value: Any, ctype: str, lo: int, hi: int) -> int:
     return number
 
 
-def _as_int(value: Any) -> int:
+def _as_int(value: object) -> int:
     return _as_c_integer(value, "int", -2**31, 2**31 - 1)
 
 
-def _as_enum(value: Any, ctype: str) -> int:
+def _as_enum(value: object, ctype: str) -> int:
     return _as_c_integer(value, ctype, 0, 2**32 - 1)
 
 
@@ -93,7 +104,7 @@ def _qualified_name(kind: type) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _as_stream(data: Any) -> memoryview:
+def _as_stream(data: BufferLike) -> memoryview:
     """A flat byte view of compressed input: any C-contiguous buffer."""
     if data is None:
         raise TypeError("compressed_data cannot be None")
@@ -108,7 +119,7 @@ def _as_stream(data: Any) -> memoryview:
 # --------------------------------------------------------------------------
 # Type and mode helpers
 
-def dtype_to_ztype(dtype: Any) -> int:
+def dtype_to_ztype(dtype: DTypeLike) -> int:
     """zfp type code of a NumPy dtype or scalar type (native byte order)."""
     for ztype, scalar in zfp_to_dtype_map.items():
         if dtype == scalar:
@@ -116,12 +127,12 @@ def dtype_to_ztype(dtype: Any) -> int:
     raise TypeError(f"Unknown dtype: {dtype}")
 
 
-def dtype_to_format(dtype: Any) -> str:
+def dtype_to_format(dtype: DTypeLike) -> str:
     """struct/array format character ('i', 'q', 'f', 'd') of a dtype."""
     return _formats[dtype_to_ztype(dtype)]
 
 
-def ztype_to_dtype(ztype: Any) -> type:
+def ztype_to_dtype(ztype: Integer) -> ScalarType:
     """NumPy scalar type of a zfp type code."""
     code = _as_enum(ztype, "zfp_type")
     try:
@@ -130,7 +141,7 @@ def ztype_to_dtype(ztype: Any) -> type:
         raise ValueError(f"Unsupported zfp_type {code}") from None
 
 
-def zmode_to_str(zmode: Any) -> str:
+def zmode_to_str(zmode: Integer) -> str:
     """Name of a zfp mode code ('rate', 'precision', ...)."""
     code = _as_enum(zmode, "zfp_mode")
     try:
@@ -139,7 +150,7 @@ def zmode_to_str(zmode: Any) -> str:
         raise ValueError(f"Unsupported zfp_mode {code}") from None
 
 
-def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
+def _array_ztype(dtype: np.dtype[Any]) -> tuple[int, bool]:
     """(type code, byte-swapped) of an array's dtype, either byte order."""
     try:
         native = dtype.newbyteorder("=")
@@ -154,8 +165,8 @@ def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
 # --------------------------------------------------------------------------
 # Compression
 
-def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
-                   precision: int = -1, write_header: Any = True, *,
+def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
+                   precision: Integer = -1, write_header: bool = True, *,
                    threads: int = 1) -> bytes:
     """Compress a NumPy array into a zfp stream.
 
@@ -184,10 +195,10 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if arr is not None and not isinstance(arr, np.ndarray):
         raise TypeError("Argument 'arr' has incorrect type (expected numpy.ndarray, "
                         f"got {_qualified_name(type(arr))})")
-    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
     if arr is None:
         raise TypeError("Input array cannot be None")
-    if (tolerance >= 0) + (rate >= 0) + (precision >= 0) > 1:
+    if (tol >= 0) + (bits >= 0) + (planes >= 0) > 1:
         raise ValueError("Only one of tolerance, rate, or precision can be set")
     ztype, byteswap = _array_ztype(arr.dtype)
     if not 1 <= arr.ndim <= 4:
@@ -195,7 +206,7 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if arr.size == 0:
         raise ValueError(f"cannot compress an empty array (shape {arr.shape}): "
                          "zfp cannot store a zero-length axis")
-    params = zfpy_params(tolerance, rate, precision, arr.ndim, type_none)
+    params = zfpy_params(tol, bits, planes, arr.ndim, type_none)
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
         # integer blocks of 0 bits (spec 13.3): the stream would be empty
         raise RuntimeError("Failed to write to stream")
@@ -214,7 +225,8 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
 # --------------------------------------------------------------------------
 # Decompression
 
-def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, int]:
+def _read_header(data: BufferLike) -> tuple[memoryview, int, tuple[int, int, int, int],
+                                            Params, int]:
     view = _as_stream(data)
     try:
         ztype, sizes, params, bits = _zfp.read_header(view)
@@ -223,7 +235,7 @@ def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, in
     return view, ztype, sizes, params, bits
 
 
-def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
+def decompress_numpy(compressed_data: BufferLike, *, threads: int = 1) -> NDArray[Any]:
     """Decompress a zfp stream that starts with a full header.
 
     Returns a new C-contiguous array of the type and shape the header
@@ -231,18 +243,18 @@ def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     corrupt header, and a stream that ends before its last block (checked
     before the array is allocated wherever the length alone proves it).
     """
-    threads = thread_count(threads)
+    count = thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
     shape = numpy_shape(sizes)
     check_fits(view, bits, ztype, sizes, params, shape)
     out = allocate(shape, zfp_to_dtype_map[ztype])
-    decode_into(view, bits, out, ztype, params, threads)
+    decode_into(view, bits, out, ztype, params, count)
     return out
 
 
-def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
-                out: Any = None, tolerance: float = -1.0, rate: float = -1.0,
-                precision: int = -1, *, threads: int = 1) -> np.ndarray:
+def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Integer],
+                out: BufferLike | None = None, tolerance: Real = -1.0, rate: Real = -1.0,
+                precision: Integer = -1, *, threads: int = 1) -> NDArray[Any]:
     """Decompress a stream written without a header.
 
     The caller supplies the type code, the NumPy shape and the mode
@@ -250,9 +262,9 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     dtype and shape (any layout; written through its strides) or a writable
     buffer of exactly the right size; it is returned (as an array).
     """
-    ztype = _as_enum(ztype, "zfp_type")
-    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
-    threads = thread_count(threads)
+    code = _as_enum(ztype, "zfp_type")
+    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    count = thread_count(threads)
     if compressed_data is None:
         raise TypeError("compressed_data cannot be None")
     try:
@@ -271,27 +283,27 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
                          "cannot hold one (leading zeros are ignored, as in zfpy)")
     # zfpy sets the field's type only for codes 1..4 and, without `out`,
     # names the unset type 0 in its error (spec zfpy-api 5.3)
-    dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
+    dtype = ztype_to_dtype(code if out is not None or 1 <= code <= 4 else type_none)
     array_shape = numpy_shape(sizes)
-    params = zfpy_params(tolerance, rate, precision, dims, ztype)
-    sizes = tuple(sizes) + (0,) * (4 - len(sizes))
+    params = zfpy_params(tol, bits, planes, dims, code)
+    field = tuple(sizes) + (0,) * (4 - len(sizes))
     if out is None:
-        check_fits(view, 0, ztype, sizes, params, array_shape)
+        check_fits(view, 0, code, field, params, array_shape)
         target = allocate(array_shape, dtype)
     else:
         target = _output_array(out, dtype, array_shape)
         if np.may_share_memory(target, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("Cannot decompress in-place")
-        check_fits(view, 0, ztype, sizes, params, array_shape)
-    decode_into(view, 0, target, ztype, params, threads)
-    if params[1] == 0 and ztype in (type_int32, type_int64):
+        check_fits(view, 0, code, field, params, array_shape)
+    decode_into(view, 0, target, code, params, count)
+    if params[1] == 0 and code in (type_int32, type_int64):
         # integer blocks of 0 bits: zfp reports a stream it read nothing of
         # as a failure (zfp_decompress returns 0), after decoding zeros
         raise RuntimeError("error during zfp decompression")
     return target
 
 
-def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+def _output_array(out: BufferLike, dtype: ScalarType, shape: tuple[int, ...]) -> NDArray[Any]:
     """The writable array `_decompress` decodes into, from a caller's `out`."""
     if isinstance(out, np.ndarray):
         if out.dtype != dtype:
@@ -301,10 +313,11 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
             raise ValueError(f"Out ndarray has shape {out.shape} but decompression is "
                              f"using {list(shape)}.  Use out=ndarray.data to avoid "
                              "this check.")
-        target = out
+        target: NDArray[Any] = out
     else:
         try:
-            flat = np.frombuffer(out, dtype=dtype)
+            # any buffer (NumPy's stubs list only a few kinds)
+            flat = np.frombuffer(cast(memoryview, out), dtype=dtype)
         except BufferError:
             raise ValueError("out must be a C-contiguous buffer or an ndarray") from None
         if flat.size != prod(shape):
@@ -316,7 +329,20 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
     return target
 
 
-def header(compressed_data: Any) -> dict:
+class ZfpyHeader(TypedDict):
+    """What zfpy's `header()` returns: the zfp sizes (x fastest; 0 for the
+    axes the array lacks), NumPy scalar type, mode name and parameters."""
+
+    nx: int
+    ny: int
+    nz: int
+    nw: int
+    type: ScalarType
+    mode: str
+    config: ZfpyHeaderConfig
+
+
+def header(compressed_data: BufferLike) -> ZfpyHeader:
     """Return stream header information in a python dict."""
     _, ztype, sizes, params, _ = _read_header(compressed_data)
     config = zfpy_header_config(params, sum(1 for n in sizes if n))
@@ -333,8 +359,8 @@ class Memory:
     """Stand-in for zfpy's accidental `Memory(size)` helper: it checks the
     size as zfpy does and allocates nothing."""
 
-    def __init__(self, size: Any):
-        size = _as_c_integer(size, "size_t", 0, 2**64 - 1)
-        if size >= 2**62:
+    def __init__(self, size: Integer) -> None:
+        count = _as_c_integer(size, "size_t", 0, 2**64 - 1)
+        if count >= 2**62:
             raise MemoryError()
-        self.size = size
+        self.size = count

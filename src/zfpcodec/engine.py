@@ -10,37 +10,43 @@ from __future__ import annotations
 import operator
 import sys
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence, SupportsIndex, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .errors import ZFPError
-from .modes import Mode
+from .modes import Mode, Params
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+    from ._typing import BufferLike, NumericArray
 
 MAGIC = b"zfp"
 CODEC_VERSION = 5
 HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
 
-_ZTYPES = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
+_ZTYPES: dict[np.dtype[Any], int] = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
 DTYPES = {code: dtype for dtype, code in _ZTYPES.items()}
 
 
-def ztype_of(dtype: Any) -> int:
+def ztype_of(dtype: DTypeLike) -> int:
     """zfp type code of a dtype of either byte order; TypeError otherwise."""
-    dtype = np.dtype(dtype)
-    code = _ZTYPES.get(dtype.newbyteorder("=")) if dtype.byteorder != "|" else None
+    kind = np.dtype(dtype)
+    code = _ZTYPES.get(kind.newbyteorder("=")) if kind.byteorder != "|" else None
     if code is None:
         raise TypeError(f"zfp compresses int32, int64, float32 and float64 arrays, "
-                        f"not {dtype}")
+                        f"not {kind}")
     return code
 
 
 MAX_THREADS = 2**32 - 1  # the engine's thread count is a C unsigned
 
 
-def thread_count(threads: Any) -> int:
+def thread_count(threads: SupportsIndex) -> int:
     """The one rule for `threads=` in every door: an integer 0..2**32-1
     (0: one thread per core).  bool and float are refused, as
     `operator.index` refuses them: ``threads=2.0`` is a TypeError."""
@@ -67,7 +73,7 @@ def check_shape(shape: tuple[int, ...], verb: str = "compress") -> None:
                          "store a zero-length axis")
 
 
-def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
+def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
              rate_clamp: bool = False, threads: int = 1) -> bytes:
     """The zfp stream of `arr` (1 to 4 dimensions, any layout and byte
     order) in `mode`, with the full header unless `header` is False.
@@ -91,13 +97,14 @@ def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
 # --------------------------------------------------------------------------
 # Checks on compressed input, shared with the zfpy drop-in (zfpcodec.api)
 
-def as_stream(data: Any) -> memoryview:
+def as_stream(data: BufferLike) -> memoryview:
     """A flat, read-only byte view of compressed input: bytes, bytearray,
     memoryview, mmap, a uint8 ndarray or any other C-contiguous buffer."""
     if data is None:
         raise TypeError("compressed data cannot be None")
     try:
-        view = memoryview(data)
+        # NumPy arrays are buffers too (their stubs say so only for Python >= 3.12)
+        view = memoryview(cast("Buffer", data))
     except (TypeError, ValueError):
         raise TypeError("a bytes-like object is required, "
                         f"not '{type(data).__name__}'") from None
@@ -129,8 +136,8 @@ def header_problem(view: memoryview) -> str:
             f"past the end of the {view.nbytes}-byte input)")
 
 
-def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
-               params: tuple, shape: tuple[int, ...]) -> None:
+def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, ...],
+               params: Params, shape: tuple[int, ...]) -> None:
     """Raise ZFPError when `view` cannot hold the blocks of an array of zfp
     `sizes` after `bit_offset` bits, whatever its bits: each block takes at
     least `_zfp.block_min_bits` bits to decode (csrc/validate.c).  Called
@@ -139,7 +146,7 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
     what = f"{DTYPES[ztype]} array of shape {shape}"
     what = ("an " if what[0] in "aeiou" else "a ") + what
     try:
-        needed = _zfp.stream_min_bits(ztype, tuple(sizes), tuple(params))
+        needed = _zfp.stream_min_bits(ztype, tuple(sizes), params)
     except ZFPError:
         raise ZFPError(f"{what} is too large: its number of blocks does not fit "
                        "in 64 bits", "too_large") from None
@@ -152,24 +159,24 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
             f"{where}", "truncated")
 
 
-def allocate(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+def allocate(shape: tuple[int, ...], dtype: DTypeLike) -> NDArray[Any]:
     """np.empty(shape, dtype), failing with a MemoryError that names the
     array when it cannot be allocated."""
-    dtype = np.dtype(dtype)
-    nbytes = prod(shape) * dtype.itemsize
+    kind = np.dtype(dtype)
+    nbytes = prod(shape) * kind.itemsize
     if nbytes > sys.maxsize:
-        raise MemoryError(f"cannot allocate the decompressed {dtype} array of shape "
+        raise MemoryError(f"cannot allocate the decompressed {kind} array of shape "
                           f"{shape}: {nbytes} bytes is more than this machine can "
                           "address")
     try:
-        return np.empty(shape, dtype=dtype)
+        return np.empty(shape, dtype=kind)
     except (MemoryError, ValueError):
         raise MemoryError(f"cannot allocate {nbytes / 2**30:.1f} GiB for the "
-                          f"decompressed {dtype} array of shape {shape}") from None
+                          f"decompressed {kind} array of shape {shape}") from None
 
 
-def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
-                params: tuple, threads: int) -> None:
+def decode_into(view: memoryview, bit_offset: int, out: NDArray[Any], ztype: int,
+                params: Params, threads: int) -> None:
     """Decode the blocks at `bit_offset` of `view` into `out`; a stream that
     ends before its last block raises ZFPError (out is then partly written)."""
     try:
@@ -184,12 +191,12 @@ def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
         raise
 
 
-def numpy_shape(sizes: Any) -> tuple[int, ...]:
+def numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
     """zfp sizes (x first, 0 = unused) as a NumPy shape (x last)."""
     return tuple(n for n in reversed(sizes) if n)
 
 
-def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, int, int], int]:
+def read_header(data: BufferLike) -> tuple[np.dtype[Any], tuple[int, ...], Params, int]:
     """(dtype, NumPy shape, coder parameters, header length in bits).
     Raises ZFPError saying what is wrong with a missing or corrupt header."""
     view = as_stream(data)
@@ -200,9 +207,10 @@ def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, i
     return DTYPES[ztype], numpy_shape(sizes), params, bits
 
 
-def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
-               shape: tuple[int, ...] | None = None, mode: Mode | None = None,
-               rate_clamp: bool = True, threads: int = 1) -> np.ndarray:
+def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
+               dtype: DTypeLike | None = None, shape: Sequence[SupportsIndex] | None = None,
+               mode: Mode | None = None, rate_clamp: bool = True,
+               threads: int = 1) -> NDArray[Any]:
     """Decode a zfp stream.
 
     With a header (the default), its type, shape and mode are used; pass
@@ -215,39 +223,43 @@ def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
     wherever the length alone proves it); ValueError or TypeError for bad
     arguments; MemoryError, naming the array, when it cannot be allocated.
     """
-    if (dtype is None) != (shape is None) or (dtype is None) != (mode is None):
+    if dtype is None and shape is None and mode is None:
+        headerless = None
+    elif dtype is not None and shape is not None and mode is not None:
+        headerless = (dtype, shape, mode)
+    else:
         raise TypeError("give dtype, shape and mode together (headerless stream), "
                         "or none of them")
     view = as_stream(data)
-    if dtype is None:
-        dtype, shape, params, offset = read_header(view)
+    if headerless is None:
+        kind, dims, params, offset = read_header(view)
     else:
-        shape = tuple(_size(n) for n in shape)
-        check_shape(shape, "decompress")
-        params = mode.params(len(shape), ztype_of(dtype) if rate_clamp else 0)
-        offset = 0
-    dtype = np.dtype(dtype)
-    ztype = ztype_of(dtype)
+        given_dtype, given_shape, given_mode = headerless
+        dims = tuple(_size(n) for n in given_shape)
+        check_shape(dims, "decompress")
+        params = given_mode.params(len(dims), ztype_of(given_dtype) if rate_clamp else 0)
+        kind, offset = np.dtype(given_dtype), 0
+    ztype = ztype_of(kind)
     threads = thread_count(threads)
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
-        if out.shape != tuple(shape) or out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
+        if out.shape != dims or out.dtype.newbyteorder("=") != kind.newbyteorder("="):
             raise ValueError(f"out has dtype {out.dtype} and shape {out.shape}, the stream "
-                             f"holds {dtype} values of shape {tuple(shape)}")
+                             f"holds {kind} values of shape {dims}")
         if not out.flags.writeable:
             raise ValueError("out is read-only")
         if np.may_share_memory(out, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("out overlaps the compressed data: cannot decompress in place")
-    check_fits(view, offset, ztype, tuple(reversed(shape)) + (0,) * (4 - len(shape)),
-               params, tuple(shape))
+    check_fits(view, offset, ztype, tuple(reversed(dims)) + (0,) * (4 - len(dims)),
+               params, dims)
     if out is None:
-        out = allocate(tuple(shape), dtype)
+        out = allocate(dims, kind)
     decode_into(view, offset, out, ztype, params, threads)
     return out
 
 
-def _size(n: Any) -> int:
+def _size(n: object) -> int:
     if isinstance(n, bool) or not hasattr(type(n), "__index__"):
         raise TypeError(f"shape entries must be integers, not {n!r}")
-    return int(n)
+    return int(cast(SupportsIndex, n))

@@ -33,17 +33,28 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, SupportsIndex, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import engine
 from .modes import FIXED_ACCURACY, Mode
 
-try:
+if TYPE_CHECKING:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
-except ImportError:  # zarr is an optional dependency
-    _CodecBase = object
+    from zarr.core.array_spec import ArraySpec
+    from zarr.core.buffer import Buffer, NDBuffer
+    from zarr.core.chunk_grids import ChunkGrid
+    from zarr.core.common import JSON
+    from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
+
+    from ._typing import Real
+else:
+    try:
+        from zarr.abc.codec import ArrayBytesCodec as _CodecBase
+    except ImportError:  # zarr is an optional dependency
+        _CodecBase = object
 
 __all__ = ["CODEC_NAME", "ZFPCodec"]
 
@@ -58,11 +69,11 @@ _MAX_RANK = 4  # spec "Supported Chunk Shapes"
 class _Storage:
     """How values of one array dtype are handed to zfp."""
 
-    zfp_dtype: np.dtype  # int32, int64, float32 or float64 (native order)
+    zfp_dtype: np.dtype[Any]  # int32, int64, float32 or float64 (native order)
     kind: str            # "same", "cast", "shift", "signed_max", "view"
     bits: int = 0        # N, for "shift"
 
-    def promote(self, chunk: np.ndarray) -> np.ndarray:
+    def promote(self, chunk: NDArray[Any]) -> NDArray[Any]:
         if self.kind == "same":
             return chunk
         if self.kind == "view":
@@ -83,24 +94,28 @@ class _Storage:
         wide <<= 31 - self.bits
         return wide
 
-    def demote(self, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    def demote(self, values: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
         if self.kind == "cast":
             return values.astype(dtype)
         if self.kind == "signed_max":
-            return np.maximum(values, 0).astype(dtype)
+            nonnegative: NDArray[Any] = np.maximum(values, 0)
+            return nonnegative.astype(dtype)
         if self.kind == "view":
-            return values.view(dtype.newbyteorder("=")).astype(dtype, copy=False)
+            counts: NDArray[Any] = values.view(dtype.newbyteorder("="))
+            return counts.astype(dtype, copy=False)
         # "shift": zfp_demote_int32_to_{u,}int{8,16}
         values >>= 31 - self.bits
         if dtype.kind == "u":
             values += np.int32(1 << (self.bits - 1))
         info = np.iinfo(dtype)
-        return np.clip(values, info.min, info.max).astype(dtype)
+        clamped: NDArray[Any] = np.clip(values, info.min, info.max)
+        return clamped.astype(dtype)
 
 
-def _int_counts(chunk: np.ndarray) -> np.ndarray:
+def _int_counts(chunk: NDArray[Any]) -> NDArray[Any]:
     """datetime64/timedelta64 values as their int64 counts (no copy)."""
-    return chunk.view(np.dtype(np.int64).newbyteorder(chunk.dtype.byteorder))
+    counts: NDArray[Any] = chunk.view(np.dtype(np.int64).newbyteorder(chunk.dtype.byteorder))
+    return counts
 
 
 _STORAGE = {
@@ -118,12 +133,12 @@ SUPPORTED_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int6
                     "float16", "float32", "float64", "datetime64", "timedelta64")
 
 
-def _storage(dtype: Any) -> _Storage:
-    dtype = np.dtype(dtype)
-    storage = _STORAGE.get(f"{dtype.kind}{dtype.itemsize}")
-    if storage is None or dtype.kind not in "iufMm":
+def _storage(dtype: DTypeLike) -> _Storage:
+    kind = np.dtype(dtype)
+    storage = _STORAGE.get(f"{kind.kind}{kind.itemsize}")
+    if storage is None or kind.kind not in "iufMm":
         raise ValueError(f"the zfp codec stores {', '.join(SUPPORTED_DTYPES)} arrays, "
-                         f"not {dtype}")
+                         f"not {kind}")
     return storage
 
 
@@ -177,20 +192,24 @@ class ZFPCodec(_CodecBase):
     zfp_mode: Mode
     threads: int = field(default=1, compare=False, repr=False)
 
-    def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
-                 precision: Any = None, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1) -> None:
+    def __init__(self, mode: str | None = None, *, tolerance: Real | None = None,
+                 rate: Real | None = None, precision: SupportsIndex | None = None,
+                 minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
+                 maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
+                 threads: int = 1) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
-        self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
-                  threads)
+        self._set(Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
+                                 minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                 minexp=minexp)
+                  if mode is None else Mode.from_kind(mode, **given), threads)
 
     def _set(self, zmode: Mode, threads: int) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "threads", engine.thread_count(threads))
 
     @classmethod
-    def from_mode(cls, zmode: Mode, *, threads: int = 1) -> ZFPCodec:
+    def from_mode(cls, zmode: Mode, *, threads: int = 1) -> Self:
         """The codec for an already validated `zfpcodec.modes.Mode` (for
         instance ``ZFPCodec.from_mode(zfp.zfp_mode)`` for a numcodecs
         `zfpcodec.ZFP`)."""
@@ -206,21 +225,21 @@ class ZFPCodec(_CodecBase):
     # ------------------------------------------------------------------
     # metadata
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSON]:
         """``{"name": "zfp", "configuration": {"mode": ..., <parameters>}}``."""
         return {"name": CODEC_NAME, "configuration": self.zfp_mode.to_zarr3_config()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ZFPCodec:
+    def from_dict(cls, data: dict[str, JSON]) -> Self:
         """Inverse of `to_dict`; the configuration must match the schema
         (its mode's parameters, all of them, and nothing else)."""
         if not isinstance(data, dict) or data.get("name") != CODEC_NAME:
             raise ValueError(f"expected a {{'name': {CODEC_NAME!r}, 'configuration': ...}} "
                              f"codec, not {data!r}")
-        if set(data) - {"name", "configuration"} or not isinstance(data.get("configuration"),
-                                                                    dict):
+        configuration = data.get("configuration")
+        if set(data) - {"name", "configuration"} or not isinstance(configuration, dict):
             raise ValueError(f"malformed zfp codec metadata {data!r}")
-        return cls.from_mode(Mode.from_zarr3_config(data.get("configuration")))
+        return cls.from_mode(Mode.from_zarr3_config(configuration))
 
     def __repr__(self) -> str:
         args = [f"mode={self.mode!r}"]
@@ -232,11 +251,12 @@ class ZFPCodec(_CodecBase):
     # ------------------------------------------------------------------
     # zarr's codec interface
 
-    def validate(self, *, shape: tuple[int, ...], dtype: Any, chunk_grid: Any) -> None:
+    def validate(self, *, shape: tuple[int, ...], dtype: ZDType[TBaseDType, TBaseScalar],
+                 chunk_grid: ChunkGrid) -> None:
         """Refuse, when the array is created, what the codec cannot store."""
         self._check(_native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
-    def _check(self, dtype: np.dtype, chunk_shape: tuple[int, ...]) -> _Storage:
+    def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
         _zfp_shape(chunk_shape)
         if self.mode == FIXED_ACCURACY and storage.zfp_dtype.kind != "f":
@@ -244,16 +264,16 @@ class ZFPCodec(_CodecBase):
                              f"not {dtype}; use fixed_precision, fixed_rate or reversible")
         return storage
 
-    def compute_encoded_size(self, input_byte_length: int, chunk_spec: Any) -> int:
+    def compute_encoded_size(self, input_byte_length: int, chunk_spec: ArraySpec) -> int:
         raise NotImplementedError("zfp streams vary in size")
 
-    def resolve_metadata(self, chunk_spec: Any) -> Any:
+    def resolve_metadata(self, chunk_spec: ArraySpec) -> ArraySpec:
         return chunk_spec
 
-    def evolve_from_array_spec(self, array_spec: Any) -> ZFPCodec:
+    def evolve_from_array_spec(self, array_spec: ArraySpec) -> Self:
         return self
 
-    def _encode_sync(self, chunk_array: Any, chunk_spec: Any) -> Any:
+    def _encode_sync(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer:
         chunk = chunk_array.as_numpy_array()
         storage = self._check(chunk.dtype, chunk_spec.shape)
         values = storage.promote(chunk).reshape(_zfp_shape(chunk.shape))
@@ -261,7 +281,7 @@ class ZFPCodec(_CodecBase):
                                  threads=self.threads)
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
-    def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
+    def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         dtype = _native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
@@ -275,14 +295,17 @@ class ZFPCodec(_CodecBase):
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.reshape(chunk_spec.shape))
 
-    async def _encode_single(self, chunk_array: Any, chunk_spec: Any) -> Any:
+    async def _encode_single(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer:
         return await asyncio.to_thread(self._encode_sync, chunk_array, chunk_spec)
 
-    async def _decode_single(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
+    async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
 
 
-def _native_dtype(dtype: Any) -> np.dtype:
+def _native_dtype(dtype: object) -> np.dtype[Any]:
     """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
     to_native = getattr(dtype, "to_native_dtype", None)
-    return np.dtype(to_native() if to_native is not None else dtype)
+    if to_native is not None:
+        native: np.dtype[Any] = np.dtype(to_native())
+        return native
+    return np.dtype(cast("DTypeLike", dtype))  # anything else: np.dtype's TypeError
