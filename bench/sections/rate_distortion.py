@@ -64,5 +64,3 @@ def run(bench: Bench) -> None:
         log(f"rd {name}: {', '.join(curves)}")
     bench.results["rd"] = out
     bench.forget()
-
-peer_datasets_meta: list | None = None
