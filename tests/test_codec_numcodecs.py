@@ -14,13 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import common
+import numcodecs  # a test dependency: missing it fails, never skips
 import numpy as np
 import pytest
 
 from zfpcodec import ZFP, ZFPError, engine
 from zfpcodec.modes import Mode
-
-numcodecs = pytest.importorskip("numcodecs")
 
 HERE = Path(__file__).resolve().parent
 

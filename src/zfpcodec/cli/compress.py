@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 from .. import engine
+from ..modes import describe_params
 from .errors import CLIError
 from .io import check_distinct, read_array, write_bytes
 from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, describe_mode, subparser)
+                      build_mode, subparser)
 from .report import MB, note, shape_text, show
 
 
@@ -56,7 +57,7 @@ def run(args) -> None:
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {arr.nbytes} -> {len(stream)} bytes "
              f"(ratio {arr.nbytes / len(stream):.3g}, "
-             f"{8 * len(stream) / arr.size:.4g} bits/value), {describe_mode(params, arr.ndim)}"
+             f"{8 * len(stream) / arr.size:.4g} bits/value), {describe_params(params, arr.ndim)}"
              f", {arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
 
 

@@ -13,8 +13,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _zfp, engine
-from ..modes import ZFP_MAX_BITS, Mode
+from .. import engine
+from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
 from .errors import CLIError, UsageError
 
 STDIO = "-"                     # the file name that means stdin or stdout
@@ -166,14 +166,6 @@ def add_threads(sub) -> None:
 # Modes: from the options to a Mode, and back to words and options
 # --------------------------------------------------------------------------
 
-# zfp_mode codes returned by _zfp.params_mode (spec 3.6)
-ZFP_MODE_EXPERT, ZFP_MODE_RATE, ZFP_MODE_PRECISION, ZFP_MODE_ACCURACY, ZFP_MODE_REVERSIBLE = \
-    range(1, 6)
-MODE_NAMES = {ZFP_MODE_EXPERT: "expert", ZFP_MODE_RATE: "fixed rate",
-              ZFP_MODE_PRECISION: "fixed precision", ZFP_MODE_ACCURACY: "fixed accuracy",
-              ZFP_MODE_REVERSIBLE: "reversible"}
-
-
 def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
     """The validated `Mode` of one mode option (None: reversible).  Expert
     parameters follow zfp -c: MAXBITS 0 is unlimited, MAXPREC 0 the type's
@@ -201,41 +193,22 @@ def _single_mode(args) -> tuple[str | None, Any]:
 
 
 def mode_name(params: tuple[int, int, int, int]) -> str:
-    """The name of the mode a parameter quadruple stands for (spec 3.6)."""
-    return MODE_NAMES.get(_zfp.params_mode(params), "invalid")
-
-
-def describe_mode(params: tuple[int, int, int, int], dims: int) -> str:
-    """The mode a parameter quadruple stands for, in words (spec 3.6)."""
-    minbits, maxbits, maxprec, minexp = params
-    code = _zfp.params_mode(params)
-    if code == ZFP_MODE_RATE:
-        return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
-    if code == ZFP_MODE_PRECISION:
-        return f"fixed precision {maxprec} bit planes"
-    if code == ZFP_MODE_ACCURACY:
-        return f"fixed accuracy, tolerance 2^{minexp} = {2.0**minexp:g}"
-    if code == ZFP_MODE_REVERSIBLE:
-        return "reversible (lossless)"
-    return (f"expert, minbits={minbits} maxbits={maxbits} maxprec={maxprec} "
-            f"minexp={minexp}")
+    """The name of the mode a parameter quadruple stands for."""
+    kind = params_kind(params)
+    return "invalid" if kind is None else kind.replace("_", " ")
 
 
 def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype) -> str:
     """Options of `compress` that give exactly these parameters: the mode's
     own option where it does (a fixed rate below the float/double minimum,
     written by zfpy, does not), else --expert."""
-    minbits, maxbits, maxprec, minexp = params
-    code = _zfp.params_mode(params)
-    option = {ZFP_MODE_RATE: ("rate", maxbits / 4**dims),
-              ZFP_MODE_PRECISION: ("precision", maxprec),
-              ZFP_MODE_ACCURACY: ("tolerance", 2.0**minexp),
-              ZFP_MODE_REVERSIBLE: ("reversible", True)}.get(code)
-    if option is not None:
-        kind, value = option
-        if build_mode(kind, value, dtype).params(dims, engine.ztype_of(dtype)) == params:
-            return "--reversible" if kind == "reversible" else f"--{kind} {_exact(value)}"
-    return f"--expert {minbits} {maxbits} {maxprec} {minexp}"
+    mode = Mode.from_params(params, dims, engine.ztype_of(dtype))
+    if mode.kind == EXPERT:
+        return "--expert " + " ".join(str(value) for value in params)
+    if mode.kind == REVERSIBLE:
+        return "--reversible"
+    (kind, value), = mode.parameters.items()
+    return f"--{kind} {_exact(value)}"
 
 
 def _exact(value: float) -> str:

@@ -11,7 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .options import STDIO, describe_mode, equivalent_options, mode_name
+from ..modes import describe_params
+from .options import STDIO, equivalent_options, mode_name
 
 MB = 1e6                        # speeds are MB/s of uncompressed data
 
@@ -39,7 +40,7 @@ def stream_info(path: str, size: int, dtype: np.dtype, shape: tuple[int, ...],
     minbits, maxbits, maxprec, minexp = params
     return dict(file=show(path), dtype=str(dtype), shape=list(shape),
                 mode=mode_name(params),
-                description=describe_mode(params, len(shape)),
+                description=describe_params(params, len(shape)),
                 parameters=dict(minbits=minbits, maxbits=maxbits, maxprec=maxprec,
                                 minexp=minexp),
                 options=equivalent_options(params, len(shape), dtype),
