@@ -15,7 +15,7 @@ import numpy as np
 from ..metrics import error_stats, value_range
 from .errors import UsageError
 from .options import build_mode, parse_shape, setting_label, subparser, zarr_codec_args
-from .report import MB, Column, Progress, format_table, shape_text
+from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text
 from .zarr import import_zarr
 
 TOLERANCES = [0.1, 0.01, 0.001]
@@ -23,14 +23,9 @@ SHAPE = (128, 128, 128)
 CHUNKS = (64, 64, 64)
 LAPSE_RATE_PER_LEVEL = 6.5e-3 * 50    # K per level: 6.5 K/km, levels 50 m apart
 
-COLUMNS = [Column("setting", "setting", "{}"),
-           Column("ratio", "ratio", "{:.4g}"),
-           Column("bits_per_value", "bits/value", "{:.4g}"),
-           Column("max_error", "max error", "{:.4g}"),
-           Column("rmse", "RMSE", "{:.4g}"),
-           Column("psnr", "PSNR dB", "{:.2f}"),
-           Column("write_mbps", "write MB/s", "{:.0f}"),
-           Column("read_mbps", "read MB/s", "{:.0f}")]
+COLUMNS = QUALITY_COLUMNS + [
+    Column("write_mbps", "write MB/s", "{:.0f}"),
+    Column("read_mbps", "read MB/s", "{:.0f}")]
 
 
 def add_parser(commands, common, progress) -> None:

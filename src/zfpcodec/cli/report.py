@@ -58,6 +58,15 @@ class Column:
     fmt: str
 
 
+# What compressing with one setting gave: the columns `stats` and `demo` share.
+QUALITY_COLUMNS = [Column("setting", "setting", "{}"),
+                   Column("ratio", "ratio", "{:.4g}"),
+                   Column("bits_per_value", "bits/value", "{:.4g}"),
+                   Column("max_error", "max error", "{:.4g}"),
+                   Column("rmse", "RMSE", "{:.4g}"),
+                   Column("psnr", "PSNR dB", "{:.2f}")]
+
+
 def format_table(columns: Sequence[Column], rows: Sequence[dict]) -> str:
     """A plain-text table: first column left-aligned, the others right."""
     cells = [[c.title for c in columns]]

@@ -15,18 +15,13 @@ from ..modes import Mode
 from .io import read_array
 from .options import (add_mode_options, add_raw_options, add_threads, build_mode,
                       positive_int, setting_label, subparser)
-from .report import MB, Column, Progress, format_table, shape_text, show
+from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text, show
 
 DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
 
-COLUMNS = [Column("setting", "setting", "{}"),
-           Column("ratio", "ratio", "{:.4g}"),
-           Column("bits_per_value", "bits/value", "{:.4g}"),
-           Column("max_error", "max error", "{:.4g}"),
-           Column("rmse", "RMSE", "{:.4g}"),
-           Column("psnr", "PSNR dB", "{:.2f}"),
-           Column("compress_mbps", "compress MB/s", "{:.0f}"),
-           Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
+COLUMNS = QUALITY_COLUMNS + [
+    Column("compress_mbps", "compress MB/s", "{:.0f}"),
+    Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
 
 
 def add_parser(commands, common, progress) -> None:
