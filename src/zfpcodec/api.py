@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from itertools import zip_longest as zip_longest  # zfpy exports it
 from math import prod
-from typing import TYPE_CHECKING, Any, Sequence, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Sequence, TypedDict, TypeVar, cast
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 # the NumPy scalar types of zfp's four types
 ScalarType = type[np.int32] | type[np.int64] | type[np.float32] | type[np.float64]
+_Entry = TypeVar("_Entry")
 
 HEADER_MAGIC = 1
 HEADER_META = 2
@@ -52,7 +53,7 @@ zfp_to_dtype_map: dict[int, ScalarType] = {
     type_float: np.float32,
     type_double: np.float64,
 }
-zfp_mode_map = {
+zfp_mode_map: dict[int, str] = {
     mode_null: "null",
     mode_expert: "expert",
     ZFPY_MODE[REVERSIBLE]: "reversible",  # zfpy has no constant for it
@@ -134,20 +135,21 @@ def dtype_to_format(dtype: DTypeLike) -> str:
 
 def ztype_to_dtype(ztype: Integer) -> ScalarType:
     """NumPy scalar type of a zfp type code."""
-    code = _as_enum(ztype, "zfp_type")
-    try:
-        return zfp_to_dtype_map[code]
-    except KeyError:
-        raise ValueError(f"Unsupported zfp_type {code}") from None
+    return _lookup(zfp_to_dtype_map, ztype, "zfp_type")
 
 
 def zmode_to_str(zmode: Integer) -> str:
     """Name of a zfp mode code ('rate', 'precision', ...)."""
-    code = _as_enum(zmode, "zfp_mode")
+    return _lookup(zfp_mode_map, zmode, "zfp_mode")
+
+
+def _lookup(table: dict[int, _Entry], value: object, ctype: str) -> _Entry:
+    """`table`'s entry for a C enum `value`, with zfpy's errors."""
+    code = _as_enum(value, ctype)
     try:
-        return zfp_mode_map[code]
+        return table[code]
     except KeyError:
-        raise ValueError(f"Unsupported zfp_mode {code}") from None
+        raise ValueError(f"Unsupported {ctype} {code}") from None
 
 
 def _array_ztype(dtype: np.dtype[Any]) -> tuple[int, bool]:

@@ -233,11 +233,12 @@ class Mode:
         block minimum (written by zfpy, which applies no minimum) or an
         accuracy whose tolerance overflows a float comes back as expert."""
         minbits, maxbits, maxprec, minexp = params
-        kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(params))
-        candidates: dict[str, dict[str, float | int]] = {FIXED_RATE: {"rate": maxbits / 4**dims},
-                      FIXED_PRECISION: {"precision": maxprec},
-                      FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
-                      REVERSIBLE: {}}
+        kind = params_kind(params)
+        candidates: dict[str, dict[str, float | int]] = {
+            FIXED_RATE: {"rate": maxbits / 4**dims},
+            FIXED_PRECISION: {"precision": maxprec},
+            FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
+            REVERSIBLE: {}}
         if kind in candidates:
             try:
                 mode = cls.from_kind(kind, **candidates[kind])
@@ -403,11 +404,17 @@ def zfpy_header_config(params: Params, dims: int) -> ZfpyHeaderConfig:
     }
 
 
+def params_kind(params: Params) -> str | None:
+    """The kind zfp classifies coder parameters as (docs/format.md, "Mode
+    field"), None for parameters no stream can hold."""
+    return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(params))
+
+
 def describe_params(params: Params, dims: int) -> str:
     """The mode a stream's coder parameters stand for, in words (as
     `zfpcodec info` prints it), by zfp's classification."""
     minbits, maxbits, maxprec, minexp = params
-    kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(params))
+    kind = params_kind(params)
     if kind == FIXED_RATE:
         return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
     if kind == FIXED_PRECISION:
