@@ -1,4 +1,5 @@
-"""A user's script, written with type hints, through every door of zfpcodec.
+"""A user's script, written with type hints, through every door of zfpcodec
+(zfpy, the engine, the numcodecs and Zarr v3 codecs, the command line).
 
 tests/test_typing.py runs ``mypy --strict`` on it (each ``assert_type`` is
 checked statically) and runs it (each ``assert_type`` is then a no-op and
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 import zfpcodec
 import zfpy
 from zfpcodec import ZFP, ZFPError
+from zfpcodec.cli import main
 from zfpcodec.engine import compress, decompress, read_header
 from zfpcodec.modes import Mode
 from zfpcodec.zarr3 import ZFPCodec
@@ -88,9 +90,19 @@ def zarr3_door() -> None:
         assert float(np.abs(np.asarray(array[...]) - FIELD).max()) < 1e-2
 
 
+def cli_door() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, stream = Path(tmp) / "field.npy", Path(tmp) / "field.zfp"
+        np.save(source, FIELD)
+        status = main(["compress", str(source), "-a", "1e-3", "-o", str(stream), "-q"])
+        assert_type(status, int)
+        assert status == 0 and zfpy.header(stream.read_bytes())["mode"] == "tolerance"
+
+
 if __name__ == "__main__":
     zfpy_door()
     engine_door()
     numcodecs_door()
     zarr3_door()
+    cli_door()
     print("every door passed")

@@ -26,7 +26,8 @@ from zfpcodec.modes import Mode  # noqa: E402
 OUTPUT = Path(__file__).resolve().parent.parent / "_static" / "rate_distortion.png"
 SHAPE = (64, 64, 64)
 SETTINGS = {
-    "fixed rate (rate = bits/value)": [Mode.from_args(rate=r) for r in (1, 2, 4, 6, 8, 12, 16, 24, 32)],
+    "fixed rate (rate = bits/value)": [Mode.from_args(rate=r)
+                                       for r in (1, 2, 4, 6, 8, 12, 16, 24, 32)],
     "fixed precision (bit planes)": [Mode.from_args(precision=p)
                                      for p in (4, 8, 12, 16, 20, 24, 32, 40, 48)],
     "fixed accuracy (tolerance)": [Mode.from_args(tolerance=10.0**-e) for e in range(1, 13)],

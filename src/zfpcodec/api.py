@@ -1,9 +1,9 @@
 """The zfpy 1.0.1 API over the zfpcodec engine.
 
-Every name, default, exception type and message follows zfpy 1.0.1 (see
-shared/spec/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
-corrupts memory or returns garbage we raise a clear exception or do the
-right thing instead; README.md ("Where we differ from zfpy") lists each case.
+Every name, default, exception type and message follows zfpy 1.0.1
+wherever zfpy is well defined.  Where zfpy crashes, corrupts memory or
+returns garbage we raise a clear exception or do the right thing instead;
+docs/differences-from-zfpy.md lists each case.
 Extra keyword-only arguments (``threads``) are ours.
 """
 
@@ -177,10 +177,14 @@ def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
     arr : numpy.ndarray
         int32, int64, float32 or float64 values in 1 to 4 dimensions, any
         memory layout and byte order.
-    tolerance, rate, precision : float, float, int
-        At most one may be >= 0: fixed accuracy (absolute error bound),
-        fixed rate (bits per value) or fixed precision (bit planes).  With
-        none, the compression is reversible (lossless).
+    tolerance : float
+        Fixed accuracy: the absolute error bound, if >= 0.
+    rate : float
+        Fixed rate: compressed bits per value, if >= 0.
+    precision : int
+        Fixed precision: bit planes kept, if >= 0.  At most one of
+        `tolerance`, `rate` and `precision` may be given; with none, the
+        compression is reversible (lossless).
     write_header : bool
         Prepend the zfp header (magic, type, shape, mode), as
         `decompress_numpy` requires.

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from .. import engine
 from ..modes import describe_params
 from .errors import CLIError
 from .io import check_distinct, read_array, write_bytes
-from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, subparser)
+from .options import (STDIO, Commands, _single_mode, add_mode_options, add_raw_options,
+                      add_threads, build_mode, subparser)
 from .report import MB, note, shape_text, show
 
 
-def add_parser(commands, common) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     """The `compress` subcommand's parser."""
     sub = subparser(
         commands, "compress", run, help="compress a .npy or raw binary file",
@@ -37,7 +38,7 @@ def add_parser(commands, common) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """compress: .npy or raw file -> zfp stream."""
     output = args.output or _default_output(args.input)
     check_distinct(args.input, output)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from .. import engine
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, check_distinct, read_bytes, write_array
-from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, subparser)
+from .options import (STDIO, Commands, _single_mode, add_mode_options, add_raw_options,
+                      add_threads, build_mode, subparser)
 from .report import MB, note, shape_text, show
 
 
-def add_parser(commands, common) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     """The `decompress` subcommand's parser."""
     sub = subparser(
         commands, "decompress", run, help="decompress a zfp stream",
@@ -33,7 +34,7 @@ def add_parser(commands, common) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
     check_distinct(args.input, output)

@@ -3,19 +3,22 @@ stores with zfp at a few tolerances and losslessly, read back and measured."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Sequence
 
 import numpy as np
 
 from ..metrics import error_stats, value_range
 from .errors import UsageError
-from .options import build_mode, parse_shape, setting_label, subparser, zarr_codec_args
-from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text
+from .options import (Commands, build_mode, parse_shape, setting_label, subparser,
+                      zarr_codec_args)
+from .report import MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, shape_text
 from .zarr import import_zarr
 
 TOLERANCES = [0.1, 0.01, 0.001]
@@ -28,7 +31,8 @@ COLUMNS = QUALITY_COLUMNS + [
     Column("read_mbps", "read MB/s", "{:.0f}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `demo` subcommand's parser."""
     sub = subparser(
         commands, "demo", run, help="compress a realistic field into Zarr and report",
@@ -53,7 +57,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """demo: a realistic field into Zarr with zfp at a few tolerances."""
     zarr = import_zarr()
     if len(args.chunks) != len(args.shape):
@@ -113,9 +117,9 @@ def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     return (288.0 - LAPSE_RATE_PER_LEVEL * height + turbulence).astype(np.float32)
 
 
-def demo_row(zarr, path: Path, field: np.ndarray, chunks: tuple[int, ...], zarr_format: int,
-             codec_args: dict, label: str, limits: tuple[float, float],
-             tolerance: float) -> dict:
+def demo_row(zarr: ModuleType, path: Path, field: np.ndarray, chunks: tuple[int, ...],
+             zarr_format: int, codec_args: dict[str, object], label: str,
+             limits: tuple[float, float], tolerance: float) -> Row:
     """Write `field` to a new Zarr store at `path`, read it back, measure;
     `limits` is the (min, max) of `field`."""
     start = time.perf_counter()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from .. import engine
 from ..errors import ZFPError
 from .errors import CLIError
 from .io import read_bytes
-from .options import subparser
+from .options import Commands, subparser
 from .report import shape_text, show, stream_info
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Commands) -> None:
     """The `info` subcommand's parser."""
     sub = subparser(
         commands, "info", run, help="show what a stream's header says",
@@ -24,7 +25,7 @@ def add_parser(commands) -> None:
                      help="also decode the whole stream, to check it is complete")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """info: what a stream's header says."""
     stream = read_bytes(args.input)
     try:

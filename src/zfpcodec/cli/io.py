@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from .. import engine
 from .errors import CLIError, UsageError
 from .options import STDIO
 from .report import shape_text, show
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
@@ -62,10 +65,13 @@ def _check_readable_file(path: str) -> None:
 
 
 def _load_npy(path: str) -> np.ndarray:
+    arr: np.ndarray
     try:
         if path == STDIO:
-            return np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+            arr = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+        else:
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        return arr
     except (ValueError, EOFError) as error:
         raise CLIError(f"{show(path)}: not a readable .npy file ({error})") from None
 
@@ -104,7 +110,7 @@ def write_bytes(path: str, data: bytes) -> None:
         _write_all(file, data)
 
 
-def _write_all(file, data: Any) -> None:
+def _write_all(file: BinaryIO, data: Buffer) -> None:
     """Write every byte of `data`: a pipe may take fewer bytes per write
     (and raises BrokenPipeError on the next write once its reader left)."""
     view = memoryview(data).cast("B")

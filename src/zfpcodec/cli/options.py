@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import textwrap
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import engine
 from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
@@ -22,6 +23,13 @@ STDIO = "-"                     # the file name that means stdin or stdout
 # Scalar type names the zfp program (-t) and NumPy users type.
 DTYPE_ALIASES = {"i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64",
                  "float": "float32", "double": "float64", "f": "float32", "d": "float64"}
+
+# The subcommands' parsers are added to this (add_subparsers' result).
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+# What a subcommand does with the parsed command line.
+Run: TypeAlias = Callable[[argparse.Namespace], None]
+# A mode option's value: -a/-r a float, -p an int, -R True, -c four ints.
+SettingValue: TypeAlias = float | bool | tuple[int, ...]
 
 RAW_HELP = ("Raw binary files hold the values in C order (last axis fastest): "
             "'zfp -3 NX NY NZ' is --shape NZ,NY,NX.")
@@ -82,8 +90,9 @@ def positive_int(text: str) -> int:
 # Building the parsers
 # --------------------------------------------------------------------------
 
-def subparser(commands, name: str, run: Callable, help: str, description: str,
-              parents: Sequence[argparse.ArgumentParser] = (), epilog: str | None = None):
+def subparser(commands: Commands, name: str, run: Run, help: str, description: str,
+              parents: Sequence[argparse.ArgumentParser] = (),
+              epilog: str | None = None) -> argparse.ArgumentParser:
     """The parser of subcommand `name`, which calls `run(args)`."""
     sub = commands.add_parser(name, help=help, description=wrap(description), epilog=epilog,
                               parents=list(parents),
@@ -98,7 +107,7 @@ def wrap(text: str) -> str:
     return textwrap.fill(text, width)
 
 
-def add_raw_options(sub, what: str) -> None:
+def add_raw_options(sub: argparse.ArgumentParser, what: str) -> None:
     """--dtype and --shape, for raw binary files."""
     group = sub.add_argument_group("raw binary " + what, wrap(RAW_HELP))
     group.add_argument("-t", "--dtype", type=parse_dtype, metavar="TYPE",
@@ -108,16 +117,16 @@ def add_raw_options(sub, what: str) -> None:
                        help="NumPy shape of 1 to 4 axes, e.g. 100,200,300 (or 100x200x300)")
 
 
-def add_mode_options(sub, several: bool = False) -> None:
+def add_mode_options(sub: argparse.ArgumentParser, several: bool = False) -> None:
     """The mode options: one of them for compress/decompress, any number of
     each (every value a setting, in command-line order) for stats."""
     title = "compression settings (give any number; each value is one row)" if several \
         else "compression mode (one of; default: --reversible)"
-    group = sub.add_argument_group(title)
+    group: argparse._ActionsContainer = sub.add_argument_group(title)
     if not several:
         group = group.add_mutually_exclusive_group()
     nargs = "+" if several else None
-    action = _AddSetting if several else "store"
+    action: str | type[argparse.Action] = _AddSetting if several else "store"
     group.add_argument("-a", "--tolerance", type=float, nargs=nargs, action=action,
                        metavar="TOL",
                        help="fixed accuracy: absolute error bound (zfp -a)")
@@ -137,25 +146,29 @@ def add_mode_options(sub, several: bool = False) -> None:
 
 
 class _StoreTrue(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         setattr(namespace, self.dest, True)
 
 
 class _AddSetting(argparse.Action):
     """Append (mode name, value) pairs to `settings`, keeping their order."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        settings = list(getattr(namespace, "settings", None) or [])
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        settings: list[tuple[str, SettingValue]] = list(getattr(namespace, "settings", None)
+                                                        or [])
+        given = cast("list[Any]", values)  # nargs makes a list of values of the option's type
         if self.dest == "reversible":
             settings.append(("reversible", True))
         elif self.dest == "expert":
-            settings.append(("expert", tuple(values)))
+            settings.append(("expert", tuple(given)))
         else:
-            settings.extend((self.dest, value) for value in values)
+            settings.extend((self.dest, value) for value in given)
         namespace.settings = settings
 
 
-def add_threads(sub) -> None:
+def add_threads(sub: argparse.ArgumentParser) -> None:
     """--threads, for the block coder."""
     sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
                      help="threads for the block coder, 0 = one per core (default 1; the "
@@ -166,7 +179,7 @@ def add_threads(sub) -> None:
 # Modes: from the options to a Mode, and back to words and options
 # --------------------------------------------------------------------------
 
-def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
+def build_mode(kind: str | None, value: SettingValue | None, dtype: npt.DTypeLike) -> Mode:
     """The validated `Mode` of one mode option (None: reversible).  Expert
     parameters follow zfp -c: MAXBITS 0 is unlimited, MAXPREC 0 the type's
     precision."""
@@ -174,16 +187,17 @@ def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
         if kind is None or kind == "reversible":
             return Mode.from_args(reversible=True)
         if kind == "expert":
-            minbits, maxbits, maxprec, minexp = value
+            minbits, maxbits, maxprec, minexp = cast("tuple[int, int, int, int]", value)
             return Mode.from_args(minbits=minbits, maxbits=maxbits or ZFP_MAX_BITS,
                                   maxprec=maxprec or 8 * np.dtype(dtype).itemsize,
                                   minexp=minexp)
-        return Mode.from_args(**{kind: value})
+        # Any: argparse made the value of the type the option names
+        return Mode.from_args(**cast("dict[str, Any]", {kind: value}))
     except (TypeError, ValueError) as error:
         raise UsageError(str(error)) from None
 
 
-def _single_mode(args) -> tuple[str | None, Any]:
+def _single_mode(args: argparse.Namespace) -> tuple[str | None, SettingValue | None]:
     """The (kind, value) of the mode option given to compress/decompress."""
     for kind in ("tolerance", "rate", "precision", "expert"):
         value = getattr(args, kind)
@@ -217,16 +231,16 @@ def _exact(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def setting_label(kind: str, value: Any) -> str:
+def setting_label(kind: str, value: SettingValue | None) -> str:
     """A mode option as the first column of a table names it."""
     if kind == "reversible":
         return "reversible"
     if kind == "expert":
-        return "expert " + " ".join(str(v) for v in value)
+        return "expert " + " ".join(str(v) for v in cast("tuple[int, ...]", value))
     return f"{kind} {value:g}"
 
 
-def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict:
+def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict[str, object]:
     """create_array's codec arguments for zfp in `mode`: the numcodecs codec
     `zfpcodec.ZFP` as the compressor of a v2 array, the array-to-bytes codec
     `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one."""

@@ -3,6 +3,7 @@ each given setting, as a table (like ``zfp -s``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
@@ -13,9 +14,10 @@ from .. import engine
 from ..metrics import error_stats, value_range
 from ..modes import Mode
 from .io import read_array
-from .options import (add_mode_options, add_raw_options, add_threads, build_mode,
+from .options import (Commands, add_mode_options, add_raw_options, add_threads, build_mode,
                       positive_int, setting_label, subparser)
-from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text, show
+from .report import (MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, shape_text,
+                     show)
 
 DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
 
@@ -24,7 +26,8 @@ COLUMNS = QUALITY_COLUMNS + [
     Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `stats` subcommand's parser."""
     sub = subparser(
         commands, "stats", run, help="measure ratio, error and speed (like zfp -s)",
@@ -45,7 +48,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """stats: ratio, error and speed for each setting, as a table."""
     arr = read_array(args.input, args.dtype, args.shape)
     settings = args.settings or DEFAULT_SETTINGS
@@ -70,7 +73,7 @@ def run(args) -> None:
 
 
 def measure(arr: np.ndarray, mode: Mode, decoded: np.ndarray, limits: tuple[float, float],
-            threads: int, repeat: int) -> dict:
+            threads: int, repeat: int) -> Row:
     """Compress and decompress `arr` (best time of `repeat`) and compare;
     `limits` is the (min, max) of `arr`."""
     compress_s = decompress_s = math.inf

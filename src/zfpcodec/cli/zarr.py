@@ -3,8 +3,10 @@ into a new Zarr store whose chunks are zfp-compressed."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
+from types import ModuleType
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -12,15 +14,16 @@ import numpy as np
 from .. import engine
 from .errors import CLIError, UsageError
 from .io import read_array
-from .options import (_single_mode, add_mode_options, add_raw_options, add_threads, build_mode,
-                      parse_shape, setting_label, subparser, zarr_codec_args)
+from .options import (Commands, _single_mode, add_mode_options, add_raw_options, add_threads,
+                      build_mode, parse_shape, setting_label, subparser, zarr_codec_args)
 from .report import Progress, note, shape_text, show
 
 CHUNK_BYTES = 4 << 20           # default chunk size for arrays without chunks
 BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `zarr` subcommand's parser."""
     sub = subparser(
         commands, "zarr", run, help="recompress a Zarr array or .npy into a zfp Zarr",
@@ -47,7 +50,7 @@ def add_parser(commands, common, progress) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """zarr: copy a Zarr array, .npy or raw file into a zfp-compressed Zarr store."""
     zarr = import_zarr()
     kind, value = _single_mode(args)
@@ -92,7 +95,7 @@ def run(args) -> None:
              f"in {seconds:.2f} s")
 
 
-def import_zarr():
+def import_zarr() -> ModuleType:
     """The zarr module, >= 3 (CLIError when missing or older)."""
     try:
         import zarr
@@ -104,7 +107,8 @@ def import_zarr():
     return zarr
 
 
-def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
+def open_source(args: argparse.Namespace,
+                zarr: ModuleType) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
     source: a .npy or raw file (memory-mapped), or a Zarr array."""
     if os.path.isfile(args.source):
