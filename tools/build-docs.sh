@@ -13,13 +13,11 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q ".[test]"
 fi
-.venv/bin/python - > build-docs-requirements.txt <<'PY'
+mapfile -t requirements < <(.venv/bin/python -c '
 import tomllib
 with open("pyproject.toml", "rb") as f:
-    print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["docs"]))
-PY
-.venv/bin/python -m pip install -q -r build-docs-requirements.txt
-rm build-docs-requirements.txt
+    print("\n".join(tomllib.load(f)["project"]["optional-dependencies"]["docs"]))')
+.venv/bin/python -m pip install -q "${requirements[@]}"
 
 out=build/docs
 sphinx=(.venv/bin/python -m sphinx -W --keep-going -q -d "$out/doctrees")
