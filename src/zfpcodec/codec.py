@@ -39,8 +39,6 @@ from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, kind_of, 
 if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
 
-    from typing_extensions import Buffer
-
     from ._typing import BufferLike, NumericArray, Real
 else:
     try:
@@ -309,9 +307,9 @@ def _stream_view(buf: BufferLike) -> memoryview:
     if isinstance(buf, np.ndarray):
         if buf.dtype.hasobject:
             raise TypeError("cannot decode an object array")
-        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    # NumPy arrays are buffers too (their stubs say so only for Python >= 3.12)
-    view = memoryview(cast("Buffer", buf))
+        view = np.ascontiguousarray(buf).reshape(-1).view(np.uint8).data
+    else:
+        view = memoryview(buf)
     if not view.contiguous:
         view = memoryview(view.tobytes())
     if view.ndim != 1 or view.format != "B":

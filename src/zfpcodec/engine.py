@@ -20,8 +20,6 @@ from .errors import ZFPError
 from .modes import Mode, Params
 
 if TYPE_CHECKING:
-    from typing_extensions import Buffer
-
     from ._typing import BufferLike, NumericArray
 
 MAGIC = b"zfp"
@@ -103,8 +101,9 @@ def as_stream(data: BufferLike) -> memoryview:
     if data is None:
         raise TypeError("compressed data cannot be None")
     try:
-        # NumPy arrays are buffers too (their stubs say so only for Python >= 3.12)
-        view = memoryview(cast("Buffer", data))
+        # an array's .data is memoryview(array); NumPy's stubs declare arrays
+        # buffers only for Python >= 3.12
+        view = data.data if isinstance(data, np.ndarray) else memoryview(data)
     except (TypeError, ValueError):
         raise TypeError("a bytes-like object is required, "
                         f"not '{type(data).__name__}'") from None
