@@ -45,7 +45,6 @@ if TYPE_CHECKING:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
     from zarr.core.array_spec import ArraySpec
     from zarr.core.buffer import Buffer, NDBuffer
-    from zarr.core.chunk_grids import ChunkGrid
     from zarr.core.common import JSON
     from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
 
@@ -114,7 +113,9 @@ class _Storage:
 
 def _int_counts(chunk: NDArray[Any]) -> NDArray[Any]:
     """datetime64/timedelta64 values as their int64 counts (no copy)."""
-    counts: NDArray[Any] = chunk.view(np.dtype(np.int64).newbyteorder(chunk.dtype.byteorder))
+    # int64 in the chunk's byte order ("S": the swapped one)
+    int64 = np.dtype(np.int64).newbyteorder("=" if chunk.dtype.isnative else "S")
+    counts: NDArray[Any] = chunk.view(int64)
     return counts
 
 
@@ -252,8 +253,10 @@ class ZFPCodec(_CodecBase):
     # zarr's codec interface
 
     def validate(self, *, shape: tuple[int, ...], dtype: ZDType[TBaseDType, TBaseScalar],
-                 chunk_grid: ChunkGrid) -> None:
-        """Refuse, when the array is created, what the codec cannot store."""
+                 chunk_grid: object) -> None:
+        """Refuse, when the array is created, what the codec cannot store.
+        (`chunk_grid`: any object, its `chunk_shape` is used where it has
+        one; zarr's own type for it changes between releases.)"""
         self._check(_native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
     def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:

@@ -10,9 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..metrics import error_stats, value_range
 from .errors import UsageError
@@ -98,7 +99,7 @@ def run(args: argparse.Namespace) -> None:
               "directory and removed (--out DIR keeps them).")
 
 
-def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
+def make_field(shape: Sequence[int], seed: int = 0) -> NDArray[Any]:
     """A float32 'air temperature' in kelvin: 288 K at the bottom, cooling
     by 6.5 K/km upwards along the first axis (levels 50 m apart), plus a
     Gaussian random field with a Kolmogorov k^(-11/3) power spectrum
@@ -117,7 +118,7 @@ def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     return (288.0 - LAPSE_RATE_PER_LEVEL * height + turbulence).astype(np.float32)
 
 
-def demo_row(zarr: ModuleType, path: Path, field: np.ndarray, chunks: tuple[int, ...],
+def demo_row(zarr: ModuleType, path: Path, field: NDArray[Any], chunks: tuple[int, ...],
              zarr_format: int, codec_args: dict[str, object], label: str,
              limits: tuple[float, float], tolerance: float) -> Row:
     """Write `field` to a new Zarr store at `path`, read it back, measure;

@@ -7,9 +7,10 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import engine
 from .errors import CLIError, UsageError
@@ -23,7 +24,8 @@ ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def read_array(path: str, dtype: np.dtype | None, shape: tuple[int, ...] | None) -> np.ndarray:
+def read_array(path: str, dtype: np.dtype[Any] | None,
+               shape: tuple[int, ...] | None) -> NDArray[Any]:
     """The array in a .npy file (no --dtype/--shape) or a raw file (both),
     memory-mapped where possible; '-' reads stdin."""
     head = _peek(path, len(NPY_MAGIC))
@@ -64,8 +66,8 @@ def _check_readable_file(path: str) -> None:
         raise CLIError(f"{path}: no such file")
 
 
-def _load_npy(path: str) -> np.ndarray:
-    arr: np.ndarray
+def _load_npy(path: str) -> NDArray[Any]:
+    arr: NDArray[Any]
     try:
         if path == STDIO:
             arr = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
@@ -76,7 +78,7 @@ def _load_npy(path: str) -> np.ndarray:
         raise CLIError(f"{show(path)}: not a readable .npy file ({error})") from None
 
 
-def _load_raw(path: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def _load_raw(path: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> NDArray[Any]:
     need = int(np.prod(shape)) * dtype.itemsize
     if path == STDIO:
         data = sys.stdin.buffer.read()
@@ -118,7 +120,7 @@ def _write_all(file: BinaryIO, data: Buffer) -> None:
         view = view[file.write(view):]
 
 
-def write_array(path: str, arr: np.ndarray, fmt: str) -> None:
+def write_array(path: str, arr: NDArray[Any], fmt: str) -> None:
     """Write `arr` as .npy or raw C-order values, to a file or stdout."""
     target = sys.stdout.buffer if path == STDIO else open(path, "wb")
     try:

@@ -39,7 +39,7 @@ RAW_HELP = ("Raw binary files hold the values in C order (last axis fastest): "
 # Values of options
 # --------------------------------------------------------------------------
 
-def parse_dtype(text: str) -> np.dtype:
+def parse_dtype(text: str) -> np.dtype[Any]:
     """A zfp scalar type from its NumPy or zfp-program name."""
     name = DTYPE_ALIASES.get(text.lower(), text)
     try:
@@ -212,7 +212,7 @@ def mode_name(params: tuple[int, int, int, int]) -> str:
     return "invalid" if kind is None else kind.replace("_", " ")
 
 
-def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype) -> str:
+def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype[Any]) -> str:
     """Options of `compress` that give exactly these parameters: the mode's
     own option where it does (a fixed rate below the float/double minimum,
     written by zfpy, does not), else --expert."""

@@ -35,7 +35,7 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def stream_info(path: str, size: int, dtype: np.dtype, shape: tuple[int, ...],
+def stream_info(path: str, size: int, dtype: np.dtype[Any], shape: tuple[int, ...],
                 params: tuple[int, int, int, int], header_bits: int) -> Row:
     """What `info` reports, as a JSON-ready dict."""
     values = int(np.prod(shape))

@@ -7,8 +7,10 @@ import argparse
 import json
 import math
 import time
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import engine
 from ..metrics import error_stats, value_range
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> None:
     print(format_table(COLUMNS, rows))
 
 
-def measure(arr: np.ndarray, mode: Mode, decoded: np.ndarray, limits: tuple[float, float],
+def measure(arr: NDArray[Any], mode: Mode, decoded: NDArray[Any], limits: tuple[float, float],
             threads: int, repeat: int) -> Row:
     """Compress and decompress `arr` (best time of `repeat`) and compare;
     `limits` is the (min, max) of `arr`."""
