@@ -29,7 +29,7 @@ from test_s3 import BUCKET, KEY, SECRET, s3  # noqa: E402,F401  (s3: the moto fi
 import zfpcodec.hdf5 as zh  # noqa: E402
 from zfpcodec.errors import ZFPError  # noqa: E402
 from zfpcodec.hdf5.codec import H5ZZFP  # noqa: E402
-from zfpcodec.hdf5.references import ReferenceWarning, references  # noqa: E402
+from zfpcodec.hdf5.kerchunk_refs import ReferenceWarning, references  # noqa: E402
 
 READER = Path(__file__).resolve().parent / "refs_reader_worker.py"
 PLUGIN_DATASETS = [  # name, dtype, shape, chunks, hdf5plugin.Zfp arguments

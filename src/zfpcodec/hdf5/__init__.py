@@ -7,14 +7,29 @@
 * `H5ZZFP` is a numcodecs codec for those chunks (id ``h5z_zfp``), and
   `references` maps an HDF5 file to kerchunk references that Zarr and
   xarray read through fsspec, with no HDF5 library at read time.
+* `zfp_datasets` lists a file's H5Z-ZFP datasets with modes and sizes.
 * `FilterFormat` is the filter's stored format (h5z_zfp.py).
 
 h5py is an optional dependency (``pip install zfpcodec[hdf5]``); it is
 imported by the functions that touch HDF5 files.
 """
 
+from .catalog import ZFPDataset, zfp_datasets
 from .h5z_zfp import FILTER_ID, FilterFormat
 from .reader import read
-from .writer import ChunkWriter, create, write
+from .writer import ChunkWriter, create, create_with_mode, write
 
-__all__ = ["FILTER_ID", "ChunkWriter", "FilterFormat", "create", "read", "write"]
+__all__ = ["FILTER_ID", "ChunkWriter", "FilterFormat", "H5ZZFP", "ReferenceWarning",
+           "ZFPDataset", "create", "create_with_mode", "read", "references", "write",
+           "zfp_datasets"]
+
+
+def __getattr__(name):
+    # the codec and the references import numcodecs: only on first use
+    if name == "H5ZZFP":
+        from .codec import H5ZZFP
+        return H5ZZFP
+    if name in ("references", "ReferenceWarning"):
+        from . import kerchunk_refs
+        return getattr(kerchunk_refs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -86,12 +86,18 @@ def create(group: Any, name: str, shape: Sequence[int], dtype: Any, *,
     The arguments are `write`'s, with the `shape` and `dtype` of the data
     instead of the data; chunks never written read as the fill value.
     """
-    stray = sorted(set(options) & set(_OWN_OPTIONS))
-    if stray:
-        raise TypeError(f"zfpcodec.hdf5 sets {', '.join(stray)} itself")
     mode = Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
                           reversible=reversible, minbits=minbits, maxbits=maxbits,
                           maxprec=maxprec, minexp=minexp)
+    return create_with_mode(group, name, shape, dtype, mode, chunks=chunks, **options)
+
+
+def create_with_mode(group: Any, name: str, shape: Sequence[int], dtype: Any, mode: Mode, *,
+                     chunks: Sequence[int] | None = None, **options: Any) -> ChunkWriter:
+    """`create` for an already validated `zfpcodec.modes.Mode`."""
+    stray = sorted(set(options) & set(_OWN_OPTIONS))
+    if stray:
+        raise TypeError(f"zfpcodec.hdf5 sets {', '.join(stray)} itself")
     dtype = np.dtype(dtype)
     zfp_dtype(dtype)  # TypeError for a type H5Z-ZFP does not store
     dtype = dtype.newbyteorder("=")
@@ -147,6 +153,11 @@ class ChunkWriter:
         self._dtype = np.dtype(dataset.dtype)
         self._chunks = tuple(dataset.chunks)
         self._fill = dataset.fillvalue
+
+    @property
+    def format(self) -> FilterFormat:
+        """The dataset's H5Z-ZFP format (type, chunk field, mode)."""
+        return self._fmt
 
     def write(self, values: Any, offset: Sequence[int] | None = None, *,
               threads: int = 1) -> None:

@@ -37,6 +37,7 @@ import numpy as np
 
 from .codec import H5ZZFP
 from .h5z_zfp import FILTER_ID
+from .reader import chunk_infos
 
 __all__ = ["ReferenceWarning", "references"]
 
@@ -126,7 +127,7 @@ def _scan(file: Any, url: str, unsupported: str) -> dict[str, Any]:
 
 def _group(refs: dict[str, Any], prefix: str, group: Any) -> None:
     refs[prefix + ".zgroup"] = json.dumps({"zarr_format": ZARR_FORMAT})
-    attrs = _attributes(group)
+    attrs = json_attributes(group)
     if attrs:
         refs[prefix + ".zattrs"] = json.dumps(attrs)
 
@@ -158,7 +159,7 @@ def _dataset(refs: dict[str, Any], prefix: str, dataset: Any, url: str,
         "compressor": codecs[-1].get_config() if codecs else None,
         "dimension_separator": "."})
     refs[prefix + ".zattrs"] = json.dumps(
-        {**_attributes(dataset), "_ARRAY_DIMENSIONS": dims.names(dataset)})
+        {**json_attributes(dataset), "_ARRAY_DIMENSIONS": dims.names(dataset)})
     refs.update({prefix + key: value for key, value in stored.items()})
 
 
@@ -182,18 +183,11 @@ def _chunks(dataset: Any, url: str) -> dict[str, Any]:
     """Chunk key -> [url, offset, size] of every stored chunk."""
     found: dict[str, Any] = {}
     masked: list[tuple[int, ...]] = []
-
-    def add(info: Any) -> None:
+    for info in chunk_infos(dataset):
         if info.filter_mask:
             masked.append(info.chunk_offset)
         key = ".".join(str(o // c) for o, c in zip(info.chunk_offset, dataset.chunks))
         found[key] = [url, info.byte_offset, info.size]
-
-    if hasattr(dataset.id, "chunk_iter"):  # HDF5 1.14: one pass over the index
-        dataset.id.chunk_iter(add)
-    else:
-        for i in range(dataset.id.get_num_chunks()):
-            add(dataset.id.get_chunk_info(i))
     if masked:
         raise Unsupported(f"{len(masked)} chunk(s), the first at {masked[0]}, were stored "
                           "with some filters skipped (filter mask set), which Zarr cannot "
@@ -251,8 +245,9 @@ def _float(value: Any) -> Any:
     return value
 
 
-def _attributes(item: Any) -> dict[str, Any]:
-    """The item's attributes that JSON can hold (others are left out)."""
+def json_attributes(item: Any) -> dict[str, Any]:
+    """The attributes of an h5py group or dataset that JSON can hold (others,
+    and dimension-scale bookkeeping, are left out)."""
     attrs = {}
     for name in item.attrs:
         if name in _SCALE_ATTRIBUTES:
