@@ -39,7 +39,8 @@ import numpy as np
 
 from .. import _zfp, engine
 from ..errors import ZFPError
-from ..modes import Mode, Params, describe_params
+from ..modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE, Mode,
+                     Params, describe_params)
 
 FILTER_ID = 32013
 FILTER_NAME = "H5Z-ZFP"
@@ -56,8 +57,8 @@ MAX_AXES = 4        # zfp fields: 1 to 4 axes longer than 1
 # H5Z-ZFP's generic cd_values (what H5Pset_filter takes before the filter's
 # set_local rewrites them, docs/interfaces.rst): mode number, an unused word,
 # then the parameters; doubles as two words in memory order
-GENERIC_MODE = {"fixed_rate": 1, "fixed_precision": 2, "fixed_accuracy": 3,
-                "expert": 4, "reversible": 5}
+GENERIC_MODE = {FIXED_RATE: 1, FIXED_PRECISION: 2, FIXED_ACCURACY: 3, EXPERT: 4,
+                REVERSIBLE: 5}
 
 
 def zfp_dtype(dtype: Any) -> np.dtype:
@@ -178,12 +179,12 @@ class FilterFormat:
         minexp as an unsigned word)."""
         mode = self.mode
         number = GENERIC_MODE[mode.kind]
-        if mode.kind in ("fixed_rate", "fixed_accuracy"):
-            value = mode.rate if mode.kind == "fixed_rate" else mode.tolerance
+        if mode.kind in (FIXED_RATE, FIXED_ACCURACY):
+            value = mode.rate if mode.kind == FIXED_RATE else mode.tolerance
             values = struct.unpack("=2I", struct.pack("=d", value))
-        elif mode.kind == "fixed_precision":
+        elif mode.kind == FIXED_PRECISION:
             values = (mode.precision, 0)
-        elif mode.kind == "expert":
+        elif mode.kind == EXPERT:
             minbits, maxbits, maxprec, minexp = self.params
             values = (minbits, maxbits, maxprec, minexp & 0xFFFFFFFF)
         else:

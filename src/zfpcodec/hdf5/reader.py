@@ -46,7 +46,11 @@ def filter_format(dataset: Any) -> tuple[int, FilterFormat]:
 def filters(dataset: Any) -> list[tuple[int, tuple[int, ...]]]:
     """(filter id, cd_values) of each filter in the dataset's pipeline."""
     plist = dataset.id.get_create_plist()
-    return [tuple(plist.get_filter(i)[:3:2]) for i in range(plist.get_nfilters())]
+    pipeline = []
+    for i in range(plist.get_nfilters()):
+        filter_id, _, cd_values, _ = plist.get_filter(i)  # (id, flags, cd_values, name)
+        pipeline.append((filter_id, tuple(cd_values)))
+    return pipeline
 
 
 def chunk_infos(dataset: Any) -> list[Any]:
@@ -96,7 +100,7 @@ def read(dataset: Any, selection: Any = Ellipsis, *, threads: int = 1) -> np.nda
     plans = sel.plan(selection, dataset.shape, dataset.chunks)
     out = engine.allocate(sel.out_shape(plans), dataset.dtype)
     decode = _ChunkDecoder(fmt, position, dataset.dtype, dataset.chunks, dataset.fillvalue)
-    with _pool(threads) as run:
+    with _Workers(threads) as run:
         for piece in sel.chunk_pieces(plans):
             target = out[piece.target]
             stored = _stored_chunk(dataset, piece.origin)
@@ -105,10 +109,13 @@ def read(dataset: Any, selection: Any = Ellipsis, *, threads: int = 1) -> np.nda
 
 
 def _stored_chunk(dataset: Any, origin: tuple[int, ...]) -> tuple[int, bytes] | None:
-    """(filter mask, bytes) of the chunk at `origin`, None if never written."""
-    if dataset.id.get_chunk_info_by_coord(origin).byte_offset is None:
+    """(filter mask, bytes) of the chunk at `origin`, None if never written.
+    The mask comes from the chunk index: read_direct_chunk reports 0 for a
+    chunk written in the same session (h5py 3.16, HDF5 2.0)."""
+    info = dataset.id.get_chunk_info_by_coord(origin)
+    if info.byte_offset is None:
         return None
-    return dataset.id.read_direct_chunk(origin)
+    return info.filter_mask, dataset.id.read_direct_chunk(origin)[1]
 
 
 class _ChunkDecoder:
@@ -145,8 +152,8 @@ class _ChunkDecoder:
         return np.frombuffer(data, dtype=self.dtype).reshape(self.chunks)
 
 
-class _pool:
-    """``with _pool(threads) as run: run(f, *args)``: calls f(*args) on up
+class _Workers:
+    """``with _Workers(threads) as run: run(f, *args)``: calls f(*args) on up
     to `threads` worker threads (at once when `threads` is 1), at most two
     calls per thread waiting, and re-raises the first error on the way out."""
 

@@ -113,7 +113,7 @@ def create_with_mode(group: Any, name: str, shape: Sequence[int], dtype: Any, mo
         name, shape=shape, dtype=dtype, chunks=chunks, compression=FILTER_ID,
         compression_opts=fmt.generic_cd_values() if plugin else cd_values,
         allow_unknown_filter=True, **options)
-    stored = tuple(filters(dataset)[0][1])
+    stored = filters(dataset)[0][1]
     if stored != cd_values:
         del group[name]
         raise ZFPError(f"the H5Z-ZFP loaded in this process stored cd_values {stored}, "
