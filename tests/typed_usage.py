@@ -1,5 +1,5 @@
 """A user's script, written with type hints, through every door of zfpcodec
-(zfpy, the engine, the numcodecs and Zarr v3 codecs, the command line).
+(zfpy, the engine, the numcodecs and Zarr v3 codecs, HDF5, the command line).
 
 tests/test_typing.py runs ``mypy --strict`` on it (each ``assert_type`` is
 checked statically) and runs it (each ``assert_type`` is then a no-op and
@@ -90,6 +90,21 @@ def zarr3_door() -> None:
         assert float(np.abs(np.asarray(array[...]) - FIELD).max()) < 1e-2
 
 
+def hdf5_door() -> None:
+    import h5py  # type: ignore[import-untyped,unused-ignore]  # h5py has no types
+
+    import zfpcodec.hdf5 as zh
+
+    with tempfile.TemporaryDirectory() as tmp, h5py.File(Path(tmp) / "run.h5", "w") as f:
+        zh.write(f, "T", FIELD, chunks=(16, 16), tolerance=1e-3)
+        back = zh.read(f["T"], (slice(0, 8), 3), threads=2)
+        assert_type(back, NDArray[Any])
+        assert float(np.abs(back - FIELD[:8, 3]).max()) <= 1e-3
+        (found,) = zh.zfp_datasets(f)
+        assert_type(found.ratio, float)
+        assert found.format is not None and found.format.mode.kind == "fixed_accuracy"
+
+
 def cli_door() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source, stream = Path(tmp) / "field.npy", Path(tmp) / "field.zfp"
@@ -104,5 +119,6 @@ if __name__ == "__main__":
     engine_door()
     numcodecs_door()
     zarr3_door()
+    hdf5_door()
     cli_door()
     print("every door passed")

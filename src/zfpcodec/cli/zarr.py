@@ -107,8 +107,8 @@ def import_zarr() -> ModuleType:
     return zarr
 
 
-def open_source(args: argparse.Namespace,
-                zarr: ModuleType) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
+def open_source(args: argparse.Namespace, zarr: ModuleType | None
+                ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
     source: a .npy or raw file (memory-mapped), or a Zarr array."""
     if os.path.isfile(args.source):
@@ -120,6 +120,8 @@ def open_source(args: argparse.Namespace,
                          "own")
     if not os.path.exists(args.source) and "://" not in args.source:
         raise CLIError(f"{args.source}: no such file or Zarr store")
+    if zarr is None:  # a caller that needs zarr only for Zarr sources
+        zarr = import_zarr()
     try:
         node = zarr.open(args.source, mode="r", path=args.array)
     except Exception as error:  # zarr raises several kinds for a missing or bad store
