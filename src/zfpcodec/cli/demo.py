@@ -16,7 +16,7 @@ from ..metrics import error_stats, value_range
 from .errors import UsageError
 from .options import (add_force, build_mode, parse_shape, setting_label, subparser,
                       zarr_codec_args)
-from .outputs import Interrupts, check_output, staged_directory
+from .outputs import HeldInterrupts, check_output, staged_directory
 from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text
 from .zarr import import_zarr, writes_settled
 
@@ -71,7 +71,7 @@ def run(args) -> None:
     if args.out:
         for name in names:
             check_output(str(Path(args.out) / name), [], args.force, store=True)
-    with Interrupts() as interrupts:
+    with HeldInterrupts() as interrupts:
         rows = write_stores(args, zarr, codecs, names, interrupts)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -84,7 +84,8 @@ def run(args) -> None:
               "temporary directory and removed (--out DIR keeps them).")
 
 
-def write_stores(args, zarr, codecs: list, names: list[str], interrupts: Interrupts) -> list:
+def write_stores(args, zarr, codecs: list, names: list[str],
+                 interrupts: HeldInterrupts) -> list:
     """The demo's field written with each codec to its store in `names`,
     stopping between stores after Ctrl-C; the rows of the table."""
     field = make_field(args.shape, args.seed)

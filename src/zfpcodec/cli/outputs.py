@@ -11,7 +11,7 @@ The rules are those of cp, gzip, zstd and rsync:
   built the same way in a hidden directory beside its target
   (`staged_directory`), and an old store it replaces is swapped out only
   once the new one is complete;
-* Ctrl-C waits while a rename or a clean-up runs (`interrupts_deferred`),
+* Ctrl-C waits while a rename or a clean-up runs (`HeldInterrupts`),
   so a failure or an interrupt leaves the old state or the complete new
   output, never a partial one or a temporary name.
 
@@ -124,51 +124,38 @@ def _is_replaceable_store(path: str) -> bool:
 # --------------------------------------------------------------------------
 # Ctrl-C
 
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block ends, then deliver it: a rename
-    or a clean-up is never cut in half.  Nests; does nothing outside the
-    main thread or where SIGINT is ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    frames = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: frames.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if frames and callable(previous):
-        previous(signal.SIGINT, frames[-1])
-
-
-class Interrupts:
-    """Ctrl-C (SIGINT) noted while the context is active and acted on at
-    the next `check`, a point where stopping is clean: work running in
-    other threads (zarr's event loop) finishes its step instead of being
-    abandoned mid-write."""
+class HeldInterrupts:
+    """Ctrl-C (SIGINT) held while the context is active: acted on at the
+    next `check` (a point where stopping is clean), else delivered when the
+    context ends, to the handler it found.  A rename or a clean-up is thus
+    never cut in half, and work running in other threads (zarr's event
+    loop) finishes its step instead of being abandoned mid-write.  Nests;
+    does nothing outside the main thread or where SIGINT is ignored."""
 
     def __init__(self) -> None:
-        self.pressed = False
+        self._frame = None
+        self._previous = None
         self._active = (threading.current_thread() is threading.main_thread()
                         and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
-        self._previous = None
 
-    def __enter__(self) -> "Interrupts":
+    def __enter__(self) -> "HeldInterrupts":
         if self._active:
-            self._previous = signal.signal(signal.SIGINT, self._note)
+            self._previous = signal.signal(signal.SIGINT, self._hold)
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        if self._active:
-            signal.signal(signal.SIGINT, self._previous)
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if not self._active:
+            return
+        signal.signal(signal.SIGINT, self._previous)
+        if self._frame is not None and exc_type is None and callable(self._previous):
+            self._previous(signal.SIGINT, self._frame)
 
-    def _note(self, signum, frame) -> None:
-        self.pressed = True
+    def _hold(self, signum, frame) -> None:
+        self._frame = frame
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if Ctrl-C was pressed."""
-        if self.pressed:
+        if self._frame is not None:
             raise KeyboardInterrupt
 
 
@@ -199,10 +186,10 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
             if error.filename is not None:
                 raise
             raise write_failure(path, error) from None
-        with interrupts_deferred():
+        with HeldInterrupts():
             os.replace(temp, path)
     except BaseException:
-        with interrupts_deferred():
+        with HeldInterrupts():
             _remove(temp)
         raise
     _fsync_directory(directory)
@@ -266,10 +253,10 @@ def staged_directory(path: str) -> Iterator[str]:
     try:
         yield temp
         _fsync_tree(temp)
-        with interrupts_deferred():
+        with HeldInterrupts():
             _move_into_place(temp, path)
     except BaseException:
-        with interrupts_deferred():
+        with HeldInterrupts():
             _remove(temp)
         raise
     _fsync_directory(directory)

@@ -24,8 +24,8 @@ from .errors import CLIError, UsageError
 from .io import read_array
 from .options import (_single_mode, add_force, add_mode_options, add_raw_options, add_threads,
                       build_mode, parse_shape, setting_label, subparser, zarr_codec_args)
-from .outputs import (ZARR_METADATA, Interrupts, check_output, interrupts_deferred, is_url,
-                      staged_directory, write_failure)
+from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
+                      write_failure)
 from .report import Progress, note, shape_text, show
 
 CHUNK_BYTES = 4 << 20           # default chunk size for arrays without chunks
@@ -68,11 +68,11 @@ def add_parser(commands, common, progress) -> None:
 def run(args) -> None:
     """zarr: copy a Zarr array, .npy or raw file into a zfp-compressed Zarr store."""
     zarr = import_zarr()
-    with Interrupts() as interrupts:
+    with HeldInterrupts() as interrupts:
         copy(args, zarr, interrupts)
 
 
-def copy(args, zarr, interrupts: Interrupts) -> None:
+def copy(args, zarr, interrupts: HeldInterrupts) -> None:
     """The zarr command's work, stopping cleanly at a batch after Ctrl-C."""
     kind, value = _single_mode(args)
     label = "zfp " + setting_label(kind or "reversible", value)
@@ -103,6 +103,7 @@ def copy(args, zarr, interrupts: Interrupts) -> None:
             block = np.asarray(source[region])
             dest[region] = block
             progress.advance(block.nbytes)
+        interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored = dest.nbytes_stored()
     seconds = time.perf_counter() - start
     if not args.quiet:
@@ -120,22 +121,28 @@ def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator
     URL is written in place, the partial array deleted after an error or
     Ctrl-C.  `what` says what is stored, for the error a codec raises."""
     if not is_url(dest):
-        with staged_directory(dest) as temp:
-            with writes_settled(dest):
-                yield _create_array(zarr, temp, what, create)
+        with staged_directory(dest) as temp, writes_settled(dest):
+            yield _create_array(zarr, temp, False, what, create)
         return
-    from zarr.errors import ContainsArrayError, ContainsGroupError
-    try:
-        array = _create_array(zarr, dest, what, dict(create, overwrite=force))
-    except (ContainsArrayError, ContainsGroupError):
-        raise CLIError(f"{dest} exists; use --force to replace it") from None
+    array = _create_array(zarr, dest, force, what, create)
     try:
         with writes_settled(dest):
             yield array
     except BaseException:
-        with interrupts_deferred():
+        with HeldInterrupts():
             _remove_remote(dest)
         raise
+
+
+def _create_array(zarr, location: str, force: bool, what: str, create: dict) -> Any:
+    from zarr.errors import ContainsArrayError, ContainsGroupError
+    try:
+        return zarr.create_array(location, overwrite=force, **create)
+    except (ContainsArrayError, ContainsGroupError):
+        raise CLIError(f"{location} exists; use --force to replace it") from None
+    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
+        raise CLIError(f"cannot store {what} in Zarr v{create['zarr_format']}: "
+                       f"{error}") from None
 
 
 @contextmanager
@@ -162,17 +169,6 @@ def _finish_pending_tasks() -> None:
                              return_exceptions=True)
 
     sync(others())
-
-
-def _create_array(zarr, location: str, what: str, create: dict) -> Any:
-    from zarr.errors import ContainsArrayError, ContainsGroupError
-    try:
-        return zarr.create_array(location, **create)
-    except (ContainsArrayError, ContainsGroupError):
-        raise
-    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
-        raise CLIError(f"cannot store {what} in Zarr v{create['zarr_format']}: "
-                       f"{error}") from None
 
 
 def _remove_remote(url: str) -> None:
