@@ -66,7 +66,8 @@ def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = 
             raise CLIError(f"{output} is not a directory: a Zarr store cannot go there")
         return
     if store and not _is_replaceable_store(output):
-        kind = "a directory" if os.path.isdir(output) else "a file"
+        kind = ("a symbolic link" if os.path.islink(output) else
+                "a directory" if os.path.isdir(output) else "a file")
         raise CLIError(f"{output} exists and is {kind}, not a Zarr store: not replacing it "
                        "(choose another destination)")
     if not store and os.path.isdir(output):
