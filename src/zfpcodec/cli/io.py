@@ -16,7 +16,7 @@ from .errors import CLIError, UsageError
 from .options import STDIO
 from .report import shape_text, show
 
-ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
+ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
