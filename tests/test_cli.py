@@ -186,7 +186,7 @@ def test_info_reports_the_header(tmp_path, field):
     (["-a", "1e-3"], "fixed accuracy", "--tolerance 0.0009765625"),
     (["-p", "17"], "fixed precision", "--precision 17"),
     (["-R"], "reversible", "--reversible"),
-    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # spec 3.6: the defaults
+    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # format.md §3.7: the defaults
     (["-c", "5", "900", "30", "-20"], "expert", "--expert 5 900 30 -20"),
 ])
 def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field, options,
@@ -200,7 +200,7 @@ def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field,
 
 
 def test_info_of_a_zfpy_rate_below_the_double_minimum_suggests_expert(tmp_path):
-    # zfpy's compress_numpy does not clamp rates (spec 13.3): 1-D double
+    # zfpy's compress_numpy does not clamp rates (format.md §3.2, §14.1): 1-D double
     # rate 2 is 8 bits per block, which --rate 2 (clamped to 12) cannot give.
     arr = np.linspace(0, 1, 100)
     stream = engine.compress(arr, Mode.from_args(rate=2), rate_clamp=False)

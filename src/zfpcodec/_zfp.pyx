@@ -171,7 +171,7 @@ def expert_params(uint32_t minbits, uint32_t maxbits, uint32_t maxprec,
 
 
 def params_mode(tuple params):
-    """The zfp_mode label of a parameter quadruple (spec 3.6)."""
+    """The zfp_mode label of a parameter quadruple (format.md §3.7)."""
     cdef zfpc_params p = params_struct(params)
     return <int>zfpc_params_mode(&p)
 

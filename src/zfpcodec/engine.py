@@ -20,7 +20,7 @@ from .modes import Mode
 
 MAGIC = b"zfp"
 CODEC_VERSION = 5
-HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
+HEADER_MIN_BITS = 96   # format.md §2: magic 32 + META 52 + short MODE 12
 
 _ZTYPES = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
@@ -114,7 +114,7 @@ def as_stream(data: Any) -> memoryview:
 
 
 def header_problem(view: memoryview) -> str:
-    """Why the zfp header at the start of `view` cannot be read (spec 2.4)."""
+    """Why the zfp header at the start of `view` cannot be read (format.md §2.4)."""
     head = bytes(view[:4])
     if head[:3] != MAGIC[:len(head[:3])]:
         return f"not a zfp stream: it starts with {head!r}, not b'zfp\\x05'"

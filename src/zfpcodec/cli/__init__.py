@@ -11,9 +11,9 @@ Streams carry zfp's full header by default, so they are what
 ``zfp -h`` writes and reads.  Byte for byte they equal the streams of the
 ``zfp`` program given the same parameters (``-r`` passes the scalar type to
 zfp_stream_set_rate, so float/double rates are clamped to 9/12 bits per
-block, spec 3.2; ``-c`` reads a maximum of 0 bits as unlimited and a maximum
+block, docs/format.md §3.2; ``-c`` reads a maximum of 0 bits as unlimited and a maximum
 precision of 0 as the type's full precision), except for the final padding:
-our streams end on an 8-byte boundary (zfp's 64-bit stream words, spec 1.4),
+our streams end on an 8-byte boundary (zfp's 64-bit stream words, §1.4),
 while Debian's zfp 1.0.0 program, built with 8-bit stream words, ends on a
 byte.  Each side reads the other's streams.
 

@@ -17,7 +17,7 @@ from .options import STDIO
 from .outputs import atomic_file
 from .report import shape_text, show
 
-ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
+ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
