@@ -26,12 +26,11 @@ not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
-import numpy as np
 
 from . import engine
+from .buffers import decode_target, stream_view, zfp_field
 from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, kind_of, zfpy_given
 
 try:
@@ -40,8 +39,6 @@ except ImportError:  # numcodecs is an optional dependency
     _CodecBase = object
 
 __all__ = ["ZFP"]
-
-_MAX_RANK = 4  # zfp fields have 1 to 4 dimensions
 
 
 class ZFP(_CodecBase):
@@ -197,25 +194,8 @@ class ZFP(_CodecBase):
         bytes
             The zfp stream, a multiple of 8 bytes long.
         """
-        if not isinstance(buf, np.ndarray):
-            raise TypeError("ZFP compresses NumPy arrays (it needs their shape and "
-                            f"dtype), not {type(buf).__name__}")
-        engine.ztype_of(buf.dtype)
-        if not buf.dtype.isnative:
-            raise TypeError(f"ZFP cannot store byte-swapped {buf.dtype} values: numcodecs "
-                            "decodes into native byte order; convert the array (or use "
-                            "zfpcodec.zarr3.ZFPCodec, which records the byte order)")
-        arr = buf
-        if arr.flags.f_contiguous and not arr.flags.c_contiguous:
-            arr = arr.T  # memory order (see the class notes)
-        if arr.ndim == 0:
-            arr = arr.reshape(1)
-        elif arr.ndim > _MAX_RANK:
-            arr = arr.reshape([n for n in arr.shape if n != 1] or [1])
-            if arr.ndim > _MAX_RANK:
-                raise ValueError(f"zfp compresses arrays of 1 to 4 dimensions; shape "
-                                 f"{buf.shape} has {arr.ndim} axes longer than 1")
-        return engine.compress(arr, self._mode, header=True, threads=self._threads)
+        return engine.compress(zfp_field(buf, type(self).__name__), self._mode, header=True,
+                               threads=self._threads)
 
     def decode(self, buf: Any, out: Any = None) -> Any:
         """Decompress a zfp stream that starts with the full header.
@@ -234,11 +214,11 @@ class ZFP(_CodecBase):
             Without `out`, a new C-ordered array of the stream's type and
             shape; with `out`, `out` itself.
         """
-        data = _stream_view(buf)
+        data = stream_view(buf)
         if out is None:
             return engine.decompress(data, threads=self._threads)
         dtype, shape, _, _ = engine.read_header(data)
-        engine.decompress(data, out=_target(out, dtype, shape), threads=self._threads)
+        engine.decompress(data, out=decode_target(out, dtype, shape), threads=self._threads)
         return out
 
     # ------------------------------------------------------------------
@@ -273,51 +253,3 @@ class ZFP(_CodecBase):
 
 def _restore(mode: Mode, threads: int) -> ZFP:
     return ZFP.from_mode(mode, threads=threads)
-
-
-def _stream_view(buf: Any) -> memoryview:
-    """The compressed bytes of `buf` as a flat, contiguous memoryview."""
-    if isinstance(buf, np.ndarray):
-        if buf.dtype.hasobject:
-            raise TypeError("cannot decode an object array")
-        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    view = memoryview(buf)
-    if not view.contiguous:
-        view = memoryview(view.tobytes())
-    if view.ndim != 1 or view.format != "B":
-        view = view.cast("B")
-    return view
-
-
-def _target(out: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """The array view of `out` that the stream's values go into."""
-    if isinstance(out, np.ndarray):
-        if out.dtype.hasobject:
-            raise TypeError("cannot decode into an object array")
-        same_type = out.dtype.kind == dtype.kind and out.dtype.itemsize == dtype.itemsize
-        if out.flags.c_contiguous or out.flags.f_contiguous:
-            flat = out.reshape(-1, order="A")  # memory order, no copy
-            if not same_type:
-                flat = flat.view(np.uint8)
-        elif out.shape == shape and same_type:
-            return out  # written through its strides
-        else:
-            raise ValueError(f"out (shape {out.shape}, strides {out.strides}) is neither "
-                             f"contiguous nor of the stream's shape {shape}")
-    else:
-        try:
-            view = memoryview(out)
-        except TypeError:
-            raise TypeError(f"out must be an array or a writable buffer, not "
-                            f"{type(out).__name__}") from None
-        if view.readonly or not view.contiguous:
-            raise ValueError("out must be a writable, contiguous buffer")
-        flat = np.frombuffer(view.cast("B") if view.format != "B" or view.ndim != 1
-                             else view, dtype=np.uint8)
-    if flat.nbytes != dtype.itemsize * math.prod(shape):
-        raise ValueError(f"out holds {flat.nbytes} bytes; the stream decodes to "
-                         f"{math.prod(shape)} {dtype} values of shape {shape} "
-                         f"({dtype.itemsize * math.prod(shape)} bytes)")
-    if flat.dtype == np.uint8 and dtype.itemsize != 1:
-        flat = flat.view(dtype)
-    return flat.reshape(shape)

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .buffers import native_dtype
 from .modes import FIXED_ACCURACY, Mode
 
 try:
@@ -45,7 +46,7 @@ try:
 except ImportError:  # zarr is an optional dependency
     _CodecBase = object
 
-__all__ = ["CODEC_NAME", "ZFPCodec"]
+__all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
 CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
@@ -234,7 +235,7 @@ class ZFPCodec(_CodecBase):
 
     def validate(self, *, shape: tuple[int, ...], dtype: Any, chunk_grid: Any) -> None:
         """Refuse, when the array is created, what the codec cannot store."""
-        self._check(_native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
+        self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
     def _check(self, dtype: np.dtype, chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
@@ -262,7 +263,7 @@ class ZFPCodec(_CodecBase):
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
     def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
-        dtype = _native_dtype(chunk_spec.dtype)
+        dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
         # "same" types decode straight into the array's dtype and byte order
@@ -282,7 +283,10 @@ class ZFPCodec(_CodecBase):
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
 
 
-def _native_dtype(dtype: Any) -> np.dtype:
-    """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
-    to_native = getattr(dtype, "to_native_dtype", None)
-    return np.dtype(to_native() if to_native is not None else dtype)
+def __getattr__(name: str) -> Any:
+    # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module) is
+    # imported on first use
+    if name == "MaskedZFPCodec":
+        from .zarr3_masked import MaskedZFPCodec
+        return MaskedZFPCodec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
