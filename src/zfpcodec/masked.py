@@ -105,9 +105,10 @@ class Missing:
         return "nan" if self.fill is None else self.fill
 
     def fill_for(self, dtype: np.dtype) -> np.generic | None:
-        """The fill value as a scalar of `dtype` (None without one).  A
-        float fill is rounded to the type, as the array's values were; an
-        integer array needs an integral fill within its range."""
+        """The fill value as a scalar of `dtype`, or None when there is
+        none or it cannot occur in such an array (an integer array and a
+        fill value that is no integer of its range).  A float fill value is
+        rounded to the type, as the array's values were."""
         if self.fill is None:
             return None
         if dtype.kind == "f":
@@ -115,8 +116,7 @@ class Missing:
         info = np.iinfo(dtype)
         if isinstance(self.fill, float) and not self.fill.is_integer() or \
                 not info.min <= self.fill <= info.max:
-            raise ValueError(f"missing={self.fill!r} cannot occur in a {dtype} array; "
-                             f"give an integer fill value in {info.min}..{info.max}")
+            return None
         return dtype.type(int(self.fill))
 
     def mask(self, values: np.ndarray) -> np.ndarray:

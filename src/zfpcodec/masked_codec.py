@@ -60,8 +60,9 @@ class MaskedZFP(_CodecBase):
         The mode's parameters, as for `zfpcodec.ZFP`.
     missing : str or number, optional
         ``"nan"`` (the default): only non-finite values are missing; a
-        number: that fill value is missing too (e.g. ``-1e10``, ``-9999``;
-        integer arrays need an integer within their range).
+        number: values equal to it are missing too (e.g. ``-1e10``,
+        ``-9999``; in an integer array only an integer fill value can
+        occur).
     threads : int, optional
         Threads per chunk for the C engine (0: one per core); not part of
         the configuration.

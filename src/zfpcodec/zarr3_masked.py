@@ -163,7 +163,6 @@ class MaskedZFPCodec(_CodecBase):
         if self.mode == FIXED_ACCURACY and native.kind != "f":
             raise ValueError(f"zfp's fixed_accuracy mode applies to floating-point data, "
                              f"not {dtype}; use fixed_precision, fixed_rate or reversible")
-        self.missing_values.fill_for(native)  # an integer array needs an integer fill
         return native
 
     def compute_encoded_size(self, input_byte_length: int, chunk_spec: Any) -> int:
