@@ -8,6 +8,7 @@ pickle, registry)."""
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
 
@@ -217,20 +218,59 @@ def test_the_container_layout_is_the_documented_one():
     assert value_length == 8 and struct.unpack_from("<d", enc, start + 8)[0] == -1e10
     stream = enc[start + 16:]
     # a standard zfp stream with its full header: any zfp reader decodes it
-    filled = ZFP().decode(stream)
-    block = data[:4, :4][data[:4, :4] != -1e10]
-    assert filled.shape == (4, 5) and abs(filled[0, 1] - block.mean()) <= 0.5
+    filled = ZFP().decode(stream)  # the x line of the missing value is 1, _, 3, 4
+    assert filled.shape == (4, 5) and abs(filled[0, 1] - np.mean([1, 3, 4])) <= 0.5
 
 
-def test_filled_values_are_block_means_and_empty_blocks_zero():
+def reference_fill(values, mask):
+    """The filling rule of docs/masked-format.md, block by block and line by
+    line, written for reading rather than speed."""
+    out = values.astype(np.float64)
+    for origin in itertools.product(*[range(0, n, 4) for n in values.shape]):
+        inside = tuple(slice(o, min(o + 4, n)) for o, n in zip(origin, values.shape))
+        block = np.zeros((4,) * values.ndim)
+        known = np.zeros((4,) * values.ndim, bool)
+        part = tuple(slice(0, s.stop - s.start) for s in inside)
+        block[part] = np.where(mask[inside], 0, out[inside])
+        known[part] = ~mask[inside]
+        if known.any():
+            for axis in reversed(range(values.ndim)):
+                lines = np.moveaxis(block, axis, -1)  # views: writes reach block, known
+                line_known = np.moveaxis(known, axis, -1)
+                for index in np.ndindex(lines.shape[:-1]):
+                    line, ok = lines[index], line_known[index]
+                    if ok.any():
+                        line[~ok] = line[ok].mean()
+                        ok[:] = True
+        out[inside] = block[part]
+    if values.dtype.kind == "i":
+        return np.rint(out).astype(values.dtype)
+    return out.astype(values.dtype)
+
+
+@given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),
+       density=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_missing_values_are_filled_by_the_documented_rule(shape, dtype, density, seed):
+    rng = np.random.default_rng(seed)
+    values = (rng.standard_normal(shape) * 1000).astype(dtype)
+    mask = rng.random(shape) < density
+    filled = masked.fill_missing(values, mask)
+    np.testing.assert_array_equal(filled[~mask], values[~mask])
+    np.testing.assert_allclose(filled, reference_fill(values, mask), rtol=1e-6,
+                               atol=1 if values.dtype.kind == "i" else 1e-9)
+
+
+def test_filled_values_follow_the_lines_and_empty_blocks_are_zero():
     values = np.arange(64.0).reshape(8, 8)
     mask = np.zeros((8, 8), bool)
     mask[:4, :4] = True          # an empty block
-    mask[4, 4] = mask[7, 7] = True
+    mask[4, 4] = True            # its x line has 3 valid values
+    mask[5:8, 7] = mask[5, 4:7] = True  # row 5 of the block is empty: y line next
     filled = masked.fill_missing(values, mask)
     assert (filled[:4, :4] == 0).all()
-    block = values[4:, 4:][~mask[4:, 4:]]
-    assert filled[4, 4] == filled[7, 7] == block.mean()
+    assert filled[4, 4] == values[4, 5:8].mean()
+    assert filled[6, 7] == values[6, 4:7].mean()
+    assert filled[5, 5] == values[[4, 6, 7], 5].mean()
     np.testing.assert_array_equal(filled[~mask], values[~mask])
 
 

@@ -139,13 +139,19 @@ class Missing:
 # replacing missing values by values that compress well
 
 def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """A copy of `values` in which each missing value (True in `mask`) is
-    the mean of the valid values of its zfp block, or 0 where the block has
-    none.
+    """A copy of `values` in which the missing values (True in `mask`) are
+    replaced by values that zfp codes cheaply without widening any block's
+    range.
 
-    Blocks are the 4^d tiles from the origin, as zfp cuts them.  The means
-    lie within the valid values' range, so each block keeps the exponent
-    (and the error bound) of its valid values; integer means are rounded.
+    Blocks are the 4^d tiles from the origin, as zfp cuts them.  A block
+    without a valid value becomes 0 (1 bit in zfp).  In a block with some,
+    each missing value takes the mean of the valid values on its line along
+    x (the last axis), where that line has any; the values still missing
+    take the mean along y of the values known by then, and so on up the
+    axes, which fills the block.  Filled values follow the valid ones
+    instead of flattening the block, and every one lies within the valid
+    values' range, so the block keeps their exponent and their error bound.
+    Integers are rounded.
     """
     padded = tuple(-(-n // BLOCK_SIDE) * BLOCK_SIDE for n in values.shape)
     inside = tuple(slice(0, n) for n in values.shape)
@@ -157,36 +163,43 @@ def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     size = BLOCK_SIDE ** values.ndim
     valid = size - _per_block(gaps.view(np.uint8), np.int16)
     partial = np.nonzero((valid > 0) & (valid < size))
-    if partial[0].size * BLOCK_SIDE < valid.size:
-        # land masks: few blocks hold both kinds of value; take them alone
-        tiles = work.reshape(tuple(x for n in padded for x in (n // BLOCK_SIDE, BLOCK_SIDE)))
-        index = tuple(x for i in partial for x in (i, slice(None)))
-        blocks = tiles[index]  # (blocks, 4, ..., 4)
-        means = _means(blocks.reshape(len(partial[0]), size).sum(axis=1, dtype=np.float64),
-                       valid[partial], values.dtype)
-        np.copyto(blocks, means.reshape((-1,) + (1,) * values.ndim),
-                  where=gaps.reshape(tiles.shape)[index])
-        tiles[index] = blocks
-    else:
-        # gaps everywhere: every block's sum, one pass per axis
-        with np.errstate(over="ignore", invalid="ignore"):
-            means = _means(_per_block(work, np.float64), valid, values.dtype)
-        np.copyto(work, _per_value(means), where=gaps)
+    if partial[0].size:
+        tiles = tuple(x for n in padded for x in (n // BLOCK_SIDE, BLOCK_SIDE))
+        index = tuple(x for i in partial for x in (i, slice(None)))  # -> (blocks, 4, ..., 4)
+        blocks = work.reshape(tiles)[index]
+        filled = _fill_lines(blocks.astype(np.float64), gaps.reshape(tiles)[index])
+        if values.dtype.kind in "iu":
+            # float64 rounds int64's top values up to 2**63: clip below it
+            info = np.iinfo(values.dtype)
+            filled = np.clip(np.rint(filled), info.min, np.nextafter(float(info.max), 0))
+        work.reshape(tiles)[index] = filled.astype(values.dtype)
     return work[inside]
 
 
-def _means(sums: np.ndarray, valid: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """sums / valid (0 where no value is valid) as `dtype`: integers
-    rounded within their range, and float64 sums that overflowed (values
-    near the type's maximum) replaced by 0: a block must keep a finite
-    value, and 0 never widens its range."""
-    means = np.zeros(sums.shape, dtype=np.float64)
-    np.divide(sums, valid, out=means, where=(valid > 0) & np.isfinite(sums))
-    if dtype.kind in "iu":
-        # float64 rounds int64's top values up to 2**63: clip below it
-        info = np.iinfo(dtype)
-        means = np.clip(np.rint(means), info.min, np.nextafter(float(info.max), 0))
-    return means.astype(dtype)
+def _fill_lines(blocks: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Fill the gaps of `blocks` (shape (blocks, 4, ..., 4), float64, 0 in
+    the gaps, at least one valid value each) with line means, the last axis
+    first (see `fill_missing`).  Each axis is taken as its 4 slices (NumPy
+    reduces short axes slowly); values are summed a quarter at a time (a
+    power of two: exact), so float64 values near the type's maximum cannot
+    overflow."""
+    known = ~gaps
+    for axis in range(blocks.ndim - 1, 0, -1):
+        at = [(slice(None),) * axis + (k,) for k in range(BLOCK_SIDE)]
+        count = np.add(known[at[0]], known[at[1]], dtype=np.int8)
+        means = blocks[at[0]] * (1 / BLOCK_SIDE)
+        for k in range(1, BLOCK_SIDE):
+            if k > 1:
+                count += known[at[k]]
+            means += blocks[at[k]] * (1 / BLOCK_SIDE)
+        line = count > 0
+        np.divide(means, count, out=means, where=line)
+        means *= BLOCK_SIDE
+        for k in range(BLOCK_SIDE):
+            fill = line & ~known[at[k]]
+            np.copyto(blocks[at[k]], means, where=fill)
+            known[at[k]] |= fill
+    return blocks
 
 
 def _per_block(values: np.ndarray, dtype: type) -> np.ndarray:
@@ -201,13 +214,6 @@ def _per_block(values: np.ndarray, dtype: type) -> np.ndarray:
         values += part[2]
         values += part[3]
     return values
-
-
-def _per_value(blocks: np.ndarray) -> np.ndarray:
-    """One value per block repeated over its 4^d values."""
-    for axis in range(blocks.ndim):
-        blocks = np.repeat(blocks, BLOCK_SIDE, axis=axis)
-    return blocks
 
 
 # --------------------------------------------------------------------------
