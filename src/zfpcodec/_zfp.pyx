@@ -107,6 +107,8 @@ cdef extern from "zfpc.h" nogil:
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
                                      uint64_t *bits)
+    zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                               void *data, const unsigned char *gaps)
 
 
 STATUS_NAMES = {
@@ -295,3 +297,32 @@ def block_min_bits(int ztype, tuple params):
     """Fewest bits the decoder reads for one block (see stream_min_bits)."""
     cdef zfpc_params p = params_struct(params)
     return zfpc_block_min_bits(<zfpc_type>ztype, &p)
+
+
+def fill_gaps(values, gaps, int ztype):
+    """Replace the gaps of `values` (a writable C-contiguous array of
+    `ztype`'s scalars, 1 to 4 dimensions) where the C-contiguous bool or
+    uint8 array `gaps` of the same shape is set, in place (csrc/fill.c)."""
+    cdef Py_buffer vview, gview
+    cdef size_t n[4]
+    cdef unsigned dims
+    cdef int a
+    cdef zfpc_status status
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        try:
+            dims = vview.ndim
+            if dims < 1 or dims > 4 or gview.len != vview.len // vview.itemsize:
+                raise ValueError("fill_gaps needs 1 to 4 dimensions and one gap flag "
+                                 "per value")
+            for a in range(4):
+                n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
+            with nogil:
+                status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, vview.buf,
+                                        <const unsigned char *>gview.buf)
+        finally:
+            PyBuffer_Release(&gview)
+    finally:
+        PyBuffer_Release(&vview)
+    check(status)

@@ -1,0 +1,158 @@
+/* Filling the gaps of an array before zfp codes it (the masked container,
+ * docs/masked-format.md, "Writing"): values that stand in for missing ones,
+ * chosen block by block so that zfp codes them cheaply and no block's range
+ * widens.
+ *
+ * Per 4^d block: no gap inside the array -> unchanged; no valid value ->
+ * the gaps become 0; else each gap takes the mean of the known values on
+ * its line along x, where that line has any, then the gaps left take the
+ * mean along y of the values known by then, then z, then w.  Positions past
+ * the array's end are gaps too (they are filled, never stored).  Means are
+ * taken in double precision and summed a quarter at a time, so that double
+ * values near the type's maximum cannot overflow; integers are rounded to
+ * nearest (ties to even) and clamped to their type. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "zfpc.h"
+
+#define SIDE 4          /* zfp blocks are 4^d values (spec 4) */
+#define MAX_BLOCK 256   /* 4^4 */
+
+static double load(zfpc_type type, const void *data, size_t i)
+{
+  switch (type) {
+    case ZFPC_TYPE_INT32: return ((const int32_t *)data)[i];
+    case ZFPC_TYPE_INT64: return (double)((const int64_t *)data)[i];
+    case ZFPC_TYPE_FLOAT: return ((const float *)data)[i];
+    default: return ((const double *)data)[i];
+  }
+}
+
+static void store(zfpc_type type, void *data, size_t i, double v)
+{
+  switch (type) {
+    case ZFPC_TYPE_INT32:
+      v = nearbyint(v);
+      ((int32_t *)data)[i] = v >= INT32_MAX ? INT32_MAX : v <= INT32_MIN ? INT32_MIN
+                                                                         : (int32_t)v;
+      break;
+    case ZFPC_TYPE_INT64:
+      v = nearbyint(v);  /* (double)INT64_MAX is 2^63, just out of range */
+      ((int64_t *)data)[i] = v >= (double)INT64_MAX ? INT64_MAX
+                             : v <= (double)INT64_MIN ? INT64_MIN : (int64_t)v;
+      break;
+    case ZFPC_TYPE_FLOAT: ((float *)data)[i] = (float)v; break;
+    default: ((double *)data)[i] = v; break;
+  }
+}
+
+/* Fill the gaps of one block of values `v` (local index x + 4y + 16z +
+ * 64w) that has at least one known value, with line means axis by axis. */
+static void fill_lines(double *v, unsigned char *known, unsigned dims)
+{
+  unsigned a, size = 1u << (2 * dims);
+  for (a = 0; a < dims; a++) {
+    unsigned step = 1u << (2 * a), high, low, k;
+    /* the lines along axis a start where its coordinate is 0 */
+    for (high = 0; high < size; high += SIDE * step)
+      for (low = 0; low < step; low++) {
+        double *line = v + high + low;
+        unsigned char *ok = known + high + low;
+        double sum = 0;
+        unsigned count = 0;
+        for (k = 0; k < SIDE; k++)
+          if (ok[k * step]) {
+            sum += line[k * step] * (1.0 / SIDE);
+            count++;
+          }
+        if (!count || count == SIDE)
+          continue;
+        sum = sum / count * SIDE;
+        for (k = 0; k < SIDE; k++)
+          if (!ok[k * step]) {
+            line[k * step] = sum;
+            ok[k * step] = 1;
+          }
+      }
+  }
+}
+
+
+/* The rows along x of the block at `origin` that lie inside the array:
+ * the first value's index in the array and in the block (x + 4y + 16z +
+ * 64w), and how many values the row holds (fewer than 4 at the array's
+ * end).  Returns the number of rows. */
+static unsigned block_rows(const size_t n[4], unsigned dims, const size_t origin[4],
+                           const size_t stride[4], size_t *at, unsigned *local,
+                           unsigned *length)
+{
+  size_t end[4], c[4];
+  unsigned a, rows = 0;
+  for (a = 0; a < 4; a++)
+    end[a] = a >= dims ? 1 : origin[a] + SIDE < n[a] ? origin[a] + SIDE : n[a];
+  for (c[3] = origin[3]; c[3] < end[3]; c[3]++)
+  for (c[2] = origin[2]; c[2] < end[2]; c[2]++)
+  for (c[1] = origin[1]; c[1] < end[1]; c[1]++) {
+    at[rows] = origin[0] + c[1] * stride[1] + c[2] * stride[2] + c[3] * stride[3];
+    local[rows] = (unsigned)(SIDE * ((c[1] - origin[1]) + SIDE * ((c[2] - origin[2]) +
+                                                          SIDE * (c[3] - origin[3]))));
+    length[rows++] = (unsigned)(end[0] - origin[0]);
+  }
+  return rows;
+}
+
+zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                           void *data, const unsigned char *gaps)
+{
+  size_t blocks[4], origin[4], b[4], stride[4], at[MAX_BLOCK / SIDE], total = 1;
+  unsigned local[MAX_BLOCK / SIDE], length[MAX_BLOCK / SIDE];
+  double v[MAX_BLOCK];
+  unsigned char known[MAX_BLOCK];
+  unsigned a, itemsize;
+  if (type < ZFPC_TYPE_INT32 || type > ZFPC_TYPE_DOUBLE || dims < 1 || dims > 4)
+    return ZFPC_ERR_FIELD;
+  itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
+  for (a = 0; a < 4; a++) {
+    size_t len = a < dims ? n[a] : 1;
+    if (!len)
+      return ZFPC_ERR_FIELD;
+    stride[a] = total;  /* C order: x fastest */
+    blocks[a] = (len + SIDE - 1) / SIDE;
+    total *= len;
+  }
+  for (b[3] = 0; b[3] < blocks[3]; b[3]++)
+  for (b[2] = 0; b[2] < blocks[2]; b[2]++)
+  for (b[1] = 0; b[1] < blocks[1]; b[1]++)
+  for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
+    unsigned r, x, rows, inside = 0, missing = 0;
+    for (a = 0; a < 4; a++)
+      origin[a] = SIDE * b[a];
+    rows = block_rows(n, dims, origin, stride, at, local, length);
+    for (r = 0; r < rows; r++)
+      for (x = 0; x < length[r]; x++)
+        missing += gaps[at[r] + x];
+    if (!missing)
+      continue;
+    for (r = 0; r < rows; r++)
+      inside += length[r];
+    if (missing == inside) {
+      /* no valid value: zeros (all bits 0 in every type) */
+      for (r = 0; r < rows; r++)
+        memset((char *)data + at[r] * itemsize, 0, length[r] * itemsize);
+      continue;
+    }
+    memset(known, 0, sizeof known);  /* positions past the array's end: gaps */
+    for (r = 0; r < rows; r++)
+      for (x = 0; x < length[r]; x++) {
+        known[local[r] + x] = !gaps[at[r] + x];
+        v[local[r] + x] = known[local[r] + x] ? load(type, data, at[r] + x) : 0;
+      }
+    fill_lines(v, known, dims);
+    for (r = 0; r < rows; r++)
+      for (x = 0; x < length[r]; x++)
+        if (gaps[at[r] + x])
+          store(type, data, at[r] + x, v[local[r] + x]);
+  }
+  return ZFPC_OK;
+}
