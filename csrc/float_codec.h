@@ -33,17 +33,21 @@ static inline FLOAT FN(pow2)(int e)
 /* spec 5.1: emax from a running maximum of |v| that NaN never enters;
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
- * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
-static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
+ * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS.  *nonfinite
+ * tells whether the block holds a NaN or an infinity. */
+static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size,
+                                               int *nonfinite)
 {
   FLOAT max = 0;
   UINT bits;
   unsigned i;
-  int e;
+  int e, nan = 0;
   for (i = 0; i < size; i++) {
     FLOAT a = FABS(v[i]);
     max = a > max ? a : max;  /* one max instruction; NaN keeps max */
+    nan |= a != a;
   }
+  *nonfinite = nan || isinf(max);
   if (!(max > 0))
     return -EBIAS;
   if (isinf(max))
@@ -92,16 +96,17 @@ static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_pa
   return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
 }
 
-static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
-                             const void *block)
+/* Returns the block's BLOCK_NONFINITE and BLOCK_RANGE flags (block_codec.h). */
+static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_params *p,
+                                                      unsigned d, const void *block)
 {
   unsigned size = 1u << (2 * d), prec;
   uint64_t start = writer_bits(w);
   FLOAT v[256];
   UINT q[256];
-  int emax;
+  int emax, nonfinite;
   memcpy(v, block, size * sizeof(FLOAT));
-  emax = FN(block_emax)(v, size);
+  emax = FN(block_emax)(v, size, &nonfinite);
   prec = FN(lossy_precision)(emax, p, d);
   if (emax == -EBIAS || !prec)
     write_bit(w, 0);  /* spec 5.3: empty block */
@@ -111,6 +116,14 @@ static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_para
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
+  if (nonfinite)
+    return BLOCK_NONFINITE;
+  /* Fixed accuracy holds while the planes it asks for (spec 5.2, before
+   * the cap at maxprec) fit the P-bit integers of block floating point;
+   * past that, the conversion's own step 2^(emax-P+2) and the transform's
+   * rounding exceed 2^minexp. */
+  return emax != -EBIAS && (int64_t)emax - p->minexp + 2 * (int64_t)d + 2 > (int64_t)P
+         ? BLOCK_RANGE : 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
@@ -171,8 +184,9 @@ static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsi
     q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
 }
 
-static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
-                                  unsigned d, const void *block)
+/* Reversible blocks are exact whatever they hold: no flags. */
+static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
+                                                           unsigned d, const void *block)
 {
   unsigned size = 1u << (2 * d), i;
   uint64_t start = writer_bits(w);
@@ -185,11 +199,11 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
     /* rev 5.6: zfp does not pad an empty block to minbits (its decoder
      * does skip them; only expert parameters can tell) */
     write_bit(w, 0);
-    return;
+    return 0;
   }
   memcpy(v, block, size * sizeof(FLOAT));
   {
-    int emax = FN(block_emax)(v, size);
+    int nonfinite, emax = FN(block_emax)(v, size, &nonfinite);
     if (FN(bfp_is_lossless)(q, v, size, emax)) {
       write_bits(w, 1, 2);  /* stream bits 1, 0 */
       write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
@@ -202,6 +216,7 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
     }
   }
   pad_block(w, start, p->minbits);
+  return 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,

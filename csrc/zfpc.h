@@ -104,12 +104,27 @@ zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes);
 
+/* What compression found in the blocks it coded lossily (floating-point
+ * types; integer blocks and reversible blocks are never flagged). */
+typedef struct {
+  uint64_t nonfinite_blocks;  /* blocks holding a NaN or an infinity: they
+                                 decode to finite values, the infinity's
+                                 neighbours wrong too */
+  uint64_t range_blocks;      /* other blocks whose largest magnitude 2^emax
+                                 is too far above 2^minexp for fixed accuracy:
+                                 emax - minexp + 2(d + 1) > P, the bit planes
+                                 it asks for exceed the P-bit integers (32 for
+                                 float, 64 for double) of block floating point,
+                                 and errors may exceed the tolerance */
+} zfpc_report;
+
 /* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
  * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in
- * parallel; the bytes are the same for every thread count. */
+ * parallel; the bytes are the same for every thread count.  *report (when
+ * not NULL) receives the counts of flagged blocks. */
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           int header, void *out, size_t cap, size_t *size,
-                          unsigned threads);
+                          unsigned threads, zfpc_report *report);
 
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`. */

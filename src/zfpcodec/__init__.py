@@ -11,11 +11,12 @@ for arrays with missing values (NaN, fill values), `zfpcodec.MaskedZFP` and
 from importlib.metadata import version as _version
 
 from .api import compress_numpy, decompress_numpy, header
+from .bound import BoundReport, accuracy_holds
 from .errors import ZFPError
 
 __version__ = _version("zfpcodec")  # set once, in meson.build
 
-__all__ = ["MaskedZFP", "ZFP", "ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
+__all__ = ["BoundReport", "MaskedZFP", "ZFP", "ZFPError", "accuracy_holds", "compress_numpy", "decompress_numpy", "header", "__version__"]
 
 
 def __getattr__(name):

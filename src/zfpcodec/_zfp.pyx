@@ -76,6 +76,10 @@ cdef extern from "zfpc.h" nogil:
         void *data
         int byteswap
 
+    ctypedef struct zfpc_report:
+        uint64_t nonfinite_blocks
+        uint64_t range_blocks
+
     ctypedef struct zfpc_header:
         zfpc_type type
         unsigned dims
@@ -99,7 +103,7 @@ cdef extern from "zfpc.h" nogil:
                                     int header, size_t *bytes)
     zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                               int header, void *out, size_t cap, size_t *size,
-                              unsigned threads)
+                              unsigned threads, zfpc_report *report)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads)
@@ -218,6 +222,20 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
              unsigned threads=1):
     """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
     items are the scalars of `ztype`) as bytes."""
+    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL)
+
+
+def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
+                    unsigned threads=1):
+    """(stream, nonfinite_blocks, range_blocks): `compress`, and the blocks
+    the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
+    cdef zfpc_report report
+    stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report)
+    return stream, report.nonfinite_blocks, report.range_blocks
+
+
+cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,
+                                unsigned threads, zfpc_report *report):
     cdef Py_buffer view
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
@@ -235,7 +253,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
         dst = PyBytes_AS_STRING(out)
         with nogil:
             advise_huge_pages(dst, bound)
-            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads)
+            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads, report)
     finally:
         PyBuffer_Release(&view)
     check(status)

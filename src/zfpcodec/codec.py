@@ -29,7 +29,7 @@ import json
 from typing import Any
 
 
-from . import engine
+from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
 from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, kind_of, zfpy_given
 
@@ -70,6 +70,12 @@ class ZFP(_CodecBase):
     threads : int, optional
         Threads per chunk for the C engine (0: one per core).  The bytes do
         not depend on it; it is not part of the configuration.
+    strict : bool, optional
+        True (the default): `encode` raises `ZFPError` rather than store a
+        chunk whose values the mode cannot keep: NaN or +-inf in a lossy
+        mode, or, in fixed accuracy, a block whose dynamic range is too wide
+        for the tolerance (`zfpcodec.bound`; `zfpcodec.MaskedZFP` stores
+        such chunks).  Not part of the configuration.
 
     Notes
     -----
@@ -100,7 +106,8 @@ class ZFP(_CodecBase):
     def __init__(self, mode: Any = None, tolerance: Any = UNSET, rate: Any = UNSET,
                  precision: Any = UNSET, compression_kwargs: Any = None, *,
                  reversible: bool = False, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1):
+                 maxprec: Any = None, minexp: Any = None, threads: int = 1,
+                 strict: bool = True):
         given = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                                   ("precision", precision))
                  if zfpy_given(name, value)}
@@ -116,17 +123,18 @@ class ZFP(_CodecBase):
                 given.update({name: compression_kwargs[name] for name in EXPERT_NAMES
                               if compression_kwargs.get(name) is not None})
             zmode = Mode.from_kind(kind, **given, reversible=bool(reversible))
-        self._init(zmode, threads)
+        self._init(zmode, threads, strict)
 
-    def _init(self, mode: Mode, threads: int) -> None:
+    def _init(self, mode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "_mode", mode)
         object.__setattr__(self, "_threads", engine.thread_count(threads))
+        object.__setattr__(self, "_strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, mode: Mode, *, threads: int = 1) -> ZFP:
+    def from_mode(cls, mode: Mode, *, threads: int = 1, strict: bool = True) -> ZFP:
         """The codec for an already validated `zfpcodec.modes.Mode`."""
         codec = cls.__new__(cls)
-        codec._init(mode, threads)
+        codec._init(mode, threads, strict)
         return codec
 
     # ------------------------------------------------------------------
@@ -167,6 +175,10 @@ class ZFP(_CodecBase):
     def threads(self) -> int:
         return self._threads
 
+    @property
+    def strict(self) -> bool:
+        return self._strict
+
     def get_config(self) -> dict:
         """The numcodecs configuration: exactly numcodecs' ZFPY keys."""
         return {"id": self.codec_id, **self._mode.to_numcodecs_config()}
@@ -193,9 +205,17 @@ class ZFP(_CodecBase):
         -------
         bytes
             The zfp stream, a multiple of 8 bytes long.
+
+        Raises
+        ------
+        ZFPError
+            With `strict` (the default), when the mode cannot keep the
+            values: NaN or +-inf in a lossy mode, a range too wide for the
+            tolerance in fixed accuracy (the message names the fix).
         """
-        return engine.compress(zfp_field(buf, type(self).__name__), self._mode, header=True,
-                               threads=self._threads)
+        return bound.compress_checked(zfp_field(buf, type(self).__name__), self._mode,
+                                      strict=self._strict, codec=type(self).__name__,
+                                      threads=self._threads)
 
     def decode(self, buf: Any, out: Any = None) -> Any:
         """Decompress a zfp stream that starts with the full header.
@@ -229,6 +249,8 @@ class ZFP(_CodecBase):
         args = [f"{name}={value!r}" for name, value in own.items()] or ["reversible=True"]
         if self._threads != 1:
             args.append(f"threads={self._threads}")
+        if not self._strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     def __eq__(self, other: object) -> bool:
@@ -248,8 +270,8 @@ class ZFP(_CodecBase):
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self):
-        return (_restore, (self._mode, self._threads))
+        return (_restore, (self._mode, self._threads, self._strict))
 
 
-def _restore(mode: Mode, threads: int) -> ZFP:
-    return ZFP.from_mode(mode, threads=threads)
+def _restore(mode: Mode, threads: int, strict: bool = True) -> ZFP:
+    return ZFP.from_mode(mode, threads=threads, strict=strict)

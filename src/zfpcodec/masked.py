@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _zfp, engine
+from . import _zfp, bound, engine
 from .errors import ZFPError
 from .modes import Mode
 
@@ -160,15 +160,18 @@ def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 # the container
 
-def encode(values: np.ndarray, mode: Mode, missing: Missing, *, threads: int = 1) -> bytes:
+def encode(values: np.ndarray, mode: Mode, missing: Missing, *, strict: bool = True,
+           codec: str = "MaskedZFP", threads: int = 1) -> bytes:
     """The masked container of `values` (int32, int64, float32 or float64,
     native byte order, 1 to 4 dimensions, any strides): missing values
     exactly, the others through a zfp stream in `mode`.  The mask runs over
-    the values in C order of `values.shape`, the zfp stream's shape."""
+    the values in C order of `values.shape`, the zfp stream's shape.  With
+    `strict`, valid values too wide apart for the tolerance raise ZFPError
+    (`zfpcodec.bound.check`) in the name of `codec`."""
     mask = missing.mask(values)
     if not mask.any():
         return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
-            engine.compress(values, mode, header=True, rate_clamp=True, threads=threads)
+            _zfp_stream(values, mode, strict, codec, threads)
     item = _UINTS[values.dtype.itemsize]
     bits = np.ascontiguousarray(values).reshape(-1).view(item.newbyteorder("="))
     flat_mask = mask.reshape(-1)
@@ -181,11 +184,16 @@ def encode(values: np.ndarray, mode: Mode, missing: Missing, *, threads: int = 1
     else:
         value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
                                                ValueEncoding.DEFLATE)
-    stream = engine.compress(fill_missing(values, mask), mode, header=True, rate_clamp=True,
-                             threads=threads)
+    stream = _zfp_stream(fill_missing(values, mask), mode, strict, codec, threads)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
+
+
+def _zfp_stream(values: np.ndarray, mode: Mode, strict: bool, codec: str,
+                threads: int) -> bytes:
+    return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
+                                  rate_clamp=True, threads=threads)
 
 
 def _smaller(plain_kind: IntEnum, plain: bytes, deflate_kind: IntEnum) -> tuple[IntEnum, bytes]:

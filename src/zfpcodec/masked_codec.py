@@ -66,6 +66,10 @@ class MaskedZFP(_CodecBase):
     threads : int, optional
         Threads per chunk for the C engine (0: one per core); not part of
         the configuration.
+    strict : bool, optional
+        True (the default): `encode` raises `ZFPError` when valid values
+        themselves span a range too wide for the tolerance
+        (`zfpcodec.bound`).  Not part of the configuration.
 
     Notes
     -----
@@ -85,24 +89,26 @@ class MaskedZFP(_CodecBase):
     def __init__(self, mode: Any = None, *, tolerance: Any = None, rate: Any = None,
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
                  maxprec: Any = None, minexp: Any = None, missing: Any = "nan",
-                 threads: int = 1):
+                 threads: int = 1, strict: bool = True):
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
         zmode = Mode.from_args(**given) if mode is None else Mode.from_kind(kind_of(mode),
                                                                            **given)
-        self._init(zmode, masked.Missing.parse(missing), threads)
+        self._init(zmode, masked.Missing.parse(missing), threads, strict)
 
-    def _init(self, mode: Mode, missing: masked.Missing, threads: int) -> None:
+    def _init(self, mode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:
         object.__setattr__(self, "_mode", mode)
         object.__setattr__(self, "_missing", missing)
         object.__setattr__(self, "_threads", engine.thread_count(threads))
+        object.__setattr__(self, "_strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, mode: Mode, *, missing: Any = "nan", threads: int = 1) -> MaskedZFP:
+    def from_mode(cls, mode: Mode, *, missing: Any = "nan", threads: int = 1,
+                  strict: bool = True) -> MaskedZFP:
         """The codec for an already validated `zfpcodec.modes.Mode` (e.g.
         ``MaskedZFP.from_mode(ZFP(tolerance=0.1).zfp_mode, missing=-1e10)``)."""
         codec = cls.__new__(cls)
-        codec._init(mode, masked.Missing.parse(missing), threads)
+        codec._init(mode, masked.Missing.parse(missing), threads, strict)
         return codec
 
     @property
@@ -122,6 +128,10 @@ class MaskedZFP(_CodecBase):
     @property
     def threads(self) -> int:
         return self._threads
+
+    @property
+    def strict(self) -> bool:
+        return self._strict
 
     def get_config(self) -> dict:
         """``{"id": "zfpcodec.masked", "mode": ..., <its parameters>,
@@ -155,6 +165,7 @@ class MaskedZFP(_CodecBase):
             stream.
         """
         return masked.encode(zfp_field(buf, type(self).__name__), self._mode, self._missing,
+                             strict=self._strict, codec=type(self).__name__,
                              threads=self._threads)
 
     def decode(self, buf: Any, out: Any = None) -> Any:
@@ -189,6 +200,8 @@ class MaskedZFP(_CodecBase):
         args.append(f"missing={self.missing!r}")
         if self._threads != 1:
             args.append(f"threads={self._threads}")
+        if not self._strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     def __eq__(self, other: object) -> bool:
@@ -207,8 +220,8 @@ class MaskedZFP(_CodecBase):
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self):
-        return (_restore, (self._mode, self.missing, self._threads))
+        return (_restore, (self._mode, self.missing, self._threads, self._strict))
 
 
-def _restore(mode: Mode, missing: Any, threads: int) -> MaskedZFP:
-    return MaskedZFP.from_mode(mode, missing=missing, threads=threads)
+def _restore(mode: Mode, missing: Any, threads: int, strict: bool) -> MaskedZFP:
+    return MaskedZFP.from_mode(mode, missing=missing, threads=threads, strict=strict)

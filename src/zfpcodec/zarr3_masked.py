@@ -66,6 +66,10 @@ class MaskedZFPCodec(_CodecBase):
     threads : int
         Threads per chunk for the C engine (0: one per core); not part of
         the metadata.
+    strict : bool
+        True (the default): writing a chunk raises `ZFPError` when valid
+        values themselves span a range too wide for the tolerance
+        (`zfpcodec.bound`).  Not part of the metadata.
 
     Notes
     -----
@@ -82,27 +86,29 @@ class MaskedZFPCodec(_CodecBase):
     zfp_mode: Mode
     missing_values: masked.Missing
     threads: int = field(default=1, compare=False, repr=False)
+    strict: bool = field(default=True, compare=False, repr=False)
 
     def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
                  maxprec: Any = None, minexp: Any = None, missing: Any = "nan",
-                 threads: int = 1) -> None:
+                 threads: int = 1, strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
         self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
-                  masked.Missing.parse(missing), threads)
+                  masked.Missing.parse(missing), threads, strict)
 
-    def _set(self, zmode: Mode, missing: masked.Missing, threads: int) -> None:
+    def _set(self, zmode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "missing_values", missing)
         object.__setattr__(self, "threads", engine.thread_count(threads))
+        object.__setattr__(self, "strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, zmode: Mode, *, missing: Any = "nan", threads: int = 1
-                  ) -> MaskedZFPCodec:
+    def from_mode(cls, zmode: Mode, *, missing: Any = "nan", threads: int = 1,
+                  strict: bool = True) -> MaskedZFPCodec:
         """The codec for an already validated `zfpcodec.modes.Mode`."""
         codec = cls.__new__(cls)
-        codec._set(zmode, masked.Missing.parse(missing), threads)
+        codec._set(zmode, masked.Missing.parse(missing), threads, strict)
         return codec
 
     @property
@@ -142,6 +148,8 @@ class MaskedZFPCodec(_CodecBase):
         args.append(f"missing={self.missing!r}")
         if self.threads != 1:
             args.append(f"threads={self.threads}")
+        if not self.strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     # ------------------------------------------------------------------
@@ -179,6 +187,7 @@ class MaskedZFPCodec(_CodecBase):
         native = self._check(chunk.dtype, chunk_spec.shape)
         values = chunk.astype(native, copy=False).reshape(tuple(chunk.shape) or (1,))
         container = masked.encode(values, self.zfp_mode, self.missing_values,
+                                  strict=self.strict, codec=type(self).__name__,
                                   threads=self.threads)
         return chunk_spec.prototype.buffer.from_bytes(container)
 
