@@ -33,21 +33,17 @@ static inline FLOAT FN(pow2)(int e)
 /* spec 5.1: emax from a running maximum of |v| that NaN never enters;
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
- * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS.  *nonfinite
- * tells whether the block holds a NaN or an infinity. */
-static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size,
-                                               int *nonfinite)
+ * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
+static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
 {
   FLOAT max = 0;
   UINT bits;
   unsigned i;
-  int e, nan = 0;
+  int e;
   for (i = 0; i < size; i++) {
     FLOAT a = FABS(v[i]);
     max = a > max ? a : max;  /* one max instruction; NaN keeps max */
-    nan |= a != a;
   }
-  *nonfinite = nan || isinf(max);
   if (!(max > 0))
     return -EBIAS;
   if (isinf(max))
@@ -59,17 +55,34 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size,
 
 /* spec 5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
  * source type.  Products that are NaN, infinite or outside the P-bit range
- * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
-static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
+ * become -2^(P-1), the value x86-64 converts them to (zfpy's platform).
+ * Finite values stay inside (|v| < 2^emax), so the return value, non-zero
+ * when a product was outside, tells whether the block held NaN or +-inf:
+ * the range test is the select's own. */
+static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size,
+                                                  int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT limit = FN(pow2)((int)P - 1);
-  unsigned i;
+  unsigned i, outside = 0;
   for (i = 0; i < size; i++) {
     FLOAT x = scale * v[i];
+    int inside = x >= -limit && x < limit;
+    outside |= !inside;
     /* select, then convert: -limit converts to -2^(P-1) exactly */
-    q[i] = (UINT)(INT)(x >= -limit && x < limit ? x : -limit);
+    q[i] = (UINT)(INT)(inside ? x : -limit);
   }
+  return outside;
+}
+
+/* Whether a block that fwd_cast never sees (empty, or all below the
+ * tolerance) holds NaN or +-inf. */
+static inline unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
+{
+  unsigned i, found = 0;
+  for (i = 0; i < size; i++)
+    found |= !isfinite(v[i]);
+  return found;
 }
 
 /* spec 5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
@@ -104,15 +117,18 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
   uint64_t start = writer_bits(w);
   FLOAT v[256];
   UINT q[256];
-  int emax, nonfinite;
+  unsigned nonfinite;
+  int emax;
   memcpy(v, block, size * sizeof(FLOAT));
-  emax = FN(block_emax)(v, size, &nonfinite);
+  emax = FN(block_emax)(v, size);
   prec = FN(lossy_precision)(emax, p, d);
-  if (emax == -EBIAS || !prec)
+  if (emax == -EBIAS || !prec) {
     write_bit(w, 0);  /* spec 5.3: empty block */
+    nonfinite = FN(has_nonfinite)(v, size);
+  }
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
-    FN(fwd_cast)(q, v, size, emax);
+    nonfinite = FN(fwd_cast)(q, v, size, emax);
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
@@ -203,7 +219,7 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const 
   }
   memcpy(v, block, size * sizeof(FLOAT));
   {
-    int nonfinite, emax = FN(block_emax)(v, size, &nonfinite);
+    int emax = FN(block_emax)(v, size);
     if (FN(bfp_is_lossless)(q, v, size, emax)) {
       write_bits(w, 1, 2);  /* stream bits 1, 0 */
       write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
