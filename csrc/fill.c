@@ -47,12 +47,13 @@ static void store(zfpc_type type, void *data, size_t i, double v)
   }
 }
 
-/* Fill the gaps of one block of values `v` (local index x + 4y + 16z +
- * 64w) that has at least one known value, with line means axis by axis. */
-static void fill_lines(double *v, unsigned char *known, unsigned dims)
+/* Fill the `unknown` gaps of one block of values `v` (local index x + 4y +
+ * 16z + 64w) that has at least one known value, with line means axis by
+ * axis, stopping when none is left. */
+static void fill_lines(double *v, unsigned char *known, unsigned dims, unsigned unknown)
 {
   unsigned a, size = 1u << (2 * dims);
-  for (a = 0; a < dims; a++) {
+  for (a = 0; a < dims && unknown; a++) {
     unsigned step = 1u << (2 * a), high, low, k;
     /* the lines along axis a start where its coordinate is 0 */
     for (high = 0; high < size; high += SIDE * step)
@@ -73,6 +74,7 @@ static void fill_lines(double *v, unsigned char *known, unsigned dims)
           if (!ok[k * step]) {
             line[k * step] = sum;
             ok[k * step] = 1;
+            unknown--;
           }
       }
   }
@@ -148,7 +150,7 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
         known[local[r] + x] = !gaps[at[r] + x];
         v[local[r] + x] = known[local[r] + x] ? load(type, data, at[r] + x) : 0;
       }
-    fill_lines(v, known, dims);
+    fill_lines(v, known, dims, (1u << (2 * dims)) - (inside - missing));
     for (r = 0; r < rows; r++)
       for (x = 0; x < length[r]; x++)
         if (gaps[at[r] + x])
