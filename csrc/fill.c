@@ -19,31 +19,51 @@
 #define SIDE 4          /* zfp blocks are 4^d values (spec 4) */
 #define MAX_BLOCK 256   /* 4^4 */
 
-static double load(zfpc_type type, const void *data, size_t i)
+/* Row r of a block, values at[r] .. at[r] + length[r] - 1 of the array,
+ * into v[local[r] ...] as doubles (gaps: 0), the type switched per row. */
+#define ROW_LOAD(T)                                                          \
+  for (x = 0; x < length; x++)                                               \
+    v[x] = known[x] ? (double)((const T *)data)[at + x] : 0
+
+static void load_row(zfpc_type type, const void *data, size_t at, unsigned length,
+                     const unsigned char *known, double *v)
 {
+  unsigned x;
   switch (type) {
-    case ZFPC_TYPE_INT32: return ((const int32_t *)data)[i];
-    case ZFPC_TYPE_INT64: return (double)((const int64_t *)data)[i];
-    case ZFPC_TYPE_FLOAT: return ((const float *)data)[i];
-    default: return ((const double *)data)[i];
+    case ZFPC_TYPE_INT32: ROW_LOAD(int32_t); break;
+    case ZFPC_TYPE_INT64: ROW_LOAD(int64_t); break;
+    case ZFPC_TYPE_FLOAT: ROW_LOAD(float); break;
+    default: ROW_LOAD(double); break;
   }
 }
 
-static void store(zfpc_type type, void *data, size_t i, double v)
+/* Integers round to nearest (ties to even) and clamp: (double)INT64_MAX is
+ * 2^63, just out of range. */
+#define ROW_STORE(T, LO, HI)                                                 \
+  for (x = 0; x < length; x++)                                               \
+    if (gaps[x]) {                                                           \
+      double r = nearbyint(v[x]);                                            \
+      ((T *)data)[at + x] = r >= (double)(HI) ? (T)(HI)                      \
+                            : r <= (double)(LO) ? (T)(LO) : (T)r;            \
+    }
+
+static void store_row(zfpc_type type, void *data, size_t at, unsigned length,
+                      const unsigned char *gaps, const double *v)
 {
+  unsigned x;
   switch (type) {
-    case ZFPC_TYPE_INT32:
-      v = nearbyint(v);
-      ((int32_t *)data)[i] = v >= INT32_MAX ? INT32_MAX : v <= INT32_MIN ? INT32_MIN
-                                                                         : (int32_t)v;
+    case ZFPC_TYPE_INT32: ROW_STORE(int32_t, INT32_MIN, INT32_MAX); break;
+    case ZFPC_TYPE_INT64: ROW_STORE(int64_t, INT64_MIN, INT64_MAX); break;
+    case ZFPC_TYPE_FLOAT:
+      for (x = 0; x < length; x++)
+        if (gaps[x])
+          ((float *)data)[at + x] = (float)v[x];
       break;
-    case ZFPC_TYPE_INT64:
-      v = nearbyint(v);  /* (double)INT64_MAX is 2^63, just out of range */
-      ((int64_t *)data)[i] = v >= (double)INT64_MAX ? INT64_MAX
-                             : v <= (double)INT64_MIN ? INT64_MIN : (int64_t)v;
+    default:
+      for (x = 0; x < length; x++)
+        if (gaps[x])
+          ((double *)data)[at + x] = v[x];
       break;
-    case ZFPC_TYPE_FLOAT: ((float *)data)[i] = (float)v; break;
-    default: ((double *)data)[i] = v; break;
   }
 }
 
@@ -145,16 +165,14 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
       continue;
     }
     memset(known, 0, sizeof known);  /* positions past the array's end: gaps */
-    for (r = 0; r < rows; r++)
-      for (x = 0; x < length[r]; x++) {
+    for (r = 0; r < rows; r++) {
+      for (x = 0; x < length[r]; x++)
         known[local[r] + x] = !gaps[at[r] + x];
-        v[local[r] + x] = known[local[r] + x] ? load(type, data, at[r] + x) : 0;
-      }
+      load_row(type, data, at[r], length[r], known + local[r], v + local[r]);
+    }
     fill_lines(v, known, dims, (1u << (2 * dims)) - (inside - missing));
     for (r = 0; r < rows; r++)
-      for (x = 0; x < length[r]; x++)
-        if (gaps[at[r] + x])
-          store(type, data, at[r] + x, v[local[r] + x]);
+      store_row(type, data, at[r], length[r], gaps + at[r], v + local[r]);
   }
   return ZFPC_OK;
 }
