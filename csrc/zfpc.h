@@ -142,9 +142,9 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  uint64_t *bits);
 
 /* The masked container (fill.c, docs/masked-format.md): replace the gaps
- * (gaps[i] != 0) of the C-contiguous array `data` (sizes n[0..dims-1], x
- * fastest; the mask laid out alike) in place by values zfp codes cheaply
- * within each block's range. */
+ * (gaps[i] == 1; every flag 0 or 1) of the C-contiguous array `data`
+ * (sizes n[0..dims-1], x fastest; the flags laid out alike) in place by
+ * values zfp codes cheaply within each block's range. */
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
                            void *data, const unsigned char *gaps);
 
