@@ -16,7 +16,7 @@
 #include <string.h>
 #include "zfpc.h"
 
-#define SIDE 4          /* zfp blocks are 4^d values (spec 4) */
+#define SIDE 4          /* zfp blocks are 4^d values (format.md §4) */
 #define MAX_BLOCK 256   /* 4^4 */
 
 /* Row r of a block, values at[r] .. at[r] + length[r] - 1 of the array,
