@@ -6,11 +6,11 @@ masked container keeps such values out of zfp:
 
 1. `Missing.mask` marks what is missing: NaN and +-inf always, and the fill
    value when one is named.
-2. `fill_missing` replaces each missing value by the mean of the valid
-   values of its 4^d block (the block's range, hence its exponent, is the
-   valid values' own), and a block with no valid value by 0 (zfp codes an
-   all-zero block in 1 bit; blocks are coded independently, so no value
-   helps a neighbour).
+2. `fill_missing` replaces the missing values of each 4^d block by line
+   means of its valid values (so the block's range, hence its exponent, is
+   the valid values' own), and those of a block with no valid value by 0
+   (zfp codes an all-zero block in 1 bit; blocks are coded independently,
+   so no value helps a neighbour).
 3. The mask (a bitmap, deflated when that is smaller), the missing values'
    exact bit patterns (one pattern when they are all alike) and the zfp
    stream of the filled array (with its full header) go into one container.
