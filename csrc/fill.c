@@ -19,8 +19,8 @@
 #define SIDE 4          /* zfp blocks are 4^d values (format.md §4) */
 #define MAX_BLOCK 256   /* 4^4 */
 
-/* Row r of a block, values at[r] .. at[r] + length[r] - 1 of the array,
- * into v[local[r] ...] as doubles (gaps: 0), the type switched per row. */
+/* One row of a block: values at .. at + length - 1 of the array into v as
+ * doubles (gaps: 0), the type switched once per row. */
 #define ROW_LOAD(T)                                                          \
   for (x = 0; x < length; x++)                                               \
     v[x] = known[x] ? (double)((const T *)data)[at + x] : 0
@@ -103,23 +103,20 @@ static void fill_lines(double *v, unsigned char *known, unsigned dims, unsigned 
 
 /* The rows along x of the block at `origin` that lie inside the array:
  * the first value's index in the array and in the block (x + 4y + 16z +
- * 64w), and how many values the row holds (fewer than 4 at the array's
- * end).  Returns the number of rows. */
+ * 64w).  Returns the number of rows. */
 static unsigned block_rows(const size_t n[4], unsigned dims, const size_t origin[4],
-                           const size_t stride[4], size_t *at, unsigned *local,
-                           unsigned *length)
+                           const size_t stride[4], size_t *at, unsigned *local)
 {
   size_t end[4], c[4];
   unsigned a, rows = 0;
-  for (a = 0; a < 4; a++)
+  for (a = 1; a < 4; a++)
     end[a] = a >= dims ? 1 : origin[a] + SIDE < n[a] ? origin[a] + SIDE : n[a];
   for (c[3] = origin[3]; c[3] < end[3]; c[3]++)
   for (c[2] = origin[2]; c[2] < end[2]; c[2]++)
   for (c[1] = origin[1]; c[1] < end[1]; c[1]++) {
     at[rows] = origin[0] + c[1] * stride[1] + c[2] * stride[2] + c[3] * stride[3];
-    local[rows] = (unsigned)(SIDE * ((c[1] - origin[1]) + SIDE * ((c[2] - origin[2]) +
-                                                          SIDE * (c[3] - origin[3]))));
-    length[rows++] = (unsigned)(end[0] - origin[0]);
+    local[rows++] = (unsigned)(SIDE * ((c[1] - origin[1]) + SIDE * ((c[2] - origin[2]) +
+                                                            SIDE * (c[3] - origin[3]))));
   }
   return rows;
 }
@@ -142,8 +139,9 @@ static unsigned row_gaps(const unsigned char *gaps, unsigned length)
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
                            void *data, const unsigned char *gaps)
 {
-  size_t blocks[4], origin[4], b[4], stride[4], at[MAX_BLOCK / SIDE], total = 1;
-  unsigned local[MAX_BLOCK / SIDE], length[MAX_BLOCK / SIDE];
+  size_t blocks[4], origin[4], b[4], stride[4], total = 1;
+  size_t first[MAX_BLOCK / SIDE], at[MAX_BLOCK / SIDE];
+  unsigned local[MAX_BLOCK / SIDE];
   double v[MAX_BLOCK];
   unsigned char known[MAX_BLOCK];
   unsigned a, itemsize;
@@ -158,35 +156,42 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
     blocks[a] = (len + SIDE - 1) / SIDE;
     total *= len;
   }
+  /* The rows of a block are those of the first block of its row of
+   * blocks along x, shifted: found once per row of blocks. */
   for (b[3] = 0; b[3] < blocks[3]; b[3]++)
   for (b[2] = 0; b[2] < blocks[2]; b[2]++)
-  for (b[1] = 0; b[1] < blocks[1]; b[1]++)
-  for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
-    unsigned r, x, rows, inside = 0, missing = 0;
+  for (b[1] = 0; b[1] < blocks[1]; b[1]++) {
+    unsigned rows;
     for (a = 0; a < 4; a++)
       origin[a] = SIDE * b[a];
-    rows = block_rows(n, dims, origin, stride, at, local, length);
-    for (r = 0; r < rows; r++)
-      missing += row_gaps(gaps + at[r], length[r]);
-    if (!missing)
-      continue;
-    for (r = 0; r < rows; r++)
-      inside += length[r];
-    if (missing == inside) {
-      /* no valid value: zeros (all bits 0 in every type) */
+    origin[0] = 0;
+    rows = block_rows(n, dims, origin, stride, first, local);
+    for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
+      unsigned r, x, inside, missing = 0, run = n[0] - SIDE * b[0] < SIDE
+                                                  ? (unsigned)(n[0] - SIDE * b[0]) : SIDE;
+      for (r = 0; r < rows; r++) {
+        at[r] = first[r] + SIDE * b[0];
+        missing += row_gaps(gaps + at[r], run);
+      }
+      if (!missing)
+        continue;
+      inside = rows * run;
+      if (missing == inside) {
+        /* no valid value: zeros (all bits 0 in every type) */
+        for (r = 0; r < rows; r++)
+          memset((char *)data + at[r] * itemsize, 0, run * itemsize);
+        continue;
+      }
+      memset(known, 0, sizeof known);  /* positions past the array's end: gaps */
+      for (r = 0; r < rows; r++) {
+        for (x = 0; x < run; x++)
+          known[local[r] + x] = !gaps[at[r] + x];
+        load_row(type, data, at[r], run, known + local[r], v + local[r]);
+      }
+      fill_lines(v, known, dims, (1u << (2 * dims)) - (inside - missing));
       for (r = 0; r < rows; r++)
-        memset((char *)data + at[r] * itemsize, 0, length[r] * itemsize);
-      continue;
+        store_row(type, data, at[r], run, gaps + at[r], v + local[r]);
     }
-    memset(known, 0, sizeof known);  /* positions past the array's end: gaps */
-    for (r = 0; r < rows; r++) {
-      for (x = 0; x < length[r]; x++)
-        known[local[r] + x] = !gaps[at[r] + x];
-      load_row(type, data, at[r], length[r], known + local[r], v + local[r]);
-    }
-    fill_lines(v, known, dims, (1u << (2 * dims)) - (inside - missing));
-    for (r = 0; r < rows; r++)
-      store_row(type, data, at[r], length[r], gaps + at[r], v + local[r]);
   }
   return ZFPC_OK;
 }
