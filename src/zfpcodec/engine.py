@@ -73,13 +73,29 @@ def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
     order) in `mode`, with the full header unless `header` is False.
     `rate_clamp` applies the float/double minimum block size to fixed rates
     (what zfp does when told the type; zfpy's compress_numpy does not)."""
+    return _compress(arr, mode, header, rate_clamp, threads, _zfp.compress)
+
+
+def compress_report(arr: np.ndarray, mode: Mode, *, header: bool = True,
+                    rate_clamp: bool = False, threads: int = 1
+                    ) -> tuple[bytes, tuple[int, int]]:
+    """`compress`, and what the engine found while coding: the numbers of
+    blocks holding NaN or +-inf, and of blocks too wide for fixed accuracy
+    (`zfpcodec.bound` says what they mean)."""
+    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads,
+                                        _zfp.compress_report)
+    return stream, (nonfinite, wide)
+
+
+def _compress(arr: Any, mode: Mode, header: bool, rate_clamp: bool, threads: int,
+              coder: Any) -> Any:
     arr = np.asanyarray(arr)
     ztype = ztype_of(arr.dtype)
     check_shape(arr.shape)
     params = mode.params(arr.ndim, ztype if rate_clamp else 0)
     try:
-        return _zfp.compress(arr, ztype, params, header, not arr.dtype.isnative,
-                             thread_count(threads))
+        return coder(arr, ztype, params, header, not arr.dtype.isnative,
+                     thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
             raise ValueError(f"shape {arr.shape} does not fit the zfp header "
