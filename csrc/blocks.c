@@ -33,6 +33,7 @@ typedef struct {
   pthread_cond_t turn;
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
   int nomem;             /* a worker could not allocate its buffer */
+  zfpc_report report;    /* the workers' flagged blocks, added up */
   /* decompression */
   const void *in;
   size_t len;
@@ -43,10 +44,11 @@ typedef struct {
   int truncated;
 } job;
 
-static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
+static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
+                         zfpc_report *report)
 {
   range_encoder_for(j->f->type, j->p, j->f->dims)(w, j->f, j->g, j->p, first,
-                                                  last);
+                                                  last, report);
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -79,12 +81,13 @@ static void *compress_worker(void *arg)
 {
   job *j = (job *)arg;
   uint8_t *buffer = malloc(j->chunk_bytes);
+  zfpc_report report = {0, 0};
   size_t c;
   for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
     bit_writer w;
     uint64_t bits;
     writer_init(&w, buffer, buffer ? j->chunk_bytes : 0);
-    encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c));
+    encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c), &report);
     bits = writer_bits(&w);
     writer_flush(&w);
     pthread_mutex_lock(&j->lock);
@@ -102,6 +105,10 @@ static void *compress_worker(void *arg)
     pthread_cond_broadcast(&j->turn);
     pthread_mutex_unlock(&j->lock);
   }
+  pthread_mutex_lock(&j->lock);
+  j->report.nonfinite_blocks += report.nonfinite_blocks;
+  j->report.range_blocks += report.range_blocks;
+  pthread_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
 }
@@ -222,7 +229,7 @@ static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
 
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
-                          unsigned threads)
+                          unsigned threads, zfpc_report *report)
 {
   job j = {0};
   unsigned workers;
@@ -231,12 +238,14 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.p = p;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
-    encode_range(w, &j, 0, g->count);
+    encode_range(w, &j, 0, g->count, report);
     return ZFPC_OK;
   }
   j.out = w;
   j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
   run_workers(compress_worker, compress_worker, &j, workers);
+  report->nonfinite_blocks += j.report.nonfinite_blocks;
+  report->range_blocks += j.report.range_blocks;
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 

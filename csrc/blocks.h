@@ -5,12 +5,13 @@
 #include "bitstream.h"
 #include "traverse.h"
 
-/* Append the coded blocks of `f` to `w`.  Several threads code contiguous
- * ranges of blocks into buffers of their own, joined bit-exactly in block
- * order, so the stream is the same for every thread count. */
+/* Append the coded blocks of `f` to `w`, adding the blocks the coders
+ * flag to *report.  Several threads code contiguous ranges of blocks into
+ * buffers of their own, joined bit-exactly in block order, so the stream
+ * is the same for every thread count. */
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
-                          unsigned threads);
+                          unsigned threads, zfpc_report *report);
 
 /* Decode the blocks starting at stream bit `offset` of `in` into `f`.  On
  * several threads, chunks of blocks start where the fixed rate puts them

@@ -50,10 +50,11 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
 
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           int header, void *out, size_t cap, size_t *size,
-                          unsigned threads)
+                          unsigned threads, zfpc_report *report)
 {
   bit_writer w;
   block_grid g;
+  zfpc_report ignored;
   zfpc_status status = grid_init(&g, f);
   if (status == ZFPC_OK)
     status = check_params(p);
@@ -64,7 +65,10 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
   writer_init(&w, out, cap);
   if (header)
     header_write(&w, f, p);
-  status = encode_blocks(&w, f, &g, p, threads);
+  if (!report)
+    report = &ignored;
+  report->nonfinite_blocks = report->range_blocks = 0;
+  status = encode_blocks(&w, f, &g, p, threads, report);
   writer_flush(&w);
   if (status == ZFPC_OK && w.overflow)
     status = ZFPC_ERR_OUTPUT_FULL;

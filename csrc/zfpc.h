@@ -108,12 +108,27 @@ zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes);
 
+/* What compression found in the blocks it coded lossily (floating-point
+ * types; integer blocks and reversible blocks are never flagged). */
+typedef struct {
+  uint64_t nonfinite_blocks;  /* blocks holding a NaN or an infinity: they
+                                 decode to finite values, the infinity's
+                                 neighbours wrong too */
+  uint64_t range_blocks;      /* other blocks whose largest magnitude 2^emax
+                                 is too far above 2^minexp for fixed accuracy:
+                                 emax - minexp + 2(d + 1) > P, the bit planes
+                                 it asks for exceed the P-bit integers (32 for
+                                 float, 64 for double) of block floating point,
+                                 and errors may exceed the tolerance */
+} zfpc_report;
+
 /* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
  * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in
- * parallel; the bytes are the same for every thread count. */
+ * parallel; the bytes are the same for every thread count.  *report (when
+ * not NULL) receives the counts of flagged blocks. */
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           int header, void *out, size_t cap, size_t *size,
-                          unsigned threads);
+                          unsigned threads, zfpc_report *report);
 
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`. */
@@ -129,6 +144,13 @@ uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p);
 zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  uint64_t *bits);
+
+/* The masked container (fill.c, docs/masked-format.md): replace the gaps
+ * (gaps[i] == 1; every flag 0 or 1) of the C-contiguous array `data`
+ * (sizes n[0..dims-1], x fastest; the flags laid out alike) in place by
+ * values zfp codes cheaply within each block's range. */
+zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                           void *data, const unsigned char *gaps);
 
 #ifdef __cplusplus
 }

@@ -152,7 +152,7 @@ def test_compress_reports_sizes_and_mode_unless_quiet(tmp_path, field):
     path, arr = field
     stderr = run("compress", path, "-a", "0.01").stderr
     assert f"{arr.nbytes} -> " in stderr and "fixed accuracy, tolerance 2^-7" in stderr
-    assert run("compress", path, "-a", "0.01", "-q").stderr == ""
+    assert run("compress", path, "-a", "0.01", "-q", "--force").stderr == ""
 
 
 def test_threads_do_not_change_the_stream(tmp_path, field):
@@ -186,7 +186,7 @@ def test_info_reports_the_header(tmp_path, field):
     (["-a", "1e-3"], "fixed accuracy", "--tolerance 0.0009765625"),
     (["-p", "17"], "fixed precision", "--precision 17"),
     (["-R"], "reversible", "--reversible"),
-    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # spec 3.6: the defaults
+    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # format.md §3.7: the defaults
     (["-c", "5", "900", "30", "-20"], "expert", "--expert 5 900 30 -20"),
 ])
 def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field, options,
@@ -200,7 +200,7 @@ def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field,
 
 
 def test_info_of_a_zfpy_rate_below_the_double_minimum_suggests_expert(tmp_path):
-    # zfpy's compress_numpy does not clamp rates (spec 13.3): 1-D double
+    # zfpy's compress_numpy does not clamp rates (format.md §3.2, §14.1): 1-D double
     # rate 2 is 8 bits per block, which --rate 2 (clamped to 12) cannot give.
     arr = np.linspace(0, 1, 100)
     stream = engine.compress(arr, Mode.from_args(rate=2), rate_clamp=False)
@@ -287,17 +287,17 @@ def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
     src[...] = arr
     src.attrs["units"] = "K"
     fails("zarr", tmp_path / "src.zarr", tmp_path / "x.zarr", expect=EXIT_USAGE,
-          message="is a Zarr group: choose an array with --array (t)")
+          message="is a Zarr group; name the array with --array (arrays here: t)")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-R",
         "--zarr-format", "2", "-q")
     d = zarr.open_array(tmp_path / "d.zarr", mode="r")
     np.testing.assert_array_equal(d[...], arr)
     assert d.chunks == (8, 20) and dict(d.attrs) == {"units": "K"}
     fails("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr",
-          expect=EXIT_FAILURE, message="exists (give --overwrite")
+          expect=EXIT_FAILURE, message="d.zarr exists; use --force to replace it")
     run("zarr", tmp_path / "d.zarr", tmp_path / "d.zarr2", "-r", "16", "-q")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-r", "16",
-        "--overwrite", "-q")
+        "--force", "-q")
 
 
 def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
@@ -463,7 +463,7 @@ def test_zarr_error_paths(tmp_path, field):
           message="no such file or Zarr store")
     (tmp_path / "empty").mkdir()
     fails("zarr", tmp_path / "empty", tmp_path / "d.zarr", expect=EXIT_FAILURE,
-          message="cannot open")
+          message="empty is a directory but not a Zarr store")
     fails("zarr", path, tmp_path / "d.zarr", "--chunks", "4,4", expect=EXIT_USAGE,
           message="has 2 axes, the source 3")
     np.save(tmp_path / "i.npy", np.arange(64, dtype=np.int32).reshape(8, 8))

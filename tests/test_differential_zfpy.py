@@ -10,7 +10,7 @@ message where zfpy raises.  Failure messages name the case (rebuild it with
 ``Case(...).array()``), the first differing byte/stream bit or element.
 
 Inputs that make zfpy 1.0.1 crash or read/write out of bounds are not
-generated (documented divergences, see shared/spec/zfpy-api.md section 9):
+generated (documented divergences, see docs/differences-from-zfpy.md):
 empty arrays, float rates below 1 + EBITS bits per block, NaN/inf in lossy
 modes, truncated streams.
 """
@@ -292,7 +292,7 @@ def test_decoder_on_valid_header_plus_random_bits_matches_zfpy(
 
 
 # --------------------------------------------------------------------------
-# API edge inputs (values and exceptions), from shared/spec/zfpy-api.md 8
+# API edge inputs (values and exceptions), from docs/zfpy-api.md §9
 # --------------------------------------------------------------------------
 
 def _api_calls():
@@ -477,11 +477,10 @@ def _api_results(oracle, zfpy_ours):
     return calls, run_local(zfpy_ours, calls), oracle.run(calls)
 
 
-# Recommended deliberate divergences (zfpy-api.md section 9) among the edge
-# inputs: tag -> the exception class ours must raise (any message).
-# Deliberate divergences (README "Where we differ from zfpy",
-# docs/differences-from-zfpy.md): the exception class ours raises instead,
-# or RETURNS where ours succeeds (tests/test_hostile_arrays.py checks what).
+# Deliberate divergences among the edge inputs (README "Where we differ
+# from zfpy", docs/differences-from-zfpy.md): tag -> the exception class ours
+# raises instead (any message), or RETURNS where ours succeeds
+# (tests/test_hostile_arrays.py checks what).
 RETURNS = "returns"
 DIVERGENCES = {
     "_decompress of a genuine stream, shape as [0]": "ValueError",   # zero-length shape
@@ -499,9 +498,9 @@ DIVERGENCES = {
 
 def test_api_values_and_exceptions_on_edge_inputs_equal_zfpy(_api_results):
     """Return values (exact types) or exception type + message of the public
-    functions on the edge inputs of zfpy-api.md section 8 (excluding the
-    documented crash/garbage divergences) equal zfpy 1.0.1's; where the spec
-    recommends diverging (DIVERGENCES), ours raises the recommended class."""
+    functions on the edge inputs of zfpy-api.md §9 (excluding the
+    documented crash/garbage divergences) equal zfpy 1.0.1's; where we
+    diverge on purpose (DIVERGENCES), ours raises the recommended class."""
     calls, ours, theirs = _api_results
     failures = []
     for c, o, t in zip(calls, ours, theirs):

@@ -409,7 +409,7 @@ def decoder_stays_in_stream(case, stream):
     of the stream (so zfpy decodes foreign memory and our decoder raises):
     integer fixed-rate streams with 0 bits per block, where zfp's encoder
     writes nothing per block but the header says 1 bit per block
-    ([core] 13.3)."""
+    (format.md §14.1)."""
     if (case.mode == "rate" and np.dtype(case.dtype).kind == "i"
             and rate_bits(case.param, case.ndim) == 0):
         hbits = 148 if case.write_header else 0
@@ -451,7 +451,7 @@ class BitWriter:
 
 
 def craft_header(ztype, zfp_sizes, minbits, maxbits, maxprec, minexp, long_form=True):
-    """Full zfp header (MAGIC, META, MODE) from raw values (spec [core] 2).
+    """Full zfp header (MAGIC, META, MODE) from raw values (format.md §2).
 
     ``zfp_sizes`` is (nx, ny, ...) in zfp order.  The MODE field is written in
     the long form with the given (possibly invalid) values, each clamped to

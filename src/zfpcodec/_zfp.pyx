@@ -76,6 +76,10 @@ cdef extern from "zfpc.h" nogil:
         void *data
         int byteswap
 
+    ctypedef struct zfpc_report:
+        uint64_t nonfinite_blocks
+        uint64_t range_blocks
+
     ctypedef struct zfpc_header:
         zfpc_type type
         unsigned dims
@@ -99,7 +103,7 @@ cdef extern from "zfpc.h" nogil:
                                     int header, size_t *bytes)
     zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                               int header, void *out, size_t cap, size_t *size,
-                              unsigned threads)
+                              unsigned threads, zfpc_report *report)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads)
@@ -107,6 +111,8 @@ cdef extern from "zfpc.h" nogil:
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
                                      uint64_t *bits)
+    zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                               void *data, const unsigned char *gaps)
 
 
 STATUS_NAMES = {
@@ -171,7 +177,7 @@ def expert_params(uint32_t minbits, uint32_t maxbits, uint32_t maxprec,
 
 
 def params_mode(tuple params):
-    """The zfp_mode label of a parameter quadruple (spec 3.6)."""
+    """The zfp_mode label of a parameter quadruple (format.md §3.7)."""
     cdef zfpc_params p = params_struct(params)
     return <int>zfpc_params_mode(&p)
 
@@ -216,6 +222,20 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
              unsigned threads=1):
     """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
     items are the scalars of `ztype`) as bytes."""
+    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL)
+
+
+def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
+                    unsigned threads=1):
+    """(stream, nonfinite_blocks, range_blocks): `compress`, and the blocks
+    the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
+    cdef zfpc_report report
+    stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report)
+    return stream, report.nonfinite_blocks, report.range_blocks
+
+
+cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,
+                                unsigned threads, zfpc_report *report):
     cdef Py_buffer view
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
@@ -233,7 +253,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
         dst = PyBytes_AS_STRING(out)
         with nogil:
             advise_huge_pages(dst, bound)
-            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads)
+            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads, report)
     finally:
         PyBuffer_Release(&view)
     check(status)
@@ -295,3 +315,32 @@ def block_min_bits(int ztype, tuple params):
     """Fewest bits the decoder reads for one block (see stream_min_bits)."""
     cdef zfpc_params p = params_struct(params)
     return zfpc_block_min_bits(<zfpc_type>ztype, &p)
+
+
+def fill_gaps(values, gaps, int ztype):
+    """Replace the gaps of `values` (a writable C-contiguous array of
+    `ztype`'s scalars, 1 to 4 dimensions) where the C-contiguous bool or
+    uint8 array `gaps` of the same shape is set, in place (csrc/fill.c)."""
+    cdef Py_buffer vview, gview
+    cdef size_t n[4]
+    cdef unsigned dims
+    cdef int a
+    cdef zfpc_status status
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        try:
+            dims = vview.ndim
+            if dims < 1 or dims > 4 or gview.len != vview.len // vview.itemsize:
+                raise ValueError("fill_gaps needs 1 to 4 dimensions and one gap flag "
+                                 "per value")
+            for a in range(4):
+                n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
+            with nogil:
+                status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, vview.buf,
+                                        <const unsigned char *>gview.buf)
+        finally:
+            PyBuffer_Release(&gview)
+    finally:
+        PyBuffer_Release(&vview)
+    check(status)

@@ -1,9 +1,9 @@
 """The zfpy 1.0.1 API over the zfpcodec engine.
 
-Every name, default, exception type and message follows zfpy 1.0.1
-wherever zfpy is well defined.  Where zfpy crashes, corrupts memory or
-returns garbage we raise a clear exception or do the right thing instead;
-docs/differences-from-zfpy.md lists each case.
+Every name, default, exception type and message follows zfpy 1.0.1 (see
+docs/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
+corrupts memory or returns garbage we raise a clear exception or do the
+right thing instead; docs/differences-from-zfpy.md lists each case.
 Extra keyword-only arguments (``threads``) are ours.
 """
 
@@ -214,7 +214,7 @@ def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
                          "zfp cannot store a zero-length axis")
     params = zfpy_params(tol, bits, planes, arr.ndim, type_none)
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
-        # integer blocks of 0 bits (spec 13.3): the stream would be empty
+        # integer blocks of 0 bits (format.md §14.1): the stream would be empty
         raise RuntimeError("Failed to write to stream")
     try:
         stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
@@ -288,7 +288,7 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
         raise ValueError(f"shape {list(shape)} has a zero-length axis: zfp streams "
                          "cannot hold one (leading zeros are ignored, as in zfpy)")
     # zfpy sets the field's type only for codes 1..4 and, without `out`,
-    # names the unset type 0 in its error (spec zfpy-api 5.3)
+    # names the unset type 0 in its error (zfpy-api.md §7.3)
     dtype = ztype_to_dtype(code if out is not None or 1 <= code <= 4 else type_none)
     array_shape = numpy_shape(sizes)
     params = zfpy_params(tol, bits, planes, dims, code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import sys
 from math import prod
-from typing import TYPE_CHECKING, Any, Sequence, SupportsIndex, cast
+from typing import TYPE_CHECKING, Any, Callable, Sequence, SupportsIndex, TypeVar, cast
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 MAGIC = b"zfp"
 CODEC_VERSION = 5
-HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
+HEADER_MIN_BITS = 96   # format.md §2: magic 32 + META 52 + short MODE 12
 
 _ZTYPES: dict[np.dtype[Any], int] = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
@@ -40,6 +40,8 @@ def ztype_of(dtype: DTypeLike) -> int:
                         f"not {kind}")
     return code
 
+
+_Coded = TypeVar("_Coded")  # what a coder of _compress returns
 
 MAX_THREADS = 2**32 - 1  # the engine's thread count is a C unsigned
 
@@ -77,16 +79,33 @@ def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
     order) in `mode`, with the full header unless `header` is False.
     `rate_clamp` applies the float/double minimum block size to fixed rates
     (what zfp does when told the type; zfpy's compress_numpy does not)."""
-    arr = np.asanyarray(arr)
-    ztype = ztype_of(arr.dtype)
-    check_shape(arr.shape)
-    params = mode.params(arr.ndim, ztype if rate_clamp else 0)
+    return _compress(arr, mode, header, rate_clamp, threads, _zfp.compress)
+
+
+def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
+                    rate_clamp: bool = False, threads: int = 1
+                    ) -> tuple[bytes, tuple[int, int]]:
+    """`compress`, and what the engine found while coding: the numbers of
+    blocks holding NaN or +-inf, and of blocks too wide for fixed accuracy
+    (`zfpcodec.bound` says what they mean)."""
+    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads,
+                                        _zfp.compress_report)
+    return stream, (nonfinite, wide)
+
+
+def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,
+              coder: Callable[[NDArray[Any], int, Params, bool, bool, int], _Coded]
+              ) -> _Coded:
+    values = np.asanyarray(arr)
+    ztype = ztype_of(values.dtype)
+    check_shape(values.shape)
+    params = mode.params(values.ndim, ztype if rate_clamp else 0)
     try:
-        return _zfp.compress(arr, ztype, params, header, not arr.dtype.isnative,
-                             thread_count(threads))
+        return coder(values, ztype, params, header, not values.dtype.isnative,
+                     thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
-            raise ValueError(f"shape {arr.shape} does not fit the zfp header "
+            raise ValueError(f"shape {values.shape} does not fit the zfp header "
                              "(per-axis limits: 1-D 2**48, 2-D 2**24, 3-D 2**16, "
                              "4-D 2**12); compress without a header") from None
         raise
@@ -120,7 +139,7 @@ def as_stream(data: BufferLike) -> memoryview:
 
 
 def header_problem(view: memoryview) -> str:
-    """Why the zfp header at the start of `view` cannot be read (spec 2.4)."""
+    """Why the zfp header at the start of `view` cannot be read (format.md §2.4)."""
     head = bytes(view[:4])
     if head[:3] != MAGIC[:len(head[:3])]:
         return f"not a zfp stream: it starts with {head!r}, not b'zfp\\x05'"

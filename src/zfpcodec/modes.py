@@ -1,7 +1,7 @@
 """Compression modes: the one owner of what a zfp mode is and how it is written.
 
 zfp's block coder is driven by ``(minbits, maxbits, maxprec, minexp)``
-alone (docs/format.md, "Coder parameters"); the named modes are ways of
+alone (docs/format.md §3.1); the named modes are ways of
 choosing them.  This module holds every rule about modes, so that the doors
 only translate:
 
@@ -405,8 +405,8 @@ def zfpy_header_config(params: Params, dims: int) -> ZfpyHeaderConfig:
 
 
 def params_kind(params: Params) -> str | None:
-    """The kind zfp classifies coder parameters as (docs/format.md, "Mode
-    field"), None for parameters no stream can hold."""
+    """The kind zfp classifies coder parameters as (docs/format.md §3.7),
+    None for parameters no stream can hold."""
     return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(params))
 
 

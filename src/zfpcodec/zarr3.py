@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, Self, SupportsIndex, cast
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from . import engine
+from . import bound, engine
+from .buffers import native_dtype
 from .modes import FIXED_ACCURACY, Mode
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ else:
     except ImportError:  # zarr is an optional dependency
         _CodecBase = object
 
-__all__ = ["CODEC_NAME", "ZFPCodec"]
+__all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
 CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
@@ -178,6 +179,13 @@ class ZFPCodec(_CodecBase):
         Threads per chunk for the C engine (0: one per core); not part of
         the metadata.  zarr already compresses chunks in parallel on its
         own thread pool (the C engine releases the GIL).
+    strict : bool
+        True (the default): writing a chunk raises `ZFPError` rather than
+        store values the mode cannot keep: NaN or +-inf in a lossy mode
+        (zarr pads edge chunks of xarray floats with NaN), or, in fixed
+        accuracy, a block whose range is too wide for the tolerance
+        (`zfpcodec.bound`).  `MaskedZFPCodec` stores such arrays.  Not part
+        of the metadata.
 
     Notes
     -----
@@ -192,30 +200,32 @@ class ZFPCodec(_CodecBase):
 
     zfp_mode: Mode
     threads: int = field(default=1, compare=False, repr=False)
+    strict: bool = field(default=True, compare=False, repr=False)
 
     def __init__(self, mode: str | None = None, *, tolerance: Real | None = None,
                  rate: Real | None = None, precision: SupportsIndex | None = None,
                  minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
                  maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
-                 threads: int = 1) -> None:
+                 threads: int = 1, strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
         self._set(Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
                                  minbits=minbits, maxbits=maxbits, maxprec=maxprec,
                                  minexp=minexp)
-                  if mode is None else Mode.from_kind(mode, **given), threads)
+                  if mode is None else Mode.from_kind(mode, **given), threads, strict)
 
-    def _set(self, zmode: Mode, threads: int) -> None:
+    def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "threads", engine.thread_count(threads))
+        object.__setattr__(self, "strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, zmode: Mode, *, threads: int = 1) -> Self:
+    def from_mode(cls, zmode: Mode, *, threads: int = 1, strict: bool = True) -> Self:
         """The codec for an already validated `zfpcodec.modes.Mode` (for
         instance ``ZFPCodec.from_mode(zfp.zfp_mode)`` for a numcodecs
         `zfpcodec.ZFP`)."""
         codec = cls.__new__(cls)
-        codec._set(zmode, threads)
+        codec._set(zmode, threads, strict)
         return codec
 
     @property
@@ -247,6 +257,8 @@ class ZFPCodec(_CodecBase):
         args += [f"{name}={value!r}" for name, value in self.zfp_mode.parameters.items()]
         if self.threads != 1:
             args.append(f"threads={self.threads}")
+        if not self.strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     # ------------------------------------------------------------------
@@ -257,7 +269,7 @@ class ZFPCodec(_CodecBase):
         """Refuse, when the array is created, what the codec cannot store.
         (`chunk_grid`: any object, its `chunk_shape` is used where it has
         one; zarr's own type for it changes between releases.)"""
-        self._check(_native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
+        self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
     def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
@@ -280,12 +292,13 @@ class ZFPCodec(_CodecBase):
         chunk = chunk_array.as_numpy_array()
         storage = self._check(chunk.dtype, chunk_spec.shape)
         values = storage.promote(chunk).reshape(_zfp_shape(chunk.shape))
-        stream = engine.compress(values, self.zfp_mode, header=False, rate_clamp=True,
-                                 threads=self.threads)
+        stream = bound.compress_checked(values, self.zfp_mode, strict=self.strict,
+                                        codec=type(self).__name__, header=False,
+                                        rate_clamp=True, threads=self.threads)
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
     def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
-        dtype = _native_dtype(chunk_spec.dtype)
+        dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
         # "same" types decode straight into the array's dtype and byte order
@@ -305,10 +318,13 @@ class ZFPCodec(_CodecBase):
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
 
 
-def _native_dtype(dtype: object) -> np.dtype[Any]:
-    """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
-    to_native = getattr(dtype, "to_native_dtype", None)
-    if to_native is not None:
-        native: np.dtype[Any] = np.dtype(to_native())
-        return native
-    return np.dtype(cast("DTypeLike", dtype))  # anything else: np.dtype's TypeError
+if TYPE_CHECKING:
+    from .zarr3_masked import MaskedZFPCodec as MaskedZFPCodec
+else:
+    def __getattr__(name: str) -> object:
+        # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module)
+        # is imported on first use
+        if name == "MaskedZFPCodec":
+            from .zarr3_masked import MaskedZFPCodec
+            return MaskedZFPCodec
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

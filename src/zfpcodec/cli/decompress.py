@@ -7,9 +7,10 @@ import time
 
 from .. import engine
 from .errors import CLIError, UsageError
-from .io import ZFP_MAGIC, check_distinct, read_bytes, write_array
-from .options import (STDIO, Commands, _single_mode, add_mode_options, add_raw_options,
+from .io import ZFP_MAGIC, read_bytes, write_array
+from .options import (STDIO, Commands, _single_mode, add_force, add_mode_options, add_raw_options,
                       add_threads, build_mode, subparser)
+from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
@@ -31,13 +32,13 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
                      help="output format (default: npy for a .npy name, else raw)")
     add_raw_options(sub, "headerless stream")
     add_mode_options(sub)
+    add_force(sub, "the output")
     add_threads(sub)
 
 
 def run(args: argparse.Namespace) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
-    check_distinct(args.input, output)
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     stream = read_bytes(args.input)
     kind, value = _single_mode(args)
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> None:
                              "shape and mode: drop --dtype, --shape and the mode")
         decode = dict(dtype=args.dtype, shape=args.shape,
                       mode=build_mode(kind, value, args.dtype))
+    check_output(output, [args.input], args.force)
     start = time.perf_counter()
     arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
     seconds = time.perf_counter() - start
