@@ -1,5 +1,6 @@
 """A user's script, written with type hints, through every door of zfpcodec
-(zfpy, the engine, the numcodecs and Zarr v3 codecs, HDF5, the command line).
+(zfpy, the engine, the numcodecs and Zarr v3 codecs, masked codecs, HDF5, the
+command line).
 
 tests/test_typing.py runs ``mypy --strict`` on it (each ``assert_type`` is
 checked statically) and runs it (each ``assert_type`` is then a no-op and
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 
 import zfpcodec
 import zfpy
-from zfpcodec import ZFP, ZFPError
+from zfpcodec import ZFP, MaskedZFP, ZFPError, accuracy_holds
 from zfpcodec.cli import main
 from zfpcodec.engine import compress, decompress, read_header
 from zfpcodec.modes import Mode
@@ -76,6 +77,16 @@ def numcodecs_door() -> None:
     assert pickle.loads(pickle.dumps(codec)) == codec
 
 
+def masked_door() -> None:
+    with_gaps = FIELD.copy()
+    with_gaps[:4, :4] = np.nan
+    assert_type(accuracy_holds(with_gaps, 1e-3).holds, bool)
+    codec = MaskedZFP(tolerance=1e-3)
+    back = codec.decode(codec.encode(with_gaps))
+    assert_type(back, NDArray[Any])
+    assert int(np.isnan(back).sum()) == 16
+
+
 def zarr3_door() -> None:
     codec = ZFPCodec(mode="fixed_rate", rate=12)
     metadata = codec.to_dict()
@@ -118,6 +129,7 @@ if __name__ == "__main__":
     zfpy_door()
     engine_door()
     numcodecs_door()
+    masked_door()
     zarr3_door()
     hdf5_door()
     cli_door()
