@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, kind_of, zfpy_given
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, is_unset, kind_of
 
 try:
     from numcodecs.abc import Codec as _CodecBase
@@ -62,6 +62,9 @@ class ZFP(_CodecBase):
         Fixed rate: compressed bits per value (> 0).
     precision : int, optional
         Fixed precision: uncompressed bit planes kept (1..64).
+        For each of these, -1 (numcodecs' default) means "not given"; any
+        other value out of range is a ValueError (numcodecs' ZFPY takes
+        every negative value as "not given").
     compression_kwargs : dict, optional
         Ignored, as by numcodecs' ZFPY, except that an expert-mode
         configuration carries its four parameters here.
@@ -106,7 +109,7 @@ class ZFP(_CodecBase):
                  maxprec: Any = None, minexp: Any = None, threads: int = 1):
         given = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                                   ("precision", precision))
-                 if zfpy_given(name, value)}
+                 if not is_unset(value)}
         given.update({name: value for name, value in zip(EXPERT_NAMES,
                                                          (minbits, maxbits, maxprec, minexp))
                       if value is not None})
