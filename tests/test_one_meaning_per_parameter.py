@@ -163,9 +163,6 @@ def test_a_minexp_beyond_the_float_range_is_described_without_overflow(oracle):
     assert zfpy.header(stream)["config"]["tolerance"] == math.inf
 
 
-@pytest.mark.xfail(strict=True, reason="the command line still describes modes with its own "
-                   "2.0**minexp; the CLI package (issue 13, items 1-5) moves it to "
-                   "zfpcodec.modes.describe_params and Mode.from_params")
 def test_the_command_line_compresses_and_describes_minexp_1500(tmp_path):
     np.save(tmp_path / "x.npy", VALUES)
     for args in (["compress", "x.npy", "-c", "1", "16658", "64", "1500"],
