@@ -257,6 +257,7 @@ cdef void *grow_stream(void *ctx, size_t needed, size_t *capacity) noexcept nogi
 
 
 cdef str _stream_of(const Py_buffer *view, int ztype):
+    """What a compression's MemoryError names (built only when one is raised)."""
     shape = tuple(view.shape[a] for a in range(view.ndim))
     return f"the compressed stream of the {_TYPE_NAMES[ztype]} array of shape {shape}"
 
@@ -281,18 +282,18 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
     PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
     try:
         field_from_view(&f, &view, ztype, byteswap)
-        what = _stream_of(&view, ztype)
         status = zfpc_compress_bound(&f, &p, header, &bound)
         if status == ZFPC_ERR_TOO_LARGE:
-            raise MemoryError(f"{what} could need more bytes than this machine can "
-                              "address")
+            raise MemoryError(f"{_stream_of(&view, ztype)} could need more bytes than "
+                              "this machine can address")
         check(status)
         start = bound if p.minbits == p.maxbits or bound < INITIAL_STREAM_BYTES \
             else INITIAL_STREAM_BYTES
         try:
             result = PyBytes_FromStringAndSize(NULL, start)
         except MemoryError:
-            raise MemoryError(f"cannot allocate {_bytes(start)} for {what}") from None
+            raise MemoryError(f"cannot allocate {_bytes(start)} for "
+                              f"{_stream_of(&view, ztype)}") from None
         # the struct takes the only reference, as _PyBytes_Resize requires
         out.stream = <PyObject *>result
         Py_INCREF(result)
@@ -306,6 +307,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
                                    &size, threads)
         if status != ZFPC_OK:
             Py_XDECREF(out.stream)
+            what = _stream_of(&view, ztype)
             if status == ZFPC_ERR_NOMEM and out.failed:
                 raise MemoryError(f"cannot grow {what} to {_bytes(out.failed)}")
             if status == ZFPC_ERR_NOMEM:
