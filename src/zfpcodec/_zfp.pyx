@@ -26,17 +26,23 @@ cdef extern from *:
     #if defined(__linux__)
     #include <stdint.h>
     #include <sys/mman.h>
+    #include <unistd.h>
     #endif
-    /* Ask Linux to back the 2 MiB-aligned inside of a large fresh buffer
-     * with huge pages (as NumPy does for its arrays): far fewer page faults
-     * when the coder first writes it.  Advice only; errors are harmless. */
+    /* Ask Linux to back a large fresh buffer with huge pages (as NumPy does
+     * for its arrays): far fewer page faults when the coder first writes
+     * it.  The advice covers every page of the buffer, not only its 2
+     * MiB-aligned inside: a buffer this large is a mapping of its own, and
+     * advice on part of it would split it, which mremap cannot grow (realloc
+     * would then copy the stream into unadvised pages).  Advice only;
+     * errors are harmless. */
     static void advise_huge_pages(void *p, size_t n)
     {
     #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      const uintptr_t huge = (uintptr_t)1 << 21;
-      uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-      uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
-      if (end > start)
+      const size_t huge = (size_t)1 << 21;
+      const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+      uintptr_t start = (uintptr_t)p & ~(page - 1);
+      uintptr_t end = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+      if (n >= huge)
         madvise((void *)start, end - start, MADV_HUGEPAGE);
     #else
       (void)p; (void)n;
@@ -223,8 +229,12 @@ cdef int field_from_view(zfpc_field *f, Py_buffer *view, int ztype,
 # A variable-rate stream starts in a buffer of this size (or its worst case,
 # if smaller) and grows as the coder needs, so that the memory reserved
 # follows the stream's real size, not the worst case (which is larger than
-# the array itself).  A fixed-rate stream's worst case is its size.
-INITIAL_STREAM_BYTES = 1 << 20
+# the array itself).  A fixed-rate stream's worst case is its size.  Why
+# 32 MiB: glibc maps blocks this large as pages of their own (its largest
+# mmap threshold), which realloc grows by remapping, without copying and
+# keeping their huge pages; smaller streams get their worst case at once,
+# as fast as before.
+INITIAL_STREAM_BYTES = 32 << 20
 # zfpc's worker threads code chunks of at most this many blocks (blocks.c)
 _MAX_CHUNK_BLOCKS = 4096
 _TYPE_NAMES = {1: "int32", 2: "int64", 3: "float32", 4: "float64"}
