@@ -50,7 +50,7 @@ def below(rate: float) -> float:
 
 @pytest.mark.parametrize("dims", sorted(SHAPES))
 @pytest.mark.parametrize("dtype", INT_TYPES)
-def test_integer_rates_giving_empty_blocks_are_refused_by_every_door(dims, dtype, tmp_path):
+def test_integer_rates_giving_empty_blocks_are_refused_by_every_door(dims, dtype):
     values = ints(SHAPES[dims], dtype)
     rate = below(MIN_INT_RATE[dims])
     limit = rf"rate >= {MIN_INT_RATE[dims]:g} in {dims}-D"

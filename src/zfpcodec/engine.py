@@ -2,7 +2,11 @@
 
 `compress` and `decompress` are what the codecs and the command line build
 on: a `Mode` instead of zfpy's sentinel arguments, optional headers,
-decompression straight into a caller's array, and threads.
+decompression straight into a caller's array, and threads.  Neither loses
+data silently (docs/guarantees.md): `compress` refuses streams no zfp
+reader decodes back (`unreadable`), `decompress(exact_length=True)` streams
+that do not fit their description, and `stream_bits` / `check_complete`
+tell whether a stream is whole without decoding it.
 """
 
 from __future__ import annotations

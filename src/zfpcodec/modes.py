@@ -8,10 +8,11 @@ only translate:
 * the mode kinds, their parameters and zfpy's mode numbers;
 * the strict rules of our own APIs (`Mode.from_args`, `Mode.from_kind`);
 * zfpy's looser sentinel arguments (`zfpy_params`) and header dictionary
-  (`zfpy_header_config`);
-* numcodecs configurations (`Mode.to_numcodecs_config`,
+  (`zfpy_header_config`), and numcodecs' "-1 is not given" (`is_unset`);
+* numcodecs configurations (`Mode.to_numcodecs_config`, written the way
+  stock numcodecs can write wherever it can: `Mode.stock_equivalent`;
   `Mode.from_numcodecs_config`) and Zarr v3 ones (`Mode.to_zarr3_config`,
-  `Mode.from_zarr3_config`);
+  `Mode.from_zarr3_config`, checked against the schema's JSON types);
 * stream headers (`Mode.from_params`, `describe_params`).
 """
 
