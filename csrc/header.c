@@ -21,7 +21,7 @@ static unsigned size_field_bits(unsigned dims)
 #define MODE_SHORT_MAX_MINEXP 843
 
 /* The sizes a header can carry so that zfp's readers get them back: the
- * field widths of spec 2.2, except in 1-D, where readers keep only 32 of
+ * field widths of format.md §2.2, except in 1-D, where readers keep only 32 of
  * the 48 bits (a longer array would be read back as a shorter one). */
 #define HEADER_READ_BITS_1D 32
 

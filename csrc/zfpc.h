@@ -131,7 +131,7 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`; *end_bits receives the stream
  * bit where the last block ends (the writer padded from there to a whole
- * 64-bit word, spec 1.4). */
+ * 64-bit word, format.md §1.4). */
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
                             unsigned threads, uint64_t *end_bits);

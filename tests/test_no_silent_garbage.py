@@ -11,7 +11,7 @@ returning values.
 
 The zarrs chunks are made with our own engine in expert mode, with exactly
 the parameters zfp_stream_set_rate(rate, type, dims=3) gives
-(docs/format.md of the spec, section 3.2): bits per block =
+(docs/format.md §3.2): bits per block =
 floor(64 * rate + 0.5), raised to 1 + 8 (float32) or 1 + 11 (float64).
 """
 

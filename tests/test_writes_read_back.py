@@ -108,7 +108,7 @@ def test_the_zfpy_door_keeps_zfpys_own_refusal_without_a_header():
 
 
 def test_float_streams_at_rate_zero_still_decode_and_are_not_refused(oracle):
-    """Floating-point blocks of 0 bits decode consistently (spec 13.3): an
+    """Floating-point blocks of 0 bits decode consistently (format.md §14.1): an
     empty block is 1 bit for writer and readers alike."""
     values = np.zeros(64)
     stream = zfpy.compress_numpy(values, rate=0)
@@ -200,7 +200,7 @@ def test_the_header_limits_of_other_ranks_are_zfps():
 def test_a_forged_header_declaring_more_is_read_as_zfp_reads_it(oracle):
     """The reader side (unchanged): 32 bits of the 1-D size, as zfp."""
     stream = bytearray(zfpy.compress_numpy(np.arange(5.0), rate=16))
-    meta_bit = 32 + 4  # the size field starts 4 bits into META (spec 2.2)
+    meta_bit = 32 + 4  # the size field starts 4 bits into META (format.md §2.2)
     stream[(meta_bit + 32) // 8] |= 1 << ((meta_bit + 32) % 8)  # size bit 32: +2**32
     assert zfpy.header(bytes(stream))["nx"] == 5
     (theirs,) = oracle.run([Call("header", bytes(stream))])

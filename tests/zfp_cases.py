@@ -404,7 +404,7 @@ def strategies():
             "case": case_st}
 
 
-HEADER_MAX_BLOCK_BITS = 2 ** 15  # the most bits per block a header records (spec 2.3)
+HEADER_MAX_BLOCK_BITS = 2 ** 15  # the most bits per block a header records (format.md §2.3)
 
 
 def refused_by_design(case):

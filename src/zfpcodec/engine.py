@@ -25,11 +25,11 @@ from .modes import Mode, describe_params
 MAGIC = b"zfp"
 CODEC_VERSION = 5
 HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
-WORD_BITS = 64         # streams end padded to a whole word (spec 1.4)
-# spec 2.3: the long MODE field holds minbits - 1 in 15 bits, so a header
+WORD_BITS = 64         # streams end padded to a whole word (format.md §1.4)
+# format.md §2.3: the long MODE field holds minbits - 1 in 15 bits, so a header
 # cannot describe blocks padded to more bits than this
 HEADER_MAX_MINBITS = 1 << 15
-# spec 2.2: zfp's readers keep 32 of the 48 bits of a 1-D size
+# format.md §14.2: zfp's readers keep 32 of the 48 bits of a 1-D size
 HEADER_MAX_1D_SIZE = 1 << 32
 MAX_SIZE = 2**64 - 1   # an axis length is a C size_t
 
@@ -89,7 +89,7 @@ def unreadable(ztype: int, dims: int, params: tuple, header: bool) -> str | None
     * integer blocks of 0 bits (maxbits 0, e.g. a rate below
       1/(2*4**dims) bits per value): the encoder writes nothing per block,
       every reader reads at least 1 bit (a header even records maxbits 1,
-      spec 13.3);
+      format.md §14.1);
     * with a header, blocks padded to more than `HEADER_MAX_MINBITS` bits
       (e.g. a rate above 2**15/4**dims): the header cannot record so many,
       and readers pad the blocks to fewer bits than were written.
@@ -246,7 +246,7 @@ def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
 
 def padded_bytes(bits: int) -> int:
     """The length in bytes of a stream whose blocks end at bit `bits`: zfp
-    pads it with zeros to a whole 64-bit word (spec 1.4)."""
+    pads it with zeros to a whole 64-bit word (format.md §1.4)."""
     return -(-bits // WORD_BITS) * (WORD_BITS // 8)
 
 

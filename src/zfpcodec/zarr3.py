@@ -335,7 +335,7 @@ def _rate_convention(zmode: Mode, data: memoryview, zfp_dtype: np.dtype,
 
 def _zero_after(data: memoryview, bit: int) -> bool:
     """Whether every bit of `data` from stream bit `bit` on is zero (bits
-    are numbered from bit 0 of byte 0, spec 1.1)."""
+    are numbered from bit 0 of byte 0, format.md §1.1)."""
     tail = np.frombuffer(data, dtype=np.uint8)[bit // 8:]
     return not tail.size or (int(tail[0]) >> (bit % 8) == 0 and not tail[1:].any())
 
