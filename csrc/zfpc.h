@@ -104,7 +104,8 @@ zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 
 /* *bytes receives the most bytes a stream of this field can need (header
  * included when `header` is non-zero); ZFPC_ERR_TOO_LARGE when that
- * number overflows size_t. */
+ * number overflows size_t, ZFPC_ERR_HEADER_SIZE when a header cannot hold
+ * the sizes (checked here so that nothing is allocated for it). */
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes);
 
@@ -122,19 +123,34 @@ typedef struct {
                                  and errors may exceed the tolerance */
 } zfpc_report;
 
+/* An output that grows while compression runs: asked for room for
+ * `needed` bytes in all (more than the current capacity), it returns the
+ * buffer (possibly moved, its contents kept) and stores its new capacity,
+ * at least `needed`, in *capacity; or it returns NULL when memory runs out
+ * (compression then stops with ZFPC_ERR_NOMEM and never touches the old
+ * buffer again).  It is called from one thread at a time, but not always
+ * from the caller's. */
+typedef void *(*zfpc_grow)(void *ctx, size_t needed, size_t *capacity);
+
 /* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
- * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in
- * parallel; the bytes are the same for every thread count.  *report (when
- * not NULL) receives the counts of flagged blocks. */
+ * length, a multiple of 8 bytes.  With `grow` (else NULL) `out` may start
+ * smaller than zfpc_compress_bound and is enlarged as the stream needs;
+ * without it a stream longer than `cap` gives ZFPC_ERR_OUTPUT_FULL.
+ * `threads` > 1 codes ranges of blocks in parallel; the bytes are the same
+ * for every thread count and every starting capacity.  *report (when not
+ * NULL) receives the counts of flagged blocks. */
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
-                          int header, void *out, size_t cap, size_t *size,
-                          unsigned threads, zfpc_report *report);
+                          int header, void *out, size_t cap, zfpc_grow grow,
+                          void *grow_ctx, size_t *size, unsigned threads,
+                          zfpc_report *report);
 
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
- * bytes) into the array described by `f`. */
+ * bytes) into the array described by `f`; *end_bits receives the stream
+ * bit where the last block ends (the writer padded from there to a whole
+ * 64-bit word, format.md §1.4). */
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
-                            unsigned threads);
+                            unsigned threads, uint64_t *end_bits);
 
 /* Validation before allocation (validate.c).  The fewest bits the decoder
  * reads for one block of `type` with parameters `p`, and for all blocks of
@@ -151,6 +167,16 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
  * values zfp codes cheaply within each block's range. */
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
                            void *data, const unsigned char *gaps);
+
+/* Where the stream of an array of sizes n[0..dims-1] whose blocks start
+ * `bit_offset` bits into `in` ends: *bits receives the bit after its last
+ * block, without decoding any value.  With fixed-length blocks (fixed rate)
+ * the sizes alone give it; otherwise one pass reads through the blocks,
+ * a fraction of the work of decoding them.  ZFPC_ERR_TRUNCATED when the
+ * input ends before the last block. */
+zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims, const size_t n[4],
+                             const zfpc_params *p, const void *in, size_t len,
+                             size_t bit_offset, uint64_t *bits);
 
 #ifdef __cplusplus
 }

@@ -19,8 +19,23 @@ uint32 / uint64     int32 / int64, values above the signed maximum refused
 datetime64, timedelta64  their int64 counts
 ==================  =========================================================
 
-Decompression demotes with clamping (zfp_demote_*).  Fixed rates are applied
-as zfp_stream_set_rate does when told the zfp type and the chunk's rank.
+Decompression demotes with clamping (zfp_demote_*).
+
+Fixed rates are written as zfp's own tools apply them: zfp_stream_set_rate
+told the zfp type and the chunk's rank, i.e. ``floor(4**rank * rate + 0.5)``
+bits per block, at least 9 (float32) or 12 (float64).  The zarrs crate (the
+specification's maintainer implementation) applies them as if every chunk
+were 3-D: ``floor(64 * rate + 0.5)`` bits per block, same minimums.  Both
+agree for 3-D chunks.  Every block of a fixed-rate chunk has the same
+length, so a chunk's length says which convention wrote it, and both are
+read: a chunk of rank 1, 2 or 4 is decoded with the bits per block whose
+stream length (blocks times bits, padded to whole 64-bit words) it has.  A
+length that fits both (possible only for chunks of a few blocks at low
+rates) is read the zfp way unless the bits past that stream are not the
+zero padding our writer leaves; a length that fits neither raises
+ZFPError.  Every chunk, whatever its mode, must end exactly where its
+stream does (`engine.decompress(exact_length=True)`): a chunk that does
+not fit its metadata raises ZFPError instead of decoding to garbage.
 
 Data path: chunk (NDBuffer) -> promote -> `engine.compress(header=False)`
 -> bytes; bytes -> `engine.decompress(dtype, shape, mode)` -> demote.
@@ -32,6 +47,7 @@ serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +55,8 @@ import numpy as np
 
 from . import bound, engine
 from .buffers import native_dtype
-from .modes import FIXED_ACCURACY, Mode
+from .errors import ZFPError
+from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
 
 try:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
@@ -50,6 +67,7 @@ __all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
 CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
+_ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
 
 
 # --------------------------------------------------------------------------
@@ -279,11 +297,15 @@ class ZFPCodec(_CodecBase):
         dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
+        data = chunk_bytes.as_numpy_array()
+        zmode = self.zfp_mode
+        if zmode.kind == FIXED_RATE:
+            zmode = _rate_convention(zmode, engine.as_stream(data), storage.zfp_dtype, shape)
         # "same" types decode straight into the array's dtype and byte order
         values = np.empty(shape, dtype=dtype if storage.kind == "same" else storage.zfp_dtype)
-        engine.decompress(chunk_bytes.as_numpy_array(), out=values,
-                          dtype=storage.zfp_dtype, shape=shape, mode=self.zfp_mode,
-                          rate_clamp=True, threads=self.threads)
+        engine.decompress(data, out=values, dtype=storage.zfp_dtype, shape=shape,
+                          mode=zmode, rate_clamp=True, threads=self.threads,
+                          exact_length=True)
         if storage.kind != "same":
             values = storage.demote(values, dtype)
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
@@ -294,6 +316,42 @@ class ZFPCodec(_CodecBase):
 
     async def _decode_single(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
+
+
+def _rate_convention(zmode: Mode, data: memoryview, zfp_dtype: np.dtype,
+                     shape: tuple[int, ...]) -> Mode:
+    """The mode a fixed-rate chunk was written in: `zmode` (the rate applied
+    to the chunk's rank) or the expert equivalent of the zarrs convention
+    (applied as if 3-D), chosen by the chunk's length (module docstring)."""
+    ztype = engine.ztype_of(zfp_dtype)
+    ours = zmode.params(len(shape), ztype)
+    zarrs = zmode.params(_ZARRS_RATE_RANK, ztype)
+    if ours == zarrs:
+        return zmode
+    blocks = math.prod(-(-n // 4) for n in shape)
+    fits = [params for params in (ours, zarrs)
+            if engine.padded_bytes(blocks * params[1]) == data.nbytes]
+    if len(fits) == 2 and not _zero_after(data, blocks * ours[1]):
+        fits = [zarrs]
+    if not fits:
+        raise ZFPError(
+            f"zfp chunk of {data.nbytes} bytes does not fit its metadata (fixed_rate "
+            f"{zmode.rate}, {zfp_dtype} chunk of shape {shape}, {blocks} blocks): "
+            f"at {ours[1]} bits per block (the rate applied to the chunk's rank, as zfp "
+            f"does) it would take {engine.padded_bytes(blocks * ours[1])} bytes, at "
+            f"{zarrs[1]} (applied as if 3-D, as zarrs does) "
+            f"{engine.padded_bytes(blocks * zarrs[1])}", "length")
+    if fits[0] == ours:
+        return zmode
+    bits = zarrs[1]
+    return Mode.from_args(minbits=bits, maxbits=bits, maxprec=ZFP_MAX_PREC, minexp=ZFP_MIN_EXP)
+
+
+def _zero_after(data: memoryview, bit: int) -> bool:
+    """Whether every bit of `data` from stream bit `bit` on is zero (bits
+    are numbered from bit 0 of byte 0, format.md §1.1)."""
+    tail = np.frombuffer(data, dtype=np.uint8)[bit // 8:]
+    return not tail.size or (int(tail[0]) >> (bit % 8) == 0 and not tail[1:].any())
 
 
 def __getattr__(name: str) -> Any:
