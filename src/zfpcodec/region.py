@@ -444,8 +444,6 @@ def _pieces(data: Any) -> list[tuple[int, memoryview]]:
         if start + piece.nbytes > next_start:
             raise ValueError(f"pieces overlap: bytes {start}..{start + piece.nbytes} and "
                              f"the piece at {next_start}; give each byte once")
-    if not pieces:
-        raise ZFPError("no pieces of the stream were given", "truncated")
     return pieces
 
 
@@ -465,7 +463,7 @@ def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]], d
             raise TypeError("give dtype, shape and mode together (headerless stream), "
                             "or none of them")
         return StreamLayout.headerless(dtype, shape, mode, rate_clamp=rate_clamp)
-    if pieces[0][0] != 0:
+    if not pieces or pieces[0][0] != 0:
         raise ZFPError("the stream's header is needed: give the piece at offset 0, or "
                        "layout=StreamLayout.from_header(...)", "header")
     return StreamLayout.from_header(pieces[0][1])
@@ -484,7 +482,7 @@ def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
 def _decode_selection(pieces: list[tuple[int, memoryview]], layout: StreamLayout,
                       sel: Selection, target: np.ndarray, threads: int) -> None:
     """The C decoder on the orthogonal selection `sel.indices` into `target`."""
-    if not layout.random_access and pieces[0][0] != 0:
+    if not layout.random_access and (not pieces or pieces[0][0] != 0):
         raise ZFPError("blocks of varying length are found by reading the stream from "
                        "its start: give the piece at offset 0 (see byte_ranges)", "truncated")
     indices = tuple(np.ascontiguousarray(index, dtype=np.uintp)
