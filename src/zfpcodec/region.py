@@ -95,8 +95,11 @@ def parse_selection(selection: Any, shape: tuple[int, ...]) -> Selection:
 
     Raises IndexError for indices out of range or too many indices (as
     NumPy does), TypeError for what zfp cannot select (``None``/newaxis,
-    booleans as scalars, arrays of other types).
+    booleans as scalars, arrays of other types).  A `Selection` is
+    returned as it is.
     """
+    if isinstance(selection, Selection):
+        return selection
     items = _expand(selection if isinstance(selection, tuple) else (selection,), shape)
     advanced = any(isinstance(item, np.ndarray) for item in items)
     indices, drop, post = [], [], []
@@ -276,8 +279,7 @@ class StreamLayout:
     def block_spans(self, selection: Any) -> list[tuple[int, int]]:
         """The runs of consecutive blocks ``[first, last)`` (in spec 4.2
         order) that hold the elements of `selection`, ascending."""
-        sel = selection if isinstance(selection, Selection) else parse_selection(
-            selection, self.shape)
+        sel = parse_selection(selection, self.shape)
         if 0 in sel.decoded_shape:
             return []
         spans = np.empty((0, 2), dtype=np.int64)
