@@ -404,10 +404,11 @@ def decompress_region(data: Any, selection: Any, *, layout: StreamLayout | None 
 
 def read_region(file: BinaryIO, selection: Any, *, layout: StreamLayout | None = None,
                 out: np.ndarray | None = None, threads: int = 1,
-                max_gap: int = 4096) -> tuple[np.ndarray, int]:
+                max_gap: int = 0) -> tuple[np.ndarray, int]:
     """Decode `selection` of the zfp stream in a seekable binary `file`,
     reading only the bytes its blocks need (plus the header, unless
-    `layout` is given for a headerless stream).
+    `layout` is given for a headerless stream); `max_gap` as in
+    `StreamLayout.byte_ranges`.
 
     Returns the values and the number of bytes read.
     """
