@@ -27,6 +27,9 @@ typedef struct {
   axis_entry *entries;  /* sorted by index, then position */
   size_t *blocks;       /* the distinct blocks touched, ascending */
   size_t *first;        /* blocks[i] holds entries first[i] .. first[i+1]-1 */
+  signed char *step;    /* +1 / -1: blocks[i]'s four values land at four
+                           consecutive positions, ascending / descending;
+                           0: any other way (edge, stride, repeats) */
   size_t nblocks;
 } axis_plan;
 
@@ -62,6 +65,24 @@ static int compare_entries(const void *a, const void *b)
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+/* +1 or -1 when a block's run of entries is its four values, in order, at
+ * consecutive ascending or descending positions; else 0. */
+static signed char run_step(const axis_entry *run, size_t length)
+{
+  size_t k;
+  ptrdiff_t step;
+  if (length != 4 || run[0].index % 4)
+    return 0;
+  step = (ptrdiff_t)run[1].pos - (ptrdiff_t)run[0].pos;
+  if (step != 1 && step != -1)
+    return 0;
+  for (k = 1; k < 4; k++)
+    if (run[k].index != run[0].index + k ||
+        (ptrdiff_t)run[k].pos - (ptrdiff_t)run[k - 1].pos != step)
+      return 0;
+  return (signed char)step;
+}
+
 static zfpc_status plan_axis(axis_plan *plan, const size_t *index, size_t count,
                              size_t n)
 {
@@ -69,7 +90,8 @@ static zfpc_status plan_axis(axis_plan *plan, const size_t *index, size_t count,
   plan->entries = malloc(sizeof *plan->entries * count);
   plan->blocks = malloc(sizeof *plan->blocks * count);
   plan->first = malloc(sizeof *plan->first * (count + 1));
-  if (!plan->entries || !plan->blocks || !plan->first)
+  plan->step = malloc(count);
+  if (!plan->entries || !plan->blocks || !plan->first || !plan->step)
     return ZFPC_ERR_NOMEM;
   for (j = 0; j < count; j++) {
     if (index[j] >= n)
@@ -87,6 +109,9 @@ static zfpc_status plan_axis(axis_plan *plan, const size_t *index, size_t count,
     }
   }
   plan->first[plan->nblocks] = count;
+  for (j = 0; j < plan->nblocks; j++)
+    plan->step[j] = run_step(plan->entries + plan->first[j],
+                             plan->first[j + 1] - plan->first[j]);
   return ZFPC_OK;
 }
 
@@ -97,6 +122,7 @@ static void free_plans(selection_job *j)
     free(j->axis[a].entries);
     free(j->axis[a].blocks);
     free(j->axis[a].first);
+    free(j->axis[a].step);
   }
 }
 
@@ -183,7 +209,47 @@ static zfpc_field block_field(const selection_job *j, void *block)
   return f;
 }
 
+/* For a block whose values all land in the output in block order along
+ * every axis (the inside of a box, forwards or backwards): a field for
+ * one block that is that part of the output, so that the block decodes
+ * straight into it.  0 for any other block. */
+static int output_block(const selection_job *j, const size_t ordinal[4],
+                        zfpc_field *f)
+{
+  const zfpc_field *out = j->out;
+  char *origin = (char *)out->data;
+  unsigned a;
+  *f = *out;
+  for (a = 0; a < out->dims; a++) {
+    const axis_plan *ax = &j->axis[a];
+    int step = ax->step[ordinal[a]];
+    if (!step)
+      return 0;
+    /* the entry of the block's first value: the run is sorted by index */
+    origin += (ptrdiff_t)ax->entries[ax->first[ordinal[a]]].pos * out->stride[a];
+    f->n[a] = 4;
+    f->stride[a] = step * out->stride[a];
+  }
+  f->data = origin;
+  return 1;
+}
+
 static const block_grid one_block = {{1, 1, 1, 1}, 1};
+
+/* Decode the next block of `r` to its places in the output: straight in,
+ * or through `block` (spec 4.3 order) when only some of its values are
+ * selected or they land out of order.  0 when the stream ends first. */
+static int decode_selected(const selection_job *j, bit_reader *r,
+                           const size_t ordinal[4], const zfpc_field *block)
+{
+  zfpc_field direct;
+  if (output_block(j, ordinal, &direct))
+    return j->decode(r, &direct, &one_block, j->p, 0, 1, 1);
+  if (!j->decode(r, block, &one_block, j->p, 0, 1, 1))
+    return 0;
+  scatter_selected(j, ordinal, (const char *)block->data);
+  return 1;
+}
 
 static void mark_truncated(selection_job *j)
 {
@@ -212,9 +278,8 @@ static int decode_fixed(const selection_job *j, size_t first, size_t last,
     if (!piece)
       return 0;
     reader_init(&r, piece->data, piece->len, start - 8 * (uint64_t)piece->start);
-    if (!j->decode(&r, &f, &one_block, j->p, 0, 1, 1))
+    if (!decode_selected(j, &r, ordinal, &f))
       return 0;
-    scatter_selected(j, ordinal, (const char *)block);
   }
   return 1;
 }
@@ -254,9 +319,8 @@ static int decode_variable(selection_job *j)
     size_t k = locate_item(j, item, ordinal);
     if (k > next && !j->decode(&r, &j->array, &j->grid, j->p, next, k, 0))
       return 0;
-    if (!j->decode(&r, &f, &one_block, j->p, 0, 1, 1))
+    if (!decode_selected(j, &r, ordinal, &f))
       return 0;
-    scatter_selected(j, ordinal, (const char *)block);
     next = k + 1;
   }
   return 1;
