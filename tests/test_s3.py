@@ -124,7 +124,8 @@ def test_xarray_dataset_to_s3(s3):
 def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
     """A small box of a fixed-rate chunk on S3 is fetched as byte ranges
     (counted as the store returns them) and equals the whole chunk's values;
-    a chunk another writer made longer is read whole."""
+    a 2-D chunk of another length (zarrs writes rates as for 3-D chunks) is
+    read whole."""
     from counting_store import CountingStore
 
     from zfpcodec.region import StreamLayout
@@ -143,7 +144,7 @@ def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
             BUCKET, prefix=name, endpoint=url, access_key_id=KEY, secret_access_key=SECRET,
             region=REGION, client_options={"allow_http": True}))
     store = CountingStore(base)
-    shape = (64, 64, 64)
+    shape = (512, 512)
     data = values(shape)
     codec = ZFPCodec(rate=8)
     array = zarr.create_array(store, shape=shape, chunks=shape, dtype="f8", serializer=codec,
@@ -152,15 +153,16 @@ def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
     store.reads.clear()
     whole = array[...]
     [(_, _, chunk_bytes)] = store.chunk_reads()
-    sel = np.s_[16:32, 8:24, 40:56]
+    sel = np.s_[16:48, 40:56]
     store.reads.clear()
     np.testing.assert_array_equal(array[sel], whole[sel])
     layout = StreamLayout.headerless("f8", shape, codec.zfp_mode)
     needed = sum(b - a for a, b in layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP))
     assert all(byte_range is not None for _, byte_range, _ in store.chunk_reads())
-    assert needed < store.fetched() <= needed + 2 and store.fetched() < chunk_bytes / 16
+    # the blocks' ranges and the byte past the chunk's end, which checks its length
+    assert store.fetched() == needed + 1 and store.fetched() < chunk_bytes / 10
     # the same chunk with 8 bytes appended (not this codec's length): read whole
-    key = f"{name}/c/0/0/0"
+    key = f"{name}/c/0/0"
     body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     client.put_object(Bucket=BUCKET, Key=key, Body=body + bytes(8))
     store.reads.clear()

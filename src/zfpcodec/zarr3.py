@@ -29,9 +29,10 @@ Reads of part of a chunk (zarr's partial decoding, used when the codec is
 the serializer with no bytes-to-bytes codec after it, and inside
 ``sharding_indexed``): in fixed-rate mode the codec asks the store for the
 byte ranges of the blocks the selection touches and decodes only those
-(`zfpcodec.region`).  It checks the chunk's length on the way, so a chunk
-of another length (written by another convention) is read whole and decoded
-as before.  Other modes read a prefix of the chunk when the selection lies
+(`zfpcodec.region`).  Where another writer's chunk of that shape may have
+another length (zarrs applies rates as for 3-D chunks), it checks the
+chunk's length on the way, so such a chunk is read whole and decoded as
+before.  Other modes read a prefix of the chunk when the selection lies
 in its first blocks, and the whole chunk otherwise.
 
 zarr is optional: without it `ZFPCodec` can still be built, compared,
@@ -41,7 +42,7 @@ serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 from typing import Any
 
@@ -311,7 +312,7 @@ class ZFPCodec(*_BASES):
             touched = sum(last - first for first, last in layout.block_spans(sel))
             if touched > WHOLE_READ_SHARE * prod(layout.grid):
                 layout = None  # the whole-chunk decoder is faster
-            ranges = _ranges_to_fetch(layout, sel) if layout else None
+            ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
             if ranges is not None:
                 pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
                 if pieces is _MISSING:
@@ -352,14 +353,15 @@ class ZFPCodec(*_BASES):
 _MISSING = "missing"
 
 
-def _ranges_to_fetch(layout: StreamLayout, sel: Selection) -> list | None:
+def _ranges_to_fetch(layout: StreamLayout, sel: Selection, mode: Mode) -> list | None:
     """The byte ranges to request for `sel`, or None to read the whole
     chunk in one request (the ranges would cover most of it).
 
-    A fixed-rate chunk's length L is checked on the way: the last request
-    reaches one byte past L, which a longer chunk returns.  Other modes
-    get the prefix `StreamLayout.byte_ranges` names: a chunk shorter than
-    that bound comes back whole.
+    Fixed rate: where another writer's chunk of this shape can have another
+    length (`_length_may_differ`), the length L is checked on the way: the
+    last request reaches one byte past L, which a longer chunk returns.
+    Other modes get the prefix `StreamLayout.byte_ranges` names: a chunk
+    shorter than that bound comes back whole.
     """
     ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
     length = layout.stream_bytes
@@ -367,12 +369,24 @@ def _ranges_to_fetch(layout: StreamLayout, sel: Selection) -> list | None:
         return ranges
     if sum(stop - start for start, stop in ranges) > WHOLE_READ_SHARE * length:
         return None
-    start, stop = ranges[-1]
-    if length - 1 - stop <= RANGE_MERGE_GAP:
-        ranges[-1] = (start, length + 1)
-    else:
-        ranges.append((length - 1, length + 1))
+    if _length_may_differ(layout, mode):
+        start, stop = ranges[-1]
+        if length - 1 - stop <= RANGE_MERGE_GAP:
+            ranges[-1] = (start, length + 1)
+        else:
+            ranges.append((length - 1, length + 1))
     return ranges
+
+
+def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
+    """Whether a fixed-rate chunk of this layout may have been written with
+    another length: zarrs (the zarr-extensions codec's maintainers'
+    implementation) applies a fixed rate as if every chunk were 3-D, so its
+    chunks of other ranks have other lengths, and byte ranges of ours would
+    read its blocks wrong.  3-D chunks agree, and need no check: a longer
+    or cut stream still holds the blocks it was read for."""
+    return replace(layout, params=mode.params(3, layout.ztype)).stream_bytes != \
+        layout.stream_bytes
 
 
 async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
@@ -396,9 +410,10 @@ async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
         return None  # the chunk changed between the requests
     if layout.stream_bytes is not None:
         wanted = [stop - start for start, stop in ranges]
-        wanted[-1] -= 1  # the chunk ends one byte before the last request does
+        if ranges[-1][1] > layout.stream_bytes:
+            wanted[-1] -= 1  # the length check asks for one byte past the end
         if [len(piece) for piece in got] != wanted:
-            return None
+            return None  # a chunk of another length
     return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, got)]
 
 
