@@ -84,13 +84,14 @@ def smooth_field(edge: int) -> np.ndarray:
     return data + np.random.default_rng(0).normal(0, 1e-3, data.shape)
 
 
-def box(edge: int, size: int) -> tuple[slice, ...]:
+def box(edge: int, size: int, on_grid: bool = False) -> tuple[slice, ...]:
     """A cube of `size` values per axis from edge/4 + 1: one value off the
     block grid (so it touches a block more per axis than it must), and
-    inside one 64^3 inner chunk of the sharded store for sizes up to 63."""
+    inside one 64^3 inner chunk of the sharded store for sizes up to 63;
+    or from edge/4, on the grid."""
     if size >= edge:
         return (slice(None),) * 3
-    start = edge // 4 + 1
+    start = edge // 4 + (0 if on_grid else 1)
     return (slice(start, start + size),) * 3
 
 
@@ -121,18 +122,20 @@ def run_store(name: str, store: CountingStore, data: np.ndarray, sizes: list[int
     reference = array[...]
     stored = store.bytes
     rows = []
-    for size in sizes:
-        sel = box(edge, size)
+    cases = [(size, False) for size in sizes] + [(GOAL_BOX, True)]
+    for size, on_grid in cases:
+        sel = box(edge, size, on_grid)
         seconds, fetched, requests, values = measure(store, lambda: array[sel], repeats)
         assert np.array_equal(values, reference[sel]), (name, size)
         with whole_chunk_reads():
             before, before_bytes, _, values = measure(store, lambda: array[sel], repeats)
         assert np.array_equal(values, reference[sel]), (name, size)
-        rows.append(dict(store=name, edge=size, values=size**3, bytes=fetched,
+        rows.append(dict(store=name, edge=size, on_grid=on_grid, start=sel[0].start,
+                         values=size**3, bytes=fetched,
                          share=fetched / stored, requests=requests, seconds=seconds,
                          before_seconds=before, before_bytes=before_bytes,
                          speedup=before / seconds, stored=stored))
-        print(f"{name:>18} {size:>4}^3: {fetched:>10} B ({100 * fetched / stored:6.2f} %) "
+        print(f"{name:>18} {size:>4}^3{'*' if on_grid else ' '}: {fetched:>10} B ({100 * fetched / stored:6.2f} %) "
               f"in {requests:>3} requests, {1e3 * seconds:8.2f} ms; whole chunk "
               f"{1e3 * before:8.2f} ms ({before / seconds:6.1f}x)", flush=True)
     return rows
@@ -205,7 +208,9 @@ def report(rows: list[dict], whole: dict[str, dict], meta: dict) -> str:
              "whole chunk (ms) | speedup |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['store']} | {r['edge']}^3 | {r['bytes']:,} | "
+        where = "" if r["start"] is None else f" at {r['start']}" + (" (on the grid)"
+                                                                   if r["on_grid"] else "")
+        lines.append(f"| {r['store']} | {r['edge']}^3{where} | {r['bytes']:,} | "
                      f"{100 * r['share']:.3f} % | {r['requests']} | "
                      f"{1e3 * r['seconds']:.2f} | {1e3 * r['before_seconds']:.1f} | "
                      f"{r['speedup']:.1f}x |")
@@ -219,8 +224,9 @@ def report(rows: list[dict], whole: dict[str, dict], meta: dict) -> str:
     for r in rows:
         if r["edge"] == GOAL_BOX and "shard" not in r["store"]:
             ok = r["share"] <= GOAL_SHARE and r["speedup"] >= GOAL_SPEEDUP
-            lines.append(f"- {r['store']}: {100 * r['share']:.2f} % of the bytes, "
-                         f"{r['speedup']:.0f}x faster: {'met' if ok else 'NOT met'}")
+            lines.append(f"- {r['store']}, box at {r['start']}: {100 * r['share']:.2f} % of "
+                         f"the bytes, {r['speedup']:.0f}x faster: "
+                         f"{'met' if ok else 'NOT met'}")
     return "\n".join(lines) + "\n"
 
 
@@ -235,7 +241,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
     for name in dict.fromkeys(r["store"] for r in rows):
-        mine = [r for r in rows if r["store"] == name]
+        mine = [r for r in rows if r["store"] == name and not r["on_grid"]]
         x = [r["values"] for r in mine]
         left.plot(x, [r["bytes"] for r in mine], "o-", label=name)
         line, = right.plot(x, [1e3 * r["seconds"] for r in mine], "o-", label=f"{name}: now")
@@ -246,7 +252,7 @@ def plot(rows: list[dict], path: Path) -> None:
                             (right, "time of one read (best of a few)", "ms")):
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("values selected (cubic boxes 1^3 .. 256^3)")
+        ax.set_xlabel("values selected (cubic boxes 1^3 .. 256^3, one value off the grid)")
         ax.set_ylabel(unit)
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
