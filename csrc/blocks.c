@@ -1,6 +1,6 @@
-/* Coding the blocks of an array in spec 4.2 order, split into chunks of
- * consecutive blocks that worker threads code independently (blocks share
- * no state, rev 11).  Compression joins the chunks' bit strings in chunk
+/* Coding the blocks of an array in format.md §4.2 order, split into chunks
+ * of consecutive blocks that worker threads code independently (blocks
+ * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
  * order; decompression starts each chunk where the fixed rate puts it or
  * where a measuring pass over variable-length blocks finds it. */
 #define _POSIX_C_SOURCE 200809L
@@ -251,7 +251,7 @@ uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
     head = t->pbits;
   }
   else
-    head = t->is_float ? 1 + t->ebits : 0;
+    head = lossy_prefix_bits(t);
   return p->maxbits >= head ? p->maxbits : 0;
 }
 

@@ -20,8 +20,8 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
                           const zfpc_params *p, unsigned threads);
 
-/* The length every block has, or 0 when blocks may differ (spec 4.6,
- * rev 5.6): fixed rate with a budget that covers any block header. */
+/* The length every block has, or 0 when blocks may differ (format.md
+ * §12.1, §11.10): fixed rate with a budget that covers any block header. */
 uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p);
 
 /* The number of worker threads for a `threads` argument (0: one per

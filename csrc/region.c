@@ -1,10 +1,11 @@
-/* Random access: decoding only the blocks that hold a selection of the
- * array.  In fixed-rate mode every block takes the same number of bits, so
- * block k (spec 4.2 order) starts at bit offset + k * bits: the selected
- * blocks decode independently, each from the piece of the stream that holds
- * it, on several threads.  Blocks of varying length can only be found by
- * reading the stream from its start: one pass decodes the selected blocks
- * and only measures the others (blocks.c does the same to split work). */
+/* Random access (format.md §12.3): decoding only the blocks that hold a
+ * selection of the array.  In fixed-rate mode every block takes the same
+ * number of bits (§12.1), so block k (§4.2 order) starts at bit offset +
+ * k * bits: the selected blocks decode independently, each from the piece
+ * of the stream that holds it, on several threads.  Blocks of varying
+ * length can only be found by reading the stream from its start: one pass
+ * decodes the selected blocks and only measures the others (blocks.c does
+ * the same to split work). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ typedef struct {
 typedef struct {
   const zfpc_field *out;
   const zfpc_params *p;
-  zfpc_field array;     /* the whole array's geometry, for measuring */
+  zfpc_field array;     /* the whole array's geometry, for measuring (no
+                           data: measuring writes nothing) */
   block_grid grid;
   axis_plan axis[4];
   size_t selected;      /* blocks to decode: the product of the nblocks */
@@ -142,7 +144,7 @@ static size_t locate_item(const selection_job *j, size_t item,
   return k;
 }
 
-/* Copy the selected values of a decoded block (spec 4.3 order) to their
+/* Copy the selected values of a decoded block (§4.3 order) to their
  * places in the output. */
 static void scatter_selected(const selection_job *j, const size_t ordinal[4],
                              const char *block)
@@ -237,7 +239,7 @@ static int output_block(const selection_job *j, const size_t ordinal[4],
 static const block_grid one_block = {{1, 1, 1, 1}, 1};
 
 /* Decode the next block of `r` to its places in the output: straight in,
- * or through `block` (spec 4.3 order) when only some of its values are
+ * or through `block` (§4.3 order) when only some of its values are
  * selected or they land out of order.  0 when the stream ends first. */
 static int decode_selected(const selection_job *j, bit_reader *r,
                            const size_t ordinal[4], const zfpc_field *block)
@@ -340,10 +342,9 @@ static zfpc_status plan_selection(selection_job *j, const size_t n[4],
     return ZFPC_ERR_PARAMS;
   j->array.type = out->type;
   j->array.dims = out->dims;
-  j->array.data = out->data;  /* only measured through: never written */
   for (a = 0; a < out->dims; a++)
     j->array.n[a] = n[a];
-  status = grid_init(&j->grid, &j->array);
+  status = grid_of_sizes(&j->grid, out->dims, n);
   if (status != ZFPC_OK)
     return status;
   j->selected = 1;

@@ -18,6 +18,7 @@ EXAMPLES = {  # script: modules it needs
     "xarray_dask.py": ["zarr", "xarray", "distributed"],
     "s3.py": ["zarr", "s3fs", "obstore", "moto.server", "boto3"],
     "random_access.py": ["zarr"],
+    "hdf5.py": ["h5py", "zarr", "xarray", "fsspec"],
 }
 
 

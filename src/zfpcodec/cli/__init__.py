@@ -1,7 +1,7 @@
 """The ``zfpcodec`` command line: compress, inspect and measure arrays in files.
 
 One module per subcommand (`compress`, `decompress`, `info`, `stats`,
-`zarr`, `demo`), each with its parser (``add_parser``) and its work
+`zarr`, `h5`, `demo`), each with its parser (``add_parser``) and its work
 (``run``); they share `options` (types, shapes and modes from the command
 line), `io` (reading and writing arrays and streams), `report` (tables,
 describing streams, progress) and `errors` (exit statuses).  Errors are
@@ -29,7 +29,7 @@ from typing import Sequence
 
 from .. import __version__
 from ..errors import ZFPError
-from . import compress, decompress, demo, info, stats, zarr
+from . import compress, decompress, demo, h5, info, stats, zarr
 from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CLIError
 
 __all__ = ["main", "build_parser"]
@@ -99,5 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_parser(commands)
     stats.add_parser(commands, common, progress)
     zarr.add_parser(commands, common, progress)
+    h5.add_parser(commands, common, progress)
     demo.add_parser(commands, common, progress)
     return parser
