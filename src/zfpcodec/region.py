@@ -53,7 +53,7 @@ Pieces = Mapping[int, Any] | Sequence[tuple[int, Any]]
 # --------------------------------------------------------------------------
 # selections
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compared by identity
 class Selection:
     """A NumPy selection of an array, resolved for the block decoder.
 
