@@ -1,8 +1,8 @@
 /* Coding the blocks of an array in format.md §4.2 order, split into chunks
  * of consecutive blocks that worker threads code independently (blocks
- * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
- * order; decompression starts each chunk where the fixed rate puts it or
- * where a measuring pass over variable-length blocks finds it. */
+ * share no state, §12.4).  Compression joins the chunks' bit strings in
+ * chunk order; decompression starts each chunk where the fixed rate puts it
+ * or where a measuring pass over variable-length blocks finds it. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>

@@ -177,8 +177,8 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, uns
   return 1;
 }
 
-/* format.md §11.8: negative patterns keep the sign bit and flip the others; the map
- * is its own inverse. */
+/* format.md §11.8: negative patterns keep the sign bit and flip the
+ * others; the map is its own inverse. */
 static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
 {
   unsigned i;

@@ -1,5 +1,5 @@
-/* The zfp header (format.md §2): MAGIC (32 bits), META (52 bits), MODE (12 or 64
- * bits), packed like every other field of the stream. */
+/* The zfp header (format.md §2): MAGIC (32 bits), META (52 bits), MODE
+ * (12 or 64 bits), packed like every other field of the stream. */
 #include "format.h"
 #include "header.h"
 

@@ -84,9 +84,9 @@ typedef struct {
 
 const char *zfpc_status_message(zfpc_status status);
 
-/* Parameter setters (format.md §3.2 - §3.6).  `clamp_type` is the type passed to
- * zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what zfpy's
- * compress_numpy does), the array's type otherwise. */
+/* Parameter setters (format.md §3.2 - §3.6).  `clamp_type` is the type
+ * passed to zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what
+ * zfpy's compress_numpy does), the array's type otherwise. */
 zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
                              unsigned dims);
 void zfpc_params_precision(zfpc_params *p, uint32_t precision);
@@ -97,7 +97,8 @@ zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
                                int32_t minexp);
 zfpc_mode zfpc_params_mode(const zfpc_params *p);
 
-/* Header (format.md §2).  zfpc_read_header validates exactly what zfp validates. */
+/* Header (format.md §2).  zfpc_read_header validates exactly what zfp
+ * validates. */
 size_t zfpc_header_bits(const zfpc_params *p);
 zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 

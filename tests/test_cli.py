@@ -197,7 +197,7 @@ def test_compress_reports_sizes_and_mode_unless_quiet(tmp_path, field):
     path, arr = field
     stderr = run("compress", path, "-a", "0.01").stderr
     assert f"{arr.nbytes} -> " in stderr and "fixed accuracy, tolerance 2^-7" in stderr
-    assert run("compress", path, "-a", "0.01", "-q").stderr == ""
+    assert run("compress", path, "-a", "0.01", "-q", "--force").stderr == ""
 
 
 def test_threads_do_not_change_the_stream(tmp_path, field):
@@ -332,17 +332,17 @@ def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
     src[...] = arr
     src.attrs["units"] = "K"
     fails("zarr", tmp_path / "src.zarr", tmp_path / "x.zarr", expect=EXIT_USAGE,
-          message="is a Zarr group: choose an array with --array (t)")
+          message="is a Zarr group; name the array with --array (arrays here: t)")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-R",
         "--zarr-format", "2", "-q")
     d = zarr.open_array(tmp_path / "d.zarr", mode="r")
     np.testing.assert_array_equal(d[...], arr)
     assert d.chunks == (8, 20) and dict(d.attrs) == {"units": "K"}
     fails("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr",
-          expect=EXIT_FAILURE, message="exists (give --overwrite")
+          expect=EXIT_FAILURE, message="d.zarr exists; use --force to replace it")
     run("zarr", tmp_path / "d.zarr", tmp_path / "d.zarr2", "-r", "16", "-q")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-r", "16",
-        "--overwrite", "-q")
+        "--force", "-q")
 
 
 def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
@@ -508,7 +508,7 @@ def test_zarr_error_paths(tmp_path, field):
           message="no such file or Zarr store")
     (tmp_path / "empty").mkdir()
     fails("zarr", tmp_path / "empty", tmp_path / "d.zarr", expect=EXIT_FAILURE,
-          message="cannot open")
+          message="empty is a directory but not a Zarr store")
     fails("zarr", path, tmp_path / "d.zarr", "--chunks", "4,4", expect=EXIT_USAGE,
           message="has 2 axes, the source 3")
     np.save(tmp_path / "i.npy", np.arange(64, dtype=np.int32).reshape(8, 8))

@@ -6,6 +6,11 @@ zarr's ObjectStore."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -172,3 +177,42 @@ def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
     client.put_object(Bucket=BUCKET, Key=key, Body=body[:-8])
     with pytest.raises(ZFPError, match="truncated"):
         array[sel]
+
+
+def test_cli_zarr_to_an_s3_url_needs_force_and_deletes_a_partial_array(s3, tmp_path):
+    """The zarr command on a URL writes in place (object stores cannot
+    rename): an existing array is replaced only with --force, and Ctrl-C
+    (a real SIGINT) deletes what was written instead of leaving an array
+    whose missing chunks read as zeros."""
+    pytest.importorskip("s3fs")
+    url, client = s3
+    env = dict(os.environ, AWS_ENDPOINT_URL=url)   # botocore's endpoint setting
+
+    def cli(*args, **popen):
+        return subprocess.Popen([sys.executable, "-m", "zfpcodec", "zarr", *map(str, args)],
+                                stderr=subprocess.PIPE, text=True, env=env, **popen)
+
+    data = values((40, 30)).astype("f4")
+    np.save(tmp_path / "small.npy", data)
+    dest = f"s3://{BUCKET}/cli.zarr"
+    assert cli(tmp_path / "small.npy", dest, "-R", "-q").wait() == 0
+    again = cli(tmp_path / "small.npy", dest, "-r", "4", "-q")
+    assert again.wait() == 1 and f"{dest} exists; use --force" in again.stderr.read()
+    assert cli(tmp_path / "small.npy", dest, "-r", "8", "--force", "-q").wait() == 0
+    read = zarr.open_array(dest, mode="r", storage_options={"endpoint_url": url})
+    assert read.metadata.to_dict()["codecs"][0]["configuration"] == {"mode": "fixed_rate",
+                                                                   "rate": 8.0}
+    # two of the command's 64 MiB batches; Ctrl-C once the first chunks arrive
+    big = np.lib.format.open_memmap(tmp_path / "big.npy", mode="w+", dtype="f4",
+                                    shape=(256, 256, 512))
+    big[...] = 1.0               # not the fill value, so every chunk is written
+    big.flush()
+    del big
+    process = cli(tmp_path / "big.npy", f"s3://{BUCKET}/big.zarr", "-R", "--chunks",
+                  "32,64,64", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    while process.poll() is None and not keys(client, "big.zarr/c/"):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=300) == 130
+    assert process.stderr.read() == "zfpcodec: interrupted\n"
+    assert keys(client, "big.zarr/") == []

@@ -8,9 +8,10 @@ import time
 from .. import engine
 from ..region import StreamLayout, read_region
 from .errors import CLIError, UsageError
-from .io import ZFP_MAGIC, check_distinct, open_stream, write_array
-from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, parse_region, subparser)
+from .io import ZFP_MAGIC, open_stream, write_array
+from .options import (STDIO, _single_mode, add_force, add_mode_options, add_raw_options,
+                      add_threads, build_mode, parse_region, subparser)
+from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
@@ -38,19 +39,20 @@ def add_parser(commands, common) -> None:
                           "stream up to its last block")
     add_raw_options(sub, "headerless stream")
     add_mode_options(sub)
+    add_force(sub, "the output")
     add_threads(sub)
 
 
 def run(args) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
-    check_distinct(args.input, output)
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     kind, value = _single_mode(args)
     with open_stream(args.input) as source:
         headed = source.read(len(ZFP_MAGIC)) == ZFP_MAGIC
         source.seek(0)
         decode = _headerless_arguments(args, kind, value, headed)
+        check_output(output, [args.input], args.force)
         start = time.perf_counter()
         if args.region is None:
             stream = source.read()

@@ -114,6 +114,38 @@ def positive_int(text: str) -> int:
     return value
 
 
+# Options whose values may be negative numbers.  argparse takes "-1e-3" or
+# "-inf" for an option (it knows only -5 and -.5 as numbers) and fails with
+# "expected one argument", hiding the real message.
+NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
+                            "-c", "--expert"})
+
+
+def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
+    """`argv` with every negative number among the values of a
+    `NUMBER_OPTIONS` option given a leading space, which makes argparse
+    read it as a value; float() and int() ignore the space."""
+    protected: list[str] = []
+    in_values = False
+    for index, token in enumerate(argv):
+        if token == "--":
+            return protected + list(argv[index:])
+        if in_values and token.startswith("-") and _is_number(token):
+            token = " " + token
+        else:
+            in_values = token in NUMBER_OPTIONS or (in_values and _is_number(token))
+        protected.append(token)
+    return protected
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 # --------------------------------------------------------------------------
 # Building the parsers
 # --------------------------------------------------------------------------
@@ -189,6 +221,13 @@ class _AddSetting(argparse.Action):
         else:
             settings.extend((self.dest, value) for value in values)
         namespace.settings = settings
+
+
+def add_force(sub, what: str) -> None:
+    """--force (-f): replace an existing output, the only way to."""
+    sub.add_argument("-f", "--force", action="store_true",
+                     help=f"replace {what} if it exists (it is replaced only once the new "
+                          "one is complete)")
 
 
 def add_threads(sub) -> None:
