@@ -184,8 +184,7 @@ static void *measure_then_decompress(void *arg)
   return decompress_worker(j);
 }
 
-/* 0 means one thread per core. */
-static unsigned resolve_threads(unsigned threads)
+unsigned resolve_threads(unsigned threads)
 {
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned cores = online > 0 ? (unsigned)online : 1;
@@ -260,9 +259,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
-/* The length every block has, or 0 when blocks may differ (format.md
- * §12.1, §11.10): fixed rate with a budget that covers any block header. */
-static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
+uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
   unsigned head;

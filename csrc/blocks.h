@@ -31,4 +31,12 @@ zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
                            const zfpc_field *f, const block_grid *g,
                            const zfpc_params *p, uint64_t *end);
 
+/* The length every block has, or 0 when blocks may differ (format.md
+ * §12.1, §11.10): fixed rate with a budget that covers any block header. */
+uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p);
+
+/* The number of worker threads for a `threads` argument (0: one per
+ * core), capped at a few per core. */
+unsigned resolve_threads(unsigned threads);
+
 #endif

@@ -152,6 +152,38 @@ zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
                             unsigned threads, uint64_t *end_bits);
 
+/* Random access (region.c).
+ *
+ * *fixed receives the length every block of a `dims`-dimensional array of
+ * `type` coded with `p` has (fixed rate), or 0 when block lengths vary;
+ * *most the most bits any block can take. */
+void zfpc_block_bits(zfpc_type type, const zfpc_params *p, unsigned dims,
+                     uint64_t *fixed, uint64_t *most);
+
+/* Bytes start .. start + len - 1 of a stream, held at `data`. */
+typedef struct {
+  size_t start;
+  size_t len;
+  const void *data;
+} zfpc_piece;
+
+/* Decode an orthogonal selection of an array of sizes n[0..dims-1] whose
+ * blocks start `bit_offset` bits into a stream given as `count` pieces
+ * (sorted by start, not overlapping).  Along axis a, position j of `out`
+ * receives element index[a][j] of the array (any order, repeats allowed),
+ * so out->n[a] is the number of indices along axis a; out->type and
+ * out->dims are the array's.  Only the blocks holding selected elements
+ * are decoded: fixed-length blocks where the rate puts them, each from the
+ * piece that holds it, on up to `threads` threads; variable-length blocks
+ * in one pass from the piece holding bit_offset, measuring the blocks in
+ * between.  ZFPC_ERR_TRUNCATED when a needed block is not inside one
+ * piece, ZFPC_ERR_FIELD for an index outside the array. */
+zfpc_status zfpc_decompress_selection(const zfpc_field *out, const size_t n[4],
+                                      const size_t *const index[4],
+                                      const zfpc_params *p,
+                                      const zfpc_piece *pieces, size_t count,
+                                      uint64_t bit_offset, unsigned threads);
+
 /* Validation before allocation (validate.c).  The fewest bits the decoder
  * reads for one block of `type` with parameters `p`, and for all blocks of
  * an array of sizes n[0..dims-1]: an input with fewer bits after the header

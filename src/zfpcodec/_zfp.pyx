@@ -13,6 +13,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from libc.stdint cimport uint32_t, int32_t, uint64_t
+from libc.stdlib cimport malloc, free
 
 from zfpcodec.errors import ZFPError
 
@@ -117,6 +118,19 @@ cdef extern from "zfpc.h" nogil:
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads,
                                 uint64_t *end_bits)
+    void zfpc_block_bits(zfpc_type type, const zfpc_params *p, unsigned dims,
+                         uint64_t *fixed, uint64_t *most)
+
+    ctypedef struct zfpc_piece:
+        size_t start
+        size_t len
+        const void *data
+
+    zfpc_status zfpc_decompress_selection(const zfpc_field *out, const size_t n[4],
+                                          const size_t *const index[4],
+                                          const zfpc_params *p,
+                                          const zfpc_piece *pieces, size_t count,
+                                          uint64_t bit_offset, unsigned threads)
     uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p)
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
@@ -419,6 +433,67 @@ def stream_bits(src, size_t bit_offset, int ztype, tuple sizes, tuple params):
         PyBuffer_Release(&view)
     check(status)
     return bits
+
+
+def block_bits(int ztype, tuple params, unsigned dims):
+    """(bits every block takes or 0 when they vary, most bits of a block)."""
+    cdef zfpc_params p = params_struct(params)
+    cdef uint64_t fixed, most
+    zfpc_block_bits(<zfpc_type>ztype, &p, dims, &fixed, &most)
+    return fixed, most
+
+
+def decompress_selection(list pieces, uint64_t bit_offset, tuple sizes, tuple indices,
+                         out, int ztype, tuple params, bint byteswap,
+                         unsigned threads=1):
+    """Decode an orthogonal selection of the array of zfp `sizes` (x first)
+    whose blocks start `bit_offset` bits into a stream given as `pieces`
+    ((start, bytes-like), sorted, not overlapping): along axis a (x first),
+    position j of the writable strided buffer `out` receives element
+    indices[a][j] (C-contiguous size_t arrays)."""
+    cdef Py_ssize_t count = len(pieces), held = 0, a, d
+    cdef Py_buffer *views = <Py_buffer *>malloc(sizeof(Py_buffer) * (count + 5))
+    cdef zfpc_piece *c_pieces = <zfpc_piece *>malloc(sizeof(zfpc_piece) * (count or 1))
+    cdef zfpc_field f
+    cdef zfpc_params p = params_struct(params)
+    cdef size_t n[4]
+    cdef const size_t *index[4]
+    cdef zfpc_status status
+    if views == NULL or c_pieces == NULL:
+        free(views)
+        free(c_pieces)
+        raise MemoryError("no memory for the pieces of the stream")
+    try:
+        for a in range(count):
+            PyObject_GetBuffer(pieces[a][1], &views[held], PyBUF_C_CONTIGUOUS)
+            held += 1
+            c_pieces[a].start = pieces[a][0]
+            c_pieces[a].len = <size_t>views[a].len
+            c_pieces[a].data = views[a].buf
+        PyObject_GetBuffer(out, &views[held], PyBUF_RECORDS)
+        held += 1
+        field_from_view(&f, &views[count], ztype, byteswap)
+        d = f.dims
+        if len(indices) != d:
+            raise ValueError(f"{len(indices)} index arrays for {d} axes")
+        for a in range(4):
+            n[a] = sizes[a]
+            index[a] = NULL
+        for a in range(d):
+            PyObject_GetBuffer(indices[a], &views[held], PyBUF_C_CONTIGUOUS)
+            held += 1
+            if <size_t>views[held - 1].len != f.n[a] * sizeof(size_t):
+                raise ValueError(f"index array {a} does not match out's axis")
+            index[a] = <const size_t *>views[held - 1].buf
+        with nogil:
+            status = zfpc_decompress_selection(&f, n, index, &p, c_pieces, <size_t>count,
+                                               bit_offset, threads)
+    finally:
+        for a in range(held):
+            PyBuffer_Release(&views[a])
+        free(views)
+        free(c_pieces)
+    check(status)
 
 
 def stream_min_bits(int ztype, tuple sizes, tuple params):

@@ -40,6 +40,16 @@ not fit its metadata raises ZFPError instead of decoding to garbage.
 Data path: chunk (NDBuffer) -> promote -> `engine.compress(header=False)`
 -> bytes; bytes -> `engine.decompress(dtype, shape, mode)` -> demote.
 
+Reads of part of a chunk (zarr's partial decoding, used when the codec is
+the serializer with no bytes-to-bytes codec after it, and inside
+``sharding_indexed``): in fixed-rate mode the codec asks the store for the
+byte ranges of the blocks the selection touches and decodes only those
+(`zfpcodec.region`).  Where another writer's chunk of that shape may have
+another length (zarrs applies rates as for 3-D chunks), it checks the
+chunk's length on the way, so such a chunk is read whole and decoded as
+before.  Other modes read a prefix of the chunk when the selection lies
+in its first blocks, and the whole chunk otherwise.
+
 zarr is optional: without it `ZFPCodec` can still be built, compared,
 serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
 """
@@ -48,7 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,17 +67,27 @@ from . import bound, engine
 from .buffers import native_dtype
 from .errors import ZFPError
 from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
+from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 try:
-    from zarr.abc.codec import ArrayBytesCodec as _CodecBase
+    from zarr.abc.codec import ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin
+    from zarr.abc.store import RangeByteRequest
+    _BASES: tuple[type, ...] = (ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin)
 except ImportError:  # zarr is an optional dependency
-    _CodecBase = object
+    _BASES = (object,)
 
 __all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
 CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
 _ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
+
+# Ranged reads: ranges fewer than this many bytes apart are fetched as one
+# (on object stores a request costs more than a few KiB of transfer), and a
+# selection whose ranges cover more than this share of the chunk reads it
+# whole (one request, and the whole-array decoder).
+RANGE_MERGE_GAP = 8192
+WHOLE_READ_SHARE = 0.5
 
 
 # --------------------------------------------------------------------------
@@ -158,7 +178,7 @@ def _zfp_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 # the codec
 
 @dataclass(frozen=True)
-class ZFPCodec(_CodecBase):
+class ZFPCodec(*_BASES):
     """Zarr v3 array-to-bytes codec ``zfp`` (zarr-extensions specification).
 
     Parameters
@@ -311,6 +331,53 @@ class ZFPCodec(_CodecBase):
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.reshape(chunk_spec.shape))
 
+    async def _decode_partial_single(self, byte_getter: Any, selection: Any,
+                                     chunk_spec: Any) -> Any:
+        """``chunk[selection]`` (None for a missing chunk), decoding only the
+        blocks the selection touches and, where the mode allows, reading
+        only their bytes (see the module docstring)."""
+        dtype = _native_dtype(chunk_spec.dtype)
+        storage = self._check(dtype, chunk_spec.shape)
+        prototype = chunk_spec.prototype
+        layout = None  # set while the blocks alone are to be decoded
+        if chunk_spec.shape:
+            layout = StreamLayout.headerless(storage.zfp_dtype, chunk_spec.shape,
+                                             self.zfp_mode)
+            sel = parse_selection(selection, layout.shape)
+            touched = sum(last - first for first, last in layout.block_spans(sel))
+            if touched > WHOLE_READ_SHARE * math.prod(layout.grid):
+                layout = None  # the whole-chunk decoder is faster
+            ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
+            if ranges is not None:
+                pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
+                if pieces is _MISSING:
+                    return None
+                if pieces is not None:
+                    return await self._decode_blocks(pieces, sel, layout, storage, dtype,
+                                                     prototype)
+                layout = None  # not a chunk of this layout: the whole-chunk decoder decides
+        chunk_bytes = await byte_getter.get(prototype=prototype)
+        if chunk_bytes is None:
+            return None
+        if layout is not None and len(chunk_bytes) == layout.stream_bytes:
+            return await self._decode_blocks([(0, chunk_bytes.as_numpy_array())], sel, layout,
+                                             storage, dtype, prototype)
+        chunk = await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
+        return chunk[selection]
+
+    async def _decode_blocks(self, pieces: list, sel: Selection, layout: StreamLayout,
+                             storage: _Storage, dtype: np.dtype, prototype: Any) -> Any:
+        values = await asyncio.to_thread(self._decode_pieces, pieces, sel, layout, storage,
+                                         dtype)
+        return prototype.nd_buffer.from_numpy_array(values)
+
+    def _decode_pieces(self, pieces: list, sel: Selection, layout: StreamLayout,
+                       storage: _Storage, dtype: np.dtype) -> np.ndarray:
+        # "same" types decode straight into the array's dtype and byte order
+        out = np.empty(sel.shape, dtype=dtype if storage.kind == "same" else storage.zfp_dtype)
+        decompress_region(pieces, sel, layout=layout, out=out, threads=self.threads)
+        return out if storage.kind == "same" else storage.demote(out, dtype)
+
     async def _encode_single(self, chunk_array: Any, chunk_spec: Any) -> Any:
         return await asyncio.to_thread(self._encode_sync, chunk_array, chunk_spec)
 
@@ -361,3 +428,76 @@ def __getattr__(name: str) -> Any:
         from .zarr3_masked import MaskedZFPCodec
         return MaskedZFPCodec
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_MISSING = "missing"
+
+
+def _ranges_to_fetch(layout: StreamLayout, sel: Selection, mode: Mode) -> list | None:
+    """The byte ranges to request for `sel`, or None to read the whole
+    chunk in one request (the ranges would cover most of it).
+
+    Fixed rate: where another writer's chunk of this shape can have another
+    length (`_length_may_differ`), the length L is checked on the way: the
+    last request reaches one byte past L, which a longer chunk returns.
+    Other modes get the prefix `StreamLayout.byte_ranges` names: a chunk
+    shorter than that bound comes back whole.
+    """
+    ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
+    length = layout.stream_bytes
+    if length is None or not ranges:
+        return ranges
+    if sum(stop - start for start, stop in ranges) > WHOLE_READ_SHARE * length:
+        return None
+    if _length_may_differ(layout, mode):
+        start, stop = ranges[-1]
+        if length - 1 - stop <= RANGE_MERGE_GAP:
+            ranges[-1] = (start, length + 1)
+        else:
+            ranges.append((length - 1, length + 1))
+    return ranges
+
+
+def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
+    """Whether a fixed-rate chunk of this layout may have been written with
+    another length: zarrs (the zarr-extensions codec's maintainers'
+    implementation) applies a fixed rate as if every chunk were 3-D, so its
+    chunks of other ranks have other lengths, and byte ranges of ours would
+    read its blocks wrong.  3-D chunks agree, and need no check: a longer
+    or cut stream still holds the blocks it was read for."""
+    return replace(layout, params=mode.params(3, layout.ztype)).stream_bytes != \
+        layout.stream_bytes
+
+
+async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
+                 prototype: Any) -> list | str | None:
+    """`ranges` of a chunk as pieces ``[(start, bytes)]``; `_MISSING` when
+    the chunk does not exist; None when it is not as long as `layout` says
+    (another writer's convention, or damage)."""
+    try:
+        got = await asyncio.gather(*(byte_getter.get(prototype=prototype,
+                                                     byte_range=RangeByteRequest(start, stop))
+                                     for start, stop in ranges))
+    except Exception:
+        # Stores report a range that starts past the end of a shorter
+        # object differently: an empty or short buffer, or an exception
+        # (obstore).  The whole-chunk read that follows either decodes the
+        # chunk or raises the store's (or the decoder's) real error.
+        return None
+    if all(piece is None for piece in got):
+        return _MISSING
+    if any(piece is None for piece in got):
+        return None  # the chunk changed between the requests
+    if layout.stream_bytes is not None:
+        wanted = [stop - start for start, stop in ranges]
+        if ranges[-1][1] > layout.stream_bytes:
+            wanted[-1] -= 1  # the length check asks for one byte past the end
+        if [len(piece) for piece in got] != wanted:
+            return None  # a chunk of another length
+    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, got)]
+
+
+def _native_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
+    to_native = getattr(dtype, "to_native_dtype", None)
+    return np.dtype(to_native() if to_native is not None else dtype)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -93,6 +93,15 @@ def read_bytes(path: str) -> bytes:
     _check_readable_file(path)
     with open(path, "rb") as file:
         return file.read()
+
+
+def open_stream(path: str) -> BinaryIO:
+    """A file, or stdin's bytes for '-', as a seekable binary file: a
+    reader can take the parts it needs."""
+    if path == STDIO:
+        return io.BytesIO(sys.stdin.buffer.read())
+    _check_readable_file(path)
+    return open(path, "rb")
 
 
 def write_bytes(path: str, data: bytes) -> None:
