@@ -1,36 +1,27 @@
 """Every script in examples/ runs as a user would run it (a fresh interpreter
 in a scratch folder) and succeeds: in the test environment, and (marker
 ``extras``) in a virtual environment of its own that holds zfpcodec's wheel
-with only the extra the script names in its first lines, so that no example
-leans on a package its extra does not bring.
-
-The wheel is built once per change of the package's sources and the
-environments once per change of pyproject.toml, all under build/extras/
-(``ZFPCODEC_WHEEL`` names a wheel built elsewhere, e.g. by
-tools/check-wheel.sh, to skip the build).  Building them needs the package
-index the first time.
+with only the extra the script names in its first lines (tests/venvs.py),
+so that no example leans on a package its extra does not bring.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Iterable
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from s3_server import CREDENTIALS, FOREIGN, moto_s3
+from venvs import venv_python
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-CACHE = ROOT / "build" / "extras"
 EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
 _INSTALL_LINE = re.compile(r'^\s*pip install "?zfpcodec(?:\[(\w+)\])?"?\s*$', re.M)
 
@@ -91,89 +82,11 @@ def test_example_runs(script, tmp_path):
     run_example(sys.executable, script, tmp_path)
 
 
-# --------------------------------------------------------------------------
-# one virtual environment per extra
-# --------------------------------------------------------------------------
-
-def _digest(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for path in sorted(paths):
-        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def _drop_stale(paths: Iterable[Path], keep: Path) -> None:
-    """Remove the cached builds of older sources (they only take space)."""
-    for path in paths:
-        if path != keep:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _run(cmd: list[str], what: str) -> None:
-    done = subprocess.run(cmd, check=False, capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
-    if done.returncode != 0:
-        pytest.fail(f"{what} failed ({done.returncode}): {' '.join(cmd)}\n"
-                    f"{done.stdout[-3000:]}{done.stderr[-3000:]}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def wheel() -> Path:
-    """zfpcodec's wheel for the current sources (built once per change)."""
-    given = os.environ.get("ZFPCODEC_WHEEL")
-    if given:
-        return Path(given).resolve()
-    sources = [ROOT / "pyproject.toml", ROOT / "meson.build", ROOT / "README.md",
-               *(p for d in ("csrc", "src") for p in (ROOT / d).rglob("*")
-                 if p.is_file() and "__pycache__" not in p.parts)]
-    folder = CACHE / f"wheel-{_digest(sources)}"
-    _drop_stale(CACHE.glob("wheel-*"), folder)
-    found = sorted(folder.glob("zfpcodec-*.whl"))
-    if not found:
-        _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder),
-              str(ROOT)], "building zfpcodec's wheel")
-        found = sorted(folder.glob("zfpcodec-*.whl"))
-    return found[-1]
-
-
-@pytest.fixture(scope="session")
-def extra_python(wheel):
-    """``extra_python(extra)``: the Python of a venv holding `wheel` with
-    only `extra` (None: no extra)."""
-    made: dict[str | None, Path] = {}
-
-    def get(extra: str | None) -> Path:
-        if extra in made:
-            return made[extra]
-        spec = f"{sys.version_info[:2]} {extra}".encode()
-        name = f"venv-{extra or 'core'}-{_digest([ROOT / 'pyproject.toml'])}-" \
-               f"{hashlib.sha256(spec).hexdigest()[:8]}"
-        venv = CACHE / name
-        _drop_stale(CACHE.glob(f"venv-{extra or 'core'}-*"), venv)
-        python = venv / "bin" / "python"
-        ready = venv / ".zfpcodec-ready"
-        target = f"zfpcodec{f'[{extra}]' if extra else ''} @ {wheel.as_uri()}"
-        if not ready.is_file():
-            _run([sys.executable, "-m", "venv", "--clear", str(venv)], "python -m venv")
-            _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                  target], f"installing {target}")
-            ready.write_text(str(wheel))
-        if ready.read_text() != str(wheel):
-            # same requirements, new build of zfpcodec: replace only the package
-            _run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                  "--no-deps", "--force-reinstall", str(wheel)], "reinstalling zfpcodec")
-            ready.write_text(str(wheel))
-        made[extra] = python
-        return python
-
-    return get
-
-
 @pytest.mark.extras
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs_with_only_its_extra(script, tmp_path, extra_python):
+def test_example_runs_with_only_its_extra(script, tmp_path, zfpcodec_wheel):
     extra = named_extra(script)
-    python = extra_python(extra)
+    python = venv_python(zfpcodec_wheel, extra)
     # the venv is what it should be: our wheel, and no door's package that
     # this extra does not ask for
     others = set().union(*(extra_closure(e) for e in EXTRAS if e != "test")) - extra_closure(extra)
