@@ -83,14 +83,15 @@ def venv_python(wheel: Path, extra: str | None, also: tuple[str, ...] = ()) -> P
     python = venv / "bin" / "python"
     ready = venv / ".zfpcodec-ready"
     target = f"zfpcodec{f'[{extra}]' if extra else ''} @ {wheel.as_uri()}"
+    built = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if not ready.is_file():
         run([sys.executable, "-m", "venv", "--clear", str(venv)], "python -m venv")
         run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
              target, *also], f"installing {target} {' '.join(also)}")
-        ready.write_text(str(wheel))
-    if ready.read_text() != str(wheel):
+        ready.write_text(built)
+    if ready.read_text() != built:
         # same requirements, new build of zfpcodec: replace only the package
         run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
              "--no-deps", "--force-reinstall", str(wheel)], "reinstalling zfpcodec")
-        ready.write_text(str(wheel))
+        ready.write_text(built)
     return python

@@ -55,7 +55,7 @@ say "sdist $(basename "$sdist"): $(wc -l <<<"$listing") files, every file of csr
 say "auditwheel"
 auditwheel show "$wheel" | tee "$WORK/auditwheel.txt"
 grep -q "manylinux_" "$WORK/auditwheel.txt" || fail "the wheel fits no manylinux policy"
-auditwheel repair -q -w "$WORK/wheelhouse" "$wheel"
+auditwheel repair -w "$WORK/wheelhouse" "$wheel" >"$WORK/repair.log" 2>&1 || { cat "$WORK/repair.log"; fail "auditwheel repair"; }
 repaired=$(ls "$WORK"/wheelhouse/zfpcodec-*manylinux*.whl)
 say "repaired: $(basename "$repaired")"
 # everything it needs is in the wheel or in the manylinux set (libc, libm, pthread)
