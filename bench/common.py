@@ -3,7 +3,8 @@
 This module is imported by the orchestrator (`run.py`, in the interpreter
 where zfpcodec is installed) and by the peer worker (`peers.py`, in the
 bench virtual environment with the real zfpy 1.0.1), so both sides time and
-score a codec the same way.  It needs NumPy only.
+score a codec the same way.  It needs NumPy only (and the source tree's
+``src/zfpcodec/metrics.py``, which it loads by path).
 
 A *codec adapter* is any object with
 
@@ -21,13 +22,31 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 MB = 1e6  # throughput unit: 10**6 bytes of uncompressed data per second
+PSNR_DEFINITION = "20 log10(range / (2 RMSE))"   # zfpcodec.metrics.psnr, as zfp -s
+METRICS_SOURCE = Path(__file__).resolve().parent.parent / "src" / "zfpcodec" / "metrics.py"
+
+
+def _load_metrics():
+    """zfpcodec.metrics, loaded from the source tree: the bench venv cannot
+    install zfpcodec (LLNL's zfpy and our drop-in both own the name `zfpy`),
+    and the module needs NumPy only, so both sides score with the one
+    definition."""
+    spec = importlib.util.spec_from_file_location("zfpcodec_metrics", METRICS_SOURCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_METRICS = _load_metrics()
 
 
 def sha256(data: bytes | memoryview | None) -> str | None:
@@ -35,23 +54,20 @@ def sha256(data: bytes | memoryview | None) -> str | None:
 
 
 def error_stats(orig: np.ndarray, dec: np.ndarray) -> dict[str, Any]:
-    """Maximum absolute error, RMSE and PSNR of `dec` against `orig`.
+    """Maximum absolute error, RMSE and PSNR of `dec` against `orig`, by
+    `zfpcodec.metrics.error_stats`: PSNR = 20 log10(value range / (2 RMSE))
+    in dB, as the zfp program's ``-s`` and ``zfpcodec stats`` print it.
 
-    PSNR = 20 log10(value range / RMSE) in dB; None when the round trip is
-    exact (``lossless`` is then True) or the shapes differ."""
+    PSNR is None when the round trip is exact (``lossless`` is then True) or
+    the values are constant; everything is None when the shapes differ."""
     if dec.shape != orig.shape:
         return {"maxerr": None, "rmse": None, "psnr": None, "lossless": False,
                 "shape_ok": False}
-    a = orig.astype(np.float64, copy=False)
-    d = dec.astype(np.float64, copy=False)
-    diff = d - a
-    maxerr = float(np.max(np.abs(diff)))
-    rmse = float(np.sqrt(np.mean(diff * diff)))
-    span = float(a.max() - a.min())
+    stats = _METRICS.error_stats(orig, dec)
     exact = bool(np.array_equal(orig, dec))
-    psnr = None if exact or rmse == 0 or span == 0 else 20 * math.log10(span / rmse)
-    return {"maxerr": maxerr, "rmse": rmse, "psnr": psnr, "lossless": exact,
-            "shape_ok": True}
+    psnr = None if exact or not math.isfinite(stats["psnr"]) else stats["psnr"]
+    return {"maxerr": stats["max_error"], "rmse": stats["rmse"], "psnr": psnr,
+            "lossless": exact, "shape_ok": True}
 
 
 def _timed(fn, arg, reps: int) -> tuple[list[float], Any]:

@@ -1,8 +1,9 @@
 """Peak memory of one compression or decompression, in a fresh process.
 
-Run by `run.py` as ``PYTHON memprobe.py '<json>'`` with either interpreter:
-``impl`` "ours" (zfpcodec, current interpreter) or "zfpy" (LLNL zfpy 1.0.1,
-bench venv).  ``op`` is one of
+Run by the memory section (`sections/memory.py`) as
+``PYTHON memprobe.py '<json>'`` with either interpreter: ``impl`` "ours"
+(zfpcodec, current interpreter) or "zfpy" (LLNL zfpy 1.0.1, bench venv).
+``op`` is one of
 
 - ``compress``: ``compress_numpy(a, **kwargs)`` on the array in ``path``;
 - ``decompress``: ``decompress_numpy(stream)``, which allocates the result;

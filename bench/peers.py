@@ -1,10 +1,10 @@
 """The peers' side of the benchmark, run in the bench virtual environment.
 
 The real zfpy 1.0.1 owns the module name `zfpy`, as does zfpcodec's drop-in,
-so the two cannot share an interpreter.  The orchestrator (`run.py`) starts
-this script with the bench venv's Python and talks to it over stdin/stdout,
-one JSON object per line each way; arrays travel as .npy files that both
-sides read.  Requests:
+so the two cannot share an interpreter.  The orchestrator (`run.py`, through
+`peer_link.py`) starts this script with the bench venv's Python and talks to
+it over stdin/stdout, one JSON object per line each way; arrays travel as
+.npy files that both sides read.  Requests:
 
 - ``{"cmd": "info"}``: versions of everything measured here.
 - ``{"cmd": "datasets", "dir": D}``: write the real datasets that PyPI

@@ -1,9 +1,9 @@
 """Write and read one Zarr v3 array through a zfp codec, in a fresh process.
 
-Run by `run.py` as ``PYTHON zarr_probe.py '<json>'`` with
-``ZARR_THREADING__MAX_WORKERS`` set in the environment (zarr makes its
-thread pool once, from its configuration, so each worker count needs its
-own process).  ``impl``:
+Run by the zarr section (`sections/zarr_v3.py`) as
+``PYTHON zarr_probe.py '<json>'`` with ``ZARR_THREADING__MAX_WORKERS`` set
+in the environment (zarr makes its thread pool once, from its
+configuration, so each worker count needs its own process).  ``impl``:
 
 - ``zfpcodec``: ``zfpcodec.zarr3.ZFPCodec`` as the array's serializer
   (current interpreter);

@@ -1,5 +1,5 @@
 /* Bit planes of a block: the coder works on plane words (bit r of plane k
- * is bit k of coefficient r, spec 9.1), which a 64 x 64 bit-matrix
+ * is bit k of coefficient r, format.md §9.1), which a 64 x 64 bit-matrix
  * transpose computes for 64 coefficients at once, instead of one bit per
  * coefficient per plane. */
 #ifndef ZFPC_BITPLANES_H

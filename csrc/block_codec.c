@@ -1,63 +1,60 @@
-/* One block codec for the four scalar types: the integer coder is
- * instantiated for 32- and 64-bit words, the floating-point steps for float
- * and double, and each type's encoder and decoder is a thin composition of
- * them. */
+/* One block codec for the four scalar types, instantiated from templates
+ * (the *.tmpl.h files, each of which states at its top what it needs): the
+ * integer block coder (transform, bit-plane coder, integer blocks) for 32-
+ * and 64-bit words, then the floating-point blocks for float and double on
+ * top of the integer coder of their width.  Each type's range encoder and
+ * decoder below is a thin composition of them. */
 #include <math.h>
 #include <string.h>
-#include "bitplanes.h"
 #include "block_codec.h"
 #include "format.h"
-#include "order.h"
 
-/* Every block is at least minbits long (spec 9.5): pad on encoding, skip
- * on decoding. */
-static void pad_block(bit_writer *w, uint64_t start, uint32_t minbits)
-{
-  uint64_t used = writer_bits(w) - start;
-  if (used < minbits)
-    write_zeros(w, minbits - used);
-}
-
-static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
-{
-  uint64_t used = reader_bits(r) - start;
-  if (used < minbits)
-    reader_skip(r, minbits - used);
-}
-
+/* The integer block coder for 32-bit words (int32 arrays, float blocks)
+ * and for 64-bit words (int64 arrays, double blocks). */
 #define UINT uint32_t
 #define INT int32_t
+#define P 32u
 #define PBITS 5
 #define FN(x) x##32
-#include "int_codec.h"
+#include "int_transform.tmpl.h"
+#include "plane_coder.tmpl.h"
+#include "int_block.tmpl.h"
 #undef UINT
 #undef INT
+#undef P
 #undef PBITS
 #undef FN
 
 #define UINT uint64_t
 #define INT int64_t
+#define P 64u
 #define PBITS 6
 #define FN(x) x##64
-#include "int_codec.h"
+#include "int_transform.tmpl.h"
+#include "plane_coder.tmpl.h"
+#include "int_block.tmpl.h"
 #undef UINT
 #undef INT
+#undef P
 #undef PBITS
 #undef FN
 
+/* Floating-point blocks on the integer coder of their width. */
 #define FLOAT float
 #define UINT uint32_t
 #define INT int32_t
+#define P 32u
 #define EBITS 8
 #define EBIAS 127
 #define LDEXP ldexpf
 #define FABS fabsf
 #define FN(x) x##_float
 #define IFN(x) x##32
-#include "float_codec.h"
+#include "float_block.tmpl.h"
 #undef FLOAT
 #undef UINT
 #undef INT
+#undef P
 #undef EBITS
 #undef EBIAS
 #undef LDEXP
@@ -68,16 +65,18 @@ static void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)
 #define FLOAT double
 #define UINT uint64_t
 #define INT int64_t
+#define P 64u
 #define EBITS 11
 #define EBIAS 1023
 #define LDEXP ldexp
 #define FABS fabs
 #define FN(x) x##_double
 #define IFN(x) x##64
-#include "float_codec.h"
+#include "float_block.tmpl.h"
 #undef FLOAT
 #undef UINT
 #undef INT
+#undef P
 #undef EBITS
 #undef EBIAS
 #undef LDEXP
@@ -205,7 +204,7 @@ range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
 }
 
 /* A prefix of `head` bits, then at most min(budget, (prec + 1) * B - 1)
- * plane bits (spec 9.3) where the budget is maxbits - head mod 2^32. */
+ * plane bits (format.md §9.3) where the budget is maxbits - head mod 2^32. */
 static uint64_t coded_max_bits(const zfpc_params *p, unsigned head,
                                uint64_t planes_max)
 {
@@ -220,7 +219,7 @@ uint64_t block_max_bits(zfpc_type type, const zfpc_params *p, unsigned d)
   uint64_t prec = p->maxprec < t->bits ? p->maxprec : t->bits;
   uint64_t planes = (prec + 1) * size - 1;
   if (!is_reversible(p))
-    bits = coded_max_bits(p, t->is_float ? 1 + t->ebits : 0, planes);
+    bits = coded_max_bits(p, lossy_prefix_bits(t), planes);
   else if (!t->is_float)
     bits = coded_max_bits(p, t->pbits, planes);
   else {

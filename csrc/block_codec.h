@@ -1,4 +1,4 @@
-/* Coding blocks of 4^d values of any type (spec 5, 10; rev 4-6). */
+/* Coding blocks of 4^d values of any type (format.md §5 - §11). */
 #ifndef ZFPC_BLOCK_CODEC_H
 #define ZFPC_BLOCK_CODEC_H
 
@@ -6,9 +6,9 @@
 #include "traverse.h"
 #include "zfpc.h"
 
-/* Coders of the blocks first..last-1 of the array's grid (spec 4.2
- * order), one per type and rank.  A block is 4^d values (padded, spec
- * 4.4) in the linear order of spec 4.3.  A decoder with `store` false only
+/* Coders of the blocks first..last-1 of the array's grid (format.md §4.2
+ * order), one per type and rank.  A block is 4^d values (padded, §4.4) in
+ * the linear order of §4.3.  A decoder with `store` false only
  * measures: it consumes exactly the blocks' bits and writes nothing (how
  * parallel decompression finds where variable-length blocks start); it
  * returns 0 when the stream ends before the last block. */
@@ -26,7 +26,7 @@ range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
 range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
 
-/* Most bits one block can take with these parameters (spec 9.3, rev 8). */
+/* Most bits one block can take with these parameters (format.md §12.2). */
 uint64_t block_max_bits(zfpc_type type, const zfpc_params *p, unsigned d);
 
 #endif

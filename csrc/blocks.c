@@ -1,6 +1,6 @@
-/* Coding the blocks of an array in spec 4.2 order, split into chunks of
- * consecutive blocks that worker threads code independently (blocks share
- * no state, rev 11).  Compression joins the chunks' bit strings in chunk
+/* Coding the blocks of an array in format.md §4.2 order, split into chunks
+ * of consecutive blocks that worker threads code independently (blocks
+ * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
  * order; decompression starts each chunk where the fixed rate puts it or
  * where a measuring pass over variable-length blocks finds it. */
 #define _POSIX_C_SOURCE 200809L
@@ -240,8 +240,8 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
-/* The length every block has, or 0 when blocks may differ (spec 4.6,
- * rev 5.6): fixed rate with a budget that covers any block header. */
+/* The length every block has, or 0 when blocks may differ (format.md
+ * §12.1, §11.10): fixed rate with a budget that covers any block header. */
 static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
@@ -254,7 +254,7 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
     head = t->pbits;
   }
   else
-    head = t->is_float ? 1 + t->ebits : 0;
+    head = lossy_prefix_bits(t);
   return p->maxbits >= head ? p->maxbits : 0;
 }
 

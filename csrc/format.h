@@ -7,17 +7,17 @@
 #include "zfpc.h"
 
 #define ZFP_CODEC_VERSION 5
-#define ZFP_MIN_BITS 1u       /* spec 3.1 */
+#define ZFP_MIN_BITS 1u       /* format.md §3.1 */
 #define ZFP_MAX_BITS 16658u
 #define ZFP_MAX_PREC 64u
-#define ZFP_MIN_EXP (-1074)   /* below it: the reversible coder (rev 2.1) */
+#define ZFP_MIN_EXP (-1074)   /* below it: the reversible coder (§11.1) */
 
-#define HEADER_MAGIC_BITS 32  /* spec 2.1 */
-#define HEADER_META_BITS 52   /* spec 2.2 */
-#define HEADER_MODE_SHORT_BITS 12  /* spec 2.3 */
+#define HEADER_MAGIC_BITS 32  /* format.md §2.1 */
+#define HEADER_META_BITS 52   /* §2.2 */
+#define HEADER_MODE_SHORT_BITS 12  /* §2.3 */
 #define HEADER_MODE_LONG_BITS 64
 
-/* What the block coder needs to know of a scalar type (spec 0, rev 1). */
+/* What the block coder needs to know of a scalar type (format.md §0). */
 typedef struct {
   unsigned bits;     /* P: integer width and number of bit planes */
   unsigned ebits;    /* exponent field width (0 for integers) */
@@ -37,6 +37,13 @@ static inline const type_traits *traits_of(zfpc_type type)
     {64, 11, 1023, 6, 8, 1},
   };
   return &table[(unsigned)type <= 4 ? (unsigned)type : 0];
+}
+
+/* Bits a lossy block codes before its bit planes: the non-empty flag and
+ * the exponent for floats (format.md §5.4), none for integers (§10). */
+static inline unsigned lossy_prefix_bits(const type_traits *t)
+{
+  return t->is_float ? 1 + t->ebits : 0;
 }
 
 static inline int is_reversible(const zfpc_params *p)

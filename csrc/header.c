@@ -1,18 +1,18 @@
-/* The zfp header (spec 2): MAGIC (32 bits), META (52 bits), MODE (12 or 64
+/* The zfp header (format.md §2): MAGIC (32 bits), META (52 bits), MODE (12 or 64
  * bits), packed like every other field of the stream. */
 #include "format.h"
 #include "header.h"
 
 static const uint8_t magic[4] = {'z', 'f', 'p', ZFP_CODEC_VERSION};
 
-/* META size sub-field width per rank (spec 2.2). */
+/* META size sub-field width per rank (format.md §2.2). */
 static unsigned size_field_bits(unsigned dims)
 {
   static const unsigned width[5] = {0, 48, 24, 16, 12};
   return width[dims];
 }
 
-#define MODE_LONG_MARKER 0xfffu   /* spec 2.3 */
+#define MODE_LONG_MARKER 0xfffu   /* format.md §2.3 */
 #define MODE_PRECISION_BASE 2047u
 #define MODE_REVERSIBLE 2176u
 #define MODE_ACCURACY_BASE 3251
@@ -44,7 +44,7 @@ static uint64_t clamp_u(uint64_t v, uint64_t lo, uint64_t hi)
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* The MODE field value (spec 2.3): short codes where the mode has one,
+/* The MODE field value (format.md §2.3): short codes where the mode has one,
  * otherwise the long form with saturated fields. */
 static uint64_t mode_word(const zfpc_params *p)
 {
@@ -73,11 +73,15 @@ static uint64_t mode_word(const zfpc_params *p)
          (uint64_t)(minexp < 0 ? 0 : minexp > 0x7fff ? 0x7fff : minexp) << 49;
 }
 
+/* The MODE field's width: short codes are below the long form's marker. */
+static unsigned mode_field_bits(uint64_t mode)
+{
+  return mode < MODE_LONG_MARKER ? HEADER_MODE_SHORT_BITS : HEADER_MODE_LONG_BITS;
+}
+
 size_t zfpc_header_bits(const zfpc_params *p)
 {
-  int is_short = mode_word(p) < MODE_LONG_MARKER;
-  return HEADER_MAGIC_BITS + HEADER_META_BITS +
-         (is_short ? HEADER_MODE_SHORT_BITS : HEADER_MODE_LONG_BITS);
+  return HEADER_MAGIC_BITS + HEADER_META_BITS + mode_field_bits(mode_word(p));
 }
 
 void header_write(bit_writer *w, const zfpc_field *f, const zfpc_params *p)
@@ -87,8 +91,7 @@ void header_write(bit_writer *w, const zfpc_field *f, const zfpc_params *p)
   for (i = 0; i < 4; i++)
     write_bits(w, magic[i], 8);
   write_bits(w, meta_word(f), HEADER_META_BITS);
-  write_bits(w, mode, mode < MODE_LONG_MARKER ? HEADER_MODE_SHORT_BITS
-                                              : HEADER_MODE_LONG_BITS);
+  write_bits(w, mode, mode_field_bits(mode));
 }
 
 static void decode_mode(uint64_t mode, zfpc_params *p)
@@ -110,7 +113,7 @@ static void decode_mode(uint64_t mode, zfpc_params *p)
                        (int32_t)mode - MODE_ACCURACY_BASE};
 }
 
-/* spec 2.4: magic and codec version, then META (any value), then MODE
+/* format.md §2.4: magic and codec version, then META (any value), then MODE
  * (rejected when minbits > maxbits or maxprec is outside 1..64). */
 zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h)
 {

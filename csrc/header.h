@@ -1,4 +1,4 @@
-/* Writing the zfp header (spec 2); reading is zfpc_read_header. */
+/* Writing the zfp header (format.md §2); reading is zfpc_read_header. */
 #ifndef ZFPC_HEADER_H
 #define ZFPC_HEADER_H
 

@@ -12,6 +12,15 @@
 #define ALWAYS_INLINE
 #endif
 
+/* A static function of a header that some of its includers do not call,
+ * and whose inlining is left to the compiler (`static inline` would change
+ * the compiler's choice). */
+#if defined(__GNUC__)
+#define MAYBE_UNUSED __attribute__((unused))
+#else
+#define MAYBE_UNUSED
+#endif
+
 /* Full unrolling of a loop with a constant trip count (at most n), which
  * GCC does not do by itself for the short loops of a block. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,4 +1,4 @@
-/* Coefficient orders (spec 7, Appendix A): ORDER_d[r] is the linear block
+/* Coefficient orders (format.md §7): ORDER_d[r] is the linear block
  * index (i + 4j + 16k + 64l) of the coefficient coded at rank r.  The tables
  * are normative: no sort key reproduces their order among equal keys. */
 #ifndef ZFPC_ORDER_H

@@ -1,7 +1,13 @@
-/* Compression parameters (spec 3): the setters zfp offers and the mode
+/* Compression parameters (format.md §3): the setters zfp offers and the mode
  * classification the header uses. */
 #include <math.h>
 #include "format.h"
+
+/* What zfp accepts as parameters at all. */
+static int params_valid(uint32_t minbits, uint32_t maxbits, uint32_t maxprec)
+{
+  return minbits <= maxbits && maxprec >= 1 && maxprec <= ZFP_MAX_PREC;
+}
 
 static void set_params(zfpc_params *p, uint32_t minbits, uint32_t maxbits,
                        uint32_t maxprec, int32_t minexp)
@@ -12,7 +18,7 @@ static void set_params(zfpc_params *p, uint32_t minbits, uint32_t maxbits,
   p->minexp = minexp;
 }
 
-/* spec 3.2: bits = floor(4^d * rate + 0.5), with the float/double minimum of
+/* format.md §3.2: bits = floor(4^d * rate + 0.5), with the float/double minimum of
  * 1 + EBITS only when the caller names a floating type. */
 zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
                              unsigned dims)
@@ -26,21 +32,21 @@ zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
   bits = floor((double)(1u << (2 * dims)) * rate + 0.5);
   if (!(bits < 4294967296.0))  /* the C original is undefined here */
     return ZFPC_ERR_PARAMS;
-  minimum = traits_of(clamp_type)->is_float ? 1 + traits_of(clamp_type)->ebits : 0;
+  minimum = lossy_prefix_bits(traits_of(clamp_type));
   if ((uint32_t)bits < minimum)
     bits = minimum;
   set_params(p, (uint32_t)bits, (uint32_t)bits, ZFP_MAX_PREC, ZFP_MIN_EXP);
   return ZFPC_OK;
 }
 
-/* spec 3.3 */
+/* format.md §3.3 */
 void zfpc_params_precision(zfpc_params *p, uint32_t precision)
 {
   uint32_t maxprec = precision == 0 || precision > ZFP_MAX_PREC ? ZFP_MAX_PREC : precision;
   set_params(p, ZFP_MIN_BITS, ZFP_MAX_BITS, maxprec, ZFP_MIN_EXP);
 }
 
-/* spec 3.4: minexp = floor(log2(tolerance)), taken exactly from frexp. */
+/* format.md §3.4: minexp = floor(log2(tolerance)), taken exactly from frexp. */
 void zfpc_params_accuracy(zfpc_params *p, double tolerance)
 {
   int minexp = ZFP_MIN_EXP;
@@ -55,27 +61,27 @@ void zfpc_params_accuracy(zfpc_params *p, double tolerance)
   set_params(p, ZFP_MIN_BITS, ZFP_MAX_BITS, ZFP_MAX_PREC, minexp);
 }
 
-/* spec 3.5, rev 2.1 */
+/* format.md §3.5, §11.1 */
 void zfpc_params_reversible(zfpc_params *p)
 {
   set_params(p, ZFP_MIN_BITS, ZFP_MAX_BITS, ZFP_MAX_PREC, ZFP_MIN_EXP - 1);
 }
 
-/* spec 3.2a */
+/* format.md §3.6 */
 zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
                                uint32_t maxbits, uint32_t maxprec,
                                int32_t minexp)
 {
-  if (minbits > maxbits || maxprec < 1 || maxprec > ZFP_MAX_PREC)
+  if (!params_valid(minbits, maxbits, maxprec))
     return ZFPC_ERR_PARAMS;
   set_params(p, minbits, maxbits, maxprec, minexp);
   return ZFPC_OK;
 }
 
-/* spec 3.6: the first matching rule wins. */
+/* format.md §3.7: the first matching rule wins. */
 zfpc_mode zfpc_params_mode(const zfpc_params *p)
 {
-  if (p->minbits > p->maxbits || p->maxprec < 1 || p->maxprec > ZFP_MAX_PREC)
+  if (!params_valid(p->minbits, p->maxbits, p->maxprec))
     return ZFPC_MODE_NULL;
   if (p->minbits == ZFP_MIN_BITS && p->maxbits == ZFP_MAX_BITS &&
       p->maxprec == ZFP_MAX_PREC && p->minexp == ZFP_MIN_EXP)

@@ -1,20 +1,18 @@
-/* Array traversal (spec 4).  Only the values' width matters here, never
+/* Array traversal (format.md §4).  Only the values' width matters here, never
  * their type: gathering and scattering copy 4- or 8-byte scalars, swapping
  * their bytes for arrays stored in non-native byte order. */
 #include <string.h>
 #include "format.h"
 #include "traverse.h"
 
-zfpc_status grid_init(block_grid *g, const zfpc_field *f)
+zfpc_status grid_of_sizes(block_grid *g, unsigned dims, const size_t n[4])
 {
   unsigned a;
   size_t count = 1;
-  if (!traits_of(f->type)->size || f->dims < 1 || f->dims > 4 || !f->data)
-    return ZFPC_ERR_FIELD;
   for (a = 0; a < 4; a++) {
-    if (a < f->dims && f->n[a] < 1)
+    if (a < dims && n[a] < 1)
       return ZFPC_ERR_FIELD;
-    g->blocks[a] = a < f->dims ? (f->n[a] + 3) / 4 : 1;
+    g->blocks[a] = a < dims ? n[a] / 4 + (n[a] % 4 != 0) : 1;
     if (__builtin_mul_overflow(count, g->blocks[a], &count))
       return ZFPC_ERR_TOO_LARGE;
   }
@@ -22,7 +20,14 @@ zfpc_status grid_init(block_grid *g, const zfpc_field *f)
   return ZFPC_OK;
 }
 
-/* spec 4.4: which in-block offset a position copies when only m (1..4)
+zfpc_status grid_init(block_grid *g, const zfpc_field *f)
+{
+  if (!traits_of(f->type)->size || f->dims < 1 || f->dims > 4 || !f->data)
+    return ZFPC_ERR_FIELD;
+  return grid_of_sizes(g, f->dims, f->n);
+}
+
+/* format.md §4.4: which in-block offset a position copies when only m (1..4)
  * values along that axis lie inside the array. */
 static const unsigned char pad_source[5][4] = {
   {0, 0, 0, 0},
@@ -41,13 +46,8 @@ void cursor_at(const block_grid *g, size_t index, block_cursor *c)
   }
 }
 
-/* Byte offsets of the block's four positions along each used axis, and how
- * many of them lie inside the array. */
-typedef struct {
-  ptrdiff_t offset[4][4];
-  unsigned valid[4];
-} block_span;
-
+/* The span of the block at `c`: positions past the array's end take the
+ * offsets of the positions they copy. */
 static void block_locate(const zfpc_field *f, const block_cursor *c,
                          block_span *s)
 {
@@ -59,42 +59,6 @@ static void block_locate(const zfpc_field *f, const block_cursor *c,
       s->offset[a][i] =
         (ptrdiff_t)(first + pad_source[s->valid[a]][i]) * f->stride[a];
   }
-}
-
-/* Copy the positions (i, j, k, l) with i < extent[0], ... between a block
- * (linear order of spec 4.3) and the array.  The gather pads (extent 4
- * along used axes, offsets repeating per spec 4.4), the scatter stores
- * only the in-range values (extent = valid).  Callers pass the rank and
- * value size as constants, so each combination gets its own loops. */
-static inline ALWAYS_INLINE void
-copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
-           char *data, char *block, unsigned size, int swap, int to_block)
-{
-  unsigned n1 = dims > 1 ? extent[1] : 1, n2 = dims > 2 ? extent[2] : 1;
-  unsigned n3 = dims > 3 ? extent[3] : 1, i, j, k, l;
-  int contiguous_rows = !swap && extent[0] == 4 && s->valid[0] == 4 &&
-                        s->offset[0][1] - s->offset[0][0] == (ptrdiff_t)size;
-  for (l = 0; l < n3; l++)
-    for (k = 0; k < n2; k++)
-      for (j = 0; j < n1; j++) {
-        char *row = data + (dims > 1 ? s->offset[1][j] : 0) +
-                    (dims > 2 ? s->offset[2][k] : 0) +
-                    (dims > 3 ? s->offset[3][l] : 0);
-        char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
-        if (contiguous_rows) {  /* four adjacent values: one copy */
-          if (to_block)
-            memcpy(values, row + s->offset[0][0], 4 * size);
-          else
-            memcpy(row + s->offset[0][0], values, 4 * size);
-          continue;
-        }
-        for (i = 0; i < extent[0]; i++) {
-          if (to_block)
-            copy_value(values + size * i, row + s->offset[0][i], size, swap);
-          else
-            copy_value(row + s->offset[0][i], values + size * i, size, swap);
-        }
-      }
 }
 
 /* Run COPY(rank, value size) with both as constants. */
@@ -112,11 +76,10 @@ copy_block(const block_span *s, unsigned dims, const unsigned extent[4],
 
 void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
 {
-  static const unsigned padded[4] = {4, 4, 4, 4};
   block_span s;
   block_locate(f, c, &s);
 #define GATHER(D, SIZE) \
-  copy_block(&s, D, padded, (char *)f->data, block, SIZE, f->byteswap, 1)
+  copy_block(f, &s, D, NULL, (char *)f->data, block, SIZE, 1)
   WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, GATHER)
 #undef GATHER
 }
@@ -127,7 +90,7 @@ void scatter_block(const zfpc_field *f, const block_cursor *c,
   block_span s;
   block_locate(f, c, &s);
 #define SCATTER(D, SIZE) \
-  copy_block(&s, D, s.valid, (char *)f->data, (char *)block, SIZE, f->byteswap, 0)
+  copy_block(f, &s, D, s.valid, (char *)f->data, (char *)block, SIZE, 0)
   WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, SCATTER)
 #undef SCATTER
 }

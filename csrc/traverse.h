@@ -1,4 +1,4 @@
-/* The array as a grid of 4^d blocks (spec 4): block order, gathering with
+/* The array as a grid of 4^d blocks (format.md §4): block order, gathering with
  * partial-block padding, scattering of the in-range values. */
 #ifndef ZFPC_TRAVERSE_H
 #define ZFPC_TRAVERSE_H
@@ -13,10 +13,15 @@ typedef struct {
   size_t count;      /* blocks in all */
 } block_grid;
 
-/* Validates the field's type, rank and sizes and fills the grid. */
+/* The grid of an array of sizes n[0..dims-1] (dims 1..4): ZFPC_ERR_FIELD
+ * for a size of 0, ZFPC_ERR_TOO_LARGE when the block count overflows. */
+zfpc_status grid_of_sizes(block_grid *g, unsigned dims, const size_t n[4]);
+
+/* Validates the field's type, rank, data pointer and sizes and fills the
+ * grid. */
 zfpc_status grid_init(block_grid *g, const zfpc_field *f);
 
-/* A position in the block order of spec 4.2: block coordinates along x,
+/* A position in the block order of format.md §4.2: block coordinates along x,
  * y, z, w, advanced without divisions. */
 typedef struct {
   size_t b[4];
@@ -33,7 +38,7 @@ static inline ALWAYS_INLINE void cursor_next(const block_grid *g,
       c->b[a] = 0;
 }
 
-/* The block at `c` into `block`, padded, in spec 4.3 layout: any block,
+/* The block at `c` into `block`, padded, in format.md §4.3 layout: any block,
  * but the coders use it for partial blocks only. */
 void gather_block(const zfpc_field *f, const block_cursor *c, void *block);
 
@@ -79,37 +84,74 @@ static inline ALWAYS_INLINE void copy_value(void *dst, const void *src,
   }
 }
 
-/* Copy a whole block between the array (values at origin + i*s0 + j*s1
- * + ...) and `block` (spec 4.3 order); rows of four adjacent values move
- * as one copy.  dims and size are constants at every call. */
+/* Byte offsets of a partial block's four positions along each used axis
+ * (from the array's first value, padding repeated, format.md §4.4), and
+ * how many of them lie inside the array. */
+typedef struct {
+  ptrdiff_t offset[4][4];
+  unsigned valid[4];
+} block_span;
+
+/* Where in-block position i along axis a lies, in bytes: from the block's
+ * first value for a whole block (`s` NULL), from `s` for a partial one. */
+static inline ALWAYS_INLINE ptrdiff_t block_position(const ptrdiff_t *stride,
+                                                     const block_span *s,
+                                                     unsigned a, unsigned i)
+{
+  return s ? s->offset[a][i] : i * stride[a];
+}
+
+/* Copy the positions (i, j, k, l) with i < extent[0], ... (all 4^dims
+ * positions when `extent` is NULL) between `block` (the linear order of
+ * format.md §4.3) and the array, whose value at position (i, j, k, l) is
+ * at `origin` + the positions' offsets along each axis.  Rows of four
+ * adjacent values move as one copy.  Callers pass the rank, the value size
+ * and whether `s` and `extent` are NULL as constants, so each combination
+ * gets loops of its own: a whole block's are those of a plain strided
+ * copy. */
+static inline ALWAYS_INLINE void
+copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
+           const unsigned *extent, char *origin, char *block, unsigned size,
+           int to_block)
+{
+  unsigned n0 = extent ? extent[0] : 4, n1 = dims < 2 ? 1 : extent ? extent[1] : 4;
+  unsigned n2 = dims < 3 ? 1 : extent ? extent[2] : 4;
+  unsigned n3 = dims < 4 ? 1 : extent ? extent[3] : 4, i, j, k, l;
+  const ptrdiff_t *st = f->stride;
+  int swap = f->byteswap;
+  int contiguous_rows = !swap && n0 == 4 && (!s || s->valid[0] == 4) &&
+                        block_position(st, s, 0, 1) - block_position(st, s, 0, 0) ==
+                          (ptrdiff_t)size;
+  for (l = 0; l < n3; l++)
+    for (k = 0; k < n2; k++)
+      for (j = 0; j < n1; j++) {
+        char *row = origin + (dims > 1 ? block_position(st, s, 1, j) : 0) +
+                    (dims > 2 ? block_position(st, s, 2, k) : 0) +
+                    (dims > 3 ? block_position(st, s, 3, l) : 0);
+        char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
+        if (contiguous_rows) {  /* four adjacent values: one copy */
+          if (to_block)
+            memcpy(values, row + block_position(st, s, 0, 0), 4 * size);
+          else
+            memcpy(row + block_position(st, s, 0, 0), values, 4 * size);
+          continue;
+        }
+        for (i = 0; i < n0; i++) {
+          if (to_block)
+            copy_value(values + size * i, row + block_position(st, s, 0, i), size, swap);
+          else
+            copy_value(row + block_position(st, s, 0, i), values + size * i, size, swap);
+        }
+      }
+}
+
+/* Copy a whole block that starts at `origin` between the array and
+ * `block`.  dims and size are constants at every call. */
 static inline ALWAYS_INLINE void
 copy_full_block(const zfpc_field *f, unsigned dims, char *origin,
                 char *block, unsigned size, int to_block)
 {
-  const ptrdiff_t *s = f->stride;
-  unsigned n1 = dims > 1 ? 4 : 1, n2 = dims > 2 ? 4 : 1;
-  unsigned n3 = dims > 3 ? 4 : 1, i, j, k, l;
-  int swap = f->byteswap, contiguous_rows = !swap && s[0] == (ptrdiff_t)size;
-  for (l = 0; l < n3; l++)
-    for (k = 0; k < n2; k++)
-      for (j = 0; j < n1; j++) {
-        char *row = origin + (dims > 1 ? j * s[1] : 0) +
-                    (dims > 2 ? k * s[2] : 0) + (dims > 3 ? l * s[3] : 0);
-        char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
-        if (contiguous_rows) {
-          if (to_block)
-            memcpy(values, row, 4 * size);
-          else
-            memcpy(row, values, 4 * size);
-          continue;
-        }
-        for (i = 0; i < 4; i++) {
-          if (to_block)
-            copy_value(values + size * i, row + i * s[0], size, swap);
-          else
-            copy_value(row + i * s[0], values + size * i, size, swap);
-        }
-      }
+  copy_block(f, NULL, dims, NULL, origin, block, size, to_block);
 }
 
 #endif

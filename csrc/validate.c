@@ -6,21 +6,23 @@
  * anyway: the check only moves that error before the allocation of the
  * output, and never rejects a stream that decodes. */
 #include "format.h"
+#include "traverse.h"
 
 /* Fewest bits the block decoder consumes for one block, whatever the bits:
  *
- * - floating point, lossy (spec 5.3, 5.7) or reversible (rev 5.7): the first
- *   bit says whether the block is empty, so 1 bit; every block then spans at
- *   least minbits (spec 9.5, 9.6 "skip", rev 5.7 step 1);
- * - integer, reversible (rev 4.5, 6): the PBITS precision field is read
- *   unconditionally, then the bit-plane decoder (spec 9.6) reads one group
+ * - floating point, lossy (format.md §5.3, §5.7) or reversible (§11.9):
+ *   the first bit says whether the block is empty, so 1 bit; every block
+ *   then spans at least minbits (§9.5, the decoder's skip of §9.6 and
+ *   §11.9 step 1);
+ * - integer, reversible (§11.4, §11.5): the PBITS precision field is read
+ *   unconditionally, then the bit-plane decoder (§9.6) reads one group
  *   test bit of the top plane unless its budget maxbits - PBITS (mod 2^32,
- *   rev 4.4) is 0; at least minbits in all;
- * - integer, lossy (spec 10, 9.6): no block header; the bit-plane decoder
+ *   §11.4) is 0; at least minbits in all;
+ * - integer, lossy (§10, §9.6): no block header; the bit-plane decoder
  *   reads a group test bit of the top plane whenever its budget maxbits is
  *   not 0 (maxprec >= 1 guarantees a plane); at least minbits.  This is the
  *   one case where a block may take 0 bits (maxbits = 0, e.g. zfpy's rate=0
- *   for integer arrays without a header, spec 13.3). */
+ *   for integer arrays without a header, §14.1). */
 uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
@@ -35,25 +37,22 @@ uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p)
 }
 
 /* Fewest bits the blocks of an array of sizes n[0..dims-1] take: the block
- * count (spec 4.2: the product of ceil(n / 4)) times the bound above. */
+ * count (format.md §4.2: the product of ceil(n / 4)) times the bound
+ * above. */
 zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  uint64_t *bits)
 {
-  uint64_t blocks = 1;
-  unsigned a;
+  block_grid g;
+  zfpc_status status;
   if (!traits_of(type)->size || dims < 1 || dims > 4)
     return ZFPC_ERR_FIELD;
   if (zfpc_params_mode(p) == ZFPC_MODE_NULL)
     return ZFPC_ERR_PARAMS;
-  for (a = 0; a < dims; a++) {
-    if (n[a] < 1)
-      return ZFPC_ERR_FIELD;
-    if (__builtin_mul_overflow(blocks, (uint64_t)(n[a] / 4 + (n[a] % 4 != 0)),
-                               &blocks))
-      return ZFPC_ERR_TOO_LARGE;
-  }
-  if (__builtin_mul_overflow(blocks, zfpc_block_min_bits(type, p), bits))
+  status = grid_of_sizes(&g, dims, n);
+  if (status != ZFPC_OK)
+    return status;
+  if (__builtin_mul_overflow((uint64_t)g.count, zfpc_block_min_bits(type, p), bits))
     return ZFPC_ERR_TOO_LARGE;
   return ZFPC_OK;
 }

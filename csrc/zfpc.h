@@ -2,8 +2,8 @@
  *
  * The data path is: parameters (params.c) -> header (header.c) -> blocks
  * (traverse.c gathers them, block_codec.c codes them, bitstream.h packs the
- * bits) -> bytes.  Section numbers "spec N" refer to
- * shared/spec/zfp-stream-format.md, "rev N" to zfp-reversible-mode.md.
+ * bits) -> bytes.  Comments cite the sections of docs/format.md, the
+ * format as this engine implements it ("format.md §9.2").
  *
  * Every function reports errors as a zfpc_status value; nothing here aborts,
  * and no input, however malformed, makes the decoder read or write outside
@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-/* Scalar type codes, equal to zfp's zfp_type values (spec 0). */
+/* Scalar type codes, equal to zfp's zfp_type values (format.md §0). */
 typedef enum {
   ZFPC_TYPE_NONE = 0,
   ZFPC_TYPE_INT32 = 1,
@@ -28,7 +28,10 @@ typedef enum {
   ZFPC_TYPE_DOUBLE = 4
 } zfpc_type;
 
-/* Mode labels used by the header (spec 3.6), equal to zfp's zfp_mode. */
+/* Mode labels used by the header (format.md §3.7).  The numbers are zfp's
+ * zfp_mode values, the ones zfpy reports; the engine needs only this
+ * classification of the four parameters (zfpc_params_mode), which the
+ * binding passes on to Python as _zfp.params_mode. */
 typedef enum {
   ZFPC_MODE_NULL = 0,
   ZFPC_MODE_EXPERT = 1,
@@ -42,7 +45,7 @@ typedef enum {
   ZFPC_OK = 0,
   ZFPC_ERR_PARAMS,       /* invalid compression parameters */
   ZFPC_ERR_FIELD,        /* bad type, rank or size of the array */
-  ZFPC_ERR_HEADER_SIZE,  /* array sizes do not fit the header (spec 2.2) */
+  ZFPC_ERR_HEADER_SIZE,  /* array sizes do not fit the header (§2.2) */
   ZFPC_ERR_HEADER,       /* header absent, corrupt or unsupported */
   ZFPC_ERR_TRUNCATED,    /* the stream ends before the decoder is done */
   ZFPC_ERR_OUTPUT_FULL,  /* the output buffer is too small */
@@ -50,7 +53,7 @@ typedef enum {
   ZFPC_ERR_NOMEM         /* a thread's buffer could not be allocated */
 } zfpc_status;
 
-/* The four numbers that drive the block coder (spec 3.1). */
+/* The four numbers that drive the block coder (format.md §3.1). */
 typedef struct {
   uint32_t minbits;
   uint32_t maxbits;
@@ -70,7 +73,7 @@ typedef struct {
   int byteswap;
 } zfpc_field;
 
-/* What a header says (spec 2). */
+/* What a header says (format.md §2). */
 typedef struct {
   zfpc_type type;
   unsigned dims;
@@ -81,7 +84,7 @@ typedef struct {
 
 const char *zfpc_status_message(zfpc_status status);
 
-/* Parameter setters (spec 3.2 - 3.5).  `clamp_type` is the type passed to
+/* Parameter setters (format.md §3.2 - §3.6).  `clamp_type` is the type passed to
  * zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what zfpy's
  * compress_numpy does), the array's type otherwise. */
 zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
@@ -94,7 +97,7 @@ zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
                                int32_t minexp);
 zfpc_mode zfpc_params_mode(const zfpc_params *p);
 
-/* Header (spec 2).  zfpc_read_header validates exactly what zfp validates. */
+/* Header (format.md §2).  zfpc_read_header validates exactly what zfp validates. */
 size_t zfpc_header_bits(const zfpc_params *p);
 zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 

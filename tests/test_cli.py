@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zfpcodec import cli, engine
+from zfpcodec import engine
+from zfpcodec.cli.zarr import chunk_batches
 from zfpcodec.modes import Mode
 
 EXIT_FAILURE, EXIT_USAGE = 1, 2
@@ -303,7 +304,7 @@ def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
     shape, chunks = (10, 7, 9), (4, 3, 5)
     for budget in (1, 60, 200, 500, 10**6):
         seen = np.zeros(shape, int)
-        for region in cli.chunk_batches(shape, chunks, budget):
+        for region in chunk_batches(shape, chunks, budget):
             seen[region] += 1
             for s, c, n in zip(region, chunks, shape):
                 assert s.start % c == 0 and (s.stop % c == 0 or s.stop == n)

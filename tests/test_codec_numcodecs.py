@@ -1,6 +1,6 @@
 """zfpcodec.ZFP, the numcodecs codec (id "zfpy"): the shared battery
-(tests/common.py) and numcodecs' own checks over every mode, type and
-layout; configuration compatibility with numcodecs' ZFPY; committed
+(tests/common.py, which holds numcodecs' own checks too) over every mode,
+type and layout; configuration compatibility with numcodecs' ZFPY; committed
 backward-compatibility fixtures (written by the reference stack, LLNL zfpy
 1.0.1 under numcodecs, see tests/data/fixtures/make_zfpy_fixtures.py)."""
 
@@ -14,13 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import common
+import numcodecs  # a test dependency: missing it fails, never skips
 import numpy as np
 import pytest
 
 from zfpcodec import ZFP, ZFPError, engine
 from zfpcodec.modes import Mode
-
-numcodecs = pytest.importorskip("numcodecs")
 
 HERE = Path(__file__).resolve().parent
 
@@ -93,19 +92,13 @@ def test_round_trip_every_mode_type_and_layout(mode_name, layout, dtype):
     common.check_encode_decode(CODECS[mode_name], arr, bound_for(mode_name, arr))
 
 
-@pytest.mark.parametrize("mode_name", sorted(CODECS))
-def test_numcodecs_own_battery(mode_name):
-    """numcodecs' own checks (numcodecs.tests.common), as its test_zfpy runs them."""
-    ours = pytest.importorskip("numcodecs.tests.common")
-    codec = CODECS[mode_name]
-    ours.check_config(codec)
-    ours.check_err_decode_object_buffer(codec)
-    ours.check_err_encode_object_buffer(codec)
-    if mode_name == "reversible":  # its round trip demands exact equality
-        for arr in (smooth((1000,), "f4"), smooth((100, 10), "f8"),
-                    smooth((10, 10, 10), "i4"), smooth((2, 5, 10, 10), "i8"),
-                    np.asfortranarray(smooth((5, 10, 20), "f8"))):
-            ours.check_encode_decode_array(arr, codec)
+def test_reversible_round_trips_give_typed_arrays_of_the_input_values():
+    """What numcodecs' own battery (numcodecs.tests.common, which newer numcodecs
+    no longer ships) checks of a lossless codec, from tests/common.py."""
+    for arr in (smooth((1000,), "f4"), smooth((100, 10), "f8"),
+                smooth((10, 10, 10), "i4"), smooth((2, 5, 10, 10), "i8"),
+                np.asfortranarray(smooth((5, 10, 20), "f8"))):
+        common.check_encode_decode_array(CODECS["reversible"], arr)
 
 
 @pytest.mark.parametrize("mode_name", sorted(CODECS))

@@ -1,12 +1,12 @@
 """Offline tests (no network, no oracle process): our ``zfpy`` against
 reference streams made by the real zfpy 1.0.1 and stored in
 ``tests/data/corpus.npz`` (built by ``tools/make_corpus.py``), and against
-the worked examples of the specification given as literal hex.
+the worked examples of docs/format.md §16 given as literal hex.
 
 Corpus: per dtype x rank (1-4) x mode (reversible with NaN/inf/-0.0/
 subnormals/integer extremes, tolerance, fractional rate, precision,
 precision 0 = long mode field, rate > 2048 bits/block = long mode field)
-plus the reference streams E1-E8 of zfp-stream-format.md 16.2.
+plus the reference streams E1-E8 of docs/format.md §16.1.
 """
 
 import hashlib
@@ -94,7 +94,7 @@ def test__decompress_of_stored_headerless_stream_equals_zfpy_decoding(zfpy_ours,
 @pytest.mark.parametrize("cid", ["E%d" % i for i in range(1, 9)])
 def test_stored_reference_streams_match_the_spec_table(cid):
     """The stored E1-E8 streams (made by zfpy 1.0.1) have the length, first
-    24 bytes and SHA-256 prefixes of zfp-stream-format.md table 16.2."""
+    24 bytes and SHA-256 prefixes of docs/format.md §16.1."""
     sp = _CASES[cid]["spec"]
     s = _get(cid, "stream").tobytes()
     dec = np.ascontiguousarray(_get(cid, "decoded"))
@@ -104,30 +104,30 @@ def test_stored_reference_streams_match_the_spec_table(cid):
 
 
 # --------------------------------------------------------------------------
-# worked examples of the specification, as literal hex
+# worked examples of docs/format.md §16, as literal hex
 # --------------------------------------------------------------------------
 
 _NAN32 = np.array([np.nan], np.float32)[0]
 LITERALS = [
-    # zfp-stream-format.md 16.3 (E5), bit by bit
+    # docs/format.md §16.2 (E5), bit by bit
     ("E5 float64 [1..6] precision=12", np.array([1.0, 2, 3, 4, 5, 6]), {"precision": 12},
      "7a667005530000000000b08005885900002840ab16000000", np.array([1.0, 2, 3, 4, 5, 6])),
-    # zfp-reversible-mode.md 14.2 - 14.6
-    ("rev 14.2 float64 [1.5]", np.array([1.5]), {},
+    # docs/format.md §16.3 (reversible)
+    ("reversible float64 [1.5]", np.array([1.5]), {},
      "7a66700503000000000000880170b002", None),
-    ("rev 14.3 int32 [7,7,7,7]", np.array([7, 7, 7, 7], np.int32), {},
+    ("reversible int32 [7,7,7,7]", np.array([7, 7, 7, 7], np.int32), {},
      "7a66700530000000000000881f0000008b02000000000000", None),
-    ("rev 14.4 float64 [-0.0,0,0,0]", np.array([-0.0, 0, 0, 0]), {},
+    ("reversible float64 [-0.0,0,0,0]", np.array([-0.0, 0, 0, 0]), {},
      "7a6670053300000000000088ff00000000000000c0f50000", None),
-    ("rev 14.5 float32 [NaN,-0.0,1,+inf]", np.array([_NAN32, -0.0, 1.0, np.inf], np.float32), {},
+    ("reversible float32 [NaN,-0.0,1,+inf]", np.array([_NAN32, -0.0, 1.0, np.inf], np.float32), {},
      "7a6670053200000000000088ff1f030010c7030000000000000000209b020000", None),
-    ("rev 14.6 float64 zeros(4)", np.zeros(4), {},
+    ("reversible float64 zeros(4)", np.zeros(4), {},
      "7a667005330000000000008800000000", None),
-    ("rev 14.6 int64 zeros(4)", np.zeros(4, np.int64), {},
+    ("reversible int64 zeros(4)", np.zeros(4, np.int64), {},
      "7a667005310000000000008800000000", None),
-    ("rev 14.6 float32 [1,-2,3,0.25]", np.array([1, -2, 3, 0.25], np.float32), {},
+    ("reversible float32 [1,-2,3,0.25]", np.array([1, -2, 3, 0.25], np.float32), {},
      "7a667005320000000000008805964e600001000000000000", None),
-    ("rev 14.6 float64 arange(10)", np.arange(10.0), {},
+    ("reversible float64 arange(10)", np.arange(10.0), {},
      "7a66700593000000000000880570402540c23235c0c24219", None),
 ]
 

@@ -23,13 +23,13 @@ from venvs import venv_python
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-_INSTALL_LINE = re.compile(r'^\s*pip install "?zfpcodec(?:\[(\w+)\])?"?\s*$', re.M)
+_INSTALL_LINE = re.compile(r'^\s*pip install "?zfpcodec(?:\[([\w,]+)\])?"?\s*$', re.M)
 
 
 def named_extra(script: Path) -> str | None:
-    """The extra in the script's ``pip install "zfpcodec[EXTRA]"`` line (None
-    for a plain ``pip install zfpcodec``); exactly one such line must stand
-    in its first 12 lines."""
+    """The extras in the script's ``pip install "zfpcodec[EXTRA,...]"`` line
+    (None for a plain ``pip install zfpcodec``); exactly one such line must
+    stand in its first 12 lines."""
     head = "\n".join(script.read_text().splitlines()[:12])
     found = _INSTALL_LINE.findall(head)
     assert len(found) == 1, f"{script.name}: wants one 'pip install zfpcodec[EXTRA]' line, has {found}"
@@ -37,9 +37,10 @@ def named_extra(script: Path) -> str | None:
 
 
 def extra_closure(extra: str | None) -> set[str]:
-    """Distribution names an extra asks for, following zfpcodec[...] inside it."""
+    """Distribution names extras ("a" or "a,b") ask for, following
+    zfpcodec[...] inside them."""
     names: set[str] = set()
-    pending = [extra] if extra else []
+    pending = extra.split(",") if extra else []
     while pending:
         for line in EXTRAS[pending.pop()]:
             req = Requirement(line)
@@ -66,12 +67,13 @@ def run_example(python: str | Path, script: Path, tmp_path: Path, **environ: str
 
 def test_every_example_names_an_extra_of_pyproject():
     assert {p.name for p in EXAMPLES} >= {"zfpy_api.py", "zarr_v2.py", "zarr_v3.py",
-                                          "xarray_dask.py", "s3.py", "demo.py"}
+                                          "xarray_dask.py", "s3.py", "demo.py", "hdf5.py"}
     for script in EXAMPLES:
         extra = named_extra(script)
-        assert extra is None or extra in EXTRAS, f"{script.name} names unknown extra {extra!r}"
+        assert extra is None or set(extra.split(",")) <= set(EXTRAS), \
+            f"{script.name} names unknown extras {extra!r}"
     # the extras of the doors exist and "all" gathers every one of them
-    doors = {"numcodecs", "zarr", "xarray", "s3"}
+    doors = {"numcodecs", "zarr", "xarray", "s3", "hdf5"}
     assert doors <= set(EXTRAS)
     assert extra_closure("all") == set().union(*(extra_closure(d) for d in doors))
 

@@ -17,7 +17,7 @@ Contents, all produced by zfpy 1.0.1 through ``tests/oracle.py``:
   +/-inf, -0.0 and subnormals, reversible int inputs the type's extremes),
   the stream with header, the stream without header, the
   ``decompress_numpy`` result and the ``_decompress`` result;
-* the reference streams E1-E8 of shared/spec/zfp-stream-format.md 16.2
+* the reference streams E1-E8 of docs/format.md §16.1
   (inputs rebuilt from their formulas), with decoded arrays.
 
 The arrays are stored under ``<id>/input``, ``<id>/stream``,
@@ -46,7 +46,7 @@ DTYPES = ("int32", "int64", "float32", "float64")
 SHAPES = {1: (23,), 2: (6, 9), 3: (5, 3, 7), 4: (3, 2, 5, 6)}
 
 # E1-E8: (id, input builder, kwargs, bytes, first 24 bytes hex, sha256[:16]
-# of stream, sha256[:16] of decoded), transcribed from the spec table 16.2
+# of stream, sha256[:16] of decoded), from zfpy 1.0.1 (docs/format.md §16.1)
 SPEC_E = [
     ("E1", "F579_f8", {"tolerance": 1e-3}, 760,
      "7a6670058b006000400090ca0188cd20022d6350cd3a4000", "1ecab61905d1f2ad", "2c1feb1ba8d06b77"),

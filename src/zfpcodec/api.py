@@ -123,20 +123,21 @@ def dtype_to_format(dtype: Any) -> str:
 
 def ztype_to_dtype(ztype: Any) -> type:
     """NumPy scalar type of a zfp type code."""
-    code = _as_enum(ztype, "zfp_type")
-    try:
-        return zfp_to_dtype_map[code]
-    except KeyError:
-        raise ValueError(f"Unsupported zfp_type {code}") from None
+    return _lookup(zfp_to_dtype_map, ztype, "zfp_type")
 
 
 def zmode_to_str(zmode: Any) -> str:
     """Name of a zfp mode code ('rate', 'precision', ...)."""
-    code = _as_enum(zmode, "zfp_mode")
+    return _lookup(zfp_mode_map, zmode, "zfp_mode")
+
+
+def _lookup(table: dict, value: Any, ctype: str) -> Any:
+    """`table`'s entry for a C enum `value`, with zfpy's errors."""
+    code = _as_enum(value, ctype)
     try:
-        return zfp_mode_map[code]
+        return table[code]
     except KeyError:
-        raise ValueError(f"Unsupported zfp_mode {code}") from None
+        raise ValueError(f"Unsupported {ctype} {code}") from None
 
 
 def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:

@@ -201,7 +201,7 @@ class Mode:
         block minimum (written by zfpy, which applies no minimum) or an
         accuracy whose tolerance overflows a float comes back as expert."""
         minbits, maxbits, maxprec, minexp = params
-        kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+        kind = params_kind(params)
         candidates = {FIXED_RATE: {"rate": maxbits / 4**dims},
                       FIXED_PRECISION: {"precision": maxprec},
                       FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
@@ -368,11 +368,17 @@ def zfpy_header_config(params: Params, dims: int) -> dict[str, Any]:
     }
 
 
+def params_kind(params: Params) -> str | None:
+    """The kind zfp classifies coder parameters as (docs/format.md, "Mode
+    field"), None for parameters no stream can hold."""
+    return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+
+
 def describe_params(params: Params, dims: int) -> str:
     """The mode a stream's coder parameters stand for, in words (as
     `zfpcodec info` prints it), by zfp's classification."""
     minbits, maxbits, maxprec, minexp = params
-    kind = KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+    kind = params_kind(params)
     if kind == FIXED_RATE:
         return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
     if kind == FIXED_PRECISION:

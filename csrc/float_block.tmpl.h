@@ -1,17 +1,32 @@
-/* The floating-point steps of the block coder, written once and
- * instantiated for float and double (block_codec.c includes this file
- * twice).  Before inclusion define:
+/* Template: the floating-point blocks of one scalar type, lossy (format.md
+ * §5) and reversible (§11.6 - §11.10): each turns a block of values into
+ * P-bit integers and hands them to the integer block coder of the same
+ * width (int_block.tmpl.h), which must be included before it.
+ *
+ * A template is included once per scalar type, with no include guard.
+ * Before each inclusion define:
  *   FLOAT, UINT, INT  the value type and its P-bit unsigned/signed twins
- *   EBITS, EBIAS      exponent field width and bias (spec 0)
+ *   P                 the width of UINT in bits, 32u or 64u
+ *   EBITS, EBIAS      exponent field width and bias (format.md §0)
  *   FABS              fabsf or fabs
  *   LDEXP             ldexpf or ldexp, for powers of two outside the
  *                     normal range (they are computed in the source type,
  *                     as zfp does)
  *   FN(x), IFN(x)     name suffixes of this instantiation and of the
  *                     integer coder of the same width
+ * It defines, all inline, FN(encode_lossy), FN(decode_lossy),
+ * FN(encode_reversible) and FN(decode_reversible): a block of the array,
+ * padded to minbits where zfp pads it, with the signature block_codec.c's
+ * range coders take.  The macros it defines for itself are #undef'd at its
+ * end.
  */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "bitstream.h"
+#include "format.h"
+#include "inline.h"
 
-#define P ((unsigned)(sizeof(UINT) * 8))
 #define INT_MIN_PATTERN ((UINT)1 << (P - 1))
 #define MAGNITUDE_MASK (INT_MIN_PATTERN - 1)
 
@@ -30,7 +45,7 @@ static inline FLOAT FN(pow2)(int e)
   return LDEXP((FLOAT)1, e);
 }
 
-/* spec 5.1: emax from a running maximum of |v| that NaN never enters;
+/* format.md §5.1: emax from a running maximum of |v| that NaN never enters;
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
  * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
@@ -53,7 +68,7 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
   return e > 1 - EBIAS ? e : 1 - EBIAS;
 }
 
-/* spec 5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
+/* format.md §5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
  * source type.  Products that are NaN, infinite or outside the P-bit range
  * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
 static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
@@ -68,7 +83,7 @@ static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned 
   }
 }
 
-/* spec 5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
+/* format.md §5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
  * type; v is raw storage (the caller's block of scalars, or q itself). */
 static inline ALWAYS_INLINE void FN(inv_cast)(void *v, const UINT *q, unsigned size, int emax)
 {
@@ -82,7 +97,7 @@ static inline ALWAYS_INLINE void FN(inv_cast)(void *v, const UINT *q, unsigned s
 }
 
 /* ------------------------------------------------------------------ */
-/* Lossy float blocks (spec 5)                                         */
+/* Lossy float blocks (format.md §5)                                   */
 
 static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
 {
@@ -104,7 +119,7 @@ static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_para
   emax = FN(block_emax)(v, size);
   prec = FN(lossy_precision)(emax, p, d);
   if (emax == -EBIAS || !prec)
-    write_bit(w, 0);  /* spec 5.3: empty block */
+    write_bit(w, 0);  /* format.md §5.3: empty block */
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
     FN(fwd_cast)(q, v, size, emax);
@@ -135,9 +150,9 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
 }
 
 /* ------------------------------------------------------------------ */
-/* Reversible float blocks (rev 5)                                     */
+/* Reversible float blocks (format.md §11.6 - §11.10)                  */
 
-/* rev 5.2 rule B, tested as zfp does: convert to block floating point,
+/* format.md §11.7, tested as zfp does: convert to block floating point,
  * convert back, and compare bit patterns.  The conversion is attempted only
  * where it is defined: finite scale, finite values, integral products. */
 static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
@@ -162,7 +177,7 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, uns
   return 1;
 }
 
-/* rev 5.4: negative patterns keep the sign bit and flip the others; the map
+/* format.md §11.8: negative patterns keep the sign bit and flip the others; the map
  * is its own inverse. */
 static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
 {
@@ -182,7 +197,7 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
   for (i = 0; i < size; i++)
     any |= bits[i];
   if (!any) {
-    /* rev 5.6: zfp does not pad an empty block to minbits (its decoder
+    /* format.md §11.10: zfp does not pad an empty block to minbits (its decoder
      * does skip them; only expert parameters can tell) */
     write_bit(w, 0);
     return;
@@ -215,7 +230,7 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
   else if (!read_bit(r)) {
     unsigned e = (unsigned)read_bits(r, EBITS);
     IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS), 0);
-    if (block && e == 0)  /* rev 5.7: never written by an encoder; +0.0 */
+    if (block && e == 0)  /* format.md §11.9: never written; +0.0 */
       memset(q, 0, size * sizeof(UINT));
     else if (block)
       FN(inv_cast)(q, q, size, (int)e - EBIAS);  /* in place, one by one */
@@ -230,7 +245,6 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
     memcpy(block, q, size * sizeof(UINT));
 }
 
-#undef P
 #undef INT_MIN_PATTERN
 #undef MAGNITUDE_MASK
 #undef MANTISSA_BITS

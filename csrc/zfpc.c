@@ -1,5 +1,6 @@
-/* Compression and decompression of whole arrays: parameters and header
- * checks, then the blocks in spec 4.2 order, then the final flush. */
+/* The public interface (zfpc.h): compression and decompression of whole
+ * arrays, parameters and header checks, then the blocks in format.md §4.2
+ * order, then the final flush. */
 #include "block_codec.h"
 #include "blocks.h"
 #include "format.h"

@@ -1,173 +1,21 @@
-/* The integer block coder, written once and instantiated per integer width
- * P (block_codec.c includes this file twice).  Before inclusion define:
- *   UINT     uint32_t or uint64_t: a P-bit word; all arithmetic wraps mod 2^P
- *   INT      its signed twin, used only for the arithmetic shift
- *   FN(x)    x##32 or x##64
- *   PBITS    5 or 6: width of the reversible precision field (rev 1)
+/* Template: the embedded bit-plane coder of one word width (format.md §9):
+ * the coefficients of a block, in coding order and negabinary, coded plane
+ * by plane from the top with group tests, within a bit budget.  Part of the
+ * integer block coder, with int_transform.tmpl.h and int_block.tmpl.h.
  *
- * A block of 4^d P-bit integers goes through: decorrelating transform
- * (lossy lifting, spec 6, or reversible differences, rev 4.1), coefficient
- * reordering (spec 7), negabinary (spec 8) and the embedded bit-plane coder
- * (spec 9).  Signed values are kept in UINT so that every addition wraps as
- * the format requires; `>> 1` on a signed value is FN(asr).
+ * A template is included once per word width, with no include guard.
+ * Before each inclusion define:
+ *   UINT   uint32_t or uint64_t: a P-bit word
+ *   P      the width of UINT in bits, 32u or 64u
+ *   FN(x)  x##32 or x##64: the names this instantiation defines
+ * It defines, all inline, FN(encode_planes) and FN(decode_planes) (and
+ * their helpers, also named FN(...)).  The macros it defines for itself are
+ * #undef'd at its end.
  */
-
-#define P ((unsigned)(sizeof(UINT) * 8))
-#define NEGABINARY_MASK ((UINT)UINT64_C(0xaaaaaaaaaaaaaaaa))
-
-/* Arithmetic shift right by one of a P-bit two's-complement value.  (The
- * conversion to INT and the signed shift are implementation-defined in C;
- * every compiler we build with defines them as two's complement.) */
-static inline UINT FN(asr)(UINT v)
-{
-  return (UINT)((INT)v >> 1);
-}
-
-/* ------------------------------------------------------------------ */
-/* Transforms of one line of 4 values at stride s                      */
-
-/* spec 6.1: the forward lifting steps (x, y, z, w). */
-static inline ALWAYS_INLINE void FN(fwd_lift)(UINT *p, size_t s)
-{
-  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
-  x = FN(asr)(x + w); w -= x;
-  z = FN(asr)(z + y); y -= z;
-  x = FN(asr)(x + z); z -= x;
-  w = FN(asr)(w + y); y -= w;
-  w += FN(asr)(y); y -= FN(asr)(w);
-  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
-}
-
-/* spec 6.3: the inverse lifting steps. */
-static inline ALWAYS_INLINE void FN(inv_lift)(UINT *p, size_t s)
-{
-  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
-  y += FN(asr)(w); w -= FN(asr)(y);
-  y += w; w <<= 1; w -= y;
-  z += x; x <<= 1; x -= z;
-  y += z; z <<= 1; z -= y;
-  w += x; x <<= 1; x -= w;
-  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
-}
-
-/* rev 4.1: finite differences of order 0..3 (three rounds of backward
- * differences), exactly invertible mod 2^P. */
-static inline ALWAYS_INLINE void FN(fwd_diff)(UINT *p, size_t s)
-{
-  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
-  a3 -= a2; a2 -= a1; a1 -= a0;
-  a3 -= a2; a2 -= a1;
-  a3 -= a2;
-  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
-}
-
-/* rev 4.5: running sums, the inverse of FN(fwd_diff). */
-static inline ALWAYS_INLINE void FN(inv_diff)(UINT *p, size_t s)
-{
-  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
-  a3 += a2;
-  a2 += a1; a3 += a2;
-  a1 += a0; a2 += a1; a3 += a2;
-  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
-}
-
-/* Measured: 32-bit lines vectorise best as rolled loops (four lanes per
- * SSE register); 64-bit ones, without a vector arithmetic shift, run best
- * unrolled. */
-#if PBITS == 6
-#define LINE_LOOP_UNROLL UNROLL(64)
-#else
-#define LINE_LOOP_UNROLL
-#endif
-
-/* Apply `line` to every line of 4 along axis a (stride 4^a) of a block of
- * 4^d values. */
-static inline ALWAYS_INLINE void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
-                                                    void (*line)(UINT *, size_t))
-{
-  size_t size = (size_t)1 << (2 * d), s = (size_t)1 << (2 * a), hi, lo;
-  LINE_LOOP_UNROLL
-  for (hi = 0; hi < size; hi += 4 * s)
-    LINE_LOOP_UNROLL
-    for (lo = 0; lo < s; lo++)
-      line(q + hi + lo, s);
-}
-
-/* `line` along every axis of a block of 4^D values, x first (spec 6.2) or
- * w first (spec 6.4).  Called with D constant, so that the loops unroll
- * into straight code with constant strides. */
-static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D,
-                                                    int backward,
-                                                    void (*line)(UINT *, size_t))
-{
-  unsigned a;
-  for (a = 0; a < D; a++)
-    FN(transform_axis)(q, D, backward ? D - 1 - a : a, line);
-}
-
-/* Call BODY(D) with D = d as a constant (d is 1..4). */
-#define WITH_CONSTANT_RANK(d, BODY) \
-  switch (d) {                      \
-    case 1: BODY(1); break;         \
-    case 2: BODY(2); break;         \
-    case 3: BODY(3); break;         \
-    default: BODY(4); break;        \
-  }
-
-static inline ALWAYS_INLINE void FN(fwd_lift_block)(UINT *q, unsigned d)
-{
-#define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_lift))
-  WITH_CONSTANT_RANK(d, FORWARD)
-#undef FORWARD
-}
-
-/* spec 6.4: the lifting steps do not commute, so the inverse runs w..x. */
-static inline ALWAYS_INLINE void FN(inv_lift_block)(UINT *q, unsigned d)
-{
-#define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_lift))
-  WITH_CONSTANT_RANK(d, INVERSE)
-#undef INVERSE
-}
-
-/* rev 4.1 / 4.5: the difference operators commute; any axis order works. */
-static inline ALWAYS_INLINE void FN(fwd_diff_block)(UINT *q, unsigned d)
-{
-#define FORWARD(D) FN(transform_axes)(q, D, 0, FN(fwd_diff))
-  WITH_CONSTANT_RANK(d, FORWARD)
-#undef FORWARD
-}
-
-static inline ALWAYS_INLINE void FN(inv_diff_block)(UINT *q, unsigned d)
-{
-#define INVERSE(D) FN(transform_axes)(q, D, 1, FN(inv_diff))
-  WITH_CONSTANT_RANK(d, INVERSE)
-#undef INVERSE
-}
-
-/* ------------------------------------------------------------------ */
-/* Reordering and negabinary (spec 7, 8)                               */
-
-/* u[r] = negabinary(q[ORDER_d[r]]): u = (c + MASK) xor MASK. */
-static inline ALWAYS_INLINE void FN(reorder_to_negabinary)(UINT *u, const UINT *q, unsigned d)
-{
-  const uint8_t *order = coefficient_order(d);
-  size_t size = (size_t)1 << (2 * d), r;
-  for (r = 0; r < size; r++)
-    u[r] = (q[order[r]] + NEGABINARY_MASK) ^ NEGABINARY_MASK;
-}
-
-/* q[ORDER_d[r]] = (u[r] xor MASK) - MASK. */
-static inline ALWAYS_INLINE void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
-{
-  const uint8_t *order = coefficient_order(d);
-  size_t size = (size_t)1 << (2 * d), r;
-  UNROLL(64)
-  for (r = 0; r < size; r++)
-    q[order[r]] = (u[r] ^ NEGABINARY_MASK) - NEGABINARY_MASK;
-}
-
-/* ------------------------------------------------------------------ */
-/* Embedded bit-plane coder (spec 9)                                   */
+#include <stdint.h>
+#include "bitplanes.h"
+#include "bitstream.h"
+#include "inline.h"
 
 /* Bit plane k of the coefficients as a bit set: bit r of word r / 64 is
  * bit k of u[r].  Up to 256 coefficients, so four words. */
@@ -279,7 +127,7 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
     FN(transpose_planes_to)(u, planes, size, kstop, 64);
 }
 
-/* Emit the plane's bits 0..m-1, lowest first (spec 9.2, part a). */
+/* Emit the plane's bits 0..m-1, lowest first (format.md §9.2, part a). */
 static inline ALWAYS_INLINE void FN(write_plane_prefix)(bit_writer *w, const FN(plane) x,
                                           unsigned m, unsigned size)
 {
@@ -330,8 +178,8 @@ static inline ALWAYS_INLINE unsigned FN(plane_next_one)(const FN(plane) x, unsig
 }
 
 /* Code planes P-1 down to P-prec of u[0..size-1] within `budget` bits
- * (spec 9.2); returns the bits written.  The `budget` is unsigned 32-bit
- * because zfp's is (a wrapped budget means "unlimited"). */
+ * (format.md §9.2); returns the bits written.  The `budget` is unsigned
+ * 32-bit because zfp's is (a wrapped budget means "unlimited"). */
 static inline ALWAYS_INLINE uint32_t
 FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
                         unsigned prec, uint32_t budget, int sparse)
@@ -405,8 +253,8 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     }
   }
   /* Every coefficient significant: each remaining plane is `size` plain
-   * bits (spec 9.2 (a) alone), which small blocks write a word at a time,
-   * their fields reversed into stream order (plane k-1 first). */
+   * bits (format.md §9.2 (a) alone), which small blocks write a word at a
+   * time, their fields reversed into stream order (plane k-1 first). */
   while (size <= SMALL_BLOCK && bits && k > kmin) {
     unsigned count, take;
     if (!left)
@@ -422,10 +270,10 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   return budget - bits;
 }
 
-/* spec 9.6, including the decoder's habit of setting the bit at the scan
- * position when the budget runs out inside a scan.  Returns n, how many
- * coefficients became significant: those after them (in coding order) are
- * zero. */
+/* format.md §9.6, including the decoder's habit of setting the bit at the
+ * scan position when the budget runs out inside a scan.  Returns n, how
+ * many coefficients became significant: those after them (in coding order)
+ * are zero. */
 static inline ALWAYS_INLINE unsigned
 FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
                         uint32_t budget, int sparse)
@@ -493,7 +341,8 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     }
   }
   /* Every coefficient significant: each remaining plane is `size` plain
-   * bits (spec 9.2 (a) alone), so small blocks read them a word at a time. */
+   * bits (format.md §9.2 (a) alone), so small blocks read them a word at a
+   * time. */
   while (size <= SMALL_BLOCK && bits && k > kmin) {
     unsigned count = k - kmin < 64 / size ? k - kmin : 64 / size;
     unsigned take = count * size < bits ? count * size : bits, j;
@@ -546,155 +395,5 @@ static inline ALWAYS_INLINE unsigned FN(decode_planes)(bit_reader *r, UINT *u,
   return n;
 }
 
-/* ------------------------------------------------------------------ */
-/* Whole integer blocks                                                */
-
-/* Lossy path (spec 10, and 5.4 step 3 for floats): q is consumed.
- * `sparse` says that the values are likely far below 2^(P-2) (integer
- * arrays, unlike float blocks scaled to their maximum), so that the coder
- * skips the empty top planes in one step; the bits are the same either
- * way. */
-static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
-                                  unsigned prec, uint32_t budget, int sparse)
-{
-  UINT u[256];
-  FN(fwd_lift_block)(q, d);
-  FN(reorder_to_negabinary)(u, q, d);
-  FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
-}
-
-/* A block whose only nonzero coefficient is the first (n <= 1 significant,
- * in coding order) transforms back to a constant block: both inverse
- * transforms spread x alone into (x, x, x, x) along each axis.  Sparse
- * blocks are often like that; this skips their transform. */
-static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, const UINT *u,
-                                                   unsigned n, unsigned d)
-{
-  size_t size = (size_t)1 << (2 * d), i;
-  UINT dc;
-  if (n > 1)
-    return 0;
-  dc = n ? (u[0] ^ NEGABINARY_MASK) - NEGABINARY_MASK : 0;
-  for (i = 0; i < size; i++)
-    q[i] = dc;
-  return 1;
-}
-
-static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
-                                  unsigned prec, uint32_t budget, int sparse)
-{
-  UINT u[256];
-  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget,
-                                 sparse);
-  if (!q || FN(constant_block)(q, u, n, d))
-    return;
-  FN(negabinary_to_unordered)(q, u, d);
-  FN(inv_lift_block)(q, d);
-}
-
-/* rev 4.3: the planes needed so that every lower plane is zero. */
-static inline ALWAYS_INLINE unsigned FN(reversible_precision)(const UINT *u, unsigned size,
-                                         unsigned maxprec)
-{
-  UINT any = 0;
-  unsigned r, p;
-  for (r = 0; r < size; r++)
-    any |= u[r];
-  p = any ? P - (unsigned)__builtin_ctzll((uint64_t)any) : 0;
-  if (p > maxprec)
-    p = maxprec;
-  return p ? p : 1;
-}
-
-/* Reversible path (rev 4.1 - 4.4): the PBITS field p - 1, then the planes
- * within budget - PBITS (unsigned, it may wrap). */
-static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
-                                       unsigned maxprec, uint32_t budget,
-                                       int sparse)
-{
-  UINT u[256];
-  unsigned size = 1u << (2 * d), p;
-  FN(fwd_diff_block)(q, d);
-  FN(reorder_to_negabinary)(u, q, d);
-  p = FN(reversible_precision)(u, size, maxprec);
-  write_bits(w, p - 1, PBITS);
-  FN(encode_planes)(w, u, size, p, budget - PBITS, sparse);
-}
-
-static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
-                                       uint32_t budget, int sparse)
-{
-  UINT u[256];
-  unsigned p = (unsigned)read_bits(r, PBITS) + 1;
-  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p,
-                                 budget - PBITS, sparse);
-  if (!q || FN(constant_block)(q, u, n, d))
-    return;
-  FN(negabinary_to_unordered)(q, u, d);
-  FN(inv_diff_block)(q, d);
-}
-
-/* ------------------------------------------------------------------ */
-/* Blocks of integer arrays (spec 10, rev 6): no block header, the values */
-/* are coded as they are, the lossy plane limit is maxprec.               */
-
-static inline ALWAYS_INLINE void FN(encode_int_block)(bit_writer *w,
-                                                      const zfpc_params *p,
-                                                      unsigned d,
-                                                      const void *block,
-                                                      int reversible)
-{
-  UINT q[256];
-  uint64_t start = writer_bits(w);
-  memcpy(q, block, sizeof(UINT) << (2 * d));
-  if (reversible)
-    FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits, 1);
-  else
-    FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits, 1);
-  pad_block(w, start, p->minbits);
-}
-
-static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
-                                                      const zfpc_params *p,
-                                                      unsigned d, void *block,
-                                                      int reversible)
-{
-  UINT q[256], *ints = block ? q : NULL;
-  uint64_t start = reader_bits(r);
-  if (reversible)
-    FN(decode_ints_reversible)(r, ints, d, p->maxbits, 1);
-  else
-    FN(decode_ints_lossy)(r, ints, d, p->maxprec, p->maxbits, 1);
-  skip_block(r, start, p->minbits);
-  if (block)
-    memcpy(block, q, sizeof(UINT) << (2 * d));
-}
-
-static inline ALWAYS_INLINE void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
-                                 unsigned d, const void *block)
-{
-  FN(encode_int_block)(w, p, d, block, 0);
-}
-
-static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
-                                 unsigned d, void *block)
-{
-  FN(decode_int_block)(r, p, d, block, 0);
-}
-
-static inline ALWAYS_INLINE void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
-                                      unsigned d, const void *block)
-{
-  FN(encode_int_block)(w, p, d, block, 1);
-}
-
-static inline ALWAYS_INLINE void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
-                                      unsigned d, void *block)
-{
-  FN(decode_int_block)(r, p, d, block, 1);
-}
-
-#undef P
-#undef NEGABINARY_MASK
-#undef WITH_CONSTANT_RANK
-#undef LINE_LOOP_UNROLL
+#undef SMALL_BLOCK
+#undef SCATTER_LIMIT

@@ -1,0 +1,52 @@
+"""Section `zarr`: a float32 array written to and read from a Zarr v3
+MemoryStore through zfpcodec.zarr3.ZFPCodec and through numcodecs' ZFPY
+(zfpy 1.0.1), at 1 worker and at the core count (`zarr_probe.py`, one
+fresh process each: zarr makes its thread pool once)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from common import mbps
+from console import log
+from harness import MIB, Bench
+from peer_link import HERE, child_env, venv_python
+
+
+def run(bench: Bench) -> None:
+    """Write and read times, ratio and maximum error of each implementation
+    at each worker count."""
+    size = max(bench.args.sizes)
+    arr, path = bench.dataset("smooth3d", "float32", nbytes=size * MIB)
+    chunks = [min(64, n) for n in arr.shape]
+    rows = []
+    workers = sorted({1, os.cpu_count() or 1})
+    for w in workers:
+        for impl, python in (("zfpcodec", sys.executable),
+                             ("numcodecs", str(venv_python()) if bench.peers else None)):
+            if python is None:
+                continue
+            cfg = {"impl": impl, "path": path, "chunks": chunks, "reps": bench.args.reps,
+                   "tolerance": 1e-3}
+            env = child_env() | {"ZARR_THREADING__MAX_WORKERS": str(w)}
+            proc = subprocess.run([python, str(HERE / "zarr_probe.py"), json.dumps(cfg)],
+                                  capture_output=True, text=True, env=env, cwd=bench.tmp)
+            if proc.returncode:
+                tail = proc.stderr.strip().splitlines()[-1:] or ["?"]
+                rows.append({"impl": impl, "workers": w, "error": tail[0]})
+                log(f"zarr {impl} workers={w}: error: {tail[0]}")
+                continue
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            rows.append({"impl": impl, "workers": w, "shape": list(arr.shape),
+                         "chunks": chunks, "raw_bytes": arr.nbytes,
+                         "write_mbps": mbps(arr.nbytes, got["write_s"]),
+                         "read_mbps": mbps(arr.nbytes, got["read_s"]),
+                         "ratio": arr.nbytes / got["stored"], "maxerr": got["maxerr"],
+                         "zarr": got["zarr"]})
+            log(f"zarr {impl} workers={w}: write {rows[-1]['write_mbps']:.0f}, "
+                f"read {rows[-1]['read_mbps']:.0f} MB/s")
+    bench.results["zarr"] = {"rows": rows, "tolerance": 1e-3, "dtype": "float32"}
+    bench.forget()

@@ -1,0 +1,172 @@
+/* Template: whole integer blocks of one word width, lossy (format.md §10)
+ * and reversible (§11.2 - §11.5), for integer arrays and for the integers
+ * that float blocks become (float_block.tmpl.h).  It composes the steps of
+ * int_transform.tmpl.h and plane_coder.tmpl.h, which must be included
+ * before it with the same parameters.
+ *
+ * A template is included once per word width, with no include guard.
+ * Before each inclusion define:
+ *   UINT   uint32_t or uint64_t: a P-bit word
+ *   P      the width of UINT in bits, 32u or 64u
+ *   PBITS  5 or 6: width of the reversible precision field (format.md §0)
+ *   FN(x)  x##32 or x##64: the names this instantiation defines
+ * It defines, all inline:
+ *   FN(encode_ints_lossy), FN(decode_ints_lossy), FN(encode_ints_reversible),
+ *     FN(decode_ints_reversible): a block of integers, without padding;
+ *   FN(encode_lossy_int), FN(decode_lossy_int), FN(encode_reversible_int),
+ *     FN(decode_reversible_int): a block of an integer array, padded to
+ *     minbits, with the signature block_codec.c's range coders take.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "bitstream.h"
+#include "format.h"
+#include "inline.h"
+
+/* ------------------------------------------------------------------ */
+/* Blocks of P-bit integers, from integer arrays or from float blocks    */
+
+/* Lossy path (format.md §10, and §5.4 step 3 for floats): q is consumed.
+ * `sparse` says that the values are likely far below 2^(P-2) (integer
+ * arrays, unlike float blocks scaled to their maximum), so that the coder
+ * skips the empty top planes in one step; the bits are the same either
+ * way. */
+static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, unsigned d,
+                                  unsigned prec, uint32_t budget, int sparse)
+{
+  UINT u[256];
+  FN(transform_block)(q, d, 0, FN(fwd_lift));
+  FN(reorder_to_negabinary)(u, q, d);
+  FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
+}
+
+/* A block whose only nonzero coefficient is the first (n <= 1 significant,
+ * in coding order) transforms back to a constant block: both inverse
+ * transforms spread x alone into (x, x, x, x) along each axis.  Sparse
+ * blocks are often like that; this skips their transform. */
+static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, const UINT *u,
+                                                   unsigned n, unsigned d)
+{
+  size_t size = (size_t)1 << (2 * d), i;
+  UINT dc;
+  if (n > 1)
+    return 0;
+  dc = n ? FN(from_negabinary)(u[0]) : 0;
+  for (i = 0; i < size; i++)
+    q[i] = dc;
+  return 1;
+}
+
+static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
+                                  unsigned prec, uint32_t budget, int sparse)
+{
+  UINT u[256];
+  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget,
+                                 sparse);
+  if (!q || FN(constant_block)(q, u, n, d))
+    return;
+  FN(negabinary_to_unordered)(q, u, d);
+  FN(transform_block)(q, d, 1, FN(inv_lift));
+}
+
+/* format.md §11.3: the planes needed so that every lower plane is zero. */
+static inline ALWAYS_INLINE unsigned FN(reversible_precision)(const UINT *u, unsigned size,
+                                         unsigned maxprec)
+{
+  UINT any = 0;
+  unsigned r, p;
+  for (r = 0; r < size; r++)
+    any |= u[r];
+  p = any ? P - (unsigned)__builtin_ctzll((uint64_t)any) : 0;
+  if (p > maxprec)
+    p = maxprec;
+  return p ? p : 1;
+}
+
+/* Reversible path (format.md §11.2 - §11.4): the PBITS field p - 1, then
+ * the planes within budget - PBITS (unsigned, it may wrap). */
+static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT *q, unsigned d,
+                                       unsigned maxprec, uint32_t budget,
+                                       int sparse)
+{
+  UINT u[256];
+  unsigned size = 1u << (2 * d), p;
+  FN(transform_block)(q, d, 0, FN(fwd_diff));
+  FN(reorder_to_negabinary)(u, q, d);
+  p = FN(reversible_precision)(u, size, maxprec);
+  write_bits(w, p - 1, PBITS);
+  FN(encode_planes)(w, u, size, p, budget - PBITS, sparse);
+}
+
+static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
+                                       uint32_t budget, int sparse)
+{
+  UINT u[256];
+  unsigned p = (unsigned)read_bits(r, PBITS) + 1;
+  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p,
+                                 budget - PBITS, sparse);
+  if (!q || FN(constant_block)(q, u, n, d))
+    return;
+  FN(negabinary_to_unordered)(q, u, d);
+  FN(transform_block)(q, d, 1, FN(inv_diff));
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks of integer arrays (format.md §10, §11.4): no block header, the */
+/* values are coded as they are, the lossy plane limit is maxprec.       */
+
+static inline ALWAYS_INLINE void FN(encode_int_block)(bit_writer *w,
+                                                      const zfpc_params *p,
+                                                      unsigned d,
+                                                      const void *block,
+                                                      int reversible)
+{
+  UINT q[256];
+  uint64_t start = writer_bits(w);
+  memcpy(q, block, sizeof(UINT) << (2 * d));
+  if (reversible)
+    FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits, 1);
+  else
+    FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits, 1);
+  pad_block(w, start, p->minbits);
+}
+
+static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
+                                                      const zfpc_params *p,
+                                                      unsigned d, void *block,
+                                                      int reversible)
+{
+  UINT q[256], *ints = block ? q : NULL;
+  uint64_t start = reader_bits(r);
+  if (reversible)
+    FN(decode_ints_reversible)(r, ints, d, p->maxbits, 1);
+  else
+    FN(decode_ints_lossy)(r, ints, d, p->maxprec, p->maxbits, 1);
+  skip_block(r, start, p->minbits);
+  if (block)
+    memcpy(block, q, sizeof(UINT) << (2 * d));
+}
+
+static inline ALWAYS_INLINE void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
+                                 unsigned d, const void *block)
+{
+  FN(encode_int_block)(w, p, d, block, 0);
+}
+
+static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
+                                 unsigned d, void *block)
+{
+  FN(decode_int_block)(r, p, d, block, 0);
+}
+
+static inline ALWAYS_INLINE void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
+                                      unsigned d, const void *block)
+{
+  FN(encode_int_block)(w, p, d, block, 1);
+}
+
+static inline ALWAYS_INLINE void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
+                                      unsigned d, void *block)
+{
+  FN(decode_int_block)(r, p, d, block, 1);
+}

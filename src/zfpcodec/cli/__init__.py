@@ -1,0 +1,104 @@
+"""The ``zfpcodec`` command line: compress, inspect and measure arrays in files.
+
+One module per subcommand (`compress`, `decompress`, `info`, `stats`,
+`zarr`, `h5`, `demo`), each with its parser (``add_parser``) and its work
+(``run``); they share `options` (types, shapes and modes from the command
+line), `io` (reading and writing arrays and streams), `report` (tables,
+describing streams, progress) and `errors` (exit statuses).  Errors are
+measured by `zfpcodec.metrics`.
+
+Streams carry zfp's full header by default, so they are what
+``zfp -h`` writes and reads.  Byte for byte they equal the streams of the
+``zfp`` program given the same parameters (``-r`` passes the scalar type to
+zfp_stream_set_rate, so float/double rates are clamped to 9/12 bits per
+block, spec 3.2; ``-c`` reads a maximum of 0 bits as unlimited and a maximum
+precision of 0 as the type's full precision), except for the final padding:
+our streams end on an 8-byte boundary (zfp's 64-bit stream words, spec 1.4),
+while Debian's zfp 1.0.0 program, built with 8-bit stream words, ends on a
+byte.  Each side reads the other's streams.
+
+Exit status: 0 on success, 1 when the work fails (unreadable or corrupt
+input, failed write), 2 for a wrong command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..errors import ZFPError
+from . import compress, decompress, demo, h5, info, stats, zarr
+from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CLIError
+
+__all__ = ["main", "build_parser"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line `argv` (default: sys.argv[1:]); return the exit
+    status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        args.run(args)
+    except CLIError as error:
+        _complain(args.command, str(error))
+        return error.status
+    except ZFPError as error:
+        _complain(args.command, f"corrupt or truncated zfp stream: {error}")
+        return EXIT_FAILURE
+    except OSError as error:
+        _complain(args.command, _os_message(error))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        _complain(args.command, "interrupted")
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _complain(command: str, message: str) -> None:
+    print(f"zfpcodec {command}: error: {message}", file=sys.stderr)
+
+
+def _os_message(error: OSError) -> str:
+    if isinstance(error, BrokenPipeError):
+        return "output closed early (broken pipe)"
+    if error.filename is not None:
+        return f"{error.filename}: {error.strerror or error}"
+    return str(error)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of all subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="zfpcodec",
+        description="Compress, decompress, inspect and measure arrays with zfp "
+                    "(codec version 5 streams, byte-compatible with the zfp program).",
+        epilog="Exit status: 0 on success, 1 when the work fails (unreadable or corrupt "
+               "input), 2 for a wrong command line.  'zfpcodec COMMAND --help' "
+               "describes each command.")
+    parser.add_argument("--version", action="version", version=f"zfpcodec {__version__}")
+    parser.set_defaults(command=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors (and requested output)")
+
+    progress = argparse.ArgumentParser(add_help=False)
+    progress.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                          help="draw a progress line on stderr (default: only when stderr "
+                               "is a terminal)")
+
+    compress.add_parser(commands, common)
+    decompress.add_parser(commands, common)
+    info.add_parser(commands)
+    stats.add_parser(commands, common, progress)
+    zarr.add_parser(commands, common, progress)
+    h5.add_parser(commands, common, progress)
+    demo.add_parser(commands, common, progress)
+    return parser

@@ -1,0 +1,272 @@
+"""``zfpcodec h5``: HDF5 datasets compressed with H5Z-ZFP (filter 32013),
+read and written without the HDF5 plugin (zfpcodec.hdf5).
+
+* ``h5 list FILE``: the file's H5Z-ZFP datasets, their modes and ratios;
+* ``h5 import SOURCE FILE --dataset NAME``: a .npy, raw or Zarr array into
+  a new H5Z-ZFP dataset;
+* ``h5 export FILE DATASET DEST``: an H5Z-ZFP dataset into a .npy file or a
+  zfp-compressed Zarr store.
+
+Arrays are copied in chunk-aligned slabs, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from .errors import CLIError, UsageError
+from .options import (_single_mode, add_mode_options, add_raw_options, add_threads, build_mode,
+                      setting_label, subparser, zarr_codec_args)
+from .report import Column, Progress, format_table, note, shape_text, show
+from .zarr import BATCH_BYTES, chunk_batches, import_zarr, open_source
+
+LIST_COLUMNS = [Column("path", "dataset", "{}"), Column("dtype", "type", "{}"),
+                Column("shape", "shape", "{}"), Column("chunks", "chunks", "{}"),
+                Column("mode", "mode", "{}"), Column("ratio", "ratio", "{:.4g}"),
+                Column("bits_per_value", "bits/value", "{:.4g}")]
+
+
+def add_parser(commands, common, progress) -> None:
+    """The `h5` subcommand's parser, with its actions."""
+    sub = subparser(
+        commands, "h5", _no_action, help="H5Z-ZFP datasets in HDF5 files, without the plugin",
+        description="List, import and export HDF5 datasets compressed with the H5Z-ZFP "
+                    "filter (id 32013, as written by hdf5plugin and HDF5 programs built "
+                    "with it), without the filter: chunks are read and written directly "
+                    "and coded by zfpcodec.",
+        epilog="Needs h5py (pip install zfpcodec[hdf5]).\n\nexamples:\n"
+               "  zfpcodec h5 list run.h5\n"
+               "  zfpcodec h5 import field.npy run.h5 --dataset /fields/T --tolerance 1e-3\n"
+               "  zfpcodec h5 export run.h5 /fields/T T.npy")
+    actions = sub.add_subparsers(title="actions", metavar="ACTION")
+
+    listing = _action(actions, "list", run_list, [],
+                      help="list the H5Z-ZFP datasets of a file",
+                      description="List every H5Z-ZFP dataset of an HDF5 file: type, shape, "
+                                  "chunks, zfp mode, and the compression ratio of its "
+                                  "stored chunks.")
+    listing.add_argument("file", help="HDF5 file")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+
+    imports = _action(actions, "import", run_import, [common, progress],
+                      help="write an array into a new H5Z-ZFP dataset",
+                      description="Write a .npy file, raw file or Zarr array into a new "
+                                  "H5Z-ZFP dataset of an HDF5 file (created if missing), "
+                                  "in chunk-aligned slabs.")
+    imports.add_argument("source", help=".npy file, raw file, or Zarr array or group")
+    imports.add_argument("file", help="HDF5 file (created if missing)")
+    imports.add_argument("--dataset", required=True, metavar="NAME",
+                         help="the new dataset's path in the file")
+    imports.add_argument("--array", metavar="PATH", help="the array inside a source Zarr group")
+    add_raw_options(imports, "source")
+    add_mode_options(imports)
+    imports.add_argument("--chunks", type=_chunk_shape, metavar="SHAPE",
+                         help="HDF5 chunk shape, at most 4 sides above 1 (default: the "
+                              "Zarr source's chunks, else about 1 MiB over the last 4 axes)")
+    imports.add_argument("--overwrite", action="store_true",
+                         help="replace the dataset if it exists")
+    add_threads(imports)
+
+    exports = _action(actions, "export", run_export, [common, progress],
+                      help="write an H5Z-ZFP dataset to .npy or Zarr",
+                      description="Read an H5Z-ZFP dataset and write it to a .npy file (DEST "
+                                  "ending in .npy) or to a new Zarr store whose chunks are "
+                                  "zfp-compressed, by default in the dataset's own mode (give "
+                                  "--reversible to keep the values exactly).")
+    exports.add_argument("file", help="HDF5 file")
+    exports.add_argument("dataset", help="the dataset's path in the file")
+    exports.add_argument("dest", help="new .npy file or Zarr store (a directory)")
+    add_mode_options(exports)
+    exports.add_argument("--zarr-format", type=int, choices=(2, 3), default=3,
+                         help="Zarr format of a Zarr DEST (default 3)")
+    exports.add_argument("--overwrite", action="store_true", help="replace DEST if it exists")
+    add_threads(exports)
+
+
+def _action(actions, name: str, run, parents, help: str, description: str):
+    sub = subparser(actions, name, run, help=help, description=description, parents=parents)
+    sub.set_defaults(command=f"h5 {name}")
+    return sub
+
+
+def _no_action(args) -> None:
+    raise UsageError("choose an action: list, import or export (zfpcodec h5 --help)")
+
+
+def _chunk_shape(text: str) -> tuple[int, ...]:
+    """A chunk shape of any rank (sides of 1 do not count toward zfp's 4)."""
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shape: positive integers "
+                                         "separated by commas, e.g. 1,64,64,64")
+    return shape
+
+
+def import_hdf5():
+    """zfpcodec.hdf5 with h5py (CLIError when h5py is missing)."""
+    try:
+        import h5py
+
+        from .. import hdf5
+    except ImportError:
+        raise CLIError("this command needs h5py: pip install zfpcodec[hdf5]") from None
+    return h5py, hdf5
+
+
+def _open(h5py, path: str, mode: str = "r"):
+    if mode == "r" and not os.path.isfile(path):
+        raise CLIError(f"{path}: no such file")
+    try:
+        return h5py.File(path, mode)
+    except OSError as error:
+        raise CLIError(f"{path}: not a readable HDF5 file ({error})") from None
+
+
+# --------------------------------------------------------------------------
+# list
+
+def run_list(args) -> None:
+    """h5 list: the H5Z-ZFP datasets of a file."""
+    h5py, hdf5 = import_hdf5()
+    with _open(h5py, args.file) as file:
+        found = hdf5.zfp_datasets(file)
+    rows = [_row(entry) for entry in found]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        print(f"{args.file}: no H5Z-ZFP datasets")
+        return
+    readable = [row for row in rows if row["problem"] is None]
+    if readable:
+        print(format_table(LIST_COLUMNS, [
+            {**row, "shape": shape_text(row["shape"]), "chunks": shape_text(row["chunks"])}
+            for row in readable]))
+    for row in rows:
+        if row["problem"] is not None:
+            print(f"{row['path']}: unreadable: {row['problem']}")
+
+
+def _row(entry) -> dict[str, Any]:
+    fmt = entry.format
+    return dict(path=entry.path, dtype=str(entry.dtype), shape=list(entry.shape),
+                chunks=list(entry.chunks),
+                mode=fmt.describe() if fmt else None,
+                parameters=list(fmt.params) if fmt else None,
+                chunks_stored=entry.chunks_stored, stored_bytes=entry.stored_bytes,
+                raw_bytes=entry.raw_bytes, ratio=entry.ratio,
+                bits_per_value=entry.bits_per_value, problem=entry.problem)
+
+
+# --------------------------------------------------------------------------
+# import
+
+def run_import(args) -> None:
+    """h5 import: an array into a new H5Z-ZFP dataset."""
+    h5py, hdf5 = import_hdf5()
+    kind, value = _single_mode(args)
+    zarr = None if os.path.isfile(args.source) else import_zarr()
+    source, _, fill, source_chunks = open_source(args, zarr)
+    dtype = np.dtype(source.dtype)
+    mode = build_mode(kind, value, dtype)
+    chunks = args.chunks or source_chunks
+    if chunks is not None and len(chunks) != len(source.shape):
+        raise UsageError(f"--chunks {shape_text(chunks)} has {len(chunks)} axes, the source "
+                         f"{len(source.shape)}")
+    options = {} if fill is None else {"fillvalue": fill}
+    start = time.perf_counter()
+    with _open(h5py, args.file, "a") as file:
+        if args.dataset in file:
+            if not args.overwrite:
+                raise CLIError(f"{args.file} already holds {args.dataset} (give --overwrite "
+                               "to replace it)")
+            del file[args.dataset]
+        try:
+            writer = hdf5.create_with_mode(file, args.dataset, source.shape, dtype, mode,
+                                           chunks=chunks, **options)
+        except (TypeError, ValueError) as error:
+            raise CLIError(f"cannot store {show(args.source)} with H5Z-ZFP: {error}") from None
+        chunks = writer.dataset.chunks
+        nbytes = int(np.prod(source.shape)) * dtype.itemsize
+        with Progress(nbytes, f"import {args.dataset}", args.progress, unit="B") as progress:
+            for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
+                block = np.asarray(source[region])
+                writer.write(block, [r.start for r in region], threads=args.threads)
+                progress.advance(block.nbytes)
+        stored, name = writer.dataset.id.get_storage_size(), writer.dataset.name
+    if not args.quiet:
+        note(f"{show(args.source)} -> {args.file}:{name}: {dtype} "
+             f"{shape_text(source.shape)} in chunks {shape_text(chunks)}, H5Z-ZFP "
+             f"{writer.format.describe()}; {nbytes} -> {stored} bytes (ratio "
+             f"{nbytes / max(stored, 1):.3g}) in {time.perf_counter() - start:.2f} s")
+
+
+# --------------------------------------------------------------------------
+# export
+
+def run_export(args) -> None:
+    """h5 export: an H5Z-ZFP dataset into .npy or Zarr."""
+    h5py, hdf5 = import_hdf5()
+    if os.path.exists(args.dest) and not args.overwrite:
+        raise CLIError(f"{args.dest} exists (give --overwrite to replace it)")
+    to_npy = args.dest.endswith(".npy")
+    kind, value = _single_mode(args)
+    if to_npy and kind is not None:
+        raise UsageError("a .npy file holds the values as they are: mode options are for "
+                         "Zarr stores")
+    start = time.perf_counter()
+    with _open(h5py, args.file) as file:
+        if args.dataset not in file or not isinstance(file[args.dataset], h5py.Dataset):
+            raise CLIError(f"{args.file} holds no dataset {args.dataset}")
+        dataset = file[args.dataset]
+        name, shape = dataset.name, dataset.shape
+        try:
+            _, fmt = hdf5.reader.filter_format(dataset)
+        except ValueError as error:
+            raise CLIError(str(error)) from None
+        dtype = np.dtype(dataset.dtype).newbyteorder("=")
+        if to_npy:
+            dest = np.lib.format.open_memmap(args.dest, mode="w+", dtype=dtype,
+                                             shape=dataset.shape)
+            label = ".npy"
+        else:
+            mode = fmt.mode if kind is None else build_mode(kind, value, dtype)
+            dest = _zarr_array(args, dataset, dtype, mode)
+            label = (f"Zarr v{args.zarr_format}, zfp " + (
+                fmt.describe() if kind is None else setting_label(kind, value)))
+        nbytes = int(np.prod(dataset.shape)) * dtype.itemsize
+        with Progress(nbytes, f"export {args.dataset}", args.progress, unit="B") as progress:
+            for region in chunk_batches(dataset.shape, dataset.chunks,
+                                        BATCH_BYTES // dtype.itemsize):
+                block = hdf5.read(dataset, region, threads=args.threads)
+                dest[region] = block
+                progress.advance(block.nbytes)
+        if to_npy:
+            dest.flush()
+    if not args.quiet:
+        note(f"{args.file}:{name} -> {args.dest}: {dtype} {shape_text(shape)}, {label}, "
+             f"in {time.perf_counter() - start:.2f} s")
+
+
+def _zarr_array(args, dataset, dtype: np.dtype, mode):
+    from ..hdf5.kerchunk_refs import json_attributes
+
+    zarr = import_zarr()
+    try:
+        return zarr.create_array(args.dest, shape=dataset.shape, dtype=dtype,
+                                 chunks=dataset.chunks, zarr_format=args.zarr_format,
+                                 overwrite=args.overwrite, fill_value=dataset.fillvalue,
+                                 attributes=json_attributes(dataset),
+                                 **zarr_codec_args(mode, args.zarr_format, args.threads))
+    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
+        raise CLIError(f"cannot store {dtype} data in Zarr v{args.zarr_format} with zfp: "
+                       f"{error}") from None

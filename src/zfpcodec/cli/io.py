@@ -1,0 +1,133 @@
+"""Reading and writing the command line's files: arrays from .npy or raw
+binary files (memory-mapped where possible) and streams, to and from files
+or stdin/stdout ('-')."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from .errors import CLIError, UsageError
+from .options import STDIO
+from .report import shape_text, show
+
+ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def read_array(path: str, dtype: np.dtype | None, shape: tuple[int, ...] | None) -> np.ndarray:
+    """The array in a .npy file (no --dtype/--shape) or a raw file (both),
+    memory-mapped where possible; '-' reads stdin."""
+    head = _peek(path, len(NPY_MAGIC))
+    is_npy = head == NPY_MAGIC
+    if dtype is None and shape is None:
+        if not is_npy:
+            raise UsageError(f"{show(path)} is not a .npy file; for raw binary input give "
+                             "--dtype and --shape")
+        arr = _load_npy(path)
+    else:
+        if dtype is None or shape is None:
+            raise UsageError("raw binary input needs both --dtype and --shape")
+        if is_npy:
+            raise UsageError(f"{show(path)} is a .npy file, which records its own dtype and "
+                             "shape: drop --dtype and --shape")
+        arr = _load_raw(path, dtype, shape)
+    try:
+        engine.ztype_of(arr.dtype)
+        engine.check_shape(arr.shape)
+    except (TypeError, ValueError) as error:
+        raise CLIError(f"{show(path)}: {error}") from None
+    return arr
+
+
+def _peek(path: str, count: int) -> bytes:
+    if path == STDIO:
+        return sys.stdin.buffer.peek(count)[:count] if hasattr(sys.stdin.buffer, "peek") \
+            else b""
+    _check_readable_file(path)
+    with open(path, "rb") as file:
+        return file.read(count)
+
+
+def _check_readable_file(path: str) -> None:
+    if os.path.isdir(path):
+        raise CLIError(f"{path} is a directory, not a file")
+    if not os.path.exists(path):
+        raise CLIError(f"{path}: no such file")
+
+
+def _load_npy(path: str) -> np.ndarray:
+    try:
+        if path == STDIO:
+            return np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, EOFError) as error:
+        raise CLIError(f"{show(path)}: not a readable .npy file ({error})") from None
+
+
+def _load_raw(path: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    need = int(np.prod(shape)) * dtype.itemsize
+    if path == STDIO:
+        data = sys.stdin.buffer.read()
+        size = len(data)
+    else:
+        size = os.path.getsize(path)
+    if size != need:
+        raise CLIError(f"{show(path)} holds {size} bytes, but {dtype} values of shape "
+                       f"{shape_text(shape)} take {need} bytes")
+    if path == STDIO:
+        return np.frombuffer(data, dtype=dtype).reshape(shape)
+    return np.memmap(path, dtype=dtype, mode="r", shape=shape)
+
+
+def read_bytes(path: str) -> bytes:
+    """The contents of a file, or of stdin for '-'."""
+    if path == STDIO:
+        return sys.stdin.buffer.read()
+    _check_readable_file(path)
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write `data` to a file, or to stdout for '-'."""
+    if path == STDIO:
+        _write_all(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
+        return
+    with open(path, "wb") as file:
+        _write_all(file, data)
+
+
+def _write_all(file, data: Any) -> None:
+    """Write every byte of `data`: a pipe may take fewer bytes per write
+    (and raises BrokenPipeError on the next write once its reader left)."""
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[file.write(view):]
+
+
+def write_array(path: str, arr: np.ndarray, fmt: str) -> None:
+    """Write `arr` as .npy or raw C-order values, to a file or stdout."""
+    target = sys.stdout.buffer if path == STDIO else open(path, "wb")
+    try:
+        if fmt == "npy":
+            np.save(target, arr, allow_pickle=False)
+        else:
+            _write_all(target, np.ascontiguousarray(arr).data)
+        target.flush()
+    finally:
+        if target is not sys.stdout.buffer:
+            target.close()
+
+
+def check_distinct(source: str, output: str) -> None:
+    """Refuse to write the output over the input."""
+    if source != STDIO and output != STDIO and os.path.exists(source) \
+            and os.path.exists(output) and os.path.samefile(source, output):
+        raise UsageError(f"the output {output} is the input")

@@ -1,0 +1,242 @@
+"""The command line's options: scalar types and shapes, the mode options
+(``-a``, ``-r``, ``-p``, ``-R``, ``-c``, as the ``zfp`` program spells them)
+and the `Mode` they make, and the way a mode is told back to the user
+(descriptions, equivalent options, row labels, Zarr codecs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import textwrap
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import engine
+from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
+from .errors import CLIError, UsageError
+
+STDIO = "-"                     # the file name that means stdin or stdout
+
+# Scalar type names the zfp program (-t) and NumPy users type.
+DTYPE_ALIASES = {"i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64",
+                 "float": "float32", "double": "float64", "f": "float32", "d": "float64"}
+
+RAW_HELP = ("Raw binary files hold the values in C order (last axis fastest): "
+            "'zfp -3 NX NY NZ' is --shape NZ,NY,NX.")
+
+
+# --------------------------------------------------------------------------
+# Values of options
+# --------------------------------------------------------------------------
+
+def parse_dtype(text: str) -> np.dtype:
+    """A zfp scalar type from its NumPy or zfp-program name."""
+    name = DTYPE_ALIASES.get(text.lower(), text)
+    try:
+        dtype = np.dtype(name)
+        engine.ztype_of(dtype)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a zfp scalar type: use int32, int64, float32 or float64 "
+            "(i32, i64, f32, f64)") from None
+    return dtype
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """A shape written as 100,200,300 or 100x200x300."""
+    parts = text.replace("x", ",").replace("X", ",").split(",")
+    try:
+        shape = tuple(int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a shape: write positive integers separated by commas, "
+            "e.g. 100,200,300") from None
+    if not 1 <= len(shape) <= 4 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a shape zfp can hold: 1 to 4 axes, each at least 1")
+    return shape
+
+
+def nonnegative_int(text: str) -> int:
+    """An integer >= 0 (for --threads)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (for --repeat)."""
+    value = nonnegative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
+    return value
+
+
+# --------------------------------------------------------------------------
+# Building the parsers
+# --------------------------------------------------------------------------
+
+def subparser(commands, name: str, run: Callable, help: str, description: str,
+              parents: Sequence[argparse.ArgumentParser] = (), epilog: str | None = None):
+    """The parser of subcommand `name`, which calls `run(args)`."""
+    sub = commands.add_parser(name, help=help, description=wrap(description), epilog=epilog,
+                              parents=list(parents),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.set_defaults(command=name, run=run)
+    return sub
+
+
+def wrap(text: str) -> str:
+    """`text` filled to the terminal's width (the epilogs keep their lines)."""
+    width = min(shutil.get_terminal_size().columns, 100) - 2
+    return textwrap.fill(text, width)
+
+
+def add_raw_options(sub, what: str) -> None:
+    """--dtype and --shape, for raw binary files."""
+    group = sub.add_argument_group("raw binary " + what, wrap(RAW_HELP))
+    group.add_argument("-t", "--dtype", type=parse_dtype, metavar="TYPE",
+                       help="scalar type: int32, int64, float32, float64 (or i32, i64, f32, "
+                            "f64, float, double; '>f4' etc. for big-endian data)")
+    group.add_argument("--shape", type=parse_shape, metavar="SHAPE",
+                       help="NumPy shape of 1 to 4 axes, e.g. 100,200,300 (or 100x200x300)")
+
+
+def add_mode_options(sub, several: bool = False) -> None:
+    """The mode options: one of them for compress/decompress, any number of
+    each (every value a setting, in command-line order) for stats."""
+    title = "compression settings (give any number; each value is one row)" if several \
+        else "compression mode (one of; default: --reversible)"
+    group = sub.add_argument_group(title)
+    if not several:
+        group = group.add_mutually_exclusive_group()
+    nargs = "+" if several else None
+    action = _AddSetting if several else "store"
+    group.add_argument("-a", "--tolerance", type=float, nargs=nargs, action=action,
+                       metavar="TOL",
+                       help="fixed accuracy: absolute error bound (zfp -a)")
+    group.add_argument("-r", "--rate", type=float, nargs=nargs, action=action, metavar="BITS",
+                       help="fixed rate: compressed bits per value (zfp -r; float/double "
+                            "blocks get at least 9/12 bits)")
+    group.add_argument("-p", "--precision", type=int, nargs=nargs, action=action,
+                       metavar="PREC", help="fixed precision: bit planes kept, 1..64 (zfp -p)")
+    group.add_argument("-R", "--reversible", nargs=0, action=_AddSetting if several
+                       else _StoreTrue, help="lossless (zfp -R)")
+    group.add_argument("-c", "--expert", type=int, nargs=4, action=_AddSetting if several
+                       else "store", metavar=("MINBITS", "MAXBITS", "MAXPREC", "MINEXP"),
+                       help="expert parameters as zfp -c: bits per block, bit planes, "
+                            "lowest bit plane; MAXBITS 0 = unlimited, MAXPREC 0 = full")
+    if several:
+        sub.set_defaults(settings=[])
+
+
+class _StoreTrue(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+
+
+class _AddSetting(argparse.Action):
+    """Append (mode name, value) pairs to `settings`, keeping their order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        settings = list(getattr(namespace, "settings", None) or [])
+        if self.dest == "reversible":
+            settings.append(("reversible", True))
+        elif self.dest == "expert":
+            settings.append(("expert", tuple(values)))
+        else:
+            settings.extend((self.dest, value) for value in values)
+        namespace.settings = settings
+
+
+def add_threads(sub) -> None:
+    """--threads, for the block coder."""
+    sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
+                     help="threads for the block coder, 0 = one per core (default 1; the "
+                          "stream does not depend on it)")
+
+
+# --------------------------------------------------------------------------
+# Modes: from the options to a Mode, and back to words and options
+# --------------------------------------------------------------------------
+
+def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
+    """The validated `Mode` of one mode option (None: reversible).  Expert
+    parameters follow zfp -c: MAXBITS 0 is unlimited, MAXPREC 0 the type's
+    precision."""
+    try:
+        if kind is None or kind == "reversible":
+            return Mode.from_args(reversible=True)
+        if kind == "expert":
+            minbits, maxbits, maxprec, minexp = value
+            return Mode.from_args(minbits=minbits, maxbits=maxbits or ZFP_MAX_BITS,
+                                  maxprec=maxprec or 8 * np.dtype(dtype).itemsize,
+                                  minexp=minexp)
+        return Mode.from_args(**{kind: value})
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _single_mode(args) -> tuple[str | None, Any]:
+    """The (kind, value) of the mode option given to compress/decompress."""
+    for kind in ("tolerance", "rate", "precision", "expert"):
+        value = getattr(args, kind)
+        if value is not None:
+            return kind, value
+    return ("reversible", True) if args.reversible else (None, None)
+
+
+def mode_name(params: tuple[int, int, int, int]) -> str:
+    """The name of the mode a parameter quadruple stands for."""
+    kind = params_kind(params)
+    return "invalid" if kind is None else kind.replace("_", " ")
+
+
+def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype) -> str:
+    """Options of `compress` that give exactly these parameters: the mode's
+    own option where it does (a fixed rate below the float/double minimum,
+    written by zfpy, does not), else --expert."""
+    mode = Mode.from_params(params, dims, engine.ztype_of(dtype))
+    if mode.kind == EXPERT:
+        return "--expert " + " ".join(str(value) for value in params)
+    if mode.kind == REVERSIBLE:
+        return "--reversible"
+    (kind, value), = mode.parameters.items()
+    return f"--{kind} {_exact(value)}"
+
+
+def _exact(value: float) -> str:
+    """The shortest text that reads back as `value` ('8', not '8.0')."""
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def setting_label(kind: str, value: Any) -> str:
+    """A mode option as the first column of a table names it."""
+    if kind == "reversible":
+        return "reversible"
+    if kind == "expert":
+        return "expert " + " ".join(str(v) for v in value)
+    return f"{kind} {value:g}"
+
+
+def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict:
+    """create_array's codec arguments for zfp in `mode`: the numcodecs codec
+    `zfpcodec.ZFP` as the compressor of a v2 array, the array-to-bytes codec
+    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one."""
+    try:
+        if zarr_format == 2:
+            from ..codec import ZFP
+            return dict(compressors=ZFP.from_mode(mode, threads=threads), filters=None)
+        from ..zarr3 import ZFPCodec
+        return dict(serializer=ZFPCodec.from_mode(mode, threads=threads), compressors=None,
+                    filters=None)
+    except ImportError as error:
+        raise CLIError(f"the Zarr v{zarr_format} zfp codec is not available in this "
+                       f"installation of zfpcodec ({error})") from None

@@ -1,0 +1,131 @@
+"""What the command line prints: names of files and shapes, notes on
+stderr, tables, a stream's description, and the progress line."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..modes import describe_params
+from .options import STDIO, equivalent_options, mode_name
+
+MB = 1e6                        # speeds are MB/s of uncompressed data
+
+
+def show(path: str, stream: str = "stdin") -> str:
+    """A file name as messages give it ('<stdin>' or '<stdout>' for '-')."""
+    return f"<{stream}>" if path == STDIO else path
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """A shape as 100x200x300."""
+    return "x".join(str(n) for n in shape)
+
+
+def note(message: str) -> None:
+    """A line for the user on stderr (stdout may carry data)."""
+    print(message, file=sys.stderr)
+
+
+def stream_info(path: str, size: int, dtype: np.dtype, shape: tuple[int, ...],
+                params: tuple[int, int, int, int], header_bits: int) -> dict:
+    """What `info` reports, as a JSON-ready dict."""
+    values = int(np.prod(shape))
+    raw = values * dtype.itemsize
+    minbits, maxbits, maxprec, minexp = params
+    return dict(file=show(path), dtype=str(dtype), shape=list(shape),
+                mode=mode_name(params),
+                description=describe_params(params, len(shape)),
+                parameters=dict(minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                minexp=minexp),
+                options=equivalent_options(params, len(shape), dtype),
+                header_bits=header_bits, raw_bytes=raw, stream_bytes=size,
+                ratio=raw / size if size else math.inf,
+                bits_per_value=8 * size / values)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a table: the row's key, its title, its format."""
+
+    key: str
+    title: str
+    fmt: str
+
+
+# What compressing with one setting gave: the columns `stats` and `demo` share.
+QUALITY_COLUMNS = [Column("setting", "setting", "{}"),
+                   Column("ratio", "ratio", "{:.4g}"),
+                   Column("bits_per_value", "bits/value", "{:.4g}"),
+                   Column("max_error", "max error", "{:.4g}"),
+                   Column("rmse", "RMSE", "{:.4g}"),
+                   Column("psnr", "PSNR dB", "{:.2f}")]
+
+
+def format_table(columns: Sequence[Column], rows: Sequence[dict]) -> str:
+    """A plain-text table: first column left-aligned, the others right."""
+    cells = [[c.title for c in columns]]
+    cells += [[c.fmt.format(row[c.key]) for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+
+    def line(values):
+        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w)
+                         for i, (v, w) in enumerate(zip(values, widths))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule] + [line(values) for values in cells[1:]])
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when `enabled` (None:
+    when stderr is a terminal) and redrawn at most ten times a second."""
+
+    WIDTH = 30
+    INTERVAL = 0.1
+
+    def __init__(self, total: float, label: str, enabled: bool | None = None,
+                 unit: str = ""):
+        self.total = total
+        self.label = label
+        self.unit = unit
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.done = 0.0
+        self.start = time.perf_counter()
+        self.drawn = 0.0
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def advance(self, amount: float) -> None:
+        self.done += amount
+        now = time.perf_counter()
+        if self.enabled and (now - self.drawn >= self.INTERVAL or self.done >= self.total):
+            self.drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
+        filled = int(self.WIDTH * fraction)
+        elapsed = now - self.start
+        text = f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:4.0%}"
+        if self.unit == "B" and elapsed > 0:
+            text += f" {self.done / MB / elapsed:.0f} MB/s"
+        else:
+            text += f" {self.done:g}/{self.total:g} {self.unit}"
+        if 0 < fraction < 1:
+            text += f" ETA {elapsed * (1 - fraction) / fraction:.0f} s"
+        sys.stderr.write(text + "\033[K")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()

@@ -1,0 +1,88 @@
+"""``zfpcodec stats``: compression ratio, error and speed of an array with
+each given setting, as a table (like ``zfp -s``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+
+from .. import engine
+from ..metrics import error_stats, value_range
+from ..modes import Mode
+from .io import read_array
+from .options import (add_mode_options, add_raw_options, add_threads, build_mode,
+                      positive_int, setting_label, subparser)
+from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text, show
+
+DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
+
+COLUMNS = QUALITY_COLUMNS + [
+    Column("compress_mbps", "compress MB/s", "{:.0f}"),
+    Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
+
+
+def add_parser(commands, common, progress) -> None:
+    """The `stats` subcommand's parser."""
+    sub = subparser(
+        commands, "stats", run, help="measure ratio, error and speed (like zfp -s)",
+        description="Compress and decompress an array with each given setting and report "
+                    "compression ratio, bits per value, maximum error, RMSE, PSNR and "
+                    "speed, like 'zfp -s'.  Without settings: --rate 4 8 16 --reversible.",
+        epilog="Bits per value count the whole stream, header included.  PSNR is\n"
+               "20 log10(range / (2 RMSE)) over the input's value range, as zfp -s.\n\n"
+               "example:\n  zfpcodec stats field.npy --tolerance 1e-2 1e-4 --rate 8 "
+               "--reversible",
+        parents=[common, progress])
+    sub.add_argument("input", help="input .npy or raw file ('-' for stdin)")
+    add_raw_options(sub, "input")
+    add_mode_options(sub, several=True)
+    add_threads(sub)
+    sub.add_argument("--repeat", type=positive_int, default=1, metavar="N",
+                     help="time the best of N runs (default 1)")
+    sub.add_argument("--json", action="store_true", help="print the rows as JSON")
+
+
+def run(args) -> None:
+    """stats: ratio, error and speed for each setting, as a table."""
+    arr = read_array(args.input, args.dtype, args.shape)
+    settings = args.settings or DEFAULT_SETTINGS
+    modes = [(setting_label(kind, value), build_mode(kind, value, arr.dtype))
+             for kind, value in settings]
+    lo, hi = value_range(arr)
+    decoded = np.empty_like(arr, dtype=arr.dtype.newbyteorder("="), subok=False)
+    rows = []
+    with Progress(len(modes), "stats", args.progress, unit="settings") as progress:
+        for label, mode in modes:
+            rows.append(dict(setting=label, **measure(arr, mode, decoded, (lo, hi),
+                                                      args.threads, args.repeat)))
+            progress.advance(1)
+    if args.json:
+        print(json.dumps(dict(input=show(args.input), dtype=str(arr.dtype),
+                              shape=list(arr.shape), rows=rows), indent=2))
+        return
+    if not args.quiet:
+        print(f"{show(args.input)}: {arr.dtype} {shape_text(arr.shape)}, {arr.nbytes} bytes, "
+              f"values in [{lo:.6g}, {hi:.6g}]")
+    print(format_table(COLUMNS, rows))
+
+
+def measure(arr: np.ndarray, mode: Mode, decoded: np.ndarray, limits: tuple[float, float],
+            threads: int, repeat: int) -> dict:
+    """Compress and decompress `arr` (best time of `repeat`) and compare;
+    `limits` is the (min, max) of `arr`."""
+    compress_s = decompress_s = math.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        stream = engine.compress(arr, mode, rate_clamp=True, threads=threads)
+        compress_s = min(compress_s, time.perf_counter() - start)
+        start = time.perf_counter()
+        engine.decompress(stream, out=decoded, threads=threads)
+        decompress_s = min(decompress_s, time.perf_counter() - start)
+    errors = error_stats(arr, decoded, limits)
+    return dict(ratio=arr.nbytes / len(stream), bits_per_value=8 * len(stream) / arr.size,
+                stream_bytes=len(stream), **errors,
+                compress_mbps=arr.nbytes / MB / max(compress_s, 1e-9),
+                decompress_mbps=arr.nbytes / MB / max(decompress_s, 1e-9))

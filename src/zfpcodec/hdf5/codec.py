@@ -1,0 +1,137 @@
+"""`H5ZZFP`: a numcodecs codec for the chunks H5Z-ZFP stores in HDF5 files.
+
+Zarr reads an HDF5 file's chunks in place through kerchunk references
+(references.py); this codec turns each H5Z-ZFP chunk (a headerless zfp
+stream) back into the bytes HDF5 would hand the reader.  It is configured
+by the filter's stored ``cd_values``, which hold the whole zfp header::
+
+    {"id": "h5z_zfp", "cd_values": [269504785, 91252346, 4026531959, 2281701376]}
+
+Data path: chunk bytes -> `FilterFormat.decode` (the engine, with the
+type, shape and mode of the header) -> values of the zfp field (the chunk
+without its axes of size 1), which Zarr views as the array's dtype and
+reshapes to the chunk.  `encode` is the inverse: H5Z-ZFP's chunks, apart
+from their final zero bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import numpy as np
+
+from .h5z_zfp import FilterFormat
+
+try:
+    from numcodecs.abc import Codec as _CodecBase
+except ImportError:  # numcodecs is an optional dependency
+    _CodecBase = object
+
+__all__ = ["CODEC_ID", "H5ZZFP"]
+
+CODEC_ID = "h5z_zfp"
+
+
+class H5ZZFP(_CodecBase):
+    """The chunks of an H5Z-ZFP filter (HDF5 filter 32013), as a numcodecs codec.
+
+    Parameters
+    ----------
+    cd_values : sequence of int
+        The filter's ``cd_values`` as stored in the HDF5 file (the version
+        word, then zfp's full header in 32-bit words), e.g. from
+        ``dataset.id.get_create_plist().get_filter(0)[2]``.
+
+    Notes
+    -----
+    `decode` returns an array of the zfp field's shape (the chunk shape
+    without its axes of size 1) holding the chunk's stored bytes: the zfp
+    type (int32, int64, float32 or float64) where the dataset is unsigned
+    or big-endian, as H5Z-ZFP hands them to HDF5; Zarr views them as the
+    array's dtype.  With `out` (an array or writable buffer of exactly that
+    many bytes) the values are decoded straight into it.
+
+    Raises ZFPError for corrupt ``cd_values`` (at construction) and corrupt
+    or truncated chunks.
+    """
+
+    codec_id = CODEC_ID
+
+    def __init__(self, cd_values: Sequence[int]):
+        fmt = FilterFormat.from_cd_values(cd_values)
+        object.__setattr__(self, "_format", fmt)
+        object.__setattr__(self, "_cd_values", tuple(int(v) for v in cd_values))
+
+    @property
+    def cd_values(self) -> list[int]:
+        return list(self._cd_values)
+
+    @property
+    def format(self) -> FilterFormat:
+        """The stored format the cd_values describe."""
+        return self._format
+
+    def get_config(self) -> dict:
+        return {"id": self.codec_id, "cd_values": self.cd_values}
+
+    @classmethod
+    def from_config(cls, config: dict) -> H5ZZFP:
+        config = dict(config)
+        config.pop("id", None)
+        return cls(**config)
+
+    def encode(self, buf: Any) -> bytes:
+        """Compress one whole chunk (an array of the chunk's size whose
+        items have the zfp type's size) as H5Z-ZFP does."""
+        return self._format.encode(np.asarray(buf))
+
+    def decode(self, buf: Any, out: Any = None) -> Any:
+        """Decompress one chunk; see the class notes."""
+        data = _bytes_view(buf)
+        if out is None:
+            return self._format.decode(data)
+        self._format.decode(data, out=_target(out, self._format))
+        return out
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(cd_values={self.cd_values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            return self.get_config() == other.get_config()
+        except AttributeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.get_config()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
+
+
+def _bytes_view(buf: Any) -> memoryview:
+    """A flat, contiguous byte view of a chunk (copied only if strided)."""
+    if isinstance(buf, np.ndarray):
+        if buf.dtype.hasobject:
+            raise TypeError("cannot decode an object array")
+        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
+    view = memoryview(buf)
+    if not view.contiguous:
+        view = memoryview(view.tobytes())
+    return view.cast("B") if view.ndim != 1 or view.format != "B" else view
+
+
+def _target(out: Any, fmt: FilterFormat) -> np.ndarray:
+    """`out` as a contiguous array of the field's shape and stored type."""
+    array = out if isinstance(out, np.ndarray) else np.frombuffer(out, dtype=np.uint8)
+    if not (array.flags.c_contiguous or array.flags.f_contiguous):
+        raise ValueError("out must be a contiguous array or buffer")
+    if not array.flags.writeable:
+        raise ValueError("out is read-only")
+    flat = array.reshape(-1, order="A").view(np.uint8)
+    needed = int(np.prod(fmt.shape)) * fmt.dtype.itemsize
+    if flat.nbytes != needed:
+        raise ValueError(f"out holds {flat.nbytes} bytes; the chunk decodes to {needed} "
+                         f"({fmt.dtype} values of shape {fmt.shape})")
+    return flat.view(fmt.stored_dtype).reshape(fmt.shape)

@@ -1,0 +1,287 @@
+"""The H5Z-ZFP filter's stored format: its ``cd_values`` and its chunks.
+
+H5Z-ZFP (HDF5 filter id 32013, shipped in Python by hdf5plugin) stores,
+as measured with H5Z-ZFP 1.1.1 on zfp 1.0.1 and described in its
+documentation (docs/cd_vals.rst, docs/hdf5_chunking.rst):
+
+* ``cd_values[0]``, the version word: zfp's library version in bits 16-31
+  (four hex digits, 0x1010 for zfp 1.0.1; three before H5Z-ZFP 1.1.0, e.g.
+  0x055 for zfp 0.5.5), the zfp codec version in bits 12-15 and H5Z-ZFP's
+  own version in bits 0-11 (0x111 for 1.1.1);
+* ``cd_values[1:]``, zfp's full stream header (magic, type, chunk shape,
+  mode; 96 or 148 bits) read as little-endian 32-bit words, unused bits 0.
+  The shape is the chunk's with every axis of size 1 dropped (1 to 4 axes
+  remain, last axis = zfp's x).  Integer datasets of 4 or 8 bytes of
+  either sign are stored as zfp int32/int64, floats as float/double;
+* each chunk, a headerless zfp stream of the whole chunk (edge chunks are
+  padded by HDF5 with the fill value), ending on a byte: H5Z-ZFP needs zfp
+  built with 8-bit stream words, so its chunks are ours (which end on 8
+  bytes) without the trailing zero bytes;
+* a chunk holds the stored bytes of the dataset's file type: the values the
+  filter decodes, in this machine's byte order, or byte-swapped when the
+  header words had to be swapped to read (a file written on a machine of
+  the other byte order).  H5Z-ZFP compresses a big-endian dataset's stored
+  bytes as if they were native values, and so does this reader.
+
+This module needs neither h5py nor HDF5: the numcodecs codec that reads
+these chunks out of Zarr references builds on it too.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import _zfp, engine
+from ..errors import ZFPError
+from ..modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE, Mode,
+                     Params, describe_params)
+
+FILTER_ID = 32013
+FILTER_NAME = "H5Z-ZFP"
+CODEC_VERSION = 5
+# What H5Z-ZFP 1.1.1 on zfp 1.0.1 (hdf5plugin 7.1) writes to cd_values[0]:
+# zfp 1.0.1 << 16 | codec 5 << 12 | H5Z-ZFP 1.1.1.  We write the same, so
+# that files are indistinguishable from the plugin's.
+ZFP_LIBRARY_VERSION = 0x1010
+H5Z_ZFP_VERSION = 0x111
+VERSION_WORD = ZFP_LIBRARY_VERSION << 16 | CODEC_VERSION << 12 | H5Z_ZFP_VERSION
+MAX_CD_VALUES = 32  # far more than the 6 a 148-bit header takes
+MAX_AXES = 4        # zfp fields: 1 to 4 axes longer than 1
+
+# H5Z-ZFP's generic cd_values (what H5Pset_filter takes before the filter's
+# set_local rewrites them, docs/interfaces.rst): mode number, an unused word,
+# then the parameters; doubles as two words in memory order
+GENERIC_MODE = {FIXED_RATE: 1, FIXED_PRECISION: 2, FIXED_ACCURACY: 3, EXPERT: 4,
+                REVERSIBLE: 5}
+
+
+def zfp_dtype(dtype: Any) -> np.dtype:
+    """The zfp scalar type H5Z-ZFP stores for a dataset of `dtype` (native
+    order): int32/int64 for 4- and 8-byte integers of either sign,
+    float32/float64 for floats.  TypeError for anything else."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and dtype.itemsize in (4, 8):
+        return np.dtype(f"i{dtype.itemsize}")
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):
+        return np.dtype(f"f{dtype.itemsize}")
+    raise TypeError(f"H5Z-ZFP stores 4- and 8-byte integers and floats, not {dtype}")
+
+
+def zfp_shape(chunks: Sequence[int]) -> tuple[int, ...]:
+    """The shape H5Z-ZFP compresses a chunk as: its axes longer than 1."""
+    return tuple(int(n) for n in chunks if n > 1)
+
+
+@dataclass(frozen=True)
+class FilterFormat:
+    """What one H5Z-ZFP filter's ``cd_values`` say, and how its chunks decode.
+
+    Build one with `from_cd_values` (a stored filter) or `for_dataset` (a
+    new one); `cd_values` writes it back.
+
+    Attributes
+    ----------
+    dtype : numpy.dtype
+        The zfp scalar type (int32, int64, float32 or float64), native order.
+    shape : tuple of int
+        The zfp field: the chunk shape without its axes of size 1.
+    params : tuple of int
+        zfp's coder parameters (minbits, maxbits, maxprec, minexp).
+    swapped : bool
+        True when the header words were written on a machine of the other
+        byte order: chunks then hold the values byte-swapped.
+    version : int
+        The version word, ``cd_values[0]``.
+    """
+
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    params: Params
+    swapped: bool = False
+    version: int = VERSION_WORD
+
+    # ------------------------------------------------------------------
+    # reading cd_values
+
+    @classmethod
+    def from_cd_values(cls, cd_values: Sequence[int]) -> FilterFormat:
+        """Parse a stored filter's ``cd_values``.
+
+        Raises ZFPError for values that are not a zfp header of codec
+        version 5 (what zfp 0.5.0 to 1.0.x write) after a version word.
+        """
+        words = _words(cd_values)
+        version = words[0]
+        codec = writer_codec(version)
+        if codec != CODEC_VERSION:
+            raise ZFPError(f"H5Z-ZFP cd_values[0] = {version:#010x} says the chunks are zfp "
+                           f"codec version {codec}; only version {CODEC_VERSION} "
+                           "(zfp 0.5.0 to 1.0.x) is readable", "header")
+        header = struct.pack(f"<{len(words) - 1}I", *words[1:])
+        swapped = False
+        try:
+            dtype, shape, params, _ = engine.read_header(header)
+        except ZFPError as error:
+            # H5Z-ZFP retries with swapped words: the header of a file
+            # written on a machine of the other byte order
+            try:
+                dtype, shape, params, _ = engine.read_header(
+                    struct.pack(f">{len(words) - 1}I", *words[1:]))
+            except ZFPError:
+                raise ZFPError(f"H5Z-ZFP cd_values hold no valid zfp header: {error}",
+                               "header") from None
+            swapped = True
+        return cls(dtype=dtype, shape=shape, params=tuple(params), swapped=swapped,
+                   version=version)
+
+    # ------------------------------------------------------------------
+    # writing cd_values
+
+    @classmethod
+    def for_dataset(cls, dtype: Any, chunks: Sequence[int], mode: Mode) -> FilterFormat:
+        """The filter H5Z-ZFP sets up for a dataset of `dtype` chunked as
+        `chunks`, compressed in `mode` (a fixed rate is clamped as
+        zfp_stream_set_rate does when given the type and rank)."""
+        ztype_dtype = zfp_dtype(dtype)
+        shape = zfp_shape(chunks)
+        if not 1 <= len(shape) <= MAX_AXES:
+            raise ValueError(f"H5Z-ZFP compresses chunks with 1 to {MAX_AXES} axes longer "
+                             f"than 1; chunks {tuple(chunks)} have {len(shape)}: choose "
+                             "chunks with size 1 on the other axes")
+        params = mode.params(len(shape), engine.ztype_of(ztype_dtype))
+        return cls(dtype=ztype_dtype, shape=shape, params=params)
+
+    def cd_values(self) -> tuple[int, ...]:
+        """The stored ``cd_values``: the version word, then zfp's full header
+        as little-endian 32-bit words (swapped words for a swapped format)."""
+        bits = _zfp.header_bits(tuple(self.params))
+        # The header writer lives in the engine: compress a zero-stride
+        # array of the field's shape (constant blocks, one pass) and keep
+        # the header's bits.
+        zeros = np.broadcast_to(np.zeros((), self.dtype), self.shape)
+        stream = engine.compress(zeros, self.mode, header=True, rate_clamp=True)
+        words = math.ceil(bits / 32)
+        header = int.from_bytes(stream[:4 * words], "little") & ((1 << bits) - 1)
+        order = ">" if self.swapped else "<"
+        return (self.version,
+                *struct.unpack(f"{order}{words}I", header.to_bytes(4 * words, "little")))
+
+    def generic_cd_values(self) -> tuple[int, ...]:
+        """The ``cd_values`` to hand H5Pset_filter when H5Z-ZFP itself is
+        loaded (its set_local turns them into `cd_values`): mode number, 0,
+        then the mode's parameters (doubles as two words in memory order,
+        minexp as an unsigned word)."""
+        mode = self.mode
+        number = GENERIC_MODE[mode.kind]
+        if mode.kind in (FIXED_RATE, FIXED_ACCURACY):
+            value = mode.rate if mode.kind == FIXED_RATE else mode.tolerance
+            values = struct.unpack("=2I", struct.pack("=d", value))
+        elif mode.kind == FIXED_PRECISION:
+            values = (mode.precision, 0)
+        elif mode.kind == EXPERT:
+            minbits, maxbits, maxprec, minexp = self.params
+            values = (minbits, maxbits, maxprec, minexp & 0xFFFFFFFF)
+        else:
+            values = ()
+        return (number, 0, *values, *(0,) * (4 - len(values)))
+
+    # ------------------------------------------------------------------
+    # what the format means
+
+    @property
+    def ztype(self) -> int:
+        return engine.ztype_of(self.dtype)
+
+    @property
+    def mode(self) -> Mode:
+        """The simplest mode with these coder parameters."""
+        return Mode.from_params(self.params, len(self.shape), self.ztype)
+
+    @property
+    def stored_dtype(self) -> np.dtype:
+        """The zfp type in the byte order the chunks' bytes hold."""
+        return self.dtype.newbyteorder(_OTHER_ORDER if self.swapped else "=")
+
+    def describe(self) -> str:
+        """The mode in words, as `zfpcodec info` prints it."""
+        return describe_params(self.params, len(self.shape))
+
+    def check_dataset(self, dtype: Any, chunks: Sequence[int]) -> None:
+        """Raise ZFPError unless a dataset of `dtype` chunked as `chunks` is
+        what this filter compresses (corrupt or mismatched cd_values)."""
+        dtype = np.dtype(dtype)
+        try:
+            expected = zfp_dtype(dtype)
+        except TypeError:
+            raise ZFPError(f"an H5Z-ZFP filter on a dataset of {dtype}: H5Z-ZFP stores only "
+                           "4- and 8-byte integers and floats", "header") from None
+        if expected != self.dtype or zfp_shape(chunks) != self.shape:
+            raise ZFPError(f"H5Z-ZFP cd_values describe {self.dtype} chunks of shape "
+                           f"{self.shape}, but the dataset holds {dtype} chunks of "
+                           f"{tuple(chunks)} ({expected} of {zfp_shape(chunks)} to zfp)",
+                           "header")
+
+    # ------------------------------------------------------------------
+    # chunks
+
+    def decode(self, chunk: Any, out: np.ndarray | None = None) -> np.ndarray:
+        """The stored bytes of one chunk, as an array of `shape` and
+        `stored_dtype` (or written into `out`, any layout, of that shape and
+        a type of the same size).  ZFPError for a corrupt or short chunk."""
+        if out is not None and out.dtype != self.stored_dtype:
+            out = out.view(self.stored_dtype)
+        return engine.decompress(chunk, dtype=self.stored_dtype, shape=self.shape,
+                                 mode=self.mode, out=out)
+
+    def encode(self, chunk: np.ndarray) -> bytes:
+        """The zfp stream of one whole chunk (its stored bytes: any array of
+        the chunk's shape and a type of the dtype's size), as H5Z-ZFP writes
+        it apart from its final zero bytes."""
+        chunk = np.asarray(chunk)
+        if chunk.size != math.prod(self.shape) or chunk.dtype.itemsize != self.dtype.itemsize:
+            raise ValueError(f"an H5Z-ZFP chunk holds {math.prod(self.shape)} values of "
+                             f"{self.dtype.itemsize} bytes, not {chunk.size} of "
+                             f"{chunk.dtype.itemsize} bytes (shape {chunk.shape})")
+        values = np.ascontiguousarray(chunk).view(self.stored_dtype).reshape(self.shape)
+        return engine.compress(values, self.mode, header=False, rate_clamp=True)
+
+
+_OTHER_ORDER = ">" if sys.byteorder == "little" else "<"
+
+
+def writer_codec(version: int) -> int:
+    """The zfp codec version of the chunks behind a version word (H5Z-ZFP's
+    rule: the codec field counts only after zfp 1.0.0; zfp below 0.5.0
+    wrote codec 4, 0.5.0 to 1.0.0 codec 5; three-digit zfp versions, from
+    H5Z-ZFP before 1.1.0, are shifted a digit up first)."""
+    library = version >> 16
+    if library < 0x0100:
+        library <<= 4
+    if library < 0x0500:
+        return 4
+    if library <= 0x1000:
+        return CODEC_VERSION
+    return version >> 12 & 0xF
+
+
+def _words(cd_values: Sequence[int]) -> tuple[int, ...]:
+    """`cd_values` as a tuple of 32-bit words; ZFPError when they cannot be
+    an H5Z-ZFP filter's (a header takes 3 to 5 words after the version)."""
+    try:
+        words = tuple(int(value) for value in cd_values)
+    except (TypeError, ValueError):
+        raise ZFPError(f"H5Z-ZFP cd_values must be unsigned 32-bit integers, not "
+                       f"{cd_values!r}", "header") from None
+    if not 4 <= len(words) <= MAX_CD_VALUES:
+        raise ZFPError(f"H5Z-ZFP cd_values hold a version word and a 3- to 5-word zfp "
+                       f"header, not {len(words)} values", "header")
+    if any(not 0 <= word < 2**32 for word in words):
+        raise ZFPError(f"H5Z-ZFP cd_values must be unsigned 32-bit integers, not "
+                       f"{list(words)}", "header")
+    return words

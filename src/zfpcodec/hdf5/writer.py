@@ -1,0 +1,222 @@
+"""`write` and `create`: H5Z-ZFP datasets written with h5py alone.
+
+The dataset is created with filter 32013 in its pipeline and the
+``cd_values`` H5Z-ZFP itself would store (h5py's ``allow_unknown_filter``
+lets HDF5 record a filter it does not have); the chunks are compressed by
+the C engine, on a pool of threads, and written as they are with
+``write_direct_chunk``.  Any HDF5 program with H5Z-ZFP reads the result.
+
+Where H5Z-ZFP is loaded in this process (hdf5plugin imported), HDF5 hands
+the filter's parameters to the plugin, which expects its generic form; that
+is what we give it then, and we check that the plugin stored our
+``cd_values``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .. import engine
+from ..errors import ZFPError
+from ..modes import Mode
+from .h5z_zfp import FILTER_ID, MAX_AXES, FilterFormat, zfp_dtype
+from .reader import filters
+
+CHUNK_TARGET_BYTES = 1 << 20  # default chunks: about 1 MiB of values
+_OWN_OPTIONS = ("compression", "compression_opts", "chunks", "shuffle", "fletcher32",
+                "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data")
+
+
+def write(group: Any, name: str, data: Any, *, chunks: Sequence[int] | None = None,
+          tolerance: float | None = None, rate: float | None = None,
+          precision: int | None = None, reversible: bool = False,
+          minbits: int | None = None, maxbits: int | None = None,
+          maxprec: int | None = None, minexp: int | None = None,
+          threads: int = 1, **options: Any) -> Any:
+    """Write `data` as a new H5Z-ZFP dataset, without the HDF5 plugin.
+
+    Parameters
+    ----------
+    group : h5py.Group or h5py.File
+        Where the dataset goes.
+    name : str
+        Its name (or path) in `group`.
+    data : array_like
+        int32, int64, uint32, uint64, float32 or float64 values of any rank
+        (stored in native byte order).
+    chunks : tuple of int, optional
+        The chunk shape: at most 4 axes longer than 1 (H5Z-ZFP's limit).
+        By default about 1 MiB chunks over the last 4 axes, sizes a
+        multiple of 4 where the array allows (zfp codes 4^d blocks).
+    tolerance, rate, precision, reversible, minbits, maxbits, maxprec, minexp
+        The zfp mode, as for `zfpcodec.ZFP`: one of them (reversible when
+        none is given).  hdf5plugin's ``accuracy`` is our `tolerance`.
+    threads : int, optional
+        Threads compressing chunks (0: one per core; default 1).
+    **options
+        Passed to ``h5py.Group.create_dataset`` (``fillvalue``,
+        ``maxshape``, ``track_times``, ...); not the filter's own options.
+
+    Returns
+    -------
+    h5py.Dataset
+        The new dataset; h5py with hdf5plugin reads it back.
+    """
+    data = np.asarray(data)
+    writer = create(group, name, data.shape, data.dtype, chunks=chunks, tolerance=tolerance,
+                    rate=rate, precision=precision, reversible=reversible, minbits=minbits,
+                    maxbits=maxbits, maxprec=maxprec, minexp=minexp, **options)
+    writer.write(data, threads=threads)
+    return writer.dataset
+
+
+def create(group: Any, name: str, shape: Sequence[int], dtype: Any, *,
+           chunks: Sequence[int] | None = None, tolerance: float | None = None,
+           rate: float | None = None, precision: int | None = None,
+           reversible: bool = False, minbits: int | None = None,
+           maxbits: int | None = None, maxprec: int | None = None,
+           minexp: int | None = None, **options: Any) -> ChunkWriter:
+    """Create an empty H5Z-ZFP dataset and return a `ChunkWriter` for it.
+
+    The arguments are `write`'s, with the `shape` and `dtype` of the data
+    instead of the data; chunks never written read as the fill value.
+    """
+    mode = Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
+                          reversible=reversible, minbits=minbits, maxbits=maxbits,
+                          maxprec=maxprec, minexp=minexp)
+    return create_with_mode(group, name, shape, dtype, mode, chunks=chunks, **options)
+
+
+def create_with_mode(group: Any, name: str, shape: Sequence[int], dtype: Any, mode: Mode, *,
+                     chunks: Sequence[int] | None = None, **options: Any) -> ChunkWriter:
+    """`create` for an already validated `zfpcodec.modes.Mode`."""
+    stray = sorted(set(options) & set(_OWN_OPTIONS))
+    if stray:
+        raise TypeError(f"zfpcodec.hdf5 sets {', '.join(stray)} itself")
+    dtype = np.dtype(dtype)
+    zfp_dtype(dtype)  # TypeError for a type H5Z-ZFP does not store
+    dtype = dtype.newbyteorder("=")
+    shape = tuple(int(n) for n in shape)
+    chunks = default_chunks(shape, dtype.itemsize) if chunks is None else tuple(
+        int(n) for n in chunks)
+    fmt = FilterFormat.for_dataset(dtype, chunks, mode)
+    cd_values = fmt.cd_values()
+    import h5py  # only here: the format itself needs no HDF5
+
+    plugin = h5py.h5z.filter_avail(FILTER_ID)
+    dataset = group.create_dataset(
+        name, shape=shape, dtype=dtype, chunks=chunks, compression=FILTER_ID,
+        compression_opts=fmt.generic_cd_values() if plugin else cd_values,
+        allow_unknown_filter=True, **options)
+    stored = filters(dataset)[0][1]
+    if stored != cd_values:
+        del group[name]
+        raise ZFPError(f"the H5Z-ZFP loaded in this process stored cd_values {stored}, "
+                       f"not {cd_values}: its chunks would not be ours", "header")
+    return ChunkWriter(dataset, fmt)
+
+
+def default_chunks(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
+    """About `CHUNK_TARGET_BYTES` chunks: size 1 on all but the last 4 axes,
+    the largest axis halved (to a multiple of 4 while above 4) until the
+    chunk fits."""
+    chunks = [1] * max(len(shape) - MAX_AXES, 0) + [max(int(n), 1)
+                                                    for n in shape[-MAX_AXES:]]
+    while math.prod(chunks) * itemsize > CHUNK_TARGET_BYTES:
+        axis = chunks.index(max(chunks))
+        half = -(-chunks[axis] // 2)
+        chunks[axis] = -(-half // 4) * 4 if half > 4 else half
+    return tuple(chunks)
+
+
+class ChunkWriter:
+    """Writes the chunks of an H5Z-ZFP dataset, compressed by zfpcodec.
+
+    Made by `create`.  `write` takes a block of whole chunks (the whole
+    array, one chunk, or any chunk-aligned slab, e.g. a few time steps);
+    chunks can be written in any order, and written again.
+
+    Attributes
+    ----------
+    dataset : h5py.Dataset
+        The dataset written.
+    """
+
+    def __init__(self, dataset: Any, fmt: FilterFormat):
+        self.dataset = dataset
+        self._fmt = fmt
+        self._dtype = np.dtype(dataset.dtype)
+        self._chunks = tuple(dataset.chunks)
+        self._fill = dataset.fillvalue
+
+    @property
+    def format(self) -> FilterFormat:
+        """The dataset's H5Z-ZFP format (type, chunk field, mode)."""
+        return self._fmt
+
+    def write(self, values: Any, offset: Sequence[int] | None = None, *,
+              threads: int = 1) -> None:
+        """Write `values` at `offset` (element coordinates; default 0s).
+
+        The block must start on a chunk boundary and end on one or at the
+        dataset's edge on every axis.  Edge chunks are padded with the fill
+        value, as HDF5 pads them for H5Z-ZFP, so the bytes equal the
+        plugin's.  `threads` compress chunks in parallel (0: one per core).
+        """
+        values = np.asarray(values)
+        offset = (0,) * len(self._chunks) if offset is None else tuple(
+            int(n) for n in offset)
+        self._check_block(values, offset)
+        if values.dtype != self._dtype:
+            values = values.astype(self._dtype, casting="same_kind")
+        origins = list(_origins(offset, values.shape, self._chunks)) if values.size else []
+        count = engine.thread_count(threads)
+        if count == 1 or len(origins) == 1:
+            for origin in origins:
+                self._store(origin, self._compress(values, offset, origin))
+            return
+        with ThreadPoolExecutor(count or None, thread_name_prefix="zfpcodec-h5") as pool:
+            streams = pool.map(lambda origin: self._compress(values, offset, origin), origins)
+            for origin, stream in zip(origins, streams):
+                self._store(origin, stream)
+
+    def _check_block(self, values: np.ndarray, offset: tuple[int, ...]) -> None:
+        shape = self.dataset.shape
+        if values.ndim != len(shape) or len(offset) != len(shape):
+            raise ValueError(f"the dataset has {len(shape)} dimensions; values of shape "
+                             f"{values.shape} at offset {offset} do not match")
+        if values.size == 0:
+            return
+        for axis, (start, count, size, chunk) in enumerate(
+                zip(offset, values.shape, shape, self._chunks)):
+            end = start + count
+            if start % chunk or not 0 <= start < size or end > size or (
+                    end % chunk and end != size):
+                raise ValueError(
+                    f"values of shape {values.shape} at offset {offset} do not cover whole "
+                    f"chunks of {self._chunks} on axis {axis} (size {size}): blocks start "
+                    "on a chunk boundary and end on one or at the dataset's edge")
+
+    def _compress(self, values: np.ndarray, offset: tuple[int, ...],
+                  origin: tuple[int, ...]) -> bytes:
+        part = values[tuple(slice(o - b, o - b + c) for o, b, c in
+                            zip(origin, offset, self._chunks))]
+        if part.shape != self._chunks:
+            padded = np.full(self._chunks, self._fill, dtype=self._dtype)
+            padded[tuple(slice(0, n) for n in part.shape)] = part
+            part = padded
+        return self._fmt.encode(part)
+
+    def _store(self, origin: tuple[int, ...], stream: bytes) -> None:
+        self.dataset.id.write_direct_chunk(origin, stream, filter_mask=0)
+
+
+def _origins(offset: Sequence[int], shape: Sequence[int],
+             chunks: Sequence[int]) -> Iterator[tuple[int, ...]]:
+    """Origins of the chunks of a chunk-aligned block, in C order."""
+    return itertools.product(*(range(o, o + n, c) for o, n, c in zip(offset, shape, chunks)))

@@ -1,0 +1,168 @@
+"""``zfpcodec h5`` (list, import, export), run as a subprocess on real files:
+what it writes equals zfpcodec.hdf5.write's bytes and reads back through
+the REFERENCE (hdf5plugin, tests/h5plugin.py); what it lists and exports
+equals what zfpcodec.hdf5 reads; every failure exits 1 or 2 naming the
+problem."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+
+h5py = pytest.importorskip("h5py")
+if importlib.util.find_spec("hdf5plugin") is None:
+    pytest.skip("hdf5plugin (the reference H5Z-ZFP) is not installed", allow_module_level=True)
+from h5plugin import Reference, Spec  # noqa: E402
+from test_cli import EXIT_FAILURE, EXIT_USAGE, fails, needs_zarr, run, smooth  # noqa: E402
+from test_hdf5 import assert_same, raw_chunks, values  # noqa: E402
+
+import zfpcodec.hdf5 as zh  # noqa: E402
+from zfpcodec.hdf5.h5z_zfp import FILTER_ID, VERSION_WORD  # noqa: E402
+
+
+@pytest.fixture
+def field(tmp_path):
+    data = smooth((30, 20, 12), np.float64)
+    path = tmp_path / "field.npy"
+    np.save(path, data)
+    return path, data
+
+
+def test_import_writes_what_zfpcodec_hdf5_writes_and_the_plugin_reads(tmp_path, field):
+    path, data = field
+    run("h5", "import", path, tmp_path / "cli.h5", "--dataset", "/g/T", "--tolerance", "1e-3",
+        "--chunks", "8,8,12", "--threads", "2")
+    with h5py.File(tmp_path / "api.h5", "w") as file:
+        zh.write(file, "T", data, chunks=(8, 8, 12), tolerance=1e-3)
+    with h5py.File(tmp_path / "cli.h5", "r") as cli, h5py.File(tmp_path / "api.h5", "r") as api:
+        assert cli["g/T"].chunks == (8, 8, 12)
+        assert raw_chunks(cli["g/T"]) == raw_chunks(api["T"])
+        ours = zh.read(cli["g/T"])
+    assert np.abs(ours - data).max() <= 1e-3
+    expected, _ = Reference(tmp_path).read("cli.h5")
+    assert_same(expected["/g/T"], ours)
+
+
+def test_import_refuses_to_replace_a_dataset_unless_told(tmp_path, field):
+    path, data = field
+    target = tmp_path / "x.h5"
+    run("h5", "import", path, target, "--dataset", "x", "--rate", "8")
+    fails("h5", "import", path, target, "--dataset", "x", "--rate", "8", expect=EXIT_FAILURE,
+          message="already holds x (give --overwrite to replace it)")
+    stderr = run("h5", "import", path, target, "--dataset", "x", "-R", "--overwrite").stderr
+    assert "H5Z-ZFP reversible (lossless)" in stderr
+    with h5py.File(target, "r") as file:
+        assert_same(zh.read(file["x"]), data)
+
+
+@needs_zarr
+def test_import_of_a_zarr_array_keeps_its_chunks_and_fill_value(tmp_path):
+    import zarr
+
+    data = values("f4", (40, 33))
+    source = zarr.create_array(tmp_path / "in.zarr", shape=data.shape, dtype="f4",
+                               chunks=(16, 12), fill_value=-9.0)
+    source[...] = data
+    run("h5", "import", tmp_path / "in.zarr", tmp_path / "x.h5", "--dataset", "v", "-p", "20")
+    with h5py.File(tmp_path / "x.h5", "r") as file:
+        assert file["v"].chunks == (16, 12) and file["v"].fillvalue == -9.0
+        ours = zh.read(file["v"])
+    with h5py.File(tmp_path / "api.h5", "w") as file:
+        np.testing.assert_array_equal(ours, zh.read(zh.write(
+            file, "v", data, chunks=(16, 12), precision=20, fillvalue=-9.0)))
+
+
+def test_list_shows_modes_and_ratios_of_plugin_written_datasets(tmp_path):
+    ref = Reference(tmp_path)
+    ref.write("x.h5", [Spec("rate", values("f8", (32, 32)), (16, 16), {"rate": 8}),
+                       Spec("deep/rev", values("i4", (20, 7)), (8, 7), {"reversible": True})])
+    with h5py.File(tmp_path / "x.h5", "a") as file:
+        file["plain"] = np.zeros(4)
+        file.create_dataset("broken", shape=(4, 4), dtype="f8", chunks=(4, 4),
+                            compression=FILTER_ID, compression_opts=(VERSION_WORD, 1, 2, 3),
+                            allow_unknown_filter=True)
+        stored = {name: sum(len(chunk) for _, chunk in raw_chunks(file[name]).values())
+                  for name in ("rate", "deep/rev")}
+    table = run("h5", "list", tmp_path / "x.h5").stdout
+    lines = table.splitlines()
+    assert lines[0].split() == ["dataset", "type", "shape", "chunks", "mode", "ratio",
+                                "bits/value"]
+    assert lines[2].split() == ["/deep/rev", "int32", "20x7", "8x7", "reversible",
+                                "(lossless)", f"{20 * 7 * 4 / stored['deep/rev']:.4g}",
+                                f"{8 * stored['deep/rev'] / 140:.4g}"]
+    assert lines[3].split()[:5] == ["/rate", "float64", "32x32", "16x16", "fixed"]
+    assert lines[3].split()[-2:] == ["8", "8"]  # 8 bits per value: ratio 8
+    assert lines[4].startswith("/broken: unreadable: H5Z-ZFP cd_values hold no valid zfp "
+                               "header")
+    rows = json.loads(run("h5", "list", tmp_path / "x.h5", "--json").stdout)
+    assert [row["path"] for row in rows] == ["/broken", "/deep/rev", "/rate"]
+    rate = rows[2]
+    assert rate["mode"] == "fixed rate 8 bits/value (128 bits per block)"
+    assert rate["stored_bytes"] == stored["rate"] == 32 * 32
+    assert rate["chunks_stored"] == 4 and rate["raw_bytes"] == 32 * 32 * 8
+    with h5py.File(tmp_path / "none.h5", "w") as file:
+        file["x"] = 1
+    assert run("h5", "list", tmp_path / "none.h5").stdout.endswith("no H5Z-ZFP datasets\n")
+
+
+def test_export_to_npy_is_what_zfpcodec_hdf5_reads(tmp_path):
+    ref = Reference(tmp_path)
+    ref.write("x.h5", [Spec("v", values(">f8", (50, 30)), (16, 16), {"accuracy": 1e-2})])
+    run("h5", "export", tmp_path / "x.h5", "v", tmp_path / "v.npy")
+    exported = np.load(tmp_path / "v.npy")
+    with h5py.File(tmp_path / "x.h5", "r") as file:
+        expected = zh.read(file["v"])
+    assert exported.dtype == np.dtype("=f8")
+    np.testing.assert_array_equal(exported, expected)
+
+
+@needs_zarr
+def test_export_to_zarr_uses_the_datasets_mode_unless_told(tmp_path, field):
+    import zarr
+
+    from zfpcodec.zarr3 import ZFPCodec
+
+    path, data = field
+    run("h5", "import", path, tmp_path / "x.h5", "--dataset", "T", "-a", "1e-3",
+        "--chunks", "16,16,12")
+    run("h5", "export", tmp_path / "x.h5", "T", tmp_path / "same.zarr")
+    run("h5", "export", tmp_path / "x.h5", "T", tmp_path / "exact.zarr", "-R",
+        "--zarr-format", "2")
+    with h5py.File(tmp_path / "x.h5", "r") as file:
+        expected = zh.read(file["T"])
+    same = zarr.open_array(tmp_path / "same.zarr", mode="r")
+    assert same.serializer == ZFPCodec(mode="fixed_accuracy", tolerance=2.0**-10)
+    assert same.chunks == (16, 16, 12)
+    assert np.abs(same[...] - expected).max() <= 2.0**-10
+    exact = zarr.open_array(tmp_path / "exact.zarr", mode="r")
+    assert exact.metadata.zarr_format == 2
+    np.testing.assert_array_equal(exact[...], expected)
+    fails("h5", "export", tmp_path / "x.h5", "T", tmp_path / "same.zarr", expect=EXIT_FAILURE,
+          message="same.zarr exists (give --overwrite to replace it)")
+
+
+def test_h5_failures_exit_with_a_message(tmp_path, field):
+    path, _ = field
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        file.create_dataset("gz", data=np.zeros((4, 4)), chunks=(2, 2), compression="gzip")
+    fails("h5", expect=EXIT_USAGE, message="choose an action: list, import or export")
+    fails("h5", "list", tmp_path / "missing.h5", expect=EXIT_FAILURE,
+          message="missing.h5: no such file")
+    fails("h5", "list", path, expect=EXIT_FAILURE, message="field.npy: not a readable HDF5 file")
+    fails("h5", "export", tmp_path / "x.h5", "gz", tmp_path / "o.npy", expect=EXIT_FAILURE,
+          message="'/gz' is not compressed with H5Z-ZFP")
+    fails("h5", "export", tmp_path / "x.h5", "nope", tmp_path / "o.npy", expect=EXIT_FAILURE,
+          message="holds no dataset nope")
+    fails("h5", "export", tmp_path / "x.h5", "gz", tmp_path / "o.npy", "-r", "4",
+          expect=EXIT_USAGE, message="mode options are for Zarr stores")
+    fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "a", "--chunks", "2,x",
+          expect=EXIT_USAGE, message="--chunks: '2,x' is not a shape")
+    fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "a", "--chunks", "2,2",
+          expect=EXIT_USAGE, message="--chunks 2x2 has 2 axes, the source 3")
+    fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "a", "--chunks", "1,1,1",
+          expect=EXIT_FAILURE, message="1 to 4 axes longer than 1; chunks (1, 1, 1) have 0")
+    fails("h5", "import", tmp_path / "nothing", tmp_path / "x.h5", "--dataset", "a",
+          expect=EXIT_FAILURE, message="nothing: no such file or Zarr store")
