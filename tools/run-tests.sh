@@ -14,6 +14,7 @@
 #   VENV         the virtual environment's folder instead
 #   CONSTRAINTS  a pip constraints file, e.g. tools/lowest.txt (the lowest
 #                releases of numpy, numcodecs and zarr that we support)
+#   ZFPCODEC_WHEEL  a built wheel of zfpcodec to test (its Python's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,12 @@ if [ -z "${VENV:-}" ]; then
 fi
 "${PYTHON:-python3}" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q ${CONSTRAINTS:+-c "$CONSTRAINTS"} ".[test]"
+# ZFPCODEC_WHEEL: test that built wheel (CI: the one tools/check-wheel.sh
+# checked) instead of building the package from this folder.
+"$VENV/bin/python" -m pip install -q ${CONSTRAINTS:+-c "$CONSTRAINTS"} "${ZFPCODEC_WHEEL:-.}[test]"
+if [ -n "${ZFPCODEC_WHEEL:-}" ]; then  # pip skips a wheel of the installed version
+  "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$ZFPCODEC_WHEEL"
+fi
 
 # The package lives under src/, so the tests always import the installed
 # build (with its compiled engine), wherever pytest runs from.
