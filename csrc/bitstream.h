@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "inline.h"
+#include "portable.h"
 
 #define WORD_BITS 64
 
@@ -25,7 +26,7 @@ static inline ALWAYS_INLINE uint64_t low_bits(uint64_t v, unsigned n)
 static inline ALWAYS_INLINE uint64_t word_to_le(uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  return __builtin_bswap64(v);
+  return BSWAP64(v);
 #else
   return v;
 #endif
@@ -278,7 +279,7 @@ static inline ALWAYS_INLINE unsigned skip_zeros(bit_reader *r, unsigned limit)
     if (!r->avail)
       reader_refill(r);
     /* bits above `avail` are always zero */
-    zeros = r->buffer ? (unsigned)__builtin_ctzll(r->buffer) : r->avail;
+    zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : r->avail;
     if (zeros >= room) {
       read_bits(r, room);
       return limit;

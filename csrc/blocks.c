@@ -1,15 +1,16 @@
 /* Coding the blocks of an array in format.md §4.2 order, split into chunks
  * of consecutive blocks that worker threads code independently (blocks
- * share no state, §12.4).  Compression joins the chunks' bit strings in
- * chunk order; decompression starts each chunk where the fixed rate puts it
- * or where a measuring pass over variable-length blocks finds it. */
+ * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
+ * order; decompression starts each chunk where the fixed rate puts it or
+ * where a measuring pass over variable-length blocks finds it. */
+#if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
+#endif
 #include <stdlib.h>
-#include <unistd.h>
 #include "block_codec.h"
 #include "blocks.h"
 #include "format.h"
+#include "threads.h"
 
 /* Chunks small enough to balance the load, large enough that joining and
  * scheduling cost nothing next to coding. */
@@ -25,12 +26,12 @@ typedef struct {
   const zfpc_params *p;
   size_t chunk_blocks;
   size_t chunks;
-  pthread_mutex_t lock;
+  zfpc_mutex lock;
   size_t next_chunk;     /* the next chunk a worker takes */
   /* compression */
   bit_writer *out;
   size_t joined;         /* chunks already appended to out */
-  pthread_cond_t turn;
+  zfpc_cond turn;
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
   int nomem;             /* a worker could not allocate its buffer */
   zfpc_report report;    /* the workers' flagged blocks, added up */
@@ -64,9 +65,9 @@ static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
 static size_t take_chunk(job *j)
 {
   size_t c;
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   c = j->next_chunk++;
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   return c;
 }
 
@@ -91,20 +92,20 @@ static void *compress_worker(void *arg)
     encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c), &report);
     bits = writer_bits(&w);
     writer_flush(&w);
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     while (j->joined != c)
-      pthread_cond_wait(&j->turn, &j->lock);
-    pthread_mutex_unlock(&j->lock);
+      zfpc_cond_wait(&j->turn, &j->lock);
+    zfpc_mutex_unlock(&j->lock);
     /* Our turn: no other thread touches the output until `joined` moves
      * on, and the lock stays free for workers taking chunks meanwhile. */
     if (w.overflow || !writer_reserve(j->out, bits))
       j->nomem = 1;  /* malloc or growing failed: chunks fit their bound */
     else
       write_stream(j->out, buffer, bits);
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     j->joined++;
-    pthread_cond_broadcast(&j->turn);
-    pthread_mutex_unlock(&j->lock);
+    zfpc_cond_broadcast(&j->turn);
+    zfpc_mutex_unlock(&j->lock);
   }
   pthread_mutex_lock(&j->lock);
   j->report.nonfinite_blocks += report.nonfinite_blocks;
@@ -124,22 +125,22 @@ static int chunk_start(job *j, size_t c, uint64_t *start)
     *start = j->offset + c * j->chunk_blocks * j->block_bits;
     return 1;
   }
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   while (j->measured <= c && !j->truncated)
-    pthread_cond_wait(&j->turn, &j->lock);
+    zfpc_cond_wait(&j->turn, &j->lock);
   known = j->measured > c;
   if (known)
     *start = j->starts[c];
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   return known;
 }
 
 static void mark_truncated(job *j)
 {
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   j->truncated = 1;
-  pthread_cond_broadcast(&j->turn);
-  pthread_mutex_unlock(&j->lock);
+  zfpc_cond_broadcast(&j->turn);
+  zfpc_mutex_unlock(&j->lock);
 }
 
 static void *decompress_worker(void *arg)
@@ -170,11 +171,11 @@ static void *measure_then_decompress(void *arg)
   size_t c;
   reader_init(&r, j->in, j->len, j->offset);
   for (c = 0; c < j->chunks; c++) {
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     j->starts[c] = reader_bits(&r);
     j->measured = c + 1;
-    pthread_cond_broadcast(&j->turn);
-    pthread_mutex_unlock(&j->lock);
+    zfpc_cond_broadcast(&j->turn);
+    zfpc_mutex_unlock(&j->lock);
     if (c + 1 < j->chunks &&
         !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0)) {
       mark_truncated(j);
@@ -186,8 +187,7 @@ static void *measure_then_decompress(void *arg)
 
 unsigned resolve_threads(unsigned threads)
 {
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
-  unsigned cores = online > 0 ? (unsigned)online : 1;
+  unsigned cores = zfpc_cores();
   if (!threads)
     return cores;
   return threads < MAX_THREADS_PER_CORE * cores ? threads
@@ -214,19 +214,19 @@ static unsigned plan_chunks(job *j, unsigned threads)
 static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
                         unsigned threads)
 {
-  pthread_t *ids = malloc(sizeof *ids * threads);
+  zfpc_thread *ids = malloc(sizeof *ids * threads);
   unsigned t, started = 0;
-  pthread_mutex_init(&j->lock, NULL);
-  pthread_cond_init(&j->turn, NULL);
+  zfpc_mutex_init(&j->lock);
+  zfpc_cond_init(&j->turn);
   for (t = 1; ids && t < threads; t++)
-    if (pthread_create(&ids[started], NULL, worker, j) == 0)
+    if (zfpc_thread_start(&ids[started], worker, j) == 0)
       started++;
   lead(j);
   for (t = 0; t < started; t++)
-    pthread_join(ids[t], NULL);
+    zfpc_thread_join(&ids[t]);
   free(ids);
-  pthread_cond_destroy(&j->turn);
-  pthread_mutex_destroy(&j->lock);
+  zfpc_cond_destroy(&j->turn);
+  zfpc_mutex_destroy(&j->lock);
 }
 
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,

@@ -54,7 +54,7 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
   status = grid_of_sizes(&g, dims, n);
   if (status != ZFPC_OK)
     return status;
-  if (__builtin_mul_overflow((uint64_t)g.count, zfpc_block_min_bits(type, p), bits))
+  if (MUL_OVERFLOW_U64((uint64_t)g.count, zfpc_block_min_bits(type, p), bits))
     return ZFPC_ERR_TOO_LARGE;
   return ZFPC_OK;
 }

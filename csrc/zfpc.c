@@ -40,10 +40,8 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
     status = header_check(f);
   if (status != ZFPC_OK)
     return status;
-  if (__builtin_mul_overflow((uint64_t)g.count,
-                             block_max_bits(f->type, p, f->dims), &bits) ||
-      __builtin_add_overflow(bits, (uint64_t)(header ? zfpc_header_bits(p) : 0) + 63,
-                             &bits) ||
+  if (MUL_OVERFLOW_U64((uint64_t)g.count, block_max_bits(f->type, p, f->dims), &bits) ||
+      ADD_OVERFLOW_U64(bits, (uint64_t)(header ? zfpc_header_bits(p) : 0) + 63, &bits) ||
       bits / 64 * 8 > SIZE_MAX)
     return ZFPC_ERR_TOO_LARGE;
   *bytes = (size_t)(bits / 64 * 8);

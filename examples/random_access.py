@@ -2,6 +2,7 @@
 only the bytes of the blocks it touches: from a file, from a Zarr v3 chunk
 (automatic), and from a Zarr v2 chunk (by hand: numcodecs has no hook).
 
+    pip install "zfpcodec[zarr]"
     python examples/random_access.py [directory]
 """
 

@@ -5,7 +5,6 @@ zarr's ObjectStore."""
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -21,8 +20,9 @@ zarr = pytest.importorskip("zarr")
 pytest.importorskip("moto.server")
 from zfpcodec.zarr3 import ZFPCodec
 
+from s3_server import CREDENTIALS, FOREIGN, KEY, REGION, SECRET, moto_s3  # noqa: E402
+
 BUCKET = "zfpcodec-test"
-KEY, SECRET, REGION = "testing", "testing", "us-east-1"
 TOLERANCE = 1e-3
 
 
@@ -30,29 +30,13 @@ TOLERANCE = 1e-3
 def s3():
     """(endpoint URL, boto3 client) of a moto S3 server on 127.0.0.1 with an
     empty bucket; dummy credentials in the environment, nothing else reached."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with pytest.MonkeyPatch.context() as env:
-        for name, value in {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET,
-                            "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
-                            }.items():
+        for name, value in CREDENTIALS.items():
             env.setenv(name, value)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        for name in FOREIGN:
             env.delenv(name, raising=False)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server._server.server_address
-            assert host == "127.0.0.1"
-            url = f"http://127.0.0.1:{port}"
-            import boto3
-
-            client = boto3.client("s3", endpoint_url=url, region_name=REGION)
-            client.create_bucket(Bucket=BUCKET)
-            yield url, client
-        finally:
-            server.stop()
+        with moto_s3(BUCKET) as server:
+            yield server
 
 
 def keys(client, prefix):
