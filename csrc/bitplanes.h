@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "inline.h"
+#include "portable.h"
 
 /* One round of the transpose over rows 0..rows-1: swap the upper j bits
  * of each row in the first half of every 2j-row band with the lower j bits
@@ -91,7 +92,7 @@ static inline uint64_t reverse_fields(uint64_t v, unsigned size)
 {
   const uint64_t m4 = UINT64_C(0x0f0f0f0f0f0f0f0f), m16 = UINT64_C(0x0000ffff0000ffff);
   if (size == 4) {
-    v = __builtin_bswap64(v);
+    v = BSWAP64(v);
     return (v >> 4 & m4) | (v & m4) << 4;
   }
   v = v >> 32 | v << 32;

@@ -1,15 +1,16 @@
 /* Coding the blocks of an array in format.md §4.2 order, split into chunks
  * of consecutive blocks that worker threads code independently (blocks
- * share no state, §12.4).  Compression joins the chunks' bit strings in
- * chunk order; decompression starts each chunk where the fixed rate puts it
- * or where a measuring pass over variable-length blocks finds it. */
+ * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
+ * order; decompression starts each chunk where the fixed rate puts it or
+ * where a measuring pass over variable-length blocks finds it. */
+#if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
+#endif
 #include <stdlib.h>
-#include <unistd.h>
 #include "block_codec.h"
 #include "blocks.h"
 #include "format.h"
+#include "threads.h"
 
 /* Chunks small enough to balance the load, large enough that joining and
  * scheduling cost nothing next to coding. */
@@ -25,12 +26,12 @@ typedef struct {
   const zfpc_params *p;
   size_t chunk_blocks;
   size_t chunks;
-  pthread_mutex_t lock;
+  zfpc_mutex lock;
   size_t next_chunk;     /* the next chunk a worker takes */
   /* compression */
   bit_writer *out;
   size_t joined;         /* chunks already appended to out */
-  pthread_cond_t turn;
+  zfpc_cond turn;
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
   int nomem;             /* a worker could not allocate its buffer */
   zfpc_report report;    /* the workers' flagged blocks, added up */
@@ -42,6 +43,7 @@ typedef struct {
   uint64_t *starts;      /* else each chunk's first bit, measured */
   size_t measured;       /* chunks whose start is known */
   int truncated;
+  uint64_t end;          /* where the last block ends (its decoder sets it) */
 } job;
 
 static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
@@ -63,9 +65,9 @@ static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
 static size_t take_chunk(job *j)
 {
   size_t c;
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   c = j->next_chunk++;
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   return c;
 }
 
@@ -90,20 +92,20 @@ static void *compress_worker(void *arg)
     encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c), &report);
     bits = writer_bits(&w);
     writer_flush(&w);
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     while (j->joined != c)
-      pthread_cond_wait(&j->turn, &j->lock);
-    pthread_mutex_unlock(&j->lock);
+      zfpc_cond_wait(&j->turn, &j->lock);
+    zfpc_mutex_unlock(&j->lock);
     /* Our turn: no other thread touches the output until `joined` moves
      * on, and the lock stays free for workers taking chunks meanwhile. */
-    if (w.overflow)  /* only when malloc failed: chunks fit their bound */
-      j->nomem = 1;
+    if (w.overflow || !writer_reserve(j->out, bits))
+      j->nomem = 1;  /* malloc or growing failed: chunks fit their bound */
     else
       write_stream(j->out, buffer, bits);
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     j->joined++;
-    pthread_cond_broadcast(&j->turn);
-    pthread_mutex_unlock(&j->lock);
+    zfpc_cond_broadcast(&j->turn);
+    zfpc_mutex_unlock(&j->lock);
   }
   pthread_mutex_lock(&j->lock);
   j->report.nonfinite_blocks += report.nonfinite_blocks;
@@ -123,22 +125,22 @@ static int chunk_start(job *j, size_t c, uint64_t *start)
     *start = j->offset + c * j->chunk_blocks * j->block_bits;
     return 1;
   }
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   while (j->measured <= c && !j->truncated)
-    pthread_cond_wait(&j->turn, &j->lock);
+    zfpc_cond_wait(&j->turn, &j->lock);
   known = j->measured > c;
   if (known)
     *start = j->starts[c];
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   return known;
 }
 
 static void mark_truncated(job *j)
 {
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   j->truncated = 1;
-  pthread_cond_broadcast(&j->turn);
-  pthread_mutex_unlock(&j->lock);
+  zfpc_cond_broadcast(&j->turn);
+  zfpc_mutex_unlock(&j->lock);
 }
 
 static void *decompress_worker(void *arg)
@@ -152,6 +154,8 @@ static void *decompress_worker(void *arg)
     reader_init(&r, j->in, j->len, start);
     if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 1))
       mark_truncated(j);
+    else if (c + 1 == j->chunks)
+      j->end = reader_bits(&r);  /* one worker decodes the last chunk */
   }
   return NULL;
 }
@@ -167,11 +171,11 @@ static void *measure_then_decompress(void *arg)
   size_t c;
   reader_init(&r, j->in, j->len, j->offset);
   for (c = 0; c < j->chunks; c++) {
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     j->starts[c] = reader_bits(&r);
     j->measured = c + 1;
-    pthread_cond_broadcast(&j->turn);
-    pthread_mutex_unlock(&j->lock);
+    zfpc_cond_broadcast(&j->turn);
+    zfpc_mutex_unlock(&j->lock);
     if (c + 1 < j->chunks &&
         !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0)) {
       mark_truncated(j);
@@ -181,11 +185,9 @@ static void *measure_then_decompress(void *arg)
   return decompress_worker(j);
 }
 
-/* 0 means one thread per core. */
-static unsigned resolve_threads(unsigned threads)
+unsigned resolve_threads(unsigned threads)
 {
-  long online = sysconf(_SC_NPROCESSORS_ONLN);
-  unsigned cores = online > 0 ? (unsigned)online : 1;
+  unsigned cores = zfpc_cores();
   if (!threads)
     return cores;
   return threads < MAX_THREADS_PER_CORE * cores ? threads
@@ -212,19 +214,19 @@ static unsigned plan_chunks(job *j, unsigned threads)
 static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
                         unsigned threads)
 {
-  pthread_t *ids = malloc(sizeof *ids * threads);
+  zfpc_thread *ids = malloc(sizeof *ids * threads);
   unsigned t, started = 0;
-  pthread_mutex_init(&j->lock, NULL);
-  pthread_cond_init(&j->turn, NULL);
+  zfpc_mutex_init(&j->lock);
+  zfpc_cond_init(&j->turn);
   for (t = 1; ids && t < threads; t++)
-    if (pthread_create(&ids[started], NULL, worker, j) == 0)
+    if (zfpc_thread_start(&ids[started], worker, j) == 0)
       started++;
   lead(j);
   for (t = 0; t < started; t++)
-    pthread_join(ids[t], NULL);
+    zfpc_thread_join(&ids[t]);
   free(ids);
-  pthread_cond_destroy(&j->turn);
-  pthread_mutex_destroy(&j->lock);
+  zfpc_cond_destroy(&j->turn);
+  zfpc_mutex_destroy(&j->lock);
 }
 
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
@@ -233,25 +235,31 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
 {
   job j = {0};
   unsigned workers;
+  uint64_t max_bits = block_max_bits(f->type, p, f->dims);
+  size_t c;
   j.f = f;
   j.g = g;
   j.p = p;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
-    encode_range(w, &j, 0, g->count, report);
+    /* chunk by chunk, so that a growing output follows the stream's size */
+    for (c = 0; c < j.chunks; c++) {
+      size_t first = c * j.chunk_blocks, last = chunk_end(&j, c);
+      if (!writer_reserve(w, (last - first) * max_bits))
+        return ZFPC_ERR_NOMEM;
+      encode_range(w, &j, first, last, report);
+    }
     return ZFPC_OK;
   }
   j.out = w;
-  j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
+  j.chunk_bytes = (size_t)((max_bits * j.chunk_blocks + 63) / 64 * 8);
   run_workers(compress_worker, compress_worker, &j, workers);
   report->nonfinite_blocks += j.report.nonfinite_blocks;
   report->range_blocks += j.report.range_blocks;
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
-/* The length every block has, or 0 when blocks may differ (format.md
- * §12.1, §11.10): fixed rate with a budget that covers any block header. */
-static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
+uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
   unsigned head;
@@ -269,7 +277,8 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
-                          const zfpc_params *p, unsigned threads)
+                          const zfpc_params *p, unsigned threads,
+                          uint64_t *end)
 {
   job j = {0};
   unsigned workers;
@@ -290,11 +299,36 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
     bit_reader r;
     reader_init(&r, in, len, offset);
     j.truncated = !decode_range(&r, &j, 0, g->count, 1);
+    j.end = reader_bits(&r);
   }
   else
     run_workers(decompress_worker,
                 j.starts ? measure_then_decompress : decompress_worker, &j,
                 workers);
   free(j.starts);
+  *end = j.end;
   return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+}
+
+zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
+                           const zfpc_field *f, const block_grid *g,
+                           const zfpc_params *p, uint64_t *end)
+{
+  job j = {0};
+  bit_reader r;
+  uint64_t block_bits = fixed_block_bits(f->type, p), bits;
+  if (block_bits) {  /* the length alone decides */
+    if (__builtin_mul_overflow((uint64_t)g->count, block_bits, &bits) ||
+        __builtin_add_overflow(bits, offset, end))
+      return ZFPC_ERR_TOO_LARGE;
+    return *end <= (uint64_t)len * 8 ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
+  }
+  j.f = f;
+  j.g = g;
+  j.p = p;
+  reader_init(&r, in, len, offset);
+  if (!decode_range(&r, &j, 0, g->count, 0))
+    return ZFPC_ERR_TRUNCATED;
+  *end = reader_bits(&r);
+  return ZFPC_OK;
 }

@@ -6,8 +6,10 @@
 #ifndef ZFPC_INLINE_H
 #define ZFPC_INLINE_H
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) || defined(__clang__) /* clang-cl defines only the second */
 #define ALWAYS_INLINE __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ALWAYS_INLINE __forceinline
 #else
 #define ALWAYS_INLINE
 #endif
@@ -15,7 +17,7 @@
 /* A static function of a header that some of its includers do not call,
  * and whose inlining is left to the compiler (`static inline` would change
  * the compiler's choice). */
-#if defined(__GNUC__)
+#if defined(__GNUC__) || defined(__clang__)
 #define MAYBE_UNUSED __attribute__((unused))
 #else
 #define MAYBE_UNUSED

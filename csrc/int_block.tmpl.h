@@ -77,7 +77,7 @@ static inline ALWAYS_INLINE unsigned FN(reversible_precision)(const UINT *u, uns
   unsigned r, p;
   for (r = 0; r < size; r++)
     any |= u[r];
-  p = any ? P - (unsigned)__builtin_ctzll((uint64_t)any) : 0;
+  p = any ? P - (unsigned)CTZ64((uint64_t)any) : 0;
   if (p > maxprec)
     p = maxprec;
   return p ? p : 1;

@@ -96,7 +96,7 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
     for (g = 0; g * 64 < size; g++)
       for (k = kstop; k < P; k++)
         for (uint64_t x = planes[g][k]; x; x &= x - 1)
-          u[g * 64 + (unsigned)__builtin_ctzll(x)] |= (UINT)1 << k;
+          u[g * 64 + (unsigned)CTZ64(x)] |= (UINT)1 << k;
     return;
   }
   if (size == 16 && P == 64 && P - kstop <= 32) {
@@ -166,14 +166,14 @@ static inline ALWAYS_INLINE unsigned FN(plane_next_one)(const FN(plane) x, unsig
   uint64_t word;
   if (size <= 64) {
     word = n < 64 ? x[0] >> n : 0;
-    return word ? n + (unsigned)__builtin_ctzll(word) : size;
+    return word ? n + (unsigned)CTZ64(word) : size;
   }
   word = x[i] >> (n % 64);
   if (word)
-    return n + (unsigned)__builtin_ctzll(word);
+    return n + (unsigned)CTZ64(word);
   for (i++; i * 64 < size; i++)
     if (x[i])
-      return i * 64 + (unsigned)__builtin_ctzll(x[i]);
+      return i * 64 + (unsigned)CTZ64(x[i]);
   return size;
 }
 
@@ -199,7 +199,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     unsigned empty;
     for (g = 0; g < size; g++)
       any |= u[g];
-    empty = any ? (unsigned)__builtin_clzll((uint64_t)any) - (64 - P) : P;
+    empty = any ? (unsigned)CLZ64((uint64_t)any) - (64 - P) : P;
     if (empty > P - kmin)
       empty = P - kmin;
     if (empty > bits)
@@ -308,7 +308,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
         break;
       /* scan for the next one among at most `limit` bits */
       limit = size - 1 - n < bits ? size - 1 - n : bits;
-      zeros = r->buffer ? (unsigned)__builtin_ctzll(r->buffer) : 64;
+      zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : 64;
       if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
         /* the run and its 1 lie in the buffer (the common case; measured
          * to pay for large blocks only) */

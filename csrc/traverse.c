@@ -13,7 +13,7 @@ zfpc_status grid_of_sizes(block_grid *g, unsigned dims, const size_t n[4])
     if (a < dims && n[a] < 1)
       return ZFPC_ERR_FIELD;
     g->blocks[a] = a < dims ? n[a] / 4 + (n[a] % 4 != 0) : 1;
-    if (__builtin_mul_overflow(count, g->blocks[a], &count))
+    if (MUL_OVERFLOW_SIZE(count, g->blocks[a], &count))
       return ZFPC_ERR_TOO_LARGE;
   }
   g->count = count;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "inline.h"
+#include "portable.h"
 #include "zfpc.h"
 
 typedef struct {
@@ -72,14 +73,14 @@ static inline ALWAYS_INLINE void copy_value(void *dst, const void *src,
     uint32_t v;
     memcpy(&v, src, 4);
     if (swap)
-      v = __builtin_bswap32(v);
+      v = BSWAP32(v);
     memcpy(dst, &v, 4);
   }
   else {
     uint64_t v;
     memcpy(&v, src, 8);
     if (swap)
-      v = __builtin_bswap64(v);
+      v = BSWAP64(v);
     memcpy(dst, &v, 8);
   }
 }

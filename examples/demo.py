@@ -2,7 +2,10 @@
 
 The field looks like a smooth atmospheric temperature cube (lapse rate with
 height, planetary-scale waves, small-scale turbulence and sensor noise), the
-kind of float64 data zfp is built for.  Run:  python examples/demo.py
+kind of float64 data zfp is built for.  Needs no extra:
+
+    pip install zfpcodec
+    python examples/demo.py
 """
 
 import time

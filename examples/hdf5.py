@@ -2,6 +2,7 @@
 hdf5plugin and C codes write) read and written with h5py alone, and the file
 read by Zarr and xarray through kerchunk references, without HDF5.
 
+    pip install "zfpcodec[hdf5,xarray]"
     python examples/hdf5.py [directory]
 """
 

@@ -1,13 +1,16 @@
 """The object-store door: Zarr arrays on S3 (or anything that speaks S3),
 through fsspec/s3fs URLs and through obstore.
 
+    pip install "zfpcodec[s3]"
     S3_ENDPOINT_URL=https://... S3_BUCKET=my-bucket python examples/s3.py
 
 Credentials come from the usual AWS variables.  Without S3_ENDPOINT_URL the
-example starts moto's S3 server on 127.0.0.1 and uses a scratch bucket.
+example starts moto's S3 server on 127.0.0.1 and uses a scratch bucket
+(that needs moto too: pip install "moto[server]").
 """
 
 import os
+import sys
 
 import numpy as np
 import zarr
@@ -48,8 +51,12 @@ def run(endpoint: str, bucket: str) -> None:
 def with_local_moto_server() -> None:
     import logging
 
-    import boto3
-    from moto.server import ThreadedMotoServer
+    try:
+        import boto3
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        sys.exit('no S3_ENDPOINT_URL given, and the local stand-in server needs moto: '
+                 'pip install "moto[server]", or set S3_ENDPOINT_URL and S3_BUCKET')
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.update(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo",

@@ -1,6 +1,7 @@
 """The xarray + dask door: per-variable encodings (Zarr v2 and v3), written
 and read by a dask.distributed cluster of two worker processes.
 
+    pip install "zfpcodec[xarray]"
     python examples/xarray_dask.py [directory]
 """
 

@@ -1,6 +1,7 @@
 """The Zarr v2 door: zfpcodec.ZFP as the compressor of a Zarr format 2 array
 (its configuration is numcodecs' ZFPY's, so LLNL's zfpy reads it too).
 
+    pip install "zfpcodec[zarr]"
     python examples/zarr_v2.py [directory]
 """
 

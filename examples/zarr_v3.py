@@ -1,6 +1,7 @@
 """The Zarr v3 door: zfpcodec.zarr3.ZFPCodec, the registered ``zfp`` codec,
 as the serializer of a Zarr format 3 array, plain and sharded.
 
+    pip install "zfpcodec[zarr]"
     python examples/zarr_v3.py [directory]
 """
 

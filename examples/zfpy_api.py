@@ -1,6 +1,7 @@
 """The zfpy door: code written for LLNL's zfpy runs unchanged, and the
 numcodecs codec compresses single arrays too.
 
+    pip install zfpcodec
     python examples/zfpy_api.py
 """
 

@@ -151,3 +151,10 @@ def reference_zarr():
             pytest.skip("cannot create the reference zarr venv: no network access "
                         "to the package index (%s)" % str(e).splitlines()[0])
         pytest.fail("cannot create the reference zarr venv:\n%s" % e, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def zfpcodec_wheel():
+    """zfpcodec's wheel for the current sources (tests/venvs.py)."""
+    from venvs import zfpcodec_wheel
+    return zfpcodec_wheel()

@@ -49,7 +49,7 @@ def test_the_site_has_its_pages():
     names = {str(p.relative_to(DOCS)) for p in PAGES}
     assert {"index.md", "getting-started.md", "modes.md", "performance.md", "api.md",
             "format.md", "differences-from-zfpy.md", "hdf5.md", "missing-values.md",
-            "masked-format.md", "zfpy-api.md", "doors/zfpy.md", "doors/numcodecs.md",
+            "masked-format.md", "zfpy-api.md", "random-access.md", "guarantees.md", "doors/zfpy.md", "doors/numcodecs.md",
             "doors/zarr3.md", "doors/xarray.md", "doors/cloud.md",
             "doors/cli.md"} <= names
 

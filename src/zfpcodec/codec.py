@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, kind_of, zfpy_given
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, is_unset, kind_of
 
 if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
@@ -77,6 +77,9 @@ class ZFP(_CodecBase):
         Fixed rate: compressed bits per value (> 0).
     precision : int, optional
         Fixed precision: uncompressed bit planes kept (1..64).
+        For each of these, -1 (numcodecs' default) means "not given"; any
+        other value out of range is a ValueError (numcodecs' ZFPY takes
+        every negative value as "not given").
     compression_kwargs : dict, optional
         Ignored, as by numcodecs' ZFPY, except that an expert-mode
         configuration carries its four parameters here.
@@ -134,7 +137,7 @@ class ZFP(_CodecBase):
         given: dict[str, Real | None] = {
             name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                             ("precision", precision))
-            if zfpy_given(name, value)}
+            if not is_unset(value)}
         given.update({name: value for name, value in zip(EXPERT_NAMES,
                                                          (minbits, maxbits, maxprec, minexp))
                       if value is not None})
