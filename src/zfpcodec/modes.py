@@ -104,9 +104,9 @@ class Mode:
         if tolerance is not None:
             tolerance = _real("tolerance", tolerance)
             if not tolerance > 0 or math.isinf(tolerance):
-                raise ValueError(f"tolerance must be a finite number > 0 (the largest "
-                                 f"absolute error allowed), not {tolerance}; for lossless "
-                                 "compression ask for reversible")
+                raise ValueError(f"tolerance must be a finite number > 0, not {tolerance} "
+                                 "(it is the largest absolute error allowed; for lossless "
+                                 "compression ask for reversible)")
             return cls(FIXED_ACCURACY, tolerance=tolerance)
         if rate is not None:
             rate = _real("rate", rate)
