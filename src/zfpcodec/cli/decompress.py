@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .. import engine
+from .. import engine, masked
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, read_bytes, write_array
 from .options import (STDIO, _single_mode, add_force, add_mode_options, add_raw_options,
@@ -17,14 +17,15 @@ def add_parser(commands, common) -> None:
     """The `decompress` subcommand's parser."""
     sub = subparser(
         commands, "decompress", run, help="decompress a zfp stream",
-        description="Decompress a zfp stream to a .npy or raw binary file.  A stream with "
-                    "a header needs nothing else; a headerless one needs --dtype, --shape "
+        description="Decompress a zfp stream, or a masked container (compress --missing), "
+                    "to a .npy or raw binary file.  A stream with a header and a masked "
+                    "container need nothing else; a headerless stream needs --dtype, --shape "
                     "and the mode it was compressed with.",
         epilog="examples:\n  zfpcodec decompress field.npy.zfp            (writes field.npy)\n"
                "  zfpcodec decompress f.zfp -o f.f32            (raw binary)\n"
                "  zfpcodec decompress blocks.zfp -t f32 --shape 7,9,11 -r 8 -o b.npy",
         parents=[common])
-    sub.add_argument("input", help="zfp stream ('-' for stdin)")
+    sub.add_argument("input", help="zfp stream or masked container ('-' for stdin)")
     sub.add_argument("-o", "--output", help="output file (default: INPUT without .zfp; "
                                             "'-' for stdout)")
     sub.add_argument("--format", choices=("npy", "raw"),
@@ -41,7 +42,14 @@ def run(args) -> None:
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     stream = read_bytes(args.input)
     kind, value = _single_mode(args)
-    if args.dtype is None and args.shape is None:
+    is_masked = stream.startswith(masked.MAGIC)
+    if is_masked:
+        if kind is not None or args.dtype is not None or args.shape is not None:
+            raise UsageError(f"{show(args.input)} is a masked container, whose zfp stream's "
+                             "header gives its type, shape and mode: drop --dtype, --shape "
+                             "and the mode")
+        decode = dict()
+    elif args.dtype is None and args.shape is None:
         if kind is not None:
             raise UsageError("the stream's header gives its mode: mode options are only for "
                              "headerless streams (with --dtype and --shape)")
@@ -63,7 +71,10 @@ def run(args) -> None:
                       mode=build_mode(kind, value, args.dtype))
     check_output(output, [args.input], args.force)
     start = time.perf_counter()
-    arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
+    if is_masked:
+        arr = masked.decode(stream, threads=args.threads)
+    else:
+        arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
     seconds = time.perf_counter() - start
     write_array(output, arr, fmt)
     if not args.quiet:
