@@ -24,8 +24,8 @@ temporary name beside their target and moved into place when complete.
 
 Exit status: 0 on success, 1 when the work fails (unreadable or corrupt
 input, failed write, an output that exists, a lossy stream whose error
-bound cannot hold without --missing or --allow-unbounded), 2 for a wrong command line,
-130 after Ctrl-C.
+bound cannot hold without --missing or --allow-unbounded), 2 for a wrong
+command line, 130 after Ctrl-C.
 """
 
 from __future__ import annotations
