@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import engine
+from ..masked import Missing
 from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
 from .errors import CLIError, UsageError
 
@@ -95,6 +96,16 @@ def _region_int(node: ast.expr) -> int:
     raise ValueError("not an integer")
 
 
+def parse_missing(text: str) -> Missing:
+    """What counts as missing: 'nan' (NaN and +-inf) or a fill value."""
+    try:
+        return Missing.parse(text if text.strip().lower() == "nan" else float(text))
+    except ValueError as error:
+        message = (str(error) if "inf" in text.lower() else
+                   f"{text!r} is not 'nan' or a number (the fill value, e.g. -1e10)")
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def nonnegative_int(text: str) -> int:
     """An integer >= 0 (for --threads)."""
     try:
@@ -118,7 +129,7 @@ def positive_int(text: str) -> int:
 # "-inf" for an option (it knows only -5 and -.5 as numbers) and fails with
 # "expected one argument", hiding the real message.
 NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
-                            "-c", "--expert"})
+                            "-c", "--expert", "--missing"})
 
 
 def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
@@ -230,6 +241,20 @@ def add_force(sub, what: str) -> None:
                           "one is complete)")
 
 
+def add_bound_options(sub, what: str) -> None:
+    """--missing and --allow-unbounded: how a lossy mode's error bound is
+    kept where missing values (NaN, +-inf, fill values) would break it."""
+    group = sub.add_argument_group("missing values and the error bound")
+    group.add_argument("--missing", type=parse_missing, metavar="nan|VALUE",
+                       help=f"{what}: values that are NaN or +-inf ('nan'), or also equal "
+                            "to VALUE (a fill value such as -1e10), are stored exactly "
+                            "beside the zfp stream and the others within its bound")
+    group.add_argument("--allow-unbounded", action="store_true",
+                       help="store a lossy stream even where its error bound cannot hold "
+                            "(NaN, +-inf, or a range too wide for the tolerance, which "
+                            "corrupt their 4^d block); by default that is refused")
+
+
 def add_threads(sub) -> None:
     """--threads, for the block coder."""
     sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
@@ -301,16 +326,29 @@ def setting_label(kind: str, value: Any) -> str:
     return f"{kind} {value:g}"
 
 
-def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict:
+def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1,
+                    missing: Missing | None = None, strict: bool = True) -> dict:
     """create_array's codec arguments for zfp in `mode`: the numcodecs codec
     `zfpcodec.ZFP` as the compressor of a v2 array, the array-to-bytes codec
-    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one."""
+    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one; with `missing`,
+    their masked variants `zfpcodec.MaskedZFP` and
+    `zfpcodec.zarr3.MaskedZFPCodec`.  `strict`: the codecs refuse chunks
+    whose error bound cannot hold."""
+    options = dict(threads=threads, strict=strict)
+    if missing is not None:
+        options["missing"] = missing
     try:
         if zarr_format == 2:
-            from ..codec import ZFP
-            return dict(compressors=ZFP.from_mode(mode, threads=threads), filters=None)
-        from ..zarr3 import ZFPCodec
-        return dict(serializer=ZFPCodec.from_mode(mode, threads=threads), compressors=None,
+            if missing is None:
+                from ..codec import ZFP as Codec
+            else:
+                from ..masked_codec import MaskedZFP as Codec
+            return dict(compressors=Codec.from_mode(mode, **options), filters=None)
+        if missing is None:
+            from ..zarr3 import ZFPCodec as Codec
+        else:
+            from ..zarr3_masked import MaskedZFPCodec as Codec
+        return dict(serializer=Codec.from_mode(mode, **options), compressors=None,
                     filters=None)
     except ImportError as error:
         raise CLIError(f"the Zarr v{zarr_format} zfp codec is not available in this "
