@@ -42,6 +42,7 @@ typedef struct {
   uint64_t *starts;      /* else each chunk's first bit, measured */
   size_t measured;       /* chunks whose start is known */
   int truncated;
+  uint64_t end;          /* where the last block ends (its decoder sets it) */
 } job;
 
 static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
@@ -96,8 +97,8 @@ static void *compress_worker(void *arg)
     pthread_mutex_unlock(&j->lock);
     /* Our turn: no other thread touches the output until `joined` moves
      * on, and the lock stays free for workers taking chunks meanwhile. */
-    if (w.overflow)  /* only when malloc failed: chunks fit their bound */
-      j->nomem = 1;
+    if (w.overflow || !writer_reserve(j->out, bits))
+      j->nomem = 1;  /* malloc or growing failed: chunks fit their bound */
     else
       write_stream(j->out, buffer, bits);
     pthread_mutex_lock(&j->lock);
@@ -152,6 +153,8 @@ static void *decompress_worker(void *arg)
     reader_init(&r, j->in, j->len, start);
     if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 1))
       mark_truncated(j);
+    else if (c + 1 == j->chunks)
+      j->end = reader_bits(&r);  /* one worker decodes the last chunk */
   }
   return NULL;
 }
@@ -181,8 +184,7 @@ static void *measure_then_decompress(void *arg)
   return decompress_worker(j);
 }
 
-/* 0 means one thread per core. */
-static unsigned resolve_threads(unsigned threads)
+unsigned resolve_threads(unsigned threads)
 {
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned cores = online > 0 ? (unsigned)online : 1;
@@ -233,25 +235,31 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
 {
   job j = {0};
   unsigned workers;
+  uint64_t max_bits = block_max_bits(f->type, p, f->dims);
+  size_t c;
   j.f = f;
   j.g = g;
   j.p = p;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
-    encode_range(w, &j, 0, g->count, report);
+    /* chunk by chunk, so that a growing output follows the stream's size */
+    for (c = 0; c < j.chunks; c++) {
+      size_t first = c * j.chunk_blocks, last = chunk_end(&j, c);
+      if (!writer_reserve(w, (last - first) * max_bits))
+        return ZFPC_ERR_NOMEM;
+      encode_range(w, &j, first, last, report);
+    }
     return ZFPC_OK;
   }
   j.out = w;
-  j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
+  j.chunk_bytes = (size_t)((max_bits * j.chunk_blocks + 63) / 64 * 8);
   run_workers(compress_worker, compress_worker, &j, workers);
   report->nonfinite_blocks += j.report.nonfinite_blocks;
   report->range_blocks += j.report.range_blocks;
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
-/* The length every block has, or 0 when blocks may differ (format.md
- * §12.1, §11.10): fixed rate with a budget that covers any block header. */
-static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
+uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
   unsigned head;
@@ -269,7 +277,8 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
-                          const zfpc_params *p, unsigned threads)
+                          const zfpc_params *p, unsigned threads,
+                          uint64_t *end)
 {
   job j = {0};
   unsigned workers;
@@ -290,11 +299,36 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
     bit_reader r;
     reader_init(&r, in, len, offset);
     j.truncated = !decode_range(&r, &j, 0, g->count, 1);
+    j.end = reader_bits(&r);
   }
   else
     run_workers(decompress_worker,
                 j.starts ? measure_then_decompress : decompress_worker, &j,
                 workers);
   free(j.starts);
+  *end = j.end;
   return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+}
+
+zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
+                           const zfpc_field *f, const block_grid *g,
+                           const zfpc_params *p, uint64_t *end)
+{
+  job j = {0};
+  bit_reader r;
+  uint64_t block_bits = fixed_block_bits(f->type, p), bits;
+  if (block_bits) {  /* the length alone decides */
+    if (__builtin_mul_overflow((uint64_t)g->count, block_bits, &bits) ||
+        __builtin_add_overflow(bits, offset, end))
+      return ZFPC_ERR_TOO_LARGE;
+    return *end <= (uint64_t)len * 8 ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
+  }
+  j.f = f;
+  j.g = g;
+  j.p = p;
+  reader_init(&r, in, len, offset);
+  if (!decode_range(&r, &j, 0, g->count, 0))
+    return ZFPC_ERR_TRUNCATED;
+  *end = reader_bits(&r);
+  return ZFPC_OK;
 }

@@ -36,6 +36,8 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
   zfpc_status status = grid_init(&g, f);
   if (status == ZFPC_OK)
     status = check_params(p);
+  if (status == ZFPC_OK && header)
+    status = header_check(f);
   if (status != ZFPC_OK)
     return status;
   if (__builtin_mul_overflow((uint64_t)g.count,
@@ -49,8 +51,9 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
 }
 
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
-                          int header, void *out, size_t cap, size_t *size,
-                          unsigned threads, zfpc_report *report)
+                          int header, void *out, size_t cap, zfpc_grow grow,
+                          void *grow_ctx, size_t *size, unsigned threads,
+                          zfpc_report *report)
 {
   bit_writer w;
   block_grid g;
@@ -63,8 +66,13 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
   if (status != ZFPC_OK)
     return status;
   writer_init(&w, out, cap);
-  if (header)
+  w.grow = grow;
+  w.grow_ctx = grow_ctx;
+  if (header) {
+    if (!writer_reserve(&w, zfpc_header_bits(p)))
+      return ZFPC_ERR_NOMEM;
     header_write(&w, f, p);
+  }
   if (!report)
     report = &ignored;
   report->nonfinite_blocks = report->range_blocks = 0;
@@ -78,7 +86,7 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
 
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
-                            unsigned threads)
+                            unsigned threads, uint64_t *end_bits)
 {
   block_grid g;
   zfpc_status status = grid_init(&g, f);
@@ -86,5 +94,5 @@ zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
     status = check_params(p);
   if (status != ZFPC_OK)
     return status;
-  return decode_blocks(in, len, bit_offset, f, &g, p, threads);
+  return decode_blocks(in, len, bit_offset, f, &g, p, threads, end_bits);
 }

@@ -17,6 +17,7 @@ EXAMPLES = {  # script: modules it needs
     "zarr_v3.py": ["zarr"],
     "xarray_dask.py": ["zarr", "xarray", "distributed"],
     "s3.py": ["zarr", "s3fs", "obstore", "moto.server", "boto3"],
+    "random_access.py": ["zarr"],
     "hdf5.py": ["h5py", "zarr", "xarray", "fsspec"],
 }
 

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from zfpcodec import ZFP
+from zfpcodec import ZFP, ZFPError
 
 zarr = pytest.importorskip("zarr")
 pytest.importorskip("moto.server")
@@ -123,6 +123,60 @@ def test_xarray_dataset_to_s3(s3):
     assert np.abs(read["t"].values - ds["t"].values).max() <= TOLERANCE
     np.testing.assert_array_equal(read["n"].values, ds["n"].values)
     assert "ds.zarr/t/zarr.json" in keys(client, "ds.zarr/")
+
+
+@pytest.mark.parametrize("client_kind", ["s3fs", "obstore"])
+def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
+    """A small box of a fixed-rate chunk on S3 is fetched as byte ranges
+    (counted as the store returns them) and equals the whole chunk's values;
+    a 2-D chunk of another length (zarrs writes rates as for 3-D chunks) is
+    read whole."""
+    from counting_store import CountingStore
+
+    from zfpcodec.region import StreamLayout
+    from zfpcodec.zarr3 import RANGE_MERGE_GAP
+
+    url, client = s3
+    name = f"ranges-{client_kind}.zarr"
+    if client_kind == "s3fs":
+        pytest.importorskip("s3fs")
+        base = zarr.storage.FsspecStore.from_url(
+            f"s3://{BUCKET}/{name}",
+            storage_options={"endpoint_url": url, "key": KEY, "secret": SECRET})
+    else:
+        obstore = pytest.importorskip("obstore.store")
+        base = zarr.storage.ObjectStore(obstore.S3Store(
+            BUCKET, prefix=name, endpoint=url, access_key_id=KEY, secret_access_key=SECRET,
+            region=REGION, client_options={"allow_http": True}))
+    store = CountingStore(base)
+    shape = (512, 512)
+    data = values(shape)
+    codec = ZFPCodec(rate=8)
+    array = zarr.create_array(store, shape=shape, chunks=shape, dtype="f8", serializer=codec,
+                              compressors=None)
+    array[...] = data
+    store.reads.clear()
+    whole = array[...]
+    [(_, _, chunk_bytes)] = store.chunk_reads()
+    sel = np.s_[16:48, 40:56]
+    store.reads.clear()
+    np.testing.assert_array_equal(array[sel], whole[sel])
+    layout = StreamLayout.headerless("f8", shape, codec.zfp_mode)
+    needed = sum(b - a for a, b in layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP))
+    assert all(byte_range is not None for _, byte_range, _ in store.chunk_reads())
+    # the blocks' ranges and the byte past the chunk's end, which checks its length
+    assert store.fetched() == needed + 1 and store.fetched() < chunk_bytes / 10
+    # the same chunk with 8 bytes appended (not this codec's length): read whole
+    key = f"{name}/c/0/0"
+    body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    client.put_object(Bucket=BUCKET, Key=key, Body=body + bytes(8))
+    store.reads.clear()
+    np.testing.assert_array_equal(array[sel], whole[sel])
+    assert any(r is None and size == chunk_bytes + 8 for _, r, size in store.chunk_reads())
+    # and cut short by 8 bytes: the whole-chunk decoder's error, from every client
+    client.put_object(Bucket=BUCKET, Key=key, Body=body[:-8])
+    with pytest.raises(ZFPError, match="truncated"):
+        array[sel]
 
 
 def test_cli_zarr_to_an_s3_url_needs_force_and_deletes_a_partial_array(s3, tmp_path):

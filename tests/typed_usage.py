@@ -1,5 +1,6 @@
 """A user's script, written with type hints, through every door of zfpcodec
-(zfpy, the engine, the numcodecs and Zarr v3 codecs, HDF5, the command line).
+(zfpy, the engine, random access, the numcodecs and Zarr v3 codecs, HDF5, the
+command line).
 
 tests/test_typing.py runs ``mypy --strict`` on it (each ``assert_type`` is
 checked statically) and runs it (each ``assert_type`` is then a no-op and
@@ -23,6 +24,7 @@ from zfpcodec import ZFP, ZFPError
 from zfpcodec.cli import main
 from zfpcodec.engine import compress, decompress, read_header
 from zfpcodec.modes import Mode
+from zfpcodec.region import StreamLayout, decompress_region
 from zfpcodec.zarr3 import ZFPCodec
 
 FIELD: NDArray[np.float64] = np.linspace(0.0, 1.0, 32 * 32).reshape(32, 32)
@@ -60,6 +62,19 @@ def engine_door() -> None:
     bare = compress(FIELD, Mode.from_kind("fixed_rate", rate=16), header=False)
     values = decompress(bare, dtype="f8", shape=FIELD.shape, mode=Mode.from_args(rate=16))
     assert values.shape == FIELD.shape
+
+
+def region_door() -> None:
+    stream = compress(FIELD, Mode.from_args(rate=8))
+    assert_type(decompress(stream, exact_length=True), NDArray[Any])
+    layout = StreamLayout.from_header(stream)
+    selection = (slice(4, 12), 5)
+    ranges = layout.byte_ranges(selection)
+    assert_type(ranges, list[tuple[int, int]])
+    pieces = [(start, stream[start:stop]) for start, stop in ranges]  # the header: in layout
+    part = decompress_region(pieces, selection, layout=layout)
+    assert_type(part, NDArray[Any])
+    assert np.array_equal(part, decompress(stream)[selection])
 
 
 def numcodecs_door() -> None:
@@ -117,6 +132,7 @@ def cli_door() -> None:
 if __name__ == "__main__":
     zfpy_door()
     engine_door()
+    region_door()
     numcodecs_door()
     zarr3_door()
     hdf5_door()

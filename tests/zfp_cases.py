@@ -404,6 +404,20 @@ def strategies():
             "case": case_st}
 
 
+HEADER_MAX_BLOCK_BITS = 2 ** 15  # the most bits per block a header records (format.md §2.3)
+
+
+def refused_by_design(case):
+    """True where zfpy writes a stream that no reader decodes back to the
+    array and ours refuses it instead (docs/differences-from-zfpy.md): with
+    a header, integer blocks of 0 bits, or fixed-rate blocks of more bits
+    than the header records."""
+    if case.mode != "rate" or not case.write_header:
+        return False
+    bits = rate_bits(case.param, case.ndim)
+    return bits > HEADER_MAX_BLOCK_BITS or (bits == 0 and np.dtype(case.dtype).kind == "i")
+
+
 def decoder_stays_in_stream(case, stream):
     """False for the one zfpy stream kind whose decoding reads past the end
     of the stream (so zfpy decodes foreign memory and our decoder raises):

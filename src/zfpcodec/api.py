@@ -17,7 +17,8 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
-from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape, thread_count
+from .engine import (HEADER_MAX_1D_SIZE, allocate, as_stream, check_fits, decode_into,
+                     header_size_problem, numpy_shape, thread_count, unreadable)
 from .errors import ZFPError
 from .modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE,
                     ZFPY_MODE, ZFPY_MODE_NULL, Params, ZfpyHeaderConfig, zfpy_header_config,
@@ -216,11 +217,19 @@ def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
         # integer blocks of 0 bits (format.md §14.1): the stream would be empty
         raise RuntimeError("Failed to write to stream")
+    # where zfpy writes a stream no reader decodes back, refuse it instead
+    problem = unreadable(ztype, arr.ndim, params, bool(write_header))
+    if problem:
+        raise ValueError(f"tolerance={tolerance}, rate={rate}, precision={precision}: "
+                         f"{problem}")
     try:
         stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
                                thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
+            if arr.ndim == 1 and arr.shape[0] > HEADER_MAX_1D_SIZE:  # zfpy writes it
+                raise RuntimeError("Failed to write header to stream: "
+                                   f"{header_size_problem(arr.shape)}") from None
             raise RuntimeError("Failed to write header to stream") from None
         raise
     if not stream:
@@ -367,6 +376,6 @@ class Memory:
 
     def __init__(self, size: Integer) -> None:
         count = _as_c_integer(size, "size_t", 0, 2**64 - 1)
-        if count >= 2**62:
-            raise MemoryError()
+        if count >= 2**62:  # where zfpy's allocation fails
+            raise MemoryError(f"cannot allocate {count} bytes for a zfpy Memory buffer")
         self.size = count

@@ -26,16 +26,14 @@ not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-import math
 from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
                     overload)
 
-import numpy as np
 from numpy.typing import NDArray
 
 from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, kind_of, zfpy_given
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, is_unset, kind_of
 
 if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
@@ -77,6 +75,9 @@ class ZFP(_CodecBase):
         Fixed rate: compressed bits per value (> 0).
     precision : int, optional
         Fixed precision: uncompressed bit planes kept (1..64).
+        For each of these, -1 (numcodecs' default) means "not given"; any
+        other value out of range is a ValueError (numcodecs' ZFPY takes
+        every negative value as "not given").
     compression_kwargs : dict, optional
         Ignored, as by numcodecs' ZFPY, except that an expert-mode
         configuration carries its four parameters here.
@@ -134,7 +135,7 @@ class ZFP(_CodecBase):
         given: dict[str, Real | None] = {
             name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                             ("precision", precision))
-            if zfpy_given(name, value)}
+            if not is_unset(value)}
         given.update({name: value for name, value in zip(EXPERT_NAMES,
                                                          (minbits, maxbits, maxprec, minexp))
                       if value is not None})

@@ -8,10 +8,11 @@ only translate:
 * the mode kinds, their parameters and zfpy's mode numbers;
 * the strict rules of our own APIs (`Mode.from_args`, `Mode.from_kind`);
 * zfpy's looser sentinel arguments (`zfpy_params`) and header dictionary
-  (`zfpy_header_config`);
-* numcodecs configurations (`Mode.to_numcodecs_config`,
+  (`zfpy_header_config`), and numcodecs' "-1 is not given" (`is_unset`);
+* numcodecs configurations (`Mode.to_numcodecs_config`, written the way
+  stock numcodecs can write wherever it can: `Mode.stock_equivalent`;
   `Mode.from_numcodecs_config`) and Zarr v3 ones (`Mode.to_zarr3_config`,
-  `Mode.from_zarr3_config`);
+  `Mode.from_zarr3_config`, checked against the schema's JSON types);
 * stream headers (`Mode.from_params`, `describe_params`).
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping, SupportsIndex, TypedDict, cast
+
+import numpy as np
 
 from . import _zfp
 from .errors import ZFPError
@@ -125,7 +128,9 @@ class Mode:
         if tolerance is not None:
             bound = _real("tolerance", tolerance)
             if not bound > 0 or math.isinf(bound):
-                raise ValueError(f"tolerance must be a finite number > 0, not {bound}")
+                raise ValueError(f"tolerance must be a finite number > 0 (the largest "
+                                 f"absolute error allowed), not {bound}; for lossless "
+                                 "compression ask for reversible")
             return cls(FIXED_ACCURACY, tolerance=bound)
         if rate is not None:
             bits = _real("rate", rate)
@@ -251,21 +256,46 @@ class Mode:
     # ------------------------------------------------------------------
     # numcodecs configurations (the keys of numcodecs' ZFPY, in its order)
 
+    def stock_equivalent(self) -> Mode:
+        """This mode, or for expert parameters that one of numcodecs' ZFPY
+        modes (fixed precision, fixed accuracy, reversible) gives exactly
+        for every rank and type, that mode: the same streams, and a
+        configuration stock numcodecs can write with."""
+        if self.kind != EXPERT:
+            return self
+        own = self.params(1)
+        candidates: tuple[dict[str, Any], ...] = (
+            {"precision": self.maxprec}, {"tolerance": _power_of_two(cast(int, self.minexp))},
+            {"reversible": True})
+        for candidate in candidates:
+            try:
+                mode = Mode.from_args(**candidate)
+            except ValueError:
+                continue
+            if mode.params(1) == own:
+                return mode
+        return self
+
     def to_numcodecs_config(self) -> NumcodecsConfig:
         """``{"mode", "compression_kwargs", "tolerance", "rate",
         "precision"}`` as numcodecs' ZFPY writes them: zfpy's mode number,
-        -1 for the parameters not given.  Reversible is written as ZFPY
-        writes it (mode 4, tolerance -1), so a stock reader can append to
-        our arrays; expert parameters travel in ``compression_kwargs``."""
+        -1 for the parameters not given.  Everything stock numcodecs can
+        write is written its way, so that it can append to our arrays:
+        reversible as ZFPY writes it (mode 4, tolerance -1), expert
+        parameters as their `stock_equivalent`.  Other expert parameters
+        (mode 1) travel in ``compression_kwargs``: stock numcodecs reads
+        those arrays (the stream header has everything) but has no
+        configuration to write them with."""
         kwargs: dict[str, float | int]
-        if self.kind == REVERSIBLE:
+        mode = self.stock_equivalent()
+        if mode.kind == REVERSIBLE:
             number, kwargs = ZFPY_MODE[FIXED_ACCURACY], {"tolerance": UNSET}
         else:
-            number, kwargs = self.zfpy_mode, self.parameters
-        own = self.parameters
+            number, kwargs = mode.zfpy_mode, mode.parameters
+        own = mode.parameters
         return {"mode": number, "compression_kwargs": kwargs,
                 "tolerance": own.get("tolerance", UNSET), "rate": own.get("rate", UNSET),
-                "precision": UNSET if self.precision is None else self.precision}
+                "precision": UNSET if mode.precision is None else mode.precision}
 
     @classmethod
     def from_numcodecs_config(cls, config: Mapping[str, object]) -> Mode:
@@ -330,7 +360,9 @@ class Mode:
         if extra:
             raise ValueError(f"zfp codec configuration in mode {kind!r} does not take "
                              f"{', '.join(extra)}")
-        # Any: from_kind checks each value's type at run time
+        for name, value in configuration.items():
+            _check_schema_type(name, value)
+        # Any: from_kind checks each value's range at run time
         return cls.from_kind(kind, **cast("dict[str, Any]", configuration))
 
     def __repr__(self) -> str:
@@ -353,6 +385,16 @@ def kind_of(mode: object) -> str:
     raise ValueError(f"mode must be one of 1 (expert), 2 (fixed rate), 3 (fixed precision), "
                      f"4 (fixed accuracy), 5 (reversible) or their names "
                      f"{', '.join(repr(k) for k in KIND_OF_ZFPY_MODE.values())}; not {mode!r}")
+
+
+def is_unset(value: object) -> bool:
+    """Our rule for numcodecs-style arguments: None or exactly -1 (ZFPY's
+    default) means "not given"; every other value is given, and checked."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return False
+    return bool(value == UNSET)
 
 
 def zfpy_given(name: str, value: object) -> bool:
@@ -419,11 +461,34 @@ def describe_params(params: Params, dims: int) -> str:
         return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
     if kind == FIXED_PRECISION:
         return f"fixed precision {maxprec} bit planes"
+    if kind == FIXED_ACCURACY and minexp >= _FLOAT_EXPONENT_LIMIT:
+        return f"fixed accuracy, tolerance 2^{minexp} (more than the largest float64)"
     if kind == FIXED_ACCURACY:
         return f"fixed accuracy, tolerance 2^{minexp} = {_power_of_two(minexp):g}"
     if kind == REVERSIBLE:
         return "reversible (lossless)"
     return f"expert, minbits={minbits} maxbits={maxbits} maxprec={maxprec} minexp={minexp}"
+
+
+# The JSON types of the zarr-extensions ``zfp`` schema: "number" for these,
+# "integer" (unsigned but for minexp) for the others.  A JSON number with a
+# fraction part or a boolean is not an integer here, and a string is never
+# a number, whatever it spells.
+_SCHEMA_NUMBERS = ("tolerance", "rate")
+_SCHEMA_UNSIGNED = ("precision", "minbits", "maxbits", "maxprec")
+
+
+def _check_schema_type(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        wanted = "a number" if name in _SCHEMA_NUMBERS else "an integer"
+        raise ValueError(f"zfp codec configuration field {name!r} must be {wanted}, "
+                         f"not {type(value).__name__} {value!r}")
+    if name not in _SCHEMA_NUMBERS and not isinstance(value, int):
+        raise ValueError(f"zfp codec configuration field {name!r} must be an integer "
+                         f"(no decimal point), not {value!r}")
+    if name in _SCHEMA_UNSIGNED and value < 0:
+        raise ValueError(f"zfp codec configuration field {name!r} must be an unsigned "
+                         f"integer, not {value!r}")
 
 
 def _stored_mode(name: str, value: object) -> Mode:
@@ -458,11 +523,17 @@ def _zfpy_edge_params(name: str, value: object) -> Params | None:
     return None
 
 
+_FLOAT_EXPONENT_LIMIT = 1024  # 2.0**1024 overflows a float64
+
+
 def _power_of_two(exponent: int) -> float:
-    return 2.0**exponent if exponent < 1024 else math.inf
+    return 2.0**exponent if exponent < _FLOAT_EXPONENT_LIMIT else math.inf
 
 
 def _real(name: str, value: object) -> float:
+    if isinstance(value, (str, bytes, bool)):  # float() would read "8" and True
+        raise TypeError(f"{name} must be a real number, not {type(value).__name__} "
+                        f"{value!r}")
     try:
         number = float(cast("Real", value))  # anything else raises TypeError
     except (TypeError, ValueError):

@@ -103,6 +103,15 @@ def read_bytes(path: str) -> bytes:
         return file.read()
 
 
+def open_stream(path: str) -> BinaryIO:
+    """A file, or stdin's bytes for '-', as a seekable binary file: a
+    reader can take the parts it needs."""
+    if path == STDIO:
+        return io.BytesIO(sys.stdin.buffer.read())
+    _check_readable_file(path)
+    return open(path, "rb")
+
+
 def write_bytes(path: str, data: bytes) -> None:
     """Write `data` to a file (whole or not at all, see `outputs.atomic_file`),
     or to stdout for '-'."""

@@ -7,6 +7,7 @@ and the `Mode` they make, and the way a mode is told back to the user
 from __future__ import annotations
 
 import argparse
+import ast
 import shutil
 import textwrap
 from typing import Any, Callable, Sequence, TypeAlias, cast
@@ -65,6 +66,41 @@ def parse_shape(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a shape zfp can hold: 1 to 4 axes, each at least 1")
     return shape
+
+
+def parse_region(text: str) -> tuple[Any, ...]:
+    """A selection in NumPy's syntax, as written between the brackets of
+    ``a[...]``: integers, slices (start:stop:step, negative values too),
+    '...' and lists of integers, separated by commas."""
+    try:
+        tree = cast(ast.Subscript, ast.parse(f"_[{text}]", mode="eval").body)
+        items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
+        return tuple(_region_item(item) for item in items)
+    except (SyntaxError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a region: write what goes between the brackets of a NumPy "
+            "index, e.g. '10:20, ::-2, 5' or '..., [0, 3]' (integers, slices, '...', "
+            "lists of integers)") from None
+
+
+def _region_item(node: ast.expr) -> Any:
+    if isinstance(node, ast.Slice):
+        return slice(*(None if part is None else _region_int(part)
+                       for part in (node.lower, node.upper, node.step)))
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        return Ellipsis
+    if isinstance(node, ast.List):
+        return [_region_int(element) for element in node.elts]
+    return _region_int(node)
+
+
+def _region_int(node: ast.expr) -> int:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _region_int(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    raise ValueError("not an integer")
 
 
 def nonnegative_int(text: str) -> int:
