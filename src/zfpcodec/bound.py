@@ -26,8 +26,10 @@ what the ``zfpy`` drop-in offers (it raises nothing, as zfpy).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import engine
 from .errors import ZFPError
@@ -77,7 +79,7 @@ class BoundReport:
     @property
     def problems(self) -> list[str]:
         """What breaks the mode's promise, in words (empty when it holds)."""
-        found = []
+        found: list[str] = []
         if self.kind == REVERSIBLE:
             return found
         if self.nonfinite_blocks:
@@ -104,7 +106,7 @@ class BoundReport:
         return not self.problems
 
 
-def report_of(counts: tuple[int, int], values: np.ndarray, mode: Mode) -> BoundReport:
+def report_of(counts: tuple[int, int], values: NDArray[Any], mode: Mode) -> BoundReport:
     """The report of `engine.compress_report`'s counts for `values`."""
     blocks = 1
     for n in values.shape:
@@ -135,7 +137,7 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                      f"{fix}. (strict=False stores it anyway.)", report, problems, masked)
 
 
-def compress_checked(values: np.ndarray, mode: Mode, *, strict: bool, codec: str,
+def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
                      threads: int = 1) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
@@ -150,7 +152,7 @@ def compress_checked(values: np.ndarray, mode: Mode, *, strict: bool, codec: str
     return stream
 
 
-def accuracy_holds(arr: np.ndarray, tolerance: float) -> BoundReport:
+def accuracy_holds(arr: NDArray[Any], tolerance: float) -> BoundReport:
     """Whether zfp's fixed-accuracy mode with `tolerance` keeps every value
     of `arr` within it: the engine's report for that compression.
 

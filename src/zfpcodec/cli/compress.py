@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
@@ -10,13 +11,13 @@ from .. import bound, engine, masked
 from ..modes import describe_params
 from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array, write_bytes
-from .options import (STDIO, _single_mode, add_bound_options, add_force, add_mode_options,
-                      add_raw_options, add_threads, build_mode, subparser)
+from .options import (STDIO, Commands, _single_mode, add_bound_options, add_force,
+                      add_mode_options, add_raw_options, add_threads, build_mode, subparser)
 from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
-def add_parser(commands, common) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     """The `compress` subcommand's parser."""
     sub = subparser(
         commands, "compress", run, help="compress a .npy or raw binary file",
@@ -48,7 +49,7 @@ def add_parser(commands, common) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """compress: .npy or raw file -> zfp stream."""
     output = args.output or _default_output(args.input)
     arr = read_array(args.input, args.dtype, args.shape)

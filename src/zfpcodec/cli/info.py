@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from typing import Any
 
 import numpy as np
 
@@ -10,11 +12,11 @@ from .. import engine, masked
 from ..errors import ZFPError
 from .errors import CLIError
 from .io import read_bytes
-from .options import subparser
+from .options import Commands, subparser
 from .report import shape_text, show, stream_info
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Commands) -> None:
     """The `info` subcommand's parser."""
     sub = subparser(
         commands, "info", run, help="show what a stream's header says",
@@ -32,11 +34,11 @@ def add_parser(commands) -> None:
                           "stream's length is checked and others are decoded)")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """info: what a stream's header says."""
     data = read_bytes(args.input)
     container = masked.read(data) if data.startswith(masked.MAGIC) else None
-    stream = data if container is None else container.stream
+    stream = memoryview(data) if container is None else memoryview(container.stream)
     try:
         dtype, shape, params, header_bits = engine.read_header(stream)
     except ZFPError:
@@ -80,7 +82,7 @@ def run(args) -> None:
         print(f"{name:<{width}}  {text}")
 
 
-def check_complete(stream: bytes, dtype: np.dtype, shape: tuple[int, ...],
+def check_complete(stream: bytes | memoryview, dtype: np.dtype[Any], shape: tuple[int, ...],
                    params: tuple[int, int, int, int], header_bits: int,
                    decode: bool = False) -> None:
     """Raise ZFPError unless `stream` holds every block its header promises.

@@ -3,20 +3,23 @@ each given setting, as a table (like ``zfp -s``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import bound, engine
 from ..metrics import error_stats, value_range
 from ..modes import Mode
 from .io import read_array
-from .options import (add_mode_options, add_raw_options, add_threads, build_mode,
+from .options import (Commands, add_mode_options, add_raw_options, add_threads, build_mode,
                       positive_int, setting_label, subparser)
-from .report import (MB, QUALITY_COLUMNS, Column, Progress, format_table, note, shape_text,
-                     show)
+from .report import (MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, note,
+                     shape_text, show)
 
 DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
 
@@ -25,7 +28,8 @@ COLUMNS = QUALITY_COLUMNS + [
     Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `stats` subcommand's parser."""
     sub = subparser(
         commands, "stats", run, help="measure ratio, error and speed (like zfp -s)",
@@ -49,7 +53,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """stats: ratio, error and speed for each setting, as a table."""
     arr = read_array(args.input, args.dtype, args.shape)
     settings = args.settings or DEFAULT_SETTINGS
@@ -80,8 +84,8 @@ def run(args) -> None:
     print(format_table(COLUMNS, rows))
 
 
-def measure(arr: np.ndarray, mode: Mode, decoded: np.ndarray, limits: tuple[float, float],
-            threads: int, repeat: int) -> tuple[dict, bound.BoundReport]:
+def measure(arr: NDArray[Any], mode: Mode, decoded: NDArray[Any], limits: tuple[float, float],
+            threads: int, repeat: int) -> tuple[Row, bound.BoundReport]:
     """Compress and decompress `arr` (best time of `repeat`) and compare;
     `limits` is the (min, max) of `arr`.  Also what the engine found about
     the mode's error bound (it counts while coding, at no measurable cost)."""

@@ -10,11 +10,13 @@ old array first, and after a failure or Ctrl-C the partial array is deleted
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import time
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -23,7 +25,7 @@ from .. import engine
 from ..bound import BoundError
 from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array
-from .options import (_single_mode, add_bound_options, add_force, add_mode_options,
+from .options import (Commands, _single_mode, add_bound_options, add_force, add_mode_options,
                       add_raw_options, add_threads, build_mode, parse_shape, setting_label,
                       subparser, zarr_codec_args)
 from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
@@ -35,7 +37,8 @@ BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call (and p
 SEARCH_DEPTH = 3                # levels searched for arrays in a store without root metadata
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `zarr` subcommand's parser."""
     sub = subparser(
         commands, "zarr", run, help="recompress a Zarr array or .npy into a zfp Zarr",
@@ -71,14 +74,14 @@ def add_parser(commands, common, progress) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """zarr: copy a Zarr array, .npy or raw file into a zfp-compressed Zarr store."""
     zarr = import_zarr()
     with HeldInterrupts() as interrupts:
         copy(args, zarr, interrupts)
 
 
-def copy(args, zarr, interrupts: HeldInterrupts) -> None:
+def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts) -> None:
     """The zarr command's work, stopping cleanly at a batch after Ctrl-C."""
     kind, value = _single_mode(args)
     label = ("zfp " if args.missing is None else "masked zfp ") + \
@@ -127,7 +130,8 @@ def copy(args, zarr, interrupts: HeldInterrupts) -> None:
 
 
 @contextmanager
-def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator[Any]:
+def new_array(zarr: ModuleType, dest: str, force: bool, what: str,
+              create: dict[str, Any]) -> Iterator[Any]:
     """A new Zarr array at `dest` (zarr.create_array's arguments `create`)
     to fill in the block: a local one is built in a hidden directory moved
     into place when the block ends without error (`staged_directory`); a
@@ -147,7 +151,8 @@ def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator
         raise
 
 
-def _create_array(zarr, location: str, force: bool, what: str, create: dict) -> Any:
+def _create_array(zarr: ModuleType, location: str, force: bool, what: str,
+                  create: dict[str, Any]) -> Any:
     from zarr.errors import ContainsArrayError, ContainsGroupError
     try:
         return zarr.create_array(location, overwrite=force, **create)
@@ -194,7 +199,7 @@ def _remove_remote(url: str) -> None:
         note(f"zfpcodec: could not delete the partial array at {url}: {error}")
 
 
-def import_zarr():
+def import_zarr() -> ModuleType:
     """The zarr module, >= 3 (CLIError when missing or older)."""
     try:
         import zarr
@@ -206,7 +211,8 @@ def import_zarr():
     return zarr
 
 
-def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
+def open_source(args: argparse.Namespace, zarr: ModuleType | None
+                ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
     source: a .npy or raw file (memory-mapped), or a Zarr array."""
     if os.path.isfile(args.source):
@@ -218,6 +224,8 @@ def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
                          "own")
     if not os.path.exists(args.source) and not is_url(args.source):
         raise CLIError(f"{args.source}: no such file or Zarr store")
+    if zarr is None:  # a caller that needs zarr only for Zarr sources
+        zarr = import_zarr()
     try:
         node = zarr.open(args.source, mode="r", path=args.array)
     except Exception as error:  # zarr raises several kinds for a missing or bad store
@@ -233,7 +241,7 @@ def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
     return node, dict(node.attrs), fill, tuple(node.chunks)
 
 
-def source_problem(args, zarr, error: Exception) -> CLIError:
+def source_problem(args: argparse.Namespace, zarr: ModuleType, error: Exception) -> CLIError:
     """Why the zarr command's source does not open, as the error to raise."""
     arrays = arrays_in(zarr, args.source)
     if arrays is None:
@@ -249,7 +257,7 @@ def source_problem(args, zarr, error: Exception) -> CLIError:
                       f"(arrays here: {_names(arrays)})")
 
 
-def arrays_in(zarr, source: str) -> list[str] | None:
+def arrays_in(zarr: ModuleType, source: str) -> list[str] | None:
     """The paths of the arrays in the Zarr store `source`, None where it is
     not one.  A local directory without metadata at its top (arrays written
     at paths inside it) is searched `SEARCH_DEPTH` levels deep."""
@@ -280,7 +288,7 @@ def _is_array_folder(folder: str, files: list[str]) -> bool:
         return False
     try:
         with open(os.path.join(folder, "zarr.json"), encoding="utf-8") as file:
-            return json.load(file).get("node_type") == "array"
+            return bool(json.load(file).get("node_type") == "array")
     except (OSError, ValueError, AttributeError):
         return False
 
