@@ -400,10 +400,9 @@ def test_huge_minexp_is_described_not_an_overflow(tmp_path, field):
 # negative mode values reach the mode's own check
 
 @pytest.mark.parametrize("options, message", [
-    (["-a", "-1e-3"], "finite number > 0 (the largest absolute error allowed), not -0.001"),
-    (["--tolerance", "-1e-3"],
-     "finite number > 0 (the largest absolute error allowed), not -0.001"),
-    (["-a", "-inf"], "finite number > 0 (the largest absolute error allowed), not -inf"),
+    (["-a", "-1e-3"], "tolerance must be a finite number > 0, not -0.001"),
+    (["--tolerance", "-1e-3"], "tolerance must be a finite number > 0, not -0.001"),
+    (["-a", "-inf"], "tolerance must be a finite number > 0, not -inf"),
     (["-r", "-4"], "rate must be a finite number of bits per value > 0, not -4.0"),
     (["--rate", "-2.5e1"], "rate must be a finite number of bits per value > 0, not -25.0"),
     (["-p", "-3"], "precision must be 1..64 bit planes, not -3"),
@@ -417,7 +416,7 @@ def test_negative_mode_values_get_the_modes_message(field, options, message):
 def test_several_settings_may_be_negative_and_flags_still_parse(tmp_path, field):
     path, arr = field
     refused("stats", path, "-a", "1e-2", "-1e-4", "-r", "8", expect=EXIT_USAGE,
-            message="finite number > 0 (the largest absolute error allowed), not -0.0001")
+            message="tolerance must be a finite number > 0, not -0.0001")
     result = cli("compress", path, "-a", "1e-3", "-q", "-f", "-o", tmp_path / "s.zfp")
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert (tmp_path / "s.zfp").read_bytes() == engine.compress(
