@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_the_site_has_its_pages():
     names = {str(p.relative_to(DOCS)) for p in PAGES}
     assert {"index.md", "getting-started.md", "modes.md", "performance.md", "api.md",
             "format.md", "differences-from-zfpy.md", "hdf5.md", "missing-values.md",
-            "masked-format.md", "zfpy-api.md", "random-access.md", "guarantees.md", "doors/zfpy.md", "doors/numcodecs.md",
+            "masked-format.md", "zfpy-api.md", "doors/zfpy.md", "doors/numcodecs.md",
             "doors/zarr3.md", "doors/xarray.md", "doors/cloud.md",
             "doors/cli.md"} <= names
 
@@ -82,3 +83,12 @@ def test_the_shell_examples_run_as_shown(tmp_path):
         assert checker.check_output(expected, done.stdout, CHECKER_FLAGS), (
             f"$ {command}\nexpected:\n{expected}\ngot:\n{done.stdout}")
 
+
+def test_every_extra_the_pages_name_exists():
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        extras = set(tomllib.load(file)["project"]["optional-dependencies"])
+    named = {name for page in PAGES
+             for group in re.findall(r"zfpcodec\[([\w,]+)\]", page.read_text())
+             for name in group.split(",")}
+    assert named and named <= extras, f"pages name extras {sorted(named - extras)} that " \
+                                      "pyproject.toml does not define"

@@ -2,8 +2,6 @@
 # Buffers are any object exporting the buffer protocol; `arr` and `out` are
 # strided buffers of 1 to 4 dimensions whose items are the scalars of `ztype`.
 
-from typing import Sequence
-
 from zfpcodec._typing import BufferLike
 from zfpcodec.modes import Params
 
@@ -26,7 +24,9 @@ def decompress_into(src: BufferLike, bit_offset: int, out: BufferLike, ztype: in
 def stream_bits(src: BufferLike, bit_offset: int, ztype: int, sizes: tuple[int, ...],
                 params: Params) -> int: ...
 def block_bits(ztype: int, params: Params, dims: int) -> tuple[int, int]: ...
-def decompress_selection(pieces: Sequence[tuple[int, BufferLike]], bit_offset: int,
+# pieces: (start, bytes-like); a list, whose items mypy holds invariant, so
+# the type the caller (region.py) builds: flat memoryviews
+def decompress_selection(pieces: list[tuple[int, memoryview]], bit_offset: int,
                          sizes: tuple[int, ...], indices: tuple[BufferLike, ...],
                          out: BufferLike, ztype: int, params: Params, byteswap: bool,
                          threads: int = 1) -> None: ...

@@ -36,6 +36,21 @@ from .errors import ZFPError
 from .modes import FIXED_ACCURACY, REVERSIBLE, Mode
 
 
+class BoundError(ZFPError):
+    """The `ZFPError` (status ``"bound"``) of a refused chunk: `problems`
+    are what was found, in words; `report` the engine's counts; `masked`
+    whether missing values were already kept out of zfp.  Callers with
+    other words for the fix (the command line) build their message from
+    these."""
+
+    def __init__(self, message: str, report: BoundReport, problems: list[str],
+                 masked: bool):
+        super().__init__(message, "bound")
+        self.report = report
+        self.problems = problems
+        self.masked = masked
+
+
 @dataclass(frozen=True)
 class BoundReport:
     """What compressing an array found about the mode's bound.
@@ -101,7 +116,7 @@ def report_of(counts: tuple[int, int], values: NDArray[Any], mode: Mode) -> Boun
 
 
 def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
-    """Raise ZFPError naming what `report` found and the fix, unless the
+    """Raise BoundError naming what `report` found and the fix, unless the
     bound holds.  Integer arrays in fixed accuracy pass: zfp defines that
     mode for them (as zfpy and numcodecs do), with errors of a few units.
     `masked`: the codec already keeps missing values out of zfp, so only a
@@ -118,8 +133,8 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                "(lossless)")
         if not report.nonfinite_blocks:
             fix += "; or a larger tolerance"
-    raise ZFPError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
-                   f"{fix}. (strict=False stores it anyway.)", "bound")
+    raise BoundError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
+                     f"{fix}. (strict=False stores it anyway.)", report, problems, masked)
 
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,

@@ -26,11 +26,9 @@ not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-import math
 from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
                     overload)
 
-import numpy as np
 from numpy.typing import NDArray
 
 from . import bound, engine

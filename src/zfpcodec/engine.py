@@ -26,8 +26,6 @@ from .modes import Mode, Params, describe_params
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray
 
-_Coded = TypeVar("_Coded")  # what a coder of _compress returns
-
 MAGIC = b"zfp"
 CODEC_VERSION = 5
 HEADER_MIN_BITS = 96   # format.md §2: magic 32 + META 52 + short MODE 12
@@ -53,6 +51,8 @@ def ztype_of(dtype: DTypeLike) -> int:
                         f"not {kind}")
     return code
 
+
+_Coded = TypeVar("_Coded")  # what a coder of _compress returns
 
 MAX_THREADS = 2**32 - 1  # the engine's thread count is a C unsigned
 
@@ -154,19 +154,19 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
 def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,
               coder: Callable[[NDArray[Any], int, Params, bool, bool, int], _Coded]
               ) -> _Coded:
-    arr = np.asanyarray(arr)
-    ztype = ztype_of(arr.dtype)
-    check_shape(arr.shape)
-    params = mode.params(arr.ndim, ztype if rate_clamp else 0)
-    problem = unreadable(ztype, arr.ndim, params, header)
+    values = np.asanyarray(arr)
+    ztype = ztype_of(values.dtype)
+    check_shape(values.shape)
+    params = mode.params(values.ndim, ztype if rate_clamp else 0)
+    problem = unreadable(ztype, values.ndim, params, header)
     if problem:
         raise ValueError(f"{mode!r}: {problem}")
     try:
-        return coder(arr, ztype, params, header, not arr.dtype.isnative,
+        return coder(values, ztype, params, header, not values.dtype.isnative,
                      thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
-            raise ValueError(header_size_problem(arr.shape)) from None
+            raise ValueError(header_size_problem(values.shape)) from None
         raise
 
 
@@ -239,17 +239,17 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, 
 def allocate(shape: tuple[int, ...], dtype: DTypeLike) -> NDArray[Any]:
     """np.empty(shape, dtype), failing with a MemoryError that names the
     array when it cannot be allocated."""
-    dtype = np.dtype(dtype)
-    nbytes = prod(shape) * dtype.itemsize
+    kind = np.dtype(dtype)
+    nbytes = prod(shape) * kind.itemsize
     if nbytes > sys.maxsize:
-        raise MemoryError(f"cannot allocate the decompressed {dtype} array of shape "
+        raise MemoryError(f"cannot allocate the decompressed {kind} array of shape "
                           f"{shape}: {nbytes} bytes is more than this machine can "
                           "address")
     try:
-        return np.empty(shape, dtype=dtype)
+        return np.empty(shape, dtype=kind)
     except (MemoryError, ValueError):
         raise MemoryError(f"cannot allocate {nbytes / 2**30:.1f} GiB for the "
-                          f"decompressed {dtype} array of shape {shape}") from None
+                          f"decompressed {kind} array of shape {shape}") from None
 
 
 def decode_into(view: memoryview, bit_offset: int, out: NDArray[Any], ztype: int,
@@ -292,8 +292,8 @@ def read_header(data: BufferLike) -> tuple[np.dtype[Any], tuple[int, ...], Param
 
 
 def _layout(view: memoryview, dtype: DTypeLike | None, shape: Sequence[SupportsIndex] | None,
-            mode: Mode | None, rate_clamp: bool
-            ) -> tuple[np.dtype[Any], tuple[int, ...], Params, int]:
+            mode: Mode | None, rate_clamp: bool) -> tuple[np.dtype[Any], tuple[int, ...],
+                                                          Params, int]:
     """(dtype, shape, coder parameters, bit offset of the blocks) of a
     stream: from its header, or from the caller for a headerless one."""
     if dtype is None and shape is None and mode is None:
@@ -313,8 +313,8 @@ def _sizes(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def stream_bits(data: BufferLike, *, dtype: DTypeLike | None = None,
-                shape: Sequence[SupportsIndex] | None = None,
-                mode: Mode | None = None, rate_clamp: bool = True) -> int:
+                shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                rate_clamp: bool = True) -> int:
     """Where the zfp stream in `data` ends: the number of bits from its
     start (header included) to the end of its last block, found without
     decoding any value.
@@ -331,23 +331,23 @@ def stream_bits(data: BufferLike, *, dtype: DTypeLike | None = None,
     and as `decompress` does for a missing or corrupt header.
     """
     view = as_stream(data)
-    dtype, shape, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
-    ztype = ztype_of(dtype)
-    check_fits(view, offset, ztype, _sizes(shape), params, shape)
+    kind, dims, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
+    ztype = ztype_of(kind)
+    check_fits(view, offset, ztype, _sizes(dims), params, dims)
     try:
-        return _zfp.stream_bits(view, offset, ztype, _sizes(shape), params)
+        return _zfp.stream_bits(view, offset, ztype, _sizes(dims), params)
     except ZFPError as error:
         if error.status == "truncated":
             raise ZFPError(
                 f"compressed stream is truncated: the {view.nbytes}-byte input ends "
-                f"before the last block of the {dtype} array of shape {shape}",
+                f"before the last block of the {kind} array of shape {dims}",
                 "truncated") from None
         raise
 
 
 def check_complete(data: BufferLike, *, dtype: DTypeLike | None = None,
-                   shape: Sequence[SupportsIndex] | None = None,
-                   mode: Mode | None = None, rate_clamp: bool = True) -> int:
+                   shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                   rate_clamp: bool = True) -> int:
     """Check that `data` holds a whole zfp stream, as its writer wrote it:
     every block and the padding of the last word.  Returns the stream's
     length in bytes; bytes after it (which every zfp reader ignores) are
@@ -394,7 +394,7 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     view = as_stream(data)
     kind, dims, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
     ztype = ztype_of(kind)
-    count = thread_count(threads)
+    threads = thread_count(threads)
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
@@ -408,7 +408,7 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     check_fits(view, offset, ztype, _sizes(dims), params, dims)
     if out is None:
         out = allocate(dims, kind)
-    end = decode_into(view, offset, out, ztype, params, count)
+    end = decode_into(view, offset, out, ztype, params, threads)
     if exact_length and view.nbytes != padded_bytes(end):
         raise ZFPError(
             f"compressed data does not fit its description ({kind} array of shape "

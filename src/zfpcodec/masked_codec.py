@@ -121,7 +121,7 @@ class MaskedZFP(_CodecBase):
         object.__setattr__(self, "_strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, mode: Mode, *, missing: str | float = "nan", threads: int = 1,
+    def from_mode(cls, mode: Mode, *, missing: str | float | masked.Missing = "nan", threads: int = 1,
                   strict: bool = True) -> MaskedZFP:
         """The codec for an already validated `zfpcodec.modes.Mode` (e.g.
         ``MaskedZFP.from_mode(ZFP(tolerance=0.1).zfp_mode, missing=-1e10)``)."""

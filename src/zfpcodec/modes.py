@@ -128,9 +128,9 @@ class Mode:
         if tolerance is not None:
             bound = _real("tolerance", tolerance)
             if not bound > 0 or math.isinf(bound):
-                raise ValueError(f"tolerance must be a finite number > 0 (the largest "
-                                 f"absolute error allowed), not {bound}; for lossless "
-                                 "compression ask for reversible")
+                raise ValueError(f"tolerance must be a finite number > 0, not {bound} "
+                                 "(it is the largest absolute error allowed; for lossless "
+                                 "compression ask for reversible)")
             return cls(FIXED_ACCURACY, tolerance=bound)
         if rate is not None:
             bits = _real("rate", rate)
@@ -264,9 +264,10 @@ class Mode:
         if self.kind != EXPERT:
             return self
         own = self.params(1)
-        for candidate in ({"precision": self.maxprec},
-                          {"tolerance": _power_of_two(cast(int, self.minexp))},
-                          {"reversible": True}):
+        candidates: tuple[dict[str, Any], ...] = (
+            {"precision": self.maxprec}, {"tolerance": _power_of_two(cast(int, self.minexp))},
+            {"reversible": True})
+        for candidate in candidates:
             try:
                 mode = Mode.from_args(**candidate)
             except ValueError:
@@ -285,8 +286,8 @@ class Mode:
         (mode 1) travel in ``compression_kwargs``: stock numcodecs reads
         those arrays (the stream header has everything) but has no
         configuration to write them with."""
-        mode = self.stock_equivalent()
         kwargs: dict[str, float | int]
+        mode = self.stock_equivalent()
         if mode.kind == REVERSIBLE:
             number, kwargs = ZFPY_MODE[FIXED_ACCURACY], {"tolerance": UNSET}
         else:
@@ -361,7 +362,7 @@ class Mode:
                              f"{', '.join(extra)}")
         for name, value in configuration.items():
             _check_schema_type(name, value)
-        # Any: from_kind checks each value's type at run time
+        # Any: from_kind checks each value's range at run time
         return cls.from_kind(kind, **cast("dict[str, Any]", configuration))
 
     def __repr__(self) -> str:
@@ -393,7 +394,7 @@ def is_unset(value: object) -> bool:
         return True
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         return False
-    return value == UNSET
+    return bool(value == UNSET)
 
 
 def zfpy_given(name: str, value: object) -> bool:

@@ -59,7 +59,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Self, SupportsIndex, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, SupportsIndex, cast
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -71,25 +71,26 @@ from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
 from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 if TYPE_CHECKING:
-    from zarr.abc.codec import ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin
-    from zarr.abc.store import RangeByteRequest
+    from zarr.abc.codec import ArrayBytesCodec as _Codec
+    from zarr.abc.codec import ArrayBytesCodecPartialDecodeMixin as _PartialDecode
+    from zarr.abc.store import ByteGetter, RangeByteRequest
     from zarr.core.array_spec import ArraySpec
-    from zarr.core.buffer import Buffer, NDBuffer
+    from zarr.core.buffer import Buffer, BufferPrototype, NDBuffer
     from zarr.core.common import JSON
     from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
+    from zarr.core.indexing import SelectorTuple
 
-    from ._typing import BufferLike, Real
+    from ._typing import Real
 else:
     try:
-        from zarr.abc.codec import ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin
+        from zarr.abc.codec import ArrayBytesCodec as _Codec
+        from zarr.abc.codec import ArrayBytesCodecPartialDecodeMixin as _PartialDecode
         from zarr.abc.store import RangeByteRequest
-    except ImportError:  # zarr is an optional dependency
+    except ImportError:  # zarr is an optional dependency: the class still defines
+        class _Codec:
+            """Stands in for zarr's ArrayBytesCodec."""
 
-        class ArrayBytesCodec:
-            """Stand-in base: without zarr the codec is a plain dataclass."""
-
-        class ArrayBytesCodecPartialDecodeMixin:
-            """Stand-in base: without zarr the codec is a plain dataclass."""
+        _PartialDecode = object
 
 __all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
@@ -178,12 +179,12 @@ SUPPORTED_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int6
                     "float16", "float32", "float64", "datetime64", "timedelta64")
 
 
-def _storage(dtype: Any) -> _Storage:
-    dtype = np.dtype(dtype)
-    storage = _STORAGE.get(f"{dtype.kind}{dtype.itemsize}")
-    if storage is None or dtype.kind not in "iufMm":
+def _storage(dtype: DTypeLike) -> _Storage:
+    kind = np.dtype(dtype)
+    storage = _STORAGE.get(f"{kind.kind}{kind.itemsize}")
+    if storage is None or kind.kind not in "iufMm":
         raise ValueError(f"the zfp codec stores {', '.join(SUPPORTED_DTYPES)} arrays, "
-                         f"not {dtype}")
+                         f"not {kind}")
     return storage
 
 
@@ -199,7 +200,7 @@ def _zfp_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 # the codec
 
 @dataclass(frozen=True)
-class ZFPCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
+class ZFPCodec(_Codec, _PartialDecode):
     """Zarr v3 array-to-bytes codec ``zfp`` (zarr-extensions specification).
 
     Parameters
@@ -309,7 +310,9 @@ class ZFPCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
 
     def validate(self, *, shape: tuple[int, ...], dtype: ZDType[TBaseDType, TBaseScalar],
                  chunk_grid: object) -> None:
-        """Refuse, when the array is created, what the codec cannot store."""
+        """Refuse, when the array is created, what the codec cannot store.
+        (`chunk_grid`: any object, its `chunk_shape` is used where it has
+        one; zarr's own type for it changes between releases.)"""
         self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
     def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:
@@ -356,8 +359,8 @@ class ZFPCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.reshape(chunk_spec.shape))
 
-    async def _decode_partial_single(self, byte_getter: Any, selection: Any,
-                                     chunk_spec: Any) -> Any:
+    async def _decode_partial_single(self, byte_getter: ByteGetter, selection: SelectorTuple,
+                                     chunk_spec: ArraySpec) -> NDBuffer | None:
         """``chunk[selection]`` (None for a missing chunk), decoding only the
         blocks the selection touches and, where the mode allows, reading
         only their bytes (see the module docstring)."""
@@ -375,7 +378,7 @@ class ZFPCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
             ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
             if layout is not None and ranges is not None:
                 pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
-                if isinstance(pieces, str):  # _MISSING
+                if pieces == _MISSING:
                     return None
                 if pieces is not None:
                     return await self._decode_blocks(pieces, sel, layout, storage, dtype,
@@ -391,7 +394,8 @@ class ZFPCodec(ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin):
         return chunk[selection]
 
     async def _decode_blocks(self, pieces: _Pieces, sel: Selection, layout: StreamLayout,
-                             storage: _Storage, dtype: np.dtype[Any], prototype: Any) -> Any:
+                             storage: _Storage, dtype: np.dtype[Any],
+                             prototype: BufferPrototype) -> NDBuffer:
         values = await asyncio.to_thread(self._decode_pieces, pieces, sel, layout, storage,
                                          dtype)
         return prototype.nd_buffer.from_numpy_array(values)
@@ -446,21 +450,9 @@ def _zero_after(data: memoryview, bit: int) -> bool:
     return not tail.size or (int(tail[0]) >> (bit % 8) == 0 and not tail[1:].any())
 
 
-if TYPE_CHECKING:
-    from .zarr3_masked import MaskedZFPCodec as MaskedZFPCodec
-else:
-    def __getattr__(name: str) -> object:
-        # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module)
-        # is imported on first use
-        if name == "MaskedZFPCodec":
-            from .zarr3_masked import MaskedZFPCodec
-            return MaskedZFPCodec
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_MISSING = "missing"
-# parts of a chunk: (offset in bytes, the bytes)
-_Pieces = list[tuple[int, "BufferLike"]]
+_MISSING: Final = "missing"
+# a chunk's pieces: (byte offset in the chunk, its bytes)
+_Pieces = list[tuple[int, NDArray[Any]]]
 
 
 def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
@@ -500,8 +492,8 @@ def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
         layout.stream_bytes
 
 
-async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list[tuple[int, int]],
-                 prototype: Any) -> _Pieces | str | None:
+async def _fetch(byte_getter: ByteGetter, layout: StreamLayout, ranges: list[tuple[int, int]],
+                 prototype: BufferPrototype) -> _Pieces | Literal["missing"] | None:
     """`ranges` of a chunk as pieces ``[(start, bytes)]``; `_MISSING` when
     the chunk does not exist; None when it is not as long as `layout` says
     (another writer's convention, or damage)."""
@@ -519,10 +511,23 @@ async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list[tuple[int,
         return _MISSING
     if any(piece is None for piece in got):
         return None  # the chunk changed between the requests
+    present = cast("list[Buffer]", got)  # none of them None (checked above)
     if layout.stream_bytes is not None:
         wanted = [stop - start for start, stop in ranges]
         if ranges[-1][1] > layout.stream_bytes:
             wanted[-1] -= 1  # the length check asks for one byte past the end
-        if [len(piece) for piece in got] != wanted:
+        if [len(piece) for piece in present] != wanted:
             return None  # a chunk of another length
-    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, got)]
+    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, present)]
+
+
+if TYPE_CHECKING:
+    from .zarr3_masked import MaskedZFPCodec as MaskedZFPCodec
+else:
+    def __getattr__(name: str) -> object:
+        # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module)
+        # is imported on first use
+        if name == "MaskedZFPCodec":
+            from .zarr3_masked import MaskedZFPCodec
+            return MaskedZFPCodec
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 import time
+from typing import Any
 
-from .. import engine
+from .. import engine, masked
 from ..region import StreamLayout, read_region
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, open_stream, write_array
-from .options import (STDIO, Commands, SettingValue, _single_mode, add_force, add_mode_options, add_raw_options,
-                      add_threads, build_mode, parse_region, subparser)
+from .options import (STDIO, Commands, SettingValue, _single_mode, add_force, add_mode_options,
+                      add_raw_options, add_threads, build_mode, parse_region, subparser)
 from .outputs import check_output
 from .report import MB, note, shape_text, show
 
@@ -51,12 +51,21 @@ def run(args: argparse.Namespace) -> None:
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     kind, value = _single_mode(args)
     with open_stream(args.input) as source:
-        headed = source.read(len(ZFP_MAGIC)) == ZFP_MAGIC
+        magic = source.read(max(len(ZFP_MAGIC), len(masked.MAGIC)))
         source.seek(0)
-        decode = _headerless_arguments(args, kind, value, headed)
+        is_masked = magic.startswith(masked.MAGIC)
+        if is_masked:
+            _check_masked_arguments(args, kind)
+            decode = {}
+        else:
+            decode = _headerless_arguments(args, kind, value, magic.startswith(ZFP_MAGIC))
         check_output(output, [args.input], args.force)
         start = time.perf_counter()
-        if args.region is None:
+        if is_masked:
+            stream = source.read()
+            arr = masked.decode(stream, threads=args.threads)
+            size = len(stream)
+        elif args.region is None:
             stream = source.read()
             arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
             size = len(stream)
@@ -75,6 +84,18 @@ def run(args: argparse.Namespace) -> None:
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {size} -> {arr.nbytes} bytes ({fmt}){part}, "
              f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
+
+
+def _check_masked_arguments(args: argparse.Namespace, kind: str | None) -> None:
+    """A masked container's zfp stream has a header: no type, shape, mode
+    or region options."""
+    if kind is not None or args.dtype is not None or args.shape is not None:
+        raise UsageError(f"{show(args.input)} is a masked container, whose zfp stream's "
+                         "header gives its type, shape and mode: drop --dtype, --shape "
+                         "and the mode")
+    if args.region is not None:
+        raise UsageError(f"{show(args.input)} is a masked container: --region reads "
+                         "fixed-rate zfp streams only")
 
 
 def _headerless_arguments(args: argparse.Namespace, kind: str | None,

@@ -10,13 +10,13 @@ import argparse
 import ast
 import shutil
 import textwrap
-from types import EllipsisType
 from typing import Any, Callable, Sequence, TypeAlias, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from .. import engine
+from ..masked import Missing
 from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
 from .errors import CLIError, UsageError
 
@@ -69,12 +69,11 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def parse_region(text: str) -> tuple[int | slice | EllipsisType | list[int], ...]:
+def parse_region(text: str) -> tuple[Any, ...]:
     """A selection in NumPy's syntax, as written between the brackets of
     ``a[...]``: integers, slices (start:stop:step, negative values too),
     '...' and lists of integers, separated by commas."""
     try:
-        # "_[...]" always parses as a subscript (or not at all)
         tree = cast(ast.Subscript, ast.parse(f"_[{text}]", mode="eval").body)
         items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
         return tuple(_region_item(item) for item in items)
@@ -105,6 +104,16 @@ def _region_int(node: ast.expr) -> int:
     raise ValueError("not an integer")
 
 
+def parse_missing(text: str) -> Missing:
+    """What counts as missing: 'nan' (NaN and +-inf) or a fill value."""
+    try:
+        return Missing.parse(text if text.strip().lower() == "nan" else float(text))
+    except ValueError as error:
+        message = (str(error) if "inf" in text.lower() else
+                   f"{text!r} is not 'nan' or a number (the fill value, e.g. -1e10)")
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def nonnegative_int(text: str) -> int:
     """An integer >= 0 (for --threads)."""
     try:
@@ -128,7 +137,7 @@ def positive_int(text: str) -> int:
 # "-inf" for an option (it knows only -5 and -.5 as numbers) and fails with
 # "expected one argument", hiding the real message.
 NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
-                            "-c", "--expert"})
+                            "-c", "--expert", "--missing"})
 
 
 def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
@@ -245,6 +254,20 @@ def add_force(sub: argparse.ArgumentParser, what: str) -> None:
                           "one is complete)")
 
 
+def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
+    """--missing and --allow-unbounded: how a lossy mode's error bound is
+    kept where missing values (NaN, +-inf, fill values) would break it."""
+    group = sub.add_argument_group("missing values and the error bound")
+    group.add_argument("--missing", type=parse_missing, metavar="nan|VALUE",
+                       help=f"{what}: values that are NaN or +-inf ('nan'), or also equal "
+                            "to VALUE (a fill value such as -1e10), are stored exactly "
+                            "beside the zfp stream and the others within its bound")
+    group.add_argument("--allow-unbounded", action="store_true",
+                       help="store a lossy stream even where its error bound cannot hold "
+                            "(NaN, +-inf, or a range too wide for the tolerance, which "
+                            "corrupt their 4^d block); by default that is refused")
+
+
 def add_threads(sub: argparse.ArgumentParser) -> None:
     """--threads, for the block coder."""
     sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
@@ -317,17 +340,31 @@ def setting_label(kind: str, value: SettingValue | None) -> str:
     return f"{kind} {value:g}"
 
 
-def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict[str, object]:
+def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1,
+                    missing: Missing | None = None, strict: bool = True) -> dict[str, object]:
     """create_array's codec arguments for zfp in `mode`: the numcodecs codec
     `zfpcodec.ZFP` as the compressor of a v2 array, the array-to-bytes codec
-    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one."""
+    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one; with `missing`,
+    their masked variants `zfpcodec.MaskedZFP` and
+    `zfpcodec.zarr3.MaskedZFPCodec`.  `strict`: the codecs refuse chunks
+    whose error bound cannot hold."""
     try:
         if zarr_format == 2:
-            from ..codec import ZFP
-            return dict(compressors=ZFP.from_mode(mode, threads=threads), filters=None)
-        from ..zarr3 import ZFPCodec
-        return dict(serializer=ZFPCodec.from_mode(mode, threads=threads), compressors=None,
-                    filters=None)
+            if missing is None:
+                from ..codec import ZFP
+                return dict(compressors=ZFP.from_mode(mode, threads=threads, strict=strict),
+                            filters=None)
+            from ..masked_codec import MaskedZFP
+            return dict(compressors=MaskedZFP.from_mode(mode, threads=threads, strict=strict,
+                                                        missing=missing), filters=None)
+        if missing is None:
+            from ..zarr3 import ZFPCodec
+            codec: object = ZFPCodec.from_mode(mode, threads=threads, strict=strict)
+        else:
+            from ..zarr3_masked import MaskedZFPCodec
+            codec = MaskedZFPCodec.from_mode(mode, threads=threads, strict=strict,
+                                             missing=missing)
+        return dict(serializer=codec, compressors=None, filters=None)
     except ImportError as error:
         raise CLIError(f"the Zarr v{zarr_format} zfp codec is not available in this "
                        f"installation of zfpcodec ({error})") from None

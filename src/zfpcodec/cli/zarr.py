@@ -22,11 +22,12 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .. import engine
-from .errors import CLIError, UsageError
+from ..bound import BoundError
+from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array
-from .options import (Commands, _single_mode, add_force, add_mode_options, add_raw_options,
-                      add_threads, build_mode, parse_shape, setting_label, subparser,
-                      zarr_codec_args)
+from .options import (Commands, _single_mode, add_bound_options, add_force, add_mode_options,
+                      add_raw_options, add_threads, build_mode, parse_shape, setting_label,
+                      subparser, zarr_codec_args)
 from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
                       write_failure)
 from .report import Progress, note, shape_text, show
@@ -45,7 +46,10 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                     "store whose chunks are zfp-compressed, chunk by chunk: the source is "
                     "never loaded whole.",
         epilog="Needs zarr >= 3 and numcodecs.  A Zarr v2 store uses the numcodecs codec\n"
-               "zfpcodec.ZFP, a v3 store the array-to-bytes codec zfpcodec.zarr3.ZFPCodec.\n"
+               "zfpcodec.ZFP, a v3 store the array-to-bytes codec zfpcodec.zarr3.ZFPCodec;\n"
+               "with --missing, zfpcodec.MaskedZFP and zfpcodec.zarr3.MaskedZFPCodec.  A\n"
+               "chunk whose lossy error bound cannot hold stops the copy (exit status 1)\n"
+               "unless --allow-unbounded.\n"
                "\nA local DEST is built in a hidden directory beside it and moved into place\n"
                "when complete: a failure or Ctrl-C leaves no trace, and --force swaps an old\n"
                "store out only then.  A URL DEST (s3://...) is written in place, as object\n"
@@ -65,6 +69,7 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
     sub.add_argument("--chunks", type=parse_shape, metavar="SHAPE",
                      help="chunk shape of the new store (default: the source's chunks, or "
                           "about 4 MiB with sides a multiple of 4)")
+    add_bound_options(sub, "use the masked codec")
     add_force(sub, "DEST (a Zarr store or an empty directory)")
     add_threads(sub)
 
@@ -79,7 +84,8 @@ def run(args: argparse.Namespace) -> None:
 def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts) -> None:
     """The zarr command's work, stopping cleanly at a batch after Ctrl-C."""
     kind, value = _single_mode(args)
-    label = "zfp " + setting_label(kind or "reversible", value)
+    label = ("zfp " if args.missing is None else "masked zfp ") + \
+        setting_label(kind or "reversible", value)
     source, attributes, fill_value, source_chunks = open_source(args, zarr)
     dtype = np.dtype(source.dtype)
     try:
@@ -88,7 +94,8 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
         engine.check_shape(tuple(source.shape))
     except (TypeError, ValueError) as error:
         raise CLIError(f"{args.source}: {error}") from None
-    codec_args = zarr_codec_args(build_mode(kind, value, dtype), args.zarr_format, args.threads)
+    codec_args = zarr_codec_args(build_mode(kind, value, dtype), args.zarr_format, args.threads,
+                                 args.missing, strict=not args.allow_unbounded)
     if fill_value is not None:
         codec_args["fill_value"] = fill_value
     chunks = args.chunks or source_chunks or default_chunks(source.shape, dtype.itemsize)
@@ -105,7 +112,12 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
         for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
             interrupts.check()
             block = np.asarray(source[region])
-            dest[region] = block
+            try:
+                dest[region] = block
+            except BoundError as error:
+                raise BoundRefusal(f"{show(args.source)} at {shape_text(block.shape)} values "
+                                   f"from {tuple(r.start for r in region)}", error.problems,
+                                   error.masked, bool(error.report.nonfinite_blocks)) from None
             progress.advance(block.nbytes)
         interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored = dest.nbytes_stored()
