@@ -107,10 +107,10 @@ static void *compress_worker(void *arg)
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
   }
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   j->report.nonfinite_blocks += report.nonfinite_blocks;
   j->report.range_blocks += report.range_blocks;
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
 }
