@@ -42,6 +42,9 @@ typedef struct {
   size_t capacity;  /* bytes */
   size_t pos;       /* bytes stored (or that would have been stored) */
   int overflow;
+  /* Optional: enlarges the buffer when writer_reserve asks (zfpc_grow). */
+  void *(*grow)(void *ctx, size_t needed, size_t *capacity);
+  void *grow_ctx;
 } bit_writer;
 
 static inline void writer_init(bit_writer *w, void *data, size_t capacity)
@@ -52,11 +55,40 @@ static inline void writer_init(bit_writer *w, void *data, size_t capacity)
   w->capacity = capacity;
   w->pos = 0;
   w->overflow = 0;
+  w->grow = NULL;
+  w->grow_ctx = NULL;
 }
 
 static inline ALWAYS_INLINE uint64_t writer_bits(const bit_writer *w)
 {
   return (uint64_t)w->pos * 8 + w->filled;
+}
+
+/* Make room for `bits` more bits and the final flush, enlarging the buffer
+ * through `grow` if the writer has one.  Returns 0 only when `grow` fails:
+ * the buffer is then gone (the grower may have freed it) and the writer
+ * overflows from here on.  Without `grow` it returns 1 and stores past the
+ * capacity raise `overflow` as always.  Called between ranges of blocks,
+ * never in the per-word path. */
+static inline int writer_reserve(bit_writer *w, uint64_t bits)
+{
+  uint64_t needed = (writer_bits(w) + bits + WORD_BITS - 1) / WORD_BITS * 8;
+  size_t capacity = w->capacity;
+  void *data;
+  if (needed <= w->capacity || !w->grow)
+    return 1;
+  data = needed <= SIZE_MAX ? w->grow(w->grow_ctx, (size_t)needed, &capacity)
+                            : NULL;
+  if (!data) {
+    w->data = NULL;
+    w->capacity = 0;
+    w->overflow = 1;
+    w->grow = NULL;
+    return 0;
+  }
+  w->data = (uint8_t *)data;
+  w->capacity = capacity;
+  return 1;
 }
 
 static inline ALWAYS_INLINE void writer_store_word(bit_writer *w, uint64_t word)

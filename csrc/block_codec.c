@@ -89,25 +89,30 @@
  * so each instance is one loop with the block coder inlined. */
 static inline ALWAYS_INLINE void
 encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
-                const zfpc_params *p, size_t first, size_t last,
-                void (*code)(bit_writer *, const zfpc_params *, unsigned,
-                             const void *),
+                const zfpc_params *p, size_t first, size_t last, zfpc_report *report,
+                unsigned (*code)(bit_writer *, const zfpc_params *, unsigned,
+                                 const void *),
                 unsigned d, unsigned size)
 {
-  uint64_t block[256];
+  uint64_t block[256], nonfinite = 0, range = 0;
   bit_writer local = *w;  /* a local copy can live in registers */
   block_cursor c;
   size_t b;
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
     char *origin = full_block_origin(f, &c, d);
+    unsigned flags;
     if (origin)
       copy_full_block(f, d, origin, (char *)block, size, 1);
     else
       gather_block(f, &c, block);
-    code(&local, p, d, block);
+    flags = code(&local, p, d, block);
+    nonfinite += flags & BLOCK_NONFINITE;
+    range += (flags & BLOCK_RANGE) != 0;
   }
   *w = local;
+  report->nonfinite_blocks += nonfinite;
+  report->range_blocks += range;
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -144,9 +149,10 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   static void encode_##kind##_d##D(bit_writer *w, const zfpc_field *f,      \
                                    const block_grid *g,                     \
                                    const zfpc_params *p, size_t first,      \
-                                   size_t last)                             \
+                                   size_t last, zfpc_report *report)        \
   {                                                                         \
-    encode_range_of(w, f, g, p, first, last, encode_##kind, D, size);       \
+    encode_range_of(w, f, g, p, first, last, report, encode_##kind, D,      \
+                    size);                                                  \
   }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
                                   const block_grid *g,                      \

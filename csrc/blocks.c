@@ -34,6 +34,7 @@ typedef struct {
   zfpc_cond turn;
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
   int nomem;             /* a worker could not allocate its buffer */
+  zfpc_report report;    /* the workers' flagged blocks, added up */
   /* decompression */
   const void *in;
   size_t len;
@@ -42,12 +43,14 @@ typedef struct {
   uint64_t *starts;      /* else each chunk's first bit, measured */
   size_t measured;       /* chunks whose start is known */
   int truncated;
+  uint64_t end;          /* where the last block ends (its decoder sets it) */
 } job;
 
-static void encode_range(bit_writer *w, const job *j, size_t first, size_t last)
+static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
+                         zfpc_report *report)
 {
   range_encoder_for(j->f->type, j->p, j->f->dims)(w, j->f, j->g, j->p, first,
-                                                  last);
+                                                  last, report);
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -80,12 +83,13 @@ static void *compress_worker(void *arg)
 {
   job *j = (job *)arg;
   uint8_t *buffer = malloc(j->chunk_bytes);
+  zfpc_report report = {0, 0};
   size_t c;
   for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
     bit_writer w;
     uint64_t bits;
     writer_init(&w, buffer, buffer ? j->chunk_bytes : 0);
-    encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c));
+    encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c), &report);
     bits = writer_bits(&w);
     writer_flush(&w);
     zfpc_mutex_lock(&j->lock);
@@ -94,8 +98,8 @@ static void *compress_worker(void *arg)
     zfpc_mutex_unlock(&j->lock);
     /* Our turn: no other thread touches the output until `joined` moves
      * on, and the lock stays free for workers taking chunks meanwhile. */
-    if (w.overflow)  /* only when malloc failed: chunks fit their bound */
-      j->nomem = 1;
+    if (w.overflow || !writer_reserve(j->out, bits))
+      j->nomem = 1;  /* malloc or growing failed: chunks fit their bound */
     else
       write_stream(j->out, buffer, bits);
     zfpc_mutex_lock(&j->lock);
@@ -103,6 +107,10 @@ static void *compress_worker(void *arg)
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
   }
+  pthread_mutex_lock(&j->lock);
+  j->report.nonfinite_blocks += report.nonfinite_blocks;
+  j->report.range_blocks += report.range_blocks;
+  pthread_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
 }
@@ -146,6 +154,8 @@ static void *decompress_worker(void *arg)
     reader_init(&r, j->in, j->len, start);
     if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 1))
       mark_truncated(j);
+    else if (c + 1 == j->chunks)
+      j->end = reader_bits(&r);  /* one worker decodes the last chunk */
   }
   return NULL;
 }
@@ -175,8 +185,7 @@ static void *measure_then_decompress(void *arg)
   return decompress_worker(j);
 }
 
-/* 0 means one thread per core. */
-static unsigned resolve_threads(unsigned threads)
+unsigned resolve_threads(unsigned threads)
 {
   unsigned cores = zfpc_cores();
   if (!threads)
@@ -222,27 +231,35 @@ static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
 
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
-                          unsigned threads)
+                          unsigned threads, zfpc_report *report)
 {
   job j = {0};
   unsigned workers;
+  uint64_t max_bits = block_max_bits(f->type, p, f->dims);
+  size_t c;
   j.f = f;
   j.g = g;
   j.p = p;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
-    encode_range(w, &j, 0, g->count);
+    /* chunk by chunk, so that a growing output follows the stream's size */
+    for (c = 0; c < j.chunks; c++) {
+      size_t first = c * j.chunk_blocks, last = chunk_end(&j, c);
+      if (!writer_reserve(w, (last - first) * max_bits))
+        return ZFPC_ERR_NOMEM;
+      encode_range(w, &j, first, last, report);
+    }
     return ZFPC_OK;
   }
   j.out = w;
-  j.chunk_bytes = (size_t)((block_max_bits(f->type, p, f->dims) * j.chunk_blocks + 63) / 64 * 8);
+  j.chunk_bytes = (size_t)((max_bits * j.chunk_blocks + 63) / 64 * 8);
   run_workers(compress_worker, compress_worker, &j, workers);
+  report->nonfinite_blocks += j.report.nonfinite_blocks;
+  report->range_blocks += j.report.range_blocks;
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 
-/* The length every block has, or 0 when blocks may differ (format.md
- * §12.1, §11.10): fixed rate with a budget that covers any block header. */
-static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
+uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 {
   const type_traits *t = traits_of(type);
   unsigned head;
@@ -260,7 +277,8 @@ static uint64_t fixed_block_bits(zfpc_type type, const zfpc_params *p)
 
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
-                          const zfpc_params *p, unsigned threads)
+                          const zfpc_params *p, unsigned threads,
+                          uint64_t *end)
 {
   job j = {0};
   unsigned workers;
@@ -281,11 +299,36 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
     bit_reader r;
     reader_init(&r, in, len, offset);
     j.truncated = !decode_range(&r, &j, 0, g->count, 1);
+    j.end = reader_bits(&r);
   }
   else
     run_workers(decompress_worker,
                 j.starts ? measure_then_decompress : decompress_worker, &j,
                 workers);
   free(j.starts);
+  *end = j.end;
   return j.truncated ? ZFPC_ERR_TRUNCATED : ZFPC_OK;
+}
+
+zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
+                           const zfpc_field *f, const block_grid *g,
+                           const zfpc_params *p, uint64_t *end)
+{
+  job j = {0};
+  bit_reader r;
+  uint64_t block_bits = fixed_block_bits(f->type, p), bits;
+  if (block_bits) {  /* the length alone decides */
+    if (__builtin_mul_overflow((uint64_t)g->count, block_bits, &bits) ||
+        __builtin_add_overflow(bits, offset, end))
+      return ZFPC_ERR_TOO_LARGE;
+    return *end <= (uint64_t)len * 8 ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
+  }
+  j.f = f;
+  j.g = g;
+  j.p = p;
+  reader_init(&r, in, len, offset);
+  if (!decode_range(&r, &j, 0, g->count, 0))
+    return ZFPC_ERR_TRUNCATED;
+  *end = reader_bits(&r);
+  return ZFPC_OK;
 }

@@ -70,17 +70,34 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
 
 /* format.md §5.5: q = trunc(v * 2^(P-2-emax)), the scale and the product in the
  * source type.  Products that are NaN, infinite or outside the P-bit range
- * become -2^(P-1), the value x86-64 converts them to (zfpy's platform). */
-static inline ALWAYS_INLINE void FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size, int emax)
+ * become -2^(P-1), the value x86-64 converts them to (zfpy's platform).
+ * Finite values stay inside (|v| < 2^emax), so the return value, non-zero
+ * when a product was outside, tells whether the block held NaN or +-inf:
+ * the range test is the select's own. */
+static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size,
+                                                  int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT limit = FN(pow2)((int)P - 1);
-  unsigned i;
+  unsigned i, outside = 0;
   for (i = 0; i < size; i++) {
     FLOAT x = scale * v[i];
+    int inside = x >= -limit && x < limit;
+    outside |= !inside;
     /* select, then convert: -limit converts to -2^(P-1) exactly */
-    q[i] = (UINT)(INT)(x >= -limit && x < limit ? x : -limit);
+    q[i] = (UINT)(INT)(inside ? x : -limit);
   }
+  return outside;
+}
+
+/* Whether a block that fwd_cast never sees (empty, or all below the
+ * tolerance) holds NaN or +-inf. */
+static inline unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
+{
+  unsigned i, found = 0;
+  for (i = 0; i < size; i++)
+    found |= !isfinite(v[i]);
+  return found;
 }
 
 /* format.md §5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
@@ -107,25 +124,37 @@ static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_pa
   return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
 }
 
-static inline ALWAYS_INLINE void FN(encode_lossy)(bit_writer *w, const zfpc_params *p, unsigned d,
-                             const void *block)
+/* Returns the block's BLOCK_NONFINITE and BLOCK_RANGE flags (block_codec.h). */
+static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_params *p,
+                                                      unsigned d, const void *block)
 {
   unsigned size = 1u << (2 * d), prec;
   uint64_t start = writer_bits(w);
   FLOAT v[256];
   UINT q[256];
+  unsigned nonfinite;
   int emax;
   memcpy(v, block, size * sizeof(FLOAT));
   emax = FN(block_emax)(v, size);
   prec = FN(lossy_precision)(emax, p, d);
-  if (emax == -EBIAS || !prec)
+  if (emax == -EBIAS || !prec) {
     write_bit(w, 0);  /* format.md §5.3: empty block */
+    nonfinite = FN(has_nonfinite)(v, size);
+  }
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
-    FN(fwd_cast)(q, v, size, emax);
+    nonfinite = FN(fwd_cast)(q, v, size, emax);
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
+  if (nonfinite)
+    return BLOCK_NONFINITE;
+  /* Fixed accuracy holds while the planes it asks for (format.md §5.2, before
+   * the cap at maxprec) fit the P-bit integers of block floating point;
+   * past that, the conversion's own step 2^(emax-P+2) and the transform's
+   * rounding exceed 2^minexp. */
+  return emax != -EBIAS && (int64_t)emax - p->minexp + 2 * (int64_t)d + 2 > (int64_t)P
+         ? BLOCK_RANGE : 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
@@ -177,8 +206,8 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, uns
   return 1;
 }
 
-/* format.md §11.8: negative patterns keep the sign bit and flip the others; the map
- * is its own inverse. */
+/* format.md §11.8: negative patterns keep the sign bit and flip the
+ * others; the map is its own inverse. */
 static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
 {
   unsigned i;
@@ -186,8 +215,9 @@ static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsi
     q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
 }
 
-static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
-                                  unsigned d, const void *block)
+/* Reversible blocks are exact whatever they hold: no flags. */
+static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const zfpc_params *p,
+                                                           unsigned d, const void *block)
 {
   unsigned size = 1u << (2 * d), i;
   uint64_t start = writer_bits(w);
@@ -200,7 +230,7 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
     /* format.md §11.10: zfp does not pad an empty block to minbits (its decoder
      * does skip them; only expert parameters can tell) */
     write_bit(w, 0);
-    return;
+    return 0;
   }
   memcpy(v, block, size * sizeof(FLOAT));
   {
@@ -217,6 +247,7 @@ static inline ALWAYS_INLINE void FN(encode_reversible)(bit_writer *w, const zfpc
     }
   }
   pad_block(w, start, p->minbits);
+  return 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,

@@ -1,5 +1,5 @@
-/* The zfp header (format.md §2): MAGIC (32 bits), META (52 bits), MODE (12 or 64
- * bits), packed like every other field of the stream. */
+/* The zfp header (format.md §2): MAGIC (32 bits), META (52 bits), MODE
+ * (12 or 64 bits), packed like every other field of the stream. */
 #include "format.h"
 #include "header.h"
 
@@ -20,10 +20,16 @@ static unsigned size_field_bits(unsigned dims)
 #define MODE_SHORT_MAX_RATE_BITS 2048u
 #define MODE_SHORT_MAX_MINEXP 843
 
+/* The sizes a header can carry so that zfp's readers get them back: the
+ * field widths of format.md §2.2, except in 1-D, where readers keep only 32 of
+ * the 48 bits (a longer array would be read back as a shorter one). */
+#define HEADER_READ_BITS_1D 32
+
 zfpc_status header_check(const zfpc_field *f)
 {
   unsigned i;
-  uint64_t limit = UINT64_C(1) << size_field_bits(f->dims);
+  uint64_t limit = UINT64_C(1) << (f->dims == 1 ? HEADER_READ_BITS_1D
+                                                : size_field_bits(f->dims));
   for (i = 0; i < f->dims; i++)
     if (f->n[i] < 1 || (uint64_t)f->n[i] > limit)
       return ZFPC_ERR_HEADER_SIZE;
@@ -136,7 +142,7 @@ zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h)
   for (i = 0; i < 4; i++)
     h->n[i] = i < h->dims ? (size_t)low_bits(meta >> (4 + i * bits), bits) + 1 : 0;
   if (h->dims == 1)  /* zfp keeps only 32 bits of the 48-bit 1-D size */
-    h->n[0] = (size_t)low_bits(meta >> 4, 32) + 1;
+    h->n[0] = (size_t)low_bits(meta >> 4, HEADER_READ_BITS_1D) + 1;
   decode_mode(mode, &h->params);
   if (zfpc_params_mode(&h->params) == ZFPC_MODE_NULL)
     return ZFPC_ERR_HEADER;

@@ -147,10 +147,13 @@ static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
     memcpy(block, q, sizeof(UINT) << (2 * d));
 }
 
-static inline ALWAYS_INLINE void FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
-                                 unsigned d, const void *block)
+/* Integer blocks hold no non-finite value and are coded without a
+ * tolerance: no flags (block_codec.h). */
+static inline ALWAYS_INLINE unsigned FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
+                                                          unsigned d, const void *block)
 {
   FN(encode_int_block)(w, p, d, block, 0);
+  return 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
@@ -159,10 +162,12 @@ static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_
   FN(decode_int_block)(r, p, d, block, 0);
 }
 
-static inline ALWAYS_INLINE void FN(encode_reversible_int)(bit_writer *w, const zfpc_params *p,
-                                      unsigned d, const void *block)
+static inline ALWAYS_INLINE unsigned FN(encode_reversible_int)(bit_writer *w,
+                                                               const zfpc_params *p,
+                                                               unsigned d, const void *block)
 {
   FN(encode_int_block)(w, p, d, block, 1);
+  return 0;
 }
 
 static inline ALWAYS_INLINE void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,

@@ -18,8 +18,8 @@ static void set_params(zfpc_params *p, uint32_t minbits, uint32_t maxbits,
   p->minexp = minexp;
 }
 
-/* format.md §3.2: bits = floor(4^d * rate + 0.5), with the float/double minimum of
- * 1 + EBITS only when the caller names a floating type. */
+/* format.md §3.2: bits = floor(4^d * rate + 0.5), with the float/double
+ * minimum of 1 + EBITS only when the caller names a floating type. */
 zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
                              unsigned dims)
 {

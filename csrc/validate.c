@@ -1,10 +1,12 @@
 /* Checks made before anything is allocated for a stream: can the input
- * possibly hold the blocks its header (or caller) declares?
+ * possibly hold the blocks its header (or caller) declares?  And, at the
+ * end, where does a stream end (is a file complete)?
  *
  * The bound is on what the decoder *reads*, not on what an encoder writes,
  * so a stream that fails it would fail decoding with ZFPC_ERR_TRUNCATED
  * anyway: the check only moves that error before the allocation of the
  * output, and never rejects a stream that decodes. */
+#include "blocks.h"
 #include "format.h"
 #include "traverse.h"
 
@@ -55,4 +57,28 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
   if (MUL_OVERFLOW_U64((uint64_t)g.count, zfpc_block_min_bits(type, p), bits))
     return ZFPC_ERR_TOO_LARGE;
   return ZFPC_OK;
+}
+
+/* The stream's end, for checking that a stream is complete without
+ * decoding it.  The measuring decoders never touch the field's data, but
+ * grid_init wants a non-null pointer: the field itself stands in for it. */
+zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims, const size_t n[4],
+                             const zfpc_params *p, const void *in, size_t len,
+                             size_t bit_offset, uint64_t *bits)
+{
+  zfpc_field f = {0};
+  block_grid g;
+  zfpc_status status;
+  unsigned a;
+  f.type = type;
+  f.dims = dims;
+  f.data = &f;
+  for (a = 0; a < 4 && a < dims; a++)
+    f.n[a] = n[a];
+  status = grid_init(&g, &f);
+  if (status == ZFPC_OK && zfpc_params_mode(p) == ZFPC_MODE_NULL)
+    status = ZFPC_ERR_PARAMS;
+  if (status != ZFPC_OK)
+    return status;
+  return measure_blocks(in, len, bit_offset, &f, &g, p, bits);
 }

@@ -36,6 +36,8 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
   zfpc_status status = grid_init(&g, f);
   if (status == ZFPC_OK)
     status = check_params(p);
+  if (status == ZFPC_OK && header)
+    status = header_check(f);
   if (status != ZFPC_OK)
     return status;
   if (MUL_OVERFLOW_U64((uint64_t)g.count, block_max_bits(f->type, p, f->dims), &bits) ||
@@ -47,11 +49,13 @@ zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
 }
 
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
-                          int header, void *out, size_t cap, size_t *size,
-                          unsigned threads)
+                          int header, void *out, size_t cap, zfpc_grow grow,
+                          void *grow_ctx, size_t *size, unsigned threads,
+                          zfpc_report *report)
 {
   bit_writer w;
   block_grid g;
+  zfpc_report ignored;
   zfpc_status status = grid_init(&g, f);
   if (status == ZFPC_OK)
     status = check_params(p);
@@ -60,9 +64,17 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
   if (status != ZFPC_OK)
     return status;
   writer_init(&w, out, cap);
-  if (header)
+  w.grow = grow;
+  w.grow_ctx = grow_ctx;
+  if (header) {
+    if (!writer_reserve(&w, zfpc_header_bits(p)))
+      return ZFPC_ERR_NOMEM;
     header_write(&w, f, p);
-  status = encode_blocks(&w, f, &g, p, threads);
+  }
+  if (!report)
+    report = &ignored;
+  report->nonfinite_blocks = report->range_blocks = 0;
+  status = encode_blocks(&w, f, &g, p, threads, report);
   writer_flush(&w);
   if (status == ZFPC_OK && w.overflow)
     status = ZFPC_ERR_OUTPUT_FULL;
@@ -72,7 +84,7 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
 
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
-                            unsigned threads)
+                            unsigned threads, uint64_t *end_bits)
 {
   block_grid g;
   zfpc_status status = grid_init(&g, f);
@@ -80,5 +92,5 @@ zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
     status = check_params(p);
   if (status != ZFPC_OK)
     return status;
-  return decode_blocks(in, len, bit_offset, f, &g, p, threads);
+  return decode_blocks(in, len, bit_offset, f, &g, p, threads, end_bits);
 }

@@ -84,9 +84,9 @@ typedef struct {
 
 const char *zfpc_status_message(zfpc_status status);
 
-/* Parameter setters (format.md §3.2 - §3.6).  `clamp_type` is the type passed to
- * zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what zfpy's
- * compress_numpy does), the array's type otherwise. */
+/* Parameter setters (format.md §3.2 - §3.6).  `clamp_type` is the type
+ * passed to zfp_stream_set_rate: ZFPC_TYPE_NONE for no float minimum (what
+ * zfpy's compress_numpy does), the array's type otherwise. */
 zfpc_status zfpc_params_rate(zfpc_params *p, double rate, zfpc_type clamp_type,
                              unsigned dims);
 void zfpc_params_precision(zfpc_params *p, uint32_t precision);
@@ -97,28 +97,92 @@ zfpc_status zfpc_params_expert(zfpc_params *p, uint32_t minbits,
                                int32_t minexp);
 zfpc_mode zfpc_params_mode(const zfpc_params *p);
 
-/* Header (format.md §2).  zfpc_read_header validates exactly what zfp validates. */
+/* Header (format.md §2).  zfpc_read_header validates exactly what zfp
+ * validates. */
 size_t zfpc_header_bits(const zfpc_params *p);
 zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 
 /* *bytes receives the most bytes a stream of this field can need (header
  * included when `header` is non-zero); ZFPC_ERR_TOO_LARGE when that
- * number overflows size_t. */
+ * number overflows size_t, ZFPC_ERR_HEADER_SIZE when a header cannot hold
+ * the sizes (checked here so that nothing is allocated for it). */
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes);
 
+/* What compression found in the blocks it coded lossily (floating-point
+ * types; integer blocks and reversible blocks are never flagged). */
+typedef struct {
+  uint64_t nonfinite_blocks;  /* blocks holding a NaN or an infinity: they
+                                 decode to finite values, the infinity's
+                                 neighbours wrong too */
+  uint64_t range_blocks;      /* other blocks whose largest magnitude 2^emax
+                                 is too far above 2^minexp for fixed accuracy:
+                                 emax - minexp + 2(d + 1) > P, the bit planes
+                                 it asks for exceed the P-bit integers (32 for
+                                 float, 64 for double) of block floating point,
+                                 and errors may exceed the tolerance */
+} zfpc_report;
+
+/* An output that grows while compression runs: asked for room for
+ * `needed` bytes in all (more than the current capacity), it returns the
+ * buffer (possibly moved, its contents kept) and stores its new capacity,
+ * at least `needed`, in *capacity; or it returns NULL when memory runs out
+ * (compression then stops with ZFPC_ERR_NOMEM and never touches the old
+ * buffer again).  It is called from one thread at a time, but not always
+ * from the caller's. */
+typedef void *(*zfpc_grow)(void *ctx, size_t needed, size_t *capacity);
+
 /* Compress `f` into `out` (capacity `cap` bytes); *size receives the stream
- * length, a multiple of 8 bytes.  `threads` > 1 codes ranges of blocks in
- * parallel; the bytes are the same for every thread count. */
+ * length, a multiple of 8 bytes.  With `grow` (else NULL) `out` may start
+ * smaller than zfpc_compress_bound and is enlarged as the stream needs;
+ * without it a stream longer than `cap` gives ZFPC_ERR_OUTPUT_FULL.
+ * `threads` > 1 codes ranges of blocks in parallel; the bytes are the same
+ * for every thread count and every starting capacity.  *report (when not
+ * NULL) receives the counts of flagged blocks. */
 zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
-                          int header, void *out, size_t cap, size_t *size,
-                          unsigned threads);
+                          int header, void *out, size_t cap, zfpc_grow grow,
+                          void *grow_ctx, size_t *size, unsigned threads,
+                          zfpc_report *report);
 
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
- * bytes) into the array described by `f`. */
+ * bytes) into the array described by `f`; *end_bits receives the stream
+ * bit where the last block ends (the writer padded from there to a whole
+ * 64-bit word, format.md §1.4). */
 zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                             const void *in, size_t len, size_t bit_offset,
-                            unsigned threads);
+                            unsigned threads, uint64_t *end_bits);
+
+/* Random access (region.c).
+ *
+ * *fixed receives the length every block of a `dims`-dimensional array of
+ * `type` coded with `p` has (fixed rate), or 0 when block lengths vary;
+ * *most the most bits any block can take. */
+void zfpc_block_bits(zfpc_type type, const zfpc_params *p, unsigned dims,
+                     uint64_t *fixed, uint64_t *most);
+
+/* Bytes start .. start + len - 1 of a stream, held at `data`. */
+typedef struct {
+  size_t start;
+  size_t len;
+  const void *data;
+} zfpc_piece;
+
+/* Decode an orthogonal selection of an array of sizes n[0..dims-1] whose
+ * blocks start `bit_offset` bits into a stream given as `count` pieces
+ * (sorted by start, not overlapping).  Along axis a, position j of `out`
+ * receives element index[a][j] of the array (any order, repeats allowed),
+ * so out->n[a] is the number of indices along axis a; out->type and
+ * out->dims are the array's.  Only the blocks holding selected elements
+ * are decoded: fixed-length blocks where the rate puts them, each from the
+ * piece that holds it, on up to `threads` threads; variable-length blocks
+ * in one pass from the piece holding bit_offset, measuring the blocks in
+ * between.  ZFPC_ERR_TRUNCATED when a needed block is not inside one
+ * piece, ZFPC_ERR_FIELD for an index outside the array. */
+zfpc_status zfpc_decompress_selection(const zfpc_field *out, const size_t n[4],
+                                      const size_t *const index[4],
+                                      const zfpc_params *p,
+                                      const zfpc_piece *pieces, size_t count,
+                                      uint64_t bit_offset, unsigned threads);
 
 /* Validation before allocation (validate.c).  The fewest bits the decoder
  * reads for one block of `type` with parameters `p`, and for all blocks of
@@ -128,6 +192,23 @@ uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p);
 zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  uint64_t *bits);
+
+/* The masked container (fill.c, docs/masked-format.md): replace the gaps
+ * (gaps[i] == 1; every flag 0 or 1) of the C-contiguous array `data`
+ * (sizes n[0..dims-1], x fastest; the flags laid out alike) in place by
+ * values zfp codes cheaply within each block's range. */
+zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                           void *data, const unsigned char *gaps);
+
+/* Where the stream of an array of sizes n[0..dims-1] whose blocks start
+ * `bit_offset` bits into `in` ends: *bits receives the bit after its last
+ * block, without decoding any value.  With fixed-length blocks (fixed rate)
+ * the sizes alone give it; otherwise one pass reads through the blocks,
+ * a fraction of the work of decoding them.  ZFPC_ERR_TRUNCATED when the
+ * input ends before the last block. */
+zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims, const size_t n[4],
+                             const zfpc_params *p, const void *in, size_t len,
+                             size_t bit_offset, uint64_t *bits);
 
 #ifdef __cplusplus
 }

@@ -130,6 +130,51 @@ def test_stdin_to_stdout_pipes(tmp_path, field):
     assert npy.startswith(b"\x93NUMPY")
 
 
+def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
+    """--region in NumPy syntax: the values of that part of the full decode;
+    from a fixed-rate file only the header and the blocks' bytes are read
+    (the count printed is what was read, and noise everywhere else in the
+    file changes nothing); other modes read a prefix."""
+    from zfpcodec.region import HEADER_MAX_BYTES, StreamLayout
+
+    arr = smooth((40, 36, 32), np.float64)
+    np.save(tmp_path / "a.npy", arr)
+    run("compress", tmp_path / "a.npy", "-r", "8", "-o", tmp_path / "a.zfp", "-q")
+    stream = (tmp_path / "a.zfp").read_bytes()
+    full = engine.decompress(stream)
+    layout = StreamLayout.from_header(stream)
+    region, sel = "3:9, ::-5, -1", np.s_[3:9, ::-5, -1]
+    ranges = layout.byte_ranges(sel)
+    noisy = bytearray(np.random.default_rng(0).integers(0, 256, len(stream), np.uint8))
+    noisy[:HEADER_MAX_BYTES] = stream[:HEADER_MAX_BYTES]
+    for start, stop in ranges:
+        noisy[start:stop] = stream[start:stop]
+    (tmp_path / "noisy.zfp").write_bytes(noisy)
+    note = run("decompress", tmp_path / "noisy.zfp", "--region", region,
+               "-o", tmp_path / "part.npy").stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "part.npy"), full[sel])
+    read = HEADER_MAX_BYTES + sum(stop - start for start, stop in ranges)
+    assert f"(read {read} of its {len(stream)} bytes)" in note and read < len(stream) / 10
+    # a headerless stream, lists of indices, '...'
+    run("compress", tmp_path / "a.npy", "--no-header", "-r", "8", "-o", tmp_path / "h.zfp",
+        "-q")
+    run("decompress", tmp_path / "h.zfp", "-t", "f64", "--shape", "40,36,32", "-r", "8",
+        "--region", "..., [0, 31, 5]", "-o", tmp_path / "h.npy", "-q")
+    np.testing.assert_array_equal(np.load(tmp_path / "h.npy"), full[..., [0, 31, 5]])
+    # variable rate: a prefix
+    run("compress", tmp_path / "a.npy", "-a", "1e-3", "-o", tmp_path / "v.zfp", "-q")
+    stream = (tmp_path / "v.zfp").read_bytes()
+    note = run("decompress", tmp_path / "v.zfp", "--region", "0, 0:4, 0:4",
+               "-o", tmp_path / "v.npy").stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "v.npy"),
+                                  engine.decompress(stream)[0, 0:4, 0:4])
+    assert f"of its {len(stream)} bytes" in note
+    fails("decompress", tmp_path / "v.zfp", "--region", "0, 99", "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="--region: index 99 is out of bounds for axis 1")
+    fails("decompress", tmp_path / "v.zfp", "--region", "0, x", "-o", tmp_path / "x.npy",
+          expect=EXIT_USAGE, message="'0, x' is not a region")
+
+
 def test_headerless_streams_need_and_use_dtype_shape_and_mode(tmp_path, field):
     path, arr = field
     run("compress", path, "--no-header", "-r", "6", "-o", tmp_path / "h.zfp", "-q")
@@ -152,7 +197,7 @@ def test_compress_reports_sizes_and_mode_unless_quiet(tmp_path, field):
     path, arr = field
     stderr = run("compress", path, "-a", "0.01").stderr
     assert f"{arr.nbytes} -> " in stderr and "fixed accuracy, tolerance 2^-7" in stderr
-    assert run("compress", path, "-a", "0.01", "-q").stderr == ""
+    assert run("compress", path, "-a", "0.01", "-q", "--force").stderr == ""
 
 
 def test_threads_do_not_change_the_stream(tmp_path, field):
@@ -186,7 +231,7 @@ def test_info_reports_the_header(tmp_path, field):
     (["-a", "1e-3"], "fixed accuracy", "--tolerance 0.0009765625"),
     (["-p", "17"], "fixed precision", "--precision 17"),
     (["-R"], "reversible", "--reversible"),
-    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # spec 3.6: the defaults
+    (["-p", "64"], "expert", "--expert 1 16658 64 -1074"),        # format.md §3.7: the defaults
     (["-c", "5", "900", "30", "-20"], "expert", "--expert 5 900 30 -20"),
 ])
 def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field, options,
@@ -200,7 +245,7 @@ def test_info_names_each_mode_and_the_options_that_reproduce_it(tmp_path, field,
 
 
 def test_info_of_a_zfpy_rate_below_the_double_minimum_suggests_expert(tmp_path):
-    # zfpy's compress_numpy does not clamp rates (spec 13.3): 1-D double
+    # zfpy's compress_numpy does not clamp rates (format.md §3.2, §14.1): 1-D double
     # rate 2 is 8 bits per block, which --rate 2 (clamped to 12) cannot give.
     arr = np.linspace(0, 1, 100)
     stream = engine.compress(arr, Mode.from_args(rate=2), rate_clamp=False)
@@ -287,17 +332,17 @@ def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
     src[...] = arr
     src.attrs["units"] = "K"
     fails("zarr", tmp_path / "src.zarr", tmp_path / "x.zarr", expect=EXIT_USAGE,
-          message="is a Zarr group: choose an array with --array (t)")
+          message="is a Zarr group; name the array with --array (arrays here: t)")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-R",
         "--zarr-format", "2", "-q")
     d = zarr.open_array(tmp_path / "d.zarr", mode="r")
     np.testing.assert_array_equal(d[...], arr)
     assert d.chunks == (8, 20) and dict(d.attrs) == {"units": "K"}
     fails("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr",
-          expect=EXIT_FAILURE, message="exists (give --overwrite")
+          expect=EXIT_FAILURE, message="d.zarr exists; use --force to replace it")
     run("zarr", tmp_path / "d.zarr", tmp_path / "d.zarr2", "-r", "16", "-q")
     run("zarr", tmp_path / "src.zarr", "--array", "t", tmp_path / "d.zarr", "-r", "16",
-        "--overwrite", "-q")
+        "--force", "-q")
 
 
 def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
@@ -463,7 +508,7 @@ def test_zarr_error_paths(tmp_path, field):
           message="no such file or Zarr store")
     (tmp_path / "empty").mkdir()
     fails("zarr", tmp_path / "empty", tmp_path / "d.zarr", expect=EXIT_FAILURE,
-          message="cannot open")
+          message="empty is a directory but not a Zarr store")
     fails("zarr", path, tmp_path / "d.zarr", "--chunks", "4,4", expect=EXIT_USAGE,
           message="has 2 axes, the source 3")
     np.save(tmp_path / "i.npy", np.arange(64, dtype=np.int32).reshape(8, 8))

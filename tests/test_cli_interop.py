@@ -103,7 +103,7 @@ def _expert_equiv(dtype, d, mn, mx, mp, me):
     """compress_numpy kwargs giving the same stream as ``zfp -c mn mx mp me``,
     or None if zfpy cannot express it.  The CLI maps maxbits 0 to 16658 and
     maxprec 0 to the type's precision (32 or 64); the header then classifies
-    the parameters (spec [core] 3.6)."""
+    the parameters (format.md §3.7)."""
     P = 32 if dtype in ("int32", "float32") else 64
     mx = 16658 if mx == 0 else mx
     mp = P if mp == 0 else mp
@@ -140,7 +140,7 @@ def _cases(dtype, d):
             if rev and args[0] == "-c" and args[1] > 1 and dtype.startswith("float"):
                 # zfp's reversible encoder does not pad empty (all +0.0) float
                 # blocks to minbits but its decoder skips minbits bits there
-                # ([rev] 13.12): such streams are self-inconsistent and zfp
+                # (format.md §11.10): such streams are self-inconsistent and zfp
                 # decodes them from memory beyond the stream.  Avoid zero blocks.
                 kind = "smooth"
             arr, kind = _data(dtype, shape, rev, 1000 * d + k, kind)

@@ -42,8 +42,8 @@ if ZFP is None:
 TYPES = {"i32": np.int32, "i64": np.int64, "f32": np.float32, "f64": np.float64}
 SHAPES = {1: (103,), 2: (13, 18), 3: (7, 9, 11), 4: (5, 6, 7, 3)}   # partial blocks
 
-# One setting per mode and rank, chosen to cover the header's forms (spec 2.3)
-# and the rate clamp (spec 3.2): rank 1 rate 0.5 is below the float/double
+# One setting per mode and rank, chosen to cover the header's forms (format.md
+# §2.3) and the rate clamp (§3.2): rank 1 rate 0.5 is below the float/double
 # block minimum, ranks 3 and 4 rates give more than 2048 bits per block
 # (long-form header), precision 64 is the default quadruple (expert, long
 # form), expert 200 200 64 -1074 classifies as fixed rate, and the zfp -c

@@ -144,11 +144,13 @@ def test_threads_are_never_written_to_the_config():
     ({"tolerance": 0.5}, "fixed_accuracy", 4),
     ({}, "reversible", 4),
     ({"reversible": True}, "reversible", 4),
-    ({"maxprec": 20}, "expert", 1),
+    ({"maxprec": 20, "minexp": -30}, "expert", 1),
+    # expert parameters that a ZFPY mode gives exactly are written as that mode
+    ({"maxprec": 20}, "expert", 3),
     ({"mode": 2, "rate": 8}, "fixed_rate", 2),
     ({"mode": "fixed_precision", "precision": 16}, "fixed_precision", 3),
     ({"mode": 5}, "reversible", 4),
-    ({"mode": "expert", "minexp": -4}, "expert", 1),
+    ({"mode": "expert", "minexp": -4}, "expert", 4),
 ])
 def test_mode_follows_from_the_parameter_given(kwargs, kind, zfpy_mode):
     codec = ZFP(**kwargs)

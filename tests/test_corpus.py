@@ -136,7 +136,7 @@ LITERALS = [
                          ids=[x[0] for x in LITERALS])
 def test_spec_worked_example_compresses_to_literal_hex(zfpy_ours, name, arr, kw, hexstream,
                                                        decoded):
-    """compress_numpy gives exactly the stream of the spec's worked example."""
+    """compress_numpy gives exactly the stream of the worked example (format.md §16)."""
     got = zfpy_ours.compress_numpy(arr, **kw)
     diff = zc.bytes_diff(got, bytes.fromhex(hexstream))
     assert diff is None, "%s:\n%s" % (name, diff.replace("zfpy", "spec"))
@@ -155,7 +155,7 @@ def test_spec_worked_example_literal_hex_decodes_exactly(zfpy_ours, name, arr, k
 
 
 def test_spec_header_examples_equal_literal_dicts(zfpy_ours):
-    """header() returns the dicts given in zfpy-api.md section 6 (including
+    """header() returns the dicts given in zfpy-api.md §8 (including
     zfpy's quirk of reporting minbits under "maxbits")."""
     rev10 = zfpy_ours.header(bytes.fromhex(LITERALS[-1][3]))
     assert rev10 == {"nx": 10, "ny": 0, "nz": 0, "nw": 0, "type": np.float64,

@@ -10,9 +10,12 @@ message where zfpy raises.  Failure messages name the case (rebuild it with
 ``Case(...).array()``), the first differing byte/stream bit or element.
 
 Inputs that make zfpy 1.0.1 crash or read/write out of bounds are not
-generated (documented divergences, see shared/spec/zfpy-api.md section 9):
+generated (documented divergences, see docs/differences-from-zfpy.md):
 empty arrays, float rates below 1 + EBITS bits per block, NaN/inf in lossy
-modes, truncated streams.
+modes, truncated streams.  Streams zfpy writes but no reader decodes back
+(with a header: integer blocks of 0 bits, blocks longer than the header
+records) are generated: ours must refuse them, and decode zfpy's as zfpy
+does.
 """
 
 import math
@@ -45,6 +48,22 @@ def _compare(calls, ours, theirs, what):
     assert not failures, zc.report(failures, len(calls), what)
 
 
+def _compare_compressions(cases, ours, theirs):
+    """Streams equal zfpy's, except where zfpy writes a stream no reader
+    decodes back (zc.refused_by_design): there ours refuses it, with a
+    ValueError that says so."""
+    calls = [c.compress_call() for c in cases]
+    refused = [zc.refused_by_design(c) for c in cases]
+    wrong = [(repr(c), "expected our ValueError (a stream no reader decodes back), got %r" % o)
+             for c, o, r in zip(calls, ours, refused)
+             if r and (o.ok or "ValueError" not in o.exc_mro
+                       or "cannot be read back" not in o.exc_msg)]
+    assert not wrong, zc.report(wrong, len(calls), "refusals")
+    _compare([c for c, r in zip(calls, refused) if not r],
+             [o for o, r in zip(ours, refused) if not r],
+             [t for t, r in zip(theirs, refused) if not r], "compressed streams")
+
+
 def _oracle_streams(oracle, cases, write_header):
     """Compress ``cases`` with the oracle; return (cases, streams) of the
     cases it compressed successfully."""
@@ -69,7 +88,7 @@ def test_compress_numpy_bytes_equal_zfpy_oracle(oracle, zfpy_ours, cases):
     header/no header, memory layout (C, Fortran, transposed, strided,
     negative strides) and data kind."""
     calls = [c.compress_call() for c in cases]
-    _compare(calls, run_local(zfpy_ours, calls), oracle.run(calls), "compressed streams")
+    _compare_compressions(cases, run_local(zfpy_ours, calls), oracle.run(calls))
 
 
 # --------------------------------------------------------------------------
@@ -292,7 +311,7 @@ def test_decoder_on_valid_header_plus_random_bits_matches_zfpy(
 
 
 # --------------------------------------------------------------------------
-# API edge inputs (values and exceptions), from shared/spec/zfpy-api.md 8
+# API edge inputs (values and exceptions), from docs/zfpy-api.md §9
 # --------------------------------------------------------------------------
 
 def _api_calls():
@@ -477,11 +496,10 @@ def _api_results(oracle, zfpy_ours):
     return calls, run_local(zfpy_ours, calls), oracle.run(calls)
 
 
-# Recommended deliberate divergences (zfpy-api.md section 9) among the edge
-# inputs: tag -> the exception class ours must raise (any message).
-# Deliberate divergences (README "Where we differ from zfpy",
-# docs/differences-from-zfpy.md): the exception class ours raises instead,
-# or RETURNS where ours succeeds (tests/test_hostile_arrays.py checks what).
+# Deliberate divergences among the edge inputs (README "Where we differ
+# from zfpy", docs/differences-from-zfpy.md): tag -> the exception class ours
+# raises instead (any message), or RETURNS where ours succeeds
+# (tests/test_hostile_arrays.py checks what).
 RETURNS = "returns"
 DIVERGENCES = {
     "_decompress of a genuine stream, shape as [0]": "ValueError",   # zero-length shape
@@ -494,14 +512,15 @@ DIVERGENCES = {
     "decompress int8 buffer": "ZFPError",
     "decompress 2-D uint8": "ZFPError",
     "too many positionals": "TypeError",    # Python's wording, not Cython's
+    "rate 0 int32 header": "ValueError",    # a stream no reader decodes back
 }
 
 
 def test_api_values_and_exceptions_on_edge_inputs_equal_zfpy(_api_results):
     """Return values (exact types) or exception type + message of the public
-    functions on the edge inputs of zfpy-api.md section 8 (excluding the
-    documented crash/garbage divergences) equal zfpy 1.0.1's; where the spec
-    recommends diverging (DIVERGENCES), ours raises the recommended class."""
+    functions on the edge inputs of zfpy-api.md §9 (excluding the
+    documented crash/garbage divergences) equal zfpy 1.0.1's; where we
+    diverge on purpose (DIVERGENCES), ours raises the recommended class."""
     calls, ours, theirs = _api_results
     failures = []
     for c, o, t in zip(calls, ours, theirs):
@@ -570,7 +589,7 @@ SAMPLE_SIZE = zc.per_profile(ci=2500, thorough=10000, dev=100)
 def _run_sweep(oracle, zfpy_ours, cases):
     calls = [c.compress_call() for c in cases]
     theirs = oracle.run(calls)
-    _compare(calls, run_local(zfpy_ours, calls), theirs, "compressed streams")
+    _compare_compressions(cases, run_local(zfpy_ours, calls), theirs)
     dec = []
     for c, r in zip(cases, theirs):
         if not r.ok or not zc.decoder_stays_in_stream(c, r.value):

@@ -6,7 +6,7 @@ Each case is a function ``case_*`` below, run in a child process by
 tests/hostile_runner.py (so a crash fails that case instead of killing
 pytest); the expected exception type and a regular expression for its
 message are attached with ``@expect``.  Where zfpy 1.0.1 has a well-defined
-behaviour (shared/spec/zfpy-api.md sections 3-8) the zfpy-API cases expect
+behaviour (docs/zfpy-api.md §3-§9) the zfpy-API cases expect
 exactly its type and message; elsewhere (zfpy crashes or returns garbage)
 they expect our ZFPError, a ValueError, with a message naming the problem.
 """
@@ -68,7 +68,7 @@ def _cn():
 
 def _header(ztype: int, sizes: tuple[int, ...], mode: int, long_mode: bool = False,
             version: int = 5, magic: bytes = b"zfp") -> bytes:
-    """A zfp header (spec 2), packed LSB first, padded to whole words.
+    """A zfp header (format.md §2), packed LSB first, padded to whole words.
     `sizes` in zfp order (x first); `mode` is the 12-bit short code or the
     64-bit long field."""
     widths = {1: 48, 2: 24, 3: 16, 4: 12}
@@ -86,7 +86,7 @@ def _header(ztype: int, sizes: tuple[int, ...], mode: int, long_mode: bool = Fal
     return value.to_bytes((position + 63) // 64 * 8, "little")
 
 
-REVERSIBLE = 2176          # spec 2.3 short codes
+REVERSIBLE = 2176          # format.md §2.3 short codes
 PRECISION_64 = 2047 + 64
 
 
@@ -197,14 +197,14 @@ def case_decompress_numpy_header_declaring_4d_4096():
 @expect(ZFPERROR, r"truncated: an int64 array of shape \(1000000,\) takes at least "
         r"1750000 bits")
 def case_decompress_numpy_reversible_int_blocks_take_pbits_plus_one():
-    # rev 4.4: every reversible int64 block is at least PBITS + 1 = 7 bits
+    # format.md §11.4, §13: every reversible int64 block is at least PBITS + 1 = 7 bits
     _zfpy().decompress_numpy(_header(2, (10**6,), REVERSIBLE) + bytes(200000))
 
 
 @expect(ZFPERROR, r"truncated: a float32 array of shape \(4096,\) takes at least "
         r"32768 bits")
 def case_decompress_numpy_fixed_rate_blocks_take_maxbits():
-    # spec 4.6: a fixed-rate float block is exactly maxbits (32 here) long
+    # format.md §12.1: a fixed-rate float block is exactly maxbits (32 here) long
     _zfpy().decompress_numpy(_header(3, (4096,), 31) + bytes(1000))
 
 

@@ -8,10 +8,10 @@ failure; set ZFPCODEC_SEED to replay it); the ``slow`` variants sweep every
 prefix and many more flips.
 
 The invariants, for a stream S whose decoder reads exactly the bits its
-encoder wrote (every zfpy stream but those of spec 13.3):
+encoder wrote (every zfpy stream but those of format.md §14.1):
 
 * a prefix of S either raises ZFPError or decodes to exactly what S does
-  (it can only lack zero padding of the last 64-bit word, spec 1.4);
+  (it can only lack zero padding of the last 64-bit word, format.md §1.4);
 * a prefix at least 8 bytes shorter than S lacks a bit the decoder reads,
   so it raises ZFPError ("truncated", or a header error for the first
   bytes);
@@ -58,7 +58,7 @@ def _values(dtype: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.
 def _streams(seed: int, shapes=SHAPES, threads: int = 1):
     """(label, stream, decode, consistent) for every type, mode and rank,
     with and without header.  `consistent` is False where the decoder does
-    not read what the encoder wrote (spec 13.3)."""
+    not read what the encoder wrote (format.md §14.1)."""
     import zfpy
     rng = np.random.default_rng(seed)
     for dtype in DTYPES:
@@ -81,7 +81,7 @@ def _streams(seed: int, shapes=SHAPES, threads: int = 1):
                 def decode(data, shape=shape, ztype=ztype, kwargs=kwargs):
                     return zfpy._decompress(data, ztype, list(shape), threads=threads,
                                             **kwargs)
-                # headerless low rates: _decompress clamps the rate (spec 13.4)
+                # headerless low rates: _decompress clamps the rate (format.md §14.1)
                 yield label + " without header", bare, decode, mode != "low rate"
 
 

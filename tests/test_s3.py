@@ -5,10 +5,16 @@ zarr's ObjectStore."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 
-from zfpcodec import ZFP
+from zfpcodec import ZFP, ZFPError
 
 zarr = pytest.importorskip("zarr")
 pytest.importorskip("moto.server")
@@ -101,3 +107,96 @@ def test_xarray_dataset_to_s3(s3):
     assert np.abs(read["t"].values - ds["t"].values).max() <= TOLERANCE
     np.testing.assert_array_equal(read["n"].values, ds["n"].values)
     assert "ds.zarr/t/zarr.json" in keys(client, "ds.zarr/")
+
+
+@pytest.mark.parametrize("client_kind", ["s3fs", "obstore"])
+def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
+    """A small box of a fixed-rate chunk on S3 is fetched as byte ranges
+    (counted as the store returns them) and equals the whole chunk's values;
+    a 2-D chunk of another length (zarrs writes rates as for 3-D chunks) is
+    read whole."""
+    from counting_store import CountingStore
+
+    from zfpcodec.region import StreamLayout
+    from zfpcodec.zarr3 import RANGE_MERGE_GAP
+
+    url, client = s3
+    name = f"ranges-{client_kind}.zarr"
+    if client_kind == "s3fs":
+        pytest.importorskip("s3fs")
+        base = zarr.storage.FsspecStore.from_url(
+            f"s3://{BUCKET}/{name}",
+            storage_options={"endpoint_url": url, "key": KEY, "secret": SECRET})
+    else:
+        obstore = pytest.importorskip("obstore.store")
+        base = zarr.storage.ObjectStore(obstore.S3Store(
+            BUCKET, prefix=name, endpoint=url, access_key_id=KEY, secret_access_key=SECRET,
+            region=REGION, client_options={"allow_http": True}))
+    store = CountingStore(base)
+    shape = (512, 512)
+    data = values(shape)
+    codec = ZFPCodec(rate=8)
+    array = zarr.create_array(store, shape=shape, chunks=shape, dtype="f8", serializer=codec,
+                              compressors=None)
+    array[...] = data
+    store.reads.clear()
+    whole = array[...]
+    [(_, _, chunk_bytes)] = store.chunk_reads()
+    sel = np.s_[16:48, 40:56]
+    store.reads.clear()
+    np.testing.assert_array_equal(array[sel], whole[sel])
+    layout = StreamLayout.headerless("f8", shape, codec.zfp_mode)
+    needed = sum(b - a for a, b in layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP))
+    assert all(byte_range is not None for _, byte_range, _ in store.chunk_reads())
+    # the blocks' ranges and the byte past the chunk's end, which checks its length
+    assert store.fetched() == needed + 1 and store.fetched() < chunk_bytes / 10
+    # the same chunk with 8 bytes appended (not this codec's length): read whole
+    key = f"{name}/c/0/0"
+    body = client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    client.put_object(Bucket=BUCKET, Key=key, Body=body + bytes(8))
+    store.reads.clear()
+    np.testing.assert_array_equal(array[sel], whole[sel])
+    assert any(r is None and size == chunk_bytes + 8 for _, r, size in store.chunk_reads())
+    # and cut short by 8 bytes: the whole-chunk decoder's error, from every client
+    client.put_object(Bucket=BUCKET, Key=key, Body=body[:-8])
+    with pytest.raises(ZFPError, match="truncated"):
+        array[sel]
+
+
+def test_cli_zarr_to_an_s3_url_needs_force_and_deletes_a_partial_array(s3, tmp_path):
+    """The zarr command on a URL writes in place (object stores cannot
+    rename): an existing array is replaced only with --force, and Ctrl-C
+    (a real SIGINT) deletes what was written instead of leaving an array
+    whose missing chunks read as zeros."""
+    pytest.importorskip("s3fs")
+    url, client = s3
+    env = dict(os.environ, AWS_ENDPOINT_URL=url)   # botocore's endpoint setting
+
+    def cli(*args, **popen):
+        return subprocess.Popen([sys.executable, "-m", "zfpcodec", "zarr", *map(str, args)],
+                                stderr=subprocess.PIPE, text=True, env=env, **popen)
+
+    data = values((40, 30)).astype("f4")
+    np.save(tmp_path / "small.npy", data)
+    dest = f"s3://{BUCKET}/cli.zarr"
+    assert cli(tmp_path / "small.npy", dest, "-R", "-q").wait() == 0
+    again = cli(tmp_path / "small.npy", dest, "-r", "4", "-q")
+    assert again.wait() == 1 and f"{dest} exists; use --force" in again.stderr.read()
+    assert cli(tmp_path / "small.npy", dest, "-r", "8", "--force", "-q").wait() == 0
+    read = zarr.open_array(dest, mode="r", storage_options={"endpoint_url": url})
+    assert read.metadata.to_dict()["codecs"][0]["configuration"] == {"mode": "fixed_rate",
+                                                                   "rate": 8.0}
+    # two of the command's 64 MiB batches; Ctrl-C once the first chunks arrive
+    big = np.lib.format.open_memmap(tmp_path / "big.npy", mode="w+", dtype="f4",
+                                    shape=(256, 256, 512))
+    big[...] = 1.0               # not the fill value, so every chunk is written
+    big.flush()
+    del big
+    process = cli(tmp_path / "big.npy", f"s3://{BUCKET}/big.zarr", "-R", "--chunks",
+                  "32,64,64", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    while process.poll() is None and not keys(client, "big.zarr/c/"):
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=300) == 130
+    assert process.stderr.read() == "zfpcodec: interrupted\n"
+    assert keys(client, "big.zarr/") == []

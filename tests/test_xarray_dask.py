@@ -19,7 +19,10 @@ TOLERANCE = 1e-3
 
 
 def dataset():
-    """Several variables, ragged against the chunks, the kind xarray users write."""
+    """Several variables, the kind xarray users write.  The lossy float
+    variables are chunked evenly below: zarr pads ragged edge chunks with the
+    fill value, NaN for xarray floats, which ZFP and ZFPCodec refuse (the
+    masked codecs store it: test_masked_zarr.py); the integers are ragged."""
     rng = np.random.default_rng(3)
     time, lat, lon = 7, 45, 90
     grid = np.meshgrid(np.linspace(-1, 1, lat), np.linspace(0, 6, lon), indexing="ij")
@@ -47,7 +50,7 @@ def check_dataset(read, original):
 def test_dataset_round_trip_with_zarr_v2_encodings(tmp_path):
     ds = dataset()
     encoding = {"temperature": {"compressors": ZFP(tolerance=TOLERANCE),
-                                "chunks": (2, 16, 32)},
+                                "chunks": (7, 15, 30)},
                 "pressure": {"compressors": [ZFP(tolerance=TOLERANCE)]},
                 "counts": {"compressors": ZFP(reversible=True), "chunks": (3, 20, 20)}}
     ds.to_zarr(tmp_path / "v2.zarr", zarr_format=2, encoding=encoding, consolidated=False)
@@ -62,7 +65,7 @@ def test_dataset_round_trip_with_zarr_v2_encodings(tmp_path):
 
 
 def test_dataset_round_trip_with_zarr_v3_encodings_and_dask_chunks(tmp_path):
-    ds = dataset().chunk({"time": 2, "lat": 16, "lon": 32})
+    ds = dataset().chunk({"time": 7, "lat": 15, "lon": 30})
     encoding = {"temperature": {"serializer": ZFPCodec(tolerance=TOLERANCE),
                                 "compressors": None},
                 "pressure": {"serializer": ZFPCodec(mode="fixed_accuracy",

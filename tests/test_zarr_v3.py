@@ -373,13 +373,13 @@ def test_chunks_are_compressed_on_zarrs_thread_pool(tmp_path, monkeypatch):
     engine runs without the GIL), so zarr compresses chunks in parallel."""
     import zfpcodec.zarr3 as module
 
-    seen, real = set(), module.engine.compress
+    seen, real = set(), module.engine._compress  # under compress and compress_report
 
     def spy(*args, **kwargs):
         seen.add(threading.get_ident())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module.engine, "compress", spy)
+    monkeypatch.setattr(module.engine, "_compress", spy)
     values = field((256, 256), "f8")
     create(tmp_path / "p.zarr", values, MODES["fixed_accuracy"], (32, 32))
     assert seen and threading.get_ident() not in seen

@@ -404,12 +404,26 @@ def strategies():
             "case": case_st}
 
 
+HEADER_MAX_BLOCK_BITS = 2 ** 15  # the most bits per block a header records (format.md §2.3)
+
+
+def refused_by_design(case):
+    """True where zfpy writes a stream that no reader decodes back to the
+    array and ours refuses it instead (docs/differences-from-zfpy.md): with
+    a header, integer blocks of 0 bits, or fixed-rate blocks of more bits
+    than the header records."""
+    if case.mode != "rate" or not case.write_header:
+        return False
+    bits = rate_bits(case.param, case.ndim)
+    return bits > HEADER_MAX_BLOCK_BITS or (bits == 0 and np.dtype(case.dtype).kind == "i")
+
+
 def decoder_stays_in_stream(case, stream):
     """False for the one zfpy stream kind whose decoding reads past the end
     of the stream (so zfpy decodes foreign memory and our decoder raises):
     integer fixed-rate streams with 0 bits per block, where zfp's encoder
     writes nothing per block but the header says 1 bit per block
-    ([core] 13.3)."""
+    (format.md §14.1)."""
     if (case.mode == "rate" and np.dtype(case.dtype).kind == "i"
             and rate_bits(case.param, case.ndim) == 0):
         hbits = 148 if case.write_header else 0
@@ -451,7 +465,7 @@ class BitWriter:
 
 
 def craft_header(ztype, zfp_sizes, minbits, maxbits, maxprec, minexp, long_form=True):
-    """Full zfp header (MAGIC, META, MODE) from raw values (spec [core] 2).
+    """Full zfp header (MAGIC, META, MODE) from raw values (format.md §2).
 
     ``zfp_sizes`` is (nx, ny, ...) in zfp order.  The MODE field is written in
     the long form with the given (possibly invalid) values, each clamped to

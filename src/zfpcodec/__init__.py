@@ -3,23 +3,29 @@ format (LLNL zfp 1.0.x, codec version 5).
 
 The engine is C (csrc/), reached through the zfpy-compatible functions of
 `zfpcodec.api`, which the `zfpy` module re-exports unchanged.  The codecs:
-`zfpcodec.ZFP` (numcodecs, Zarr v2) and `zfpcodec.zarr3.ZFPCodec` (Zarr v3).
+`zfpcodec.ZFP` (numcodecs, Zarr v2) and `zfpcodec.zarr3.ZFPCodec` (Zarr v3);
+for arrays with missing values (NaN, fill values), `zfpcodec.MaskedZFP` and
+`zfpcodec.zarr3.MaskedZFPCodec` (docs/masked-format.md).
 """
 
 from importlib.metadata import version as _version
 
 from .api import compress_numpy, decompress_numpy, header
+from .bound import BoundReport, accuracy_holds
 from .errors import ZFPError
 
 __version__ = _version("zfpcodec")  # set once, in meson.build
 
-__all__ = ["ZFP", "ZFPError", "compress_numpy", "decompress_numpy", "header", "__version__"]
+__all__ = ["BoundReport", "MaskedZFP", "ZFP", "ZFPError", "accuracy_holds", "compress_numpy", "decompress_numpy", "header", "__version__"]
 
 
 def __getattr__(name):
-    # ZFP (the numcodecs codec, zfpcodec.codec) is imported on first use, so
-    # that `import zfpcodec` does not import numcodecs.
+    # the numcodecs codecs are imported on first use, so that
+    # `import zfpcodec` does not import numcodecs.
     if name == "ZFP":
         from .codec import ZFP
         return ZFP
+    if name == "MaskedZFP":
+        from .masked_codec import MaskedZFP
+        return MaskedZFP
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

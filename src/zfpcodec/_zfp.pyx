@@ -11,8 +11,9 @@ from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release,
                              PyBUF_C_CONTIGUOUS)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from libc.stdint cimport uint32_t, int32_t, uint64_t
+from libc.stdlib cimport malloc, free
 
 from zfpcodec.errors import ZFPError
 
@@ -26,17 +27,23 @@ cdef extern from *:
     #if defined(__linux__)
     #include <stdint.h>
     #include <sys/mman.h>
+    #include <unistd.h>
     #endif
-    /* Ask Linux to back the 2 MiB-aligned inside of a large fresh buffer
-     * with huge pages (as NumPy does for its arrays): far fewer page faults
-     * when the coder first writes it.  Advice only; errors are harmless. */
+    /* Ask Linux to back a large fresh buffer with huge pages (as NumPy does
+     * for its arrays): far fewer page faults when the coder first writes
+     * it.  The advice covers every page of the buffer, not only its 2
+     * MiB-aligned inside: a buffer this large is a mapping of its own, and
+     * advice on part of it would split it, which mremap cannot grow (realloc
+     * would then copy the stream into unadvised pages).  Advice only;
+     * errors are harmless. */
     static void advise_huge_pages(void *p, size_t n)
     {
     #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      const uintptr_t huge = (uintptr_t)1 << 21;
-      uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-      uintptr_t end = ((uintptr_t)p + n) & ~(huge - 1);
-      if (end > start)
+      const size_t huge = (size_t)1 << 21;
+      const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+      uintptr_t start = (uintptr_t)p & ~(page - 1);
+      uintptr_t end = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+      if (n >= huge)
         madvise((void *)start, end - start, MADV_HUGEPAGE);
     #else
       (void)p; (void)n;
@@ -76,6 +83,10 @@ cdef extern from "zfpc.h" nogil:
         void *data
         int byteswap
 
+    ctypedef struct zfpc_report:
+        uint64_t nonfinite_blocks
+        uint64_t range_blocks
+
     ctypedef struct zfpc_header:
         zfpc_type type
         unsigned dims
@@ -97,16 +108,39 @@ cdef extern from "zfpc.h" nogil:
     zfpc_status zfpc_read_header(const void *src, size_t len, zfpc_header *h)
     zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                     int header, size_t *bytes)
+    ctypedef void *(*zfpc_grow)(void *ctx, size_t needed,
+                                size_t *capacity) noexcept nogil
     zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
-                              int header, void *out, size_t cap, size_t *size,
-                              unsigned threads)
+                              int header, void *out, size_t cap,
+                              zfpc_grow grow, void *grow_ctx, size_t *size,
+                              unsigned threads, zfpc_report *report)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
-                                size_t bit_offset, unsigned threads)
+                                size_t bit_offset, unsigned threads,
+                                uint64_t *end_bits)
+    void zfpc_block_bits(zfpc_type type, const zfpc_params *p, unsigned dims,
+                         uint64_t *fixed, uint64_t *most)
+
+    ctypedef struct zfpc_piece:
+        size_t start
+        size_t len
+        const void *data
+
+    zfpc_status zfpc_decompress_selection(const zfpc_field *out, const size_t n[4],
+                                          const size_t *const index[4],
+                                          const zfpc_params *p,
+                                          const zfpc_piece *pieces, size_t count,
+                                          uint64_t bit_offset, unsigned threads)
     uint64_t zfpc_block_min_bits(zfpc_type type, const zfpc_params *p)
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
                                      uint64_t *bits)
+    zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
+                               void *data, const unsigned char *gaps)
+    zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims,
+                                 const size_t n[4], const zfpc_params *p,
+                                 const void *src, size_t len,
+                                 size_t bit_offset, uint64_t *bits)
 
 
 STATUS_NAMES = {
@@ -171,7 +205,7 @@ def expert_params(uint32_t minbits, uint32_t maxbits, uint32_t maxprec,
 
 
 def params_mode(tuple params):
-    """The zfp_mode label of a parameter quadruple (spec 3.6)."""
+    """The zfp_mode label of a parameter quadruple (format.md §3.7)."""
     cdef zfpc_params p = params_struct(params)
     return <int>zfpc_params_mode(&p)
 
@@ -212,50 +246,142 @@ cdef int field_from_view(zfpc_field *f, Py_buffer *view, int ztype,
     return 0
 
 
+# A variable-rate stream starts in a buffer of this size (or its worst case,
+# if smaller) and grows as the coder needs, so that the memory reserved
+# follows the stream's real size, not the worst case (which is larger than
+# the array itself).  A fixed-rate stream's worst case is its size.  Why
+# 32 MiB: glibc maps blocks this large as pages of their own (its largest
+# mmap threshold), which realloc grows by remapping, without copying and
+# keeping their huge pages; smaller streams get their worst case at once,
+# as fast as before.
+INITIAL_STREAM_BYTES = 32 << 20
+# zfpc's worker threads code chunks of at most this many blocks (blocks.c)
+_MAX_CHUNK_BLOCKS = 4096
+_TYPE_NAMES = {1: "int32", 2: "int64", 3: "float32", 4: "float64"}
+
+
+cdef struct growing_stream:
+    PyObject *stream  # the bytes object being written; its only reference
+    size_t bound      # the most the stream can need
+    size_t failed     # the size growing failed to reach (0: it never failed)
+
+
+cdef void *grow_stream(void *ctx, size_t needed, size_t *capacity) noexcept nogil:
+    """zfpc_grow for a bytes object: at least double it (up to the worst
+    case), so that growing costs a few reallocations in all."""
+    cdef growing_stream *g = <growing_stream *>ctx
+    cdef size_t size = capacity[0] * 2 if capacity[0] <= g.bound // 2 else g.bound
+    cdef char *data
+    if size < needed:
+        size = needed
+    with gil:
+        try:
+            _PyBytes_Resize(&g.stream, <Py_ssize_t>size)
+        except BaseException:  # MemoryError; the object is gone either way
+            g.failed = size
+            return NULL
+        data = PyBytes_AS_STRING(<object>g.stream)
+    advise_huge_pages(data, size)
+    capacity[0] = size
+    return data
+
+
+cdef str _stream_of(const Py_buffer *view, int ztype):
+    """What a compression's MemoryError names (built only when one is raised)."""
+    shape = tuple(view.shape[a] for a in range(view.ndim))
+    return f"the compressed stream of the {_TYPE_NAMES[ztype]} array of shape {shape}"
+
+
+def _bytes(size_t n):
+    return f"{n} bytes ({n / 2**20:.1f} MiB)"
+
+
 def compress(arr, int ztype, tuple params, bint header, bint byteswap,
              unsigned threads=1):
     """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
-    items are the scalars of `ztype`) as bytes."""
+    items are the scalars of `ztype`) as bytes.  MemoryError, naming what
+    and how much, when the stream's buffer cannot be allocated."""
+    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL)
+
+
+def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
+                    unsigned threads=1):
+    """(stream, nonfinite_blocks, range_blocks): `compress`, and the blocks
+    the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
+    cdef zfpc_report report
+    stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report)
+    return stream, report.nonfinite_blocks, report.range_blocks
+
+
+cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,
+                                unsigned threads, zfpc_report *report):
     cdef Py_buffer view
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
     cdef zfpc_status status
-    cdef size_t bound, size = 0
-    cdef object out
-    cdef PyObject *raw
+    cdef size_t bound, start, size = 0
+    cdef growing_stream out
     cdef char *dst
+    cdef object result
     PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
     try:
         field_from_view(&f, &view, ztype, byteswap)
-        if zfpc_compress_bound(&f, &p, header, &bound) != ZFPC_OK:
-            raise MemoryError("array is too large to compress")
-        out = PyBytes_FromStringAndSize(NULL, bound)
-        dst = PyBytes_AS_STRING(out)
+        status = zfpc_compress_bound(&f, &p, header, &bound)
+        if status == ZFPC_ERR_TOO_LARGE:
+            raise MemoryError(f"{_stream_of(&view, ztype)} could need more bytes than "
+                              "this machine can address")
+        check(status)
+        start = bound if p.minbits == p.maxbits or bound < INITIAL_STREAM_BYTES \
+            else INITIAL_STREAM_BYTES
+        try:
+            result = PyBytes_FromStringAndSize(NULL, start)
+        except MemoryError:
+            raise MemoryError(f"cannot allocate {_bytes(start)} for "
+                              f"{_stream_of(&view, ztype)}") from None
+        # the struct takes the only reference, as _PyBytes_Resize requires
+        out.stream = <PyObject *>result
+        Py_INCREF(result)
+        result = None
+        out.bound = bound
+        out.failed = 0
+        dst = PyBytes_AS_STRING(<object>out.stream)
         with nogil:
-            advise_huge_pages(dst, bound)
-            status = zfpc_compress(&f, &p, header, dst, bound, &size, threads)
+            advise_huge_pages(dst, start)
+            status = zfpc_compress(&f, &p, header, dst, start, grow_stream, &out,
+                                   &size, threads, report)
+        if status != ZFPC_OK:
+            Py_XDECREF(out.stream)
+            what = _stream_of(&view, ztype)
+            if status == ZFPC_ERR_NOMEM and out.failed:
+                raise MemoryError(f"cannot grow {what} to {_bytes(out.failed)}")
+            if status == ZFPC_ERR_NOMEM:
+                blocks = 1
+                for a in range(f.dims):
+                    blocks *= (f.n[a] + 3) // 4
+                chunk = bound // blocks * min(blocks, _MAX_CHUNK_BLOCKS)
+                raise MemoryError(f"a compression thread cannot allocate its buffer "
+                                  f"(about {_bytes(chunk)}) for {what}; try threads=1")
+            check(status)
     finally:
         PyBuffer_Release(&view)
-    check(status)
-    # Cut `out` to the stream's length in place: _PyBytes_Resize needs the
-    # only reference, so it moves from `out` into `raw` and back.
-    raw = <PyObject *>out
-    Py_INCREF(out)
-    out = None
-    _PyBytes_Resize(&raw, <Py_ssize_t>size)
-    out = <object>raw
-    Py_DECREF(out)
-    return out
+    # Cut the stream to its length in place (the struct holds the only
+    # reference), then hand that reference to `result`.
+    _PyBytes_Resize(&out.stream, <Py_ssize_t>size)
+    result = <object>out.stream
+    Py_DECREF(result)
+    return result
 
 
 def decompress_into(src, size_t bit_offset, out, int ztype, tuple params,
                     bint byteswap, unsigned threads=1):
     """Decode the blocks that start `bit_offset` bits into `src` into the
-    writable strided buffer `out`, whose shape is the array's."""
+    writable strided buffer `out`, whose shape is the array's.  Returns the
+    stream bit where the last block ends."""
     cdef Py_buffer sview, oview
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
     cdef zfpc_status status
+    cdef uint64_t end = 0
     PyObject_GetBuffer(src, &sview, PyBUF_C_CONTIGUOUS)
     try:
         PyObject_GetBuffer(out, &oview, PyBUF_RECORDS)
@@ -263,13 +389,111 @@ def decompress_into(src, size_t bit_offset, out, int ztype, tuple params,
             field_from_view(&f, &oview, ztype, byteswap)
             with nogil:
                 status = zfpc_decompress(&f, &p, sview.buf, <size_t>sview.len,
-                                         bit_offset, threads)
+                                         bit_offset, threads, &end)
         finally:
             PyBuffer_Release(&oview)
     finally:
         PyBuffer_Release(&sview)
     check(status)
+    return end
 
+
+cdef unsigned sizes_array(tuple sizes, size_t n[4]) except 0:
+    """Fill n from zfp `sizes` (x first, 0 = unused); returns the rank."""
+    cdef unsigned dims = 0
+    cdef int a
+    if len(sizes) != 4:
+        raise ValueError("sizes must have 4 entries (x, y, z, w)")
+    for a in range(4):
+        n[a] = sizes[a]
+        if n[a]:
+            dims = a + 1
+    if not dims:
+        raise ValueError("sizes must have a non-zero entry")
+    return dims
+
+
+def stream_bits(src, size_t bit_offset, int ztype, tuple sizes, tuple params):
+    """The bit of `src` after the last block of the stream of an array of
+    zfp `sizes` and `ztype` whose blocks start at `bit_offset`, found
+    without decoding (fixed rate: from the sizes alone).  ZFPError with
+    status "truncated" when `src` ends before the last block."""
+    cdef Py_buffer view
+    cdef zfpc_params p = params_struct(params)
+    cdef size_t n[4]
+    cdef unsigned dims = sizes_array(sizes, n)
+    cdef uint64_t bits = 0
+    cdef zfpc_status status
+    PyObject_GetBuffer(src, &view, PyBUF_C_CONTIGUOUS)
+    try:
+        with nogil:
+            status = zfpc_stream_bits(<zfpc_type>ztype, dims, n, &p, view.buf,
+                                      <size_t>view.len, bit_offset, &bits)
+    finally:
+        PyBuffer_Release(&view)
+    check(status)
+    return bits
+
+
+def block_bits(int ztype, tuple params, unsigned dims):
+    """(bits every block takes or 0 when they vary, most bits of a block)."""
+    cdef zfpc_params p = params_struct(params)
+    cdef uint64_t fixed, most
+    zfpc_block_bits(<zfpc_type>ztype, &p, dims, &fixed, &most)
+    return fixed, most
+
+
+def decompress_selection(list pieces, uint64_t bit_offset, tuple sizes, tuple indices,
+                         out, int ztype, tuple params, bint byteswap,
+                         unsigned threads=1):
+    """Decode an orthogonal selection of the array of zfp `sizes` (x first)
+    whose blocks start `bit_offset` bits into a stream given as `pieces`
+    ((start, bytes-like), sorted, not overlapping): along axis a (x first),
+    position j of the writable strided buffer `out` receives element
+    indices[a][j] (C-contiguous size_t arrays)."""
+    cdef Py_ssize_t count = len(pieces), held = 0, a, d
+    cdef Py_buffer *views = <Py_buffer *>malloc(sizeof(Py_buffer) * (count + 5))
+    cdef zfpc_piece *c_pieces = <zfpc_piece *>malloc(sizeof(zfpc_piece) * (count or 1))
+    cdef zfpc_field f
+    cdef zfpc_params p = params_struct(params)
+    cdef size_t n[4]
+    cdef const size_t *index[4]
+    cdef zfpc_status status
+    if views == NULL or c_pieces == NULL:
+        free(views)
+        free(c_pieces)
+        raise MemoryError("no memory for the pieces of the stream")
+    try:
+        for a in range(count):
+            PyObject_GetBuffer(pieces[a][1], &views[held], PyBUF_C_CONTIGUOUS)
+            held += 1
+            c_pieces[a].start = pieces[a][0]
+            c_pieces[a].len = <size_t>views[a].len
+            c_pieces[a].data = views[a].buf
+        PyObject_GetBuffer(out, &views[held], PyBUF_RECORDS)
+        held += 1
+        field_from_view(&f, &views[count], ztype, byteswap)
+        d = f.dims
+        if len(indices) != d:
+            raise ValueError(f"{len(indices)} index arrays for {d} axes")
+        for a in range(4):
+            n[a] = sizes[a]
+            index[a] = NULL
+        for a in range(d):
+            PyObject_GetBuffer(indices[a], &views[held], PyBUF_C_CONTIGUOUS)
+            held += 1
+            if <size_t>views[held - 1].len != f.n[a] * sizeof(size_t):
+                raise ValueError(f"index array {a} does not match out's axis")
+            index[a] = <const size_t *>views[held - 1].buf
+        with nogil:
+            status = zfpc_decompress_selection(&f, n, index, &p, c_pieces, <size_t>count,
+                                               bit_offset, threads)
+    finally:
+        for a in range(held):
+            PyBuffer_Release(&views[a])
+        free(views)
+        free(c_pieces)
+    check(status)
 
 
 def stream_min_bits(int ztype, tuple sizes, tuple params):
@@ -279,14 +503,7 @@ def stream_min_bits(int ztype, tuple sizes, tuple params):
     cdef zfpc_params p = params_struct(params)
     cdef size_t n[4]
     cdef uint64_t bits = 0
-    cdef unsigned dims = 0
-    cdef int a
-    if len(sizes) != 4:
-        raise ValueError("sizes must have 4 entries (x, y, z, w)")
-    for a in range(4):
-        n[a] = sizes[a]
-        if n[a]:
-            dims = a + 1
+    cdef unsigned dims = sizes_array(sizes, n)
     check(zfpc_stream_min_bits(<zfpc_type>ztype, dims, n, &p, &bits))
     return bits
 
@@ -295,3 +512,32 @@ def block_min_bits(int ztype, tuple params):
     """Fewest bits the decoder reads for one block (see stream_min_bits)."""
     cdef zfpc_params p = params_struct(params)
     return zfpc_block_min_bits(<zfpc_type>ztype, &p)
+
+
+def fill_gaps(values, gaps, int ztype):
+    """Replace the gaps of `values` (a writable C-contiguous array of
+    `ztype`'s scalars, 1 to 4 dimensions) where the C-contiguous bool or
+    uint8 array `gaps` of the same shape is set, in place (csrc/fill.c)."""
+    cdef Py_buffer vview, gview
+    cdef size_t n[4]
+    cdef unsigned dims
+    cdef int a
+    cdef zfpc_status status
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        try:
+            dims = vview.ndim
+            if dims < 1 or dims > 4 or gview.len != vview.len // vview.itemsize:
+                raise ValueError("fill_gaps needs 1 to 4 dimensions and one gap flag "
+                                 "per value")
+            for a in range(4):
+                n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
+            with nogil:
+                status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, vview.buf,
+                                        <const unsigned char *>gview.buf)
+        finally:
+            PyBuffer_Release(&gview)
+    finally:
+        PyBuffer_Release(&vview)
+    check(status)

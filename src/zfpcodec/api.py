@@ -1,7 +1,7 @@
 """The zfpy 1.0.1 API over the zfpcodec engine.
 
 Every name, default, exception type and message follows zfpy 1.0.1 (see
-shared/spec/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
+docs/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
 corrupts memory or returns garbage we raise a clear exception or do the
 right thing instead; README.md ("Where we differ from zfpy") lists each case.
 Extra keyword-only arguments (``threads``) are ours.
@@ -16,7 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _zfp
-from .engine import allocate, as_stream, check_fits, decode_into, numpy_shape, thread_count
+from .engine import (HEADER_MAX_1D_SIZE, allocate, as_stream, check_fits, decode_into,
+                     header_size_problem, numpy_shape, thread_count, unreadable)
 from .errors import ZFPError
 from .modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE,
                     ZFPY_MODE, ZFPY_MODE_NULL, zfpy_header_config, zfpy_params)
@@ -198,13 +199,21 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
                          "zfp cannot store a zero-length axis")
     params = zfpy_params(tolerance, rate, precision, arr.ndim, type_none)
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
-        # integer blocks of 0 bits (spec 13.3): the stream would be empty
+        # integer blocks of 0 bits (format.md §14.1): the stream would be empty
         raise RuntimeError("Failed to write to stream")
+    # where zfpy writes a stream no reader decodes back, refuse it instead
+    problem = unreadable(ztype, arr.ndim, params, bool(write_header))
+    if problem:
+        raise ValueError(f"tolerance={tolerance}, rate={rate}, precision={precision}: "
+                         f"{problem}")
     try:
         stream = _zfp.compress(arr, ztype, params, bool(write_header), byteswap,
                                thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
+            if arr.ndim == 1 and arr.shape[0] > HEADER_MAX_1D_SIZE:  # zfpy writes it
+                raise RuntimeError("Failed to write header to stream: "
+                                   f"{header_size_problem(arr.shape)}") from None
             raise RuntimeError("Failed to write header to stream") from None
         raise
     if not stream:
@@ -271,7 +280,7 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
         raise ValueError(f"shape {list(shape)} has a zero-length axis: zfp streams "
                          "cannot hold one (leading zeros are ignored, as in zfpy)")
     # zfpy sets the field's type only for codes 1..4 and, without `out`,
-    # names the unset type 0 in its error (spec zfpy-api 5.3)
+    # names the unset type 0 in its error (zfpy-api.md §7.3)
     dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
     array_shape = numpy_shape(sizes)
     params = zfpy_params(tolerance, rate, precision, dims, ztype)
@@ -336,6 +345,6 @@ class Memory:
 
     def __init__(self, size: Any):
         size = _as_c_integer(size, "size_t", 0, 2**64 - 1)
-        if size >= 2**62:
-            raise MemoryError()
+        if size >= 2**62:  # where zfpy's allocation fails
+            raise MemoryError(f"cannot allocate {size} bytes for a zfpy Memory buffer")
         self.size = size

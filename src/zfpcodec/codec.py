@@ -26,13 +26,12 @@ not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
-import numpy as np
 
-from . import engine
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, kind_of, zfpy_given
+from . import bound, engine
+from .buffers import decode_target, stream_view, zfp_field
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, is_unset, kind_of
 
 try:
     from numcodecs.abc import Codec as _CodecBase
@@ -40,8 +39,6 @@ except ImportError:  # numcodecs is an optional dependency
     _CodecBase = object
 
 __all__ = ["ZFP"]
-
-_MAX_RANK = 4  # zfp fields have 1 to 4 dimensions
 
 
 class ZFP(_CodecBase):
@@ -62,6 +59,9 @@ class ZFP(_CodecBase):
         Fixed rate: compressed bits per value (> 0).
     precision : int, optional
         Fixed precision: uncompressed bit planes kept (1..64).
+        For each of these, -1 (numcodecs' default) means "not given"; any
+        other value out of range is a ValueError (numcodecs' ZFPY takes
+        every negative value as "not given").
     compression_kwargs : dict, optional
         Ignored, as by numcodecs' ZFPY, except that an expert-mode
         configuration carries its four parameters here.
@@ -73,6 +73,12 @@ class ZFP(_CodecBase):
     threads : int, optional
         Threads per chunk for the C engine (0: one per core).  The bytes do
         not depend on it; it is not part of the configuration.
+    strict : bool, optional
+        True (the default): `encode` raises `ZFPError` rather than store a
+        chunk whose values the mode cannot keep: NaN or +-inf in a lossy
+        mode, or, in fixed accuracy, a block whose dynamic range is too wide
+        for the tolerance (`zfpcodec.bound`; `zfpcodec.MaskedZFP` stores
+        such chunks).  Not part of the configuration.
 
     Notes
     -----
@@ -103,10 +109,11 @@ class ZFP(_CodecBase):
     def __init__(self, mode: Any = None, tolerance: Any = UNSET, rate: Any = UNSET,
                  precision: Any = UNSET, compression_kwargs: Any = None, *,
                  reversible: bool = False, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1):
+                 maxprec: Any = None, minexp: Any = None, threads: int = 1,
+                 strict: bool = True):
         given = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
                                                   ("precision", precision))
-                 if zfpy_given(name, value)}
+                 if not is_unset(value)}
         given.update({name: value for name, value in zip(EXPERT_NAMES,
                                                          (minbits, maxbits, maxprec, minexp))
                       if value is not None})
@@ -119,17 +126,18 @@ class ZFP(_CodecBase):
                 given.update({name: compression_kwargs[name] for name in EXPERT_NAMES
                               if compression_kwargs.get(name) is not None})
             zmode = Mode.from_kind(kind, **given, reversible=bool(reversible))
-        self._init(zmode, threads)
+        self._init(zmode, threads, strict)
 
-    def _init(self, mode: Mode, threads: int) -> None:
+    def _init(self, mode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "_mode", mode)
         object.__setattr__(self, "_threads", engine.thread_count(threads))
+        object.__setattr__(self, "_strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, mode: Mode, *, threads: int = 1) -> ZFP:
+    def from_mode(cls, mode: Mode, *, threads: int = 1, strict: bool = True) -> ZFP:
         """The codec for an already validated `zfpcodec.modes.Mode`."""
         codec = cls.__new__(cls)
-        codec._init(mode, threads)
+        codec._init(mode, threads, strict)
         return codec
 
     # ------------------------------------------------------------------
@@ -170,6 +178,10 @@ class ZFP(_CodecBase):
     def threads(self) -> int:
         return self._threads
 
+    @property
+    def strict(self) -> bool:
+        return self._strict
+
     def get_config(self) -> dict:
         """The numcodecs configuration: exactly numcodecs' ZFPY keys."""
         return {"id": self.codec_id, **self._mode.to_numcodecs_config()}
@@ -196,26 +208,17 @@ class ZFP(_CodecBase):
         -------
         bytes
             The zfp stream, a multiple of 8 bytes long.
+
+        Raises
+        ------
+        ZFPError
+            With `strict` (the default), when the mode cannot keep the
+            values: NaN or +-inf in a lossy mode, a range too wide for the
+            tolerance in fixed accuracy (the message names the fix).
         """
-        if not isinstance(buf, np.ndarray):
-            raise TypeError("ZFP compresses NumPy arrays (it needs their shape and "
-                            f"dtype), not {type(buf).__name__}")
-        engine.ztype_of(buf.dtype)
-        if not buf.dtype.isnative:
-            raise TypeError(f"ZFP cannot store byte-swapped {buf.dtype} values: numcodecs "
-                            "decodes into native byte order; convert the array (or use "
-                            "zfpcodec.zarr3.ZFPCodec, which records the byte order)")
-        arr = buf
-        if arr.flags.f_contiguous and not arr.flags.c_contiguous:
-            arr = arr.T  # memory order (see the class notes)
-        if arr.ndim == 0:
-            arr = arr.reshape(1)
-        elif arr.ndim > _MAX_RANK:
-            arr = arr.reshape([n for n in arr.shape if n != 1] or [1])
-            if arr.ndim > _MAX_RANK:
-                raise ValueError(f"zfp compresses arrays of 1 to 4 dimensions; shape "
-                                 f"{buf.shape} has {arr.ndim} axes longer than 1")
-        return engine.compress(arr, self._mode, header=True, threads=self._threads)
+        return bound.compress_checked(zfp_field(buf, type(self).__name__), self._mode,
+                                      strict=self._strict, codec=type(self).__name__,
+                                      threads=self._threads)
 
     def decode(self, buf: Any, out: Any = None) -> Any:
         """Decompress a zfp stream that starts with the full header.
@@ -234,11 +237,11 @@ class ZFP(_CodecBase):
             Without `out`, a new C-ordered array of the stream's type and
             shape; with `out`, `out` itself.
         """
-        data = _stream_view(buf)
+        data = stream_view(buf)
         if out is None:
             return engine.decompress(data, threads=self._threads)
         dtype, shape, _, _ = engine.read_header(data)
-        engine.decompress(data, out=_target(out, dtype, shape), threads=self._threads)
+        engine.decompress(data, out=decode_target(out, dtype, shape), threads=self._threads)
         return out
 
     # ------------------------------------------------------------------
@@ -249,6 +252,8 @@ class ZFP(_CodecBase):
         args = [f"{name}={value!r}" for name, value in own.items()] or ["reversible=True"]
         if self._threads != 1:
             args.append(f"threads={self._threads}")
+        if not self._strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     def __eq__(self, other: object) -> bool:
@@ -268,56 +273,8 @@ class ZFP(_CodecBase):
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self):
-        return (_restore, (self._mode, self._threads))
+        return (_restore, (self._mode, self._threads, self._strict))
 
 
-def _restore(mode: Mode, threads: int) -> ZFP:
-    return ZFP.from_mode(mode, threads=threads)
-
-
-def _stream_view(buf: Any) -> memoryview:
-    """The compressed bytes of `buf` as a flat, contiguous memoryview."""
-    if isinstance(buf, np.ndarray):
-        if buf.dtype.hasobject:
-            raise TypeError("cannot decode an object array")
-        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    view = memoryview(buf)
-    if not view.contiguous:
-        view = memoryview(view.tobytes())
-    if view.ndim != 1 or view.format != "B":
-        view = view.cast("B")
-    return view
-
-
-def _target(out: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """The array view of `out` that the stream's values go into."""
-    if isinstance(out, np.ndarray):
-        if out.dtype.hasobject:
-            raise TypeError("cannot decode into an object array")
-        same_type = out.dtype.kind == dtype.kind and out.dtype.itemsize == dtype.itemsize
-        if out.flags.c_contiguous or out.flags.f_contiguous:
-            flat = out.reshape(-1, order="A")  # memory order, no copy
-            if not same_type:
-                flat = flat.view(np.uint8)
-        elif out.shape == shape and same_type:
-            return out  # written through its strides
-        else:
-            raise ValueError(f"out (shape {out.shape}, strides {out.strides}) is neither "
-                             f"contiguous nor of the stream's shape {shape}")
-    else:
-        try:
-            view = memoryview(out)
-        except TypeError:
-            raise TypeError(f"out must be an array or a writable buffer, not "
-                            f"{type(out).__name__}") from None
-        if view.readonly or not view.contiguous:
-            raise ValueError("out must be a writable, contiguous buffer")
-        flat = np.frombuffer(view.cast("B") if view.format != "B" or view.ndim != 1
-                             else view, dtype=np.uint8)
-    if flat.nbytes != dtype.itemsize * math.prod(shape):
-        raise ValueError(f"out holds {flat.nbytes} bytes; the stream decodes to "
-                         f"{math.prod(shape)} {dtype} values of shape {shape} "
-                         f"({dtype.itemsize * math.prod(shape)} bytes)")
-    if flat.dtype == np.uint8 and dtype.itemsize != 1:
-        flat = flat.view(dtype)
-    return flat.reshape(shape)
+def _restore(mode: Mode, threads: int, strict: bool = True) -> ZFP:
+    return ZFP.from_mode(mode, threads=threads, strict=strict)

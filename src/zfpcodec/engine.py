@@ -2,7 +2,11 @@
 
 `compress` and `decompress` are what the codecs and the command line build
 on: a `Mode` instead of zfpy's sentinel arguments, optional headers,
-decompression straight into a caller's array, and threads.
+decompression straight into a caller's array, and threads.  Neither loses
+data silently (docs/guarantees.md): `compress` refuses streams no zfp
+reader decodes back (`unreadable`), `decompress(exact_length=True)` streams
+that do not fit their description, and `stream_bits` / `check_complete`
+tell whether a stream is whole without decoding it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,18 @@ import numpy as np
 
 from . import _zfp
 from .errors import ZFPError
-from .modes import Mode
+from .modes import Mode, describe_params
 
 MAGIC = b"zfp"
 CODEC_VERSION = 5
-HEADER_MIN_BITS = 96   # spec 2: magic 32 + META 52 + short MODE 12
+HEADER_MIN_BITS = 96   # format.md §2: magic 32 + META 52 + short MODE 12
+WORD_BITS = 64         # streams end padded to a whole word (format.md §1.4)
+# format.md §2.3: the long MODE field holds minbits - 1 in 15 bits, so a header
+# cannot describe blocks padded to more bits than this
+HEADER_MAX_MINBITS = 1 << 15
+# format.md §14.2: zfp's readers keep 32 of the 48 bits of a 1-D size
+HEADER_MAX_1D_SIZE = 1 << 32
+MAX_SIZE = 2**64 - 1   # an axis length is a C size_t
 
 _ZTYPES = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
@@ -57,7 +68,8 @@ def thread_count(threads: Any) -> int:
 
 
 def check_shape(shape: tuple[int, ...], verb: str = "compress") -> None:
-    """A shape zfp can store: 1 to 4 axes, none of them empty."""
+    """A shape zfp can store: 1 to 4 axes, none of them empty, none longer
+    than a C size_t counts."""
     if not 1 <= len(shape) <= 4:
         raise ValueError(f"zfp {verb}es arrays of 1 to 4 dimensions, not {len(shape)}")
     if any(n < 0 for n in shape):
@@ -65,6 +77,47 @@ def check_shape(shape: tuple[int, ...], verb: str = "compress") -> None:
     if 0 in shape:
         raise ValueError(f"cannot {verb} an empty array (shape {shape}): zfp cannot "
                          "store a zero-length axis")
+    if any(n > MAX_SIZE for n in shape):
+        raise ValueError(f"shape {shape} has an axis longer than 2**64 - 1")
+
+
+def unreadable(ztype: int, dims: int, params: tuple, header: bool) -> str | None:
+    """Why no zfp reader (ours or LLNL's) would decode a stream written with
+    these coder parameters back to its array, or None.  Every door refuses
+    such streams before writing them:
+
+    * integer blocks of 0 bits (maxbits 0, e.g. a rate below
+      1/(2*4**dims) bits per value): the encoder writes nothing per block,
+      every reader reads at least 1 bit (a header even records maxbits 1,
+      format.md §14.1);
+    * with a header, blocks padded to more than `HEADER_MAX_MINBITS` bits
+      (e.g. a rate above 2**15/4**dims): the header cannot record so many,
+      and readers pad the blocks to fewer bits than were written.
+
+    Arrays whose size a header cannot hold are refused by the engine itself
+    (`compress`'s "does not fit the zfp header")."""
+    minbits, maxbits = params[0], params[1]
+    if DTYPES[ztype].kind == "i" and maxbits == 0:
+        return (f"{dims}-D integer blocks of 0 bits (fixed rate below "
+                f"1/{2 * 4**dims} bit per value, or maxbits=0) cannot be read back: "
+                "every zfp reader takes at least 1 bit per block; integer arrays need "
+                f"a rate >= {1 / (2 * 4**dims):g} in {dims}-D (maxbits >= 1)")
+    if header and minbits > HEADER_MAX_MINBITS:
+        return (f"blocks of {minbits} bits cannot be read back through a zfp header, "
+                f"which records at most {HEADER_MAX_MINBITS} bits per block (a rate of "
+                f"{HEADER_MAX_MINBITS / 4**dims:g} bits per value in {dims}-D); use a "
+                "lower rate or minbits, or write no header")
+    return None
+
+
+def header_size_problem(shape: tuple[int, ...]) -> str:
+    """Why a header cannot hold `shape` (the engine refused it)."""
+    if len(shape) == 1 and shape[0] > HEADER_MAX_1D_SIZE:
+        return (f"a 1-D array of {shape[0]} values cannot be read back through a zfp "
+                f"header: zfp readers keep 32 bits of a 1-D size (at most 2**32 values); "
+                "compress it as a 2-D array or without a header")
+    return (f"shape {shape} does not fit the zfp header (per axis: 1-D 2**32 values, "
+            "2-D 2**24, 3-D 2**16, 4-D 2**12); compress without a header")
 
 
 def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
@@ -72,19 +125,41 @@ def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
     """The zfp stream of `arr` (1 to 4 dimensions, any layout and byte
     order) in `mode`, with the full header unless `header` is False.
     `rate_clamp` applies the float/double minimum block size to fixed rates
-    (what zfp does when told the type; zfpy's compress_numpy does not)."""
+    (what zfp does when told the type; zfpy's compress_numpy does not).
+
+    Raises ValueError, before writing anything, for a stream no zfp reader
+    would decode back (`unreadable`, or a shape the header cannot hold);
+    MemoryError, saying how much for what, when the stream's buffer cannot
+    be allocated (it starts small and grows with the stream)."""
+    return _compress(arr, mode, header, rate_clamp, threads, _zfp.compress)
+
+
+def compress_report(arr: np.ndarray, mode: Mode, *, header: bool = True,
+                    rate_clamp: bool = False, threads: int = 1
+                    ) -> tuple[bytes, tuple[int, int]]:
+    """`compress`, and what the engine found while coding: the numbers of
+    blocks holding NaN or +-inf, and of blocks too wide for fixed accuracy
+    (`zfpcodec.bound` says what they mean)."""
+    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads,
+                                        _zfp.compress_report)
+    return stream, (nonfinite, wide)
+
+
+def _compress(arr: Any, mode: Mode, header: bool, rate_clamp: bool, threads: int,
+              coder: Any) -> Any:
     arr = np.asanyarray(arr)
     ztype = ztype_of(arr.dtype)
     check_shape(arr.shape)
     params = mode.params(arr.ndim, ztype if rate_clamp else 0)
+    problem = unreadable(ztype, arr.ndim, params, header)
+    if problem:
+        raise ValueError(f"{mode!r}: {problem}")
     try:
-        return _zfp.compress(arr, ztype, params, header, not arr.dtype.isnative,
-                             thread_count(threads))
+        return coder(arr, ztype, params, header, not arr.dtype.isnative,
+                     thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
-            raise ValueError(f"shape {arr.shape} does not fit the zfp header "
-                             "(per-axis limits: 1-D 2**48, 2-D 2**24, 3-D 2**16, "
-                             "4-D 2**12); compress without a header") from None
+            raise ValueError(header_size_problem(arr.shape)) from None
         raise
 
 
@@ -114,7 +189,7 @@ def as_stream(data: Any) -> memoryview:
 
 
 def header_problem(view: memoryview) -> str:
-    """Why the zfp header at the start of `view` cannot be read (spec 2.4)."""
+    """Why the zfp header at the start of `view` cannot be read (format.md §2.4)."""
     head = bytes(view[:4])
     if head[:3] != MAGIC[:len(head[:3])]:
         return f"not a zfp stream: it starts with {head!r}, not b'zfp\\x05'"
@@ -169,12 +244,13 @@ def allocate(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
 
 
 def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
-                params: tuple, threads: int) -> None:
+                params: tuple, threads: int) -> int:
     """Decode the blocks at `bit_offset` of `view` into `out`; a stream that
-    ends before its last block raises ZFPError (out is then partly written)."""
+    ends before its last block raises ZFPError (out is then partly written).
+    Returns the stream bit where the last block ends."""
     try:
-        _zfp.decompress_into(view, bit_offset, out, ztype, params,
-                             not out.dtype.isnative, threads)
+        return _zfp.decompress_into(view, bit_offset, out, ztype, params,
+                                    not out.dtype.isnative, threads)
     except ZFPError as error:
         if error.status == "truncated":
             raise ZFPError(
@@ -182,6 +258,12 @@ def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
                 f"before the last block of the {out.dtype} array of shape "
                 f"{out.shape} is decoded", "truncated") from None
         raise
+
+
+def padded_bytes(bits: int) -> int:
+    """The length in bytes of a stream whose blocks end at bit `bits`: zfp
+    pads it with zeros to a whole 64-bit word (format.md §1.4)."""
+    return -(-bits // WORD_BITS) * (WORD_BITS // 8)
 
 
 def numpy_shape(sizes: Any) -> tuple[int, ...]:
@@ -200,9 +282,83 @@ def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, i
     return DTYPES[ztype], numpy_shape(sizes), params, bits
 
 
+def _layout(view: memoryview, dtype: Any, shape: Any, mode: Mode | None,
+            rate_clamp: bool) -> tuple[np.dtype, tuple[int, ...], tuple, int]:
+    """(dtype, shape, coder parameters, bit offset of the blocks) of a
+    stream: from its header, or from the caller for a headerless one."""
+    if (dtype is None) != (shape is None) or (dtype is None) != (mode is None):
+        raise TypeError("give dtype, shape and mode together (headerless stream), "
+                        "or none of them")
+    if dtype is None:
+        return read_header(view)
+    shape = tuple(_size(n) for n in shape)
+    check_shape(shape, "decompress")
+    dtype = np.dtype(dtype)
+    return dtype, shape, mode.params(len(shape), ztype_of(dtype) if rate_clamp else 0), 0
+
+
+def _sizes(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """zfp sizes (x first, 0 = unused) of a NumPy shape."""
+    return tuple(reversed(shape)) + (0,) * (4 - len(shape))
+
+
+def stream_bits(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | None = None,
+                mode: Mode | None = None, rate_clamp: bool = True) -> int:
+    """Where the zfp stream in `data` ends: the number of bits from its
+    start (header included) to the end of its last block, found without
+    decoding any value.
+
+    The stream is read as `decompress` reads it (its header, or `dtype`,
+    `shape` and `mode` for a headerless stream).  For fixed rate, where
+    every block has the same length, the header or shape alone gives the
+    answer; otherwise one pass reads through the blocks (the pass the
+    engine's threads use to find where chunks of blocks start), a fraction
+    of the work of decoding.  The stream's full length in bytes is
+    `padded_bytes` of the result.
+
+    Raises ZFPError ("truncated") when `data` ends before the last block,
+    and as `decompress` does for a missing or corrupt header.
+    """
+    view = as_stream(data)
+    dtype, shape, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
+    ztype = ztype_of(dtype)
+    check_fits(view, offset, ztype, _sizes(shape), params, shape)
+    try:
+        return _zfp.stream_bits(view, offset, ztype, _sizes(shape), params)
+    except ZFPError as error:
+        if error.status == "truncated":
+            raise ZFPError(
+                f"compressed stream is truncated: the {view.nbytes}-byte input ends "
+                f"before the last block of the {dtype} array of shape {shape}",
+                "truncated") from None
+        raise
+
+
+def check_complete(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | None = None,
+                   mode: Mode | None = None, rate_clamp: bool = True) -> int:
+    """Check that `data` holds a whole zfp stream, as its writer wrote it:
+    every block and the padding of the last word.  Returns the stream's
+    length in bytes; bytes after it (which every zfp reader ignores) are
+    the caller's to judge.
+
+    Arguments as for `stream_bits`.  Raises ZFPError ("truncated") for an
+    incomplete stream, e.g. a file cut short by a full disk, even when
+    only padding is missing (such a stream still decodes, but it is not
+    the file that was written).
+    """
+    view = as_stream(data)
+    length = padded_bytes(stream_bits(view, dtype=dtype, shape=shape, mode=mode,
+                                      rate_clamp=rate_clamp))
+    if view.nbytes < length:
+        raise ZFPError(f"compressed stream is truncated: it is {length} bytes long, "
+                       f"but the input holds only {view.nbytes}", "truncated")
+    return length
+
+
 def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
                shape: tuple[int, ...] | None = None, mode: Mode | None = None,
-               rate_clamp: bool = True, threads: int = 1) -> np.ndarray:
+               rate_clamp: bool = True, threads: int = 1,
+               exact_length: bool = False) -> np.ndarray:
     """Decode a zfp stream.
 
     With a header (the default), its type, shape and mode are used; pass
@@ -210,23 +366,21 @@ def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
     go into `out` when given (any layout, byte order matching `dtype`, shape
     as the stream's), else into a new C-ordered array, which is returned.
 
+    With `exact_length`, `data` must be the stream and nothing else: it
+    must end where the stream does (its last block, padded to a whole
+    64-bit word).  A stream decoded with the wrong dtype, shape or mode (a
+    chunk written with other parameters, metadata that does not match)
+    almost never does, so this turns silent garbage into an error; use it
+    wherever the container stores each stream on its own (Zarr chunks).
+
     Raises ZFPError (a ValueError) for empty input, a missing or corrupt
-    header, and a stream shorter than its blocks (before allocating
-    wherever the length alone proves it); ValueError or TypeError for bad
-    arguments; MemoryError, naming the array, when it cannot be allocated.
+    header, a stream shorter than its blocks (before allocating wherever
+    the length alone proves it) and, with `exact_length`, a stream whose
+    length does not fit; ValueError or TypeError for bad arguments;
+    MemoryError, naming the array, when it cannot be allocated.
     """
-    if (dtype is None) != (shape is None) or (dtype is None) != (mode is None):
-        raise TypeError("give dtype, shape and mode together (headerless stream), "
-                        "or none of them")
     view = as_stream(data)
-    if dtype is None:
-        dtype, shape, params, offset = read_header(view)
-    else:
-        shape = tuple(_size(n) for n in shape)
-        check_shape(shape, "decompress")
-        params = mode.params(len(shape), ztype_of(dtype) if rate_clamp else 0)
-        offset = 0
-    dtype = np.dtype(dtype)
+    dtype, shape, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
     ztype = ztype_of(dtype)
     threads = thread_count(threads)
     if out is not None:
@@ -239,11 +393,17 @@ def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
             raise ValueError("out is read-only")
         if np.may_share_memory(out, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("out overlaps the compressed data: cannot decompress in place")
-    check_fits(view, offset, ztype, tuple(reversed(shape)) + (0,) * (4 - len(shape)),
-               params, tuple(shape))
+    check_fits(view, offset, ztype, _sizes(shape), params, tuple(shape))
     if out is None:
         out = allocate(tuple(shape), dtype)
-    decode_into(view, offset, out, ztype, params, threads)
+    end = decode_into(view, offset, out, ztype, params, threads)
+    if exact_length and view.nbytes != padded_bytes(end):
+        raise ZFPError(
+            f"compressed data does not fit its description ({dtype} array of shape "
+            f"{tuple(shape)}, {describe_params(params, len(shape))}): decoded that way "
+            f"its blocks end after "
+            f"{padded_bytes(end)} bytes, but it holds {view.nbytes}; it was written "
+            "with other parameters or for another array", "length")
     return out
 
 

@@ -1,17 +1,18 @@
 """Compression modes: the one owner of what a zfp mode is and how it is written.
 
 zfp's block coder is driven by ``(minbits, maxbits, maxprec, minexp)``
-alone (docs/format.md, "Coder parameters"); the named modes are ways of
+alone (docs/format.md §3.1); the named modes are ways of
 choosing them.  This module holds every rule about modes, so that the doors
 only translate:
 
 * the mode kinds, their parameters and zfpy's mode numbers;
 * the strict rules of our own APIs (`Mode.from_args`, `Mode.from_kind`);
 * zfpy's looser sentinel arguments (`zfpy_params`) and header dictionary
-  (`zfpy_header_config`);
-* numcodecs configurations (`Mode.to_numcodecs_config`,
+  (`zfpy_header_config`), and numcodecs' "-1 is not given" (`is_unset`);
+* numcodecs configurations (`Mode.to_numcodecs_config`, written the way
+  stock numcodecs can write wherever it can: `Mode.stock_equivalent`;
   `Mode.from_numcodecs_config`) and Zarr v3 ones (`Mode.to_zarr3_config`,
-  `Mode.from_zarr3_config`);
+  `Mode.from_zarr3_config`, checked against the schema's JSON types);
 * stream headers (`Mode.from_params`, `describe_params`).
 """
 
@@ -20,6 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping
+
+import numpy as np
 
 from . import _zfp
 from .errors import ZFPError
@@ -101,7 +104,9 @@ class Mode:
         if tolerance is not None:
             tolerance = _real("tolerance", tolerance)
             if not tolerance > 0 or math.isinf(tolerance):
-                raise ValueError(f"tolerance must be a finite number > 0, not {tolerance}")
+                raise ValueError(f"tolerance must be a finite number > 0 (the largest "
+                                 f"absolute error allowed), not {tolerance}; for lossless "
+                                 "compression ask for reversible")
             return cls(FIXED_ACCURACY, tolerance=tolerance)
         if rate is not None:
             rate = _real("rate", rate)
@@ -218,17 +223,41 @@ class Mode:
     # ------------------------------------------------------------------
     # numcodecs configurations (the keys of numcodecs' ZFPY, in its order)
 
+    def stock_equivalent(self) -> Mode:
+        """This mode, or for expert parameters that one of numcodecs' ZFPY
+        modes (fixed precision, fixed accuracy, reversible) gives exactly
+        for every rank and type, that mode: the same streams, and a
+        configuration stock numcodecs can write with."""
+        if self.kind != EXPERT:
+            return self
+        own = self.params(1)
+        for candidate in ({"precision": self.maxprec},
+                          {"tolerance": _power_of_two(self.minexp)},
+                          {"reversible": True}):
+            try:
+                mode = Mode.from_args(**candidate)
+            except ValueError:
+                continue
+            if mode.params(1) == own:
+                return mode
+        return self
+
     def to_numcodecs_config(self) -> dict[str, Any]:
         """``{"mode", "compression_kwargs", "tolerance", "rate",
         "precision"}`` as numcodecs' ZFPY writes them: zfpy's mode number,
-        -1 for the parameters not given.  Reversible is written as ZFPY
-        writes it (mode 4, tolerance -1), so a stock reader can append to
-        our arrays; expert parameters travel in ``compression_kwargs``."""
-        if self.kind == REVERSIBLE:
+        -1 for the parameters not given.  Everything stock numcodecs can
+        write is written its way, so that it can append to our arrays:
+        reversible as ZFPY writes it (mode 4, tolerance -1), expert
+        parameters as their `stock_equivalent`.  Other expert parameters
+        (mode 1) travel in ``compression_kwargs``: stock numcodecs reads
+        those arrays (the stream header has everything) but has no
+        configuration to write them with."""
+        mode = self.stock_equivalent()
+        if mode.kind == REVERSIBLE:
             number, kwargs = ZFPY_MODE[FIXED_ACCURACY], {"tolerance": UNSET}
         else:
-            number, kwargs = self.zfpy_mode, self.parameters
-        own = self.parameters
+            number, kwargs = mode.zfpy_mode, mode.parameters
+        own = mode.parameters
         return {"mode": number, "compression_kwargs": kwargs,
                 "tolerance": own.get("tolerance", UNSET), "rate": own.get("rate", UNSET),
                 "precision": own.get("precision", UNSET)}
@@ -296,6 +325,8 @@ class Mode:
         if extra:
             raise ValueError(f"zfp codec configuration in mode {kind!r} does not take "
                              f"{', '.join(extra)}")
+        for name, value in configuration.items():
+            _check_schema_type(name, value)
         return cls.from_kind(kind, **configuration)
 
     def __repr__(self) -> str:
@@ -318,6 +349,16 @@ def kind_of(mode: Any) -> str:
     raise ValueError(f"mode must be one of 1 (expert), 2 (fixed rate), 3 (fixed precision), "
                      f"4 (fixed accuracy), 5 (reversible) or their names "
                      f"{', '.join(repr(k) for k in KIND_OF_ZFPY_MODE.values())}; not {mode!r}")
+
+
+def is_unset(value: Any) -> bool:
+    """Our rule for numcodecs-style arguments: None or exactly -1 (ZFPY's
+    default) means "not given"; every other value is given, and checked."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return False
+    return value == UNSET
 
 
 def zfpy_given(name: str, value: Any) -> bool:
@@ -369,8 +410,8 @@ def zfpy_header_config(params: Params, dims: int) -> dict[str, Any]:
 
 
 def params_kind(params: Params) -> str | None:
-    """The kind zfp classifies coder parameters as (docs/format.md, "Mode
-    field"), None for parameters no stream can hold."""
+    """The kind zfp classifies coder parameters as (docs/format.md §3.7),
+    None for parameters no stream can hold."""
     return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
 
 
@@ -383,11 +424,34 @@ def describe_params(params: Params, dims: int) -> str:
         return f"fixed rate {maxbits / 4**dims:g} bits/value ({maxbits} bits per block)"
     if kind == FIXED_PRECISION:
         return f"fixed precision {maxprec} bit planes"
+    if kind == FIXED_ACCURACY and minexp >= _FLOAT_EXPONENT_LIMIT:
+        return f"fixed accuracy, tolerance 2^{minexp} (more than the largest float64)"
     if kind == FIXED_ACCURACY:
         return f"fixed accuracy, tolerance 2^{minexp} = {_power_of_two(minexp):g}"
     if kind == REVERSIBLE:
         return "reversible (lossless)"
     return f"expert, minbits={minbits} maxbits={maxbits} maxprec={maxprec} minexp={minexp}"
+
+
+# The JSON types of the zarr-extensions ``zfp`` schema: "number" for these,
+# "integer" (unsigned but for minexp) for the others.  A JSON number with a
+# fraction part or a boolean is not an integer here, and a string is never
+# a number, whatever it spells.
+_SCHEMA_NUMBERS = ("tolerance", "rate")
+_SCHEMA_UNSIGNED = ("precision", "minbits", "maxbits", "maxprec")
+
+
+def _check_schema_type(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        wanted = "a number" if name in _SCHEMA_NUMBERS else "an integer"
+        raise ValueError(f"zfp codec configuration field {name!r} must be {wanted}, "
+                         f"not {type(value).__name__} {value!r}")
+    if name not in _SCHEMA_NUMBERS and not isinstance(value, int):
+        raise ValueError(f"zfp codec configuration field {name!r} must be an integer "
+                         f"(no decimal point), not {value!r}")
+    if name in _SCHEMA_UNSIGNED and value < 0:
+        raise ValueError(f"zfp codec configuration field {name!r} must be an unsigned "
+                         f"integer, not {value!r}")
 
 
 def _stored_mode(name: str, value: Any) -> Mode:
@@ -421,11 +485,17 @@ def _zfpy_edge_params(name: str, value: Any) -> Params | None:
     return None
 
 
+_FLOAT_EXPONENT_LIMIT = 1024  # 2.0**1024 overflows a float64
+
+
 def _power_of_two(exponent: int) -> float:
-    return 2.0**exponent if exponent < 1024 else math.inf
+    return 2.0**exponent if exponent < _FLOAT_EXPONENT_LIMIT else math.inf
 
 
 def _real(name: str, value: Any) -> float:
+    if isinstance(value, (str, bytes, bool)):  # float() would read "8" and True
+        raise TypeError(f"{name} must be a real number, not {type(value).__name__} "
+                        f"{value!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):

@@ -19,11 +19,36 @@ uint32 / uint64     int32 / int64, values above the signed maximum refused
 datetime64, timedelta64  their int64 counts
 ==================  =========================================================
 
-Decompression demotes with clamping (zfp_demote_*).  Fixed rates are applied
-as zfp_stream_set_rate does when told the zfp type and the chunk's rank.
+Decompression demotes with clamping (zfp_demote_*).
+
+Fixed rates are written as zfp's own tools apply them: zfp_stream_set_rate
+told the zfp type and the chunk's rank, i.e. ``floor(4**rank * rate + 0.5)``
+bits per block, at least 9 (float32) or 12 (float64).  The zarrs crate (the
+specification's maintainer implementation) applies them as if every chunk
+were 3-D: ``floor(64 * rate + 0.5)`` bits per block, same minimums.  Both
+agree for 3-D chunks.  Every block of a fixed-rate chunk has the same
+length, so a chunk's length says which convention wrote it, and both are
+read: a chunk of rank 1, 2 or 4 is decoded with the bits per block whose
+stream length (blocks times bits, padded to whole 64-bit words) it has.  A
+length that fits both (possible only for chunks of a few blocks at low
+rates) is read the zfp way unless the bits past that stream are not the
+zero padding our writer leaves; a length that fits neither raises
+ZFPError.  Every chunk, whatever its mode, must end exactly where its
+stream does (`engine.decompress(exact_length=True)`): a chunk that does
+not fit its metadata raises ZFPError instead of decoding to garbage.
 
 Data path: chunk (NDBuffer) -> promote -> `engine.compress(header=False)`
 -> bytes; bytes -> `engine.decompress(dtype, shape, mode)` -> demote.
+
+Reads of part of a chunk (zarr's partial decoding, used when the codec is
+the serializer with no bytes-to-bytes codec after it, and inside
+``sharding_indexed``): in fixed-rate mode the codec asks the store for the
+byte ranges of the blocks the selection touches and decodes only those
+(`zfpcodec.region`).  Where another writer's chunk of that shape may have
+another length (zarrs applies rates as for 3-D chunks), it checks the
+chunk's length on the way, so such a chunk is read whole and decoded as
+before.  Other modes read a prefix of the chunk when the selection lies
+in its first blocks, and the whole chunk otherwise.
 
 zarr is optional: without it `ZFPCodec` can still be built, compared,
 serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
@@ -32,23 +57,37 @@ serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from . import engine
-from .modes import FIXED_ACCURACY, Mode
+from . import bound, engine
+from .buffers import native_dtype
+from .errors import ZFPError
+from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
+from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 try:
-    from zarr.abc.codec import ArrayBytesCodec as _CodecBase
+    from zarr.abc.codec import ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin
+    from zarr.abc.store import RangeByteRequest
+    _BASES: tuple[type, ...] = (ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin)
 except ImportError:  # zarr is an optional dependency
-    _CodecBase = object
+    _BASES = (object,)
 
-__all__ = ["CODEC_NAME", "ZFPCodec"]
+__all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
 CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
+_ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
+
+# Ranged reads: ranges fewer than this many bytes apart are fetched as one
+# (on object stores a request costs more than a few KiB of transfer), and a
+# selection whose ranges cover more than this share of the chunk reads it
+# whole (one request, and the whole-array decoder).
+RANGE_MERGE_GAP = 8192
+WHOLE_READ_SHARE = 0.5
 
 
 # --------------------------------------------------------------------------
@@ -139,7 +178,7 @@ def _zfp_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 # the codec
 
 @dataclass(frozen=True)
-class ZFPCodec(_CodecBase):
+class ZFPCodec(*_BASES):
     """Zarr v3 array-to-bytes codec ``zfp`` (zarr-extensions specification).
 
     Parameters
@@ -162,6 +201,13 @@ class ZFPCodec(_CodecBase):
         Threads per chunk for the C engine (0: one per core); not part of
         the metadata.  zarr already compresses chunks in parallel on its
         own thread pool (the C engine releases the GIL).
+    strict : bool
+        True (the default): writing a chunk raises `ZFPError` rather than
+        store values the mode cannot keep: NaN or +-inf in a lossy mode
+        (zarr pads edge chunks of xarray floats with NaN), or, in fixed
+        accuracy, a block whose range is too wide for the tolerance
+        (`zfpcodec.bound`).  `MaskedZFPCodec` stores such arrays.  Not part
+        of the metadata.
 
     Notes
     -----
@@ -176,26 +222,29 @@ class ZFPCodec(_CodecBase):
 
     zfp_mode: Mode
     threads: int = field(default=1, compare=False, repr=False)
+    strict: bool = field(default=True, compare=False, repr=False)
 
     def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1) -> None:
+                 maxprec: Any = None, minexp: Any = None, threads: int = 1,
+                 strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
         self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
-                  threads)
+                  threads, strict)
 
-    def _set(self, zmode: Mode, threads: int) -> None:
+    def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "threads", engine.thread_count(threads))
+        object.__setattr__(self, "strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, zmode: Mode, *, threads: int = 1) -> ZFPCodec:
+    def from_mode(cls, zmode: Mode, *, threads: int = 1, strict: bool = True) -> ZFPCodec:
         """The codec for an already validated `zfpcodec.modes.Mode` (for
         instance ``ZFPCodec.from_mode(zfp.zfp_mode)`` for a numcodecs
         `zfpcodec.ZFP`)."""
         codec = cls.__new__(cls)
-        codec._set(zmode, threads)
+        codec._set(zmode, threads, strict)
         return codec
 
     @property
@@ -227,6 +276,8 @@ class ZFPCodec(_CodecBase):
         args += [f"{name}={value!r}" for name, value in self.zfp_mode.parameters.items()]
         if self.threads != 1:
             args.append(f"threads={self.threads}")
+        if not self.strict:
+            args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
 
     # ------------------------------------------------------------------
@@ -234,7 +285,7 @@ class ZFPCodec(_CodecBase):
 
     def validate(self, *, shape: tuple[int, ...], dtype: Any, chunk_grid: Any) -> None:
         """Refuse, when the array is created, what the codec cannot store."""
-        self._check(_native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
+        self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
     def _check(self, dtype: np.dtype, chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
@@ -257,29 +308,193 @@ class ZFPCodec(_CodecBase):
         chunk = chunk_array.as_numpy_array()
         storage = self._check(chunk.dtype, chunk_spec.shape)
         values = storage.promote(chunk).reshape(_zfp_shape(chunk.shape))
-        stream = engine.compress(values, self.zfp_mode, header=False, rate_clamp=True,
-                                 threads=self.threads)
+        stream = bound.compress_checked(values, self.zfp_mode, strict=self.strict,
+                                        codec=type(self).__name__, header=False,
+                                        rate_clamp=True, threads=self.threads)
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
     def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
-        dtype = _native_dtype(chunk_spec.dtype)
+        dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
+        data = chunk_bytes.as_numpy_array()
+        zmode = self.zfp_mode
+        if zmode.kind == FIXED_RATE:
+            zmode = _rate_convention(zmode, engine.as_stream(data), storage.zfp_dtype, shape)
         # "same" types decode straight into the array's dtype and byte order
         values = np.empty(shape, dtype=dtype if storage.kind == "same" else storage.zfp_dtype)
-        engine.decompress(chunk_bytes.as_numpy_array(), out=values,
-                          dtype=storage.zfp_dtype, shape=shape, mode=self.zfp_mode,
-                          rate_clamp=True, threads=self.threads)
+        engine.decompress(data, out=values, dtype=storage.zfp_dtype, shape=shape,
+                          mode=zmode, rate_clamp=True, threads=self.threads,
+                          exact_length=True)
         if storage.kind != "same":
             values = storage.demote(values, dtype)
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.reshape(chunk_spec.shape))
+
+    async def _decode_partial_single(self, byte_getter: Any, selection: Any,
+                                     chunk_spec: Any) -> Any:
+        """``chunk[selection]`` (None for a missing chunk), decoding only the
+        blocks the selection touches and, where the mode allows, reading
+        only their bytes (see the module docstring)."""
+        dtype = _native_dtype(chunk_spec.dtype)
+        storage = self._check(dtype, chunk_spec.shape)
+        prototype = chunk_spec.prototype
+        layout = None  # set while the blocks alone are to be decoded
+        if chunk_spec.shape:
+            layout = StreamLayout.headerless(storage.zfp_dtype, chunk_spec.shape,
+                                             self.zfp_mode)
+            sel = parse_selection(selection, layout.shape)
+            touched = sum(last - first for first, last in layout.block_spans(sel))
+            if touched > WHOLE_READ_SHARE * math.prod(layout.grid):
+                layout = None  # the whole-chunk decoder is faster
+            ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
+            if ranges is not None:
+                pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
+                if pieces is _MISSING:
+                    return None
+                if pieces is not None:
+                    return await self._decode_blocks(pieces, sel, layout, storage, dtype,
+                                                     prototype)
+                layout = None  # not a chunk of this layout: the whole-chunk decoder decides
+        chunk_bytes = await byte_getter.get(prototype=prototype)
+        if chunk_bytes is None:
+            return None
+        if layout is not None and len(chunk_bytes) == layout.stream_bytes:
+            return await self._decode_blocks([(0, chunk_bytes.as_numpy_array())], sel, layout,
+                                             storage, dtype, prototype)
+        chunk = await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
+        return chunk[selection]
+
+    async def _decode_blocks(self, pieces: list, sel: Selection, layout: StreamLayout,
+                             storage: _Storage, dtype: np.dtype, prototype: Any) -> Any:
+        values = await asyncio.to_thread(self._decode_pieces, pieces, sel, layout, storage,
+                                         dtype)
+        return prototype.nd_buffer.from_numpy_array(values)
+
+    def _decode_pieces(self, pieces: list, sel: Selection, layout: StreamLayout,
+                       storage: _Storage, dtype: np.dtype) -> np.ndarray:
+        # "same" types decode straight into the array's dtype and byte order
+        out = np.empty(sel.shape, dtype=dtype if storage.kind == "same" else storage.zfp_dtype)
+        decompress_region(pieces, sel, layout=layout, out=out, threads=self.threads)
+        return out if storage.kind == "same" else storage.demote(out, dtype)
 
     async def _encode_single(self, chunk_array: Any, chunk_spec: Any) -> Any:
         return await asyncio.to_thread(self._encode_sync, chunk_array, chunk_spec)
 
     async def _decode_single(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
+
+
+def _rate_convention(zmode: Mode, data: memoryview, zfp_dtype: np.dtype,
+                     shape: tuple[int, ...]) -> Mode:
+    """The mode a fixed-rate chunk was written in: `zmode` (the rate applied
+    to the chunk's rank) or the expert equivalent of the zarrs convention
+    (applied as if 3-D), chosen by the chunk's length (module docstring)."""
+    ztype = engine.ztype_of(zfp_dtype)
+    ours = zmode.params(len(shape), ztype)
+    zarrs = zmode.params(_ZARRS_RATE_RANK, ztype)
+    if ours == zarrs:
+        return zmode
+    blocks = math.prod(-(-n // 4) for n in shape)
+    fits = [params for params in (ours, zarrs)
+            if engine.padded_bytes(blocks * params[1]) == data.nbytes]
+    if len(fits) == 2 and not _zero_after(data, blocks * ours[1]):
+        fits = [zarrs]
+    if not fits:
+        raise ZFPError(
+            f"zfp chunk of {data.nbytes} bytes does not fit its metadata (fixed_rate "
+            f"{zmode.rate}, {zfp_dtype} chunk of shape {shape}, {blocks} blocks): "
+            f"at {ours[1]} bits per block (the rate applied to the chunk's rank, as zfp "
+            f"does) it would take {engine.padded_bytes(blocks * ours[1])} bytes, at "
+            f"{zarrs[1]} (applied as if 3-D, as zarrs does) "
+            f"{engine.padded_bytes(blocks * zarrs[1])}", "length")
+    if fits[0] == ours:
+        return zmode
+    bits = zarrs[1]
+    return Mode.from_args(minbits=bits, maxbits=bits, maxprec=ZFP_MAX_PREC, minexp=ZFP_MIN_EXP)
+
+
+def _zero_after(data: memoryview, bit: int) -> bool:
+    """Whether every bit of `data` from stream bit `bit` on is zero (bits
+    are numbered from bit 0 of byte 0, format.md §1.1)."""
+    tail = np.frombuffer(data, dtype=np.uint8)[bit // 8:]
+    return not tail.size or (int(tail[0]) >> (bit % 8) == 0 and not tail[1:].any())
+
+
+def __getattr__(name: str) -> Any:
+    # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module) is
+    # imported on first use
+    if name == "MaskedZFPCodec":
+        from .zarr3_masked import MaskedZFPCodec
+        return MaskedZFPCodec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_MISSING = "missing"
+
+
+def _ranges_to_fetch(layout: StreamLayout, sel: Selection, mode: Mode) -> list | None:
+    """The byte ranges to request for `sel`, or None to read the whole
+    chunk in one request (the ranges would cover most of it).
+
+    Fixed rate: where another writer's chunk of this shape can have another
+    length (`_length_may_differ`), the length L is checked on the way: the
+    last request reaches one byte past L, which a longer chunk returns.
+    Other modes get the prefix `StreamLayout.byte_ranges` names: a chunk
+    shorter than that bound comes back whole.
+    """
+    ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
+    length = layout.stream_bytes
+    if length is None or not ranges:
+        return ranges
+    if sum(stop - start for start, stop in ranges) > WHOLE_READ_SHARE * length:
+        return None
+    if _length_may_differ(layout, mode):
+        start, stop = ranges[-1]
+        if length - 1 - stop <= RANGE_MERGE_GAP:
+            ranges[-1] = (start, length + 1)
+        else:
+            ranges.append((length - 1, length + 1))
+    return ranges
+
+
+def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
+    """Whether a fixed-rate chunk of this layout may have been written with
+    another length: zarrs (the zarr-extensions codec's maintainers'
+    implementation) applies a fixed rate as if every chunk were 3-D, so its
+    chunks of other ranks have other lengths, and byte ranges of ours would
+    read its blocks wrong.  3-D chunks agree, and need no check: a longer
+    or cut stream still holds the blocks it was read for."""
+    return replace(layout, params=mode.params(3, layout.ztype)).stream_bytes != \
+        layout.stream_bytes
+
+
+async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
+                 prototype: Any) -> list | str | None:
+    """`ranges` of a chunk as pieces ``[(start, bytes)]``; `_MISSING` when
+    the chunk does not exist; None when it is not as long as `layout` says
+    (another writer's convention, or damage)."""
+    try:
+        got = await asyncio.gather(*(byte_getter.get(prototype=prototype,
+                                                     byte_range=RangeByteRequest(start, stop))
+                                     for start, stop in ranges))
+    except Exception:
+        # Stores report a range that starts past the end of a shorter
+        # object differently: an empty or short buffer, or an exception
+        # (obstore).  The whole-chunk read that follows either decodes the
+        # chunk or raises the store's (or the decoder's) real error.
+        return None
+    if all(piece is None for piece in got):
+        return _MISSING
+    if any(piece is None for piece in got):
+        return None  # the chunk changed between the requests
+    if layout.stream_bytes is not None:
+        wanted = [stop - start for start, stop in ranges]
+        if ranges[-1][1] > layout.stream_bytes:
+            wanted[-1] -= 1  # the length check asks for one byte past the end
+        if [len(piece) for piece in got] != wanted:
+            return None  # a chunk of another length
+    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, got)]
 
 
 def _native_dtype(dtype: Any) -> np.dtype:

@@ -3,6 +3,8 @@
 Same names, defaults, constants and streams as zfpy; where zfpy crashes or
 returns garbage (empty arrays, truncated streams, broadcast or structured
 views, undersized `out`), a clear exception or the right answer instead.
+One addition, `accuracy_holds(arr, tolerance)`, tells whether zfp's
+fixed-accuracy bound holds for an array before it is compressed.
 """
 
 import numpy as np  # noqa: F401  (zfpy exposes it as zfpy.np)
@@ -35,3 +37,8 @@ from zfpcodec.api import (  # noqa: F401
     zmode_to_str,
     ztype_to_dtype,
 )
+
+# Our addition: zfpy stores arrays whose fixed-accuracy bound cannot hold
+# (NaN, +-inf, fill values beside small values) without a word, and so does
+# this drop-in; accuracy_holds(arr, tolerance).holds asks first.
+from zfpcodec.bound import accuracy_holds  # noqa: F401,E402

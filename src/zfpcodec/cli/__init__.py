@@ -11,14 +11,20 @@ Streams carry zfp's full header by default, so they are what
 ``zfp -h`` writes and reads.  Byte for byte they equal the streams of the
 ``zfp`` program given the same parameters (``-r`` passes the scalar type to
 zfp_stream_set_rate, so float/double rates are clamped to 9/12 bits per
-block, spec 3.2; ``-c`` reads a maximum of 0 bits as unlimited and a maximum
+block, docs/format.md §3.2; ``-c`` reads a maximum of 0 bits as unlimited and a maximum
 precision of 0 as the type's full precision), except for the final padding:
-our streams end on an 8-byte boundary (zfp's 64-bit stream words, spec 1.4),
+our streams end on an 8-byte boundary (zfp's 64-bit stream words, §1.4),
 while Debian's zfp 1.0.0 program, built with 8-bit stream words, ends on a
 byte.  Each side reads the other's streams.
 
+Outputs are never lost or left half-written (`outputs`): an existing one is
+replaced only with ``--force``, an output that is, contains or lies inside
+an input is refused, and files and local Zarr stores are written under a
+temporary name beside their target and moved into place when complete.
+
 Exit status: 0 on success, 1 when the work fails (unreadable or corrupt
-input, failed write), 2 for a wrong command line.
+input, failed write, an output that exists), 2 for a wrong command line,
+130 after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from .. import __version__
 from ..errors import ZFPError
 from . import compress, decompress, demo, h5, info, stats, zarr
 from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CLIError
+from .options import protect_negative_numbers
 
 __all__ = ["main", "build_parser"]
 
@@ -39,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); return the exit
     status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(protect_negative_numbers(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -55,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _complain(args.command, _os_message(error))
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        _complain(args.command, "interrupted")
+        print("zfpcodec: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
 
@@ -78,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="zfpcodec",
         description="Compress, decompress, inspect and measure arrays with zfp "
                     "(codec version 5 streams, byte-compatible with the zfp program).",
-        epilog="Exit status: 0 on success, 1 when the work fails (unreadable or corrupt "
-               "input), 2 for a wrong command line.  'zfpcodec COMMAND --help' "
+        epilog="An existing output is replaced only with --force, and only once the new "
+               "one is complete.  Exit status: 0 on success, 1 when the work fails "
+               "(unreadable or corrupt input, failed write, an output that exists), 2 for "
+               "a wrong command line, 130 after Ctrl-C.  'zfpcodec COMMAND --help' "
                "describes each command.")
     parser.add_argument("--version", action="version", version=f"zfpcodec {__version__}")
     parser.set_defaults(command=None)

@@ -7,9 +7,10 @@ import time
 from .. import engine
 from ..modes import describe_params
 from .errors import CLIError
-from .io import check_distinct, read_array, write_bytes
-from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, subparser)
+from .io import read_array, write_bytes
+from .options import (STDIO, _single_mode, add_force, add_mode_options, add_raw_options,
+                      add_threads, build_mode, subparser)
+from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
@@ -34,16 +35,17 @@ def add_parser(commands, common) -> None:
     sub.add_argument("--no-header", dest="header", action="store_false",
                      help="write the blocks only (like zfp without -h); decompressing then "
                           "needs --dtype, --shape and the mode")
+    add_force(sub, "the output")
     add_threads(sub)
 
 
 def run(args) -> None:
     """compress: .npy or raw file -> zfp stream."""
     output = args.output or _default_output(args.input)
-    check_distinct(args.input, output)
     arr = read_array(args.input, args.dtype, args.shape)
     kind, value = _single_mode(args)
     mode = build_mode(kind, value, arr.dtype)
+    check_output(output, [args.input], args.force)
     start = time.perf_counter()
     try:
         stream = engine.compress(arr, mode, header=args.header, rate_clamp=True,

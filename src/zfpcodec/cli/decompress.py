@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from .. import engine
+from ..region import StreamLayout, read_region
 from .errors import CLIError, UsageError
-from .io import ZFP_MAGIC, check_distinct, read_bytes, write_array
-from .options import (STDIO, _single_mode, add_mode_options, add_raw_options, add_threads,
-                      build_mode, subparser)
+from .io import ZFP_MAGIC, open_stream, write_array
+from .options import (STDIO, _single_mode, add_force, add_mode_options, add_raw_options,
+                      add_threads, build_mode, parse_region, subparser)
+from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
@@ -21,53 +24,78 @@ def add_parser(commands, common) -> None:
                     "and the mode it was compressed with.",
         epilog="examples:\n  zfpcodec decompress field.npy.zfp            (writes field.npy)\n"
                "  zfpcodec decompress f.zfp -o f.f32            (raw binary)\n"
-               "  zfpcodec decompress blocks.zfp -t f32 --shape 7,9,11 -r 8 -o b.npy",
+               "  zfpcodec decompress blocks.zfp -t f32 --shape 7,9,11 -r 8 -o b.npy\n"
+               "  zfpcodec decompress big.zfp --region '100:116, :, -1' -o part.npy",
         parents=[common])
     sub.add_argument("input", help="zfp stream ('-' for stdin)")
     sub.add_argument("-o", "--output", help="output file (default: INPUT without .zfp; "
                                             "'-' for stdout)")
     sub.add_argument("--format", choices=("npy", "raw"),
                      help="output format (default: npy for a .npy name, else raw)")
+    sub.add_argument("--region", type=parse_region, metavar="INDEX",
+                     help="decompress only this part of the array, written as a NumPy index "
+                          "(e.g. '10:20, ::-2, 5'); from a file in fixed-rate mode only the "
+                          "bytes of the blocks it touches are read, in other modes the "
+                          "stream up to its last block")
     add_raw_options(sub, "headerless stream")
     add_mode_options(sub)
+    add_force(sub, "the output")
     add_threads(sub)
 
 
 def run(args) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
-    check_distinct(args.input, output)
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
-    stream = read_bytes(args.input)
     kind, value = _single_mode(args)
+    with open_stream(args.input) as source:
+        headed = source.read(len(ZFP_MAGIC)) == ZFP_MAGIC
+        source.seek(0)
+        decode = _headerless_arguments(args, kind, value, headed)
+        check_output(output, [args.input], args.force)
+        start = time.perf_counter()
+        if args.region is None:
+            stream = source.read()
+            arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
+            size = len(stream)
+        else:
+            layout = StreamLayout.headerless(**decode) if decode else None
+            size = source.seek(0, os.SEEK_END)
+            try:
+                arr, read = read_region(source, args.region, layout=layout,
+                                        threads=args.threads)
+            except (IndexError, TypeError) as error:
+                raise CLIError(f"--region: {error}") from None
+        seconds = time.perf_counter() - start
+    write_array(output, arr, fmt)
+    if not args.quiet:
+        part = f" (read {read} of its {size} bytes)" if args.region is not None else ""
+        note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
+             f"{shape_text(arr.shape)}, {size} -> {arr.nbytes} bytes ({fmt}){part}, "
+             f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
+
+
+def _headerless_arguments(args, kind, value, headed: bool) -> dict:
+    """dtype, shape and mode for a headerless stream; {} for a stream with
+    a header (whose options must then be absent)."""
     if args.dtype is None and args.shape is None:
         if kind is not None:
             raise UsageError("the stream's header gives its mode: mode options are only for "
                              "headerless streams (with --dtype and --shape)")
-        if not stream.startswith(ZFP_MAGIC):
+        if not headed:
             raise CLIError(f"{show(args.input)} has no zfp header (it does not begin with "
                            "'zfp' and codec version 5); for a headerless stream give --dtype, "
                            "--shape and its mode")
-        decode = dict()
-    else:
-        if args.dtype is None or args.shape is None:
-            raise UsageError("a headerless stream needs both --dtype and --shape")
-        if kind is None:
-            raise UsageError("a headerless stream needs the mode it was compressed with "
-                             "(--tolerance, --rate, --precision, --reversible or --expert)")
-        if stream.startswith(ZFP_MAGIC):
-            raise UsageError(f"{show(args.input)} has a zfp header, which gives its type, "
-                             "shape and mode: drop --dtype, --shape and the mode")
-        decode = dict(dtype=args.dtype, shape=args.shape,
-                      mode=build_mode(kind, value, args.dtype))
-    start = time.perf_counter()
-    arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
-    seconds = time.perf_counter() - start
-    write_array(output, arr, fmt)
-    if not args.quiet:
-        note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
-             f"{shape_text(arr.shape)}, {len(stream)} -> {arr.nbytes} bytes ({fmt}), "
-             f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
+        return {}
+    if args.dtype is None or args.shape is None:
+        raise UsageError("a headerless stream needs both --dtype and --shape")
+    if kind is None:
+        raise UsageError("a headerless stream needs the mode it was compressed with "
+                         "(--tolerance, --rate, --precision, --reversible or --expert)")
+    if headed:
+        raise UsageError(f"{show(args.input)} has a zfp header, which gives its type, "
+                         "shape and mode: drop --dtype, --shape and the mode")
+    return dict(dtype=args.dtype, shape=args.shape, mode=build_mode(kind, value, args.dtype))
 
 
 def _default_output(path: str) -> str:

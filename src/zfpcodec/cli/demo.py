@@ -14,9 +14,11 @@ import numpy as np
 
 from ..metrics import error_stats, value_range
 from .errors import UsageError
-from .options import build_mode, parse_shape, setting_label, subparser, zarr_codec_args
+from .options import (add_force, build_mode, parse_shape, setting_label, subparser,
+                      zarr_codec_args)
+from .outputs import HeldInterrupts, check_output, staged_directory
 from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text
-from .zarr import import_zarr
+from .zarr import import_zarr, writes_settled
 
 TOLERANCES = [0.1, 0.01, 0.001]
 SHAPE = (128, 128, 128)
@@ -50,6 +52,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     sub.add_argument("--out", metavar="DIR",
                      help="keep the stores in DIR (default: a temporary directory, removed)")
+    add_force(sub, "the stores in --out DIR")
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
@@ -63,6 +66,28 @@ def run(args) -> None:
     codecs = [(kind, value, zarr_codec_args(build_mode(kind, value, np.float32),
                                             args.zarr_format))
               for kind, value in settings]     # (checks the tolerances first)
+    names = [f"tolerance-{value:g}.zarr" if kind == "tolerance" else "lossless.zarr"
+             for kind, value in settings]
+    if args.out:
+        for name in names:
+            check_output(str(Path(args.out) / name), [], args.force, store=True)
+    with HeldInterrupts() as interrupts:
+        rows = write_stores(args, zarr, codecs, names, interrupts)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print(format_table(COLUMNS, rows))
+    if not args.quiet:
+        print(f"\nError bounds hold: {'yes' if all(r['bound_holds'] for r in rows) else 'NO'}."
+              "  Speeds are MB/s of uncompressed data, through Zarr.")
+        print(f"Stores kept in {args.out}" if args.out else "Stores were written to a "
+              "temporary directory and removed (--out DIR keeps them).")
+
+
+def write_stores(args, zarr, codecs: list, names: list[str],
+                 interrupts: HeldInterrupts) -> list:
+    """The demo's field written with each codec to its store in `names`,
+    stopping between stores after Ctrl-C; the rows of the table."""
     field = make_field(args.shape, args.seed)
     lo, hi = value_range(field)
     if not args.quiet and not args.json:
@@ -74,8 +99,8 @@ def run(args) -> None:
     try:
         root.mkdir(parents=True, exist_ok=True)
         with Progress(len(codecs), "demo", args.progress, unit="stores") as progress:
-            for kind, value, codec_args in codecs:
-                name = f"tolerance-{value:g}.zarr" if kind == "tolerance" else "lossless.zarr"
+            for (kind, value, codec_args), name in zip(codecs, names):
+                interrupts.check()
                 rows.append(demo_row(zarr, root / name, field, args.chunks, args.zarr_format,
                                      codec_args, setting_label(kind, value), (lo, hi),
                                      value if kind == "tolerance" else 0.0))
@@ -83,15 +108,7 @@ def run(args) -> None:
     finally:
         if not args.out:
             shutil.rmtree(root, ignore_errors=True)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return
-    print(format_table(COLUMNS, rows))
-    if not args.quiet:
-        print(f"\nError bounds hold: {'yes' if all(r['bound_holds'] for r in rows) else 'NO'}."
-              "  Speeds are MB/s of uncompressed data, through Zarr.")
-        print(f"Stores kept in {root}" if args.out else "Stores were written to a temporary "
-              "directory and removed (--out DIR keeps them).")
+    return rows
 
 
 def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
@@ -116,17 +133,19 @@ def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
 def demo_row(zarr, path: Path, field: np.ndarray, chunks: tuple[int, ...], zarr_format: int,
              codec_args: dict, label: str, limits: tuple[float, float],
              tolerance: float) -> dict:
-    """Write `field` to a new Zarr store at `path`, read it back, measure;
-    `limits` is the (min, max) of `field`."""
-    start = time.perf_counter()
-    array = zarr.create_array(str(path), shape=field.shape, dtype=field.dtype, chunks=chunks,
-                              zarr_format=zarr_format, overwrite=True, **codec_args)
-    array[...] = field
-    write_s = time.perf_counter() - start
+    """Write `field` to a new Zarr store at `path` (built beside it and moved
+    into place, replacing an old one), read it back, measure; `limits` is
+    the (min, max) of `field`."""
+    with staged_directory(str(path)) as temp, writes_settled(str(path)):
+        start = time.perf_counter()
+        array = zarr.create_array(temp, shape=field.shape, dtype=field.dtype, chunks=chunks,
+                                  zarr_format=zarr_format, **codec_args)
+        array[...] = field
+        write_s = time.perf_counter() - start
+        stored = array.nbytes_stored()
     start = time.perf_counter()
     back = zarr.open_array(str(path), mode="r")[...]
     read_s = time.perf_counter() - start
-    stored = array.nbytes_stored()
     errors = error_stats(field, back, limits)
     return dict(setting=label, ratio=field.nbytes / stored,
                 bits_per_value=8 * stored / field.size, stored_bytes=stored, **errors,

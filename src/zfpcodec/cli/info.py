@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from .. import engine
 from ..errors import ZFPError
 from .errors import CLIError
@@ -17,11 +19,14 @@ def add_parser(commands) -> None:
     sub = subparser(
         commands, "info", run, help="show what a stream's header says",
         description="Show a zfp stream's header: scalar type, shape, mode and parameters, "
-                    "sizes and compression ratio.")
+                    "sizes and compression ratio.  The stream is checked to be complete "
+                    "first (a fixed-rate one by its length, others by decoding them); an "
+                    "incomplete one exits with status 1.")
     sub.add_argument("input", help="zfp stream with a header ('-' for stdin)")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_argument("--verify", action="store_true",
-                     help="also decode the whole stream, to check it is complete")
+                     help="decode the whole stream whatever its mode (without it, a fixed-rate "
+                          "stream's length is checked and others are decoded)")
 
 
 def run(args) -> None:
@@ -32,9 +37,9 @@ def run(args) -> None:
     except ZFPError:
         raise CLIError(f"{show(args.input)} is not a zfp stream with a header (codec "
                        "version 5)") from None
+    check_complete(stream, dtype, shape, params, header_bits, decode=args.verify)
     info = stream_info(args.input, len(stream), dtype, shape, params, header_bits)
     if args.verify:
-        engine.decompress(stream)     # ZFPError if incomplete or corrupt
         info["verified"] = True
     if args.json:
         print(json.dumps(info, indent=2))
@@ -58,3 +63,19 @@ def run(args) -> None:
     width = max(len(name) for name, _ in rows)
     for name, text in rows:
         print(f"{name:<{width}}  {text}")
+
+
+def check_complete(stream: bytes, dtype: np.dtype, shape: tuple[int, ...],
+                   params: tuple[int, int, int, int], header_bits: int,
+                   decode: bool = False) -> None:
+    """Raise ZFPError unless `stream` holds every block its header promises.
+    Blocks of a fixed size (minbits = maxbits: fixed rate) make the length
+    decide; blocks of other modes end where their bits do, so the stream is
+    decoded (always so with `decode`)."""
+    minbits, maxbits, _, _ = params
+    if decode or minbits != maxbits:
+        engine.decompress(stream)
+        return
+    sizes = tuple(reversed(shape)) + (0,) * (4 - len(shape))
+    engine.check_fits(engine.as_stream(stream), header_bits, engine.ztype_of(dtype), sizes,
+                      params, shape)

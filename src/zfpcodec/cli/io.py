@@ -1,22 +1,23 @@
 """Reading and writing the command line's files: arrays from .npy or raw
 binary files (memory-mapped where possible) and streams, to and from files
-or stdin/stdout ('-')."""
+or stdin/stdout ('-').  Files are written through `outputs.atomic_file`."""
 
 from __future__ import annotations
 
 import io
 import os
 import sys
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from .. import engine
 from .errors import CLIError, UsageError
 from .options import STDIO
+from .outputs import atomic_file
 from .report import shape_text, show
 
-ZFP_MAGIC = b"zfp\x05"          # spec 2.1: 'z' 'f' 'p', codec version 5
+ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -94,13 +95,23 @@ def read_bytes(path: str) -> bytes:
         return file.read()
 
 
+def open_stream(path: str) -> BinaryIO:
+    """A file, or stdin's bytes for '-', as a seekable binary file: a
+    reader can take the parts it needs."""
+    if path == STDIO:
+        return io.BytesIO(sys.stdin.buffer.read())
+    _check_readable_file(path)
+    return open(path, "rb")
+
+
 def write_bytes(path: str, data: bytes) -> None:
-    """Write `data` to a file, or to stdout for '-'."""
+    """Write `data` to a file (whole or not at all, see `outputs.atomic_file`),
+    or to stdout for '-'."""
     if path == STDIO:
         _write_all(sys.stdout.buffer, data)
         sys.stdout.buffer.flush()
         return
-    with open(path, "wb") as file:
+    with atomic_file(path) as file:
         _write_all(file, data)
 
 
@@ -113,21 +124,18 @@ def _write_all(file, data: Any) -> None:
 
 
 def write_array(path: str, arr: np.ndarray, fmt: str) -> None:
-    """Write `arr` as .npy or raw C-order values, to a file or stdout."""
-    target = sys.stdout.buffer if path == STDIO else open(path, "wb")
-    try:
-        if fmt == "npy":
-            np.save(target, arr, allow_pickle=False)
-        else:
-            _write_all(target, np.ascontiguousarray(arr).data)
-        target.flush()
-    finally:
-        if target is not sys.stdout.buffer:
-            target.close()
+    """Write `arr` as .npy or raw C-order values, to a file (whole or not at
+    all, see `outputs.atomic_file`) or to stdout for '-'."""
+    if path == STDIO:
+        _write_array_to(sys.stdout.buffer, arr, fmt)
+        sys.stdout.buffer.flush()
+        return
+    with atomic_file(path) as file:
+        _write_array_to(file, arr, fmt)
 
 
-def check_distinct(source: str, output: str) -> None:
-    """Refuse to write the output over the input."""
-    if source != STDIO and output != STDIO and os.path.exists(source) \
-            and os.path.exists(output) and os.path.samefile(source, output):
-        raise UsageError(f"the output {output} is the input")
+def _write_array_to(file, arr: np.ndarray, fmt: str) -> None:
+    if fmt == "npy":
+        np.save(file, arr, allow_pickle=False)
+    else:
+        _write_all(file, np.ascontiguousarray(arr).data)

@@ -7,6 +7,7 @@ and the `Mode` they make, and the way a mode is told back to the user
 from __future__ import annotations
 
 import argparse
+import ast
 import shutil
 import textwrap
 from typing import Any, Callable, Sequence
@@ -59,6 +60,41 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def parse_region(text: str) -> tuple:
+    """A selection in NumPy's syntax, as written between the brackets of
+    ``a[...]``: integers, slices (start:stop:step, negative values too),
+    '...' and lists of integers, separated by commas."""
+    try:
+        tree = ast.parse(f"_[{text}]", mode="eval").body
+        items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
+        return tuple(_region_item(item) for item in items)
+    except (SyntaxError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a region: write what goes between the brackets of a NumPy "
+            "index, e.g. '10:20, ::-2, 5' or '..., [0, 3]' (integers, slices, '...', "
+            "lists of integers)") from None
+
+
+def _region_item(node: ast.expr) -> Any:
+    if isinstance(node, ast.Slice):
+        return slice(*(None if part is None else _region_int(part)
+                       for part in (node.lower, node.upper, node.step)))
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        return Ellipsis
+    if isinstance(node, ast.List):
+        return [_region_int(element) for element in node.elts]
+    return _region_int(node)
+
+
+def _region_int(node: ast.expr) -> int:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _region_int(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    raise ValueError("not an integer")
+
+
 def nonnegative_int(text: str) -> int:
     """An integer >= 0 (for --threads)."""
     try:
@@ -76,6 +112,38 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
     return value
+
+
+# Options whose values may be negative numbers.  argparse takes "-1e-3" or
+# "-inf" for an option (it knows only -5 and -.5 as numbers) and fails with
+# "expected one argument", hiding the real message.
+NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
+                            "-c", "--expert"})
+
+
+def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
+    """`argv` with every negative number among the values of a
+    `NUMBER_OPTIONS` option given a leading space, which makes argparse
+    read it as a value; float() and int() ignore the space."""
+    protected: list[str] = []
+    in_values = False
+    for index, token in enumerate(argv):
+        if token == "--":
+            return protected + list(argv[index:])
+        if in_values and token.startswith("-") and _is_number(token):
+            token = " " + token
+        else:
+            in_values = token in NUMBER_OPTIONS or (in_values and _is_number(token))
+        protected.append(token)
+    return protected
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -153,6 +221,13 @@ class _AddSetting(argparse.Action):
         else:
             settings.extend((self.dest, value) for value in values)
         namespace.settings = settings
+
+
+def add_force(sub, what: str) -> None:
+    """--force (-f): replace an existing output, the only way to."""
+    sub.add_argument("-f", "--force", action="store_true",
+                     help=f"replace {what} if it exists (it is replaced only once the new "
+                          "one is complete)")
 
 
 def add_threads(sub) -> None:

@@ -1,10 +1,20 @@
 """``zfpcodec zarr``: a Zarr array, .npy or raw file copied, chunk by chunk,
-into a new Zarr store whose chunks are zfp-compressed."""
+into a new Zarr store whose chunks are zfp-compressed.
+
+A local destination is built in a hidden directory beside it and moved into
+place when complete (`outputs.staged_directory`).  A URL destination is
+written in place, as object stores cannot rename: ``--force`` deletes the
+old array first, and after a failure or Ctrl-C the partial array is deleted
+(a process killed outright leaves it behind).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import time
+from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -12,12 +22,15 @@ import numpy as np
 from .. import engine
 from .errors import CLIError, UsageError
 from .io import read_array
-from .options import (_single_mode, add_mode_options, add_raw_options, add_threads, build_mode,
-                      parse_shape, setting_label, subparser, zarr_codec_args)
+from .options import (_single_mode, add_force, add_mode_options, add_raw_options, add_threads,
+                      build_mode, parse_shape, setting_label, subparser, zarr_codec_args)
+from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
+                      write_failure)
 from .report import Progress, note, shape_text, show
 
 CHUNK_BYTES = 4 << 20           # default chunk size for arrays without chunks
-BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call
+BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call (and per Ctrl-C check)
+SEARCH_DEPTH = 3                # levels searched for arrays in a store without root metadata
 
 
 def add_parser(commands, common, progress) -> None:
@@ -29,11 +42,16 @@ def add_parser(commands, common, progress) -> None:
                     "never loaded whole.",
         epilog="Needs zarr >= 3 and numcodecs.  A Zarr v2 store uses the numcodecs codec\n"
                "zfpcodec.ZFP, a v3 store the array-to-bytes codec zfpcodec.zarr3.ZFPCodec.\n"
+               "\nA local DEST is built in a hidden directory beside it and moved into place\n"
+               "when complete: a failure or Ctrl-C leaves no trace, and --force swaps an old\n"
+               "store out only then.  A URL DEST (s3://...) is written in place, as object\n"
+               "stores cannot rename: --force deletes the old array first, and a failure or\n"
+               "Ctrl-C deletes the partial one (a process killed outright leaves it).\n"
                "\nexample:\n  zfpcodec zarr model.zarr --array temperature out.zarr "
                "--tolerance 1e-3",
         parents=[common, progress])
     sub.add_argument("source", help="Zarr array or group, .npy file, or raw file")
-    sub.add_argument("dest", help="new Zarr store (a directory)")
+    sub.add_argument("dest", help="new Zarr store (a directory, or a URL)")
     sub.add_argument("--array", metavar="PATH",
                      help="the array inside a source Zarr group")
     add_raw_options(sub, "source")
@@ -43,13 +61,19 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--chunks", type=parse_shape, metavar="SHAPE",
                      help="chunk shape of the new store (default: the source's chunks, or "
                           "about 4 MiB with sides a multiple of 4)")
-    sub.add_argument("--overwrite", action="store_true", help="replace DEST if it exists")
+    add_force(sub, "DEST (a Zarr store or an empty directory)")
     add_threads(sub)
 
 
 def run(args) -> None:
     """zarr: copy a Zarr array, .npy or raw file into a zfp-compressed Zarr store."""
     zarr = import_zarr()
+    with HeldInterrupts() as interrupts:
+        copy(args, zarr, interrupts)
+
+
+def copy(args, zarr, interrupts: HeldInterrupts) -> None:
+    """The zarr command's work, stopping cleanly at a batch after Ctrl-C."""
     kind, value = _single_mode(args)
     label = "zfp " + setting_label(kind or "reversible", value)
     source, attributes, fill_value, source_chunks = open_source(args, zarr)
@@ -67,29 +91,94 @@ def run(args) -> None:
     if len(chunks) != len(source.shape):
         raise UsageError(f"--chunks {shape_text(chunks)} has {len(chunks)} axes, the source "
                          f"{len(source.shape)}")
-    if os.path.exists(args.dest) and not args.overwrite:
-        raise CLIError(f"{args.dest} exists (give --overwrite to replace it)")
+    check_output(args.dest, [args.source], args.force, store=True)
     start = time.perf_counter()
-    try:
-        dest = zarr.create_array(args.dest, shape=source.shape, dtype=dtype, chunks=chunks,
-                                 zarr_format=args.zarr_format, attributes=attributes,
-                                 overwrite=args.overwrite, **codec_args)
-    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
-        raise CLIError(f"cannot store {dtype} data with {label} in Zarr "
-                       f"v{args.zarr_format}: {error}") from None
     nbytes = int(np.prod(source.shape)) * dtype.itemsize
-    with Progress(nbytes, f"zarr {args.dest}", args.progress, unit="B") as progress:
+    create = dict(shape=source.shape, dtype=dtype, chunks=chunks, zarr_format=args.zarr_format,
+                  attributes=attributes, **codec_args)
+    with new_array(zarr, args.dest, args.force, f"{dtype} data with {label}", create) as dest, \
+            Progress(nbytes, f"zarr {args.dest}", args.progress, unit="B") as progress:
         for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
+            interrupts.check()
             block = np.asarray(source[region])
             dest[region] = block
             progress.advance(block.nbytes)
+        interrupts.check()             # a Ctrl-C during the last batch still stops it
+        stored = dest.nbytes_stored()
     seconds = time.perf_counter() - start
     if not args.quiet:
-        stored = dest.nbytes_stored()
         note(f"{show(args.source)} -> {args.dest}: Zarr v{args.zarr_format}, {dtype} "
              f"{shape_text(source.shape)} in chunks {shape_text(chunks)}, {label}; "
              f"{nbytes} -> {stored} bytes stored (ratio {nbytes / max(stored, 1):.3g}) "
              f"in {seconds:.2f} s")
+
+
+@contextmanager
+def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator[Any]:
+    """A new Zarr array at `dest` (zarr.create_array's arguments `create`)
+    to fill in the block: a local one is built in a hidden directory moved
+    into place when the block ends without error (`staged_directory`); a
+    URL is written in place, the partial array deleted after an error or
+    Ctrl-C.  `what` says what is stored, for the error a codec raises."""
+    if not is_url(dest):
+        with staged_directory(dest) as temp, writes_settled(dest):
+            yield _create_array(zarr, temp, False, what, create)
+        return
+    array = _create_array(zarr, dest, force, what, create)
+    try:
+        with writes_settled(dest):
+            yield array
+    except BaseException:
+        with HeldInterrupts():
+            _remove_remote(dest)
+        raise
+
+
+def _create_array(zarr, location: str, force: bool, what: str, create: dict) -> Any:
+    from zarr.errors import ContainsArrayError, ContainsGroupError
+    try:
+        return zarr.create_array(location, overwrite=force, **create)
+    except (ContainsArrayError, ContainsGroupError):
+        raise CLIError(f"{location} exists; use --force to replace it") from None
+    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
+        raise CLIError(f"cannot store {what} in Zarr v{create['zarr_format']}: "
+                       f"{error}") from None
+
+
+@contextmanager
+def writes_settled(dest: str) -> Iterator[None]:
+    """On an error in the block, wait for the writes zarr still runs before
+    passing it on (zarr gathers a batch's chunk writes without cancelling
+    the others when one fails, and they would go on writing into a store
+    being removed); an OSError becomes a one-line CLIError about `dest`."""
+    try:
+        yield
+    except BaseException as error:
+        _finish_pending_tasks()
+        if isinstance(error, OSError) and error.filename is None:
+            raise write_failure(dest, error) from None
+        raise
+
+
+def _finish_pending_tasks() -> None:
+    from zarr.core.sync import sync
+
+    async def others() -> None:
+        current = asyncio.current_task()
+        await asyncio.gather(*(task for task in asyncio.all_tasks() if task is not current),
+                             return_exceptions=True)
+
+    sync(others())
+
+
+def _remove_remote(url: str) -> None:
+    """Delete what was written at `url` (best effort: say so if it fails)."""
+    import fsspec
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+        fs.rm(root, recursive=True)
+    except Exception as error:   # whatever the remote store raises, the first error matters
+        note(f"zfpcodec: could not delete the partial array at {url}: {error}")
 
 
 def import_zarr():
@@ -114,20 +203,77 @@ def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
     if args.dtype is not None or args.shape is not None:
         raise UsageError("--dtype and --shape are for raw files; a Zarr source records its "
                          "own")
-    if not os.path.exists(args.source) and "://" not in args.source:
+    if not os.path.exists(args.source) and not is_url(args.source):
         raise CLIError(f"{args.source}: no such file or Zarr store")
     try:
         node = zarr.open(args.source, mode="r", path=args.array)
     except Exception as error:  # zarr raises several kinds for a missing or bad store
-        where = f"{args.source} (array {args.array})" if args.array else args.source
-        raise CLIError(f"cannot open {where} as Zarr: {error}") from None
+        raise source_problem(args, zarr, error) from None
     if not hasattr(node, "shape"):
-        names = sorted(name for name, _ in node.arrays())
-        raise UsageError(f"{args.source} is a Zarr group: choose an array with --array "
-                         f"({', '.join(names) or 'it has none'})")
+        if args.array:
+            raise UsageError(f"{args.array} in {args.source} is a Zarr group, not an array "
+                             f"(arrays here: {_names(arrays_in(zarr, args.source))})")
+        raise UsageError(f"{args.source} is a Zarr group; name the array with --array "
+                         f"(arrays here: {_names(arrays_in(zarr, args.source))})")
     fill = node.fill_value
     fill = None if fill is None else fill.item() if hasattr(fill, "item") else fill
     return node, dict(node.attrs), fill, tuple(node.chunks)
+
+
+def source_problem(args, zarr, error: Exception) -> CLIError:
+    """Why the zarr command's source does not open, as the error to raise."""
+    arrays = arrays_in(zarr, args.source)
+    if arrays is None:
+        if os.path.isdir(args.source):
+            return CLIError(f"{args.source} is a directory but not a Zarr store (no "
+                            f"{', '.join(ZARR_METADATA)} in it or below)")
+        where = f"{args.source} (array {args.array})" if args.array else args.source
+        return CLIError(f"cannot open {where} as Zarr: {error}")
+    if args.array:
+        return CLIError(f"{args.source} has no Zarr array {args.array} (arrays here: "
+                        f"{_names(arrays)})")
+    return UsageError(f"{args.source} is a Zarr group; name the array with --array "
+                      f"(arrays here: {_names(arrays)})")
+
+
+def arrays_in(zarr, source: str) -> list[str] | None:
+    """The paths of the arrays in the Zarr store `source`, None where it is
+    not one.  A local directory without metadata at its top (arrays written
+    at paths inside it) is searched `SEARCH_DEPTH` levels deep."""
+    try:
+        group = zarr.open_group(source, mode="r")
+    except Exception:  # not a group; the search below decides
+        pass
+    else:
+        return sorted(name for name, node in group.members(max_depth=None)
+                      if hasattr(node, "shape"))
+    if is_url(source) or not os.path.isdir(source):
+        return None
+    arrays = []
+    for folder, subfolders, files in os.walk(source):
+        depth = os.path.relpath(folder, source).count(os.sep) + (folder != source)
+        if _is_array_folder(folder, files):
+            arrays.append(os.path.relpath(folder, source).replace(os.sep, "/"))
+            subfolders.clear()          # its chunks
+        elif depth >= SEARCH_DEPTH:
+            subfolders.clear()
+    return sorted(arrays) or None
+
+
+def _is_array_folder(folder: str, files: list[str]) -> bool:
+    if ".zarray" in files:
+        return True
+    if "zarr.json" not in files:
+        return False
+    try:
+        with open(os.path.join(folder, "zarr.json"), encoding="utf-8") as file:
+            return json.load(file).get("node_type") == "array"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _names(arrays: list[str] | None) -> str:
+    return ", ".join(arrays) if arrays else "none"
 
 
 def default_chunks(shape: Sequence[int], itemsize: int,

@@ -1,0 +1,164 @@
+"""When zfp's error bound holds, and what the engine reports when it cannot.
+
+zfp codes each block of 4^d values in block floating point: every value
+becomes a P-bit integer (P = 32 for float32, 64 for float64) relative to
+the block's largest magnitude 2^emax.  Fixed accuracy with tolerance t
+(minexp = floor(log2 t)) keeps ``emax - minexp + 2(d + 1)`` bit planes of
+those integers; the bound |error| <= t holds while that many fit in P bits.
+Two things break it, and the C engine counts the blocks where it finds them
+while compressing (csrc/zfpc.h, ``zfpc_report``):
+
+* **non-finite values**: NaN and +-inf cannot be converted; they decode as
+  finite numbers, and an infinity also ruins its block's other values.
+  This breaks every lossy mode, not only fixed accuracy.
+* **range**: a block whose largest magnitude is at least
+  ``2^(minexp + P - 2d - 2)``, i.e. above about ``t * 2^(P - 2d - 2)``
+  (t x 2^24 for float32 in 3-D, t x 2^56 for float64): the integers' step
+  exceeds the tolerance, so small values beside a huge one (a -1e10 fill
+  value among temperatures) come back wrong.
+
+`check` turns a report into the `ZFPError` the codecs raise (naming what
+was found and the fix: `zfpcodec.MaskedZFP` for missing values, or a
+lossless mode); `accuracy_holds` answers the question for any array, and is
+what the ``zfpy`` drop-in offers (it raises nothing, as zfpy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine
+from .errors import ZFPError
+from .modes import FIXED_ACCURACY, REVERSIBLE, Mode
+
+
+@dataclass(frozen=True)
+class BoundReport:
+    """What compressing an array found about the mode's bound.
+
+    Attributes
+    ----------
+    blocks : int
+        Blocks in the array.
+    nonfinite_blocks : int
+        Blocks holding NaN or +-inf, coded lossily.
+    range_blocks : int
+        Finite blocks too wide for the fixed-accuracy bound (counted in
+        every lossy mode; they matter in fixed accuracy).
+    kind : str
+        The mode (`zfpcodec.modes.KINDS`).
+    dtype : str
+        The array's type.
+    """
+
+    blocks: int
+    nonfinite_blocks: int
+    range_blocks: int
+    kind: str
+    dtype: str
+
+    @property
+    def problems(self) -> list[str]:
+        """What breaks the mode's promise, in words (empty when it holds)."""
+        found = []
+        if self.kind == REVERSIBLE:
+            return found
+        if self.nonfinite_blocks:
+            found.append(f"{self.nonfinite_blocks} of {self.blocks} blocks hold NaN or "
+                         "+-inf, which zfp's lossy modes decode as finite numbers (an "
+                         "infinity also corrupts its block's other values; zarr pads "
+                         "ragged edge chunks with the array's fill value, NaN for "
+                         "xarray floats)")
+        if self.kind == FIXED_ACCURACY and self.range_blocks:
+            found.append(f"{self.range_blocks} of {self.blocks} blocks span a dynamic range "
+                         f"too wide for the tolerance in {self.dtype} (a magnitude of "
+                         "about tolerance x 2^(P-2d-2) or more beside small values: "
+                         "those come back off by more than the tolerance)")
+        if self.kind == FIXED_ACCURACY and np.dtype(self.dtype).kind in "iu":
+            found.append(f"zfp's fixed accuracy does not bound errors of {self.dtype} "
+                         "values (integers are coded without a tolerance)")
+        return found
+
+    @property
+    def holds(self) -> bool:
+        """Whether the decoded values keep the mode's promise (the
+        tolerance, for fixed accuracy; finite values coded, for the other
+        lossy modes)."""
+        return not self.problems
+
+
+def report_of(counts: tuple[int, int], values: np.ndarray, mode: Mode) -> BoundReport:
+    """The report of `engine.compress_report`'s counts for `values`."""
+    blocks = 1
+    for n in values.shape:
+        blocks *= -(-n // 4)
+    return BoundReport(blocks, counts[0], counts[1], mode.kind,
+                       values.dtype.newbyteorder("=").name)
+
+
+def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
+    """Raise ZFPError naming what `report` found and the fix, unless the
+    bound holds.  Integer arrays in fixed accuracy pass: zfp defines that
+    mode for them (as zfpy and numcodecs do), with errors of a few units.
+    `masked`: the codec already keeps missing values out of zfp, so only a
+    range problem of the valid values themselves can remain."""
+    problems = [p for p in report.problems if not p.startswith("zfp's fixed accuracy")]
+    if not problems:
+        return
+    if masked:
+        fix = "a larger tolerance, or mode='reversible' (lossless)"
+    else:
+        fix = ("zfpcodec.MaskedZFP (Zarr v3: zfpcodec.zarr3.MaskedZFPCodec), which stores "
+               "missing values (NaN, +-inf, a fill value such as -1e10 with missing=-1e10) "
+               "exactly and the other values within the tolerance; or mode='reversible' "
+               "(lossless)")
+        if not report.nonfinite_blocks:
+            fix += "; or a larger tolerance"
+    raise ZFPError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
+                   f"{fix}. (strict=False stores it anyway.)", "bound")
+
+
+def compress_checked(values: np.ndarray, mode: Mode, *, strict: bool, codec: str,
+                     masked: bool = False, header: bool = True, rate_clamp: bool = False,
+                     threads: int = 1) -> bytes:
+    """`engine.compress`, which with `strict` raises (`check`) instead of
+    returning a stream that breaks the mode's promise.  The engine counts
+    while it codes: the check costs nothing measurable."""
+    if not strict or mode.kind == REVERSIBLE or values.dtype.kind != "f":
+        return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
+                               threads=threads)
+    stream, counts = engine.compress_report(values, mode, header=header,
+                                            rate_clamp=rate_clamp, threads=threads)
+    check(report_of(counts, values, mode), codec, masked=masked)
+    return stream
+
+
+def accuracy_holds(arr: np.ndarray, tolerance: float) -> BoundReport:
+    """Whether zfp's fixed-accuracy mode with `tolerance` keeps every value
+    of `arr` within it: the engine's report for that compression.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        int32, int64, float32 or float64 values, 1 to 4 dimensions.
+    tolerance : float
+        The absolute error bound (> 0).
+
+    Returns
+    -------
+    BoundReport
+        ``.holds`` is the answer; ``.problems`` says why not.
+
+    Notes
+    -----
+    The answer is exact for the blocks zfp codes: it comes from the C
+    engine, which compresses `arr` (the stream is discarded).  zfpy 1.0.1
+    (and our drop-in, byte for byte) stores such arrays without a word.
+    """
+    arr = np.asarray(arr)
+    mode = Mode.from_args(tolerance=tolerance)
+    _, counts = engine.compress_report(arr, mode)
+    return report_of(counts, arr, mode)
+

@@ -1,0 +1,290 @@
+"""Where the command line's outputs go, so that no data is lost on the way.
+
+The rules are those of cp, gzip, zstd and rsync:
+
+* an existing output is replaced only with ``--force``, and an output that
+  is, contains or lies inside an input is refused before anything is read
+  or written (`check_output`);
+* a file is written under a temporary name beside its target (the same
+  directory, so that the rename is atomic), flushed to disk and renamed
+  into place only when complete (`atomic_file`); a local Zarr store is
+  built the same way in a hidden directory beside its target
+  (`staged_directory`), and an old store it replaces is swapped out only
+  once the new one is complete;
+* Ctrl-C waits while a rename or a clean-up runs (`HeldInterrupts`),
+  so a failure or an interrupt leaves the old state or the complete new
+  output, never a partial one or a temporary name.
+
+Standard output ('-'), devices and FIFOs (``-o /dev/null``) are written in
+place: there is nothing there to replace.  So are Zarr stores given as URLs
+(``s3://...``): object stores cannot rename, see `zfpcodec.cli.zarr`.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+import signal
+import stat
+import threading
+from contextlib import contextmanager, suppress
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
+
+from .errors import CLIError, UsageError
+from .options import STDIO
+
+ZARR_METADATA = ("zarr.json", ".zarray", ".zgroup")   # v3 and v2 nodes' metadata files
+TEMP_TAG = "zfpcodec-partial"   # in the names of outputs being written
+OLD_TAG = "zfpcodec-old"        # in the name of a replaced store while it is removed
+NAME_KEEP = 128                 # characters of the target's name kept in a temporary name
+
+
+def is_url(path: str) -> bool:
+    """Whether `path` names a remote store (``s3://bucket/x.zarr``)."""
+    return "://" in path
+
+
+# --------------------------------------------------------------------------
+# Checks before anything is touched
+
+def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = False) -> None:
+    """Refuse an output that would destroy data: one that is, contains or
+    lies inside one of `inputs`, or that exists without `force`.  `store`:
+    the output is a Zarr store (a directory), which replaces only another
+    Zarr store or an empty directory; a file replaces only a file.  A
+    device or FIFO is written in place, as there is nothing to replace."""
+    if output == STDIO:
+        return
+    for source in inputs:
+        _check_apart(source, output)
+    if is_url(output) or not os.path.lexists(output):
+        return
+    if _is_special(output):
+        if store:
+            raise CLIError(f"{output} is not a directory: a Zarr store cannot go there")
+        return
+    if store and not _is_replaceable_store(output):
+        kind = ("a symbolic link" if os.path.islink(output) else
+                "a directory" if os.path.isdir(output) else "a file")
+        raise CLIError(f"{output} exists and is {kind}, not a Zarr store: not replacing it "
+                       "(choose another destination)")
+    if not store and os.path.isdir(output):
+        raise CLIError(f"{output} is a directory: name the output file")
+    if not force:
+        raise CLIError(f"{output} exists; use --force to replace it")
+
+
+def _check_apart(source: str, output: str) -> None:
+    if source == STDIO:
+        return
+    if is_url(source) or is_url(output):
+        src, dst = source.rstrip("/"), output.rstrip("/")
+    else:
+        src, dst = os.path.realpath(source), os.path.realpath(output)
+    if src == dst or _same_file(source, output):
+        raise UsageError(f"the output {output} is the input")
+    if _inside(dst, src):
+        raise UsageError(f"the output {output} lies inside the input {source}")
+    if _inside(src, dst):
+        raise UsageError(f"the output {output} contains the input {source}")
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether `a` and `b` are one file by two names (hard links too)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether `path` lies strictly inside `folder` (both resolved)."""
+    separator = "/" if is_url(folder) else os.sep
+    return path.startswith(folder.rstrip(separator) + separator)
+
+
+def _is_special(path: str) -> bool:
+    """A device, FIFO or socket (``/dev/null``), which is written in place."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _is_replaceable_store(path: str) -> bool:
+    """A directory that is a Zarr store (metadata at its top) or empty."""
+    if os.path.islink(path) or not os.path.isdir(path):
+        return False
+    names = os.listdir(path)
+    return not names or any(name in names for name in ZARR_METADATA)
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C
+
+class HeldInterrupts:
+    """Ctrl-C (SIGINT) held while the context is active: acted on at the
+    next `check` (a point where stopping is clean), else delivered when the
+    context ends, to the handler it found.  A rename or a clean-up is thus
+    never cut in half, and work running in other threads (zarr's event
+    loop) finishes its step instead of being abandoned mid-write.  Nests;
+    does nothing outside the main thread or where SIGINT is ignored."""
+
+    def __init__(self) -> None:
+        self._frame = None
+        self._previous = None
+        self._active = (threading.current_thread() is threading.main_thread()
+                        and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
+
+    def __enter__(self) -> "HeldInterrupts":
+        if self._active:
+            self._previous = signal.signal(signal.SIGINT, self._hold)
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if not self._active:
+            return
+        signal.signal(signal.SIGINT, self._previous)
+        if self._frame is not None and exc_type is None and callable(self._previous):
+            self._previous(signal.SIGINT, self._frame)
+
+    def _hold(self, signum, frame) -> None:
+        self._frame = frame
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if Ctrl-C was pressed."""
+        if self._frame is not None:
+            raise KeyboardInterrupt
+
+
+# --------------------------------------------------------------------------
+# Files
+
+@contextmanager
+def atomic_file(path: str) -> Iterator[BinaryIO]:
+    """A binary file to write `path` through: a temporary file beside it,
+    fsynced and renamed over `path` when the block ends without error, and
+    removed otherwise (leaving `path` as it was).  A device or FIFO is
+    written in place."""
+    if _is_special(path):
+        with open(path, "wb") as file:
+            yield file
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    # O_EXCL: a name of our own; mode 0o666 less the umask, as open() gives
+    temp, fd = _create(path, TEMP_TAG, lambda name: os.open(
+        name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        try:
+            with os.fdopen(fd, "wb") as file:
+                yield file
+                file.flush()
+                os.fsync(file.fileno())
+        except OSError as error:
+            if error.filename is not None:
+                raise
+            raise write_failure(path, error) from None
+        with HeldInterrupts():
+            os.replace(temp, path)
+    except BaseException:
+        with HeldInterrupts():
+            _remove(temp)
+        raise
+    _fsync_directory(directory)
+
+
+def write_failure(path: str, error: OSError) -> CLIError:
+    """The error that says writing `path` failed and what is left there."""
+    return CLIError(f"cannot write {path}: {error.strerror or error}; {_left_as_it_was(path)}")
+
+
+def _left_as_it_was(path: str) -> str:
+    return f"{path} is unchanged" if os.path.lexists(path) else "nothing was written"
+
+
+def _create(path: str, tag: str, make: Callable[[str], Any]) -> tuple[str, Any]:
+    """(name, what `make(name)` returned) for a new hidden name beside
+    `path` (``.NAME.RANDOM.TAG``); an error names `path`, not that name."""
+    directory, name = os.path.split(os.path.abspath(path))
+    for _ in range(100):
+        temp = os.path.join(directory,
+                            f".{name[:NAME_KEEP]}.{secrets.token_hex(4)}.{tag}")
+        try:
+            return temp, make(temp)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise OSError(error.errno, error.strerror, path) from None
+    raise OSError(errno.EEXIST, "cannot find a free temporary name beside it", path)
+
+
+def _remove(path: str) -> None:
+    with suppress(FileNotFoundError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make a rename in `directory` durable (where the system allows)."""
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------
+# Directories (local Zarr stores)
+
+@contextmanager
+def staged_directory(path: str) -> Iterator[str]:
+    """A new hidden directory beside `path` to build a store in; when the
+    block ends without error its files are fsynced and it is moved to
+    `path`, swapping out whatever `check_output` let stand there (which is
+    removed only once the new directory is in place).  On an error or
+    Ctrl-C it is removed and `path` is left as it was."""
+    directory = os.path.dirname(os.path.abspath(path))
+    temp, _ = _create(path, TEMP_TAG, lambda name: os.mkdir(name, 0o777))
+    try:
+        yield temp
+        _fsync_tree(temp)
+        with HeldInterrupts():
+            _move_into_place(temp, path)
+    except BaseException:
+        with HeldInterrupts():
+            _remove(temp)
+        raise
+    _fsync_directory(directory)
+
+
+def _move_into_place(temp: str, path: str) -> None:
+    """Rename `temp` to `path`; an old `path` is renamed aside first, put
+    back if the second rename fails, and removed once the new one is in."""
+    if not os.path.lexists(path):
+        os.rename(temp, path)
+        return
+    old, _ = _create(path, OLD_TAG, lambda name: os.rename(path, name))
+    try:
+        os.rename(temp, path)
+    except BaseException:
+        os.rename(old, path)
+        raise
+    _remove(old)
+
+
+def _fsync_tree(root: str) -> None:
+    """Flush every file and directory under `root` to disk."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_directory(folder)

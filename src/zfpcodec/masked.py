@@ -1,0 +1,320 @@
+"""Missing values stored exactly beside a zfp stream: the masked container.
+
+zfp codes 4^d blocks in block floating point, so one huge fill value
+(-1e10, -1e34) or one NaN or infinity in a block ruins its neighbours.  The
+masked container keeps such values out of zfp:
+
+1. `Missing.mask` marks what is missing: NaN and +-inf always, and the fill
+   value when one is named.
+2. `fill_missing` replaces the missing values of each 4^d block by line
+   means of its valid values (so the block's range, hence its exponent, is
+   the valid values' own), and those of a block with no valid value by 0
+   (zfp codes an all-zero block in 1 bit; blocks are coded independently,
+   so no value helps a neighbour).
+3. The mask (a bitmap, deflated when that is smaller), the missing values'
+   exact bit patterns (one pattern when they are all alike) and the zfp
+   stream of the filled array (with its full header) go into one container.
+
+Decoding decodes the zfp stream and writes the stored bit patterns back over
+the missing positions, so NaN payloads and fill values come back bit for
+bit.  docs/masked-format.md specifies the container byte by byte.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from . import _zfp, bound, engine
+from .errors import ZFPError
+from .modes import Mode
+
+MAGIC = b"ZFPM"
+VERSION = 1
+PREAMBLE = struct.Struct("<4sBBBB")   # magic, version, mask, values, reserved
+SECTION_LENGTH = struct.Struct("<Q")  # byte length before each section
+DEFLATE_LEVEL = 1  # zlib level: higher ones take several times longer on masks for 10-30 % less
+
+
+class MaskEncoding(IntEnum):
+    """How the mask section stores which values are missing."""
+
+    NONE = 0      # nothing missing: no sections follow the preamble
+    BITMAP = 1    # one bit per value, C order, least significant bit first
+    DEFLATE = 2   # that bitmap, zlib-compressed
+
+
+class ValueEncoding(IntEnum):
+    """How the values section stores the missing values' bit patterns."""
+
+    NONE = 0      # with MaskEncoding.NONE only
+    UNIFORM = 1   # one pattern, shared by every missing value
+    EACH = 2      # one pattern per missing value, in C order
+    DEFLATE = 3   # those patterns, zlib-compressed
+
+
+_UINTS = {4: np.dtype("<u4"), 8: np.dtype("<u8")}
+
+
+# --------------------------------------------------------------------------
+# what counts as missing
+
+@dataclass(frozen=True)
+class Missing:
+    """What counts as missing: NaN and +-inf always; `fill`, when not None,
+    too (a value such as -1e10 or -9999 that stands for "no data").
+
+    Build it with `Missing.parse` from ``"nan"`` (the default: non-finite
+    values only) or a number.
+    """
+
+    fill: float | int | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Missing:
+        """``"nan"``, None or a NaN: non-finite values only; a finite
+        number: that fill value too.  +-inf is refused as a fill value: it
+        is always missing already."""
+        if isinstance(value, Missing):
+            return value
+        if value is None or (isinstance(value, str) and value.strip().lower() == "nan"):
+            return cls(None)
+        if isinstance(value, (bool, np.bool_)) or isinstance(value, str) or \
+                not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"missing must be 'nan' or a number (the fill value), "
+                            f"not {value!r}")
+        if isinstance(value, (int, np.integer)):
+            return cls(int(value))
+        number = float(value)
+        if math.isnan(number):
+            return cls(None)
+        if math.isinf(number):
+            raise ValueError(f"missing={number} is not needed: +-inf always counts as "
+                             "missing; give missing='nan' or a finite fill value")
+        return cls(number)
+
+    def to_config(self) -> str | float | int:
+        """The JSON form: ``"nan"`` or the fill value."""
+        return "nan" if self.fill is None else self.fill
+
+    def fill_for(self, dtype: np.dtype) -> np.generic | None:
+        """The fill value as a scalar of `dtype`, or None when there is
+        none or it cannot occur in such an array (an integer array and a
+        fill value that is no integer of its range).  A float fill value is
+        rounded to the type, as the array's values were."""
+        if self.fill is None:
+            return None
+        if dtype.kind == "f":
+            return dtype.type(self.fill)
+        info = np.iinfo(dtype)
+        if isinstance(self.fill, float) and not self.fill.is_integer() or \
+                not info.min <= self.fill <= info.max:
+            return None
+        return dtype.type(int(self.fill))
+
+    def mask(self, values: np.ndarray) -> np.ndarray:
+        """A boolean array, True where `values` is missing."""
+        fill = self.fill_for(values.dtype)
+        if values.dtype.kind == "f":
+            mask = ~np.isfinite(values)
+            if fill is not None:
+                mask |= values == fill
+            return mask
+        if fill is None:
+            return np.zeros(values.shape, dtype=bool)
+        return values == fill
+
+    def __repr__(self) -> str:
+        return f"Missing({self.to_config()!r})"
+
+
+# --------------------------------------------------------------------------
+# replacing missing values by values that compress well
+
+def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A C-ordered copy of `values` (native byte order) in which the
+    missing values (True in `mask`) are replaced by values that zfp codes
+    cheaply without widening any block's range.
+
+    Blocks are the 4^d tiles from the origin, as zfp cuts them.  A block
+    without a valid value becomes 0 (1 bit in zfp).  In a block with some,
+    each missing value takes the mean of the valid values on its line along
+    x (the last axis), where that line has any; the values still missing
+    take the mean along y of the values known by then, and so on up the
+    axes, which fills the block.  Filled values follow the valid ones
+    instead of flattening the block, and every one lies within the valid
+    values' range, so the block keeps their exponent and their error bound.
+    Integers are rounded (csrc/fill.c does the work).
+    """
+    work = np.array(values, dtype=values.dtype.newbyteorder("="), order="C")
+    _zfp.fill_gaps(work, np.ascontiguousarray(mask, dtype=bool), engine.ztype_of(work.dtype))
+    return work
+
+
+# --------------------------------------------------------------------------
+# the container
+
+def encode(values: np.ndarray, mode: Mode, missing: Missing, *, strict: bool = True,
+           codec: str = "MaskedZFP", threads: int = 1) -> bytes:
+    """The masked container of `values` (int32, int64, float32 or float64,
+    native byte order, 1 to 4 dimensions, any strides): missing values
+    exactly, the others through a zfp stream in `mode`.  The mask runs over
+    the values in C order of `values.shape`, the zfp stream's shape.  With
+    `strict`, valid values too wide apart for the tolerance raise ZFPError
+    (`zfpcodec.bound.check`) in the name of `codec`."""
+    mask = missing.mask(values)
+    if not mask.any():
+        return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
+            _zfp_stream(values, mode, strict, codec, threads)
+    item = _UINTS[values.dtype.itemsize]
+    bits = np.ascontiguousarray(values).reshape(-1).view(item.newbyteorder("="))
+    flat_mask = mask.reshape(-1)
+    patterns = bits[flat_mask].astype(item, copy=False)  # stored little-endian
+    mask_encoding, mask_bytes = _smaller(
+        MaskEncoding.BITMAP, np.packbits(flat_mask, bitorder="little").tobytes(),
+        MaskEncoding.DEFLATE)
+    if (patterns == patterns[0]).all():
+        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns[:1].tobytes()
+    else:
+        value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
+                                               ValueEncoding.DEFLATE)
+    stream = _zfp_stream(fill_missing(values, mask), mode, strict, codec, threads)
+    return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
+                     SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
+                     SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
+
+
+def _zfp_stream(values: np.ndarray, mode: Mode, strict: bool, codec: str,
+                threads: int) -> bytes:
+    return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
+                                  rate_clamp=True, threads=threads)
+
+
+def _smaller(plain_kind: IntEnum, plain: bytes, deflate_kind: IntEnum) -> tuple[IntEnum, bytes]:
+    """(kind, bytes) of `plain` or of its zlib stream, whichever is shorter."""
+    packed = zlib.compress(plain, DEFLATE_LEVEL)
+    return (deflate_kind, packed) if len(packed) < len(plain) else (plain_kind, plain)
+
+
+@dataclass(frozen=True)
+class Container:
+    """A parsed masked container: the zfp stream (full header), its dtype
+    and shape, and where it is missing (None when nothing is) with the
+    missing values' bit patterns (one, or one per missing value)."""
+
+    stream: memoryview
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    mask: np.ndarray | None
+    patterns: np.ndarray | None
+
+    def restore(self, values: np.ndarray) -> np.ndarray:
+        """Write the missing values into `values` (C-contiguous, the
+        stream's dtype and shape) and return it."""
+        if self.mask is not None:
+            flat = values.reshape(-1).view(_UINTS[self.dtype.itemsize].newbyteorder("="))
+            flat[self.mask] = self.patterns if self.patterns.size > 1 else self.patterns[0]
+        return values
+
+
+def read(data: Any) -> Container:
+    """Parse a masked container (any C-contiguous buffer); ZFPError for
+    anything that is not a complete, consistent one."""
+    view = engine.as_stream(data)
+    if view.nbytes < PREAMBLE.size:
+        if bytes(view[:3]) == b"zfp"[:view.nbytes]:
+            raise ZFPError(_plain_zfp(view), "header")
+        raise ZFPError(f"masked zfp container is truncated: {view.nbytes} bytes, fewer "
+                       f"than its {PREAMBLE.size}-byte preamble", "truncated")
+    magic, version, mask_kind, value_kind, reserved = PREAMBLE.unpack_from(view)
+    if magic != MAGIC:
+        raise ZFPError(_plain_zfp(view) if magic[:3] == b"zfp" else
+                       f"not a masked zfp container: it starts with {magic!r}, not {MAGIC!r}",
+                       "header")
+    if version != VERSION:
+        raise ZFPError(f"unsupported masked zfp container version {version}: this "
+                       f"reader knows version {VERSION}", "header")
+    if reserved or mask_kind not in MaskEncoding._value2member_map_ or \
+            value_kind not in ValueEncoding._value2member_map_ or \
+            (mask_kind == MaskEncoding.NONE) != (value_kind == ValueEncoding.NONE):
+        raise ZFPError(f"corrupt masked zfp container: mask encoding {mask_kind}, value "
+                       f"encoding {value_kind}, reserved byte {reserved}", "header")
+    offset = PREAMBLE.size
+    sections = []
+    if mask_kind != MaskEncoding.NONE:
+        for _ in ("mask", "values"):
+            section, offset = _section(view, offset)
+            sections.append(section)
+    stream = view[offset:]
+    if not stream.nbytes:
+        raise ZFPError(f"masked zfp container is truncated: its {view.nbytes} bytes end "
+                       "before the zfp stream", "truncated")
+    dtype, shape, _, _ = engine.read_header(stream)
+    if not sections:
+        return Container(stream, dtype, shape, None, None)
+    count = math.prod(shape)
+    bitmap = _inflate(sections[0], (count + 7) // 8, mask_kind == MaskEncoding.DEFLATE, "mask")
+    mask = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), count=count,
+                         bitorder="little").view(bool)
+    missing = int(np.count_nonzero(mask))
+    if missing == 0 or np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8),
+                                     bitorder="little")[count:].any():
+        raise ZFPError("corrupt masked zfp container: the mask marks no value, or bits "
+                       "past the last value", "header")
+    item = _UINTS[dtype.itemsize]
+    wanted = item.itemsize * (1 if value_kind == ValueEncoding.UNIFORM else missing)
+    raw = _inflate(sections[1], wanted, value_kind == ValueEncoding.DEFLATE, "values")
+    return Container(stream, dtype, shape, mask, np.frombuffer(raw, dtype=item))
+
+
+def decode(data: Any, *, threads: int = 1) -> np.ndarray:
+    """The array of a masked container: a new C-ordered array of the zfp
+    stream's dtype and shape with every missing value restored bit for bit."""
+    container = read(data)
+    return container.restore(engine.decompress(container.stream, threads=threads))
+
+
+def _section(view: memoryview, offset: int) -> tuple[memoryview, int]:
+    if view.nbytes - offset < SECTION_LENGTH.size:
+        raise ZFPError(f"masked zfp container is truncated: {view.nbytes} bytes end "
+                       f"inside a section length at byte {offset}", "truncated")
+    (length,) = SECTION_LENGTH.unpack_from(view, offset)
+    start = offset + SECTION_LENGTH.size
+    if length > view.nbytes - start:
+        raise ZFPError(f"masked zfp container is truncated: a section of {length} bytes "
+                       f"at byte {start} runs past its end ({view.nbytes} bytes)",
+                       "truncated")
+    return view[start:start + length], start + length
+
+
+def _inflate(section: memoryview, size: int, deflated: bool, what: str) -> bytes:
+    """The `size` bytes a section holds (decompressing at most size + 1
+    bytes, so a forged section cannot exhaust memory)."""
+    if deflated:
+        inflater = zlib.decompressobj()
+        try:
+            raw = inflater.decompress(section, size + 1)
+        except zlib.error as error:
+            raise ZFPError(f"corrupt masked zfp container: its {what} section does not "
+                           f"inflate ({error})", "header") from None
+        if not inflater.eof or inflater.unused_data:
+            raise ZFPError(f"corrupt masked zfp container: its {what} section is not "
+                           f"one complete zlib stream of {size} bytes", "header")
+    else:
+        raw = bytes(section)
+    if len(raw) != size:
+        raise ZFPError(f"corrupt masked zfp container: its {what} section holds "
+                       f"{len(raw)} bytes, the zfp stream's shape needs {size}", "header")
+    return raw
+
+
+def _plain_zfp(view: memoryview) -> str:
+    return ("not a masked zfp container but a plain zfp stream (it starts with b'zfp'): "
+            "decode it with zfpcodec.ZFP or zfpy.decompress_numpy")
+

@@ -1,0 +1,227 @@
+"""`MaskedZFP`: the numcodecs codec for arrays with missing values (Zarr v2,
+and anything else that speaks numcodecs).
+
+Data path: chunk (ndarray) -> `codec.zfp_field` (memory order, as `ZFP`)
+-> `masked.encode` (mask, exact missing values, zfp stream of the filled
+array) -> container; and back with `masked.decode`, into a new array or the
+caller's `out`.
+
+Configuration (its own id, so no reader can take a chunk for a plain zfp
+stream)::
+
+    {"id": "zfpcodec.masked", "mode": "fixed_accuracy", "tolerance": 0.001,
+     "missing": "nan"}
+
+``mode`` and its parameters are those of the Zarr v3 ``zfp`` codec;
+``missing`` is ``"nan"`` or the fill value.
+
+numcodecs is optional: without it `MaskedZFP` still works on its own, it
+just is not a `numcodecs.abc.Codec` subclass.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import engine, masked
+from .buffers import decode_target, stream_view, zfp_field
+from .modes import Mode, kind_of
+
+try:
+    from numcodecs.abc import Codec as _CodecBase
+except ImportError:  # numcodecs is an optional dependency
+    _CodecBase = object
+
+__all__ = ["CODEC_ID", "MaskedZFP"]
+
+CODEC_ID = "zfpcodec.masked"
+
+
+class MaskedZFP(_CodecBase):
+    """zfp compression of arrays with missing values, as a numcodecs codec
+    (id ``zfpcodec.masked``).
+
+    Missing values (NaN and +-inf always, and the fill value `missing` when
+    one is given) are stored exactly, beside a zfp stream of the other
+    values in which each missing value is replaced by the mean of its
+    block's valid values; decoding restores them bit for bit (NaN payloads
+    included) and the valid values within the mode's bound.
+
+    Parameters
+    ----------
+    mode : str, optional
+        ``"reversible"``, ``"fixed_accuracy"``, ``"fixed_rate"``,
+        ``"fixed_precision"`` or ``"expert"``, or zfpy's number for one of
+        them.  Optional: by default the mode follows from the parameter
+        given (none: reversible).  When given, its own parameters must be
+        given and no others.
+    tolerance, rate, precision, minbits, maxbits, maxprec, minexp
+        The mode's parameters, as for `zfpcodec.ZFP`.
+    missing : str or number, optional
+        ``"nan"`` (the default): only non-finite values are missing; a
+        number: values equal to it are missing too (e.g. ``-1e10``,
+        ``-9999``; in an integer array only an integer fill value can
+        occur).
+    threads : int, optional
+        Threads per chunk for the C engine (0: one per core); not part of
+        the configuration.
+    strict : bool, optional
+        True (the default): `encode` raises `ZFPError` when valid values
+        themselves span a range too wide for the tolerance
+        (`zfpcodec.bound`).  Not part of the configuration.
+
+    Notes
+    -----
+    Each chunk is a masked container (docs/masked-format.md): an 8-byte
+    preamble, the mask and the missing values' bit patterns when any value
+    is missing, then a standard zfp stream with its full header, which
+    holds type and shape, so `decode` needs no configuration.  A chunk with
+    nothing missing is the zfp stream plus 8 bytes.  Arrays are handled as
+    by `zfpcodec.ZFP` (memory order for F-contiguous input, any strides,
+    int32/int64/float32/float64 of native byte order).
+
+    Instances are immutable, hashable, picklable and thread-safe.
+    """
+
+    codec_id = CODEC_ID
+
+    def __init__(self, mode: Any = None, *, tolerance: Any = None, rate: Any = None,
+                 precision: Any = None, minbits: Any = None, maxbits: Any = None,
+                 maxprec: Any = None, minexp: Any = None, missing: Any = "nan",
+                 threads: int = 1, strict: bool = True):
+        given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
+                     maxbits=maxbits, maxprec=maxprec, minexp=minexp)
+        zmode = Mode.from_args(**given) if mode is None else Mode.from_kind(kind_of(mode),
+                                                                           **given)
+        self._init(zmode, masked.Missing.parse(missing), threads, strict)
+
+    def _init(self, mode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:
+        object.__setattr__(self, "_mode", mode)
+        object.__setattr__(self, "_missing", missing)
+        object.__setattr__(self, "_threads", engine.thread_count(threads))
+        object.__setattr__(self, "_strict", bool(strict))
+
+    @classmethod
+    def from_mode(cls, mode: Mode, *, missing: Any = "nan", threads: int = 1,
+                  strict: bool = True) -> MaskedZFP:
+        """The codec for an already validated `zfpcodec.modes.Mode` (e.g.
+        ``MaskedZFP.from_mode(ZFP(tolerance=0.1).zfp_mode, missing=-1e10)``)."""
+        codec = cls.__new__(cls)
+        codec._init(mode, masked.Missing.parse(missing), threads, strict)
+        return codec
+
+    @property
+    def zfp_mode(self) -> Mode:
+        """The compression mode of the valid values (`zfpcodec.modes.Mode`)."""
+        return self._mode
+
+    @property
+    def mode(self) -> str:
+        return self._mode.kind
+
+    @property
+    def missing(self) -> str | float | int:
+        """``"nan"`` or the fill value."""
+        return self._missing.to_config()
+
+    @property
+    def threads(self) -> int:
+        return self._threads
+
+    @property
+    def strict(self) -> bool:
+        return self._strict
+
+    def get_config(self) -> dict:
+        """``{"id": "zfpcodec.masked", "mode": ..., <its parameters>,
+        "missing": ...}``."""
+        return {"id": self.codec_id, **self._mode.to_zarr3_config(), "missing": self.missing}
+
+    @classmethod
+    def from_config(cls, config: dict) -> MaskedZFP:
+        """Inverse of `get_config` (the ``id`` may be present or not)."""
+        config = dict(config)
+        config.pop("id", None)
+        missing = config.pop("missing", "nan")
+        return cls.from_mode(Mode.from_zarr3_config(config), missing=missing)
+
+    # ------------------------------------------------------------------
+    # compression
+
+    def encode(self, buf: Any) -> bytes:
+        """Compress an ndarray into a masked container.
+
+        Parameters
+        ----------
+        buf : numpy.ndarray
+            int32, int64, float32 or float64 values, native byte order, any
+            layout (see `zfpcodec.ZFP` for F-ordered and 0-d arrays).
+
+        Returns
+        -------
+        bytes
+            The container: preamble, mask and missing values when any, zfp
+            stream.
+        """
+        return masked.encode(zfp_field(buf, type(self).__name__), self._mode, self._missing,
+                             strict=self._strict, codec=type(self).__name__,
+                             threads=self._threads)
+
+    def decode(self, buf: Any, out: Any = None) -> Any:
+        """Decompress a masked container.
+
+        Parameters
+        ----------
+        buf : buffer
+            bytes, bytearray, memoryview, NumPy array, ... (contiguous).
+        out : numpy.ndarray or writable buffer, optional
+            Receives the values; it must hold exactly the container's number
+            of bytes (the rules of `zfpcodec.ZFP.decode`).
+
+        Returns
+        -------
+        numpy.ndarray or `out`
+            Without `out`, a new C-ordered array of the stream's type and
+            shape; with `out`, `out` itself.
+        """
+        values = masked.decode(stream_view(buf), threads=self._threads)
+        if out is None:
+            return values
+        decode_target(out, values.dtype, values.shape)[...] = values
+        return out
+
+    # ------------------------------------------------------------------
+    # identity, immutability
+
+    def __repr__(self) -> str:
+        args = [f"mode={self.mode!r}"]
+        args += [f"{name}={value!r}" for name, value in self._mode.parameters.items()]
+        args.append(f"missing={self.missing!r}")
+        if self._threads != 1:
+            args.append(f"threads={self._threads}")
+        if not self._strict:
+            args.append("strict=False")
+        return f"{type(self).__name__}({', '.join(args)})"
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            return self.get_config() == other.get_config()
+        except AttributeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.get_config(), sort_keys=True))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __reduce__(self):
+        return (_restore, (self._mode, self.missing, self._threads, self._strict))
+
+
+def _restore(mode: Mode, missing: Any, threads: int, strict: bool) -> MaskedZFP:
+    return MaskedZFP.from_mode(mode, missing=missing, threads=threads, strict=strict)

@@ -1,0 +1,198 @@
+"""The bound holds, or the user is told: the C engine's count of blocks
+that break zfp's promise (NaN or +-inf in a lossy mode; in fixed accuracy,
+a block whose range needs more bit planes than block floating point has),
+checked against a plain NumPy statement of the rule and against the errors
+the blocks really get (no block that breaks the bound goes uncounted); the
+codecs' refusal (ZFP, ZFPCodec, the masked codecs) and its opt-out; and
+`accuracy_holds`, the question the zfpy drop-in can ask without any change
+to its own behaviour."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import zfpy
+from zfpcodec import MaskedZFP, ZFP, ZFPError, accuracy_holds, engine
+from zfpcodec.modes import Mode
+
+P = {np.float32: 32, np.float64: 64}
+
+
+def blocks_as_array(blocks: np.ndarray) -> np.ndarray:
+    """(n, 4, ..., 4) blocks as one array whose 4^d tiles are those blocks."""
+    return blocks.reshape((blocks.shape[0] * 4,) + blocks.shape[2:])
+
+
+def reference_flags(blocks: np.ndarray, minexp: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rule (zfpcodec.bound), block by block: (non-finite, too wide),
+    where too wide means emax - minexp + 2(d + 1) > P for the frexp exponent
+    emax of the block's largest finite magnitude."""
+    d = blocks.ndim - 1
+    flat = blocks.reshape(blocks.shape[0], -1).astype(np.float64)
+    nonfinite = ~np.isfinite(flat).all(axis=1)
+    largest = np.abs(np.where(np.isfinite(flat), flat, 0)).max(axis=1)
+    emax = np.frexp(largest)[1].astype(np.int64)
+    wide = ~nonfinite & (largest > 0) & (emax - minexp + 2 * d + 2 > P[blocks.dtype.type])
+    return nonfinite, wide
+
+
+def random_blocks(rng, dtype, d, n, kind):
+    size = 4 ** d
+    if kind == "binades":        # magnitudes spread over dozens of binades
+        v = np.ldexp(rng.uniform(0.5, 1, (n, size)), rng.integers(-60, 1, (n, size)))
+    elif kind == "one huge":     # a fill value among ordinary values
+        v = rng.uniform(-1, 1, (n, size))
+        v[np.arange(n), rng.integers(0, size, n)] *= 2.0 ** rng.integers(0, 70, n)
+    else:                        # smooth
+        v = np.cumsum(rng.standard_normal((n, size)), axis=1)
+    v *= rng.choice([-1, 1], (n, size))
+    v = np.ldexp(v, rng.integers(-30, 30, (n, 1))).astype(dtype)
+    if kind == "non-finite":
+        hit = rng.random((n, size)) < 0.01
+        v[hit] = rng.choice([np.nan, np.inf, -np.inf], int(hit.sum()))
+    return v.reshape((n,) + (4,) * d)
+
+
+@given(dtype=st.sampled_from([np.float32, np.float64]), d=st.integers(1, 4),
+       kind=st.sampled_from(["binades", "one huge", "smooth", "non-finite"]),
+       minexp=st.integers(-40, 10), seed=st.integers(0, 2**32 - 1),
+       threads=st.sampled_from([1, 3]))
+def test_engine_counts_follow_the_rule_and_miss_no_block_that_breaks_the_bound(
+        dtype, d, kind, minexp, seed, threads):
+    rng = np.random.default_rng(seed)
+    blocks = random_blocks(rng, dtype, d, 2048 // 4 ** (d - 1), kind)
+    mode = Mode.from_args(tolerance=2.0 ** minexp)  # the tightest tolerance for minexp
+    arr = blocks_as_array(blocks)
+    stream, counts = engine.compress_report(arr, mode, header=False, threads=threads)
+    nonfinite, wide = reference_flags(blocks, minexp)
+    assert counts == (nonfinite.sum(), wide.sum())
+    assert stream == engine.compress(arr, mode, header=False)  # the report changes no bit
+    back = engine.decompress(stream, dtype=arr.dtype, shape=arr.shape, mode=mode)
+    error = np.abs(back.astype(np.float64) - arr.astype(np.float64)).reshape(len(blocks), -1)
+    with np.errstate(invalid="ignore"):
+        broken = ~(error <= 2.0 ** minexp).all(axis=1)  # NaN errors break it too
+    missed = broken & ~(nonfinite | wide)
+    assert not missed.any(), f"blocks {np.nonzero(missed)[0][:5]} broke the bound unflagged"
+
+
+def test_the_rule_flags_from_where_the_planes_run_out():
+    """float32, 1-D, tolerance 2^-10: up to emax 18 the 18 + 10 + 4 planes
+    fit 32 bits, and the bound holds; from emax 19 the block is flagged;
+    by emax 24 the integers' step 2^(emax - 30) is 16 times the tolerance
+    and small values beside the large one are lost."""
+    tolerance = 2.0 ** -10
+    for emax in range(14, 26):
+        block = np.array([2.0 ** emax * 0.75, 0.003, -0.0027, 0.0019], dtype=np.float32)
+        report = accuracy_holds(block, tolerance)
+        assert report.range_blocks == (emax >= 19), emax
+        codec = ZFP(tolerance=tolerance, strict=False)
+        error = np.abs(codec.decode(codec.encode(block)) - block).max()
+        if emax < 19:
+            assert error <= tolerance, (emax, error)
+        if emax >= 24:
+            assert error > tolerance, (emax, error)
+
+
+def test_integer_blocks_and_reversible_blocks_are_never_flagged():
+    ints = np.array([0, 2**30, -2**30, 5] * 16, dtype=np.int32)
+    assert engine.compress_report(ints, Mode.from_args(rate=4))[1] == (0, 0)
+    floats = np.array([np.nan, np.inf, 1e30, 1.0] * 4)
+    assert engine.compress_report(floats, Mode.from_args())[1] == (0, 0)
+    assert engine.compress_report(floats, Mode.from_args(rate=8))[1] == (4, 0)
+
+
+# --------------------------------------------------------------------------
+# the codecs refuse, and say why and what to do
+
+def issue_cases():
+    """The issue's table (fixed accuracy, tolerance 0.1)."""
+    fill32 = np.full((4, 4), 20.0, dtype=np.float32)
+    fill32[0, 0] = -1e10
+    huge64 = np.full((4, 4), 20.0)
+    huge64[1, 1] = 1e30
+    nan64 = np.full((4, 4), 20.0)
+    nan64[2, 2] = np.nan
+    inf64 = np.full((4, 4), 20.0)
+    inf64[3, 3] = np.inf
+    return [(fill32, "dynamic range"), (huge64, "dynamic range"), (nan64, "NaN or \\+-inf"),
+            (inf64, "NaN or \\+-inf")]
+
+
+@pytest.mark.parametrize("data,found", issue_cases())
+def test_zfp_refuses_the_issues_cases_naming_the_problem_and_the_fix(data, found):
+    with pytest.raises(ZFPError, match=found) as caught:
+        ZFP(tolerance=0.1).encode(data)
+    assert "MaskedZFP" in str(caught.value) and "reversible" in str(caught.value)
+    assert caught.value.status == "bound"
+    stored = ZFP(tolerance=0.1, strict=False).encode(data)
+    assert stored == zfpy.compress_numpy(data, tolerance=0.1)  # zfpy's bytes, unchanged
+    assert not zfpy.accuracy_holds(data, 0.1).holds
+
+
+@pytest.mark.parametrize("kwargs", [dict(rate=16), dict(precision=20),
+                                    dict(minbits=8, maxbits=2000, maxprec=40, minexp=-30)])
+def test_non_finite_values_are_refused_in_every_lossy_mode(kwargs):
+    data = np.linspace(0, 1, 64).reshape(8, 8)
+    data[5, 5] = np.nan
+    with pytest.raises(ZFPError, match="NaN or \\+-inf"):
+        ZFP(**kwargs).encode(data)
+    ZFP(**kwargs, strict=False).encode(data)
+    wide = np.linspace(0, 1, 64).reshape(8, 8)
+    wide[0, 0] = 1e30  # range only matters to fixed accuracy
+    ZFP(**kwargs).encode(wide)
+
+
+def test_reversible_mode_and_integers_store_anything():
+    data = np.array([np.nan, np.inf, -np.inf, 1e300, 1e-300, -0.0, 3.0, 5.0])
+    codec = ZFP(reversible=True)
+    np.testing.assert_array_equal(codec.decode(codec.encode(data)).view("u8"), data.view("u8"))
+    ints = np.arange(-50, 50, dtype=np.int64) * 10**12
+    ZFP(tolerance=1e-3).encode(ints)  # zfp's fixed accuracy on integers, as numcodecs'
+    report = accuracy_holds(ints, 1e-3)
+    assert not report.holds and "does not bound errors of int64" in report.problems[0]
+
+
+def test_strict_is_neither_config_nor_equality_but_survives_pickle_and_repr():
+    loose = ZFP(tolerance=0.1, strict=False)
+    assert loose == ZFP(tolerance=0.1) and loose.get_config() == ZFP(tolerance=0.1).get_config()
+    assert repr(loose) == "ZFP(tolerance=0.1, strict=False)"
+    assert pickle.loads(pickle.dumps(loose)).strict is False
+    assert pickle.loads(pickle.dumps(MaskedZFP(strict=False))).strict is False
+
+
+def test_zarr_v3_codec_refuses_a_chunk_with_nan(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    from zfpcodec.zarr3 import MaskedZFPCodec, ZFPCodec
+
+    data = np.linspace(0, 1, 256).reshape(16, 16)
+    data[3, 4] = np.nan
+    strict = zarr.create_array(tmp_path / "a.zarr", shape=data.shape, chunks=(8, 8),
+                               dtype=data.dtype, serializer=ZFPCodec(rate=16),
+                               compressors=None)
+    with pytest.raises(ZFPError, match="ZFPCodec refuses"):
+        strict[...] = data
+    masked = zarr.create_array(tmp_path / "b.zarr", shape=data.shape, chunks=(8, 8),
+                               dtype=data.dtype, serializer=MaskedZFPCodec(rate=16),
+                               compressors=None)
+    masked[...] = data
+    assert np.isnan(masked[3, 4]) and np.isfinite(np.delete(masked[...].ravel(), 3 * 16 + 4)).all()
+
+
+def test_the_masked_codec_refuses_valid_values_too_wide_for_the_tolerance():
+    data = np.array([1e10, 1.0, 2.0, np.nan], dtype=np.float32)
+    with pytest.raises(ZFPError, match="larger tolerance") as caught:
+        MaskedZFP(tolerance=1e-3).encode(data)
+    assert "MaskedZFP refuses" in str(caught.value) and "NaN" not in str(caught.value)
+    MaskedZFP(tolerance=1e-3, strict=False).encode(data)
+    MaskedZFP(tolerance=1e-3, missing=1e10).encode(data)  # a fill value, once named
+
+
+def test_accuracy_holds_on_ordinary_data():
+    data = np.sin(np.linspace(0, 20, 4096)).reshape(16, 16, 16).astype(np.float32)
+    report = zfpy.accuracy_holds(data, 1e-4)
+    assert report.holds and report.blocks == 64 and report.problems == []
+    assert report.nonfinite_blocks == report.range_blocks == 0

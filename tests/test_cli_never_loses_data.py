@@ -1,0 +1,449 @@
+"""The command line never loses data and never reports garbage as good.
+
+Every case runs ``python -m zfpcodec`` as a real subprocess on real files:
+an existing output is replaced only with ``--force``; an output that is,
+contains or lies inside an input is refused and nothing is touched; a full
+disk (``RLIMIT_FSIZE`` in the child, so that write() fails with EFBIG) or a
+real SIGINT leaves the old state or the complete new output, never a
+partial one and no temporary name; Ctrl-C exits 130 with one line; ``info``
+exits 1 on an incomplete stream; negative mode values reach the mode's own
+check; a Zarr source directory's problems are told apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from zfpcodec import engine
+from zfpcodec.modes import Mode
+
+EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+ZARR_AVAILABLE = all(__import__("importlib").util.find_spec(m) for m in ("zarr", "numcodecs"))
+needs_zarr = pytest.mark.skipif(not ZARR_AVAILABLE, reason="zarr and numcodecs not installed")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="RLIMIT_FSIZE and SIGXFSZ as Linux has them")
+
+
+def cli(*args, cwd: Path | None = None,
+        preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess:
+    """`python -m zfpcodec ARGS` (whatever its exit status)."""
+    return subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, preexec_fn=preexec_fn)
+
+
+def refused(*args, expect: int, message: str, cwd: Path | None = None) -> str:
+    """Run a command that must fail with status `expect`, naming `message`
+    on stderr (in one line for a failure of the work, after the usage for
+    argparse's own errors); its stderr."""
+    result = cli(*args, cwd=cwd)
+    assert result.returncode == expect, (result.returncode, result.stderr)
+    assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    if expect == EXIT_FAILURE:
+        assert result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every entry under `folder` (hidden ones too), by relative path: the
+    SHA-256 of a file, 'dir' for a directory."""
+    state = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        state[key] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def full_disk(limit: int) -> Callable[[], None]:
+    """A preexec_fn that limits the files the child writes to `limit` bytes:
+    writing past it fails with EFBIG (SIGXFSZ, which would kill it, is
+    ignored), as on a full disk."""
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return apply
+
+
+def interrupted(*args, when: Callable[[int], bool], timeout: float = 120) -> tuple[int, str]:
+    """Start `python -m zfpcodec ARGS`, send it a real SIGINT as soon as
+    `when(pid)` holds, and return (exit status, stderr)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zfpcodec", *map(str, args)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        # a test run from a non-interactive shell's background job inherits
+        # SIGINT ignored; the child must see Ctrl-C as a terminal sends it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and not when(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stderr
+
+
+def hidden_entry_in(folder: Path) -> Callable[[int], bool]:
+    """Whether a hidden name (an output being written) exists in `folder`."""
+    return lambda pid: any(name.startswith(".") for name in os.listdir(folder))
+
+
+def maps(path: Path) -> Callable[[int], bool]:
+    """Whether process `pid` has memory-mapped `path` (its work has begun)."""
+    def mapped(pid: int) -> bool:
+        try:
+            return str(path) in Path(f"/proc/{pid}/maps").read_text()
+        except OSError:                 # it has just exited
+            return False
+    return mapped
+
+
+def smooth(shape, dtype=np.float32, seed=0) -> np.ndarray:
+    values = np.cumsum(np.random.default_rng(seed).standard_normal(shape), axis=-1)
+    return values.astype(dtype)
+
+
+@pytest.fixture
+def field(tmp_path) -> tuple[Path, np.ndarray]:
+    arr = smooth((16, 20, 24))
+    path = tmp_path / "field.npy"
+    np.save(path, arr)
+    return path, arr
+
+
+@pytest.fixture(scope="module")
+def big_field(tmp_path_factory) -> Path:
+    """A 128 MiB float32 .npy: two of the zarr command's 64 MiB batches, and
+    a second or more of work for each command on this hardware."""
+    path = tmp_path_factory.mktemp("big") / "big.npy"
+    arr = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(256, 256, 512))
+    rng = np.random.default_rng(1)
+    for i in range(0, 256, 32):
+        arr[i:i + 32] = np.cumsum(rng.standard_normal((32, 256, 512), np.float32), axis=-1)
+    arr.flush()
+    del arr
+    return path
+
+
+def make_store(path: Path, arr: np.ndarray, chunks=(8, 10, 12)) -> None:
+    import zarr
+    z = zarr.create_array(path, shape=arr.shape, dtype=arr.dtype, chunks=chunks)
+    z[...] = arr
+
+
+# --------------------------------------------------------------------------
+# an output that is, contains or lies inside an input is refused, untouched
+
+@needs_zarr
+def test_zarr_destination_equal_to_its_source_is_refused_and_the_store_kept(tmp_path, field):
+    path, arr = field
+    make_store(tmp_path / "out.zarr", arr)
+    before = snapshot(tmp_path)
+    refused("zarr", tmp_path / "out.zarr", tmp_path / "out.zarr", "-a", "1e-2", "--force",
+            expect=EXIT_USAGE, message="the output")
+    (tmp_path / "link.zarr").symlink_to(tmp_path / "out.zarr")
+    refused("zarr", tmp_path / "out.zarr", tmp_path / "link.zarr", "--force",
+            expect=EXIT_USAGE, message="is the input")
+    refused("zarr", tmp_path / "out.zarr", tmp_path / "out.zarr" / "inner", "--force",
+            expect=EXIT_USAGE, message="lies inside the input")
+    (tmp_path / "link.zarr").unlink()
+    assert snapshot(tmp_path) == before
+    import zarr
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "out.zarr", mode="r")[...], arr)
+
+
+@needs_zarr
+def test_zarr_destination_containing_its_source_is_refused_and_the_folder_kept(tmp_path,
+                                                                              field):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    np.save(folder / "field.npy", field[1])
+    (folder / "notes.txt").write_text("unrelated work")
+    before = snapshot(tmp_path)
+    refused("zarr", "field.npy", ".", "--force", cwd=folder, expect=EXIT_USAGE,
+            message="the output . contains the input field.npy")
+    refused("zarr", folder / "field.npy", tmp_path, "--force", expect=EXIT_USAGE,
+            message="contains the input")
+    assert snapshot(tmp_path) == before
+
+
+def test_file_outputs_over_their_input_are_refused_through_links(tmp_path, field):
+    path, _ = field
+    before = path.read_bytes()
+    (tmp_path / "alias.npy").symlink_to(path)
+    os.link(path, tmp_path / "hard.npy")
+    for output in (path, tmp_path / "alias.npy", tmp_path / "hard.npy"):
+        refused("compress", path, "-o", output, "--force", expect=EXIT_USAGE,
+                message="is the input")
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------
+# an existing output is replaced only with --force
+
+def test_decompress_keeps_an_existing_original_without_force(tmp_path, field):
+    path, arr = field
+    assert cli("compress", path, "-a", "0.5", "-q").returncode == 0
+    original = path.read_bytes()
+    refused("decompress", f"{path}.zfp", expect=EXIT_FAILURE,
+            message=f"{path} exists; use --force to replace it")
+    assert path.read_bytes() == original
+    assert cli("decompress", f"{path}.zfp", "--force", "-q").returncode == 0
+    np.testing.assert_array_equal(np.load(path), engine.decompress(
+        Path(f"{path}.zfp").read_bytes()))
+
+
+def test_compress_keeps_an_existing_stream_without_force(tmp_path, field):
+    path, arr = field
+    assert cli("compress", path, "-R", "-q").returncode == 0
+    stream = Path(f"{path}.zfp")
+    lossless = stream.read_bytes()
+    refused("compress", path, "-r", "4", expect=EXIT_FAILURE,
+            message=f"{stream} exists; use --force to replace it")
+    assert stream.read_bytes() == lossless
+    assert cli("compress", path, "-r", "4", "-f", "-q").returncode == 0
+    assert stream.read_bytes() == engine.compress(arr, Mode.from_args(rate=4), rate_clamp=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["field.npy", "field.npy.zfp"]
+
+
+def test_devices_are_written_without_force(field):
+    path, _ = field
+    assert cli("compress", path, "-o", os.devnull, "-q").returncode == 0
+
+
+@needs_zarr
+def test_zarr_replaces_only_zarr_stores_and_only_with_force(tmp_path, field):
+    import zarr
+    path, arr = field
+    make_store(tmp_path / "old.zarr", arr * 2)
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "thesis.tex").write_text("years of it")
+    (tmp_path / "file.zarr").write_text("not a store")
+    before = snapshot(tmp_path)
+    refused("zarr", path, tmp_path / "old.zarr", expect=EXIT_FAILURE,
+            message="old.zarr exists; use --force to replace it")
+    refused("zarr", path, tmp_path / "work", "--force", expect=EXIT_FAILURE,
+            message="is a directory, not a Zarr store: not replacing it")
+    refused("zarr", path, tmp_path / "file.zarr", "--force", expect=EXIT_FAILURE,
+            message="is a file, not a Zarr store")
+    assert snapshot(tmp_path) == before
+    assert cli("zarr", path, tmp_path / "old.zarr", "-R", "--force", "-q").returncode == 0
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "old.zarr", mode="r")[...], arr)
+    (tmp_path / "empty").mkdir()
+    assert cli("zarr", path, tmp_path / "empty", "-R", "--force", "-q").returncode == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@needs_zarr
+def test_demo_keeps_existing_stores_without_force(tmp_path):
+    args = ["demo", "--shape", "8,8,8", "--chunks", "8,8,8", "-a", "0.5", "--out",
+            tmp_path, "-q"]
+    assert cli(*args).returncode == 0
+    before = snapshot(tmp_path)
+    refused(*args, expect=EXIT_FAILURE, message="tolerance-0.5.zarr exists; use --force")
+    assert snapshot(tmp_path) == before
+    assert cli(*args, "--force").returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lossless.zarr",
+                                                          "tolerance-0.5.zarr"]
+
+
+# --------------------------------------------------------------------------
+# a failed write (full disk) leaves the old state and no temporary file
+
+@linux_only
+@pytest.mark.parametrize("existing", [False, True])
+def test_compress_on_a_full_disk_leaves_no_partial_stream(tmp_path, existing):
+    arr = smooth((64, 64, 64))                   # ~1 MB reversible stream
+    np.save(tmp_path / "a.npy", arr)
+    if existing:
+        (tmp_path / "a.npy.zfp").write_bytes(b"the old stream")
+    before = snapshot(tmp_path)
+    result = cli("compress", tmp_path / "a.npy", "-R", "--force",
+                 preexec_fn=full_disk(64 << 10))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert ("is unchanged" if existing else "nothing was written") in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@linux_only
+@pytest.mark.parametrize("fmt", ["npy", "raw"])
+def test_decompress_on_a_full_disk_keeps_the_old_file(tmp_path, fmt):
+    arr = smooth((64, 64, 64))
+    (tmp_path / "a.zfp").write_bytes(engine.compress(arr, Mode.from_args(reversible=True)))
+    (tmp_path / "a.out").write_bytes(b"the original")
+    before = snapshot(tmp_path)
+    result = cli("decompress", tmp_path / "a.zfp", "-o", tmp_path / "a.out", "--format",
+                 fmt, "--force", preexec_fn=full_disk(64 << 10))
+    assert result.returncode == EXIT_FAILURE and "a.out is unchanged" in result.stderr, \
+        result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@linux_only
+@needs_zarr
+@pytest.mark.parametrize("existing", [False, True])
+def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing):
+    arr = smooth((64, 64, 64))
+    np.save(tmp_path / "a.npy", arr)
+    if existing:
+        make_store(tmp_path / "a.zarr", arr + 1)
+    before = snapshot(tmp_path)
+    result = cli("zarr", tmp_path / "a.npy", tmp_path / "a.zarr", "-R", "--chunks",
+                 "32,32,32", "--force", preexec_fn=full_disk(16 << 10))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "cannot write" in result.stderr and "File too large" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C: exit 130, one line, the old state or the complete new output
+
+@linux_only
+@needs_zarr
+@pytest.mark.parametrize("existing", [False, True])
+def test_ctrl_c_during_zarr_leaves_no_store_and_no_traceback(tmp_path, big_field, existing):
+    import zarr
+    old = smooth((8, 8, 8))
+    if existing:
+        make_store(tmp_path / "out.zarr", old, chunks=(8, 8, 8))
+    before = snapshot(tmp_path)
+    status, stderr = interrupted("zarr", big_field, tmp_path / "out.zarr", "-a", "1e-3",
+                                 "--chunks", "32,64,64", "--force",
+                                 when=hidden_entry_in(tmp_path))
+    assert status == EXIT_INTERRUPTED, stderr
+    assert stderr == "zfpcodec: interrupted\n"
+    assert snapshot(tmp_path) == before
+    if existing:
+        np.testing.assert_array_equal(zarr.open_array(tmp_path / "out.zarr")[...], old)
+
+
+@linux_only
+def test_ctrl_c_while_compress_writes_keeps_the_old_stream(tmp_path, big_field):
+    output = tmp_path / "big.zfp"
+    output.write_bytes(b"the old stream")
+    status, stderr = interrupted("compress", big_field, "-R", "-o", output, "--force",
+                                 when=hidden_entry_in(tmp_path))
+    assert status == EXIT_INTERRUPTED, stderr
+    assert stderr == "zfpcodec: interrupted\n"
+    assert snapshot(tmp_path) == {"big.zfp": hashlib.sha256(b"the old stream").hexdigest()}
+
+
+@linux_only
+def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field):
+    status, stderr = interrupted("compress", big_field, "-R", "-o", tmp_path / "big.zfp",
+                                 when=maps(big_field))
+    assert status == EXIT_INTERRUPTED, stderr
+    assert stderr == "zfpcodec: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# info: an incomplete stream exits 1
+
+@pytest.mark.parametrize("options", [["-r", "8"], ["-r", "3.3"], ["-c", "300", "300", "64",
+                                                                    "-1074"]])
+def test_info_checks_a_fixed_rate_streams_length(tmp_path, field, options):
+    path, arr = field
+    assert cli("compress", path, *options, "-q").returncode == 0
+    stream = Path(f"{path}.zfp").read_bytes()
+    _, _, (minbits, maxbits, _, _), header_bits = engine.read_header(stream)
+    assert minbits == maxbits
+    blocks = np.prod([-(-n // 4) for n in arr.shape])
+    needed = -(-(header_bits + blocks * maxbits) // 8)
+    (tmp_path / "exact.zfp").write_bytes(stream[:needed])
+    (tmp_path / "short.zfp").write_bytes(stream[:needed - 1])
+    assert cli("info", tmp_path / "exact.zfp").returncode == 0
+    for extra in ([], ["--json"]):
+        result = cli("info", tmp_path / "short.zfp", *extra)
+        assert result.returncode == EXIT_FAILURE and result.stdout == "", result.stdout
+        assert "compressed stream is truncated" in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("options", [["-a", "1e-4"], ["-p", "20"], ["-R"]])
+def test_info_decodes_a_variable_rate_stream_to_check_it(tmp_path, field, options):
+    path, _ = field
+    assert cli("compress", path, *options, "-q").returncode == 0
+    stream = Path(f"{path}.zfp").read_bytes()
+    assert cli("info", f"{path}.zfp").returncode == 0
+    for cut in (len(stream) // 2, len(stream) - 8):
+        (tmp_path / "short.zfp").write_bytes(stream[:cut])
+        result = cli("info", tmp_path / "short.zfp", "--json")
+        assert result.returncode == EXIT_FAILURE and result.stdout == "", (cut, result.stdout)
+        assert "corrupt or truncated zfp stream" in result.stderr, result.stderr
+
+
+def test_huge_minexp_is_described_not_an_overflow(tmp_path, field):
+    path, _ = field
+    result = cli("compress", path, "-c", "1", "16658", "64", "1500")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    info = cli("info", f"{path}.zfp", "--json")
+    assert info.returncode == 0, info.stderr
+    described = json.loads(info.stdout)
+    assert described["parameters"]["minexp"] == 1500
+    assert described["options"] == "--expert 1 16658 64 1500"
+
+
+# --------------------------------------------------------------------------
+# negative mode values reach the mode's own check
+
+@pytest.mark.parametrize("options, message", [
+    (["-a", "-1e-3"], "tolerance must be a finite number > 0, not -0.001"),
+    (["--tolerance", "-1e-3"], "tolerance must be a finite number > 0, not -0.001"),
+    (["-a", "-inf"], "tolerance must be a finite number > 0, not -inf"),
+    (["-r", "-4"], "rate must be a finite number of bits per value > 0, not -4.0"),
+    (["--rate", "-2.5e1"], "rate must be a finite number of bits per value > 0, not -25.0"),
+    (["-p", "-3"], "precision must be 1..64 bit planes, not -3"),
+    (["-a", "1e-3", "-1e-4"], "unrecognized arguments"),
+])
+def test_negative_mode_values_get_the_modes_message(field, options, message):
+    path, _ = field
+    refused("compress", path, *options, expect=EXIT_USAGE, message=message)
+
+
+def test_several_settings_may_be_negative_and_flags_still_parse(tmp_path, field):
+    path, arr = field
+    refused("stats", path, "-a", "1e-2", "-1e-4", "-r", "8", expect=EXIT_USAGE,
+            message="tolerance must be a finite number > 0, not -0.0001")
+    result = cli("compress", path, "-a", "1e-3", "-q", "-f", "-o", tmp_path / "s.zfp")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert (tmp_path / "s.zfp").read_bytes() == engine.compress(
+        arr, Mode.from_args(tolerance=1e-3))
+    assert cli("compress", path, "-c", "1", "0", "0", "-1074", "-q", "-o",
+               tmp_path / "e.zfp").returncode == 0
+
+
+# --------------------------------------------------------------------------
+# a Zarr source's problems are told apart
+
+@needs_zarr
+def test_zarr_source_directory_problems_are_told_apart(tmp_path, field):
+    import zarr
+    path, arr = field
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "notes.txt").write_text("x")
+    refused("zarr", tmp_path / "plain", tmp_path / "d.zarr", expect=EXIT_FAILURE,
+            message="plain is a directory but not a Zarr store")
+    group = zarr.open_group(tmp_path / "g.zarr", mode="w")
+    for name in ("a", "b"):
+        group.create_array(name, shape=arr.shape, dtype=arr.dtype)[...] = arr
+    refused("zarr", tmp_path / "g.zarr", tmp_path / "d.zarr", expect=EXIT_USAGE,
+            message="g.zarr is a Zarr group; name the array with --array (arrays here: a, b)")
+    refused("zarr", tmp_path / "g.zarr", "--array", "c", tmp_path / "d.zarr",
+            expect=EXIT_FAILURE, message="g.zarr has no Zarr array c (arrays here: a, b)")
+    zarr.create_array(tmp_path / "loose" / "t", shape=(4,), dtype="f4")  # no root metadata
+    refused("zarr", tmp_path / "loose", tmp_path / "d.zarr", expect=EXIT_USAGE,
+            message="loose is a Zarr group; name the array with --array (arrays here: t)")
+    assert not (tmp_path / "d.zarr").exists()
