@@ -93,7 +93,8 @@ def test_our_own_constructors_take_no_strings_for_numbers():
 # --------------------------------------------------------------------------
 # tolerance <= 0
 
-TOLERANCE_RULE = r"^tolerance must be a finite number > 0 \(the largest absolute error allowed\)"
+TOLERANCE_RULE = (r"^tolerance must be a finite number > 0, not \S+ \(it is the largest "
+                  r"absolute error allowed; for lossless compression ask for reversible\)$")
 
 
 @pytest.mark.parametrize("tolerance", [0, 0.0, -0.0, -5, -1e-3, math.inf])

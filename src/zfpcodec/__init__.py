@@ -9,6 +9,7 @@ for arrays with missing values (NaN, fill values), `zfpcodec.MaskedZFP` and
 """
 
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
 
 from .api import compress_numpy, decompress_numpy, header
 from .bound import BoundReport, accuracy_holds
@@ -16,16 +17,21 @@ from .errors import ZFPError
 
 __version__ = _version("zfpcodec")  # set once, in meson.build
 
-__all__ = ["BoundReport", "MaskedZFP", "ZFP", "ZFPError", "accuracy_holds", "compress_numpy", "decompress_numpy", "header", "__version__"]
+__all__ = ["BoundReport", "MaskedZFP", "ZFP", "ZFPError", "accuracy_holds", "compress_numpy",
+           "decompress_numpy", "header", "__version__"]
 
-
-def __getattr__(name):
-    # the numcodecs codecs are imported on first use, so that
-    # `import zfpcodec` does not import numcodecs.
-    if name == "ZFP":
-        from .codec import ZFP
-        return ZFP
-    if name == "MaskedZFP":
-        from .masked_codec import MaskedZFP
-        return MaskedZFP
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    from .codec import ZFP
+    from .masked_codec import MaskedZFP
+else:
+    def __getattr__(name: str) -> object:
+        # the numcodecs codecs are imported on first use, so that
+        # `import zfpcodec` does not import numcodecs.  (Type checkers see
+        # the imports above instead, and so the classes.)
+        if name == "ZFP":
+            from .codec import ZFP
+            return ZFP
+        if name == "MaskedZFP":
+            from .masked_codec import MaskedZFP
+            return MaskedZFP
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

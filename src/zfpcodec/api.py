@@ -3,24 +3,33 @@
 Every name, default, exception type and message follows zfpy 1.0.1 (see
 docs/zfpy-api.md) wherever zfpy is well defined.  Where zfpy crashes,
 corrupts memory or returns garbage we raise a clear exception or do the
-right thing instead; README.md ("Where we differ from zfpy") lists each case.
+right thing instead; docs/differences-from-zfpy.md lists each case.
 Extra keyword-only arguments (``threads``) are ours.
 """
 
 from __future__ import annotations
 
-from itertools import zip_longest  # noqa: F401  (zfpy exports it)
+from itertools import zip_longest as zip_longest  # zfpy exports it
 from math import prod
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, TypedDict, TypeVar, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .engine import (HEADER_MAX_1D_SIZE, allocate, as_stream, check_fits, decode_into,
                      header_size_problem, numpy_shape, thread_count, unreadable)
 from .errors import ZFPError
 from .modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE,
-                    ZFPY_MODE, ZFPY_MODE_NULL, zfpy_header_config, zfpy_params)
+                    ZFPY_MODE, ZFPY_MODE_NULL, Params, ZfpyHeaderConfig, zfpy_header_config,
+                    zfpy_params)
+
+if TYPE_CHECKING:
+    from ._typing import BufferLike, Integer, NumericArray, Real
+
+# the NumPy scalar types of zfp's four types
+ScalarType = type[np.int32] | type[np.int64] | type[np.float32] | type[np.float64]
+_Entry = TypeVar("_Entry")
 
 HEADER_MAGIC = 1
 HEADER_META = 2
@@ -39,13 +48,13 @@ mode_fixed_rate = ZFPY_MODE[FIXED_RATE]
 mode_fixed_precision = ZFPY_MODE[FIXED_PRECISION]
 mode_fixed_accuracy = ZFPY_MODE[FIXED_ACCURACY]
 
-zfp_to_dtype_map = {
+zfp_to_dtype_map: dict[int, ScalarType] = {
     type_int32: np.int32,
     type_int64: np.int64,
     type_float: np.float32,
     type_double: np.float64,
 }
-zfp_mode_map = {
+zfp_mode_map: dict[int, str] = {
     mode_null: "null",
     mode_expert: "expert",
     ZFPY_MODE[REVERSIBLE]: "reversible",  # zfpy has no constant for it
@@ -53,25 +62,28 @@ zfp_mode_map = {
     mode_fixed_precision: "precision",
     mode_fixed_rate: "rate",
 }
-_formats = {type_int32: "i", type_int64: "q", type_float: "f", type_double: "d"}
+_formats: dict[int, str] = {type_int32: "i", type_int64: "q", type_float: "f", type_double: "d"}
 
 
 # --------------------------------------------------------------------------
 # Argument conversion with the rules (and messages) of zfpy's C signature
 
-def _as_double(value: Any) -> float:
+# The conversions look the methods up on the type, as C does (a class such
+# as np.float64 has __float__, but is not a number).
+
+def _as_double(value: object) -> float:
     """C `double` conversion: anything with __float__ or __index__."""
     kind = type(value)
     if hasattr(kind, "__float__") or hasattr(kind, "__index__"):
-        return float(value)
+        return float(cast("Real", value))
     raise TypeError(f"must be real number, not {kind.__name__}")
 
 
-def _as_c_integer(value: Any, ctype: str, lo: int, hi: int) -> int:
+def _as_c_integer(value: object, ctype: str, lo: int, hi: int) -> int:
     """C integer conversion: floats are truncated, strings refused."""
     if not hasattr(type(value), "__int__") and not hasattr(type(value), "__index__"):
         raise TypeError("an integer is required")
-    number = int(value)
+    number = int(cast("Integer", value))
     if number < lo:
         raise OverflowError(
             f"can't convert negative value to {ctype}" if lo == 0
@@ -81,11 +93,11 @@ def _as_c_integer(value: Any, ctype: str, lo: int, hi: int) -> int:
     return number
 
 
-def _as_int(value: Any) -> int:
+def _as_int(value: object) -> int:
     return _as_c_integer(value, "int", -2**31, 2**31 - 1)
 
 
-def _as_enum(value: Any, ctype: str) -> int:
+def _as_enum(value: object, ctype: str) -> int:
     return _as_c_integer(value, ctype, 0, 2**32 - 1)
 
 
@@ -94,7 +106,7 @@ def _qualified_name(kind: type) -> str:
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
-def _as_stream(data: Any) -> memoryview:
+def _as_stream(data: BufferLike) -> memoryview:
     """A flat byte view of compressed input: any C-contiguous buffer."""
     if data is None:
         raise TypeError("compressed_data cannot be None")
@@ -109,7 +121,7 @@ def _as_stream(data: Any) -> memoryview:
 # --------------------------------------------------------------------------
 # Type and mode helpers
 
-def dtype_to_ztype(dtype: Any) -> int:
+def dtype_to_ztype(dtype: DTypeLike) -> int:
     """zfp type code of a NumPy dtype or scalar type (native byte order)."""
     for ztype, scalar in zfp_to_dtype_map.items():
         if dtype == scalar:
@@ -117,22 +129,22 @@ def dtype_to_ztype(dtype: Any) -> int:
     raise TypeError(f"Unknown dtype: {dtype}")
 
 
-def dtype_to_format(dtype: Any) -> str:
+def dtype_to_format(dtype: DTypeLike) -> str:
     """struct/array format character ('i', 'q', 'f', 'd') of a dtype."""
     return _formats[dtype_to_ztype(dtype)]
 
 
-def ztype_to_dtype(ztype: Any) -> type:
+def ztype_to_dtype(ztype: Integer) -> ScalarType:
     """NumPy scalar type of a zfp type code."""
     return _lookup(zfp_to_dtype_map, ztype, "zfp_type")
 
 
-def zmode_to_str(zmode: Any) -> str:
+def zmode_to_str(zmode: Integer) -> str:
     """Name of a zfp mode code ('rate', 'precision', ...)."""
     return _lookup(zfp_mode_map, zmode, "zfp_mode")
 
 
-def _lookup(table: dict, value: Any, ctype: str) -> Any:
+def _lookup(table: dict[int, _Entry], value: object, ctype: str) -> _Entry:
     """`table`'s entry for a C enum `value`, with zfpy's errors."""
     code = _as_enum(value, ctype)
     try:
@@ -141,7 +153,7 @@ def _lookup(table: dict, value: Any, ctype: str) -> Any:
         raise ValueError(f"Unsupported {ctype} {code}") from None
 
 
-def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
+def _array_ztype(dtype: np.dtype[Any]) -> tuple[int, bool]:
     """(type code, byte-swapped) of an array's dtype, either byte order."""
     try:
         native = dtype.newbyteorder("=")
@@ -156,8 +168,8 @@ def _array_ztype(dtype: np.dtype) -> tuple[int, bool]:
 # --------------------------------------------------------------------------
 # Compression
 
-def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
-                   precision: int = -1, write_header: Any = True, *,
+def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
+                   precision: Integer = -1, write_header: bool = True, *,
                    threads: int = 1) -> bytes:
     """Compress a NumPy array into a zfp stream.
 
@@ -166,10 +178,14 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     arr : numpy.ndarray
         int32, int64, float32 or float64 values in 1 to 4 dimensions, any
         memory layout and byte order.
-    tolerance, rate, precision : float, float, int
-        At most one may be >= 0: fixed accuracy (absolute error bound),
-        fixed rate (bits per value) or fixed precision (bit planes).  With
-        none, the compression is reversible (lossless).
+    tolerance : float
+        Fixed accuracy: the absolute error bound, if >= 0.
+    rate : float
+        Fixed rate: compressed bits per value, if >= 0.
+    precision : int
+        Fixed precision: bit planes kept, if >= 0.  At most one of
+        `tolerance`, `rate` and `precision` may be given; with none, the
+        compression is reversible (lossless).
     write_header : bool
         Prepend the zfp header (magic, type, shape, mode), as
         `decompress_numpy` requires.
@@ -186,10 +202,10 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if arr is not None and not isinstance(arr, np.ndarray):
         raise TypeError("Argument 'arr' has incorrect type (expected numpy.ndarray, "
                         f"got {_qualified_name(type(arr))})")
-    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
     if arr is None:
         raise TypeError("Input array cannot be None")
-    if (tolerance >= 0) + (rate >= 0) + (precision >= 0) > 1:
+    if (tol >= 0) + (bits >= 0) + (planes >= 0) > 1:
         raise ValueError("Only one of tolerance, rate, or precision can be set")
     ztype, byteswap = _array_ztype(arr.dtype)
     if not 1 <= arr.ndim <= 4:
@@ -197,7 +213,7 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
     if arr.size == 0:
         raise ValueError(f"cannot compress an empty array (shape {arr.shape}): "
                          "zfp cannot store a zero-length axis")
-    params = zfpy_params(tolerance, rate, precision, arr.ndim, type_none)
+    params = zfpy_params(tol, bits, planes, arr.ndim, type_none)
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
         # integer blocks of 0 bits (format.md §14.1): the stream would be empty
         raise RuntimeError("Failed to write to stream")
@@ -224,7 +240,8 @@ def compress_numpy(arr: np.ndarray, tolerance: float = -1.0, rate: float = -1.0,
 # --------------------------------------------------------------------------
 # Decompression
 
-def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, int]:
+def _read_header(data: BufferLike) -> tuple[memoryview, int, tuple[int, int, int, int],
+                                            Params, int]:
     view = _as_stream(data)
     try:
         ztype, sizes, params, bits = _zfp.read_header(view)
@@ -233,7 +250,7 @@ def _read_header(data: Any) -> tuple[memoryview, int, tuple[int, ...], tuple, in
     return view, ztype, sizes, params, bits
 
 
-def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
+def decompress_numpy(compressed_data: BufferLike, *, threads: int = 1) -> NDArray[Any]:
     """Decompress a zfp stream that starts with a full header.
 
     Returns a new C-contiguous array of the type and shape the header
@@ -241,18 +258,18 @@ def decompress_numpy(compressed_data: Any, *, threads: int = 1) -> np.ndarray:
     corrupt header, and a stream that ends before its last block (checked
     before the array is allocated wherever the length alone proves it).
     """
-    threads = thread_count(threads)
+    count = thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
     shape = numpy_shape(sizes)
     check_fits(view, bits, ztype, sizes, params, shape)
     out = allocate(shape, zfp_to_dtype_map[ztype])
-    decode_into(view, bits, out, ztype, params, threads)
+    decode_into(view, bits, out, ztype, params, count)
     return out
 
 
-def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
-                out: Any = None, tolerance: float = -1.0, rate: float = -1.0,
-                precision: int = -1, *, threads: int = 1) -> np.ndarray:
+def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Integer],
+                out: BufferLike | None = None, tolerance: Real = -1.0, rate: Real = -1.0,
+                precision: Integer = -1, *, threads: int = 1) -> NDArray[Any]:
     """Decompress a stream written without a header.
 
     The caller supplies the type code, the NumPy shape and the mode
@@ -260,9 +277,9 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
     dtype and shape (any layout; written through its strides) or a writable
     buffer of exactly the right size; it is returned (as an array).
     """
-    ztype = _as_enum(ztype, "zfp_type")
-    tolerance, rate, precision = _as_double(tolerance), _as_double(rate), _as_int(precision)
-    threads = thread_count(threads)
+    code = _as_enum(ztype, "zfp_type")
+    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
+    count = thread_count(threads)
     if compressed_data is None:
         raise TypeError("compressed_data cannot be None")
     try:
@@ -281,27 +298,27 @@ def _decompress(compressed_data: Any, ztype: Any, shape: Sequence[int],
                          "cannot hold one (leading zeros are ignored, as in zfpy)")
     # zfpy sets the field's type only for codes 1..4 and, without `out`,
     # names the unset type 0 in its error (zfpy-api.md §7.3)
-    dtype = ztype_to_dtype(ztype if out is not None or 1 <= ztype <= 4 else type_none)
+    dtype = ztype_to_dtype(code if out is not None or 1 <= code <= 4 else type_none)
     array_shape = numpy_shape(sizes)
-    params = zfpy_params(tolerance, rate, precision, dims, ztype)
-    sizes = tuple(sizes) + (0,) * (4 - len(sizes))
+    params = zfpy_params(tol, bits, planes, dims, code)
+    field = tuple(sizes) + (0,) * (4 - len(sizes))
     if out is None:
-        check_fits(view, 0, ztype, sizes, params, array_shape)
+        check_fits(view, 0, code, field, params, array_shape)
         target = allocate(array_shape, dtype)
     else:
         target = _output_array(out, dtype, array_shape)
         if np.may_share_memory(target, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("Cannot decompress in-place")
-        check_fits(view, 0, ztype, sizes, params, array_shape)
-    decode_into(view, 0, target, ztype, params, threads)
-    if params[1] == 0 and ztype in (type_int32, type_int64):
+        check_fits(view, 0, code, field, params, array_shape)
+    decode_into(view, 0, target, code, params, count)
+    if params[1] == 0 and code in (type_int32, type_int64):
         # integer blocks of 0 bits: zfp reports a stream it read nothing of
         # as a failure (zfp_decompress returns 0), after decoding zeros
         raise RuntimeError("error during zfp decompression")
     return target
 
 
-def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
+def _output_array(out: BufferLike, dtype: ScalarType, shape: tuple[int, ...]) -> NDArray[Any]:
     """The writable array `_decompress` decodes into, from a caller's `out`."""
     if isinstance(out, np.ndarray):
         if out.dtype != dtype:
@@ -311,10 +328,11 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
             raise ValueError(f"Out ndarray has shape {out.shape} but decompression is "
                              f"using {list(shape)}.  Use out=ndarray.data to avoid "
                              "this check.")
-        target = out
+        target: NDArray[Any] = out
     else:
         try:
-            flat = np.frombuffer(out, dtype=dtype)
+            # any buffer (NumPy's stubs list only a few kinds)
+            flat = np.frombuffer(cast(memoryview, out), dtype=dtype)
         except BufferError:
             raise ValueError("out must be a C-contiguous buffer or an ndarray") from None
         if flat.size != prod(shape):
@@ -326,7 +344,20 @@ def _output_array(out: Any, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
     return target
 
 
-def header(compressed_data: Any) -> dict:
+class ZfpyHeader(TypedDict):
+    """What zfpy's `header()` returns: the zfp sizes (x fastest; 0 for the
+    axes the array lacks), NumPy scalar type, mode name and parameters."""
+
+    nx: int
+    ny: int
+    nz: int
+    nw: int
+    type: ScalarType
+    mode: str
+    config: ZfpyHeaderConfig
+
+
+def header(compressed_data: BufferLike) -> ZfpyHeader:
     """Return stream header information in a python dict."""
     _, ztype, sizes, params, _ = _read_header(compressed_data)
     config = zfpy_header_config(params, sum(1 for n in sizes if n))
@@ -343,8 +374,8 @@ class Memory:
     """Stand-in for zfpy's accidental `Memory(size)` helper: it checks the
     size as zfpy does and allocates nothing."""
 
-    def __init__(self, size: Any):
-        size = _as_c_integer(size, "size_t", 0, 2**64 - 1)
-        if size >= 2**62:  # where zfpy's allocation fails
-            raise MemoryError(f"cannot allocate {size} bytes for a zfpy Memory buffer")
-        self.size = size
+    def __init__(self, size: Integer) -> None:
+        count = _as_c_integer(size, "size_t", 0, 2**64 - 1)
+        if count >= 2**62:  # where zfpy's allocation fails
+            raise MemoryError(f"cannot allocate {count} bytes for a zfpy Memory buffer")
+        self.size = count

@@ -26,12 +26,29 @@ what the ``zfpy`` drop-in offers (it raises nothing, as zfpy).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import engine
 from .errors import ZFPError
 from .modes import FIXED_ACCURACY, REVERSIBLE, Mode
+
+
+class BoundError(ZFPError):
+    """The `ZFPError` (status ``"bound"``) of a refused chunk: `problems`
+    are what was found, in words; `report` the engine's counts; `masked`
+    whether missing values were already kept out of zfp.  Callers with
+    other words for the fix (the command line) build their message from
+    these."""
+
+    def __init__(self, message: str, report: BoundReport, problems: list[str],
+                 masked: bool):
+        super().__init__(message, "bound")
+        self.report = report
+        self.problems = problems
+        self.masked = masked
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class BoundReport:
     @property
     def problems(self) -> list[str]:
         """What breaks the mode's promise, in words (empty when it holds)."""
-        found = []
+        found: list[str] = []
         if self.kind == REVERSIBLE:
             return found
         if self.nonfinite_blocks:
@@ -89,7 +106,7 @@ class BoundReport:
         return not self.problems
 
 
-def report_of(counts: tuple[int, int], values: np.ndarray, mode: Mode) -> BoundReport:
+def report_of(counts: tuple[int, int], values: NDArray[Any], mode: Mode) -> BoundReport:
     """The report of `engine.compress_report`'s counts for `values`."""
     blocks = 1
     for n in values.shape:
@@ -99,7 +116,7 @@ def report_of(counts: tuple[int, int], values: np.ndarray, mode: Mode) -> BoundR
 
 
 def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
-    """Raise ZFPError naming what `report` found and the fix, unless the
+    """Raise BoundError naming what `report` found and the fix, unless the
     bound holds.  Integer arrays in fixed accuracy pass: zfp defines that
     mode for them (as zfpy and numcodecs do), with errors of a few units.
     `masked`: the codec already keeps missing values out of zfp, so only a
@@ -116,11 +133,11 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                "(lossless)")
         if not report.nonfinite_blocks:
             fix += "; or a larger tolerance"
-    raise ZFPError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
-                   f"{fix}. (strict=False stores it anyway.)", "bound")
+    raise BoundError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
+                     f"{fix}. (strict=False stores it anyway.)", report, problems, masked)
 
 
-def compress_checked(values: np.ndarray, mode: Mode, *, strict: bool, codec: str,
+def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
                      threads: int = 1) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
@@ -135,7 +152,7 @@ def compress_checked(values: np.ndarray, mode: Mode, *, strict: bool, codec: str
     return stream
 
 
-def accuracy_holds(arr: np.ndarray, tolerance: float) -> BoundReport:
+def accuracy_holds(arr: NDArray[Any], tolerance: float) -> BoundReport:
     """Whether zfp's fixed-accuracy mode with `tolerance` keeps every value
     of `arr` within it: the engine's report for that compression.
 

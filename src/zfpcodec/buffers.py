@@ -8,16 +8,20 @@ by `zfpcodec.ZFP` and `zfpcodec.MaskedZFP`, and zarr's data types
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import engine
+
+if TYPE_CHECKING:
+    from ._typing import BufferLike, NumericArray
 
 _MAX_RANK = 4  # zfp fields have 1 to 4 dimensions
 
 
-def zfp_field(buf: Any, codec: str) -> np.ndarray:
+def zfp_field(buf: NumericArray, codec: str) -> NDArray[Any]:
     """The array a numcodecs codec named `codec` hands zfp for `buf`: an
     F-contiguous array as its transpose (memory order), 0-d as shape (1,),
     more than 4 axes without their length-1 axes (see `ZFP`'s notes)."""
@@ -29,7 +33,7 @@ def zfp_field(buf: Any, codec: str) -> np.ndarray:
         raise TypeError(f"{codec} cannot store byte-swapped {buf.dtype} values: numcodecs "
                         "decodes into native byte order; convert the array (or use "
                         "the Zarr v3 codec, which records the byte order)")
-    arr = buf
+    arr: NDArray[Any] = buf
     if arr.flags.f_contiguous and not arr.flags.c_contiguous:
         arr = arr.T  # memory order (see the class notes)
     if arr.ndim == 0:
@@ -42,13 +46,14 @@ def zfp_field(buf: Any, codec: str) -> np.ndarray:
     return arr
 
 
-def stream_view(buf: Any) -> memoryview:
+def stream_view(buf: BufferLike) -> memoryview:
     """The compressed bytes of `buf` as a flat, contiguous memoryview."""
     if isinstance(buf, np.ndarray):
         if buf.dtype.hasobject:
             raise TypeError("cannot decode an object array")
-        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    view = memoryview(buf)
+        view = np.ascontiguousarray(buf).reshape(-1).view(np.uint8).data
+    else:
+        view = memoryview(buf)
     if not view.contiguous:
         view = memoryview(view.tobytes())
     if view.ndim != 1 or view.format != "B":
@@ -56,7 +61,8 @@ def stream_view(buf: Any) -> memoryview:
     return view
 
 
-def decode_target(out: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def decode_target(out: BufferLike, dtype: np.dtype[Any],
+                  shape: tuple[int, ...]) -> NDArray[Any]:
     """The array view of `out` that the stream's values go into."""
     if isinstance(out, np.ndarray):
         if out.dtype.hasobject:
@@ -73,7 +79,7 @@ def decode_target(out: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarr
                              f"contiguous nor of the stream's shape {shape}")
     else:
         try:
-            view = memoryview(out)
+            view = memoryview(out)  # not an array: a Buffer
         except TypeError:
             raise TypeError(f"out must be an array or a writable buffer, not "
                             f"{type(out).__name__}") from None
@@ -90,7 +96,10 @@ def decode_target(out: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarr
     return flat.reshape(shape)
 
 
-def native_dtype(dtype: Any) -> np.dtype:
+def native_dtype(dtype: object) -> np.dtype[Any]:
     """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
     to_native = getattr(dtype, "to_native_dtype", None)
-    return np.dtype(to_native() if to_native is not None else dtype)
+    if to_native is not None:
+        native: np.dtype[Any] = np.dtype(to_native())
+        return native
+    return np.dtype(cast("DTypeLike", dtype))  # anything else: np.dtype's TypeError

@@ -26,19 +26,35 @@ not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
+                    overload)
 
+from numpy.typing import NDArray
 
 from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, is_unset, kind_of
+from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, is_unset, kind_of
 
-try:
+if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
-except ImportError:  # numcodecs is an optional dependency
-    _CodecBase = object
+
+    from ._typing import BufferLike, NumericArray, Real
+else:
+    try:
+        from numcodecs.abc import Codec as _CodecBase
+    except ImportError:  # numcodecs is an optional dependency
+        _CodecBase = object
 
 __all__ = ["ZFP"]
+
+_MAX_RANK = 4  # zfp fields have 1 to 4 dimensions
+_Out = TypeVar("_Out", bound="BufferLike")
+
+
+class ZFPConfig(NumcodecsConfig):
+    """`ZFP.get_config()`: numcodecs' ZFPY configuration, ``id`` first."""
+
+    id: str
 
 
 class ZFP(_CodecBase):
@@ -105,20 +121,28 @@ class ZFP(_CodecBase):
     """
 
     codec_id = "zfpy"
+    _mode: Mode
+    _threads: int
+    _strict: bool
 
-    def __init__(self, mode: Any = None, tolerance: Any = UNSET, rate: Any = UNSET,
-                 precision: Any = UNSET, compression_kwargs: Any = None, *,
-                 reversible: bool = False, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1,
-                 strict: bool = True):
-        given = {name: value for name, value in (("tolerance", tolerance), ("rate", rate),
-                                                  ("precision", precision))
-                 if not is_unset(value)}
+    def __init__(self, mode: int | str | None = None, tolerance: Real | None = UNSET,
+                 rate: Real | None = UNSET, precision: SupportsIndex | None = UNSET,
+                 compression_kwargs: Mapping[str, Real | None] | None = None, *,
+                 reversible: bool = False, minbits: SupportsIndex | None = None,
+                 maxbits: SupportsIndex | None = None, maxprec: SupportsIndex | None = None,
+                 minexp: SupportsIndex | None = None, threads: int = 1,
+                 strict: bool = True) -> None:
+        given: dict[str, Real | None] = {
+            name: value for name, value in (("tolerance", tolerance), ("rate", rate),
+                                            ("precision", precision))
+            if not is_unset(value)}
         given.update({name: value for name, value in zip(EXPERT_NAMES,
                                                          (minbits, maxbits, maxprec, minexp))
                       if value is not None})
         if mode is None:
-            zmode = Mode.from_args(**given, reversible=bool(reversible))
+            # Any: from_args checks each value's type at run time
+            zmode = Mode.from_args(**cast("dict[str, Any]", given),
+                                   reversible=bool(reversible))
         else:
             kind = kind_of(mode)
             if kind == EXPERT and isinstance(compression_kwargs, dict) and not any(
@@ -162,11 +186,11 @@ class ZFP(_CodecBase):
         return self._config["precision"]
 
     @property
-    def compression_kwargs(self) -> dict:
+    def compression_kwargs(self) -> dict[str, float | int]:
         return dict(self._config["compression_kwargs"])
 
     @property
-    def _config(self) -> dict:
+    def _config(self) -> NumcodecsConfig:
         return self._mode.to_numcodecs_config()
 
     @property
@@ -182,12 +206,12 @@ class ZFP(_CodecBase):
     def strict(self) -> bool:
         return self._strict
 
-    def get_config(self) -> dict:
+    def get_config(self) -> ZFPConfig:
         """The numcodecs configuration: exactly numcodecs' ZFPY keys."""
         return {"id": self.codec_id, **self._mode.to_numcodecs_config()}
 
     @classmethod
-    def from_config(cls, config: dict) -> ZFP:
+    def from_config(cls, config: Mapping[str, object]) -> ZFP:
         """The codec of a configuration written by us or by numcodecs' ZFPY
         (`zfpcodec.modes.Mode.from_numcodecs_config` gives the rules)."""
         return cls.from_mode(Mode.from_numcodecs_config(config))
@@ -195,7 +219,7 @@ class ZFP(_CodecBase):
     # ------------------------------------------------------------------
     # compression
 
-    def encode(self, buf: Any) -> bytes:
+    def encode(self, buf: NumericArray) -> bytes:
         """Compress an ndarray into a zfp stream with the full header.
 
         Parameters
@@ -220,7 +244,13 @@ class ZFP(_CodecBase):
                                       strict=self._strict, codec=type(self).__name__,
                                       threads=self._threads)
 
-    def decode(self, buf: Any, out: Any = None) -> Any:
+    @overload
+    def decode(self, buf: BufferLike, out: None = None) -> NDArray[Any]: ...
+
+    @overload
+    def decode(self, buf: BufferLike, out: _Out) -> _Out: ...
+
+    def decode(self, buf: BufferLike, out: BufferLike | None = None) -> BufferLike:
         """Decompress a zfp stream that starts with the full header.
 
         Parameters
@@ -259,20 +289,20 @@ class ZFP(_CodecBase):
     def __eq__(self, other: object) -> bool:
         # numcodecs' rule: codecs with equal configurations are equal
         try:
-            return self.get_config() == other.get_config()
+            return bool(self.get_config() == getattr(other, "get_config")())
         except AttributeError:
             return False
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.get_config(), sort_keys=True))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[Mode, int, bool], ZFP], tuple[Mode, int, bool]]:
         return (_restore, (self._mode, self._threads, self._strict))
 
 

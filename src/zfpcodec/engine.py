@@ -14,13 +14,17 @@ from __future__ import annotations
 import operator
 import sys
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Sequence, SupportsIndex, TypeVar, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .errors import ZFPError
-from .modes import Mode, describe_params
+from .modes import Mode, Params, describe_params
+
+if TYPE_CHECKING:
+    from ._typing import BufferLike, NumericArray
 
 MAGIC = b"zfp"
 CODEC_VERSION = 5
@@ -33,25 +37,27 @@ HEADER_MAX_MINBITS = 1 << 15
 HEADER_MAX_1D_SIZE = 1 << 32
 MAX_SIZE = 2**64 - 1   # an axis length is a C size_t
 
-_ZTYPES = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
+_ZTYPES: dict[np.dtype[Any], int] = {np.dtype(np.int32): 1, np.dtype(np.int64): 2,
            np.dtype(np.float32): 3, np.dtype(np.float64): 4}
 DTYPES = {code: dtype for dtype, code in _ZTYPES.items()}
 
 
-def ztype_of(dtype: Any) -> int:
+def ztype_of(dtype: DTypeLike) -> int:
     """zfp type code of a dtype of either byte order; TypeError otherwise."""
-    dtype = np.dtype(dtype)
-    code = _ZTYPES.get(dtype.newbyteorder("=")) if dtype.byteorder != "|" else None
+    kind = np.dtype(dtype)
+    code = _ZTYPES.get(kind.newbyteorder("=")) if kind.byteorder != "|" else None
     if code is None:
         raise TypeError(f"zfp compresses int32, int64, float32 and float64 arrays, "
-                        f"not {dtype}")
+                        f"not {kind}")
     return code
 
+
+_Coded = TypeVar("_Coded")  # what a coder of _compress returns
 
 MAX_THREADS = 2**32 - 1  # the engine's thread count is a C unsigned
 
 
-def thread_count(threads: Any) -> int:
+def thread_count(threads: SupportsIndex) -> int:
     """The one rule for `threads=` in every door: an integer 0..2**32-1
     (0: one thread per core).  bool and float are refused, as
     `operator.index` refuses them: ``threads=2.0`` is a TypeError."""
@@ -81,7 +87,7 @@ def check_shape(shape: tuple[int, ...], verb: str = "compress") -> None:
         raise ValueError(f"shape {shape} has an axis longer than 2**64 - 1")
 
 
-def unreadable(ztype: int, dims: int, params: tuple, header: bool) -> str | None:
+def unreadable(ztype: int, dims: int, params: Params, header: bool) -> str | None:
     """Why no zfp reader (ours or LLNL's) would decode a stream written with
     these coder parameters back to its array, or None.  Every door refuses
     such streams before writing them:
@@ -120,7 +126,7 @@ def header_size_problem(shape: tuple[int, ...]) -> str:
             "2-D 2**24, 3-D 2**16, 4-D 2**12); compress without a header")
 
 
-def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
+def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
              rate_clamp: bool = False, threads: int = 1) -> bytes:
     """The zfp stream of `arr` (1 to 4 dimensions, any layout and byte
     order) in `mode`, with the full header unless `header` is False.
@@ -134,7 +140,7 @@ def compress(arr: np.ndarray, mode: Mode, *, header: bool = True,
     return _compress(arr, mode, header, rate_clamp, threads, _zfp.compress)
 
 
-def compress_report(arr: np.ndarray, mode: Mode, *, header: bool = True,
+def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
                     rate_clamp: bool = False, threads: int = 1
                     ) -> tuple[bytes, tuple[int, int]]:
     """`compress`, and what the engine found while coding: the numbers of
@@ -145,34 +151,37 @@ def compress_report(arr: np.ndarray, mode: Mode, *, header: bool = True,
     return stream, (nonfinite, wide)
 
 
-def _compress(arr: Any, mode: Mode, header: bool, rate_clamp: bool, threads: int,
-              coder: Any) -> Any:
-    arr = np.asanyarray(arr)
-    ztype = ztype_of(arr.dtype)
-    check_shape(arr.shape)
-    params = mode.params(arr.ndim, ztype if rate_clamp else 0)
-    problem = unreadable(ztype, arr.ndim, params, header)
+def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,
+              coder: Callable[[NDArray[Any], int, Params, bool, bool, int], _Coded]
+              ) -> _Coded:
+    values = np.asanyarray(arr)
+    ztype = ztype_of(values.dtype)
+    check_shape(values.shape)
+    params = mode.params(values.ndim, ztype if rate_clamp else 0)
+    problem = unreadable(ztype, values.ndim, params, header)
     if problem:
         raise ValueError(f"{mode!r}: {problem}")
     try:
-        return coder(arr, ztype, params, header, not arr.dtype.isnative,
+        return coder(values, ztype, params, header, not values.dtype.isnative,
                      thread_count(threads))
     except ZFPError as error:
         if error.status == "header_size":
-            raise ValueError(header_size_problem(arr.shape)) from None
+            raise ValueError(header_size_problem(values.shape)) from None
         raise
 
 
 # --------------------------------------------------------------------------
 # Checks on compressed input, shared with the zfpy drop-in (zfpcodec.api)
 
-def as_stream(data: Any) -> memoryview:
+def as_stream(data: BufferLike) -> memoryview:
     """A flat, read-only byte view of compressed input: bytes, bytearray,
     memoryview, mmap, a uint8 ndarray or any other C-contiguous buffer."""
     if data is None:
         raise TypeError("compressed data cannot be None")
     try:
-        view = memoryview(data)
+        # an array's .data is memoryview(array); NumPy's stubs declare arrays
+        # buffers only for Python >= 3.12
+        view = data.data if isinstance(data, np.ndarray) else memoryview(data)
     except (TypeError, ValueError):
         raise TypeError("a bytes-like object is required, "
                         f"not '{type(data).__name__}'") from None
@@ -204,8 +213,8 @@ def header_problem(view: memoryview) -> str:
             f"past the end of the {view.nbytes}-byte input)")
 
 
-def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
-               params: tuple, shape: tuple[int, ...]) -> None:
+def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, ...],
+               params: Params, shape: tuple[int, ...]) -> None:
     """Raise ZFPError when `view` cannot hold the blocks of an array of zfp
     `sizes` after `bit_offset` bits, whatever its bits: each block takes at
     least `_zfp.block_min_bits` bits to decode (csrc/validate.c).  Called
@@ -214,7 +223,7 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
     what = f"{DTYPES[ztype]} array of shape {shape}"
     what = ("an " if what[0] in "aeiou" else "a ") + what
     try:
-        needed = _zfp.stream_min_bits(ztype, tuple(sizes), tuple(params))
+        needed = _zfp.stream_min_bits(ztype, tuple(sizes), params)
     except ZFPError:
         raise ZFPError(f"{what} is too large: its number of blocks does not fit "
                        "in 64 bits", "too_large") from None
@@ -227,24 +236,24 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple,
             f"{where}", "truncated")
 
 
-def allocate(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+def allocate(shape: tuple[int, ...], dtype: DTypeLike) -> NDArray[Any]:
     """np.empty(shape, dtype), failing with a MemoryError that names the
     array when it cannot be allocated."""
-    dtype = np.dtype(dtype)
-    nbytes = prod(shape) * dtype.itemsize
+    kind = np.dtype(dtype)
+    nbytes = prod(shape) * kind.itemsize
     if nbytes > sys.maxsize:
-        raise MemoryError(f"cannot allocate the decompressed {dtype} array of shape "
+        raise MemoryError(f"cannot allocate the decompressed {kind} array of shape "
                           f"{shape}: {nbytes} bytes is more than this machine can "
                           "address")
     try:
-        return np.empty(shape, dtype=dtype)
+        return np.empty(shape, dtype=kind)
     except (MemoryError, ValueError):
         raise MemoryError(f"cannot allocate {nbytes / 2**30:.1f} GiB for the "
-                          f"decompressed {dtype} array of shape {shape}") from None
+                          f"decompressed {kind} array of shape {shape}") from None
 
 
-def decode_into(view: memoryview, bit_offset: int, out: np.ndarray, ztype: int,
-                params: tuple, threads: int) -> int:
+def decode_into(view: memoryview, bit_offset: int, out: NDArray[Any], ztype: int,
+                params: Params, threads: int) -> int:
     """Decode the blocks at `bit_offset` of `view` into `out`; a stream that
     ends before its last block raises ZFPError (out is then partly written).
     Returns the stream bit where the last block ends."""
@@ -266,12 +275,12 @@ def padded_bytes(bits: int) -> int:
     return -(-bits // WORD_BITS) * (WORD_BITS // 8)
 
 
-def numpy_shape(sizes: Any) -> tuple[int, ...]:
+def numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
     """zfp sizes (x first, 0 = unused) as a NumPy shape (x last)."""
     return tuple(n for n in reversed(sizes) if n)
 
 
-def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, int, int], int]:
+def read_header(data: BufferLike) -> tuple[np.dtype[Any], tuple[int, ...], Params, int]:
     """(dtype, NumPy shape, coder parameters, header length in bits).
     Raises ZFPError saying what is wrong with a missing or corrupt header."""
     view = as_stream(data)
@@ -282,19 +291,20 @@ def read_header(data: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int, i
     return DTYPES[ztype], numpy_shape(sizes), params, bits
 
 
-def _layout(view: memoryview, dtype: Any, shape: Any, mode: Mode | None,
-            rate_clamp: bool) -> tuple[np.dtype, tuple[int, ...], tuple, int]:
+def _layout(view: memoryview, dtype: DTypeLike | None, shape: Sequence[SupportsIndex] | None,
+            mode: Mode | None, rate_clamp: bool) -> tuple[np.dtype[Any], tuple[int, ...],
+                                                          Params, int]:
     """(dtype, shape, coder parameters, bit offset of the blocks) of a
     stream: from its header, or from the caller for a headerless one."""
-    if (dtype is None) != (shape is None) or (dtype is None) != (mode is None):
+    if dtype is None and shape is None and mode is None:
+        return read_header(view)
+    if dtype is None or shape is None or mode is None:
         raise TypeError("give dtype, shape and mode together (headerless stream), "
                         "or none of them")
-    if dtype is None:
-        return read_header(view)
-    shape = tuple(_size(n) for n in shape)
-    check_shape(shape, "decompress")
-    dtype = np.dtype(dtype)
-    return dtype, shape, mode.params(len(shape), ztype_of(dtype) if rate_clamp else 0), 0
+    dims = tuple(_size(n) for n in shape)
+    check_shape(dims, "decompress")
+    kind = np.dtype(dtype)
+    return kind, dims, mode.params(len(dims), ztype_of(kind) if rate_clamp else 0), 0
 
 
 def _sizes(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -302,8 +312,9 @@ def _sizes(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(shape)) + (0,) * (4 - len(shape))
 
 
-def stream_bits(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | None = None,
-                mode: Mode | None = None, rate_clamp: bool = True) -> int:
+def stream_bits(data: BufferLike, *, dtype: DTypeLike | None = None,
+                shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                rate_clamp: bool = True) -> int:
     """Where the zfp stream in `data` ends: the number of bits from its
     start (header included) to the end of its last block, found without
     decoding any value.
@@ -320,22 +331,23 @@ def stream_bits(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | None =
     and as `decompress` does for a missing or corrupt header.
     """
     view = as_stream(data)
-    dtype, shape, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
-    ztype = ztype_of(dtype)
-    check_fits(view, offset, ztype, _sizes(shape), params, shape)
+    kind, dims, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
+    ztype = ztype_of(kind)
+    check_fits(view, offset, ztype, _sizes(dims), params, dims)
     try:
-        return _zfp.stream_bits(view, offset, ztype, _sizes(shape), params)
+        return _zfp.stream_bits(view, offset, ztype, _sizes(dims), params)
     except ZFPError as error:
         if error.status == "truncated":
             raise ZFPError(
                 f"compressed stream is truncated: the {view.nbytes}-byte input ends "
-                f"before the last block of the {dtype} array of shape {shape}",
+                f"before the last block of the {kind} array of shape {dims}",
                 "truncated") from None
         raise
 
 
-def check_complete(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | None = None,
-                   mode: Mode | None = None, rate_clamp: bool = True) -> int:
+def check_complete(data: BufferLike, *, dtype: DTypeLike | None = None,
+                   shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                   rate_clamp: bool = True) -> int:
     """Check that `data` holds a whole zfp stream, as its writer wrote it:
     every block and the padding of the last word.  Returns the stream's
     length in bytes; bytes after it (which every zfp reader ignores) are
@@ -355,10 +367,10 @@ def check_complete(data: Any, *, dtype: Any = None, shape: tuple[int, ...] | Non
     return length
 
 
-def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
-               shape: tuple[int, ...] | None = None, mode: Mode | None = None,
-               rate_clamp: bool = True, threads: int = 1,
-               exact_length: bool = False) -> np.ndarray:
+def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
+               dtype: DTypeLike | None = None, shape: Sequence[SupportsIndex] | None = None,
+               mode: Mode | None = None, rate_clamp: bool = True, threads: int = 1,
+               exact_length: bool = False) -> NDArray[Any]:
     """Decode a zfp stream.
 
     With a header (the default), its type, shape and mode are used; pass
@@ -380,34 +392,34 @@ def decompress(data: Any, *, out: np.ndarray | None = None, dtype: Any = None,
     MemoryError, naming the array, when it cannot be allocated.
     """
     view = as_stream(data)
-    dtype, shape, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
-    ztype = ztype_of(dtype)
+    kind, dims, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
+    ztype = ztype_of(kind)
     threads = thread_count(threads)
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
-        if out.shape != tuple(shape) or out.dtype.newbyteorder("=") != dtype.newbyteorder("="):
+        if out.shape != dims or out.dtype.newbyteorder("=") != kind.newbyteorder("="):
             raise ValueError(f"out has dtype {out.dtype} and shape {out.shape}, the stream "
-                             f"holds {dtype} values of shape {tuple(shape)}")
+                             f"holds {kind} values of shape {dims}")
         if not out.flags.writeable:
             raise ValueError("out is read-only")
         if np.may_share_memory(out, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("out overlaps the compressed data: cannot decompress in place")
-    check_fits(view, offset, ztype, _sizes(shape), params, tuple(shape))
+    check_fits(view, offset, ztype, _sizes(dims), params, dims)
     if out is None:
-        out = allocate(tuple(shape), dtype)
+        out = allocate(dims, kind)
     end = decode_into(view, offset, out, ztype, params, threads)
     if exact_length and view.nbytes != padded_bytes(end):
         raise ZFPError(
-            f"compressed data does not fit its description ({dtype} array of shape "
-            f"{tuple(shape)}, {describe_params(params, len(shape))}): decoded that way "
+            f"compressed data does not fit its description ({kind} array of shape "
+            f"{dims}, {describe_params(params, len(dims))}): decoded that way "
             f"its blocks end after "
             f"{padded_bytes(end)} bytes, but it holds {view.nbytes}; it was written "
             "with other parameters or for another array", "length")
     return out
 
 
-def _size(n: Any) -> int:
+def _size(n: object) -> int:
     if isinstance(n, bool) or not hasattr(type(n), "__index__"):
         raise TypeError(f"shape entries must be integers, not {n!r}")
-    return int(n)
+    return int(cast(SupportsIndex, n))

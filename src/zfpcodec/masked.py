@@ -27,9 +27,10 @@ import struct
 import zlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _zfp, bound, engine
 from .errors import ZFPError
@@ -59,7 +60,8 @@ class ValueEncoding(IntEnum):
     DEFLATE = 3   # those patterns, zlib-compressed
 
 
-_UINTS = {4: np.dtype("<u4"), 8: np.dtype("<u8")}
+_UINTS: dict[int, np.dtype[Any]] = {4: np.dtype("<u4"), 8: np.dtype("<u8")}
+_Encoding = TypeVar("_Encoding", bound=IntEnum)
 
 
 # --------------------------------------------------------------------------
@@ -103,32 +105,36 @@ class Missing:
         """The JSON form: ``"nan"`` or the fill value."""
         return "nan" if self.fill is None else self.fill
 
-    def fill_for(self, dtype: np.dtype) -> np.generic | None:
+    def fill_for(self, dtype: np.dtype[Any]) -> np.generic | None:
         """The fill value as a scalar of `dtype`, or None when there is
         none or it cannot occur in such an array (an integer array and a
         fill value that is no integer of its range).  A float fill value is
         rounded to the type, as the array's values were."""
         if self.fill is None:
             return None
+        scalar: np.generic
         if dtype.kind == "f":
-            return dtype.type(self.fill)
+            scalar = dtype.type(self.fill)
+            return scalar
         info = np.iinfo(dtype)
         if isinstance(self.fill, float) and not self.fill.is_integer() or \
                 not info.min <= self.fill <= info.max:
             return None
-        return dtype.type(int(self.fill))
+        scalar = dtype.type(int(self.fill))
+        return scalar
 
-    def mask(self, values: np.ndarray) -> np.ndarray:
+    def mask(self, values: NDArray[Any]) -> NDArray[Any]:
         """A boolean array, True where `values` is missing."""
         fill = self.fill_for(values.dtype)
         if values.dtype.kind == "f":
-            mask = ~np.isfinite(values)
+            mask: NDArray[Any] = ~np.isfinite(values)
             if fill is not None:
                 mask |= values == fill
             return mask
         if fill is None:
             return np.zeros(values.shape, dtype=bool)
-        return values == fill
+        found: NDArray[Any] = values == fill
+        return found
 
     def __repr__(self) -> str:
         return f"Missing({self.to_config()!r})"
@@ -137,7 +143,7 @@ class Missing:
 # --------------------------------------------------------------------------
 # replacing missing values by values that compress well
 
-def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def fill_missing(values: NDArray[Any], mask: NDArray[Any]) -> NDArray[Any]:
     """A C-ordered copy of `values` (native byte order) in which the
     missing values (True in `mask`) are replaced by values that zfp codes
     cheaply without widening any block's range.
@@ -160,7 +166,7 @@ def fill_missing(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 # the container
 
-def encode(values: np.ndarray, mode: Mode, missing: Missing, *, strict: bool = True,
+def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool = True,
            codec: str = "MaskedZFP", threads: int = 1) -> bytes:
     """The masked container of `values` (int32, int64, float32 or float64,
     native byte order, 1 to 4 dimensions, any strides): missing values
@@ -190,13 +196,14 @@ def encode(values: np.ndarray, mode: Mode, missing: Missing, *, strict: bool = T
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
 
 
-def _zfp_stream(values: np.ndarray, mode: Mode, strict: bool, codec: str,
+def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
                 threads: int) -> bytes:
     return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
                                   rate_clamp=True, threads=threads)
 
 
-def _smaller(plain_kind: IntEnum, plain: bytes, deflate_kind: IntEnum) -> tuple[IntEnum, bytes]:
+def _smaller(plain_kind: _Encoding, plain: bytes,
+             deflate_kind: _Encoding) -> tuple[_Encoding, bytes]:
     """(kind, bytes) of `plain` or of its zlib stream, whichever is shorter."""
     packed = zlib.compress(plain, DEFLATE_LEVEL)
     return (deflate_kind, packed) if len(packed) < len(plain) else (plain_kind, plain)
@@ -209,15 +216,15 @@ class Container:
     missing values' bit patterns (one, or one per missing value)."""
 
     stream: memoryview
-    dtype: np.dtype
+    dtype: np.dtype[Any]
     shape: tuple[int, ...]
-    mask: np.ndarray | None
-    patterns: np.ndarray | None
+    mask: NDArray[Any] | None
+    patterns: NDArray[Any] | None
 
-    def restore(self, values: np.ndarray) -> np.ndarray:
+    def restore(self, values: NDArray[Any]) -> NDArray[Any]:
         """Write the missing values into `values` (C-contiguous, the
         stream's dtype and shape) and return it."""
-        if self.mask is not None:
+        if self.mask is not None and self.patterns is not None:
             flat = values.reshape(-1).view(_UINTS[self.dtype.itemsize].newbyteorder("="))
             flat[self.mask] = self.patterns if self.patterns.size > 1 else self.patterns[0]
         return values
@@ -273,7 +280,7 @@ def read(data: Any) -> Container:
     return Container(stream, dtype, shape, mask, np.frombuffer(raw, dtype=item))
 
 
-def decode(data: Any, *, threads: int = 1) -> np.ndarray:
+def decode(data: Any, *, threads: int = 1) -> NDArray[Any]:
     """The array of a masked container: a new C-ordered array of the zfp
     stream's dtype and shape with every missing value restored bit for bit."""
     container = read(data)

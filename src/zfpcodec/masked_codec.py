@@ -22,16 +22,26 @@ just is not a `numcodecs.abc.Codec` subclass.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
+                    overload)
+
+from numpy.typing import NDArray
 
 from . import engine, masked
 from .buffers import decode_target, stream_view, zfp_field
 from .modes import Mode, kind_of
 
-try:
+if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
-except ImportError:  # numcodecs is an optional dependency
-    _CodecBase = object
+
+    from ._typing import BufferLike, NumericArray, Real
+else:
+    try:
+        from numcodecs.abc import Codec as _CodecBase
+    except ImportError:  # numcodecs is an optional dependency
+        _CodecBase = object
+
+_Out = TypeVar("_Out", bound="BufferLike")
 
 __all__ = ["CODEC_ID", "MaskedZFP"]
 
@@ -85,15 +95,23 @@ class MaskedZFP(_CodecBase):
     """
 
     codec_id = CODEC_ID
+    _mode: Mode
+    _missing: masked.Missing
+    _threads: int
+    _strict: bool
 
-    def __init__(self, mode: Any = None, *, tolerance: Any = None, rate: Any = None,
-                 precision: Any = None, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, missing: Any = "nan",
-                 threads: int = 1, strict: bool = True):
+    def __init__(self, mode: str | int | None = None, *, tolerance: Real | None = None,
+                 rate: Real | None = None, precision: SupportsIndex | None = None,
+                 minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
+                 maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
+                 missing: str | float = "nan", threads: int = 1,
+                 strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
-        zmode = Mode.from_args(**given) if mode is None else Mode.from_kind(kind_of(mode),
-                                                                           **given)
+        zmode = (Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
+                                minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                minexp=minexp)
+                 if mode is None else Mode.from_kind(kind_of(mode), **given))
         self._init(zmode, masked.Missing.parse(missing), threads, strict)
 
     def _init(self, mode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:
@@ -103,7 +121,7 @@ class MaskedZFP(_CodecBase):
         object.__setattr__(self, "_strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, mode: Mode, *, missing: Any = "nan", threads: int = 1,
+    def from_mode(cls, mode: Mode, *, missing: str | float | masked.Missing = "nan", threads: int = 1,
                   strict: bool = True) -> MaskedZFP:
         """The codec for an already validated `zfpcodec.modes.Mode` (e.g.
         ``MaskedZFP.from_mode(ZFP(tolerance=0.1).zfp_mode, missing=-1e10)``)."""
@@ -133,23 +151,24 @@ class MaskedZFP(_CodecBase):
     def strict(self) -> bool:
         return self._strict
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, str | float | int]:
         """``{"id": "zfpcodec.masked", "mode": ..., <its parameters>,
         "missing": ...}``."""
         return {"id": self.codec_id, **self._mode.to_zarr3_config(), "missing": self.missing}
 
     @classmethod
-    def from_config(cls, config: dict) -> MaskedZFP:
+    def from_config(cls, config: Mapping[str, object]) -> MaskedZFP:
         """Inverse of `get_config` (the ``id`` may be present or not)."""
         config = dict(config)
         config.pop("id", None)
         missing = config.pop("missing", "nan")
-        return cls.from_mode(Mode.from_zarr3_config(config), missing=missing)
+        # Any: Missing.parse checks the value at run time
+        return cls.from_mode(Mode.from_zarr3_config(config), missing=cast(Any, missing))
 
     # ------------------------------------------------------------------
     # compression
 
-    def encode(self, buf: Any) -> bytes:
+    def encode(self, buf: NumericArray) -> bytes:
         """Compress an ndarray into a masked container.
 
         Parameters
@@ -168,7 +187,13 @@ class MaskedZFP(_CodecBase):
                              strict=self._strict, codec=type(self).__name__,
                              threads=self._threads)
 
-    def decode(self, buf: Any, out: Any = None) -> Any:
+    @overload
+    def decode(self, buf: BufferLike, out: None = None) -> NDArray[Any]: ...
+
+    @overload
+    def decode(self, buf: BufferLike, out: _Out) -> _Out: ...
+
+    def decode(self, buf: BufferLike, out: BufferLike | None = None) -> BufferLike:
         """Decompress a masked container.
 
         Parameters
@@ -206,22 +231,23 @@ class MaskedZFP(_CodecBase):
 
     def __eq__(self, other: object) -> bool:
         try:
-            return self.get_config() == other.get_config()
+            return bool(self.get_config() == getattr(other, "get_config")())
         except AttributeError:
             return False
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.get_config(), sort_keys=True))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[[Mode, str | float, int, bool], MaskedZFP],
+                                  tuple[Mode, str | float, int, bool]]:
         return (_restore, (self._mode, self.missing, self._threads, self._strict))
 
 
-def _restore(mode: Mode, missing: Any, threads: int, strict: bool) -> MaskedZFP:
+def _restore(mode: Mode, missing: str | float, threads: int, strict: bool) -> MaskedZFP:
     return MaskedZFP.from_mode(mode, missing=missing, threads=threads, strict=strict)

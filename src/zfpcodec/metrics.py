@@ -9,13 +9,15 @@ NumPy only.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 SLAB_VALUES = 1 << 20     # values compared at a time, bounding the float64 copies
 
 
-def value_range(arr: np.ndarray) -> tuple[float, float]:
+def value_range(arr: NDArray[Any]) -> tuple[float, float]:
     """(min, max) of the values as floats (NaN when any value is NaN)."""
     return float(np.min(arr)), float(np.max(arr))
 
@@ -47,7 +49,7 @@ def psnr(rmse: float, limits: tuple[float, float]) -> float:
         return float(20 * np.log10(np.float64(span) / (2 * rmse)))
 
 
-def error_stats(original: np.ndarray, decoded: np.ndarray,
+def error_stats(original: NDArray[Any], decoded: NDArray[Any],
                 limits: tuple[float, float] | None = None,
                 slab: int = SLAB_VALUES) -> dict[str, float]:
     """Errors of `decoded` against `original`, as ``zfp -s`` defines them.

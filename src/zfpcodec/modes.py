@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, SupportsIndex, TypedDict, cast
 
 import numpy as np
 
 from . import _zfp
 from .errors import ZFPError
+
+if TYPE_CHECKING:
+    from ._typing import Real
 
 REVERSIBLE = "reversible"
 FIXED_ACCURACY = "fixed_accuracy"
@@ -55,7 +58,27 @@ ZFP_MAX_BITS = 16658
 ZFP_MAX_PREC = 64
 ZFP_MIN_EXP = -1074
 
-Params = tuple[int, int, int, int]
+Params = tuple[int, int, int, int]  # (minbits, maxbits, maxprec, minexp)
+
+
+class NumcodecsConfig(TypedDict):
+    """A mode as numcodecs' ZFPY configuration holds it (without ``id``)."""
+
+    mode: int
+    compression_kwargs: dict[str, float | int]
+    tolerance: float
+    rate: float
+    precision: int
+
+
+class ZfpyHeaderConfig(TypedDict):
+    """The ``"config"`` entry of zfpy's `header()` dictionary."""
+
+    mode: int
+    tolerance: float
+    rate: float
+    precision: int
+    expert: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -82,10 +105,11 @@ class Mode:
     # construction with our strict rules
 
     @classmethod
-    def from_args(cls, *, tolerance: float | None = None, rate: float | None = None,
-                  precision: int | None = None, reversible: bool = False,
-                  minbits: int | None = None, maxbits: int | None = None,
-                  maxprec: int | None = None, minexp: int | None = None) -> Mode:
+    def from_args(cls, *, tolerance: Real | None = None, rate: Real | None = None,
+                  precision: SupportsIndex | None = None, reversible: bool = False,
+                  minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
+                  maxprec: SupportsIndex | None = None,
+                  minexp: SupportsIndex | None = None) -> Mode:
         """The mode named by exactly one of: `tolerance` (fixed accuracy,
         an absolute error bound > 0), `rate` (fixed rate, bits per value
         > 0), `precision` (fixed precision, 1..64 bit planes),
@@ -102,32 +126,32 @@ class Mode:
             raise ValueError(f"give only one of tolerance, rate, precision, reversible "
                              f"or expert parameters, not {' and '.join(chosen)}")
         if tolerance is not None:
-            tolerance = _real("tolerance", tolerance)
-            if not tolerance > 0 or math.isinf(tolerance):
-                raise ValueError(f"tolerance must be a finite number > 0 (the largest "
-                                 f"absolute error allowed), not {tolerance}; for lossless "
-                                 "compression ask for reversible")
-            return cls(FIXED_ACCURACY, tolerance=tolerance)
+            bound = _real("tolerance", tolerance)
+            if not bound > 0 or math.isinf(bound):
+                raise ValueError(f"tolerance must be a finite number > 0, not {bound} "
+                                 "(it is the largest absolute error allowed; for lossless "
+                                 "compression ask for reversible)")
+            return cls(FIXED_ACCURACY, tolerance=bound)
         if rate is not None:
-            rate = _real("rate", rate)
-            if not rate > 0 or math.isinf(rate):
+            bits = _real("rate", rate)
+            if not bits > 0 or math.isinf(bits):
                 raise ValueError(f"rate must be a finite number of bits per value > 0, "
-                                 f"not {rate}")
-            if math.floor(256 * rate + 0.5) >= 2**32:
-                raise ValueError(f"rate {rate} is too large: zfp's bit budget per "
+                                 f"not {bits}")
+            if math.floor(256 * bits + 0.5) >= 2**32:
+                raise ValueError(f"rate {bits} is too large: zfp's bit budget per "
                                  "block is a 32-bit number")
-            return cls(FIXED_RATE, rate=rate)
+            return cls(FIXED_RATE, rate=bits)
         if precision is not None:
-            precision = _integer("precision", precision)
-            if not 1 <= precision <= ZFP_MAX_PREC:
-                raise ValueError(f"precision must be 1..64 bit planes, not {precision}")
-            return cls(FIXED_PRECISION, precision=precision)
+            planes = _integer("precision", precision)
+            if not 1 <= planes <= ZFP_MAX_PREC:
+                raise ValueError(f"precision must be 1..64 bit planes, not {planes}")
+            return cls(FIXED_PRECISION, precision=planes)
         if chosen == ["expert"]:
             return cls._expert(*expert)
         return cls(REVERSIBLE)
 
     @classmethod
-    def from_kind(cls, kind: str, **parameters: Any) -> Mode:
+    def from_kind(cls, kind: str, **parameters: Real | None) -> Mode:
         """The mode `kind` (one of `KINDS`) with its parameters: a mode
         takes its own parameters and no other, and needs them (expert mode
         needs at least one of its four; the others take zfp's defaults)."""
@@ -150,14 +174,20 @@ class Mode:
         if kind == EXPERT and not given:
             raise ValueError(f"mode 'expert' needs at least one of {', '.join(EXPERT_NAMES)}")
         given.pop("reversible", None)
-        return cls.from_args(**given, reversible=kind == REVERSIBLE)
+        # Any: from_args checks each value's type at run time
+        return cls.from_args(**cast("dict[str, Any]", given), reversible=kind == REVERSIBLE)
 
     @classmethod
-    def _expert(cls, minbits: Any, maxbits: Any, maxprec: Any, minexp: Any) -> Mode:
-        minbits = ZFP_MIN_BITS if minbits is None else _integer("minbits", minbits)
-        maxbits = ZFP_MAX_BITS if maxbits is None else _integer("maxbits", maxbits)
-        maxprec = ZFP_MAX_PREC if maxprec is None else _integer("maxprec", maxprec)
-        minexp = ZFP_MIN_EXP if minexp is None else _integer("minexp", minexp)
+    def _expert(cls, minbits: object, maxbits: object, maxprec: object,
+                minexp: object) -> Mode:
+        return cls._checked_expert(
+            ZFP_MIN_BITS if minbits is None else _integer("minbits", minbits),
+            ZFP_MAX_BITS if maxbits is None else _integer("maxbits", maxbits),
+            ZFP_MAX_PREC if maxprec is None else _integer("maxprec", maxprec),
+            ZFP_MIN_EXP if minexp is None else _integer("minexp", minexp))
+
+    @classmethod
+    def _checked_expert(cls, minbits: int, maxbits: int, maxprec: int, minexp: int) -> Mode:
         if not 0 <= minbits <= maxbits < 2**32:
             raise ValueError(f"expert parameters need 0 <= minbits <= maxbits < 2**32, "
                              f"not minbits={minbits}, maxbits={maxbits}")
@@ -171,7 +201,7 @@ class Mode:
     # what the engine needs
 
     @property
-    def parameters(self) -> dict[str, Any]:
+    def parameters(self) -> dict[str, float | int]:
         """The mode's own parameters, by name (empty for reversible)."""
         return {name: getattr(self, name) for name in PARAMETERS[self.kind]}
 
@@ -185,14 +215,16 @@ class Mode:
         array.  A fixed rate is clamped to the float/double block minimum
         when `ztype` names a floating type (as zfp_stream_set_rate does when
         given the type; zfpy's compress_numpy passes no type)."""
+        # each kind's own fields are set (the constructors see to it)
         if self.kind == FIXED_ACCURACY:
-            return _zfp.accuracy_params(self.tolerance)
+            return _zfp.accuracy_params(cast(float, self.tolerance))
         if self.kind == FIXED_RATE:
-            return _zfp.rate_params(self.rate, ztype, dims)
+            return _zfp.rate_params(cast(float, self.rate), ztype, dims)
         if self.kind == FIXED_PRECISION:
-            return _zfp.precision_params(self.precision)
+            return _zfp.precision_params(cast(int, self.precision))
         if self.kind == EXPERT:
-            return _zfp.expert_params(self.minbits, self.maxbits, self.maxprec, self.minexp)
+            return _zfp.expert_params(cast(int, self.minbits), cast(int, self.maxbits),
+                                      cast(int, self.maxprec), cast(int, self.minexp))
         return _zfp.reversible_params()
 
     # ------------------------------------------------------------------
@@ -207,10 +239,11 @@ class Mode:
         accuracy whose tolerance overflows a float comes back as expert."""
         minbits, maxbits, maxprec, minexp = params
         kind = params_kind(params)
-        candidates = {FIXED_RATE: {"rate": maxbits / 4**dims},
-                      FIXED_PRECISION: {"precision": maxprec},
-                      FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
-                      REVERSIBLE: {}}
+        candidates: dict[str, dict[str, float | int]] = {
+            FIXED_RATE: {"rate": maxbits / 4**dims},
+            FIXED_PRECISION: {"precision": maxprec},
+            FIXED_ACCURACY: {"tolerance": _power_of_two(minexp)},
+            REVERSIBLE: {}}
         if kind in candidates:
             try:
                 mode = cls.from_kind(kind, **candidates[kind])
@@ -218,7 +251,7 @@ class Mode:
                     return mode
             except ValueError:
                 pass
-        return cls._expert(minbits, maxbits, maxprec, minexp)
+        return cls._checked_expert(minbits, maxbits, maxprec, minexp)
 
     # ------------------------------------------------------------------
     # numcodecs configurations (the keys of numcodecs' ZFPY, in its order)
@@ -231,9 +264,10 @@ class Mode:
         if self.kind != EXPERT:
             return self
         own = self.params(1)
-        for candidate in ({"precision": self.maxprec},
-                          {"tolerance": _power_of_two(self.minexp)},
-                          {"reversible": True}):
+        candidates: tuple[dict[str, Any], ...] = (
+            {"precision": self.maxprec}, {"tolerance": _power_of_two(cast(int, self.minexp))},
+            {"reversible": True})
+        for candidate in candidates:
             try:
                 mode = Mode.from_args(**candidate)
             except ValueError:
@@ -242,7 +276,7 @@ class Mode:
                 return mode
         return self
 
-    def to_numcodecs_config(self) -> dict[str, Any]:
+    def to_numcodecs_config(self) -> NumcodecsConfig:
         """``{"mode", "compression_kwargs", "tolerance", "rate",
         "precision"}`` as numcodecs' ZFPY writes them: zfpy's mode number,
         -1 for the parameters not given.  Everything stock numcodecs can
@@ -252,6 +286,7 @@ class Mode:
         (mode 1) travel in ``compression_kwargs``: stock numcodecs reads
         those arrays (the stream header has everything) but has no
         configuration to write them with."""
+        kwargs: dict[str, float | int]
         mode = self.stock_equivalent()
         if mode.kind == REVERSIBLE:
             number, kwargs = ZFPY_MODE[FIXED_ACCURACY], {"tolerance": UNSET}
@@ -260,10 +295,10 @@ class Mode:
         own = mode.parameters
         return {"mode": number, "compression_kwargs": kwargs,
                 "tolerance": own.get("tolerance", UNSET), "rate": own.get("rate", UNSET),
-                "precision": own.get("precision", UNSET)}
+                "precision": UNSET if mode.precision is None else mode.precision}
 
     @classmethod
-    def from_numcodecs_config(cls, config: Mapping[str, Any]) -> Mode:
+    def from_numcodecs_config(cls, config: Mapping[str, object]) -> Mode:
         """The mode of a configuration written by us or by numcodecs' ZFPY.
 
         A stored configuration with a `mode` means what it meant to the
@@ -301,12 +336,12 @@ class Mode:
     # ------------------------------------------------------------------
     # Zarr v3 configurations (the zarr-extensions ``zfp`` codec)
 
-    def to_zarr3_config(self) -> dict[str, Any]:
+    def to_zarr3_config(self) -> dict[str, str | float | int]:
         """``{"mode": <kind>, <its parameters>}``."""
         return {"mode": self.kind, **self.parameters}
 
     @classmethod
-    def from_zarr3_config(cls, configuration: Mapping[str, Any]) -> Mode:
+    def from_zarr3_config(cls, configuration: Mapping[str, object]) -> Mode:
         """Inverse of `to_zarr3_config`; the configuration must match the
         schema (its mode's parameters, all of them, and nothing else)."""
         if not isinstance(configuration, Mapping):
@@ -314,7 +349,7 @@ class Mode:
                              f"{configuration!r}")
         configuration = dict(configuration)
         kind = configuration.pop("mode", None)
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise ValueError(f"zfp codec configuration needs mode = one of "
                              f"{', '.join(map(repr, KINDS))}, not {kind!r}")
         missing = [name for name in PARAMETERS[kind] if name not in configuration]
@@ -327,7 +362,8 @@ class Mode:
                              f"{', '.join(extra)}")
         for name, value in configuration.items():
             _check_schema_type(name, value)
-        return cls.from_kind(kind, **configuration)
+        # Any: from_kind checks each value's range at run time
+        return cls.from_kind(kind, **cast("dict[str, Any]", configuration))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={value!r}" for name, value in self.parameters.items())
@@ -337,13 +373,13 @@ class Mode:
 # --------------------------------------------------------------------------
 # zfpy's conventions
 
-def kind_of(mode: Any) -> str:
+def kind_of(mode: object) -> str:
     """Our mode kind for zfpy's mode number or one of our kind names."""
     if isinstance(mode, str):
         if mode in KINDS:
             return mode
     elif not isinstance(mode, bool) and hasattr(type(mode), "__index__"):
-        kind = KIND_OF_ZFPY_MODE.get(int(mode))
+        kind = KIND_OF_ZFPY_MODE.get(int(cast(SupportsIndex, mode)))
         if kind is not None:
             return kind
     raise ValueError(f"mode must be one of 1 (expert), 2 (fixed rate), 3 (fixed precision), "
@@ -351,23 +387,24 @@ def kind_of(mode: Any) -> str:
                      f"{', '.join(repr(k) for k in KIND_OF_ZFPY_MODE.values())}; not {mode!r}")
 
 
-def is_unset(value: Any) -> bool:
+def is_unset(value: object) -> bool:
     """Our rule for numcodecs-style arguments: None or exactly -1 (ZFPY's
     default) means "not given"; every other value is given, and checked."""
     if value is None:
         return True
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         return False
-    return value == UNSET
+    return bool(value == UNSET)
 
 
-def zfpy_given(name: str, value: Any) -> bool:
+def zfpy_given(name: str, value: object) -> bool:
     """zfpy's rule: a parameter counts as given when it is >= 0 (NaN counts
     as given, so that validation refuses it)."""
     if value is None:
         return False
+    number = cast(float, value)  # if it is not a number, the TypeError below
     try:
-        return bool(value >= 0) or math.isnan(value)
+        return bool(number >= 0) or math.isnan(number)
     except TypeError:
         raise TypeError(f"{name} must be a number, not {value!r}") from None
 
@@ -392,11 +429,11 @@ def zfpy_params(tolerance: float, rate: float, precision: int, dims: int,
     return _zfp.reversible_params()
 
 
-def zfpy_header_config(params: Params, dims: int) -> dict[str, Any]:
+def zfpy_header_config(params: Params, dims: int) -> ZfpyHeaderConfig:
     """The ``"mode"`` number and ``"config"`` dictionary of zfpy's
     `header()` for a stream's coder parameters."""
     minbits, maxbits, maxprec, minexp = params
-    number = _zfp.params_mode(tuple(params))
+    number = _zfp.params_mode(params)
     kind = KIND_OF_ZFPY_MODE.get(number)
     return {
         "mode": number,
@@ -412,7 +449,7 @@ def zfpy_header_config(params: Params, dims: int) -> dict[str, Any]:
 def params_kind(params: Params) -> str | None:
     """The kind zfp classifies coder parameters as (docs/format.md §3.7),
     None for parameters no stream can hold."""
-    return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(tuple(params)))
+    return KIND_OF_ZFPY_MODE.get(_zfp.params_mode(params))
 
 
 def describe_params(params: Params, dims: int) -> str:
@@ -441,7 +478,7 @@ _SCHEMA_NUMBERS = ("tolerance", "rate")
 _SCHEMA_UNSIGNED = ("precision", "minbits", "maxbits", "maxprec")
 
 
-def _check_schema_type(name: str, value: Any) -> None:
+def _check_schema_type(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         wanted = "a number" if name in _SCHEMA_NUMBERS else "an integer"
         raise ValueError(f"zfp codec configuration field {name!r} must be {wanted}, "
@@ -454,24 +491,25 @@ def _check_schema_type(name: str, value: Any) -> None:
                          f"integer, not {value!r}")
 
 
-def _stored_mode(name: str, value: Any) -> Mode:
+def _stored_mode(name: str, value: object) -> Mode:
     """The mode of a stored `name` = `value` (>= 0), zfpy's edge values
     included."""
     try:
-        return Mode.from_args(**{name: value})
+        # Any: from_args checks the value's type at run time
+        return Mode.from_args(**cast("dict[str, Any]", {name: value}))
     except ValueError:
         params = _zfpy_edge_params(name, value)
         if params is None:
             raise
-        return Mode.from_args(**dict(zip(EXPERT_NAMES, params)))
+        return Mode._checked_expert(*params)
 
 
-def _zfpy_edge_params(name: str, value: Any) -> Params | None:
+def _zfpy_edge_params(name: str, value: object) -> Params | None:
     """zfp's coder parameters for the values zfpy accepts and `Mode` refuses,
     where they do not depend on the rank: tolerance 0 (minexp -1074),
     rate 0 (0 bits per block), precision 0 or > 64 (64 bit planes)."""
     try:
-        number = float(value)
+        number = float(cast("Real", value))  # anything else raises TypeError
     except (TypeError, ValueError):
         return None
     if math.isnan(number) or math.isinf(number):
@@ -492,12 +530,12 @@ def _power_of_two(exponent: int) -> float:
     return 2.0**exponent if exponent < _FLOAT_EXPONENT_LIMIT else math.inf
 
 
-def _real(name: str, value: Any) -> float:
+def _real(name: str, value: object) -> float:
     if isinstance(value, (str, bytes, bool)):  # float() would read "8" and True
         raise TypeError(f"{name} must be a real number, not {type(value).__name__} "
                         f"{value!r}")
     try:
-        number = float(value)
+        number = float(cast("Real", value))  # anything else raises TypeError
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a real number, not {type(value).__name__}") from None
     if math.isnan(number):
@@ -505,9 +543,9 @@ def _real(name: str, value: Any) -> float:
     return number
 
 
-def _integer(name: str, value: Any) -> int:
+def _integer(name: str, value: object) -> int:
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
         if isinstance(value, float) and value.is_integer():
             return int(value)
         raise TypeError(f"{name} must be an integer, not {value!r}")
-    return int(value)
+    return int(cast(SupportsIndex, value))

@@ -34,19 +34,25 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from math import prod
-from typing import Any, BinaryIO, Mapping, Sequence
+from typing import (TYPE_CHECKING, Any, BinaryIO, Mapping, Sequence, SupportsIndex, TypeAlias,
+                    cast)
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .engine import as_stream, check_shape, read_header, thread_count, ztype_of
 from .errors import ZFPError
-from .modes import Mode
+from .modes import Mode, Params
+
+if TYPE_CHECKING:
+    from ._typing import BufferLike
 
 BLOCK = 4                   # values per block along each axis (spec 4)
 HEADER_MAX_BYTES = 19       # spec 2: magic 32 + META 52 + long MODE 64 bits, rounded up
 
-Pieces = Mapping[int, Any] | Sequence[tuple[int, Any]]
+# pieces of a stream: {start: bytes} or [(start, bytes)], start the byte offset
+Pieces: TypeAlias = "Mapping[int, BufferLike] | Sequence[tuple[int, BufferLike]]"
 
 
 # --------------------------------------------------------------------------
@@ -65,9 +71,9 @@ class Selection:
     rules for advanced indexing apply unchanged.
     """
 
-    indices: tuple[np.ndarray, ...]
+    indices: tuple[NDArray[np.intp], ...]
     drop: tuple[int, ...]
-    post: tuple | None
+    post: tuple[Any, ...] | None
 
     @property
     def decoded_shape(self) -> tuple[int, ...]:
@@ -81,15 +87,16 @@ class Selection:
             # index a zero-strided stand-in: only the result is allocated
             stand_in = np.lib.stride_tricks.as_strided(
                 np.zeros(1, np.uint8), self.decoded_shape, (0,) * len(self.decoded_shape))
-            return stand_in[self.post].shape
+            shape: tuple[int, ...] = stand_in[self.post].shape
+            return shape
         return tuple(n for axis, n in enumerate(self.decoded_shape) if axis not in self.drop)
 
-    def blocks(self) -> tuple[np.ndarray, ...]:
+    def blocks(self) -> tuple[NDArray[np.intp], ...]:
         """The distinct blocks each axis touches, ascending (NumPy axes)."""
         return tuple(np.unique(index // BLOCK) for index in self.indices)
 
 
-def parse_selection(selection: Any, shape: tuple[int, ...]) -> Selection:
+def parse_selection(selection: object, shape: tuple[int, ...]) -> Selection:
     """Resolve a NumPy `selection` of an array of `shape`.
 
     Raises IndexError for indices out of range or too many indices (as
@@ -101,7 +108,9 @@ def parse_selection(selection: Any, shape: tuple[int, ...]) -> Selection:
         return selection
     items = _expand(selection if isinstance(selection, tuple) else (selection,), shape)
     advanced = any(isinstance(item, np.ndarray) for item in items)
-    indices, drop, post = [], [], []
+    indices: list[NDArray[np.intp]] = []
+    drop: list[int] = []
+    post: list[Any] = []
     for axis, (item, n) in enumerate(zip(items, shape)):
         if isinstance(item, slice):
             index = np.arange(*item.indices(n), dtype=np.intp)
@@ -122,17 +131,17 @@ def parse_selection(selection: Any, shape: tuple[int, ...]) -> Selection:
                      tuple(post) if advanced else None)
 
 
-def _expand(items: tuple, shape: tuple[int, ...]) -> list:
+def _expand(entries: tuple[object, ...], shape: tuple[int, ...]) -> list[Any]:
     """One entry per axis: an int in range, a slice, or an intp array in
     range (a boolean array becomes its nonzero() arrays, as in NumPy)."""
-    items = [_convert(item) for item in items]
+    items = [_convert(item) for item in entries]
     if sum(item is Ellipsis for item in items) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     taken = sum(item.ndim if _is_mask(item) else 1 for item in items if item is not Ellipsis)
     if taken > len(shape):
         raise IndexError(f"too many indices: the array has {len(shape)} dimensions, "
                          f"the selection indexes {taken}")
-    resolved: list = []
+    resolved: list[Any] = []
     for item in items:
         axis = len(resolved)
         if item is Ellipsis:
@@ -175,7 +184,7 @@ def _convert(item: Any) -> Any:
                         f"boolean arrays, not {type(item).__name__}") from None
 
 
-def _is_mask(item: Any) -> bool:
+def _is_mask(item: object) -> bool:
     return isinstance(item, np.ndarray) and item.dtype == bool
 
 
@@ -214,35 +223,35 @@ class StreamLayout:
         Bits before the first block: the header's length, 0 without one.
     """
 
-    dtype: np.dtype
+    dtype: np.dtype[Any]
     shape: tuple[int, ...]
-    params: tuple[int, int, int, int]
+    params: Params
     header_bits: int = 0
 
     @classmethod
-    def from_header(cls, data: Any) -> StreamLayout:
+    def from_header(cls, data: BufferLike) -> StreamLayout:
         """The layout a stream's header describes; `data` is the stream or
         its first bytes (`HEADER_MAX_BYTES` always suffice)."""
         dtype, shape, params, bits = read_header(data)
         return cls(dtype, shape, params, bits)
 
     @classmethod
-    def headerless(cls, dtype: Any, shape: tuple[int, ...], mode: Mode, *,
+    def headerless(cls, dtype: DTypeLike, shape: Sequence[SupportsIndex], mode: Mode, *,
                    rate_clamp: bool = True) -> StreamLayout:
         """The layout of a stream without header (as the codecs store them);
         `rate_clamp` as in `zfpcodec.engine.decompress`."""
-        dtype = np.dtype(dtype).newbyteorder("=")
-        ztype = ztype_of(dtype)
-        shape = tuple(operator.index(n) for n in shape)
-        check_shape(shape, "decompress")
-        return cls(dtype, shape, mode.params(len(shape), ztype if rate_clamp else 0), 0)
+        native = np.dtype(dtype).newbyteorder("=")
+        ztype = ztype_of(native)
+        dims = tuple(operator.index(n) for n in shape)
+        check_shape(dims, "decompress")
+        return cls(native, dims, mode.params(len(dims), ztype if rate_clamp else 0), 0)
 
     @property
     def ztype(self) -> int:
         return ztype_of(self.dtype)
 
     @property
-    def sizes(self) -> tuple[int, int, int, int]:
+    def sizes(self) -> tuple[int, ...]:
         """zfp's sizes: x (the last NumPy axis) first, 0 for unused axes."""
         return tuple(reversed(self.shape)) + (0,) * (4 - len(self.shape))
 
@@ -275,7 +284,7 @@ class StreamLayout:
         bits = self.header_bits + prod(self.grid) * self.block_bits
         return -(-bits // 64) * 8
 
-    def block_spans(self, selection: Any) -> list[tuple[int, int]]:
+    def block_spans(self, selection: object) -> list[tuple[int, int]]:
         """The runs of consecutive blocks ``[first, last)`` (in spec 4.2
         order) that hold the elements of `selection`, ascending."""
         sel = parse_selection(selection, self.shape)
@@ -296,7 +305,7 @@ class StreamLayout:
             stride *= self.grid[-1 - axis]
         return [(int(a), int(b)) for a, b in spans]
 
-    def byte_ranges(self, selection: Any, *, max_gap: int = 0) -> list[tuple[int, int]]:
+    def byte_ranges(self, selection: object, *, max_gap: int = 0) -> list[tuple[int, int]]:
         """The byte ranges ``[start, stop)`` of the stream that hold the
         blocks of `selection`, ascending; ranges at most `max_gap` bytes
         apart are merged (fewer requests for a few more bytes).  Offsets
@@ -327,7 +336,7 @@ class StreamLayout:
         return ranges
 
 
-def _merge_adjacent(spans: np.ndarray) -> np.ndarray:
+def _merge_adjacent(spans: NDArray[np.int64]) -> NDArray[np.int64]:
     """Join spans where one ends where the next begins (spans ascending)."""
     if len(spans) < 2:
         return spans
@@ -340,10 +349,11 @@ def _merge_adjacent(spans: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 # decoding
 
-def decompress_region(data: Any, selection: Any, *, layout: StreamLayout | None = None,
-                      out: np.ndarray | None = None, dtype: Any = None,
-                      shape: tuple[int, ...] | None = None, mode: Mode | None = None,
-                      rate_clamp: bool = True, threads: int = 1) -> np.ndarray:
+def decompress_region(data: BufferLike | Pieces, selection: object, *,
+                      layout: StreamLayout | None = None, out: NDArray[Any] | None = None,
+                      dtype: DTypeLike | None = None,
+                      shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                      rate_clamp: bool = True, threads: int = 1) -> NDArray[Any]:
     """Decode `selection` of a zfp stream, touching only the blocks it needs.
 
     Parameters
@@ -388,12 +398,11 @@ def decompress_region(data: Any, selection: Any, *, layout: StreamLayout | None 
         _check_out(out, result_shape, layout.dtype)
     if 0 in sel.decoded_shape:
         return out if out is not None else np.empty(result_shape, layout.dtype)
-    direct = sel.post is None and out is not None
-    target = np.expand_dims(out, sel.drop) if direct else np.empty(
-        sel.decoded_shape, out.dtype if out is not None else layout.dtype)
-    _decode_selection(pieces, layout, sel, target, threads)
-    if direct:
+    if sel.post is None and out is not None:  # decoded straight into out
+        _decode_selection(pieces, layout, sel, np.expand_dims(out, sel.drop), threads)
         return out
+    target = np.empty(sel.decoded_shape, out.dtype if out is not None else layout.dtype)
+    _decode_selection(pieces, layout, sel, target, threads)
     result = target[sel.post] if sel.post is not None else target.reshape(result_shape)
     if out is None:
         return result
@@ -401,9 +410,9 @@ def decompress_region(data: Any, selection: Any, *, layout: StreamLayout | None 
     return out
 
 
-def read_region(file: BinaryIO, selection: Any, *, layout: StreamLayout | None = None,
-                out: np.ndarray | None = None, threads: int = 1,
-                max_gap: int = 0) -> tuple[np.ndarray, int]:
+def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | None = None,
+                out: NDArray[Any] | None = None, threads: int = 1,
+                max_gap: int = 0) -> tuple[NDArray[Any], int]:
     """Decode `selection` of the zfp stream in a seekable binary `file`,
     reading only the bytes its blocks need (plus the header, unless
     `layout` is given for a headerless stream); `max_gap` as in
@@ -417,7 +426,7 @@ def read_region(file: BinaryIO, selection: Any, *, layout: StreamLayout | None =
         head = file.read(HEADER_MAX_BYTES)
         read += len(head)
         layout = StreamLayout.from_header(head)
-    pieces = []
+    pieces: list[tuple[int, bytes]] = []
     for start, stop in layout.byte_ranges(selection, max_gap=max_gap):
         file.seek(start)
         piece = file.read(stop - start)
@@ -426,18 +435,20 @@ def read_region(file: BinaryIO, selection: Any, *, layout: StreamLayout | None =
     return decompress_region(pieces, selection, layout=layout, out=out, threads=threads), read
 
 
-def _pieces(data: Any) -> list[tuple[int, memoryview]]:
+def _pieces(data: BufferLike | Pieces) -> list[tuple[int, memoryview]]:
     """The stream's pieces as (start, flat byte view), sorted by start."""
+    items: list[tuple[Any, Any]]
     if isinstance(data, Mapping):
         items = list(data.items())
     elif isinstance(data, (list, tuple)) and all(
             isinstance(item, tuple) and len(item) == 2 for item in data):
         items = list(data)
     else:
-        return [(0, as_stream(data))]
+        # the whole stream (anything else: as_stream says what it is not)
+        return [(0, as_stream(cast("BufferLike", data)))]
     pieces = []
-    for start, piece in items:
-        start = operator.index(start)
+    for offset, piece in items:
+        start = operator.index(offset)
         if start < 0:
             raise ValueError(f"piece offsets must be >= 0, not {start}")
         pieces.append((start, as_stream(piece)))
@@ -449,8 +460,9 @@ def _pieces(data: Any) -> list[tuple[int, memoryview]]:
     return pieces
 
 
-def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]], dtype: Any,
-            shape: Any, mode: Mode | None, rate_clamp: bool) -> StreamLayout:
+def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]],
+            dtype: DTypeLike | None, shape: Sequence[SupportsIndex] | None, mode: Mode | None,
+            rate_clamp: bool) -> StreamLayout:
     given = [name for name, value in (("dtype", dtype), ("shape", shape), ("mode", mode))
              if value is not None]
     if layout is not None:
@@ -461,7 +473,7 @@ def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]], d
             raise TypeError(f"layout must be a StreamLayout, not {type(layout).__name__}")
         return layout
     if given:
-        if len(given) != 3:
+        if dtype is None or shape is None or mode is None:
             raise TypeError("give dtype, shape and mode together (headerless stream), "
                             "or none of them")
         return StreamLayout.headerless(dtype, shape, mode, rate_clamp=rate_clamp)
@@ -471,7 +483,7 @@ def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]], d
     return StreamLayout.from_header(pieces[0][1])
 
 
-def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
+def _check_out(out: object, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
     if out.shape != shape or out.dtype.newbyteorder("=") != dtype:
@@ -482,7 +494,7 @@ def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
 
 
 def _decode_selection(pieces: list[tuple[int, memoryview]], layout: StreamLayout,
-                      sel: Selection, target: np.ndarray, threads: int) -> None:
+                      sel: Selection, target: NDArray[Any], threads: int) -> None:
     """The C decoder on the orthogonal selection `sel.indices` into `target`."""
     if not layout.random_access and (not pieces or pieces[0][0] != 0):
         raise ZFPError("blocks of varying length are found by reading the stream from "

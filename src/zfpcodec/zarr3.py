@@ -7,17 +7,17 @@ without the zfp header (the metadata holds type, shape and mode), chunk
 shapes mapped to zfp fields in C order (0-d chunks as one value), and the
 spec's promotion of smaller types:
 
-==================  =========================================================
-array dtype         what zfp sees
-==================  =========================================================
-int32/64, float32/64  the values themselves (either byte order)
-float16             float32 (cast; exact)
-int8, int16         int32 ``x << (31 - N)`` (zfp_promote_int*_to_int32)
-uint8, uint16       int32 ``(x - 2**(N-1)) << (31 - N)``
-uint32 / uint64     int32 / int64, values above the signed maximum refused
-                    (as in zarrs, which clamps them)
+=======================  ======================================================
+array dtype              what zfp sees
+=======================  ======================================================
+int32/64, float32/64     the values themselves (either byte order)
+float16                  float32 (cast; exact)
+int8, int16              int32 ``x << (31 - N)`` (zfp_promote_int*_to_int32)
+uint8, uint16            int32 ``(x - 2**(N-1)) << (31 - N)``
+uint32 / uint64          int32 / int64, values above the signed maximum refused
+                         (as in zarrs, which clamps them)
 datetime64, timedelta64  their int64 counts
-==================  =========================================================
+=======================  ======================================================
 
 Decompression demotes with clamping (zfp_demote_*).
 
@@ -59,9 +59,10 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, SupportsIndex, cast
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import bound, engine
 from .buffers import native_dtype
@@ -69,12 +70,27 @@ from .errors import ZFPError
 from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
 from .region import Selection, StreamLayout, decompress_region, parse_selection
 
-try:
-    from zarr.abc.codec import ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin
-    from zarr.abc.store import RangeByteRequest
-    _BASES: tuple[type, ...] = (ArrayBytesCodec, ArrayBytesCodecPartialDecodeMixin)
-except ImportError:  # zarr is an optional dependency
-    _BASES = (object,)
+if TYPE_CHECKING:
+    from zarr.abc.codec import ArrayBytesCodec as _Codec
+    from zarr.abc.codec import ArrayBytesCodecPartialDecodeMixin as _PartialDecode
+    from zarr.abc.store import ByteGetter, RangeByteRequest
+    from zarr.core.array_spec import ArraySpec
+    from zarr.core.buffer import Buffer, BufferPrototype, NDBuffer
+    from zarr.core.common import JSON
+    from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
+    from zarr.core.indexing import SelectorTuple
+
+    from ._typing import Real
+else:
+    try:
+        from zarr.abc.codec import ArrayBytesCodec as _Codec
+        from zarr.abc.codec import ArrayBytesCodecPartialDecodeMixin as _PartialDecode
+        from zarr.abc.store import RangeByteRequest
+    except ImportError:  # zarr is an optional dependency: the class still defines
+        class _Codec:
+            """Stands in for zarr's ArrayBytesCodec."""
+
+        _PartialDecode = object
 
 __all__ = ["CODEC_NAME", "ZFPCodec"]  # and MaskedZFPCodec, on first use
 
@@ -97,11 +113,11 @@ WHOLE_READ_SHARE = 0.5
 class _Storage:
     """How values of one array dtype are handed to zfp."""
 
-    zfp_dtype: np.dtype  # int32, int64, float32 or float64 (native order)
+    zfp_dtype: np.dtype[Any]  # int32, int64, float32 or float64 (native order)
     kind: str            # "same", "cast", "shift", "signed_max", "view"
     bits: int = 0        # N, for "shift"
 
-    def promote(self, chunk: np.ndarray) -> np.ndarray:
+    def promote(self, chunk: NDArray[Any]) -> NDArray[Any]:
         if self.kind == "same":
             return chunk
         if self.kind == "view":
@@ -122,24 +138,30 @@ class _Storage:
         wide <<= 31 - self.bits
         return wide
 
-    def demote(self, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    def demote(self, values: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
         if self.kind == "cast":
             return values.astype(dtype)
         if self.kind == "signed_max":
-            return np.maximum(values, 0).astype(dtype)
+            nonnegative: NDArray[Any] = np.maximum(values, 0)
+            return nonnegative.astype(dtype)
         if self.kind == "view":
-            return values.view(dtype.newbyteorder("=")).astype(dtype, copy=False)
+            counts: NDArray[Any] = values.view(dtype.newbyteorder("="))
+            return counts.astype(dtype, copy=False)
         # "shift": zfp_demote_int32_to_{u,}int{8,16}
         values >>= 31 - self.bits
         if dtype.kind == "u":
             values += np.int32(1 << (self.bits - 1))
         info = np.iinfo(dtype)
-        return np.clip(values, info.min, info.max).astype(dtype)
+        clamped: NDArray[Any] = np.clip(values, info.min, info.max)
+        return clamped.astype(dtype)
 
 
-def _int_counts(chunk: np.ndarray) -> np.ndarray:
+def _int_counts(chunk: NDArray[Any]) -> NDArray[Any]:
     """datetime64/timedelta64 values as their int64 counts (no copy)."""
-    return chunk.view(np.dtype(np.int64).newbyteorder(chunk.dtype.byteorder))
+    # int64 in the chunk's byte order ("S": the swapped one)
+    int64 = np.dtype(np.int64).newbyteorder("=" if chunk.dtype.isnative else "S")
+    counts: NDArray[Any] = chunk.view(int64)
+    return counts
 
 
 _STORAGE = {
@@ -157,12 +179,12 @@ SUPPORTED_DTYPES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int6
                     "float16", "float32", "float64", "datetime64", "timedelta64")
 
 
-def _storage(dtype: Any) -> _Storage:
-    dtype = np.dtype(dtype)
-    storage = _STORAGE.get(f"{dtype.kind}{dtype.itemsize}")
-    if storage is None or dtype.kind not in "iufMm":
+def _storage(dtype: DTypeLike) -> _Storage:
+    kind = np.dtype(dtype)
+    storage = _STORAGE.get(f"{kind.kind}{kind.itemsize}")
+    if storage is None or kind.kind not in "iufMm":
         raise ValueError(f"the zfp codec stores {', '.join(SUPPORTED_DTYPES)} arrays, "
-                         f"not {dtype}")
+                         f"not {kind}")
     return storage
 
 
@@ -178,7 +200,7 @@ def _zfp_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 # the codec
 
 @dataclass(frozen=True)
-class ZFPCodec(*_BASES):
+class ZFPCodec(_Codec, _PartialDecode):
     """Zarr v3 array-to-bytes codec ``zfp`` (zarr-extensions specification).
 
     Parameters
@@ -224,14 +246,17 @@ class ZFPCodec(*_BASES):
     threads: int = field(default=1, compare=False, repr=False)
     strict: bool = field(default=True, compare=False, repr=False)
 
-    def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
-                 precision: Any = None, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, threads: int = 1,
-                 strict: bool = True) -> None:
+    def __init__(self, mode: str | None = None, *, tolerance: Real | None = None,
+                 rate: Real | None = None, precision: SupportsIndex | None = None,
+                 minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
+                 maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
+                 threads: int = 1, strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
-        self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
-                  threads, strict)
+        self._set(Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
+                                 minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                 minexp=minexp)
+                  if mode is None else Mode.from_kind(mode, **given), threads, strict)
 
     def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
@@ -239,7 +264,7 @@ class ZFPCodec(*_BASES):
         object.__setattr__(self, "strict", bool(strict))
 
     @classmethod
-    def from_mode(cls, zmode: Mode, *, threads: int = 1, strict: bool = True) -> ZFPCodec:
+    def from_mode(cls, zmode: Mode, *, threads: int = 1, strict: bool = True) -> Self:
         """The codec for an already validated `zfpcodec.modes.Mode` (for
         instance ``ZFPCodec.from_mode(zfp.zfp_mode)`` for a numcodecs
         `zfpcodec.ZFP`)."""
@@ -255,21 +280,21 @@ class ZFPCodec(*_BASES):
     # ------------------------------------------------------------------
     # metadata
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, JSON]:
         """``{"name": "zfp", "configuration": {"mode": ..., <parameters>}}``."""
         return {"name": CODEC_NAME, "configuration": self.zfp_mode.to_zarr3_config()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ZFPCodec:
+    def from_dict(cls, data: dict[str, JSON]) -> Self:
         """Inverse of `to_dict`; the configuration must match the schema
         (its mode's parameters, all of them, and nothing else)."""
         if not isinstance(data, dict) or data.get("name") != CODEC_NAME:
             raise ValueError(f"expected a {{'name': {CODEC_NAME!r}, 'configuration': ...}} "
                              f"codec, not {data!r}")
-        if set(data) - {"name", "configuration"} or not isinstance(data.get("configuration"),
-                                                                    dict):
+        configuration = data.get("configuration")
+        if set(data) - {"name", "configuration"} or not isinstance(configuration, dict):
             raise ValueError(f"malformed zfp codec metadata {data!r}")
-        return cls.from_mode(Mode.from_zarr3_config(data.get("configuration")))
+        return cls.from_mode(Mode.from_zarr3_config(configuration))
 
     def __repr__(self) -> str:
         args = [f"mode={self.mode!r}"]
@@ -283,11 +308,14 @@ class ZFPCodec(*_BASES):
     # ------------------------------------------------------------------
     # zarr's codec interface
 
-    def validate(self, *, shape: tuple[int, ...], dtype: Any, chunk_grid: Any) -> None:
-        """Refuse, when the array is created, what the codec cannot store."""
+    def validate(self, *, shape: tuple[int, ...], dtype: ZDType[TBaseDType, TBaseScalar],
+                 chunk_grid: object) -> None:
+        """Refuse, when the array is created, what the codec cannot store.
+        (`chunk_grid`: any object, its `chunk_shape` is used where it has
+        one; zarr's own type for it changes between releases.)"""
         self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
-    def _check(self, dtype: np.dtype, chunk_shape: tuple[int, ...]) -> _Storage:
+    def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
         _zfp_shape(chunk_shape)
         if self.mode == FIXED_ACCURACY and storage.zfp_dtype.kind != "f":
@@ -295,16 +323,16 @@ class ZFPCodec(*_BASES):
                              f"not {dtype}; use fixed_precision, fixed_rate or reversible")
         return storage
 
-    def compute_encoded_size(self, input_byte_length: int, chunk_spec: Any) -> int:
+    def compute_encoded_size(self, input_byte_length: int, chunk_spec: ArraySpec) -> int:
         raise NotImplementedError("zfp streams vary in size")
 
-    def resolve_metadata(self, chunk_spec: Any) -> Any:
+    def resolve_metadata(self, chunk_spec: ArraySpec) -> ArraySpec:
         return chunk_spec
 
-    def evolve_from_array_spec(self, array_spec: Any) -> ZFPCodec:
+    def evolve_from_array_spec(self, array_spec: ArraySpec) -> Self:
         return self
 
-    def _encode_sync(self, chunk_array: Any, chunk_spec: Any) -> Any:
+    def _encode_sync(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer:
         chunk = chunk_array.as_numpy_array()
         storage = self._check(chunk.dtype, chunk_spec.shape)
         values = storage.promote(chunk).reshape(_zfp_shape(chunk.shape))
@@ -313,7 +341,7 @@ class ZFPCodec(*_BASES):
                                         rate_clamp=True, threads=self.threads)
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
-    def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
+    def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         shape = _zfp_shape(chunk_spec.shape)
@@ -331,12 +359,12 @@ class ZFPCodec(*_BASES):
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.reshape(chunk_spec.shape))
 
-    async def _decode_partial_single(self, byte_getter: Any, selection: Any,
-                                     chunk_spec: Any) -> Any:
+    async def _decode_partial_single(self, byte_getter: ByteGetter, selection: SelectorTuple,
+                                     chunk_spec: ArraySpec) -> NDBuffer | None:
         """``chunk[selection]`` (None for a missing chunk), decoding only the
         blocks the selection touches and, where the mode allows, reading
         only their bytes (see the module docstring)."""
-        dtype = _native_dtype(chunk_spec.dtype)
+        dtype = native_dtype(chunk_spec.dtype)
         storage = self._check(dtype, chunk_spec.shape)
         prototype = chunk_spec.prototype
         layout = None  # set while the blocks alone are to be decoded
@@ -348,9 +376,9 @@ class ZFPCodec(*_BASES):
             if touched > WHOLE_READ_SHARE * math.prod(layout.grid):
                 layout = None  # the whole-chunk decoder is faster
             ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
-            if ranges is not None:
+            if layout is not None and ranges is not None:
                 pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
-                if pieces is _MISSING:
+                if pieces == _MISSING:
                     return None
                 if pieces is not None:
                     return await self._decode_blocks(pieces, sel, layout, storage, dtype,
@@ -365,27 +393,28 @@ class ZFPCodec(*_BASES):
         chunk = await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
         return chunk[selection]
 
-    async def _decode_blocks(self, pieces: list, sel: Selection, layout: StreamLayout,
-                             storage: _Storage, dtype: np.dtype, prototype: Any) -> Any:
+    async def _decode_blocks(self, pieces: _Pieces, sel: Selection, layout: StreamLayout,
+                             storage: _Storage, dtype: np.dtype[Any],
+                             prototype: BufferPrototype) -> NDBuffer:
         values = await asyncio.to_thread(self._decode_pieces, pieces, sel, layout, storage,
                                          dtype)
         return prototype.nd_buffer.from_numpy_array(values)
 
-    def _decode_pieces(self, pieces: list, sel: Selection, layout: StreamLayout,
-                       storage: _Storage, dtype: np.dtype) -> np.ndarray:
+    def _decode_pieces(self, pieces: _Pieces, sel: Selection, layout: StreamLayout,
+                       storage: _Storage, dtype: np.dtype[Any]) -> NDArray[Any]:
         # "same" types decode straight into the array's dtype and byte order
         out = np.empty(sel.shape, dtype=dtype if storage.kind == "same" else storage.zfp_dtype)
         decompress_region(pieces, sel, layout=layout, out=out, threads=self.threads)
         return out if storage.kind == "same" else storage.demote(out, dtype)
 
-    async def _encode_single(self, chunk_array: Any, chunk_spec: Any) -> Any:
+    async def _encode_single(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer:
         return await asyncio.to_thread(self._encode_sync, chunk_array, chunk_spec)
 
-    async def _decode_single(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
+    async def _decode_single(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         return await asyncio.to_thread(self._decode_sync, chunk_bytes, chunk_spec)
 
 
-def _rate_convention(zmode: Mode, data: memoryview, zfp_dtype: np.dtype,
+def _rate_convention(zmode: Mode, data: memoryview, zfp_dtype: np.dtype[Any],
                      shape: tuple[int, ...]) -> Mode:
     """The mode a fixed-rate chunk was written in: `zmode` (the rate applied
     to the chunk's rank) or the expert equivalent of the zarrs convention
@@ -421,19 +450,13 @@ def _zero_after(data: memoryview, bit: int) -> bool:
     return not tail.size or (int(tail[0]) >> (bit % 8) == 0 and not tail[1:].any())
 
 
-def __getattr__(name: str) -> Any:
-    # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module) is
-    # imported on first use
-    if name == "MaskedZFPCodec":
-        from .zarr3_masked import MaskedZFPCodec
-        return MaskedZFPCodec
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_MISSING: Final = "missing"
+# a chunk's pieces: (byte offset in the chunk, its bytes)
+_Pieces = list[tuple[int, NDArray[Any]]]
 
 
-_MISSING = "missing"
-
-
-def _ranges_to_fetch(layout: StreamLayout, sel: Selection, mode: Mode) -> list | None:
+def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
+                     mode: Mode) -> list[tuple[int, int]] | None:
     """The byte ranges to request for `sel`, or None to read the whole
     chunk in one request (the ranges would cover most of it).
 
@@ -469,8 +492,8 @@ def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
         layout.stream_bytes
 
 
-async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
-                 prototype: Any) -> list | str | None:
+async def _fetch(byte_getter: ByteGetter, layout: StreamLayout, ranges: list[tuple[int, int]],
+                 prototype: BufferPrototype) -> _Pieces | Literal["missing"] | None:
     """`ranges` of a chunk as pieces ``[(start, bytes)]``; `_MISSING` when
     the chunk does not exist; None when it is not as long as `layout` says
     (another writer's convention, or damage)."""
@@ -488,16 +511,23 @@ async def _fetch(byte_getter: Any, layout: StreamLayout, ranges: list,
         return _MISSING
     if any(piece is None for piece in got):
         return None  # the chunk changed between the requests
+    present = cast("list[Buffer]", got)  # none of them None (checked above)
     if layout.stream_bytes is not None:
         wanted = [stop - start for start, stop in ranges]
         if ranges[-1][1] > layout.stream_bytes:
             wanted[-1] -= 1  # the length check asks for one byte past the end
-        if [len(piece) for piece in got] != wanted:
+        if [len(piece) for piece in present] != wanted:
             return None  # a chunk of another length
-    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, got)]
+    return [(start, piece.as_numpy_array()) for (start, _), piece in zip(ranges, present)]
 
 
-def _native_dtype(dtype: Any) -> np.dtype:
-    """The NumPy dtype of a zarr data type (ZDType) or of anything NumPy reads."""
-    to_native = getattr(dtype, "to_native_dtype", None)
-    return np.dtype(to_native() if to_native is not None else dtype)
+if TYPE_CHECKING:
+    from .zarr3_masked import MaskedZFPCodec as MaskedZFPCodec
+else:
+    def __getattr__(name: str) -> object:
+        # MaskedZFPCodec (zfpcodec.zarr3_masked, which builds on this module)
+        # is imported on first use
+        if name == "MaskedZFPCodec":
+            from .zarr3_masked import MaskedZFPCodec
+            return MaskedZFPCodec
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,10 +35,17 @@ from .errors import ZFPError
 from .modes import FIXED_ACCURACY, Mode
 from .buffers import native_dtype
 
-try:
+if TYPE_CHECKING:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
-except ImportError:  # zarr is an optional dependency
-    _CodecBase = object
+    from zarr.core.array_spec import ArraySpec
+    from zarr.core.buffer import Buffer, NDBuffer
+    from zarr.core.common import JSON
+    from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
+else:
+    try:
+        from zarr.abc.codec import ArrayBytesCodec as _CodecBase
+    except ImportError:  # zarr is an optional dependency
+        _CodecBase = object
 
 __all__ = ["CODEC_NAME", "MaskedZFPCodec"]
 
@@ -159,7 +166,7 @@ class MaskedZFPCodec(_CodecBase):
         """Refuse, when the array is created, what the codec cannot store."""
         self._check(native_dtype(dtype), getattr(chunk_grid, "chunk_shape", shape))
 
-    def _check(self, dtype: np.dtype, chunk_shape: tuple[int, ...]) -> np.dtype:
+    def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> np.dtype[Any]:
         """The native dtype zfp codes for an array `dtype`."""
         native = dtype.newbyteorder("=")
         if native.name not in SUPPORTED_DTYPES:

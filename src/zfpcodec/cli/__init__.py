@@ -23,8 +23,9 @@ an input is refused, and files and local Zarr stores are written under a
 temporary name beside their target and moved into place when complete.
 
 Exit status: 0 on success, 1 when the work fails (unreadable or corrupt
-input, failed write, an output that exists), 2 for a wrong command line,
-130 after Ctrl-C.
+input, failed write, an output that exists, a lossy stream whose error
+bound cannot hold without --missing or --allow-unbounded), 2 for a wrong
+command line, 130 after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(codec version 5 streams, byte-compatible with the zfp program).",
         epilog="An existing output is replaced only with --force, and only once the new "
                "one is complete.  Exit status: 0 on success, 1 when the work fails "
-               "(unreadable or corrupt input, failed write, an output that exists), 2 for "
+               "(unreadable or corrupt input, failed write, an output that exists, a lossy "
+               "stream whose error bound cannot hold), 2 for "
                "a wrong command line, 130 after Ctrl-C.  'zfpcodec COMMAND --help' "
                "describes each command.")
     parser.add_argument("--version", action="version", version=f"zfpcodec {__version__}")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
+from typing import Any
 
-from .. import engine
+from .. import engine, masked
 from ..region import StreamLayout, read_region
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, open_stream, write_array
-from .options import (STDIO, _single_mode, add_force, add_mode_options, add_raw_options,
-                      add_threads, build_mode, parse_region, subparser)
+from .options import (STDIO, Commands, SettingValue, _single_mode, add_force, add_mode_options,
+                      add_raw_options, add_threads, build_mode, parse_region, subparser)
 from .outputs import check_output
 from .report import MB, note, shape_text, show
 
 
-def add_parser(commands, common) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
     """The `decompress` subcommand's parser."""
     sub = subparser(
         commands, "decompress", run, help="decompress a zfp stream",
@@ -43,18 +45,27 @@ def add_parser(commands, common) -> None:
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     kind, value = _single_mode(args)
     with open_stream(args.input) as source:
-        headed = source.read(len(ZFP_MAGIC)) == ZFP_MAGIC
+        magic = source.read(max(len(ZFP_MAGIC), len(masked.MAGIC)))
         source.seek(0)
-        decode = _headerless_arguments(args, kind, value, headed)
+        is_masked = magic.startswith(masked.MAGIC)
+        if is_masked:
+            _check_masked_arguments(args, kind)
+            decode = {}
+        else:
+            decode = _headerless_arguments(args, kind, value, magic.startswith(ZFP_MAGIC))
         check_output(output, [args.input], args.force)
         start = time.perf_counter()
-        if args.region is None:
+        if is_masked:
+            stream = source.read()
+            arr = masked.decode(stream, threads=args.threads)
+            size = len(stream)
+        elif args.region is None:
             stream = source.read()
             arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
             size = len(stream)
@@ -75,7 +86,20 @@ def run(args) -> None:
              f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
 
 
-def _headerless_arguments(args, kind, value, headed: bool) -> dict:
+def _check_masked_arguments(args: argparse.Namespace, kind: str | None) -> None:
+    """A masked container's zfp stream has a header: no type, shape, mode
+    or region options."""
+    if kind is not None or args.dtype is not None or args.shape is not None:
+        raise UsageError(f"{show(args.input)} is a masked container, whose zfp stream's "
+                         "header gives its type, shape and mode: drop --dtype, --shape "
+                         "and the mode")
+    if args.region is not None:
+        raise UsageError(f"{show(args.input)} is a masked container: --region reads "
+                         "fixed-rate zfp streams only")
+
+
+def _headerless_arguments(args: argparse.Namespace, kind: str | None,
+                          value: SettingValue | None, headed: bool) -> dict[str, Any]:
     """dtype, shape and mode for a headerless stream; {} for a stream with
     a header (whose options must then be absent)."""
     if args.dtype is None and args.shape is None:

@@ -3,21 +3,24 @@ stores with zfp at a few tolerances and losslessly, read back and measured."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
+from types import ModuleType
+from typing import Any, Sequence, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..metrics import error_stats, value_range
 from .errors import UsageError
-from .options import (add_force, build_mode, parse_shape, setting_label, subparser,
-                      zarr_codec_args)
+from .options import (Commands, SettingValue, add_force, build_mode, parse_shape,
+                      setting_label, subparser, zarr_codec_args)
 from .outputs import HeldInterrupts, check_output, staged_directory
-from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text
+from .report import MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, shape_text
 from .zarr import import_zarr, writes_settled
 
 TOLERANCES = [0.1, 0.01, 0.001]
@@ -30,7 +33,8 @@ COLUMNS = QUALITY_COLUMNS + [
     Column("read_mbps", "read MB/s", "{:.0f}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `demo` subcommand's parser."""
     sub = subparser(
         commands, "demo", run, help="compress a realistic field into Zarr and report",
@@ -56,7 +60,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """demo: a realistic field into Zarr with zfp at a few tolerances."""
     zarr = import_zarr()
     if len(args.chunks) != len(args.shape):
@@ -84,8 +88,9 @@ def run(args) -> None:
               "temporary directory and removed (--out DIR keeps them).")
 
 
-def write_stores(args, zarr, codecs: list, names: list[str],
-                 interrupts: HeldInterrupts) -> list:
+def write_stores(args: argparse.Namespace, zarr: ModuleType,
+                 codecs: list[tuple[str, SettingValue, dict[str, object]]], names: list[str],
+                 interrupts: HeldInterrupts) -> list[Row]:
     """The demo's field written with each codec to its store in `names`,
     stopping between stores after Ctrl-C; the rows of the table."""
     field = make_field(args.shape, args.seed)
@@ -103,7 +108,7 @@ def write_stores(args, zarr, codecs: list, names: list[str],
                 interrupts.check()
                 rows.append(demo_row(zarr, root / name, field, args.chunks, args.zarr_format,
                                      codec_args, setting_label(kind, value), (lo, hi),
-                                     value if kind == "tolerance" else 0.0))
+                                     cast(float, value) if kind == "tolerance" else 0.0))
                 progress.advance(1)
     finally:
         if not args.out:
@@ -111,7 +116,7 @@ def write_stores(args, zarr, codecs: list, names: list[str],
     return rows
 
 
-def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
+def make_field(shape: Sequence[int], seed: int = 0) -> NDArray[Any]:
     """A float32 'air temperature' in kelvin: 288 K at the bottom, cooling
     by 6.5 K/km upwards along the first axis (levels 50 m apart), plus a
     Gaussian random field with a Kolmogorov k^(-11/3) power spectrum
@@ -130,9 +135,9 @@ def make_field(shape: Sequence[int], seed: int = 0) -> np.ndarray:
     return (288.0 - LAPSE_RATE_PER_LEVEL * height + turbulence).astype(np.float32)
 
 
-def demo_row(zarr, path: Path, field: np.ndarray, chunks: tuple[int, ...], zarr_format: int,
-             codec_args: dict, label: str, limits: tuple[float, float],
-             tolerance: float) -> dict:
+def demo_row(zarr: ModuleType, path: Path, field: NDArray[Any], chunks: tuple[int, ...],
+             zarr_format: int, codec_args: dict[str, object], label: str,
+             limits: tuple[float, float], tolerance: float) -> Row:
     """Write `field` to a new Zarr store at `path` (built beside it and moved
     into place, replacing an old one), read it back, measure; `limits` is
     the (min, max) of `field`."""

@@ -21,3 +21,22 @@ class UsageError(CLIError):
 
     def __init__(self, message: str):
         super().__init__(message, EXIT_USAGE)
+
+
+class BoundRefusal(CLIError):
+    """A lossy stream refused because its error bound cannot hold
+    (`zfpcodec.bound.BoundError`), with the options that fix it."""
+
+    def __init__(self, source: str, problems: list[str], masked: bool, nonfinite: bool):
+        if masked:
+            fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
+                   "the valid values, or --reversible (lossless)")
+        else:
+            fix = ("--missing nan (NaN and +-inf) or --missing VALUE (a fill value such as "
+                   "-1e10), which stores missing values exactly and the others within the "
+                   "bound; or --reversible (lossless)")
+            if not nonfinite:
+                fix += "; or a larger --tolerance"
+        super().__init__(f"{source}: refusing to store a stream whose error bound does not "
+                         f"hold: {'; '.join(problems)}. Fix: {fix}. (--allow-unbounded "
+                         "stores it anyway.)")

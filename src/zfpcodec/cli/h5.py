@@ -16,15 +16,21 @@ import argparse
 import json
 import os
 import time
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..modes import Mode
 from .errors import CLIError, UsageError
-from .options import (_single_mode, add_mode_options, add_raw_options, add_threads, build_mode,
-                      setting_label, subparser, zarr_codec_args)
-from .report import Column, Progress, format_table, note, shape_text, show
+from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_options,
+                      add_threads, build_mode, setting_label, subparser, zarr_codec_args)
+from .report import Column, Progress, Row, format_table, note, shape_text, show
 from .zarr import BATCH_BYTES, chunk_batches, import_zarr, open_source
+
+if TYPE_CHECKING:
+    from ..hdf5.catalog import ZFPDataset
 
 LIST_COLUMNS = [Column("path", "dataset", "{}"), Column("dtype", "type", "{}"),
                 Column("shape", "shape", "{}"), Column("chunks", "chunks", "{}"),
@@ -32,7 +38,8 @@ LIST_COLUMNS = [Column("path", "dataset", "{}"), Column("dtype", "type", "{}"),
                 Column("bits_per_value", "bits/value", "{:.4g}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `h5` subcommand's parser, with its actions."""
     sub = subparser(
         commands, "h5", _no_action, help="H5Z-ZFP datasets in HDF5 files, without the plugin",
@@ -89,13 +96,14 @@ def add_parser(commands, common, progress) -> None:
     add_threads(exports)
 
 
-def _action(actions, name: str, run, parents, help: str, description: str):
+def _action(actions: Commands, name: str, run: Run, parents: list[argparse.ArgumentParser],
+            help: str, description: str) -> argparse.ArgumentParser:
     sub = subparser(actions, name, run, help=help, description=description, parents=parents)
     sub.set_defaults(command=f"h5 {name}")
     return sub
 
 
-def _no_action(args) -> None:
+def _no_action(args: argparse.Namespace) -> None:
     raise UsageError("choose an action: list, import or export (zfpcodec h5 --help)")
 
 
@@ -111,7 +119,7 @@ def _chunk_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def import_hdf5():
+def import_hdf5() -> tuple[ModuleType, ModuleType]:
     """zfpcodec.hdf5 with h5py (CLIError when h5py is missing)."""
     try:
         import h5py
@@ -122,7 +130,7 @@ def import_hdf5():
     return h5py, hdf5
 
 
-def _open(h5py, path: str, mode: str = "r"):
+def _open(h5py: ModuleType, path: str, mode: str = "r") -> Any:
     if mode == "r" and not os.path.isfile(path):
         raise CLIError(f"{path}: no such file")
     try:
@@ -134,7 +142,7 @@ def _open(h5py, path: str, mode: str = "r"):
 # --------------------------------------------------------------------------
 # list
 
-def run_list(args) -> None:
+def run_list(args: argparse.Namespace) -> None:
     """h5 list: the H5Z-ZFP datasets of a file."""
     h5py, hdf5 = import_hdf5()
     with _open(h5py, args.file) as file:
@@ -156,7 +164,7 @@ def run_list(args) -> None:
             print(f"{row['path']}: unreadable: {row['problem']}")
 
 
-def _row(entry) -> dict[str, Any]:
+def _row(entry: ZFPDataset) -> Row:
     fmt = entry.format
     return dict(path=entry.path, dtype=str(entry.dtype), shape=list(entry.shape),
                 chunks=list(entry.chunks),
@@ -170,7 +178,7 @@ def _row(entry) -> dict[str, Any]:
 # --------------------------------------------------------------------------
 # import
 
-def run_import(args) -> None:
+def run_import(args: argparse.Namespace) -> None:
     """h5 import: an array into a new H5Z-ZFP dataset."""
     h5py, hdf5 = import_hdf5()
     kind, value = _single_mode(args)
@@ -213,7 +221,7 @@ def run_import(args) -> None:
 # --------------------------------------------------------------------------
 # export
 
-def run_export(args) -> None:
+def run_export(args: argparse.Namespace) -> None:
     """h5 export: an H5Z-ZFP dataset into .npy or Zarr."""
     h5py, hdf5 = import_hdf5()
     if os.path.exists(args.dest) and not args.overwrite:
@@ -235,8 +243,9 @@ def run_export(args) -> None:
             raise CLIError(str(error)) from None
         dtype = np.dtype(dataset.dtype).newbyteorder("=")
         if to_npy:
-            dest = np.lib.format.open_memmap(args.dest, mode="w+", dtype=dtype,
-                                             shape=dataset.shape)
+            # NumPy < 2 ships open_memmap without annotations
+            dest = np.lib.format.open_memmap(  # type: ignore[no-untyped-call,unused-ignore]
+                args.dest, mode="w+", dtype=dtype, shape=dataset.shape)
             label = ".npy"
         else:
             mode = fmt.mode if kind is None else build_mode(kind, value, dtype)
@@ -257,7 +266,7 @@ def run_export(args) -> None:
              f"in {time.perf_counter() - start:.2f} s")
 
 
-def _zarr_array(args, dataset, dtype: np.dtype, mode):
+def _zarr_array(args: argparse.Namespace, dataset: Any, dtype: DTypeLike, mode: Mode) -> Any:
     from ..hdf5.kerchunk_refs import json_attributes
 
     zarr = import_zarr()

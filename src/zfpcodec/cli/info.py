@@ -2,43 +2,54 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+from typing import Any
 
 import numpy as np
 
-from .. import engine
+from .. import engine, masked
 from ..errors import ZFPError
 from .errors import CLIError
 from .io import read_bytes
-from .options import subparser
+from .options import Commands, subparser
 from .report import shape_text, show, stream_info
 
 
-def add_parser(commands) -> None:
+def add_parser(commands: Commands) -> None:
     """The `info` subcommand's parser."""
     sub = subparser(
         commands, "info", run, help="show what a stream's header says",
         description="Show a zfp stream's header: scalar type, shape, mode and parameters, "
-                    "sizes and compression ratio.  The stream is checked to be complete "
+                    "sizes and compression ratio; for a masked container (compress "
+                    "--missing), also how many values are missing and its zfp stream's "
+                    "size and ratio.  The stream is checked to be complete "
                     "first (a fixed-rate one by its length, others by decoding them); an "
                     "incomplete one exits with status 1.")
-    sub.add_argument("input", help="zfp stream with a header ('-' for stdin)")
+    sub.add_argument("input", help="zfp stream with a header, or masked container ('-' for "
+                                   "stdin)")
     sub.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_argument("--verify", action="store_true",
                      help="decode the whole stream whatever its mode (without it, a fixed-rate "
                           "stream's length is checked and others are decoded)")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """info: what a stream's header says."""
-    stream = read_bytes(args.input)
+    data = read_bytes(args.input)
+    container = masked.read(data) if data.startswith(masked.MAGIC) else None
+    stream = memoryview(data) if container is None else memoryview(container.stream)
     try:
         dtype, shape, params, header_bits = engine.read_header(stream)
     except ZFPError:
         raise CLIError(f"{show(args.input)} is not a zfp stream with a header (codec "
                        "version 5)") from None
     check_complete(stream, dtype, shape, params, header_bits, decode=args.verify)
-    info = stream_info(args.input, len(stream), dtype, shape, params, header_bits)
+    info = stream_info(args.input, len(data), dtype, shape, params, header_bits)
+    if container is not None:
+        missing = 0 if container.mask is None else int(container.mask.sum())
+        info["masked"] = dict(missing_values=missing, zfp_stream_bytes=stream.nbytes,
+                              zfp_ratio=info["raw_bytes"] / stream.nbytes)
     if args.verify:
         info["verified"] = True
     if args.json:
@@ -58,6 +69,12 @@ def run(args) -> None:
             ("stream size", f"{info['stream_bytes']} bytes"),
             ("ratio", f"{info['ratio']:.4g}"),
             ("bits/value", f"{info['bits_per_value']:.4g}")]
+    if container is not None:
+        rows[1:1] = [("container", f"masked (magic ZFPM): {info['masked']['missing_values']} "
+                                   f"of {info['raw_bytes'] // dtype.itemsize} values missing, "
+                                   "stored exactly")]
+        rows.append(("zfp stream", f"{stream.nbytes} bytes (ratio "
+                                   f"{info['masked']['zfp_ratio']:.4g})"))
     if args.verify:
         rows.append(("verified", "the whole stream decodes"))
     width = max(len(name) for name, _ in rows)
@@ -65,7 +82,7 @@ def run(args) -> None:
         print(f"{name:<{width}}  {text}")
 
 
-def check_complete(stream: bytes, dtype: np.dtype, shape: tuple[int, ...],
+def check_complete(stream: bytes | memoryview, dtype: np.dtype[Any], shape: tuple[int, ...],
                    params: tuple[int, int, int, int], header_bits: int,
                    decode: bool = False) -> None:
     """Raise ZFPError unless `stream` holds every block its header promises.

@@ -7,9 +7,10 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import engine
 from .errors import CLIError, UsageError
@@ -17,11 +18,15 @@ from .options import STDIO
 from .outputs import atomic_file
 from .report import shape_text, show
 
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
 ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def read_array(path: str, dtype: np.dtype | None, shape: tuple[int, ...] | None) -> np.ndarray:
+def read_array(path: str, dtype: np.dtype[Any] | None,
+               shape: tuple[int, ...] | None) -> NDArray[Any]:
     """The array in a .npy file (no --dtype/--shape) or a raw file (both),
     memory-mapped where possible; '-' reads stdin."""
     head = _peek(path, len(NPY_MAGIC))
@@ -62,16 +67,19 @@ def _check_readable_file(path: str) -> None:
         raise CLIError(f"{path}: no such file")
 
 
-def _load_npy(path: str) -> np.ndarray:
+def _load_npy(path: str) -> NDArray[Any]:
+    arr: NDArray[Any]
     try:
         if path == STDIO:
-            return np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+            arr = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+        else:
+            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        return arr
     except (ValueError, EOFError) as error:
         raise CLIError(f"{show(path)}: not a readable .npy file ({error})") from None
 
 
-def _load_raw(path: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+def _load_raw(path: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> NDArray[Any]:
     need = int(np.prod(shape)) * dtype.itemsize
     if path == STDIO:
         data = sys.stdin.buffer.read()
@@ -115,7 +123,7 @@ def write_bytes(path: str, data: bytes) -> None:
         _write_all(file, data)
 
 
-def _write_all(file, data: Any) -> None:
+def _write_all(file: BinaryIO, data: Buffer) -> None:
     """Write every byte of `data`: a pipe may take fewer bytes per write
     (and raises BrokenPipeError on the next write once its reader left)."""
     view = memoryview(data).cast("B")
@@ -123,7 +131,7 @@ def _write_all(file, data: Any) -> None:
         view = view[file.write(view):]
 
 
-def write_array(path: str, arr: np.ndarray, fmt: str) -> None:
+def write_array(path: str, arr: NDArray[Any], fmt: str) -> None:
     """Write `arr` as .npy or raw C-order values, to a file (whole or not at
     all, see `outputs.atomic_file`) or to stdout for '-'."""
     if path == STDIO:
@@ -134,7 +142,7 @@ def write_array(path: str, arr: np.ndarray, fmt: str) -> None:
         _write_array_to(file, arr, fmt)
 
 
-def _write_array_to(file, arr: np.ndarray, fmt: str) -> None:
+def _write_array_to(file: BinaryIO, arr: NDArray[Any], fmt: str) -> None:
     if fmt == "npy":
         np.save(file, arr, allow_pickle=False)
     else:

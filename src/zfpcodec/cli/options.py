@@ -10,11 +10,13 @@ import argparse
 import ast
 import shutil
 import textwrap
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import engine
+from ..masked import Missing
 from ..modes import EXPERT, REVERSIBLE, ZFP_MAX_BITS, Mode, params_kind
 from .errors import CLIError, UsageError
 
@@ -24,6 +26,13 @@ STDIO = "-"                     # the file name that means stdin or stdout
 DTYPE_ALIASES = {"i32": "int32", "i64": "int64", "f32": "float32", "f64": "float64",
                  "float": "float32", "double": "float64", "f": "float32", "d": "float64"}
 
+# The subcommands' parsers are added to this (add_subparsers' result).
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+# What a subcommand does with the parsed command line.
+Run: TypeAlias = Callable[[argparse.Namespace], None]
+# A mode option's value: -a/-r a float, -p an int, -R True, -c four ints.
+SettingValue: TypeAlias = float | bool | tuple[int, ...]
+
 RAW_HELP = ("Raw binary files hold the values in C order (last axis fastest): "
             "'zfp -3 NX NY NZ' is --shape NZ,NY,NX.")
 
@@ -32,7 +41,7 @@ RAW_HELP = ("Raw binary files hold the values in C order (last axis fastest): "
 # Values of options
 # --------------------------------------------------------------------------
 
-def parse_dtype(text: str) -> np.dtype:
+def parse_dtype(text: str) -> np.dtype[Any]:
     """A zfp scalar type from its NumPy or zfp-program name."""
     name = DTYPE_ALIASES.get(text.lower(), text)
     try:
@@ -60,12 +69,12 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
-def parse_region(text: str) -> tuple:
+def parse_region(text: str) -> tuple[Any, ...]:
     """A selection in NumPy's syntax, as written between the brackets of
     ``a[...]``: integers, slices (start:stop:step, negative values too),
     '...' and lists of integers, separated by commas."""
     try:
-        tree = ast.parse(f"_[{text}]", mode="eval").body
+        tree = cast(ast.Subscript, ast.parse(f"_[{text}]", mode="eval").body)
         items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
         return tuple(_region_item(item) for item in items)
     except (SyntaxError, ValueError):
@@ -95,6 +104,16 @@ def _region_int(node: ast.expr) -> int:
     raise ValueError("not an integer")
 
 
+def parse_missing(text: str) -> Missing:
+    """What counts as missing: 'nan' (NaN and +-inf) or a fill value."""
+    try:
+        return Missing.parse(text if text.strip().lower() == "nan" else float(text))
+    except ValueError as error:
+        message = (str(error) if "inf" in text.lower() else
+                   f"{text!r} is not 'nan' or a number (the fill value, e.g. -1e10)")
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def nonnegative_int(text: str) -> int:
     """An integer >= 0 (for --threads)."""
     try:
@@ -118,7 +137,7 @@ def positive_int(text: str) -> int:
 # "-inf" for an option (it knows only -5 and -.5 as numbers) and fails with
 # "expected one argument", hiding the real message.
 NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
-                            "-c", "--expert"})
+                            "-c", "--expert", "--missing"})
 
 
 def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
@@ -150,8 +169,9 @@ def _is_number(text: str) -> bool:
 # Building the parsers
 # --------------------------------------------------------------------------
 
-def subparser(commands, name: str, run: Callable, help: str, description: str,
-              parents: Sequence[argparse.ArgumentParser] = (), epilog: str | None = None):
+def subparser(commands: Commands, name: str, run: Run, help: str, description: str,
+              parents: Sequence[argparse.ArgumentParser] = (),
+              epilog: str | None = None) -> argparse.ArgumentParser:
     """The parser of subcommand `name`, which calls `run(args)`."""
     sub = commands.add_parser(name, help=help, description=wrap(description), epilog=epilog,
                               parents=list(parents),
@@ -166,7 +186,7 @@ def wrap(text: str) -> str:
     return textwrap.fill(text, width)
 
 
-def add_raw_options(sub, what: str) -> None:
+def add_raw_options(sub: argparse.ArgumentParser, what: str) -> None:
     """--dtype and --shape, for raw binary files."""
     group = sub.add_argument_group("raw binary " + what, wrap(RAW_HELP))
     group.add_argument("-t", "--dtype", type=parse_dtype, metavar="TYPE",
@@ -176,16 +196,16 @@ def add_raw_options(sub, what: str) -> None:
                        help="NumPy shape of 1 to 4 axes, e.g. 100,200,300 (or 100x200x300)")
 
 
-def add_mode_options(sub, several: bool = False) -> None:
+def add_mode_options(sub: argparse.ArgumentParser, several: bool = False) -> None:
     """The mode options: one of them for compress/decompress, any number of
     each (every value a setting, in command-line order) for stats."""
     title = "compression settings (give any number; each value is one row)" if several \
         else "compression mode (one of; default: --reversible)"
-    group = sub.add_argument_group(title)
+    group: argparse._ActionsContainer = sub.add_argument_group(title)
     if not several:
         group = group.add_mutually_exclusive_group()
     nargs = "+" if several else None
-    action = _AddSetting if several else "store"
+    action: str | type[argparse.Action] = _AddSetting if several else "store"
     group.add_argument("-a", "--tolerance", type=float, nargs=nargs, action=action,
                        metavar="TOL",
                        help="fixed accuracy: absolute error bound (zfp -a)")
@@ -205,32 +225,50 @@ def add_mode_options(sub, several: bool = False) -> None:
 
 
 class _StoreTrue(argparse.Action):
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
         setattr(namespace, self.dest, True)
 
 
 class _AddSetting(argparse.Action):
     """Append (mode name, value) pairs to `settings`, keeping their order."""
 
-    def __call__(self, parser, namespace, values, option_string=None):
-        settings = list(getattr(namespace, "settings", None) or [])
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        settings: list[tuple[str, SettingValue]] = list(getattr(namespace, "settings", None)
+                                                        or [])
+        given = cast("list[Any]", values)  # nargs makes a list of values of the option's type
         if self.dest == "reversible":
             settings.append(("reversible", True))
         elif self.dest == "expert":
-            settings.append(("expert", tuple(values)))
+            settings.append(("expert", tuple(given)))
         else:
-            settings.extend((self.dest, value) for value in values)
+            settings.extend((self.dest, value) for value in given)
         namespace.settings = settings
 
 
-def add_force(sub, what: str) -> None:
+def add_force(sub: argparse.ArgumentParser, what: str) -> None:
     """--force (-f): replace an existing output, the only way to."""
     sub.add_argument("-f", "--force", action="store_true",
                      help=f"replace {what} if it exists (it is replaced only once the new "
                           "one is complete)")
 
 
-def add_threads(sub) -> None:
+def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
+    """--missing and --allow-unbounded: how a lossy mode's error bound is
+    kept where missing values (NaN, +-inf, fill values) would break it."""
+    group = sub.add_argument_group("missing values and the error bound")
+    group.add_argument("--missing", type=parse_missing, metavar="nan|VALUE",
+                       help=f"{what}: values that are NaN or +-inf ('nan'), or also equal "
+                            "to VALUE (a fill value such as -1e10), are stored exactly "
+                            "beside the zfp stream and the others within its bound")
+    group.add_argument("--allow-unbounded", action="store_true",
+                       help="store a lossy stream even where its error bound cannot hold "
+                            "(NaN, +-inf, or a range too wide for the tolerance, which "
+                            "corrupt their 4^d block); by default that is refused")
+
+
+def add_threads(sub: argparse.ArgumentParser) -> None:
     """--threads, for the block coder."""
     sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
                      help="threads for the block coder, 0 = one per core (default 1; the "
@@ -241,7 +279,7 @@ def add_threads(sub) -> None:
 # Modes: from the options to a Mode, and back to words and options
 # --------------------------------------------------------------------------
 
-def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
+def build_mode(kind: str | None, value: SettingValue | None, dtype: npt.DTypeLike) -> Mode:
     """The validated `Mode` of one mode option (None: reversible).  Expert
     parameters follow zfp -c: MAXBITS 0 is unlimited, MAXPREC 0 the type's
     precision."""
@@ -249,16 +287,17 @@ def build_mode(kind: str | None, value: Any, dtype: np.dtype) -> Mode:
         if kind is None or kind == "reversible":
             return Mode.from_args(reversible=True)
         if kind == "expert":
-            minbits, maxbits, maxprec, minexp = value
+            minbits, maxbits, maxprec, minexp = cast("tuple[int, int, int, int]", value)
             return Mode.from_args(minbits=minbits, maxbits=maxbits or ZFP_MAX_BITS,
                                   maxprec=maxprec or 8 * np.dtype(dtype).itemsize,
                                   minexp=minexp)
-        return Mode.from_args(**{kind: value})
+        # Any: argparse made the value of the type the option names
+        return Mode.from_args(**cast("dict[str, Any]", {kind: value}))
     except (TypeError, ValueError) as error:
         raise UsageError(str(error)) from None
 
 
-def _single_mode(args) -> tuple[str | None, Any]:
+def _single_mode(args: argparse.Namespace) -> tuple[str | None, SettingValue | None]:
     """The (kind, value) of the mode option given to compress/decompress."""
     for kind in ("tolerance", "rate", "precision", "expert"):
         value = getattr(args, kind)
@@ -273,7 +312,7 @@ def mode_name(params: tuple[int, int, int, int]) -> str:
     return "invalid" if kind is None else kind.replace("_", " ")
 
 
-def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype) -> str:
+def equivalent_options(params: tuple[int, int, int, int], dims: int, dtype: np.dtype[Any]) -> str:
     """Options of `compress` that give exactly these parameters: the mode's
     own option where it does (a fixed rate below the float/double minimum,
     written by zfpy, does not), else --expert."""
@@ -292,26 +331,40 @@ def _exact(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def setting_label(kind: str, value: Any) -> str:
+def setting_label(kind: str, value: SettingValue | None) -> str:
     """A mode option as the first column of a table names it."""
     if kind == "reversible":
         return "reversible"
     if kind == "expert":
-        return "expert " + " ".join(str(v) for v in value)
+        return "expert " + " ".join(str(v) for v in cast("tuple[int, ...]", value))
     return f"{kind} {value:g}"
 
 
-def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1) -> dict:
+def zarr_codec_args(mode: Mode, zarr_format: int, threads: int = 1,
+                    missing: Missing | None = None, strict: bool = True) -> dict[str, object]:
     """create_array's codec arguments for zfp in `mode`: the numcodecs codec
     `zfpcodec.ZFP` as the compressor of a v2 array, the array-to-bytes codec
-    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one."""
+    `zfpcodec.zarr3.ZFPCodec` as the serializer of a v3 one; with `missing`,
+    their masked variants `zfpcodec.MaskedZFP` and
+    `zfpcodec.zarr3.MaskedZFPCodec`.  `strict`: the codecs refuse chunks
+    whose error bound cannot hold."""
     try:
         if zarr_format == 2:
-            from ..codec import ZFP
-            return dict(compressors=ZFP.from_mode(mode, threads=threads), filters=None)
-        from ..zarr3 import ZFPCodec
-        return dict(serializer=ZFPCodec.from_mode(mode, threads=threads), compressors=None,
-                    filters=None)
+            if missing is None:
+                from ..codec import ZFP
+                return dict(compressors=ZFP.from_mode(mode, threads=threads, strict=strict),
+                            filters=None)
+            from ..masked_codec import MaskedZFP
+            return dict(compressors=MaskedZFP.from_mode(mode, threads=threads, strict=strict,
+                                                        missing=missing), filters=None)
+        if missing is None:
+            from ..zarr3 import ZFPCodec
+            codec: object = ZFPCodec.from_mode(mode, threads=threads, strict=strict)
+        else:
+            from ..zarr3_masked import MaskedZFPCodec
+            codec = MaskedZFPCodec.from_mode(mode, threads=threads, strict=strict,
+                                             missing=missing)
+        return dict(serializer=codec, compressors=None, filters=None)
     except ImportError as error:
         raise CLIError(f"the Zarr v{zarr_format} zfp codec is not available in this "
                        f"installation of zfpcodec ({error})") from None

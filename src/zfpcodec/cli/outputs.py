@@ -30,6 +30,7 @@ import signal
 import stat
 import threading
 from contextlib import contextmanager, suppress
+from types import FrameType, TracebackType
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from .errors import CLIError, UsageError
@@ -134,8 +135,9 @@ class HeldInterrupts:
     does nothing outside the main thread or where SIGINT is ignored."""
 
     def __init__(self) -> None:
-        self._frame = None
-        self._previous = None
+        self._frame: FrameType | None = None
+        # the SIGINT handler found on entry (signal.getsignal's kinds)
+        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
         self._active = (threading.current_thread() is threading.main_thread()
                         and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
 
@@ -144,14 +146,15 @@ class HeldInterrupts:
             self._previous = signal.signal(signal.SIGINT, self._hold)
         return self
 
-    def __exit__(self, exc_type, exc_value, traceback) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         if not self._active:
             return
         signal.signal(signal.SIGINT, self._previous)
         if self._frame is not None and exc_type is None and callable(self._previous):
             self._previous(signal.SIGINT, self._frame)
 
-    def _hold(self, signum, frame) -> None:
+    def _hold(self, signum: int, frame: FrameType | None) -> None:
         self._frame = frame
 
     def check(self) -> None:

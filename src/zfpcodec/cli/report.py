@@ -7,7 +7,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence, TypeAlias
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from ..modes import describe_params
 from .options import STDIO, equivalent_options, mode_name
 
 MB = 1e6                        # speeds are MB/s of uncompressed data
+
+# A row of a table (and of --json output): a value for each column's key.
+Row: TypeAlias = dict[str, Any]
 
 
 def show(path: str, stream: str = "stdin") -> str:
@@ -32,8 +35,8 @@ def note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def stream_info(path: str, size: int, dtype: np.dtype, shape: tuple[int, ...],
-                params: tuple[int, int, int, int], header_bits: int) -> dict:
+def stream_info(path: str, size: int, dtype: np.dtype[Any], shape: tuple[int, ...],
+                params: tuple[int, int, int, int], header_bits: int) -> Row:
     """What `info` reports, as a JSON-ready dict."""
     values = int(np.prod(shape))
     raw = values * dtype.itemsize
@@ -67,13 +70,13 @@ QUALITY_COLUMNS = [Column("setting", "setting", "{}"),
                    Column("psnr", "PSNR dB", "{:.2f}")]
 
 
-def format_table(columns: Sequence[Column], rows: Sequence[dict]) -> str:
+def format_table(columns: Sequence[Column], rows: Sequence[Row]) -> str:
     """A plain-text table: first column left-aligned, the others right."""
     cells = [[c.title for c in columns]]
     cells += [[c.fmt.format(row[c.key]) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
 
-    def line(values):
+    def line(values: list[str]) -> str:
         return "  ".join(v.ljust(w) if i == 0 else v.rjust(w)
                          for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
@@ -101,7 +104,7 @@ class Progress:
     def __enter__(self) -> "Progress":
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def advance(self, amount: float) -> None:

@@ -3,19 +3,23 @@ each given setting, as a table (like ``zfp -s``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from .. import engine
+from .. import bound, engine
 from ..metrics import error_stats, value_range
 from ..modes import Mode
 from .io import read_array
-from .options import (add_mode_options, add_raw_options, add_threads, build_mode,
+from .options import (Commands, add_mode_options, add_raw_options, add_threads, build_mode,
                       positive_int, setting_label, subparser)
-from .report import MB, QUALITY_COLUMNS, Column, Progress, format_table, shape_text, show
+from .report import (MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, note,
+                     shape_text, show)
 
 DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
 
@@ -24,7 +28,8 @@ COLUMNS = QUALITY_COLUMNS + [
     Column("decompress_mbps", "decompress MB/s", "{:.0f}")]
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `stats` subcommand's parser."""
     sub = subparser(
         commands, "stats", run, help="measure ratio, error and speed (like zfp -s)",
@@ -32,7 +37,10 @@ def add_parser(commands, common, progress) -> None:
                     "compression ratio, bits per value, maximum error, RMSE, PSNR and "
                     "speed, like 'zfp -s'.  Without settings: --rate 4 8 16 --reversible.",
         epilog="Bits per value count the whole stream, header included.  PSNR is\n"
-               "20 log10(range / (2 RMSE)) over the input's value range, as zfp -s.\n\n"
+               "20 log10(range / (2 RMSE)) over the input's value range, as zfp -s.\n"
+               "stats measures whatever happens: a setting whose error bound cannot hold\n"
+               "(NaN, +-inf, a fill value such as -1e10) is measured with a note, where\n"
+               "compress would refuse it (see compress --missing).\n\n"
                "example:\n  zfpcodec stats field.npy --tolerance 1e-2 1e-4 --rate 8 "
                "--reversible",
         parents=[common, progress])
@@ -45,7 +53,7 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """stats: ratio, error and speed for each setting, as a table."""
     arr = read_array(args.input, args.dtype, args.shape)
     settings = args.settings or DEFAULT_SETTINGS
@@ -53,12 +61,19 @@ def run(args) -> None:
              for kind, value in settings]
     lo, hi = value_range(arr)
     decoded = np.empty_like(arr, dtype=arr.dtype.newbyteorder("="), subok=False)
-    rows = []
+    rows, notes = [], []
     with Progress(len(modes), "stats", args.progress, unit="settings") as progress:
         for label, mode in modes:
-            rows.append(dict(setting=label, **measure(arr, mode, decoded, (lo, hi),
-                                                      args.threads, args.repeat)))
+            row, report = measure(arr, mode, decoded, (lo, hi), args.threads, args.repeat)
+            rows.append(dict(setting=label, **row))
             progress.advance(1)
+            if arr.dtype.kind == "f" and not report.holds:
+                notes.append(f"note: {label}: the error bound does not hold: "
+                             f"{'; '.join(report.problems)} (compress refuses this without "
+                             "--missing or --allow-unbounded)")
+    if not args.quiet:
+        for text in notes:
+            note(text)
     if args.json:
         print(json.dumps(dict(input=show(args.input), dtype=str(arr.dtype),
                               shape=list(arr.shape), rows=rows), indent=2))
@@ -69,20 +84,22 @@ def run(args) -> None:
     print(format_table(COLUMNS, rows))
 
 
-def measure(arr: np.ndarray, mode: Mode, decoded: np.ndarray, limits: tuple[float, float],
-            threads: int, repeat: int) -> dict:
+def measure(arr: NDArray[Any], mode: Mode, decoded: NDArray[Any], limits: tuple[float, float],
+            threads: int, repeat: int) -> tuple[Row, bound.BoundReport]:
     """Compress and decompress `arr` (best time of `repeat`) and compare;
-    `limits` is the (min, max) of `arr`."""
+    `limits` is the (min, max) of `arr`.  Also what the engine found about
+    the mode's error bound (it counts while coding, at no measurable cost)."""
     compress_s = decompress_s = math.inf
     for _ in range(repeat):
         start = time.perf_counter()
-        stream = engine.compress(arr, mode, rate_clamp=True, threads=threads)
+        stream, counts = engine.compress_report(arr, mode, rate_clamp=True, threads=threads)
         compress_s = min(compress_s, time.perf_counter() - start)
         start = time.perf_counter()
         engine.decompress(stream, out=decoded, threads=threads)
         decompress_s = min(decompress_s, time.perf_counter() - start)
     errors = error_stats(arr, decoded, limits)
-    return dict(ratio=arr.nbytes / len(stream), bits_per_value=8 * len(stream) / arr.size,
-                stream_bytes=len(stream), **errors,
-                compress_mbps=arr.nbytes / MB / max(compress_s, 1e-9),
-                decompress_mbps=arr.nbytes / MB / max(decompress_s, 1e-9))
+    row = dict(ratio=arr.nbytes / len(stream), bits_per_value=8 * len(stream) / arr.size,
+               stream_bytes=len(stream), **errors,
+               compress_mbps=arr.nbytes / MB / max(compress_s, 1e-9),
+               decompress_mbps=arr.nbytes / MB / max(decompress_s, 1e-9))
+    return row, bound.report_of(counts, arr, mode)

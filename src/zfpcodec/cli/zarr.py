@@ -10,20 +10,24 @@ old array first, and after a failure or Ctrl-C the partial array is deleted
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import time
 from contextlib import contextmanager
+from types import ModuleType
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from .. import engine
-from .errors import CLIError, UsageError
+from ..bound import BoundError
+from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array
-from .options import (_single_mode, add_force, add_mode_options, add_raw_options, add_threads,
-                      build_mode, parse_shape, setting_label, subparser, zarr_codec_args)
+from .options import (Commands, _single_mode, add_bound_options, add_force, add_mode_options,
+                      add_raw_options, add_threads, build_mode, parse_shape, setting_label,
+                      subparser, zarr_codec_args)
 from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
                       write_failure)
 from .report import Progress, note, shape_text, show
@@ -33,7 +37,8 @@ BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call (and p
 SEARCH_DEPTH = 3                # levels searched for arrays in a store without root metadata
 
 
-def add_parser(commands, common, progress) -> None:
+def add_parser(commands: Commands, common: argparse.ArgumentParser,
+               progress: argparse.ArgumentParser) -> None:
     """The `zarr` subcommand's parser."""
     sub = subparser(
         commands, "zarr", run, help="recompress a Zarr array or .npy into a zfp Zarr",
@@ -41,7 +46,10 @@ def add_parser(commands, common, progress) -> None:
                     "store whose chunks are zfp-compressed, chunk by chunk: the source is "
                     "never loaded whole.",
         epilog="Needs zarr >= 3 and numcodecs.  A Zarr v2 store uses the numcodecs codec\n"
-               "zfpcodec.ZFP, a v3 store the array-to-bytes codec zfpcodec.zarr3.ZFPCodec.\n"
+               "zfpcodec.ZFP, a v3 store the array-to-bytes codec zfpcodec.zarr3.ZFPCodec;\n"
+               "with --missing, zfpcodec.MaskedZFP and zfpcodec.zarr3.MaskedZFPCodec.  A\n"
+               "chunk whose lossy error bound cannot hold stops the copy (exit status 1)\n"
+               "unless --allow-unbounded.\n"
                "\nA local DEST is built in a hidden directory beside it and moved into place\n"
                "when complete: a failure or Ctrl-C leaves no trace, and --force swaps an old\n"
                "store out only then.  A URL DEST (s3://...) is written in place, as object\n"
@@ -61,21 +69,23 @@ def add_parser(commands, common, progress) -> None:
     sub.add_argument("--chunks", type=parse_shape, metavar="SHAPE",
                      help="chunk shape of the new store (default: the source's chunks, or "
                           "about 4 MiB with sides a multiple of 4)")
+    add_bound_options(sub, "use the masked codec")
     add_force(sub, "DEST (a Zarr store or an empty directory)")
     add_threads(sub)
 
 
-def run(args) -> None:
+def run(args: argparse.Namespace) -> None:
     """zarr: copy a Zarr array, .npy or raw file into a zfp-compressed Zarr store."""
     zarr = import_zarr()
     with HeldInterrupts() as interrupts:
         copy(args, zarr, interrupts)
 
 
-def copy(args, zarr, interrupts: HeldInterrupts) -> None:
+def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts) -> None:
     """The zarr command's work, stopping cleanly at a batch after Ctrl-C."""
     kind, value = _single_mode(args)
-    label = "zfp " + setting_label(kind or "reversible", value)
+    label = ("zfp " if args.missing is None else "masked zfp ") + \
+        setting_label(kind or "reversible", value)
     source, attributes, fill_value, source_chunks = open_source(args, zarr)
     dtype = np.dtype(source.dtype)
     try:
@@ -84,7 +94,8 @@ def copy(args, zarr, interrupts: HeldInterrupts) -> None:
         engine.check_shape(tuple(source.shape))
     except (TypeError, ValueError) as error:
         raise CLIError(f"{args.source}: {error}") from None
-    codec_args = zarr_codec_args(build_mode(kind, value, dtype), args.zarr_format, args.threads)
+    codec_args = zarr_codec_args(build_mode(kind, value, dtype), args.zarr_format, args.threads,
+                                 args.missing, strict=not args.allow_unbounded)
     if fill_value is not None:
         codec_args["fill_value"] = fill_value
     chunks = args.chunks or source_chunks or default_chunks(source.shape, dtype.itemsize)
@@ -101,7 +112,12 @@ def copy(args, zarr, interrupts: HeldInterrupts) -> None:
         for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
             interrupts.check()
             block = np.asarray(source[region])
-            dest[region] = block
+            try:
+                dest[region] = block
+            except BoundError as error:
+                raise BoundRefusal(f"{show(args.source)} at {shape_text(block.shape)} values "
+                                   f"from {tuple(r.start for r in region)}", error.problems,
+                                   error.masked, bool(error.report.nonfinite_blocks)) from None
             progress.advance(block.nbytes)
         interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored = dest.nbytes_stored()
@@ -114,7 +130,8 @@ def copy(args, zarr, interrupts: HeldInterrupts) -> None:
 
 
 @contextmanager
-def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator[Any]:
+def new_array(zarr: ModuleType, dest: str, force: bool, what: str,
+              create: dict[str, Any]) -> Iterator[Any]:
     """A new Zarr array at `dest` (zarr.create_array's arguments `create`)
     to fill in the block: a local one is built in a hidden directory moved
     into place when the block ends without error (`staged_directory`); a
@@ -134,7 +151,8 @@ def new_array(zarr, dest: str, force: bool, what: str, create: dict) -> Iterator
         raise
 
 
-def _create_array(zarr, location: str, force: bool, what: str, create: dict) -> Any:
+def _create_array(zarr: ModuleType, location: str, force: bool, what: str,
+                  create: dict[str, Any]) -> Any:
     from zarr.errors import ContainsArrayError, ContainsGroupError
     try:
         return zarr.create_array(location, overwrite=force, **create)
@@ -181,7 +199,7 @@ def _remove_remote(url: str) -> None:
         note(f"zfpcodec: could not delete the partial array at {url}: {error}")
 
 
-def import_zarr():
+def import_zarr() -> ModuleType:
     """The zarr module, >= 3 (CLIError when missing or older)."""
     try:
         import zarr
@@ -193,7 +211,8 @@ def import_zarr():
     return zarr
 
 
-def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
+def open_source(args: argparse.Namespace, zarr: ModuleType | None
+                ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
     source: a .npy or raw file (memory-mapped), or a Zarr array."""
     if os.path.isfile(args.source):
@@ -205,6 +224,8 @@ def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
                          "own")
     if not os.path.exists(args.source) and not is_url(args.source):
         raise CLIError(f"{args.source}: no such file or Zarr store")
+    if zarr is None:  # a caller that needs zarr only for Zarr sources
+        zarr = import_zarr()
     try:
         node = zarr.open(args.source, mode="r", path=args.array)
     except Exception as error:  # zarr raises several kinds for a missing or bad store
@@ -220,7 +241,7 @@ def open_source(args, zarr) -> tuple[Any, dict, Any, tuple[int, ...] | None]:
     return node, dict(node.attrs), fill, tuple(node.chunks)
 
 
-def source_problem(args, zarr, error: Exception) -> CLIError:
+def source_problem(args: argparse.Namespace, zarr: ModuleType, error: Exception) -> CLIError:
     """Why the zarr command's source does not open, as the error to raise."""
     arrays = arrays_in(zarr, args.source)
     if arrays is None:
@@ -236,7 +257,7 @@ def source_problem(args, zarr, error: Exception) -> CLIError:
                       f"(arrays here: {_names(arrays)})")
 
 
-def arrays_in(zarr, source: str) -> list[str] | None:
+def arrays_in(zarr: ModuleType, source: str) -> list[str] | None:
     """The paths of the arrays in the Zarr store `source`, None where it is
     not one.  A local directory without metadata at its top (arrays written
     at paths inside it) is searched `SEARCH_DEPTH` levels deep."""
@@ -267,7 +288,7 @@ def _is_array_folder(folder: str, files: list[str]) -> bool:
         return False
     try:
         with open(os.path.join(folder, "zarr.json"), encoding="utf-8") as file:
-            return json.load(file).get("node_type") == "array"
+            return bool(json.load(file).get("node_type") == "array")
     except (OSError, ValueError, AttributeError):
         return False
 

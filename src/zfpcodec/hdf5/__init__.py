@@ -14,6 +14,8 @@ h5py is an optional dependency (``pip install zfpcodec[hdf5]``); it is
 imported by the functions that touch HDF5 files.
 """
 
+from typing import TYPE_CHECKING
+
 from .catalog import ZFPDataset, zfp_datasets
 from .h5z_zfp import FILTER_ID, FilterFormat
 from .reader import read
@@ -24,12 +26,17 @@ __all__ = ["FILTER_ID", "ChunkWriter", "FilterFormat", "H5ZZFP", "ReferenceWarni
            "zfp_datasets"]
 
 
-def __getattr__(name):
-    # the codec and the references import numcodecs: only on first use
-    if name == "H5ZZFP":
-        from .codec import H5ZZFP
-        return H5ZZFP
-    if name in ("references", "ReferenceWarning"):
-        from . import kerchunk_refs
-        return getattr(kerchunk_refs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+if TYPE_CHECKING:
+    from .codec import H5ZZFP
+    from .kerchunk_refs import ReferenceWarning, references
+else:
+    def __getattr__(name: str) -> object:
+        # the codec and the references import numcodecs: only on first use
+        # (type checkers see the imports above)
+        if name == "H5ZZFP":
+            from .codec import H5ZZFP
+            return H5ZZFP
+        if name in ("references", "ReferenceWarning"):
+            from . import kerchunk_refs
+            return getattr(kerchunk_refs, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

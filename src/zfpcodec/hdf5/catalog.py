@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .h5z_zfp import FILTER_ID, FilterFormat
 from .reader import chunk_infos, filter_format, filters
+
+if TYPE_CHECKING:
+    import h5py
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class ZFPDataset:
     """
 
     path: str
-    dtype: np.dtype
+    dtype: np.dtype[Any]
     shape: tuple[int, ...]
     chunks: tuple[int, ...]
     format: FilterFormat | None
@@ -62,7 +65,7 @@ class ZFPDataset:
         return 8 * self.stored_bytes / self.values_stored if self.values_stored else 0.0
 
 
-def zfp_datasets(group: Any) -> list[ZFPDataset]:
+def zfp_datasets(group: h5py.Group) -> list[ZFPDataset]:
     """Every dataset under `group` (an h5py File or Group) whose filter
     pipeline holds H5Z-ZFP, in name order."""
     import h5py

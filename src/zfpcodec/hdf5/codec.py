@@ -17,20 +17,27 @@ from their final zero bytes.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .h5z_zfp import FilterFormat
 
-try:
+if TYPE_CHECKING:
     from numcodecs.abc import Codec as _CodecBase
-except ImportError:  # numcodecs is an optional dependency
-    _CodecBase = object
+
+    from .._typing import BufferLike
+else:
+    try:
+        from numcodecs.abc import Codec as _CodecBase
+    except ImportError:  # numcodecs is an optional dependency
+        _CodecBase = object
 
 __all__ = ["CODEC_ID", "H5ZZFP"]
 
 CODEC_ID = "h5z_zfp"
+_Out = TypeVar("_Out", bound="BufferLike")
 
 
 class H5ZZFP(_CodecBase):
@@ -57,8 +64,10 @@ class H5ZZFP(_CodecBase):
     """
 
     codec_id = CODEC_ID
+    _format: FilterFormat
+    _cd_values: tuple[int, ...]
 
-    def __init__(self, cd_values: Sequence[int]):
+    def __init__(self, cd_values: Sequence[int]) -> None:
         fmt = FilterFormat.from_cd_values(cd_values)
         object.__setattr__(self, "_format", fmt)
         object.__setattr__(self, "_cd_values", tuple(int(v) for v in cd_values))
@@ -72,21 +81,28 @@ class H5ZZFP(_CodecBase):
         """The stored format the cd_values describe."""
         return self._format
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, str | list[int]]:
         return {"id": self.codec_id, "cd_values": self.cd_values}
 
     @classmethod
-    def from_config(cls, config: dict) -> H5ZZFP:
-        config = dict(config)
-        config.pop("id", None)
-        return cls(**config)
+    def from_config(cls, config: Mapping[str, object]) -> H5ZZFP:
+        arguments = dict(config)
+        arguments.pop("id", None)
+        # Any: the constructor checks the values at run time
+        return cls(**cast("dict[str, Any]", arguments))
 
-    def encode(self, buf: Any) -> bytes:
+    def encode(self, buf: ArrayLike) -> bytes:
         """Compress one whole chunk (an array of the chunk's size whose
         items have the zfp type's size) as H5Z-ZFP does."""
         return self._format.encode(np.asarray(buf))
 
-    def decode(self, buf: Any, out: Any = None) -> Any:
+    @overload
+    def decode(self, buf: BufferLike, out: None = None) -> NDArray[Any]: ...
+
+    @overload
+    def decode(self, buf: BufferLike, out: _Out) -> _Out: ...
+
+    def decode(self, buf: BufferLike, out: BufferLike | None = None) -> BufferLike:
         """Decompress one chunk; see the class notes."""
         data = _bytes_view(buf)
         if out is None:
@@ -99,32 +115,35 @@ class H5ZZFP(_CodecBase):
 
     def __eq__(self, other: object) -> bool:
         try:
-            return self.get_config() == other.get_config()
+            return bool(self.get_config() == getattr(other, "get_config")())
         except AttributeError:
             return False
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.get_config()))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
 
 
-def _bytes_view(buf: Any) -> memoryview:
+def _bytes_view(buf: BufferLike) -> memoryview:
     """A flat, contiguous byte view of a chunk (copied only if strided)."""
     if isinstance(buf, np.ndarray):
         if buf.dtype.hasobject:
             raise TypeError("cannot decode an object array")
-        buf = np.ascontiguousarray(buf).reshape(-1).view(np.uint8)
-    view = memoryview(buf)
+        view = np.ascontiguousarray(buf).reshape(-1).view(np.uint8).data
+    else:
+        view = memoryview(buf)
     if not view.contiguous:
         view = memoryview(view.tobytes())
     return view.cast("B") if view.ndim != 1 or view.format != "B" else view
 
 
-def _target(out: Any, fmt: FilterFormat) -> np.ndarray:
+def _target(out: BufferLike, fmt: FilterFormat) -> NDArray[Any]:
     """`out` as a contiguous array of the field's shape and stored type."""
-    array = out if isinstance(out, np.ndarray) else np.frombuffer(out, dtype=np.uint8)
+    # any buffer (NumPy's stubs list only a few kinds)
+    array = out if isinstance(out, np.ndarray) else np.frombuffer(cast(memoryview, out),
+                                                                    dtype=np.uint8)
     if not (array.flags.c_contiguous or array.flags.f_contiguous):
         raise ValueError("out must be a contiguous array or buffer")
     if not array.flags.writeable:

@@ -33,9 +33,10 @@ import math
 import struct
 import sys
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from .. import _zfp, engine
 from ..errors import ZFPError
@@ -60,17 +61,20 @@ MAX_AXES = 4        # zfp fields: 1 to 4 axes longer than 1
 GENERIC_MODE = {FIXED_RATE: 1, FIXED_PRECISION: 2, FIXED_ACCURACY: 3, EXPERT: 4,
                 REVERSIBLE: 5}
 
+if TYPE_CHECKING:
+    from .._typing import BufferLike
 
-def zfp_dtype(dtype: Any) -> np.dtype:
+
+def zfp_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     """The zfp scalar type H5Z-ZFP stores for a dataset of `dtype` (native
     order): int32/int64 for 4- and 8-byte integers of either sign,
     float32/float64 for floats.  TypeError for anything else."""
-    dtype = np.dtype(dtype)
-    if dtype.kind in "iu" and dtype.itemsize in (4, 8):
-        return np.dtype(f"i{dtype.itemsize}")
-    if dtype.kind == "f" and dtype.itemsize in (4, 8):
-        return np.dtype(f"f{dtype.itemsize}")
-    raise TypeError(f"H5Z-ZFP stores 4- and 8-byte integers and floats, not {dtype}")
+    kind = np.dtype(dtype)
+    if kind.kind in "iu" and kind.itemsize in (4, 8):
+        return np.dtype(f"i{kind.itemsize}")
+    if kind.kind == "f" and kind.itemsize in (4, 8):
+        return np.dtype(f"f{kind.itemsize}")
+    raise TypeError(f"H5Z-ZFP stores 4- and 8-byte integers and floats, not {kind}")
 
 
 def zfp_shape(chunks: Sequence[int]) -> tuple[int, ...]:
@@ -100,7 +104,7 @@ class FilterFormat:
         The version word, ``cd_values[0]``.
     """
 
-    dtype: np.dtype
+    dtype: np.dtype[Any]
     shape: tuple[int, ...]
     params: Params
     swapped: bool = False
@@ -137,14 +141,14 @@ class FilterFormat:
                 raise ZFPError(f"H5Z-ZFP cd_values hold no valid zfp header: {error}",
                                "header") from None
             swapped = True
-        return cls(dtype=dtype, shape=shape, params=tuple(params), swapped=swapped,
+        return cls(dtype=dtype, shape=shape, params=params, swapped=swapped,
                    version=version)
 
     # ------------------------------------------------------------------
     # writing cd_values
 
     @classmethod
-    def for_dataset(cls, dtype: Any, chunks: Sequence[int], mode: Mode) -> FilterFormat:
+    def for_dataset(cls, dtype: DTypeLike, chunks: Sequence[int], mode: Mode) -> FilterFormat:
         """The filter H5Z-ZFP sets up for a dataset of `dtype` chunked as
         `chunks`, compressed in `mode` (a fixed rate is clamped as
         zfp_stream_set_rate does when given the type and rank)."""
@@ -160,7 +164,7 @@ class FilterFormat:
     def cd_values(self) -> tuple[int, ...]:
         """The stored ``cd_values``: the version word, then zfp's full header
         as little-endian 32-bit words (swapped words for a swapped format)."""
-        bits = _zfp.header_bits(tuple(self.params))
+        bits = _zfp.header_bits(self.params)
         # The header writer lives in the engine: compress a zero-stride
         # array of the field's shape (constant blocks, one pass) and keep
         # the header's bits.
@@ -204,7 +208,7 @@ class FilterFormat:
         return Mode.from_params(self.params, len(self.shape), self.ztype)
 
     @property
-    def stored_dtype(self) -> np.dtype:
+    def stored_dtype(self) -> np.dtype[Any]:
         """The zfp type in the byte order the chunks' bytes hold."""
         return self.dtype.newbyteorder(_OTHER_ORDER if self.swapped else "=")
 
@@ -212,7 +216,7 @@ class FilterFormat:
         """The mode in words, as `zfpcodec info` prints it."""
         return describe_params(self.params, len(self.shape))
 
-    def check_dataset(self, dtype: Any, chunks: Sequence[int]) -> None:
+    def check_dataset(self, dtype: DTypeLike, chunks: Sequence[int]) -> None:
         """Raise ZFPError unless a dataset of `dtype` chunked as `chunks` is
         what this filter compresses (corrupt or mismatched cd_values)."""
         dtype = np.dtype(dtype)
@@ -230,7 +234,7 @@ class FilterFormat:
     # ------------------------------------------------------------------
     # chunks
 
-    def decode(self, chunk: Any, out: np.ndarray | None = None) -> np.ndarray:
+    def decode(self, chunk: BufferLike, out: NDArray[Any] | None = None) -> NDArray[Any]:
         """The stored bytes of one chunk, as an array of `shape` and
         `stored_dtype` (or written into `out`, any layout, of that shape and
         a type of the same size).  ZFPError for a corrupt or short chunk."""
@@ -239,7 +243,7 @@ class FilterFormat:
         return engine.decompress(chunk, dtype=self.stored_dtype, shape=self.shape,
                                  mode=self.mode, out=out)
 
-    def encode(self, chunk: np.ndarray) -> bytes:
+    def encode(self, chunk: NDArray[Any]) -> bytes:
         """The zfp stream of one whole chunk (its stored bytes: any array of
         the chunk's shape and a type of the dtype's size), as H5Z-ZFP writes
         it apart from its final zero bytes."""
@@ -252,7 +256,7 @@ class FilterFormat:
         return engine.compress(values, self.mode, header=False, rate_clamp=True)
 
 
-_OTHER_ORDER = ">" if sys.byteorder == "little" else "<"
+_OTHER_ORDER: Literal[">", "<"] = ">" if sys.byteorder == "little" else "<"
 
 
 def writer_codec(version: int) -> int:

@@ -31,13 +31,16 @@ import math
 import os
 import posixpath
 import warnings
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from .codec import H5ZZFP
 from .h5z_zfp import FILTER_ID
 from .reader import chunk_infos
+
+if TYPE_CHECKING:
+    import h5py
 
 __all__ = ["ReferenceWarning", "references"]
 
@@ -56,7 +59,8 @@ class Unsupported(Exception):
     """Why a dataset cannot be referenced (internal)."""
 
 
-def references(source: Any, *, url: str | None = None,
+def references(source: str | os.PathLike[str] | h5py.File | IO[bytes], *,
+               url: str | None = None,
                unsupported: str = "warn") -> dict[str, Any]:
     """Kerchunk references (version 1, Zarr v2) to every dataset of an HDF5 file.
 
@@ -278,7 +282,7 @@ class _Dimensions:
     attached, else phony_dim_N, one per distinct length in each group (as
     netCDF readers name them), distinct within a dataset."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._phony: dict[str, list[tuple[int, str]]] = {}
         self._count = 0
 

@@ -13,17 +13,22 @@ import math
 import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import engine
 from ..errors import ZFPError
 from . import selection as sel
 from .h5z_zfp import FILTER_ID, FilterFormat
 
+if TYPE_CHECKING:
+    import h5py
 
-def filter_format(dataset: Any) -> tuple[int, FilterFormat]:
+
+def filter_format(dataset: h5py.Dataset) -> tuple[int, FilterFormat]:
     """(position in the filter pipeline, `FilterFormat`) of an H5Z-ZFP
     dataset.  ValueError when the dataset is not compressed by H5Z-ZFP
     alone; ZFPError when its cd_values are corrupt or do not fit it."""
@@ -43,7 +48,7 @@ def filter_format(dataset: Any) -> tuple[int, FilterFormat]:
     return position, fmt
 
 
-def filters(dataset: Any) -> list[tuple[int, tuple[int, ...]]]:
+def filters(dataset: h5py.Dataset) -> list[tuple[int, tuple[int, ...]]]:
     """(filter id, cd_values) of each filter in the dataset's pipeline."""
     plist = dataset.id.get_create_plist()
     pipeline = []
@@ -53,7 +58,7 @@ def filters(dataset: Any) -> list[tuple[int, tuple[int, ...]]]:
     return pipeline
 
 
-def chunk_infos(dataset: Any) -> list[Any]:
+def chunk_infos(dataset: h5py.Dataset) -> list[Any]:
     """h5py's StoreInfo (offset, filter mask, byte offset, size) of every
     chunk written, in one pass over the chunk index where HDF5 allows."""
     found: list[Any] = []
@@ -64,7 +69,8 @@ def chunk_infos(dataset: Any) -> list[Any]:
     return found
 
 
-def read(dataset: Any, selection: Any = Ellipsis, *, threads: int = 1) -> np.ndarray:
+def read(dataset: h5py.Dataset, selection: sel.Selection = Ellipsis, *,
+         threads: int = 1) -> NDArray[Any]:
     """Read an H5Z-ZFP dataset, or part of it, without the HDF5 plugin.
 
     Parameters
@@ -108,7 +114,7 @@ def read(dataset: Any, selection: Any = Ellipsis, *, threads: int = 1) -> np.nda
     return sel.finish(out, plans)
 
 
-def _stored_chunk(dataset: Any, origin: tuple[int, ...]) -> tuple[int, bytes] | None:
+def _stored_chunk(dataset: h5py.Dataset, origin: tuple[int, ...]) -> tuple[int, bytes] | None:
     """(filter mask, bytes) of the chunk at `origin`, None if never written.
     The mask comes from the chunk index: read_direct_chunk reports 0 for a
     chunk written in the same session (h5py 3.16, HDF5 2.0)."""
@@ -121,8 +127,8 @@ def _stored_chunk(dataset: Any, origin: tuple[int, ...]) -> tuple[int, bytes] | 
 class _ChunkDecoder:
     """Puts one chunk's values where they go in the output."""
 
-    def __init__(self, fmt: FilterFormat, position: int, dtype: np.dtype,
-                 chunks: tuple[int, ...], fill: Any):
+    def __init__(self, fmt: FilterFormat, position: int, dtype: np.dtype[Any],
+                 chunks: tuple[int, ...], fill: object) -> None:
         self.fmt, self.bit, self.dtype, self.chunks, self.fill = (
             fmt, 1 << position, np.dtype(dtype), tuple(chunks), fill)
         # the chunk axes zfp drops: squeezing them off a whole chunk's place
@@ -130,7 +136,7 @@ class _ChunkDecoder:
         self.unit_axes = tuple(i for i, n in enumerate(chunks) if n <= 1)
 
     def __call__(self, stored: tuple[int, bytes] | None, piece: sel.Piece,
-                 target: np.ndarray) -> None:
+                 target: NDArray[Any]) -> None:
         if stored is None:
             target[...] = self.fill
             return
@@ -143,7 +149,7 @@ class _ChunkDecoder:
             values = self.fmt.decode(data).reshape(self.chunks).view(self.dtype)
             target[...] = values[piece.source]
 
-    def _raw(self, data: bytes, origin: tuple[int, ...]) -> np.ndarray:
+    def _raw(self, data: bytes, origin: tuple[int, ...]) -> NDArray[Any]:
         nbytes = math.prod(self.chunks) * self.dtype.itemsize
         if len(data) != nbytes:
             raise ZFPError(f"the chunk at {origin} is stored unfiltered (filter mask set) "
@@ -157,11 +163,11 @@ class _Workers:
     to `threads` worker threads (at once when `threads` is 1), at most two
     calls per thread waiting, and re-raises the first error on the way out."""
 
-    def __init__(self, threads: int):
+    def __init__(self, threads: int) -> None:
         count = engine.thread_count(threads)
         self.threads = count or os.cpu_count() or 1
         self.executor: ThreadPoolExecutor | None = None
-        self.pending: deque[Future] = deque()
+        self.pending: deque[Future[None]] = deque()
 
     def __enter__(self) -> Callable[..., None]:
         if self.threads == 1:
@@ -170,11 +176,13 @@ class _Workers:
         return self._submit
 
     def _submit(self, function: Callable[..., None], *args: Any) -> None:
+        assert self.executor is not None  # made by __enter__ before it hands out _submit
         self.pending.append(self.executor.submit(function, *args))
         if len(self.pending) > 2 * self.threads:
             self.pending.popleft().result()
 
-    def __exit__(self, kind, value, traceback) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
         if self.executor is None:
             return
         try:
@@ -186,6 +194,6 @@ class _Workers:
             self.executor.shutdown(wait=True)
 
 
-def _results(futures: Iterable[Future]) -> None:
+def _results(futures: Iterable[Future[None]]) -> None:
     for future in futures:
         future.result()

@@ -11,7 +11,14 @@ from __future__ import annotations
 import itertools
 import operator
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from types import EllipsisType
+from typing import Any, Iterator, Sequence, SupportsIndex, TypeAlias, cast
+
+from numpy.typing import NDArray
+
+# Basic indexing, as h5py takes it: integers, slices and one Ellipsis.
+Selection: TypeAlias = (SupportsIndex | slice | EllipsisType
+                        | tuple[SupportsIndex | slice | EllipsisType, ...])
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class AxisPlan:
                 and low + self.chunk <= min(self.stop, self.size))
 
 
-def plan(selection: Any, shape: Sequence[int], chunks: Sequence[int]) -> list[AxisPlan]:
+def plan(selection: Selection, shape: Sequence[int], chunks: Sequence[int]) -> list[AxisPlan]:
     """The per-axis plans of a basic selection of an array of `shape`.
 
     Raises TypeError for anything but integers, slices and one Ellipsis
@@ -81,7 +88,7 @@ def plan(selection: Any, shape: Sequence[int], chunks: Sequence[int]) -> list[Ax
             for axis, (item, size, chunk) in enumerate(zip(items, shape, chunks))]
 
 
-def _axis(item: Any, size: int, chunk: int, axis: int) -> AxisPlan:
+def _axis(item: object, size: int, chunk: int, axis: int) -> AxisPlan:
     if isinstance(item, slice):
         start, stop, step = item.indices(size)
         if step > 0:
@@ -93,7 +100,7 @@ def _axis(item: Any, size: int, chunk: int, axis: int) -> AxisPlan:
     if isinstance(item, bool) or not hasattr(type(item), "__index__"):
         raise TypeError(f"selections take integers, slices and ..., not {item!r} "
                         f"(axis {axis}); read the part you need and index it with NumPy")
-    index = operator.index(item)
+    index = operator.index(cast(SupportsIndex, item))
     if not -size <= index < size:
         raise IndexError(f"index {index} is out of range for axis {axis} of size {size}")
     index %= size
@@ -129,7 +136,7 @@ def out_shape(plans: Sequence[AxisPlan]) -> tuple[int, ...]:
     return tuple(axis.count for axis in plans)
 
 
-def finish(array: Any, plans: Sequence[AxisPlan]) -> Any:
+def finish(array: NDArray[Any], plans: Sequence[AxisPlan]) -> NDArray[Any]:
     """The selection's result from the array the pieces were copied into:
     backwards axes reversed, integer-indexed axes dropped."""
     flips = tuple(slice(None, None, -1) if axis.flip else slice(None) for axis in plans)

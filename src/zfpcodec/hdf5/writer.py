@@ -17,9 +17,10 @@ from __future__ import annotations
 import itertools
 import math
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import engine
 from ..errors import ZFPError
@@ -27,17 +28,20 @@ from ..modes import Mode
 from .h5z_zfp import FILTER_ID, MAX_AXES, FilterFormat, zfp_dtype
 from .reader import filters
 
+if TYPE_CHECKING:
+    import h5py
+
 CHUNK_TARGET_BYTES = 1 << 20  # default chunks: about 1 MiB of values
 _OWN_OPTIONS = ("compression", "compression_opts", "chunks", "shuffle", "fletcher32",
                 "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data")
 
 
-def write(group: Any, name: str, data: Any, *, chunks: Sequence[int] | None = None,
+def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int] | None = None,
           tolerance: float | None = None, rate: float | None = None,
           precision: int | None = None, reversible: bool = False,
           minbits: int | None = None, maxbits: int | None = None,
           maxprec: int | None = None, minexp: int | None = None,
-          threads: int = 1, **options: Any) -> Any:
+          threads: int = 1, **options: object) -> h5py.Dataset:
     """Write `data` as a new H5Z-ZFP dataset, without the HDF5 plugin.
 
     Parameters
@@ -75,12 +79,12 @@ def write(group: Any, name: str, data: Any, *, chunks: Sequence[int] | None = No
     return writer.dataset
 
 
-def create(group: Any, name: str, shape: Sequence[int], dtype: Any, *,
+def create(group: h5py.Group, name: str, shape: Sequence[int], dtype: DTypeLike, *,
            chunks: Sequence[int] | None = None, tolerance: float | None = None,
            rate: float | None = None, precision: int | None = None,
            reversible: bool = False, minbits: int | None = None,
            maxbits: int | None = None, maxprec: int | None = None,
-           minexp: int | None = None, **options: Any) -> ChunkWriter:
+           minexp: int | None = None, **options: object) -> ChunkWriter:
     """Create an empty H5Z-ZFP dataset and return a `ChunkWriter` for it.
 
     The arguments are `write`'s, with the `shape` and `dtype` of the data
@@ -92,8 +96,9 @@ def create(group: Any, name: str, shape: Sequence[int], dtype: Any, *,
     return create_with_mode(group, name, shape, dtype, mode, chunks=chunks, **options)
 
 
-def create_with_mode(group: Any, name: str, shape: Sequence[int], dtype: Any, mode: Mode, *,
-                     chunks: Sequence[int] | None = None, **options: Any) -> ChunkWriter:
+def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: DTypeLike,
+                     mode: Mode, *, chunks: Sequence[int] | None = None,
+                     **options: object) -> ChunkWriter:
     """`create` for an already validated `zfpcodec.modes.Mode`."""
     stray = sorted(set(options) & set(_OWN_OPTIONS))
     if stray:
@@ -147,7 +152,7 @@ class ChunkWriter:
         The dataset written.
     """
 
-    def __init__(self, dataset: Any, fmt: FilterFormat):
+    def __init__(self, dataset: h5py.Dataset, fmt: FilterFormat) -> None:
         self.dataset = dataset
         self._fmt = fmt
         self._dtype = np.dtype(dataset.dtype)
@@ -159,7 +164,7 @@ class ChunkWriter:
         """The dataset's H5Z-ZFP format (type, chunk field, mode)."""
         return self._fmt
 
-    def write(self, values: Any, offset: Sequence[int] | None = None, *,
+    def write(self, values: ArrayLike, offset: Sequence[int] | None = None, *,
               threads: int = 1) -> None:
         """Write `values` at `offset` (element coordinates; default 0s).
 
@@ -185,7 +190,7 @@ class ChunkWriter:
             for origin, stream in zip(origins, streams):
                 self._store(origin, stream)
 
-    def _check_block(self, values: np.ndarray, offset: tuple[int, ...]) -> None:
+    def _check_block(self, values: NDArray[Any], offset: tuple[int, ...]) -> None:
         shape = self.dataset.shape
         if values.ndim != len(shape) or len(offset) != len(shape):
             raise ValueError(f"the dataset has {len(shape)} dimensions; values of shape "
@@ -202,7 +207,7 @@ class ChunkWriter:
                     f"chunks of {self._chunks} on axis {axis} (size {size}): blocks start "
                     "on a chunk boundary and end on one or at the dataset's edge")
 
-    def _compress(self, values: np.ndarray, offset: tuple[int, ...],
+    def _compress(self, values: NDArray[Any], offset: tuple[int, ...],
                   origin: tuple[int, ...]) -> bytes:
         part = values[tuple(slice(o - b, o - b + c) for o, b, c in
                             zip(origin, offset, self._chunks))]

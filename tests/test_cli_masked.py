@@ -1,0 +1,154 @@
+"""The command line with missing values, run as a subprocess on real files:
+``compress --missing`` (a masked container that ``decompress`` and ``info``
+read), ``zarr --missing`` (the masked codecs), and the refusal of lossy
+streams whose error bound cannot hold (``--allow-unbounded`` overrides it).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from test_cli import EXIT_FAILURE, fails, needs_zarr, run
+from zfpcodec import engine, masked
+from zfpcodec.modes import Mode
+
+FILL = -1e10
+TOLERANCE = 0.1
+
+
+def ocean(dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """(values, land mask): smooth temperatures with a land patch at FILL
+    that cuts through blocks, so valid values share blocks with it."""
+    y, x = np.mgrid[0:30, 0:45]
+    values = (15 + 5 * np.sin(x / 7.0) * np.cos(y / 5.0)).astype(dtype)
+    land = (x - 20) ** 2 + (y - 14) ** 2 < 60
+    values[land] = FILL
+    return values, land
+
+
+def save(tmp_path, name: str, values: np.ndarray):
+    path = tmp_path / name
+    np.save(path, values)
+    return path
+
+
+@pytest.mark.parametrize("missing, dtype", [("-1e10", np.float32), ("nan", np.float64)])
+def test_compress_missing_round_trip_restores_missing_values_bit_for_bit(tmp_path, missing,
+                                                                         dtype):
+    values, land = ocean(dtype)
+    if missing == "nan":   # a NaN with a payload, and an infinity: both come back exactly
+        values[land] = np.float64(np.nan)
+        values.view(np.uint64)[land.nonzero()[0][0], land.nonzero()[1][0]] |= 0x1234
+        values[land.nonzero()[0][-1], land.nonzero()[1][-1]] = -np.inf
+    source = save(tmp_path, "sst.npy", values)
+    stderr = run("compress", source, "-a", TOLERANCE, "--missing", missing,
+                 "-o", tmp_path / "sst.zfp").stderr
+    assert f"{land.sum()} of {values.size} values missing" in stderr
+    data = (tmp_path / "sst.zfp").read_bytes()
+    assert data.startswith(masked.MAGIC)
+    run("decompress", tmp_path / "sst.zfp", "-o", tmp_path / "back.npy")
+    back = np.load(tmp_path / "back.npy")
+    assert back.dtype == values.dtype and back.shape == values.shape
+    uint = np.uint32 if dtype == np.float32 else np.uint64
+    assert np.array_equal(back.view(uint)[land], values.view(uint)[land])
+    assert np.max(np.abs(back[~land] - values[~land])) <= TOLERANCE
+    assert np.array_equal(back, masked.decode(data), equal_nan=True)
+
+
+@pytest.mark.parametrize("options", [["-a", TOLERANCE], ["-r", 8]])
+def test_compress_refuses_a_fill_value_and_nan_in_lossy_modes(tmp_path, options):
+    values, land = ocean()
+    with_fill = save(tmp_path, "fill.npy", values)
+    values[land] = np.nan
+    with_nan = save(tmp_path, "nan.npy", values)
+    if options[0] == "-a":   # a fill value breaks only the tolerance's bound
+        stderr = fails("compress", with_fill, *options, expect=EXIT_FAILURE,
+                       message="span a dynamic range too wide for the tolerance")
+        assert "--missing" in stderr and "--reversible" in stderr
+        assert "--allow-unbounded" in stderr
+    stderr = fails("compress", with_nan, *options, expect=EXIT_FAILURE,
+                   message="hold NaN or +-inf")
+    assert "--missing nan" in stderr and "--reversible" in stderr
+    assert not list(tmp_path.glob("*.zfp")) and not list(tmp_path.glob(".*"))
+
+
+def test_compress_stores_lossless_and_clean_fields_without_refusing(tmp_path):
+    values, land = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    run("compress", source, "-R", "-o", tmp_path / "r.zfp")
+    assert np.array_equal(engine.decompress((tmp_path / "r.zfp").read_bytes()), values)
+    clean = save(tmp_path, "clean.npy", np.where(land, 15, values).astype(np.float32))
+    run("compress", clean, "-a", TOLERANCE, "-o", tmp_path / "c.zfp")
+    assert (tmp_path / "c.zfp").read_bytes().startswith(b"zfp")
+
+
+def test_allow_unbounded_stores_the_plain_stream_the_engine_writes(tmp_path):
+    values, land = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    run("compress", source, "-a", TOLERANCE, "--allow-unbounded", "-o", tmp_path / "u.zfp")
+    stream = (tmp_path / "u.zfp").read_bytes()
+    assert stream == engine.compress(values, Mode.from_args(tolerance=TOLERANCE))
+    back = engine.decompress(stream)
+    assert np.max(np.abs(back[~land] - values[~land])) > TOLERANCE   # what was allowed
+
+
+def test_masked_container_refuses_no_header_and_decompress_mode_options(tmp_path):
+    values, _ = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    fails("compress", source, "-a", TOLERANCE, "--missing", FILL, "--no-header",
+          expect=2, message="drop --no-header")
+    run("compress", source, "-a", TOLERANCE, "--missing", FILL, "-o", tmp_path / "m.zfp")
+    fails("decompress", tmp_path / "m.zfp", "-t", "f32", "--shape", "30,45", "-a", TOLERANCE,
+          "-o", tmp_path / "x.npy", expect=2, message="is a masked container")
+
+
+def test_info_describes_a_masked_container(tmp_path):
+    values, land = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    run("compress", source, "-a", TOLERANCE, "--missing", FILL, "-o", tmp_path / "m.zfp")
+    data = (tmp_path / "m.zfp").read_bytes()
+    inner = masked.read(data).stream.nbytes
+    text = run("info", tmp_path / "m.zfp").stdout
+    assert f"masked (magic ZFPM): {land.sum()} of {values.size} values missing" in text
+    assert "fixed accuracy" in text and f"{len(data)} bytes" in text
+    assert f"zfp stream   {inner} bytes (ratio {values.nbytes / inner:.4g})" in text
+    info = json.loads(run("info", "--json", "--verify", tmp_path / "m.zfp").stdout)
+    assert info["stream_bytes"] == len(data) and info["mode"] == "fixed accuracy"
+    assert info["masked"] == dict(missing_values=int(land.sum()), zfp_stream_bytes=inner,
+                                  zfp_ratio=values.nbytes / inner)
+    (tmp_path / "cut.zfp").write_bytes(data[:20])
+    fails("info", tmp_path / "cut.zfp", expect=EXIT_FAILURE, message="truncated")
+
+
+def test_stats_measures_a_field_whose_bound_breaks_with_a_note(tmp_path):
+    values, _ = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    result = run("stats", source, "-a", TOLERANCE, "-R")
+    assert "note: tolerance 0.1: the error bound does not hold" in result.stderr
+    assert "reversible: " not in result.stderr   # lossless settings hold
+    rows = result.stdout.splitlines()[-2:]
+    assert rows[0].startswith("tolerance 0.1") and rows[1].startswith("reversible")
+
+
+@needs_zarr
+@pytest.mark.parametrize("zarr_format, codec", [(2, "MaskedZFP"), (3, "MaskedZFPCodec")])
+def test_zarr_missing_uses_the_masked_codec(tmp_path, zarr_format, codec):
+    import zarr
+    values, land = ocean()
+    source = save(tmp_path, "fill.npy", values)
+    fails("zarr", source, tmp_path / "refused.zarr", "-a", TOLERANCE, "--chunks", "16,16",
+          "--zarr-format", zarr_format, expect=EXIT_FAILURE,
+          message="span a dynamic range too wide")
+    assert not (tmp_path / "refused.zarr").exists()
+    run("zarr", source, tmp_path / "m.zarr", "-a", TOLERANCE, "--missing", FILL,
+        "--chunks", "16,16", "--zarr-format", zarr_format)
+    z = zarr.open_array(tmp_path / "m.zarr", mode="r")
+    codecs = z.compressors if zarr_format == 2 else (z.serializer,)
+    assert [type(c).__name__ for c in codecs] == [codec]
+    assert "zfpcodec.masked" in json.dumps(z.metadata.to_dict())
+    back = z[...]
+    assert np.array_equal(back[land], values[land])
+    assert np.max(np.abs(back[~land] - values[~land])) <= TOLERANCE
