@@ -6,7 +6,9 @@
  * length can only be found by reading the stream from its start: one pass
  * decodes the selected blocks and only measures the others (blocks.c does
  * the same to split work). */
+#if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include <stdlib.h>
 #include "block_codec.h"
 #include "blocks.h"
@@ -272,9 +274,9 @@ static int decode_fixed(const selection_job *j, size_t first, size_t last,
     uint64_t start, end;
     const zfpc_piece *piece;
     bit_reader r;
-    if (__builtin_mul_overflow((uint64_t)k, j->block_bits, &start) ||
-        __builtin_add_overflow(start, j->offset, &start) ||
-        __builtin_add_overflow(start, j->block_bits + 7, &end))
+    if (MUL_OVERFLOW_U64((uint64_t)k, j->block_bits, &start) ||
+        ADD_OVERFLOW_U64(start, j->offset, &start) ||
+        ADD_OVERFLOW_U64(start, j->block_bits + 7, &end))
       return 0;
     piece = piece_holding(j, start / 8, end / 8);
     if (!piece)
@@ -356,7 +358,7 @@ static zfpc_status plan_selection(selection_job *j, const size_t n[4],
                        used ? out->n[a] : 1, used ? n[a] : 1);
     if (status != ZFPC_OK)
       return status;
-    if (__builtin_mul_overflow(j->selected, j->axis[a].nblocks, &j->selected))
+    if (MUL_OVERFLOW_SIZE(j->selected, j->axis[a].nblocks, &j->selected))
       return ZFPC_ERR_TOO_LARGE;
   }
   j->decode = range_decoder_for(out->type, j->p, out->dims);
