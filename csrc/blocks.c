@@ -107,10 +107,10 @@ static void *compress_worker(void *arg)
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
   }
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   j->report.nonfinite_blocks += report.nonfinite_blocks;
   j->report.range_blocks += report.range_blocks;
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
 }
@@ -318,8 +318,8 @@ zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
   bit_reader r;
   uint64_t block_bits = fixed_block_bits(f->type, p), bits;
   if (block_bits) {  /* the length alone decides */
-    if (__builtin_mul_overflow((uint64_t)g->count, block_bits, &bits) ||
-        __builtin_add_overflow(bits, offset, end))
+    if (MUL_OVERFLOW_U64((uint64_t)g->count, block_bits, &bits) ||
+        ADD_OVERFLOW_U64(bits, offset, end))
       return ZFPC_ERR_TOO_LARGE;
     return *end <= (uint64_t)len * 8 ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
   }

@@ -6,12 +6,14 @@
  * length can only be found by reading the stream from its start: one pass
  * decodes the selected blocks and only measures the others (blocks.c does
  * the same to split work). */
+#if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
+#endif
 #include <stdlib.h>
 #include "block_codec.h"
 #include "blocks.h"
 #include "format.h"
+#include "threads.h"
 
 /* Selected blocks a thread takes at a time: enough to make the lock cheap,
  * few enough to balance small selections. */
@@ -47,7 +49,7 @@ typedef struct {
   uint64_t offset;
   uint64_t block_bits;  /* 0: variable-length blocks */
   range_decoder decode;
-  pthread_mutex_t lock;
+  zfpc_mutex lock;
   size_t next;          /* the next selected block a thread takes */
   int truncated;
 } selection_job;
@@ -255,9 +257,9 @@ static int decode_selected(const selection_job *j, bit_reader *r,
 
 static void mark_truncated(selection_job *j)
 {
-  pthread_mutex_lock(&j->lock);
+  zfpc_mutex_lock(&j->lock);
   j->truncated = 1;
-  pthread_mutex_unlock(&j->lock);
+  zfpc_mutex_unlock(&j->lock);
 }
 
 /* Decode fixed-length selected blocks first .. last - 1; 0 when one lies
@@ -272,9 +274,9 @@ static int decode_fixed(const selection_job *j, size_t first, size_t last,
     uint64_t start, end;
     const zfpc_piece *piece;
     bit_reader r;
-    if (__builtin_mul_overflow((uint64_t)k, j->block_bits, &start) ||
-        __builtin_add_overflow(start, j->offset, &start) ||
-        __builtin_add_overflow(start, j->block_bits + 7, &end))
+    if (MUL_OVERFLOW_U64((uint64_t)k, j->block_bits, &start) ||
+        ADD_OVERFLOW_U64(start, j->offset, &start) ||
+        ADD_OVERFLOW_U64(start, j->block_bits + 7, &end))
       return 0;
     piece = piece_holding(j, start / 8, end / 8);
     if (!piece)
@@ -292,12 +294,12 @@ static void *fixed_worker(void *arg)
   uint64_t block[256];
   for (;;) {
     size_t first, last;
-    pthread_mutex_lock(&j->lock);
+    zfpc_mutex_lock(&j->lock);
     first = j->truncated ? j->selected : j->next;
     j->next = first + BLOCKS_PER_TAKE < j->selected ? first + BLOCKS_PER_TAKE
                                                     : j->selected;
     last = j->next;
-    pthread_mutex_unlock(&j->lock);
+    zfpc_mutex_unlock(&j->lock);
     if (first >= last)
       return NULL;
     if (!decode_fixed(j, first, last, block))
@@ -356,7 +358,7 @@ static zfpc_status plan_selection(selection_job *j, const size_t n[4],
                        used ? out->n[a] : 1, used ? n[a] : 1);
     if (status != ZFPC_OK)
       return status;
-    if (__builtin_mul_overflow(j->selected, j->axis[a].nblocks, &j->selected))
+    if (MUL_OVERFLOW_SIZE(j->selected, j->axis[a].nblocks, &j->selected))
       return ZFPC_ERR_TOO_LARGE;
   }
   j->decode = range_decoder_for(out->type, j->p, out->dims);
@@ -383,19 +385,19 @@ zfpc_status zfpc_decompress_selection(const zfpc_field *out, const size_t n[4],
   else if (status == ZFPC_OK) {
     size_t takes = (j.selected + BLOCKS_PER_TAKE - 1) / BLOCKS_PER_TAKE;
     unsigned workers = resolve_threads(threads), t, started = 0;
-    pthread_t *ids;
+    zfpc_thread *ids;
     if (workers > takes)
       workers = (unsigned)takes;
     ids = workers > 1 ? malloc(sizeof *ids * workers) : NULL;
-    pthread_mutex_init(&j.lock, NULL);
+    zfpc_mutex_init(&j.lock);
     for (t = 1; ids && t < workers; t++)
-      if (pthread_create(&ids[started], NULL, fixed_worker, &j) == 0)
+      if (zfpc_thread_start(&ids[started], fixed_worker, &j) == 0)
         started++;
     fixed_worker(&j);
     for (t = 0; t < started; t++)
-      pthread_join(ids[t], NULL);
+      zfpc_thread_join(&ids[t]);
     free(ids);
-    pthread_mutex_destroy(&j.lock);
+    zfpc_mutex_destroy(&j.lock);
   }
   free_plans(&j);
   if (status == ZFPC_OK && j.truncated)

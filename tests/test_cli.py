@@ -173,6 +173,8 @@ def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
           expect=EXIT_FAILURE, message="--region: index 99 is out of bounds for axis 1")
     fails("decompress", tmp_path / "v.zfp", "--region", "0, x", "-o", tmp_path / "x.npy",
           expect=EXIT_USAGE, message="'0, x' is not a region")
+    fails("decompress", tmp_path / "v.zfp", "--region", "1] + _[2", "-o", tmp_path / "x.npy",
+          expect=EXIT_USAGE, message="'1] + _[2' is not a region")
 
 
 def test_headerless_streams_need_and_use_dtype_shape_and_mode(tmp_path, field):

@@ -2,7 +2,7 @@
 with one extra (and, for some tests, a few more requirements), nothing else.
 
 The wheel is built once per change of the package's sources and each
-environment once per change of pyproject.toml, all under build/venvs/;
+environment once per change of its requirements, all under build/venvs/;
 ``ZFPCODEC_WHEEL`` names a wheel built elsewhere (e.g. by
 tools/check-wheel.sh) to skip the build.  A new build of zfpcodec replaces
 just the package in the environments.  Building them needs the package
@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Iterable
 
@@ -76,9 +77,11 @@ def venv_python(wheel: Path, extra: str | None, also: tuple[str, ...] = ()) -> P
     """The Python of a venv holding `wheel` with only `extra` (None: no
     extra) and the requirements `also`."""
     label = f"{extra or 'core'}{'+' if also else ''}"
-    spec = f"{sys.version_info[:2]} {extra} {also}".encode()
-    venv = CACHE / (f"venv-{label}-{_digest([ROOT / 'pyproject.toml'])}-"
-                    f"{hashlib.sha256(spec).hexdigest()[:8]}")
+    # keyed by what decides its contents: the Python, the requirements
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    spec = repr((sys.version_info[:2], extra, also, project["dependencies"],
+                 project["optional-dependencies"])).encode()
+    venv = CACHE / f"venv-{label}-{hashlib.sha256(spec).hexdigest()[:16]}"
     _drop_stale(CACHE.glob(f"venv-{label}-*"), venv)
     python = venv / "bin" / "python"
     ready = venv / ".zfpcodec-ready"

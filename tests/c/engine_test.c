@@ -155,6 +155,7 @@ static const char *run(const test_case *c)
   zfpc_header h;
   zfpc_field f, g;
   unsigned threads;
+  uint64_t end_bits;
   if (!values || !back)
     return "out of memory";
   fill(c, values);
@@ -163,8 +164,8 @@ static const char *run(const test_case *c)
     failure = "parameters or bound refused";
   else if (!(stream = malloc(bound)) || !(stream3 = malloc(bound)))
     failure = "out of memory";
-  else if (zfpc_compress(&f, &p, 1, stream, bound, &size, 1) != ZFPC_OK ||
-           zfpc_compress(&f, &p, 1, stream3, bound, &size3, 3) != ZFPC_OK)
+  else if (zfpc_compress(&f, &p, 1, stream, bound, NULL, NULL, &size, 1, NULL) != ZFPC_OK ||
+           zfpc_compress(&f, &p, 1, stream3, bound, NULL, NULL, &size3, 3, NULL) != ZFPC_OK)
     failure = "compression failed";
   else if (size != c->size || fnv1a(stream, size) != c->stream) {
     sprintf(why, "stream of %lu bytes, hash 0x%016llx: not zfpy's", (unsigned long)size,
@@ -180,8 +181,10 @@ static const char *run(const test_case *c)
   for (threads = 1; !failure && threads <= 3; threads += 2) {
     memset(back, 0, bytes);
     g = field(c, back);
-    if (zfpc_decompress(&g, &h.params, stream, size, h.bits, threads) != ZFPC_OK)
+    if (zfpc_decompress(&g, &h.params, stream, size, h.bits, threads, &end_bits) != ZFPC_OK)
       failure = "decompression failed";
+    else if (end_bits > 8 * (uint64_t)size || 8 * (uint64_t)size - end_bits >= 64)
+      failure = "the blocks do not end in the stream's last word";
     else if (fnv1a(back, bytes) != c->decoded) {
       sprintf(why, "decoded values hash 0x%016llx (%u threads): not zfpy's",
               (unsigned long long)fnv1a(back, bytes), threads);
@@ -191,7 +194,8 @@ static const char *run(const test_case *c)
     else if (c->mode == ACCURACY && max_error(c, values, back) > c->parameter)
       failure = "error above the tolerance";
   }
-  if (!failure && zfpc_decompress(&g, &h.params, stream, size / 2, h.bits, 1) != ZFPC_ERR_TRUNCATED)
+  if (!failure && zfpc_decompress(&g, &h.params, stream, size / 2, h.bits, 1, &end_bits) !=
+                      ZFPC_ERR_TRUNCATED)
     failure = "half a stream was not reported truncated";
   if (!failure) {
     stream[0] ^= 0xff; /* the magic 'z' */

@@ -74,7 +74,9 @@ def parse_region(text: str) -> tuple[Any, ...]:
     ``a[...]``: integers, slices (start:stop:step, negative values too),
     '...' and lists of integers, separated by commas."""
     try:
-        tree = cast(ast.Subscript, ast.parse(f"_[{text}]", mode="eval").body)
+        tree = ast.parse(f"_[{text}]", mode="eval").body
+        if not isinstance(tree, ast.Subscript) or not isinstance(tree.value, ast.Name):
+            raise ValueError("not one index")  # e.g. '1] + _[2'
         items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
         return tuple(_region_item(item) for item in items)
     except (SyntaxError, ValueError):
