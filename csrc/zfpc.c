@@ -28,16 +28,26 @@ static zfpc_status check_params(const zfpc_params *p)
   return zfpc_params_mode(p) == ZFPC_MODE_NULL ? ZFPC_ERR_PARAMS : ZFPC_OK;
 }
 
+/* The checks both compression entry points make before any work: the
+ * field's block grid, the parameters, and with a header the sizes it can
+ * record. */
+static zfpc_status check_compression(block_grid *g, const zfpc_field *f,
+                                     const zfpc_params *p, int header)
+{
+  zfpc_status status = grid_init(g, f);
+  if (status == ZFPC_OK)
+    status = check_params(p);
+  if (status == ZFPC_OK && header)
+    status = header_check(f);
+  return status;
+}
+
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes)
 {
   block_grid g;
   uint64_t bits;
-  zfpc_status status = grid_init(&g, f);
-  if (status == ZFPC_OK)
-    status = check_params(p);
-  if (status == ZFPC_OK && header)
-    status = header_check(f);
+  zfpc_status status = check_compression(&g, f, p, header);
   if (status != ZFPC_OK)
     return status;
   if (MUL_OVERFLOW_U64((uint64_t)g.count, block_max_bits(f->type, p, f->dims), &bits) ||
@@ -56,11 +66,7 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
   bit_writer w;
   block_grid g;
   zfpc_report ignored;
-  zfpc_status status = grid_init(&g, f);
-  if (status == ZFPC_OK)
-    status = check_params(p);
-  if (status == ZFPC_OK && header)
-    status = header_check(f);
+  zfpc_status status = check_compression(&g, f, p, header);
   if (status != ZFPC_OK)
     return status;
   writer_init(&w, out, cap);

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar, cast, overloa
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..buffers import stream_view
 from .h5z_zfp import FilterFormat
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class H5ZZFP(_CodecBase):
 
     def decode(self, buf: BufferLike, out: BufferLike | None = None) -> BufferLike:
         """Decompress one chunk; see the class notes."""
-        data = _bytes_view(buf)
+        data = stream_view(buf)
         if out is None:
             return self._format.decode(data)
         self._format.decode(data, out=_target(out, self._format))
@@ -124,19 +125,6 @@ class H5ZZFP(_CodecBase):
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
-
-
-def _bytes_view(buf: BufferLike) -> memoryview:
-    """A flat, contiguous byte view of a chunk (copied only if strided)."""
-    if isinstance(buf, np.ndarray):
-        if buf.dtype.hasobject:
-            raise TypeError("cannot decode an object array")
-        view = np.ascontiguousarray(buf).reshape(-1).view(np.uint8).data
-    else:
-        view = memoryview(buf)
-    if not view.contiguous:
-        view = memoryview(view.tobytes())
-    return view.cast("B") if view.ndim != 1 or view.format != "B" else view
 
 
 def _target(out: BufferLike, fmt: FilterFormat) -> NDArray[Any]:
