@@ -51,10 +51,18 @@ def extra_closure(extra: str | None) -> set[str]:
     return names
 
 
-def run_example(python: str | Path, script: Path, tmp_path: Path, **environ: str) -> str:
+def own_environment(**environ: str) -> dict[str, str]:
+    """This process's environment less what would point a child Python at
+    another build of zfpcodec (PYTHONPATH: the sanitizer run sets it) or at
+    this test's S3 service."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("S3_ENDPOINT_URL", "S3_BUCKET", "PYTHONPATH", "VIRTUAL_ENV", *FOREIGN)}
     env.update(environ)
+    return env
+
+
+def run_example(python: str | Path, script: Path, tmp_path: Path, **environ: str) -> str:
+    env = own_environment(**environ)
     args = [str(python), str(script)]
     if script.name not in ("zfpy_api.py", "s3.py", "demo.py"):
         args.append(str(tmp_path))
@@ -95,7 +103,7 @@ def test_example_runs_with_only_its_extra(script, tmp_path, zfpcodec_wheel):
     probe = subprocess.run(
         [str(python), "-c", "import importlib.metadata as m, zfpcodec; print(zfpcodec.__file__); "
          "print(*sorted(d.metadata['Name'] for d in m.distributions()))"],
-        check=True, capture_output=True, text=True, cwd=tmp_path)
+        check=True, capture_output=True, text=True, cwd=tmp_path, env=own_environment())
     location, installed = probe.stdout.splitlines()
     assert Path(location).is_relative_to(python.parent.parent)
     assert not others & {canonicalize_name(n) for n in installed.split()}
