@@ -25,7 +25,6 @@ not a `numcodecs.abc.Codec` subclass.
 
 from __future__ import annotations
 
-import json
 from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
                     overload)
 
@@ -33,17 +32,11 @@ from numpy.typing import NDArray
 
 from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
+from .codec_base import FrozenCodec
 from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, is_unset, kind_of
 
 if TYPE_CHECKING:
-    from numcodecs.abc import Codec as _CodecBase
-
     from ._typing import BufferLike, NumericArray, Real
-else:
-    try:
-        from numcodecs.abc import Codec as _CodecBase
-    except ImportError:  # numcodecs is an optional dependency
-        _CodecBase = object
 
 __all__ = ["ZFP"]
 
@@ -57,7 +50,7 @@ class ZFPConfig(NumcodecsConfig):
     id: str
 
 
-class ZFP(_CodecBase):
+class ZFP(FrozenCodec):
     """zfp compression of NumPy arrays, as a numcodecs codec (id ``zfpy``).
 
     Parameters
@@ -275,7 +268,7 @@ class ZFP(_CodecBase):
         return out
 
     # ------------------------------------------------------------------
-    # conversion, identity, immutability
+    # representation, pickling
 
     def __repr__(self) -> str:
         own = self._mode.parameters
@@ -285,22 +278,6 @@ class ZFP(_CodecBase):
         if not self._strict:
             args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
-
-    def __eq__(self, other: object) -> bool:
-        # numcodecs' rule: codecs with equal configurations are equal
-        try:
-            return bool(self.get_config() == getattr(other, "get_config")())
-        except AttributeError:
-            return False
-
-    def __hash__(self) -> int:
-        return hash(json.dumps(self.get_config(), sort_keys=True))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self) -> tuple[Callable[[Mode, int, bool], ZFP], tuple[Mode, int, bool]]:
         return (_restore, (self._mode, self._threads, self._strict))

@@ -21,7 +21,6 @@ just is not a `numcodecs.abc.Codec` subclass.
 
 from __future__ import annotations
 
-import json
 from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
                     overload)
 
@@ -29,17 +28,11 @@ from numpy.typing import NDArray
 
 from . import engine, masked
 from .buffers import decode_target, stream_view, zfp_field
+from .codec_base import FrozenCodec
 from .modes import Mode, kind_of
 
 if TYPE_CHECKING:
-    from numcodecs.abc import Codec as _CodecBase
-
     from ._typing import BufferLike, NumericArray, Real
-else:
-    try:
-        from numcodecs.abc import Codec as _CodecBase
-    except ImportError:  # numcodecs is an optional dependency
-        _CodecBase = object
 
 _Out = TypeVar("_Out", bound="BufferLike")
 
@@ -48,7 +41,7 @@ __all__ = ["CODEC_ID", "MaskedZFP"]
 CODEC_ID = "zfpcodec.masked"
 
 
-class MaskedZFP(_CodecBase):
+class MaskedZFP(FrozenCodec):
     """zfp compression of arrays with missing values, as a numcodecs codec
     (id ``zfpcodec.masked``).
 
@@ -217,7 +210,7 @@ class MaskedZFP(_CodecBase):
         return out
 
     # ------------------------------------------------------------------
-    # identity, immutability
+    # representation, pickling
 
     def __repr__(self) -> str:
         args = [f"mode={self.mode!r}"]
@@ -228,21 +221,6 @@ class MaskedZFP(_CodecBase):
         if not self._strict:
             args.append("strict=False")
         return f"{type(self).__name__}({', '.join(args)})"
-
-    def __eq__(self, other: object) -> bool:
-        try:
-            return bool(self.get_config() == getattr(other, "get_config")())
-        except AttributeError:
-            return False
-
-    def __hash__(self) -> int:
-        return hash(json.dumps(self.get_config(), sort_keys=True))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __reduce__(self) -> tuple[Callable[[Mode, str | float, int, bool], MaskedZFP],
                                   tuple[Mode, str | float, int, bool]]:

@@ -16,24 +16,17 @@ from their final zero bytes.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeVar, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..buffers import stream_view
+from ..codec_base import FrozenCodec
 from .h5z_zfp import FilterFormat
 
 if TYPE_CHECKING:
-    from numcodecs.abc import Codec as _CodecBase
-
     from .._typing import BufferLike
-else:
-    try:
-        from numcodecs.abc import Codec as _CodecBase
-    except ImportError:  # numcodecs is an optional dependency
-        _CodecBase = object
 
 __all__ = ["CODEC_ID", "H5ZZFP"]
 
@@ -41,7 +34,7 @@ CODEC_ID = "h5z_zfp"
 _Out = TypeVar("_Out", bound="BufferLike")
 
 
-class H5ZZFP(_CodecBase):
+class H5ZZFP(FrozenCodec):
     """The chunks of an H5Z-ZFP filter (HDF5 filter 32013), as a numcodecs codec.
 
     Parameters
@@ -113,18 +106,6 @@ class H5ZZFP(_CodecBase):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(cd_values={self.cd_values!r})"
-
-    def __eq__(self, other: object) -> bool:
-        try:
-            return bool(self.get_config() == getattr(other, "get_config")())
-        except AttributeError:
-            return False
-
-    def __hash__(self) -> int:
-        return hash(json.dumps(self.get_config()))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; make a new one")
 
 
 def _target(out: BufferLike, fmt: FilterFormat) -> NDArray[Any]:
