@@ -29,7 +29,11 @@ import pytest
 from zfpcodec import engine
 from zfpcodec.modes import Mode
 
-EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_FAILURE, EXIT_USAGE = 1, 2
+# each stopping signal: the exit status and the one line it prints
+STOPS = {signal.SIGINT: (130, "zfpcodec: interrupted\n"),
+         signal.SIGTERM: (143, "zfpcodec: terminated\n")}
+stopping_signals = pytest.mark.parametrize("signum", list(STOPS), ids=lambda s: s.name)
 ZARR_AVAILABLE = all(__import__("importlib").util.find_spec(m) for m in ("zarr", "numcodecs"))
 needs_zarr = pytest.mark.skipif(not ZARR_AVAILABLE, reason="zarr and numcodecs not installed")
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -75,9 +79,10 @@ def full_disk(limit: int) -> Callable[[], None]:
     return apply
 
 
-def interrupted(*args, when: Callable[[int], bool], timeout: float = 120) -> tuple[int, str]:
-    """Start `python -m zfpcodec ARGS`, send it a real SIGINT as soon as
-    `when(pid)` holds, and return (exit status, stderr)."""
+def interrupted(*args, when: Callable[[int], bool], signum: int = signal.SIGINT,
+                timeout: float = 120) -> tuple[int, str]:
+    """Start `python -m zfpcodec ARGS`, send it a real `signum` (Ctrl-C by
+    default) as soon as `when(pid)` holds, and return (exit status, stderr)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "zfpcodec", *map(str, args)], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
@@ -87,7 +92,7 @@ def interrupted(*args, when: Callable[[int], bool], timeout: float = 120) -> tup
     deadline = time.monotonic() + timeout
     while process.poll() is None and not when(process.pid) and time.monotonic() < deadline:
         time.sleep(0.002)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=timeout)
     return process.returncode, stderr
 
@@ -312,8 +317,10 @@ def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing):
 
 @linux_only
 @needs_zarr
+@stopping_signals
 @pytest.mark.parametrize("existing", [False, True])
-def test_ctrl_c_during_zarr_leaves_no_store_and_no_traceback(tmp_path, big_field, existing):
+def test_ctrl_c_during_zarr_leaves_no_store_and_no_traceback(tmp_path, big_field, existing,
+                                                             signum):
     import zarr
     old = smooth((8, 8, 8))
     if existing:
@@ -321,31 +328,30 @@ def test_ctrl_c_during_zarr_leaves_no_store_and_no_traceback(tmp_path, big_field
     before = snapshot(tmp_path)
     status, stderr = interrupted("zarr", big_field, tmp_path / "out.zarr", "-a", "1e-3",
                                  "--chunks", "32,64,64", "--force",
-                                 when=hidden_entry_in(tmp_path))
-    assert status == EXIT_INTERRUPTED, stderr
-    assert stderr == "zfpcodec: interrupted\n"
+                                 when=hidden_entry_in(tmp_path), signum=signum)
+    assert (status, stderr) == STOPS[signum], stderr
     assert snapshot(tmp_path) == before
     if existing:
         np.testing.assert_array_equal(zarr.open_array(tmp_path / "out.zarr")[...], old)
 
 
 @linux_only
-def test_ctrl_c_while_compress_writes_keeps_the_old_stream(tmp_path, big_field):
+@stopping_signals
+def test_ctrl_c_while_compress_writes_keeps_the_old_stream(tmp_path, big_field, signum):
     output = tmp_path / "big.zfp"
     output.write_bytes(b"the old stream")
     status, stderr = interrupted("compress", big_field, "-R", "-o", output, "--force",
-                                 when=hidden_entry_in(tmp_path))
-    assert status == EXIT_INTERRUPTED, stderr
-    assert stderr == "zfpcodec: interrupted\n"
+                                 when=hidden_entry_in(tmp_path), signum=signum)
+    assert (status, stderr) == STOPS[signum], stderr
     assert snapshot(tmp_path) == {"big.zfp": hashlib.sha256(b"the old stream").hexdigest()}
 
 
 @linux_only
-def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field):
+@stopping_signals
+def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field, signum):
     status, stderr = interrupted("compress", big_field, "-R", "-o", tmp_path / "big.zfp",
-                                 when=maps(big_field))
-    assert status == EXIT_INTERRUPTED, stderr
-    assert stderr == "zfpcodec: interrupted\n"
+                                 when=maps(big_field), signum=signum)
+    assert (status, stderr) == STOPS[signum], stderr
     assert list(tmp_path.iterdir()) == []
 
 

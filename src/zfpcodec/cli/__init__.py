@@ -25,19 +25,25 @@ temporary name beside their target and moved into place when complete.
 Exit status: 0 on success, 1 when the work fails (unreadable or corrupt
 input, failed write, an output that exists, a lossy stream whose error
 bound cannot hold without --missing or --allow-unbounded), 2 for a wrong
-command line, 130 after Ctrl-C.
+command line, 130 after Ctrl-C, 143 after SIGTERM (which stops the work as
+cleanly as Ctrl-C does).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from typing import Sequence
+import threading
+from contextlib import contextmanager
+from types import FrameType
+from typing import Iterator, Sequence
 
 from .. import __version__
 from ..errors import ZFPError
 from . import compress, decompress, demo, h5, info, stats, zarr
-from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CLIError
+from .errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE,
+                     CLIError, Terminated)
 from .options import protect_negative_numbers
 
 __all__ = ["main", "build_parser"]
@@ -52,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        args.run(args)
+        with _sigterm_stops_cleanly():
+            args.run(args)
     except CLIError as error:
         _complain(args.command, str(error))
         return error.status
@@ -62,10 +69,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         _complain(args.command, _os_message(error))
         return EXIT_FAILURE
+    except Terminated:
+        print("zfpcodec: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("zfpcodec: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+@contextmanager
+def _sigterm_stops_cleanly() -> Iterator[None]:
+    """SIGTERM raises `Terminated` (a KeyboardInterrupt) inside the context,
+    so the clean-ups that follow Ctrl-C follow it too; by default it would
+    end the process at once and leave temporary outputs behind.  Only in
+    the main thread, and only where SIGTERM has its default action."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
 
 
 def _complain(command: str, message: str) -> None:
@@ -89,9 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="An existing output is replaced only with --force, and only once the new "
                "one is complete.  Exit status: 0 on success, 1 when the work fails "
                "(unreadable or corrupt input, failed write, an output that exists, a lossy "
-               "stream whose error bound cannot hold), 2 for "
-               "a wrong command line, 130 after Ctrl-C.  'zfpcodec COMMAND --help' "
-               "describes each command.")
+               "stream whose error bound cannot hold), 2 for a wrong command line, 130 "
+               "after Ctrl-C, 143 after SIGTERM.  'zfpcodec COMMAND --help' describes "
+               "each command.")
     parser.add_argument("--version", action="version", version=f"zfpcodec {__version__}")
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")

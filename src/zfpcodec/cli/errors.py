@@ -5,7 +5,14 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130    # 128 + SIGINT, as shells report Ctrl-C
+EXIT_TERMINATED = 143     # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler ending a job), handled as Ctrl-C
+    is: the work stops where stopping is clean, outputs are left complete
+    or absent, and the exit status says which signal it was."""
 
 
 class CLIError(Exception):

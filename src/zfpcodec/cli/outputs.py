@@ -11,7 +11,7 @@ The rules are those of cp, gzip, zstd and rsync:
   built the same way in a hidden directory beside its target
   (`staged_directory`), and an old store it replaces is swapped out only
   once the new one is complete;
-* Ctrl-C waits while a rename or a clean-up runs (`HeldInterrupts`),
+* Ctrl-C and SIGTERM wait while a rename or a clean-up runs (`HeldInterrupts`),
   so a failure or an interrupt leaves the old state or the complete new
   output, never a partial one or a temporary name.
 
@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from types import FrameType, TracebackType
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
-from .errors import CLIError, UsageError
+from .errors import CLIError, Terminated, UsageError
 from .options import STDIO
 
 ZARR_METADATA = ("zarr.json", ".zarray", ".zgroup")   # v3 and v2 nodes' metadata files
@@ -124,43 +124,52 @@ def _is_replaceable_store(path: str) -> bool:
 
 
 # --------------------------------------------------------------------------
-# Ctrl-C
+# Ctrl-C and SIGTERM
+
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 class HeldInterrupts:
-    """Ctrl-C (SIGINT) held while the context is active: acted on at the
-    next `check` (a point where stopping is clean), else delivered when the
-    context ends, to the handler it found.  A rename or a clean-up is thus
-    never cut in half, and work running in other threads (zarr's event
-    loop) finishes its step instead of being abandoned mid-write.  Nests;
-    does nothing outside the main thread or where SIGINT is ignored."""
+    """Ctrl-C (SIGINT) and SIGTERM held while the context is active: acted
+    on at the next `check` (a point where stopping is clean), else delivered
+    when the context ends, to the handler found on entry.  A rename or a
+    clean-up is thus never cut in half, and work running in other threads
+    (zarr's event loop) finishes its step instead of being abandoned
+    mid-write.  Nests; does nothing outside the main thread, and leaves a
+    signal alone where it is ignored."""
 
     def __init__(self) -> None:
-        self._frame: FrameType | None = None
-        # the SIGINT handler found on entry (signal.getsignal's kinds)
-        self._previous: Callable[[int, FrameType | None], Any] | int | None = None
-        self._active = (threading.current_thread() is threading.main_thread()
-                        and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN)
+        self._held: tuple[int, FrameType | None] | None = None
+        # the handlers found on entry (signal.getsignal's kinds)
+        self._previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
+        in_main = threading.current_thread() is threading.main_thread()
+        self._signals = [s for s in HELD_SIGNALS
+                         if in_main and signal.getsignal(s) is not signal.SIG_IGN]
 
     def __enter__(self) -> "HeldInterrupts":
-        if self._active:
-            self._previous = signal.signal(signal.SIGINT, self._hold)
+        for signum in self._signals:
+            self._previous[signum] = signal.signal(signum, self._hold)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if not self._active:
-            return
-        signal.signal(signal.SIGINT, self._previous)
-        if self._frame is not None and exc_type is None and callable(self._previous):
-            self._previous(signal.SIGINT, self._frame)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        if self._held is not None and exc_type is None:
+            signum, frame = self._held
+            handler = self._previous[signum]
+            if callable(handler):
+                handler(signum, frame)
 
     def _hold(self, signum: int, frame: FrameType | None) -> None:
-        self._frame = frame
+        if self._held is None:
+            self._held = (signum, frame)
 
     def check(self) -> None:
-        """Raise KeyboardInterrupt if Ctrl-C was pressed."""
-        if self._frame is not None:
-            raise KeyboardInterrupt
+        """Raise KeyboardInterrupt if Ctrl-C was pressed, `Terminated` if
+        SIGTERM came."""
+        if self._held is not None:
+            raise Terminated if self._held[0] == signal.SIGTERM else KeyboardInterrupt
 
 
 # --------------------------------------------------------------------------
