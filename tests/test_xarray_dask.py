@@ -21,8 +21,9 @@ TOLERANCE = 1e-3
 def dataset():
     """Several variables, the kind xarray users write.  The lossy float
     variables are chunked evenly below: zarr pads ragged edge chunks with the
-    fill value, NaN for xarray floats, which ZFP and ZFPCodec refuse (the
-    masked codecs store it: test_masked_zarr.py); the integers are ragged."""
+    fill value, NaN for xarray floats, which ZFP and ZFPCodec refuse (a finite
+    fill value avoids it, see below; the masked codecs store it:
+    test_masked_zarr.py); the integers are ragged."""
     rng = np.random.default_rng(3)
     time, lat, lon = 7, 45, 90
     grid = np.meshgrid(np.linspace(-1, 1, lat), np.linspace(0, 6, lon), indexing="ij")
@@ -78,6 +79,33 @@ def test_dataset_round_trip_with_zarr_v3_encodings_and_dask_chunks(tmp_path):
     assert read["pressure"].encoding["serializer"] == ZFPCodec(tolerance=TOLERANCE)
     group = zarr.open_group(tmp_path / "v3.zarr", mode="r")
     assert group["counts"].serializer == ZFPCodec()
+
+
+RAGGED_FIXES = {2: {"compressors": ZFP(tolerance=TOLERANCE), "_FillValue": None},
+                3: {"serializer": ZFPCodec(tolerance=TOLERANCE), "compressors": None,
+                    "fill_value": 0.0}}
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_ragged_float_chunks_are_refused_with_the_fill_value_fix_which_works(
+        tmp_path, zarr_format):
+    # xarray gives float variables a NaN fill value, and zarr pads ragged edge
+    # chunks with it: the plain codec cannot tell that padding from missing
+    # data, so it refuses, and its message names the encoding that avoids it
+    from zfpcodec.bound import BoundError
+    ds = dataset()[["temperature"]]
+    chunks = {"chunks": (4, 20, 40)}   # ragged on every axis
+    plain = {key: value for key, value in RAGGED_FIXES[zarr_format].items()
+             if key in ("compressors", "serializer")}
+    with pytest.raises(BoundError, match=r"hold NaN or \+-inf.*ragged edge chunks.*" +
+                       ("'fill_value': 0.0} with Zarr v3" if zarr_format == 3
+                        else "'_FillValue': None} with Zarr v2")):
+        ds.to_zarr(tmp_path / "refused.zarr", zarr_format=zarr_format, consolidated=False,
+                   encoding={"temperature": {**plain, **chunks}})
+    ds.to_zarr(tmp_path / "fixed.zarr", zarr_format=zarr_format, consolidated=False,
+               encoding={"temperature": {**RAGGED_FIXES[zarr_format], **chunks}})
+    read = xr.open_zarr(tmp_path / "fixed.zarr", consolidated=False)["temperature"].values
+    assert np.abs(read - ds["temperature"].values).max() <= TOLERANCE
 
 
 def test_dask_array_to_zarr_v2_and_v3_with_the_threaded_scheduler(tmp_path):

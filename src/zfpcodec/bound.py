@@ -85,9 +85,7 @@ class BoundReport:
         if self.nonfinite_blocks:
             found.append(f"{self.nonfinite_blocks} of {self.blocks} blocks hold NaN or "
                          "+-inf, which zfp's lossy modes decode as finite numbers (an "
-                         "infinity also corrupts its block's other values; zarr pads "
-                         "ragged edge chunks with the array's fill value, NaN for "
-                         "xarray floats)")
+                         "infinity also corrupts its block's other values)")
         if self.kind == FIXED_ACCURACY and self.range_blocks:
             found.append(f"{self.range_blocks} of {self.blocks} blocks span a dynamic range "
                          f"too wide for the tolerance in {self.dtype} (a magnitude of "
@@ -131,7 +129,12 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                "missing values (NaN, +-inf, a fill value such as -1e10 with missing=-1e10) "
                "exactly and the other values within the tolerance; or mode='reversible' "
                "(lossless)")
-        if not report.nonfinite_blocks:
+        if report.nonfinite_blocks:
+            fix += ("; or, where the NaN are only zarr's padding of ragged edge chunks (an "
+                    "array whose fill value is NaN, as xarray gives float variables), a "
+                    "finite fill value: xarray encoding {'fill_value': 0.0} with Zarr v3, "
+                    "{'_FillValue': None} with Zarr v2")
+        else:
             fix += "; or a larger tolerance"
     raise BoundError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
                      f"{fix}. (strict=False stores it anyway.)", report, problems, masked)
