@@ -193,12 +193,25 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  uint64_t *bits);
 
-/* The masked container (fill.c, docs/masked-format.md): replace the gaps
- * (gaps[i] == 1; every flag 0 or 1) of the C-contiguous array `data`
- * (sizes n[0..dims-1], x fastest; the flags laid out alike) in place by
- * values zfp codes cheaply within each block's range. */
+/* The masked container (fill.c, docs/masked-format.md).
+ *
+ * zfpc_find_missing: which of the `count` values of `data` (C order) are
+ * missing: NaN and +-inf (float types), and those equal to the one scalar
+ * of `type` at `fill` (NULL: none).  Writes the container's bitmap
+ * (ceil(count / 8) bytes, value i in bit i % 8 of byte i / 8, the bits
+ * after the last value 0), the number of missing values, the index of the
+ * first (`count` when none is), and whether they all share one bit
+ * pattern.
+ *
+ * zfpc_fill_gaps: copy the C-contiguous array `src` (sizes n[0..dims-1],
+ * x fastest) to `data` (or work in place when they are the same), the
+ * values whose bit is set in such a bitmap replaced by values zfp codes
+ * cheaply within each block's range. */
+zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
+                              const void *fill, unsigned char *bitmap,
+                              size_t *missing, size_t *first, int *uniform);
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
-                           void *data, const unsigned char *gaps);
+                           const void *src, void *data, const unsigned char *bitmap);
 
 /* Where the stream of an array of sizes n[0..dims-1] whose blocks start
  * `bit_offset` bits into `in` ends: *bits receives the bit after its last

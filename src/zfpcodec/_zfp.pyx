@@ -8,7 +8,7 @@ all C work.  NumPy axis order is reversed here: the last axis is zfp's x.
 
 from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release,
                              PyBUF_RECORDS_RO, PyBUF_RECORDS,
-                             PyBUF_C_CONTIGUOUS)
+                             PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
@@ -135,8 +135,12 @@ cdef extern from "zfpc.h" nogil:
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
                                      uint64_t *bits)
+    zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
+                                  const void *fill, unsigned char *bitmap,
+                                  size_t *missing, size_t *first, int *uniform)
     zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
-                               void *data, const unsigned char *gaps)
+                               const void *src, void *data,
+                               const unsigned char *bitmap)
     zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  const void *src, size_t len,
@@ -514,30 +518,82 @@ def block_min_bits(int ztype, tuple params):
     return zfpc_block_min_bits(<zfpc_type>ztype, &p)
 
 
-def fill_gaps(values, gaps, int ztype):
-    """Replace the gaps of `values` (a writable C-contiguous array of
-    `ztype`'s scalars, 1 to 4 dimensions) where the C-contiguous bool or
-    uint8 array `gaps` of the same shape is set, in place (csrc/fill.c)."""
-    cdef Py_buffer vview, gview
+def find_missing(values, fill, bitmap, int ztype):
+    """Which values of `values` (a C-contiguous array of `ztype`'s scalars)
+    are missing: NaN and +-inf (float types) and those equal to `fill` (a
+    one-value buffer of that type, or None), as the masked container's
+    bitmap, written to the writable buffer `bitmap` of ceil(size / 8)
+    bytes.  Returns how many are missing, the index of the first (the
+    size when none is) and whether they share one bit pattern
+    (csrc/fill.c)."""
+    cdef Py_buffer vview, bview, fview
+    cdef const void *fill_ptr = NULL
+    cdef size_t count, missing = 0, first = 0
+    cdef int uniform = 1
+    cdef zfpc_status status
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS_RO | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(bitmap, &bview, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+        try:
+            count = vview.len // vview.itemsize
+            if <size_t>bview.len != (count + 7) // 8:
+                raise ValueError(f"find_missing needs a bitmap of {(count + 7) // 8} "
+                                 f"bytes, not {bview.len}")
+            if fill is not None:
+                PyObject_GetBuffer(fill, &fview, PyBUF_C_CONTIGUOUS)
+            try:
+                if fill is not None:
+                    if fview.len != vview.itemsize:
+                        raise ValueError("find_missing needs one fill value of the "
+                                         "array's type")
+                    fill_ptr = fview.buf
+                with nogil:
+                    status = zfpc_find_missing(<zfpc_type>ztype, count, vview.buf,
+                                               fill_ptr, <unsigned char *>bview.buf,
+                                               &missing, &first, &uniform)
+            finally:
+                if fill is not None:
+                    PyBuffer_Release(&fview)
+        finally:
+            PyBuffer_Release(&bview)
+    finally:
+        PyBuffer_Release(&vview)
+    check(status)
+    return missing, first, bool(uniform)
+
+
+def fill_gaps(source, values, bitmap, int ztype):
+    """Copy `source` into `values` (C-contiguous arrays of `ztype`'s scalars
+    of one shape, 1 to 4 dimensions, `values` writable; the same array to
+    work in place), replacing the values whose bit is set in the masked
+    container's `bitmap` (ceil(size / 8) bytes, C order, least significant
+    bit first) (csrc/fill.c)."""
+    cdef Py_buffer sview, vview, gview
     cdef size_t n[4]
     cdef unsigned dims
     cdef int a
     cdef zfpc_status status
     PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
     try:
-        PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        PyObject_GetBuffer(source, &sview, PyBUF_RECORDS_RO | PyBUF_C_CONTIGUOUS)
         try:
-            dims = vview.ndim
-            if dims < 1 or dims > 4 or gview.len != vview.len // vview.itemsize:
-                raise ValueError("fill_gaps needs 1 to 4 dimensions and one gap flag "
-                                 "per value")
-            for a in range(4):
-                n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
-            with nogil:
-                status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, vview.buf,
-                                        <const unsigned char *>gview.buf)
+            PyObject_GetBuffer(bitmap, &gview, PyBUF_C_CONTIGUOUS)
+            try:
+                dims = vview.ndim
+                if dims < 1 or dims > 4 or sview.len != vview.len or \
+                        sview.itemsize != vview.itemsize or \
+                        gview.len != (vview.len // vview.itemsize + 7) // 8:
+                    raise ValueError("fill_gaps needs 1 to 4 dimensions, a source of "
+                                     "the same size and a bitmap of one bit per value")
+                for a in range(4):
+                    n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
+                with nogil:
+                    status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, sview.buf,
+                                            vview.buf, <const unsigned char *>gview.buf)
+            finally:
+                PyBuffer_Release(&gview)
         finally:
-            PyBuffer_Release(&gview)
+            PyBuffer_Release(&sview)
     finally:
         PyBuffer_Release(&vview)
     check(status)

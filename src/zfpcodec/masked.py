@@ -4,8 +4,8 @@ zfp codes 4^d blocks in block floating point, so one huge fill value
 (-1e10, -1e34) or one NaN or infinity in a block ruins its neighbours.  The
 masked container keeps such values out of zfp:
 
-1. `Missing.mask` marks what is missing: NaN and +-inf always, and the fill
-   value when one is named.
+1. `find` marks what is missing (NaN and +-inf always, and the fill value
+   when one is named) in the container's bitmap, in one pass in C.
 2. `fill_missing` replaces the missing values of each 4^d block by line
    means of its valid values (so the block's range, hence its exponent, is
    the valid values' own), and those of a block with no valid value by 0
@@ -158,9 +158,45 @@ def fill_missing(values: NDArray[Any], mask: NDArray[Any]) -> NDArray[Any]:
     values' range, so the block keeps their exponent and their error bound.
     Integers are rounded (csrc/fill.c does the work).
     """
-    work = np.array(values, dtype=values.dtype.newbyteorder("="), order="C")
-    _zfp.fill_gaps(work, np.ascontiguousarray(mask, dtype=bool), engine.ztype_of(work.dtype))
+    source = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    return _filled(source, np.packbits(np.asarray(mask, dtype=bool).reshape(-1),
+                                       bitorder="little"))
+
+
+def _filled(values: NDArray[Any], bitmap: NDArray[np.uint8]) -> NDArray[Any]:
+    """`fill_missing` of C-contiguous native `values`, the mask as the
+    container's bitmap: one pass that copies and fills."""
+    work = np.empty_like(values)
+    _zfp.fill_gaps(values, work, bitmap, engine.ztype_of(work.dtype))
     return work
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where an array is missing, as `find` reports it: the container's
+    bitmap (C order, least significant bit first), how many values are
+    missing, and their bit patterns (one when they all share it)."""
+
+    bitmap: NDArray[np.uint8]
+    count: int
+    patterns: NDArray[Any]
+
+
+def find(values: NDArray[Any], missing: Missing) -> Found:
+    """The missing values of the C-contiguous, native-order `values`, found
+    in one pass of the C engine (csrc/fill.c)."""
+    ztype = engine.ztype_of(values.dtype)
+    fill = missing.fill_for(values.dtype)
+    bitmap = np.empty((values.size + 7) // 8, dtype=np.uint8)
+    count, first, uniform = _zfp.find_missing(
+        values, None if fill is None else np.array(fill), bitmap, ztype)
+    bits = values.reshape(-1).view(_UINTS[values.dtype.itemsize].newbyteorder("="))
+    if uniform:
+        patterns = bits[first:first + 1]
+    else:
+        patterns = bits[np.unpackbits(bitmap, count=values.size, bitorder="little")
+                        .view(bool)]
+    return Found(bitmap, count, patterns)
 
 
 # --------------------------------------------------------------------------
@@ -174,23 +210,21 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     the values in C order of `values.shape`, the zfp stream's shape.  With
     `strict`, valid values too wide apart for the tolerance raise ZFPError
     (`zfpcodec.bound.check`) in the name of `codec`."""
-    mask = missing.mask(values)
-    if not mask.any():
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    found = find(values, missing)
+    if not found.count:
         return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
             _zfp_stream(values, mode, strict, codec, threads)
-    item = _UINTS[values.dtype.itemsize]
-    bits = np.ascontiguousarray(values).reshape(-1).view(item.newbyteorder("="))
-    flat_mask = mask.reshape(-1)
-    patterns = bits[flat_mask].astype(item, copy=False)  # stored little-endian
-    mask_encoding, mask_bytes = _smaller(
-        MaskEncoding.BITMAP, np.packbits(flat_mask, bitorder="little").tobytes(),
-        MaskEncoding.DEFLATE)
-    if (patterns == patterns[0]).all():
-        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns[:1].tobytes()
+    mask_encoding, mask_bytes = _smaller(MaskEncoding.BITMAP, found.bitmap.tobytes(),
+                                         MaskEncoding.DEFLATE)
+    # stored little-endian
+    patterns = found.patterns.astype(_UINTS[values.dtype.itemsize], copy=False)
+    if patterns.size == 1:
+        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns.tobytes()
     else:
         value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
                                                ValueEncoding.DEFLATE)
-    stream = _zfp_stream(fill_missing(values, mask), mode, strict, codec, threads)
+    stream = _zfp_stream(_filled(values, found.bitmap), mode, strict, codec, threads)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
