@@ -144,6 +144,19 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           void *grow_ctx, size_t *size, unsigned threads,
                           zfpc_report *report);
 
+/* zfpc_compress of a C-contiguous, native-order `f` whose values are
+ * missing where their bit is set in `gaps` (the masked container's bitmap,
+ * zfpc_find_missing): each block's gaps are filled as the block is coded,
+ * as zfpc_fill_gaps fills them, so the stream is a standard zfp stream of
+ * the filled array, made without a filled copy of it.  (In a partial
+ * block at the array's end, the positions zfp pads are filled by the same
+ * rule instead of zfp's padding.)  ZFPC_ERR_FIELD for another layout. */
+zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
+                                 int header, void *out, size_t cap,
+                                 zfpc_grow grow, void *grow_ctx, size_t *size,
+                                 unsigned threads, zfpc_report *report,
+                                 const unsigned char *gaps);
+
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`; *end_bits receives the stream
  * bit where the last block ends (the writer padded from there to a whole
@@ -212,6 +225,18 @@ zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
                               size_t *missing, size_t *first, int *uniform);
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
                            const void *src, void *data, const unsigned char *bitmap);
+
+/* Reading a masked container back (fill.c): zfpc_bitmap_count returns how
+ * many of the bits of a bitmap of `count` values are set, and sets *past
+ * when a bit after the last value is (a corrupt bitmap);
+ * zfpc_restore_missing writes the missing values' bit patterns (`itemsize`
+ * 4 or 8 bytes each: one shared by all when `uniform`, else one per set
+ * bit, in order) over the values of `data` whose bit is set, the bitmap
+ * having been counted against the patterns first. */
+size_t zfpc_bitmap_count(const unsigned char *bitmap, size_t count, int *past);
+void zfpc_restore_missing(void *data, unsigned itemsize, size_t count,
+                          const unsigned char *bitmap, const void *patterns,
+                          int uniform);
 
 /* Where the stream of an array of sizes n[0..dims-1] whose blocks start
  * `bit_offset` bits into `in` ends: *bits receives the bit after its last

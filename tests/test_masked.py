@@ -299,6 +299,25 @@ def test_missing_values_are_filled_by_the_documented_rule(shape, dtype, density,
                                atol=1 if values.dtype.kind == "i" else 1e-9)
 
 
+@given(blocks=st.lists(st.integers(1, 3), min_size=1, max_size=4),
+       dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),
+       density=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_the_stream_is_zfps_own_stream_of_the_filled_array(blocks, dtype, density, seed):
+    """The engine fills each block as it codes it (no filled copy): on whole
+    blocks, the container's zfp stream is byte for byte plain zfp's stream
+    of `fill_missing`'s array (with zfp's rate rule for floats)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(4 * n for n in blocks)
+    values = (rng.standard_normal(shape) * 1000).astype(dtype)
+    mask = rng.random(shape) < density
+    values[mask] = -9999
+    mode = Mode.from_args(tolerance=0.5) if values.dtype.kind == "f" else \
+        Mode.from_args(precision=20)
+    stream = masked.read(masked.encode(values, mode, masked.Missing(-9999))).stream
+    assert bytes(stream) == engine.compress(masked.fill_missing(values, mask), mode,
+                                            rate_clamp=True)
+
+
 def test_filled_values_follow_the_lines_and_empty_blocks_are_zero():
     values = np.arange(64.0).reshape(8, 8)
     mask = np.zeros((8, 8), bool)

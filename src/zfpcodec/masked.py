@@ -159,15 +159,10 @@ def fill_missing(values: NDArray[Any], mask: NDArray[Any]) -> NDArray[Any]:
     Integers are rounded (csrc/fill.c does the work).
     """
     source = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
-    return _filled(source, np.packbits(np.asarray(mask, dtype=bool).reshape(-1),
-                                       bitorder="little"))
-
-
-def _filled(values: NDArray[Any], bitmap: NDArray[np.uint8]) -> NDArray[Any]:
-    """`fill_missing` of C-contiguous native `values`, the mask as the
-    container's bitmap: one pass that copies and fills."""
-    work = np.empty_like(values)
-    _zfp.fill_gaps(values, work, bitmap, engine.ztype_of(work.dtype))
+    work = np.empty_like(source)
+    _zfp.fill_gaps(source, work, np.packbits(np.asarray(mask, dtype=bool).reshape(-1),
+                                             bitorder="little"),
+                   engine.ztype_of(work.dtype))
     return work
 
 
@@ -214,7 +209,7 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     found = find(values, missing)
     if not found.count:
         return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
-            _zfp_stream(values, mode, strict, codec, threads)
+            _zfp_stream(values, mode, strict, codec, threads, None)
     mask_encoding, mask_bytes = _smaller(MaskEncoding.BITMAP, found.bitmap.tobytes(),
                                          MaskEncoding.DEFLATE)
     # stored little-endian
@@ -224,16 +219,18 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     else:
         value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
                                                ValueEncoding.DEFLATE)
-    stream = _zfp_stream(_filled(values, found.bitmap), mode, strict, codec, threads)
+    stream = _zfp_stream(values, mode, strict, codec, threads, found.bitmap)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
 
 
 def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
-                threads: int) -> bytes:
+                threads: int, gaps: NDArray[np.uint8] | None) -> bytes:
+    """The zfp stream of `values`, its gaps (the bitmap `gaps`) filled as
+    the engine codes each block (csrc/fill.c): no filled copy is made."""
     return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
-                                  rate_clamp=True, threads=threads)
+                                  rate_clamp=True, threads=threads, gaps=gaps)
 
 
 def _smaller(plain_kind: _Encoding, plain: bytes,
@@ -246,21 +243,23 @@ def _smaller(plain_kind: _Encoding, plain: bytes,
 @dataclass(frozen=True)
 class Container:
     """A parsed masked container: the zfp stream (full header), its dtype
-    and shape, and where it is missing (None when nothing is) with the
-    missing values' bit patterns (one, or one per missing value)."""
+    and shape, and where it is missing (`bitmap` None when nothing is: the
+    mask section's bitmap, `missing` its set bits) with the missing values'
+    bit patterns (one, or one per missing value, in native byte order)."""
 
     stream: memoryview
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
-    mask: NDArray[Any] | None
+    bitmap: NDArray[np.uint8] | None
+    missing: int
     patterns: NDArray[Any] | None
 
     def restore(self, values: NDArray[Any]) -> NDArray[Any]:
         """Write the missing values into `values` (C-contiguous, the
-        stream's dtype and shape) and return it."""
-        if self.mask is not None and self.patterns is not None:
-            flat = values.reshape(-1).view(_UINTS[self.dtype.itemsize].newbyteorder("="))
-            flat[self.mask] = self.patterns if self.patterns.size > 1 else self.patterns[0]
+        stream's dtype and shape) and return it (one pass in C over the
+        bitmap, csrc/fill.c)."""
+        if self.bitmap is not None and self.patterns is not None:
+            _zfp.restore_missing(values, self.bitmap, self.patterns, self.patterns.size == 1)
         return values
 
 
@@ -298,20 +297,19 @@ def read(data: Any) -> Container:
                        "before the zfp stream", "truncated")
     dtype, shape, _, _ = engine.read_header(stream)
     if not sections:
-        return Container(stream, dtype, shape, None, None)
+        return Container(stream, dtype, shape, None, 0, None)
     count = math.prod(shape)
-    bitmap = _inflate(sections[0], (count + 7) // 8, mask_kind == MaskEncoding.DEFLATE, "mask")
-    mask = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), count=count,
-                         bitorder="little").view(bool)
-    missing = int(np.count_nonzero(mask))
-    if missing == 0 or np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8),
-                                     bitorder="little")[count:].any():
+    bitmap = np.frombuffer(_inflate(sections[0], (count + 7) // 8,
+                                    mask_kind == MaskEncoding.DEFLATE, "mask"), np.uint8)
+    missing, past = _zfp.bitmap_count(bitmap, count)
+    if missing == 0 or past:
         raise ZFPError("corrupt masked zfp container: the mask marks no value, or bits "
                        "past the last value", "header")
     item = _UINTS[dtype.itemsize]
     wanted = item.itemsize * (1 if value_kind == ValueEncoding.UNIFORM else missing)
     raw = _inflate(sections[1], wanted, value_kind == ValueEncoding.DEFLATE, "values")
-    return Container(stream, dtype, shape, mask, np.frombuffer(raw, dtype=item))
+    patterns = np.frombuffer(raw, dtype=item).astype(item.newbyteorder("="), copy=False)
+    return Container(stream, dtype, shape, bitmap, missing, patterns)
 
 
 def decode(data: Any, *, threads: int = 1) -> NDArray[Any]:
