@@ -1,23 +1,22 @@
-/* The masked container's encoding passes (docs/masked-format.md,
- * "Writing"): finding the missing values of an array, and filling the gaps
- * they leave with values that zfp codes cheaply, block by block, so that
- * no block's range widens.
+/* The masked container's passes over an array (docs/masked-format.md):
+ * finding the missing values, filling the gaps they leave with values that
+ * zfp codes cheaply, block by block, so that no block's range widens, and
+ * writing the missing values back after decoding.
  *
  * zfpc_find_missing makes one pass in C order: it compares every value
  * with the fill value (and, for floats, tests it for NaN and +-inf),
- * writes the container's bitmap and counts.  zfpc_fill_gaps then reads
- * those bits as it walks the 4^d blocks, copying the array as it goes.
- * Per block: no gap inside the
- * array -> unchanged; no valid value -> the gaps become 0; else each gap
- * takes the mean of the known values on its line along x, where that line
- * has any, then the gaps left take the mean along y of the values known by
- * then, then z, then w.  Positions past the array's end are gaps too (they
- * are filled, never stored).  Means are taken in double precision and
- * summed a quarter at a time, so that double values near the type's
- * maximum cannot overflow; integers are rounded to nearest (ties to even)
- * and clamped to their type.  Loops over a block's values select rather
- * than branch: which values are missing follows no pattern a branch
- * predictor learns. */
+ * writes the container's bitmap and counts.  The fill reads those bits:
+ * fill_block as zfp's coder gathers each block (zfpc_compress_filled), or
+ * zfpc_fill_gaps over a whole array.  Per block: no gap inside the array
+ * -> unchanged; no valid value -> the gaps become 0; else each gap takes
+ * the mean of the known values on its line along x, where that line has
+ * any, then the gaps left take the mean along y of the values known by
+ * then, then z, then w.  Positions past the array's end are gaps too.
+ * Means are taken in double precision and summed a quarter at a time, so
+ * that double values near the type's maximum cannot overflow; integers are
+ * rounded to nearest (ties to even) and clamped to their type.  Loops over
+ * values select rather than branch where they can: which values are
+ * missing follows no pattern a branch predictor learns. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -357,7 +356,7 @@ void fill_block(const zfpc_field *f, const size_t b[4], const unsigned char *gap
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
                            const void *src, void *data, const unsigned char *bitmap)
 {
-  size_t n[4], stride[4], blocks[4], b[4], bytes;
+  size_t n[4], stride[4], blocks[4], b[4], total;
   unsigned a, itemsize;
   uint64_t block[MAX_BLOCK];
   if (type < ZFPC_TYPE_INT32 || type > ZFPC_TYPE_DOUBLE || dims < 1 || dims > 4)
@@ -366,36 +365,26 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
     if (!sizes[a])
       return ZFPC_ERR_FIELD;
   itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
-  bytes = (c_order(dims, sizes, n, stride) + 7) / 8;
+  total = c_order(dims, sizes, n, stride);
   for (a = 0; a < 4; a++)
     blocks[a] = (n[a] + SIDE - 1) / SIDE;
+  if (src != data)
+    memcpy(data, src, total * itemsize);
   for (b[3] = 0; b[3] < blocks[3]; b[3]++)
   for (b[2] = 0; b[2] < blocks[2]; b[2]++)
-  for (b[1] = 0; b[1] < blocks[1]; b[1]++) {
-    /* Copied a row of blocks at a time, so that the blocks filled next
-     * are still in cache (a whole-array copy first would have left them). */
-    if (src != data)
-      for (a = 0; a < SIDE * SIDE * SIDE; a++) {
-        size_t j = a % SIDE, k = a / SIDE % SIDE, l = a / (SIDE * SIDE);
-        size_t y = SIDE * b[1] + j, z = SIDE * b[2] + k, w = SIDE * b[3] + l;
-        size_t at = y * stride[1] + z * stride[2] + w * stride[3];
-        if (y < n[1] && z < n[2] && w < n[3])
-          memcpy((char *)data + at * itemsize, (const char *)src + at * itemsize,
-                 n[0] * itemsize);
-      }
-    for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
-      block_rows r;
-      unsigned row, missing = find_rows(&r, dims, n, stride, b, bitmap, bytes);
-      if (!missing)
-        continue;
-      for (row = 0; row < r.rows; row++)
-        memcpy((char *)block + r.local[row] * itemsize,
-               (char *)data + r.at[row] * itemsize, r.run * itemsize);
-      fill_values(type, &r, missing, block);
-      for (row = 0; row < r.rows; row++)
-        memcpy((char *)data + r.at[row] * itemsize,
-               (char *)block + r.local[row] * itemsize, r.run * itemsize);
-    }
+  for (b[1] = 0; b[1] < blocks[1]; b[1]++)
+  for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
+    block_rows r;
+    unsigned row, missing = find_rows(&r, dims, n, stride, b, bitmap, (total + 7) / 8);
+    if (!missing)
+      continue;
+    for (row = 0; row < r.rows; row++)
+      memcpy((char *)block + r.local[row] * itemsize,
+             (char *)data + r.at[row] * itemsize, r.run * itemsize);
+    fill_values(type, &r, missing, block);
+    for (row = 0; row < r.rows; row++)
+      memcpy((char *)data + r.at[row] * itemsize,
+             (char *)block + r.local[row] * itemsize, r.run * itemsize);
   }
   return ZFPC_OK;
 }
