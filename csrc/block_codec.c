@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 #include "block_codec.h"
+#include "fill.h"
 #include "format.h"
 
 /* The integer block coder for 32-bit words (int32 arrays, float blocks)
@@ -90,6 +91,7 @@
 static inline ALWAYS_INLINE void
 encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last, zfpc_report *report,
+                const unsigned char *gaps,
                 unsigned (*code)(bit_writer *, const zfpc_params *, unsigned,
                                  const void *),
                 unsigned d, unsigned size)
@@ -106,6 +108,8 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
       copy_full_block(f, d, origin, (char *)block, size, 1);
     else
       gather_block(f, &c, block);
+    if (gaps)
+      fill_block(f, c.b, gaps, block);
     flags = code(&local, p, d, block);
     nonfinite += flags & BLOCK_NONFINITE;
     range += (flags & BLOCK_RANGE) != 0;
@@ -149,10 +153,11 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   static void encode_##kind##_d##D(bit_writer *w, const zfpc_field *f,      \
                                    const block_grid *g,                     \
                                    const zfpc_params *p, size_t first,      \
-                                   size_t last, zfpc_report *report)        \
+                                   size_t last, zfpc_report *report,        \
+                                   const unsigned char *gaps)               \
   {                                                                         \
-    encode_range_of(w, f, g, p, first, last, report, encode_##kind, D,      \
-                    size);                                                  \
+    encode_range_of(w, f, g, p, first, last, report, gaps, encode_##kind,   \
+                    D, size);                                               \
   }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
                                   const block_grid *g,                      \

@@ -24,6 +24,7 @@ typedef struct {
   const zfpc_field *f;
   const block_grid *g;
   const zfpc_params *p;
+  const unsigned char *gaps;  /* compression: the masked container's bitmap */
   size_t chunk_blocks;
   size_t chunks;
   zfpc_mutex lock;
@@ -50,7 +51,7 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
                          zfpc_report *report)
 {
   range_encoder_for(j->f->type, j->p, j->f->dims)(w, j->f, j->g, j->p, first,
-                                                  last, report);
+                                                  last, report, j->gaps);
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -231,7 +232,8 @@ static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
 
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
-                          unsigned threads, zfpc_report *report)
+                          unsigned threads, zfpc_report *report,
+                          const unsigned char *gaps)
 {
   job j = {0};
   unsigned workers;
@@ -240,6 +242,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.f = f;
   j.g = g;
   j.p = p;
+  j.gaps = gaps;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
     /* chunk by chunk, so that a growing output follows the stream's size */

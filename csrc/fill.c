@@ -1,197 +1,449 @@
-/* Filling the gaps of an array before zfp codes it (the masked container,
- * docs/masked-format.md, "Writing"): values that stand in for missing ones,
- * chosen block by block so that zfp codes them cheaply and no block's range
- * widens.
+/* The masked container's passes over an array (docs/masked-format.md):
+ * finding the missing values, filling the gaps they leave with values that
+ * zfp codes cheaply, block by block, so that no block's range widens, and
+ * writing the missing values back after decoding.
  *
- * Per 4^d block: no gap inside the array -> unchanged; no valid value ->
- * the gaps become 0; else each gap takes the mean of the known values on
- * its line along x, where that line has any, then the gaps left take the
- * mean along y of the values known by then, then z, then w.  Positions past
- * the array's end are gaps too (they are filled, never stored).  Means are
- * taken in double precision and summed a quarter at a time, so that double
- * values near the type's maximum cannot overflow; integers are rounded to
- * nearest (ties to even) and clamped to their type. */
+ * zfpc_find_missing makes one pass in C order: it compares every value
+ * with the fill value (and, for floats, tests it for NaN and +-inf),
+ * writes the container's bitmap and counts.  The fill reads those bits:
+ * fill_block as zfp's coder gathers each block (zfpc_compress_filled), or
+ * zfpc_fill_gaps over a whole array.  Per block: no gap inside the array
+ * -> unchanged; no valid value -> the gaps become 0; else each gap takes
+ * the mean of the known values on its line along x, where that line has
+ * any, then the gaps left take the mean along y of the values known by
+ * then, then z, then w.  Positions past the array's end are gaps too.
+ * Means are taken in double precision and summed a quarter at a time, so
+ * that double values near the type's maximum cannot overflow; integers are
+ * rounded to nearest (ties to even) and clamped to their type.  Loops over
+ * values select rather than branch where they can: which values are
+ * missing follows no pattern a branch predictor learns. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "inline.h"
+#include "portable.h"
 #include "zfpc.h"
 
 #define SIDE 4          /* zfp blocks are 4^d values (format.md §4) */
 #define MAX_BLOCK 256   /* 4^4 */
 
-/* One row of a block: values at .. at + length - 1 of the array into v as
- * doubles (gaps: 0), the type switched once per row. */
-#define ROW_LOAD(T)                                                          \
-  for (x = 0; x < length; x++)                                               \
-    v[x] = known[x] ? (double)((const T *)data)[at + x] : 0
+/* ------------------------------------------------------------------ */
+/* Finding the missing values                                          */
 
-static void load_row(zfpc_type type, const void *data, size_t at, unsigned length,
-                     const unsigned char *known, double *v)
+/* Values are tested GROUP at a time into flags, in loops without branches
+ * that compilers vectorise, then packed 8 to a byte. */
+#define GROUP 64
+
+/* The bitmap of `count` values: 8 a byte, least significant bit first; a
+ * value is missing when MISSING(v, bits) holds (the value and its bit
+ * pattern); `diff` gathers the bits in which missing values' patterns
+ * differ from the first one's (`first`, at index `head`). */
+#define FIND(T, U, MISSING)                                                  \
+  do {                                                                       \
+    const T *v = (const T *)data;                                            \
+    const U *bits = (const U *)data;                                         \
+    U first = 0, diff = 0;                                                   \
+    size_t i, head;                                                          \
+    for (head = 0; head < count && !(MISSING(v[head], bits[head])); head++)  \
+      ;                                                                      \
+    if (head < count)                                                        \
+      first = bits[head];                                                    \
+    for (i = 0; i < count; i += GROUP) {                                     \
+      unsigned char m[GROUP];                                                \
+      size_t k, end = count - i < GROUP ? count - i : GROUP;                 \
+      if (end == GROUP)                                                      \
+        for (k = 0; k < GROUP; k++)                                          \
+          m[k] = (unsigned char)(MISSING(v[i + k], bits[i + k]));            \
+      else {                                                                 \
+        memset(m, 0, sizeof m);                                              \
+        for (k = 0; k < end; k++)                                            \
+          m[k] = (unsigned char)(MISSING(v[i + k], bits[i + k]));            \
+      }                                                                      \
+      for (k = 0; k < end; k++) {                                            \
+        total += m[k];                                                       \
+        diff |= (bits[i + k] ^ first) & ((U)0 - (U)m[k]);                    \
+      }                                                                      \
+      pack_flags(bitmap + i / 8, m, (end + 7) / 8);                          \
+    }                                                                        \
+    *uniform = !diff;                                                        \
+    *first_missing = head;                                                   \
+  } while (0)
+
+/* Flags (0 or 1) into `bytes` bytes, 8 a byte, the first in bit 0: the
+ * multiplication moves flag k of a word of 8 to bit 56 + k, no two
+ * products overlapping. */
+static void pack_flags(unsigned char *out, const unsigned char *flags, size_t bytes)
 {
-  unsigned x;
-  switch (type) {
-    case ZFPC_TYPE_INT32: ROW_LOAD(int32_t); break;
-    case ZFPC_TYPE_INT64: ROW_LOAD(int64_t); break;
-    case ZFPC_TYPE_FLOAT: ROW_LOAD(float); break;
-    default: ROW_LOAD(double); break;
+  size_t b;
+  for (b = 0; b < bytes; b++) {
+    uint64_t word;
+    memcpy(&word, flags + 8 * b, sizeof word);
+    out[b] = (unsigned char)((word * UINT64_C(0x0102040810204080)) >> 56);
   }
 }
 
-/* Integers round to nearest (ties to even) and clamp: (double)INT64_MAX is
- * 2^63, just out of range. */
-#define ROW_STORE(T, LO, HI)                                                 \
-  for (x = 0; x < length; x++)                                               \
-    if (gaps[x]) {                                                           \
-      double r = nearbyint(v[x]);                                            \
-      ((T *)data)[at + x] = r >= (double)(HI) ? (T)(HI)                      \
-                            : r <= (double)(LO) ? (T)(LO) : (T)r;            \
-    }
-
-static void store_row(zfpc_type type, void *data, size_t at, unsigned length,
-                      const unsigned char *gaps, const double *v)
+zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
+                              const void *fill, unsigned char *bitmap,
+                              size_t *missing, size_t *first_missing, int *uniform)
 {
-  unsigned x;
-  switch (type) {
-    case ZFPC_TYPE_INT32: ROW_STORE(int32_t, INT32_MIN, INT32_MAX); break;
-    case ZFPC_TYPE_INT64: ROW_STORE(int64_t, INT64_MIN, INT64_MAX); break;
-    case ZFPC_TYPE_FLOAT:
-      for (x = 0; x < length; x++)
-        if (gaps[x])
-          ((float *)data)[at + x] = (float)v[x];
-      break;
-    default:
-      for (x = 0; x < length; x++)
-        if (gaps[x])
-          ((double *)data)[at + x] = v[x];
-      break;
+  size_t total = 0;
+  if (!fill && (type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_INT64)) {
+    memset(bitmap, 0, (count + 7) / 8);  /* integers are all finite */
+    *missing = 0;
+    *first_missing = count;
+    *uniform = 1;
+    return ZFPC_OK;
   }
+  switch (type) {
+    case ZFPC_TYPE_INT32: {
+      int32_t f;
+      memcpy(&f, fill, sizeof f);
+#define IS_FILL(x, bits) ((x) == f)
+      FIND(int32_t, uint32_t, IS_FILL);
+      break;
+    }
+    case ZFPC_TYPE_INT64: {
+      int64_t f;
+      memcpy(&f, fill, sizeof f);
+      FIND(int64_t, uint64_t, IS_FILL);
+      break;
+    }
+    /* NaN equals nothing: without a fill value, non-finite values only */
+    case ZFPC_TYPE_FLOAT: {
+      float f = NAN;
+      if (fill)
+        memcpy(&f, fill, sizeof f);
+/* NaN and +-inf: all exponent bits set */
+#define IS_GAP(x, bits) ((((bits) & ABS) >= INF) | ((x) == f))
+#define ABS UINT32_C(0x7fffffff)
+#define INF UINT32_C(0x7f800000)
+      FIND(float, uint32_t, IS_GAP);
+#undef ABS
+#undef INF
+      break;
+    }
+    case ZFPC_TYPE_DOUBLE: {
+      double f = NAN;
+      if (fill)
+        memcpy(&f, fill, sizeof f);
+#define ABS UINT64_C(0x7fffffffffffffff)
+#define INF UINT64_C(0x7ff0000000000000)
+      FIND(double, uint64_t, IS_GAP);
+#undef ABS
+#undef INF
+      break;
+    }
+    default:
+      return ZFPC_ERR_FIELD;
+  }
+#undef IS_FILL
+#undef IS_GAP
+  *missing = total;
+  return ZFPC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filling the gaps                                                    */
+
+/* Fill the gaps of the lines along the axis whose values lie `step` apart
+ * (a constant at each call, so the loops unroll) that have both kinds of
+ * value, with the mean of their known values; returns how many it filled. */
+static inline ALWAYS_INLINE unsigned fill_axis(double *v, unsigned char *known,
+                                               unsigned size, unsigned step)
+{
+  unsigned high, low, k, filled = 0;
+  /* the lines along the axis start where its coordinate is 0 */
+  for (high = 0; high < size; high += SIDE * step)
+    for (low = 0; low < step; low++) {
+      double *line = v + high + low;
+      unsigned char *ok = known + high + low;
+      double sum = 0, mean;
+      unsigned count = 0;
+      for (k = 0; k < SIDE; k++)
+        count += ok[k * step];
+      if (!count || count == SIDE)
+        continue;
+      for (k = 0; k < SIDE; k++) {
+        double quarter = line[k * step] * (1.0 / SIDE);
+        sum += ok[k * step] ? quarter : 0;
+      }
+      mean = sum / count * SIDE;
+      for (k = 0; k < SIDE; k++) {
+        line[k * step] = ok[k * step] ? line[k * step] : mean;
+        ok[k * step] = 1;
+      }
+      filled += SIDE - count;
+    }
+  return filled;
 }
 
 /* Fill the `unknown` gaps of one block of values `v` (local index x + 4y +
  * 16z + 64w) that has at least one known value, with line means axis by
  * axis, stopping when none is left. */
-static void fill_lines(double *v, unsigned char *known, unsigned dims, unsigned unknown)
+static inline ALWAYS_INLINE void fill_lines(double *v, unsigned char *known, unsigned dims,
+                                            unsigned unknown)
 {
-  unsigned a, size = 1u << (2 * dims);
-  for (a = 0; a < dims && unknown; a++) {
-    unsigned step = 1u << (2 * a), high, low, k;
-    /* the lines along axis a start where its coordinate is 0 */
-    for (high = 0; high < size; high += SIDE * step)
-      for (low = 0; low < step; low++) {
-        double *line = v + high + low;
-        unsigned char *ok = known + high + low;
-        double sum = 0;
-        unsigned count = 0;
-        for (k = 0; k < SIDE; k++)
-          if (ok[k * step]) {
-            sum += line[k * step] * (1.0 / SIDE);
-            count++;
-          }
-        if (!count || count == SIDE)
-          continue;
-        sum = sum / count * SIDE;
-        for (k = 0; k < SIDE; k++)
-          if (!ok[k * step]) {
-            line[k * step] = sum;
-            ok[k * step] = 1;
-            unknown--;
-          }
-      }
-  }
+  unsigned size = 1u << (2 * dims);
+  unknown -= fill_axis(v, known, size, 1);
+  if (dims > 1 && unknown)
+    unknown -= fill_axis(v, known, size, 4);
+  if (dims > 2 && unknown)
+    unknown -= fill_axis(v, known, size, 16);
+  if (dims > 3 && unknown)
+    fill_axis(v, known, size, 64);
 }
 
-
-/* The rows along x of the block at `origin` that lie inside the array:
- * the first value's index in the array and in the block (x + 4y + 16z +
- * 64w).  Returns the number of rows. */
-static unsigned block_rows(const size_t n[4], unsigned dims, const size_t origin[4],
-                           const size_t stride[4], size_t *at, unsigned *local)
+/* The gap bits of values at .. at + length - 1 (length <= 4) of a bitmap
+ * of `bytes` bytes, value at in bit 0.  They span at most two bytes. */
+static unsigned row_gaps(const unsigned char *bitmap, size_t bytes, size_t at,
+                         unsigned length)
 {
-  size_t end[4], c[4];
-  unsigned a, rows = 0;
-  for (a = 1; a < 4; a++)
-    end[a] = a >= dims ? 1 : origin[a] + SIDE < n[a] ? origin[a] + SIDE : n[a];
-  for (c[3] = origin[3]; c[3] < end[3]; c[3]++)
-  for (c[2] = origin[2]; c[2] < end[2]; c[2]++)
-  for (c[1] = origin[1]; c[1] < end[1]; c[1]++) {
-    at[rows] = origin[0] + c[1] * stride[1] + c[2] * stride[2] + c[3] * stride[3];
-    local[rows++] = (unsigned)(SIDE * ((c[1] - origin[1]) + SIDE * ((c[2] - origin[2]) +
-                                                            SIDE * (c[3] - origin[3]))));
-  }
-  return rows;
+  size_t byte = at / 8;
+  unsigned word = bitmap[byte] | (byte + 1 < bytes ? (unsigned)bitmap[byte + 1] << 8 : 0);
+  return (word >> (at % 8)) & ((1u << length) - 1);
 }
 
-/* How many of a row's `length` gap flags (0 or 1 each) are set: a whole
- * row of 4 is one word whose bytes a multiplication adds up. */
-static unsigned row_gaps(const unsigned char *gaps, unsigned length)
-{
-  unsigned x, count = 0;
-  if (length == SIDE) {
-    uint32_t word;
-    memcpy(&word, gaps, sizeof word);
-    return (word * 0x01010101u) >> 24;
-  }
-  for (x = 0; x < length; x++)
-    count += gaps[x];
-  return count;
-}
+/* Set bits of a 4-bit row, from a table packed in one word. */
+#define NIBBLE_COUNT(bits) ((unsigned)(UINT64_C(0x4332322132212110) >> (4 * (bits))) & 15u)
 
-zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
-                           void *data, const unsigned char *gaps)
-{
-  size_t blocks[4], origin[4], b[4], stride[4], total = 1;
-  size_t first[MAX_BLOCK / SIDE], at[MAX_BLOCK / SIDE];
+/* The rows along x of one block that lie inside a C-ordered array: where
+ * each starts in the array and in the block (x + 4y + 16z + 64w), and its
+ * gap bits. */
+typedef struct {
+  unsigned dims;
+  unsigned run;                    /* values per row inside the array */
+  unsigned rows;
+  size_t at[MAX_BLOCK / SIDE];
   unsigned local[MAX_BLOCK / SIDE];
+  unsigned gaps[MAX_BLOCK / SIDE];
+} block_rows;
+
+/* The rows of the block at block coordinates b of an array of sizes
+ * n[0..3] (1 past dims) with C-order strides `stride` (in values) whose
+ * bitmap has `bytes` bytes; returns the number of gaps inside the array. */
+static unsigned find_rows(block_rows *r, unsigned dims, const size_t n[4],
+                          const size_t stride[4], const size_t b[4],
+                          const unsigned char *bitmap, size_t bytes)
+{
+  size_t origin = 0;
+  unsigned extent[4], a, j, k, l, missing = 0;
+  for (a = 0; a < 4; a++) {
+    size_t left = n[a] - SIDE * b[a];
+    extent[a] = left < SIDE ? (unsigned)left : SIDE;
+    origin += SIDE * b[a] * stride[a];
+  }
+  r->dims = dims;
+  r->run = extent[0];
+  r->rows = 0;
+  for (l = 0; l < extent[3]; l++)
+    for (k = 0; k < extent[2]; k++)
+      for (j = 0; j < extent[1]; j++) {
+        size_t at = origin + j * stride[1] + k * stride[2] + l * stride[3];
+        unsigned gaps = row_gaps(bitmap, bytes, at, r->run);
+        r->at[r->rows] = at;
+        r->local[r->rows] = SIDE * (j + SIDE * (k + SIDE * l));
+        r->gaps[r->rows++] = gaps;
+        missing += NIBBLE_COUNT(gaps);
+      }
+  return missing;
+}
+
+/* A block's values as doubles, the gaps 0 (they may be NaN): masked by
+ * their bits, in a loop compilers vectorise. */
+#define LOAD(T)                                                              \
+  for (i = 0; i < size; i++) {                                               \
+    double value = (double)((const T *)block)[i];                            \
+    uint64_t bits;                                                           \
+    memcpy(&bits, &value, sizeof bits);                                      \
+    bits &= (uint64_t)0 - known[i];                                          \
+    memcpy(&v[i], &bits, sizeof bits);                                       \
+  }
+
+/* The filled values back where the block had gaps (selected, not
+ * branched on).  Integers round to nearest (ties to even) and clamp:
+ * (double)INT64_MAX is 2^63, just out of range. */
+#define STORE(T, CONVERT)                                                    \
+  for (i = 0; i < size; i++) {                                               \
+    T kept = ((T *)block)[i], filled = CONVERT(v[i]);                        \
+    ((T *)block)[i] = was_known[i] ? kept : filled;                          \
+  }
+#define TO_FLOAT(x) ((float)(x))
+#define TO_DOUBLE(x) (x)
+
+static int32_t to_int32(double x)
+{
+  double r = nearbyint(x);
+  return r >= (double)INT32_MAX ? INT32_MAX : r <= (double)INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+static int64_t to_int64(double x)
+{
+  double r = nearbyint(x);
+  return r >= (double)INT64_MAX ? INT64_MAX : r <= (double)INT64_MIN ? INT64_MIN : (int64_t)r;
+}
+
+/* Fill the gaps of a block of scalars of `type` (x + 4y + 16z + 64w) that
+ * has `missing` gaps in the rows `r` inside the array; every position
+ * outside them counts as a gap too.  `dims` is a constant at each call,
+ * so the loops over the block have a fixed length. */
+static inline ALWAYS_INLINE void fill_values_of(zfpc_type type, const block_rows *r,
+                                                unsigned missing, void *block,
+                                                unsigned dims)
+{
+  unsigned size = 1u << (2 * dims), i, x, row;
+  unsigned itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
   double v[MAX_BLOCK];
-  unsigned char known[MAX_BLOCK];
+  unsigned char known[MAX_BLOCK], was_known[MAX_BLOCK];
+  if (missing == r->rows * r->run) {
+    /* no valid value: zeros (all bits 0 in every type) */
+    memset(block, 0, size * itemsize);
+    return;
+  }
+  memset(known, 0, size);
+  for (row = 0; row < r->rows; row++)
+    for (x = 0; x < r->run; x++)
+      known[r->local[row] + x] = !(r->gaps[row] >> x & 1);
+  memcpy(was_known, known, size);
+  switch (type) {
+    case ZFPC_TYPE_INT32: LOAD(int32_t); break;
+    case ZFPC_TYPE_INT64: LOAD(int64_t); break;
+    case ZFPC_TYPE_FLOAT: LOAD(float); break;
+    default: LOAD(double); break;
+  }
+  fill_lines(v, known, dims, size - (r->rows * r->run - missing));
+  switch (type) {
+    case ZFPC_TYPE_INT32: STORE(int32_t, to_int32); break;
+    case ZFPC_TYPE_INT64: STORE(int64_t, to_int64); break;
+    case ZFPC_TYPE_FLOAT: STORE(float, TO_FLOAT); break;
+    default: STORE(double, TO_DOUBLE); break;
+  }
+}
+
+static void fill_values(zfpc_type type, const block_rows *r, unsigned missing, void *block)
+{
+  switch (r->dims) {
+    case 1: fill_values_of(type, r, missing, block, 1); break;
+    case 2: fill_values_of(type, r, missing, block, 2); break;
+    case 3: fill_values_of(type, r, missing, block, 3); break;
+    default: fill_values_of(type, r, missing, block, 4); break;
+  }
+}
+
+/* Sizes n[0..3] (1 past dims) and C-order strides in values of an array
+ * of sizes `sizes`; returns the number of values. */
+static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t stride[4])
+{
+  size_t total = 1;
+  unsigned a;
+  for (a = 0; a < 4; a++) {
+    n[a] = a < dims ? sizes[a] : 1;
+    stride[a] = total;  /* x fastest */
+    total *= n[a];
+  }
+  return total;
+}
+
+void fill_block(const zfpc_field *f, const size_t b[4], const unsigned char *gaps,
+                void *block)
+{
+  size_t n[4], stride[4], bytes = (c_order(f->dims, f->n, n, stride) + 7) / 8;
+  block_rows r;
+  unsigned missing = find_rows(&r, f->dims, n, stride, b, gaps, bytes);
+  if (missing)
+    fill_values(f->type, &r, missing, block);
+}
+
+zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
+                           const void *src, void *data, const unsigned char *bitmap)
+{
+  size_t n[4], stride[4], blocks[4], b[4], total;
   unsigned a, itemsize;
+  uint64_t block[MAX_BLOCK];
   if (type < ZFPC_TYPE_INT32 || type > ZFPC_TYPE_DOUBLE || dims < 1 || dims > 4)
     return ZFPC_ERR_FIELD;
-  itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
-  for (a = 0; a < 4; a++) {
-    size_t len = a < dims ? n[a] : 1;
-    if (!len)
+  for (a = 0; a < dims; a++)
+    if (!sizes[a])
       return ZFPC_ERR_FIELD;
-    stride[a] = total;  /* C order: x fastest */
-    blocks[a] = (len + SIDE - 1) / SIDE;
-    total *= len;
-  }
-  /* The rows of a block are those of the first block of its row of
-   * blocks along x, shifted: found once per row of blocks. */
+  itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
+  total = c_order(dims, sizes, n, stride);
+  for (a = 0; a < 4; a++)
+    blocks[a] = (n[a] + SIDE - 1) / SIDE;
+  if (src != data)
+    memcpy(data, src, total * itemsize);
   for (b[3] = 0; b[3] < blocks[3]; b[3]++)
   for (b[2] = 0; b[2] < blocks[2]; b[2]++)
-  for (b[1] = 0; b[1] < blocks[1]; b[1]++) {
-    unsigned rows;
-    for (a = 0; a < 4; a++)
-      origin[a] = SIDE * b[a];
-    origin[0] = 0;
-    rows = block_rows(n, dims, origin, stride, first, local);
-    for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
-      unsigned r, x, inside, missing = 0, run = n[0] - SIDE * b[0] < SIDE
-                                                  ? (unsigned)(n[0] - SIDE * b[0]) : SIDE;
-      for (r = 0; r < rows; r++) {
-        at[r] = first[r] + SIDE * b[0];
-        missing += row_gaps(gaps + at[r], run);
-      }
-      if (!missing)
-        continue;
-      inside = rows * run;
-      if (missing == inside) {
-        /* no valid value: zeros (all bits 0 in every type) */
-        for (r = 0; r < rows; r++)
-          memset((char *)data + at[r] * itemsize, 0, run * itemsize);
-        continue;
-      }
-      memset(known, 0, sizeof known);  /* positions past the array's end: gaps */
-      for (r = 0; r < rows; r++) {
-        for (x = 0; x < run; x++)
-          known[local[r] + x] = !gaps[at[r] + x];
-        load_row(type, data, at[r], run, known + local[r], v + local[r]);
-      }
-      fill_lines(v, known, dims, (1u << (2 * dims)) - (inside - missing));
-      for (r = 0; r < rows; r++)
-        store_row(type, data, at[r], run, gaps + at[r], v + local[r]);
-    }
+  for (b[1] = 0; b[1] < blocks[1]; b[1]++)
+  for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
+    block_rows r;
+    unsigned row, missing = find_rows(&r, dims, n, stride, b, bitmap, (total + 7) / 8);
+    if (!missing)
+      continue;
+    for (row = 0; row < r.rows; row++)
+      memcpy((char *)block + r.local[row] * itemsize,
+             (char *)data + r.at[row] * itemsize, r.run * itemsize);
+    fill_values(type, &r, missing, block);
+    for (row = 0; row < r.rows; row++)
+      memcpy((char *)data + r.at[row] * itemsize,
+             (char *)block + r.local[row] * itemsize, r.run * itemsize);
   }
   return ZFPC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading a container back                                            */
+
+/* Set bits of a 64-bit word (no builtin: portable.h has none). */
+static unsigned count_bits(uint64_t x)
+{
+  x -= (x >> 1) & UINT64_C(0x5555555555555555);
+  x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+  x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+  return (unsigned)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+size_t zfpc_bitmap_count(const unsigned char *bitmap, size_t count, int *past)
+{
+  size_t bytes = (count + 7) / 8, i, total = 0;
+  unsigned tail = (unsigned)(count % 8);
+  for (i = 0; i + 8 <= bytes; i += 8) {
+    uint64_t word;
+    memcpy(&word, bitmap + i, sizeof word);
+    total += count_bits(word);
+  }
+  for (; i < bytes; i++)
+    total += count_bits(bitmap[i]);
+  *past = tail && bytes && (bitmap[bytes - 1] >> tail) != 0;
+  return total;
+}
+
+/* Patterns of `size` bytes to the set bits: one for all, or the next. */
+#define RESTORE(U)                                                           \
+  do {                                                                       \
+    U *out = (U *)data;                                                      \
+    const U *in = (const U *)patterns;                                       \
+    U one = in[0];                                                           \
+    for (i = 0; i < bytes; i++) {                                            \
+      unsigned byte = bitmap[i], k;                                          \
+      if (byte == 0xff && uniform) { /* runs of missing values: 8 at once */ \
+        for (k = 0; k < 8; k++)                                              \
+          out[8 * i + k] = one;                                              \
+        continue;                                                            \
+      }                                                                      \
+      while (byte) {                                                         \
+        unsigned bit = (unsigned)CTZ64(byte);                                \
+        out[8 * i + bit] = uniform ? one : *in++;                            \
+        byte &= byte - 1;                                                    \
+      }                                                                      \
+    }                                                                        \
+  } while (0)
+
+void zfpc_restore_missing(void *data, unsigned itemsize, size_t count,
+                          const unsigned char *bitmap, const void *patterns,
+                          int uniform)
+{
+  size_t bytes = (count + 7) / 8, i;
+  if (itemsize == 4)
+    RESTORE(uint32_t);
+  else
+    RESTORE(uint64_t);
 }

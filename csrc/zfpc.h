@@ -144,6 +144,19 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           void *grow_ctx, size_t *size, unsigned threads,
                           zfpc_report *report);
 
+/* zfpc_compress of a C-contiguous, native-order `f` whose values are
+ * missing where their bit is set in `gaps` (the masked container's bitmap,
+ * zfpc_find_missing): each block's gaps are filled as the block is coded,
+ * as zfpc_fill_gaps fills them, so the stream is a standard zfp stream of
+ * the filled array, made without a filled copy of it.  (In a partial
+ * block at the array's end, the positions zfp pads are filled by the same
+ * rule instead of zfp's padding.)  ZFPC_ERR_FIELD for another layout. */
+zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
+                                 int header, void *out, size_t cap,
+                                 zfpc_grow grow, void *grow_ctx, size_t *size,
+                                 unsigned threads, zfpc_report *report,
+                                 const unsigned char *gaps);
+
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`; *end_bits receives the stream
  * bit where the last block ends (the writer padded from there to a whole
@@ -193,12 +206,37 @@ zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  uint64_t *bits);
 
-/* The masked container (fill.c, docs/masked-format.md): replace the gaps
- * (gaps[i] == 1; every flag 0 or 1) of the C-contiguous array `data`
- * (sizes n[0..dims-1], x fastest; the flags laid out alike) in place by
- * values zfp codes cheaply within each block's range. */
+/* The masked container (fill.c, docs/masked-format.md).
+ *
+ * zfpc_find_missing: which of the `count` values of `data` (C order) are
+ * missing: NaN and +-inf (float types), and those equal to the one scalar
+ * of `type` at `fill` (NULL: none).  Writes the container's bitmap
+ * (ceil(count / 8) bytes, value i in bit i % 8 of byte i / 8, the bits
+ * after the last value 0), the number of missing values, the index of the
+ * first (`count` when none is), and whether they all share one bit
+ * pattern.
+ *
+ * zfpc_fill_gaps: copy the C-contiguous array `src` (sizes n[0..dims-1],
+ * x fastest) to `data` (or work in place when they are the same), the
+ * values whose bit is set in such a bitmap replaced by values zfp codes
+ * cheaply within each block's range. */
+zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
+                              const void *fill, unsigned char *bitmap,
+                              size_t *missing, size_t *first, int *uniform);
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
-                           void *data, const unsigned char *gaps);
+                           const void *src, void *data, const unsigned char *bitmap);
+
+/* Reading a masked container back (fill.c): zfpc_bitmap_count returns how
+ * many of the bits of a bitmap of `count` values are set, and sets *past
+ * when a bit after the last value is (a corrupt bitmap);
+ * zfpc_restore_missing writes the missing values' bit patterns (`itemsize`
+ * 4 or 8 bytes each: one shared by all when `uniform`, else one per set
+ * bit, in order) over the values of `data` whose bit is set, the bitmap
+ * having been counted against the patterns first. */
+size_t zfpc_bitmap_count(const unsigned char *bitmap, size_t count, int *past);
+void zfpc_restore_missing(void *data, unsigned itemsize, size_t count,
+                          const unsigned char *bitmap, const void *patterns,
+                          int uniform);
 
 /* Where the stream of an array of sizes n[0..dims-1] whose blocks start
  * `bit_offset` bits into `in` ends: *bits receives the bit after its last

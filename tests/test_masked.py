@@ -254,6 +254,39 @@ def reference_fill(values, mask):
     return out.astype(values.dtype)
 
 
+@given(count=st.integers(1, 300), dtype=st.sampled_from([np.float32, np.float64, np.int32,
+                                                          np.int64]),
+       fill=st.sampled_from(["nan", -1e10, -9999, 0]), density=st.floats(0.0, 1.0),
+       kinds=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_the_c_pass_finds_what_missing_mask_finds(count, dtype, fill, density, kinds, seed):
+    """`masked.find` (one C pass: bitmap, count, first pattern or all of
+    them) against `Missing.mask` in NumPy, on lengths that end inside a
+    byte and inside a 64-value group, with NaNs of several payloads, +-inf
+    and -0.0 beside a fill value of 0."""
+    rng = np.random.default_rng(seed)
+    values = (rng.standard_normal(count) * 1000).astype(dtype)
+    missing = masked.Missing.parse(fill)
+    where = rng.random(count) < density
+    if values.dtype.kind == "f":
+        nans = np.array([0x7FC00000, 0xFFC00001, 0x7F800000, 0xFF800000][:kinds], np.uint32)
+        if values.dtype == np.float64:
+            nans = np.array([0x7FF8000000000000, 0xFFF8000000000003, 0x7FF0000000000000,
+                             0xFFF0000000000000][:kinds], np.uint64)
+        values.view(nans.dtype)[where] = rng.choice(nans, int(where.sum()))
+        values[rng.random(count) < density / 2] = -0.0
+    if missing.fill_for(values.dtype) is not None:
+        values[rng.random(count) < density / 2] = missing.fill_for(values.dtype)
+    expected = missing.mask(values)
+    found = masked.find(values, missing)
+    np.testing.assert_array_equal(found.bitmap, np.packbits(expected, bitorder="little"))
+    assert found.count == np.count_nonzero(expected)
+    bits = values.view(f"u{values.itemsize}")[expected]
+    if found.count and (bits == bits[0]).all():
+        np.testing.assert_array_equal(found.patterns, bits[:1])
+    elif found.count:
+        np.testing.assert_array_equal(found.patterns, bits)
+
+
 @given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),
        density=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
 def test_missing_values_are_filled_by_the_documented_rule(shape, dtype, density, seed):
@@ -264,6 +297,25 @@ def test_missing_values_are_filled_by_the_documented_rule(shape, dtype, density,
     np.testing.assert_array_equal(filled[~mask], values[~mask])
     np.testing.assert_allclose(filled, reference_fill(values, mask), rtol=1e-6,
                                atol=1 if values.dtype.kind == "i" else 1e-9)
+
+
+@given(blocks=st.lists(st.integers(1, 3), min_size=1, max_size=4),
+       dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),
+       density=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_the_stream_is_zfps_own_stream_of_the_filled_array(blocks, dtype, density, seed):
+    """The engine fills each block as it codes it (no filled copy): on whole
+    blocks, the container's zfp stream is byte for byte plain zfp's stream
+    of `fill_missing`'s array (with zfp's rate rule for floats)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(4 * n for n in blocks)
+    values = (rng.standard_normal(shape) * 1000).astype(dtype)
+    mask = rng.random(shape) < density
+    values[mask] = -9999
+    mode = Mode.from_args(tolerance=0.5) if values.dtype.kind == "f" else \
+        Mode.from_args(precision=20)
+    stream = masked.read(masked.encode(values, mode, masked.Missing(-9999))).stream
+    assert bytes(stream) == engine.compress(masked.fill_missing(values, mask), mode,
+                                            rate_clamp=True)
 
 
 def test_filled_values_follow_the_lines_and_empty_blocks_are_zero():

@@ -8,7 +8,7 @@ all C work.  NumPy axis order is reversed here: the last axis is zfp's x.
 
 from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release,
                              PyBUF_RECORDS_RO, PyBUF_RECORDS,
-                             PyBUF_C_CONTIGUOUS)
+                             PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
@@ -114,6 +114,11 @@ cdef extern from "zfpc.h" nogil:
                               int header, void *out, size_t cap,
                               zfpc_grow grow, void *grow_ctx, size_t *size,
                               unsigned threads, zfpc_report *report)
+    zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
+                                     int header, void *out, size_t cap,
+                                     zfpc_grow grow, void *grow_ctx, size_t *size,
+                                     unsigned threads, zfpc_report *report,
+                                     const unsigned char *gaps)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads,
@@ -135,8 +140,16 @@ cdef extern from "zfpc.h" nogil:
     zfpc_status zfpc_stream_min_bits(zfpc_type type, unsigned dims,
                                      const size_t n[4], const zfpc_params *p,
                                      uint64_t *bits)
+    zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
+                                  const void *fill, unsigned char *bitmap,
+                                  size_t *missing, size_t *first, int *uniform)
+    size_t zfpc_bitmap_count(const unsigned char *bitmap, size_t count, int *past)
+    void zfpc_restore_missing(void *data, unsigned itemsize, size_t count,
+                              const unsigned char *bitmap, const void *patterns,
+                              int uniform)
     zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t n[4],
-                               void *data, const unsigned char *gaps)
+                               const void *src, void *data,
+                               const unsigned char *bitmap)
     zfpc_status zfpc_stream_bits(zfpc_type type, unsigned dims,
                                  const size_t n[4], const zfpc_params *p,
                                  const void *src, size_t len,
@@ -301,7 +314,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
     """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
     items are the scalars of `ztype`) as bytes.  MemoryError, naming what
     and how much, when the stream's buffer cannot be allocated."""
-    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL)
+    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL, None)
 
 
 def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
@@ -309,13 +322,25 @@ def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
     """(stream, nonfinite_blocks, range_blocks): `compress`, and the blocks
     the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
     cdef zfpc_report report
-    stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report)
+    stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report,
+                                 None)
+    return stream, report.nonfinite_blocks, report.range_blocks
+
+
+def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, gaps):
+    """`compress_report` of the C-contiguous, native-order `arr` with the
+    values whose bit is set in `gaps` (the masked container's bitmap,
+    ceil(size / 8) bytes) filled block by block as they are coded
+    (zfpc_compress_filled)."""
+    cdef zfpc_report report
+    stream = compress_into_bytes(arr, ztype, params, header, False, threads, &report, gaps)
     return stream, report.nonfinite_blocks, report.range_blocks
 
 
 cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,
-                                unsigned threads, zfpc_report *report):
-    cdef Py_buffer view
+                                unsigned threads, zfpc_report *report, gaps):
+    cdef Py_buffer view, gview
+    cdef const unsigned char *bitmap = NULL
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
     cdef zfpc_status status
@@ -324,7 +349,18 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
     cdef char *dst
     cdef object result
     PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
+    if gaps is not None:
+        try:
+            PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        except BaseException:
+            PyBuffer_Release(&view)
+            raise
+        bitmap = <const unsigned char *>gview.buf
     try:
+        if gaps is not None and \
+                <size_t>gview.len != (<size_t>(view.len // view.itemsize) + 7) // 8:
+            raise ValueError(f"compress_filled needs a bitmap of "
+                             f"{(view.len // view.itemsize + 7) // 8} bytes, not {gview.len}")
         field_from_view(&f, &view, ztype, byteswap)
         status = zfpc_compress_bound(&f, &p, header, &bound)
         if status == ZFPC_ERR_TOO_LARGE:
@@ -347,8 +383,8 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
         dst = PyBytes_AS_STRING(<object>out.stream)
         with nogil:
             advise_huge_pages(dst, start)
-            status = zfpc_compress(&f, &p, header, dst, start, grow_stream, &out,
-                                   &size, threads, report)
+            status = zfpc_compress_filled(&f, &p, header, dst, start, grow_stream,
+                                          &out, &size, threads, report, bitmap)
         if status != ZFPC_OK:
             Py_XDECREF(out.stream)
             what = _stream_of(&view, ztype)
@@ -363,6 +399,8 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
                                   f"(about {_bytes(chunk)}) for {what}; try threads=1")
             check(status)
     finally:
+        if gaps is not None:
+            PyBuffer_Release(&gview)
         PyBuffer_Release(&view)
     # Cut the stream to its length in place (the struct holds the only
     # reference), then hand that reference to `result`.
@@ -514,30 +552,137 @@ def block_min_bits(int ztype, tuple params):
     return zfpc_block_min_bits(<zfpc_type>ztype, &p)
 
 
-def fill_gaps(values, gaps, int ztype):
-    """Replace the gaps of `values` (a writable C-contiguous array of
-    `ztype`'s scalars, 1 to 4 dimensions) where the C-contiguous bool or
-    uint8 array `gaps` of the same shape is set, in place (csrc/fill.c)."""
-    cdef Py_buffer vview, gview
+def find_missing(values, fill, bitmap, int ztype):
+    """Which values of `values` (a C-contiguous array of `ztype`'s scalars)
+    are missing: NaN and +-inf (float types) and those equal to `fill` (a
+    one-value buffer of that type, or None), as the masked container's
+    bitmap, written to the writable buffer `bitmap` of ceil(size / 8)
+    bytes.  Returns how many are missing, the index of the first (the
+    size when none is) and whether they share one bit pattern
+    (csrc/fill.c)."""
+    cdef Py_buffer vview, bview, fview
+    cdef const void *fill_ptr = NULL
+    cdef size_t count, missing = 0, first = 0
+    cdef int uniform = 1
+    cdef zfpc_status status
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS_RO | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(bitmap, &bview, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+        try:
+            count = vview.len // vview.itemsize
+            if <size_t>bview.len != (count + 7) // 8:
+                raise ValueError(f"find_missing needs a bitmap of {(count + 7) // 8} "
+                                 f"bytes, not {bview.len}")
+            if fill is not None:
+                PyObject_GetBuffer(fill, &fview, PyBUF_C_CONTIGUOUS)
+            try:
+                if fill is not None:
+                    if fview.len != vview.itemsize:
+                        raise ValueError("find_missing needs one fill value of the "
+                                         "array's type")
+                    fill_ptr = fview.buf
+                with nogil:
+                    status = zfpc_find_missing(<zfpc_type>ztype, count, vview.buf,
+                                               fill_ptr, <unsigned char *>bview.buf,
+                                               &missing, &first, &uniform)
+            finally:
+                if fill is not None:
+                    PyBuffer_Release(&fview)
+        finally:
+            PyBuffer_Release(&bview)
+    finally:
+        PyBuffer_Release(&vview)
+    check(status)
+    return missing, first, bool(uniform)
+
+
+def bitmap_count(bitmap, size_t count):
+    """(set bits, whether a bit after value count - 1 is set) of the masked
+    container's bitmap of `count` values (ceil(count / 8) bytes)."""
+    cdef Py_buffer view
+    cdef size_t found
+    cdef int past = 0
+    PyObject_GetBuffer(bitmap, &view, PyBUF_C_CONTIGUOUS)
+    try:
+        if <size_t>view.len != (count + 7) // 8:
+            raise ValueError(f"a bitmap of {count} values has {(count + 7) // 8} bytes, "
+                             f"not {view.len}")
+        with nogil:
+            found = zfpc_bitmap_count(<const unsigned char *>view.buf, count, &past)
+    finally:
+        PyBuffer_Release(&view)
+    return found, bool(past)
+
+
+def restore_missing(values, bitmap, patterns, bint uniform):
+    """Write the bit patterns `patterns` (one, when `uniform`, else one per
+    set bit, in order; items of the size of `values`' items) over the
+    values of the writable C-contiguous `values` whose bit is set in the
+    masked container's `bitmap` (csrc/fill.c)."""
+    cdef Py_buffer vview, bview, pview
+    cdef size_t count, found
+    cdef int past = 0
+    PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
+    try:
+        PyObject_GetBuffer(bitmap, &bview, PyBUF_C_CONTIGUOUS)
+        try:
+            PyObject_GetBuffer(patterns, &pview, PyBUF_C_CONTIGUOUS)
+            try:
+                count = vview.len // vview.itemsize
+                if (vview.itemsize != 4 and vview.itemsize != 8) or \
+                        <size_t>bview.len != (count + 7) // 8:
+                    raise ValueError("restore_missing needs 4- or 8-byte values and a "
+                                     "bitmap of one bit per value")
+                found = zfpc_bitmap_count(<const unsigned char *>bview.buf, count, &past)
+                if past or <size_t>pview.len != \
+                        <size_t>vview.itemsize * (1 if uniform else found):
+                    raise ValueError(f"restore_missing needs "
+                                     f"{1 if uniform else found} patterns of "
+                                     f"{vview.itemsize} bytes, not {pview.len} bytes")
+                with nogil:
+                    zfpc_restore_missing(vview.buf, <unsigned>vview.itemsize, count,
+                                         <const unsigned char *>bview.buf, pview.buf,
+                                         uniform)
+            finally:
+                PyBuffer_Release(&pview)
+        finally:
+            PyBuffer_Release(&bview)
+    finally:
+        PyBuffer_Release(&vview)
+
+
+def fill_gaps(source, values, bitmap, int ztype):
+    """Copy `source` into `values` (C-contiguous arrays of `ztype`'s scalars
+    of one shape, 1 to 4 dimensions, `values` writable; the same array to
+    work in place), replacing the values whose bit is set in the masked
+    container's `bitmap` (ceil(size / 8) bytes, C order, least significant
+    bit first) (csrc/fill.c)."""
+    cdef Py_buffer sview, vview, gview
     cdef size_t n[4]
     cdef unsigned dims
     cdef int a
     cdef zfpc_status status
     PyObject_GetBuffer(values, &vview, PyBUF_RECORDS | PyBUF_C_CONTIGUOUS)
     try:
-        PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
+        PyObject_GetBuffer(source, &sview, PyBUF_RECORDS_RO | PyBUF_C_CONTIGUOUS)
         try:
-            dims = vview.ndim
-            if dims < 1 or dims > 4 or gview.len != vview.len // vview.itemsize:
-                raise ValueError("fill_gaps needs 1 to 4 dimensions and one gap flag "
-                                 "per value")
-            for a in range(4):
-                n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
-            with nogil:
-                status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, vview.buf,
-                                        <const unsigned char *>gview.buf)
+            PyObject_GetBuffer(bitmap, &gview, PyBUF_C_CONTIGUOUS)
+            try:
+                dims = vview.ndim
+                if dims < 1 or dims > 4 or sview.len != vview.len or \
+                        sview.itemsize != vview.itemsize or \
+                        gview.len != (vview.len // vview.itemsize + 7) // 8:
+                    raise ValueError("fill_gaps needs 1 to 4 dimensions, a source of "
+                                     "the same size and a bitmap of one bit per value")
+                for a in range(4):
+                    n[a] = vview.shape[dims - 1 - a] if a < <int>dims else 0
+                with nogil:
+                    status = zfpc_fill_gaps(<zfpc_type>ztype, dims, n, sview.buf,
+                                            vview.buf, <const unsigned char *>gview.buf)
+            finally:
+                PyBuffer_Release(&gview)
         finally:
-            PyBuffer_Release(&gview)
+            PyBuffer_Release(&sview)
     finally:
         PyBuffer_Release(&vview)
     check(status)

@@ -142,16 +142,25 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
-                     threads: int = 1) -> bytes:
+                     threads: int = 1, gaps: NDArray[Any] | None = None) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
     returning a stream that breaks the mode's promise.  The engine counts
-    while it codes: the check costs nothing measurable."""
-    if not strict or mode.kind == REVERSIBLE or values.dtype.kind != "f":
+    while it codes: the check costs nothing measurable.  With `gaps` (the
+    masked container's bitmap; `values` C-contiguous and native), the
+    missing values are filled as the blocks are coded
+    (`engine.compress_filled`)."""
+    checked = strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
+    if gaps is not None:
+        stream, counts = engine.compress_filled(values, mode, gaps, header=header,
+                                                rate_clamp=rate_clamp, threads=threads)
+    elif not checked:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
                                threads=threads)
-    stream, counts = engine.compress_report(values, mode, header=header,
-                                            rate_clamp=rate_clamp, threads=threads)
-    check(report_of(counts, values, mode), codec, masked=masked)
+    else:
+        stream, counts = engine.compress_report(values, mode, header=header,
+                                                rate_clamp=rate_clamp, threads=threads)
+    if checked:
+        check(report_of(counts, values, mode), codec, masked=masked)
     return stream
 
 

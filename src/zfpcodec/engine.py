@@ -151,6 +151,21 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
     return stream, (nonfinite, wide)
 
 
+def compress_filled(arr: NDArray[Any], mode: Mode, gaps: NDArray[Any], *,
+                    header: bool = True, rate_clamp: bool = False, threads: int = 1
+                    ) -> tuple[bytes, tuple[int, int]]:
+    """`compress_report` of the C-contiguous, native-order `arr` whose values
+    are missing where their bit is set in `gaps` (the masked container's
+    bitmap): the engine fills each block's gaps as it codes the block
+    (csrc/fill.c), so no filled copy of the array is made."""
+    def coder(values: NDArray[Any], ztype: int, params: Params, header: bool,
+              byteswap: bool, threads: int) -> tuple[bytes, int, int]:
+        return _zfp.compress_filled(values, ztype, params, header, threads, gaps)
+
+    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads, coder)
+    return stream, (nonfinite, wide)
+
+
 def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,
               coder: Callable[[NDArray[Any], int, Params, bool, bool, int], _Coded]
               ) -> _Coded:

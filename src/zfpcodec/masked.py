@@ -4,8 +4,8 @@ zfp codes 4^d blocks in block floating point, so one huge fill value
 (-1e10, -1e34) or one NaN or infinity in a block ruins its neighbours.  The
 masked container keeps such values out of zfp:
 
-1. `Missing.mask` marks what is missing: NaN and +-inf always, and the fill
-   value when one is named.
+1. `find` marks what is missing (NaN and +-inf always, and the fill value
+   when one is named) in the container's bitmap, in one pass in C.
 2. `fill_missing` replaces the missing values of each 4^d block by line
    means of its valid values (so the block's range, hence its exponent, is
    the valid values' own), and those of a block with no valid value by 0
@@ -158,9 +158,40 @@ def fill_missing(values: NDArray[Any], mask: NDArray[Any]) -> NDArray[Any]:
     values' range, so the block keeps their exponent and their error bound.
     Integers are rounded (csrc/fill.c does the work).
     """
-    work = np.array(values, dtype=values.dtype.newbyteorder("="), order="C")
-    _zfp.fill_gaps(work, np.ascontiguousarray(mask, dtype=bool), engine.ztype_of(work.dtype))
+    source = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    work = np.empty_like(source)
+    _zfp.fill_gaps(source, work, np.packbits(np.asarray(mask, dtype=bool).reshape(-1),
+                                             bitorder="little"),
+                   engine.ztype_of(work.dtype))
     return work
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where an array is missing, as `find` reports it: the container's
+    bitmap (C order, least significant bit first), how many values are
+    missing, and their bit patterns (one when they all share it)."""
+
+    bitmap: NDArray[np.uint8]
+    count: int
+    patterns: NDArray[Any]
+
+
+def find(values: NDArray[Any], missing: Missing) -> Found:
+    """The missing values of the C-contiguous, native-order `values`, found
+    in one pass of the C engine (csrc/fill.c)."""
+    ztype = engine.ztype_of(values.dtype)
+    fill = missing.fill_for(values.dtype)
+    bitmap = np.empty((values.size + 7) // 8, dtype=np.uint8)
+    count, first, uniform = _zfp.find_missing(
+        values, None if fill is None else np.array(fill), bitmap, ztype)
+    bits = values.reshape(-1).view(_UINTS[values.dtype.itemsize].newbyteorder("="))
+    if uniform:
+        patterns = bits[first:first + 1]
+    else:
+        patterns = bits[np.unpackbits(bitmap, count=values.size, bitorder="little")
+                        .view(bool)]
+    return Found(bitmap, count, patterns)
 
 
 # --------------------------------------------------------------------------
@@ -174,32 +205,32 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     the values in C order of `values.shape`, the zfp stream's shape.  With
     `strict`, valid values too wide apart for the tolerance raise ZFPError
     (`zfpcodec.bound.check`) in the name of `codec`."""
-    mask = missing.mask(values)
-    if not mask.any():
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    found = find(values, missing)
+    if not found.count:
         return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
-            _zfp_stream(values, mode, strict, codec, threads)
-    item = _UINTS[values.dtype.itemsize]
-    bits = np.ascontiguousarray(values).reshape(-1).view(item.newbyteorder("="))
-    flat_mask = mask.reshape(-1)
-    patterns = bits[flat_mask].astype(item, copy=False)  # stored little-endian
-    mask_encoding, mask_bytes = _smaller(
-        MaskEncoding.BITMAP, np.packbits(flat_mask, bitorder="little").tobytes(),
-        MaskEncoding.DEFLATE)
-    if (patterns == patterns[0]).all():
-        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns[:1].tobytes()
+            _zfp_stream(values, mode, strict, codec, threads, None)
+    mask_encoding, mask_bytes = _smaller(MaskEncoding.BITMAP, found.bitmap.tobytes(),
+                                         MaskEncoding.DEFLATE)
+    # stored little-endian
+    patterns = found.patterns.astype(_UINTS[values.dtype.itemsize], copy=False)
+    if patterns.size == 1:
+        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns.tobytes()
     else:
         value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
                                                ValueEncoding.DEFLATE)
-    stream = _zfp_stream(fill_missing(values, mask), mode, strict, codec, threads)
+    stream = _zfp_stream(values, mode, strict, codec, threads, found.bitmap)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
 
 
 def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
-                threads: int) -> bytes:
+                threads: int, gaps: NDArray[np.uint8] | None) -> bytes:
+    """The zfp stream of `values`, its gaps (the bitmap `gaps`) filled as
+    the engine codes each block (csrc/fill.c): no filled copy is made."""
     return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
-                                  rate_clamp=True, threads=threads)
+                                  rate_clamp=True, threads=threads, gaps=gaps)
 
 
 def _smaller(plain_kind: _Encoding, plain: bytes,
@@ -212,21 +243,23 @@ def _smaller(plain_kind: _Encoding, plain: bytes,
 @dataclass(frozen=True)
 class Container:
     """A parsed masked container: the zfp stream (full header), its dtype
-    and shape, and where it is missing (None when nothing is) with the
-    missing values' bit patterns (one, or one per missing value)."""
+    and shape, and where it is missing (`bitmap` None when nothing is: the
+    mask section's bitmap, `missing` its set bits) with the missing values'
+    bit patterns (one, or one per missing value, in native byte order)."""
 
     stream: memoryview
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
-    mask: NDArray[Any] | None
+    bitmap: NDArray[np.uint8] | None
+    missing: int
     patterns: NDArray[Any] | None
 
     def restore(self, values: NDArray[Any]) -> NDArray[Any]:
         """Write the missing values into `values` (C-contiguous, the
-        stream's dtype and shape) and return it."""
-        if self.mask is not None and self.patterns is not None:
-            flat = values.reshape(-1).view(_UINTS[self.dtype.itemsize].newbyteorder("="))
-            flat[self.mask] = self.patterns if self.patterns.size > 1 else self.patterns[0]
+        stream's dtype and shape) and return it (one pass in C over the
+        bitmap, csrc/fill.c)."""
+        if self.bitmap is not None and self.patterns is not None:
+            _zfp.restore_missing(values, self.bitmap, self.patterns, self.patterns.size == 1)
         return values
 
 
@@ -264,20 +297,19 @@ def read(data: Any) -> Container:
                        "before the zfp stream", "truncated")
     dtype, shape, _, _ = engine.read_header(stream)
     if not sections:
-        return Container(stream, dtype, shape, None, None)
+        return Container(stream, dtype, shape, None, 0, None)
     count = math.prod(shape)
-    bitmap = _inflate(sections[0], (count + 7) // 8, mask_kind == MaskEncoding.DEFLATE, "mask")
-    mask = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), count=count,
-                         bitorder="little").view(bool)
-    missing = int(np.count_nonzero(mask))
-    if missing == 0 or np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8),
-                                     bitorder="little")[count:].any():
+    bitmap = np.frombuffer(_inflate(sections[0], (count + 7) // 8,
+                                    mask_kind == MaskEncoding.DEFLATE, "mask"), np.uint8)
+    missing, past = _zfp.bitmap_count(bitmap, count)
+    if missing == 0 or past:
         raise ZFPError("corrupt masked zfp container: the mask marks no value, or bits "
                        "past the last value", "header")
     item = _UINTS[dtype.itemsize]
     wanted = item.itemsize * (1 if value_kind == ValueEncoding.UNIFORM else missing)
     raw = _inflate(sections[1], wanted, value_kind == ValueEncoding.DEFLATE, "values")
-    return Container(stream, dtype, shape, mask, np.frombuffer(raw, dtype=item))
+    patterns = np.frombuffer(raw, dtype=item).astype(item.newbyteorder("="), copy=False)
+    return Container(stream, dtype, shape, bitmap, missing, patterns)
 
 
 def decode(data: Any, *, threads: int = 1) -> NDArray[Any]:

@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> None:
     check_complete(stream, dtype, shape, params, header_bits, decode=args.verify)
     info = stream_info(args.input, len(data), dtype, shape, params, header_bits)
     if container is not None:
-        missing = 0 if container.mask is None else int(container.mask.sum())
-        info["masked"] = dict(missing_values=missing, zfp_stream_bytes=stream.nbytes,
+        info["masked"] = dict(missing_values=container.missing, zfp_stream_bytes=stream.nbytes,
                               zfp_ratio=info["raw_bytes"] / stream.nbytes)
     if args.verify:
         info["verified"] = True
