@@ -305,6 +305,19 @@ class StreamLayout:
             stride *= self.grid[-1 - axis]
         return [(int(a), int(b)) for a, b in spans]
 
+    def blocks_touched(self, selection: object) -> int:
+        """How many blocks hold elements of `selection`."""
+        return sum(last - first for first, last in self.block_spans(selection))
+
+    def touches_every_block(self, selection: object) -> bool:
+        """Whether `selection` needs every block of the stream.  Then the
+        whole-stream decoder, followed by NumPy's indexing, is the faster
+        way to its values (measured on 128^3 and 256^3 float64 streams:
+        the block decoder takes 1.0-1.45x its time over every block, and
+        0.4-0.7x over 45-87 % of them); readers decode such selections
+        whole, any other one block by block."""
+        return self.blocks_touched(selection) == prod(self.grid)
+
     def byte_ranges(self, selection: object, *, max_gap: int = 0) -> list[tuple[int, int]]:
         """The byte ranges ``[start, stop)`` of the stream that hold the
         blocks of `selection`, ascending; ranges at most `max_gap` bytes
