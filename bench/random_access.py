@@ -15,7 +15,7 @@ slice).  Every read is checked against the same box of the whole array.
 
 Needs the test extras (zarr, moto[server], s3fs, obstore) and matplotlib
 for the plot.  Writes random_access.md, .json and .png to --out.  On a
-shared 2-core machine the whole run takes about a minute.
+shared 2-core machine the whole run takes about two minutes.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ _MAX_RANK = 4  # spec "Supported Chunk Shapes"
 _ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
 
 # Ranged reads.  Ranges fewer than RANGE_MERGE_GAP bytes apart are fetched
-# as one (a few KiB more per request, never more: a wider gap would fetch
+# as one (at most that many bytes more per merge; a wider gap would take in
 # whole planes of blocks the selection skips).  A request costs about as
 # much time as REQUEST_COST_BYTES of transfer (measured on 16 MiB objects:
 # 0.3-1 MiB for a LocalStore file range in the page cache, 2-4 MiB for S3
@@ -465,7 +465,7 @@ _Pieces = list[tuple[int, NDArray[Any]]]
 def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
                      mode: Mode) -> list[tuple[int, int]] | None:
     """The byte ranges to request for `sel`, or None to read the whole
-    chunk in one request (cheaper by the cost of `fetch_cost`).
+    chunk in one request, which costs no more (`fetch_cost`).
 
     Fixed rate: where another writer's chunk of this shape can have another
     length (`_length_may_differ`), the length L is checked on the way: the
