@@ -107,9 +107,11 @@ _ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
 # whole planes of blocks the selection skips).  A request costs about as
 # much time as REQUEST_COST_BYTES of transfer (measured on 16 MiB objects:
 # 0.3-1 MiB for a LocalStore file range in the page cache, 2-4 MiB for S3
-# served by moto through obstore or s3fs), so the ranges are fetched only
-# when their bytes plus that much per request come to less than the whole
-# chunk's plus one request; else the chunk is read in one request.
+# served by moto through obstore or s3fs; 1 MiB lies between them, and an
+# object store that serves a selection's ranges in parallel, as moto does
+# not, costs less per range), so the ranges are fetched only when their
+# bytes plus that much per request come to less than the whole chunk's plus
+# one request; else the chunk is read in one request.
 RANGE_MERGE_GAP = 8192
 REQUEST_COST_BYTES = 1 << 20
 
