@@ -483,3 +483,38 @@ def test_selections_beyond_basic_indexing_are_refused(tmp_path):
         assert zh.read(dataset, (Ellipsis, 1)).shape == (4,)
         assert zh.read(dataset, (1, 2)).shape == ()
         assert zh.read(dataset, (slice(3, 1),)).shape == (0, 4)
+
+
+@pytest.mark.parametrize("dtype", ["f8", ">f4", "u8"])
+def test_parts_of_chunks_decode_only_their_blocks(ref, tmp_path, monkeypatch, dtype):
+    """A selection of part of a chunk decodes only the blocks it touches
+    (zfpcodec.region), any mode, and reads what the plugin reads; one that
+    touches every block of a chunk decodes it whole."""
+    from zfpcodec import region
+
+    data = values(dtype, (40, 36, 20))
+    ref.write("part.h5", [Spec("rate", data, (32, 32, 20), {"rate": 8.0}),
+                          Spec("precision", data, (32, 32, 20), {"precision": 20})])
+    expected, _ = ref.read("part.h5")
+    decoded = []
+    original = region._decode_selection
+
+    def spy(pieces, layout, sel, target, threads):
+        decoded.append(layout.blocks_touched(sel))
+        return original(pieces, layout, sel, target, threads)
+
+    monkeypatch.setattr(region, "_decode_selection", spy)
+    # (selection, blocks the block decoder decodes, chunk by chunk in C
+    # order): a chunk has 8 x 8 x 5 blocks; the edge chunks at 32 hold 8
+    # rows (2 blocks) of values along axis 0, 4 (1 block) along axis 1
+    cases = [(np.s_[4:8, 30:34, 3], [1, 1]),
+             (np.s_[33, ::-3, 7:9], [1 * 8 * 2, 1 * 1 * 2]),
+             (np.s_[0:31, :, :], [8 * 1 * 5]),          # chunk 0: every block, decoded whole
+             (np.s_[::2, 1:31, 1:19], [2 * 8 * 5]),     # the same
+             (np.s_[...], [8 * 1 * 5, 2 * 8 * 5, 2 * 1 * 5])]
+    with h5py.File(tmp_path / "part.h5", "r") as file:
+        for name in ("rate", "precision"):
+            for sel, blocks in cases:
+                decoded.clear()
+                assert_same(zh.read(file[name], sel), np.asarray(expected["/" + name][sel]))
+                assert decoded == blocks, (name, sel, decoded)

@@ -164,6 +164,10 @@ def test_blocks_of_a_selection_are_exactly_those_of_its_elements():
         named = {k for first, last in spans for k in range(first, last)}
         assert named == blocks, sel
         assert all(a[1] < b[0] for a, b in zip(spans, spans[1:])), "spans not merged"
+        assert layout.blocks_touched(sel) == len(blocks), sel
+        assert layout.touches_every_block(sel) == (len(blocks) == np.prod(grid)), sel
+    assert layout.touches_every_block(np.s_[::3, 1:6, ::4])  # strides that skip no block
+    assert not layout.touches_every_block(np.s_[::5, 1:6, ::4])  # block 2 of axis 0 skipped
 
 
 @pytest.mark.parametrize("header", [True, False])

@@ -133,7 +133,9 @@ def test_fixed_rate_selections_fetch_byte_ranges_from_s3(s3, client_kind):
             BUCKET, prefix=name, endpoint=url, access_key_id=KEY, secret_access_key=SECRET,
             region=REGION, client_options={"allow_http": True}))
     store = CountingStore(base)
-    shape = (512, 512)
+    # 2.4 MB of blocks: more than the two requests the box takes (its
+    # blocks' range and the length check) cost, at REQUEST_COST_BYTES each
+    shape = (1536, 1536)
     data = values(shape)
     codec = ZFPCodec(rate=8)
     array = zarr.create_array(store, shape=shape, chunks=shape, dtype="f8", serializer=codec,

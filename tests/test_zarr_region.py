@@ -16,12 +16,13 @@ from zfpcodec.region import StreamLayout
 zarr = pytest.importorskip("zarr")
 from counting_store import CountingStore  # noqa: E402
 
-from zfpcodec.zarr3 import RANGE_MERGE_GAP, WHOLE_READ_SHARE, ZFPCodec  # noqa: E402
+from zfpcodec import zarr3  # noqa: E402
+from zfpcodec.zarr3 import RANGE_MERGE_GAP, REQUEST_COST_BYTES, ZFPCodec, fetch_cost  # noqa: E402
 
 SHAPE = (64, 48, 40)
 # zarr's own indexing takes no negative steps (zfpcodec.region does)
 SELECTIONS = [np.s_[10:26, 3:19, 20:36], np.s_[5, 7], np.s_[63, 47, 39], np.s_[::7, 2, 1:40:9],
-              np.s_[..., -1], np.s_[40:, :4], np.s_[::2, ::3]]
+              np.s_[..., -1], np.s_[40:, :4], np.s_[::2, ::3], np.s_[::63, 0, 0]]
 
 
 def field(shape, dtype="f8", seed=0):
@@ -61,7 +62,13 @@ def whole_chunk_reference(chunk, codec, chunk_shape, dtype, sel):
 
 
 @pytest.mark.parametrize("kind", ["memory", "local", "zip"])
-def test_a_selection_fetches_only_its_blocks(kind, tmp_path):
+@pytest.mark.parametrize("request_cost, ranged_reads", [(REQUEST_COST_BYTES, 5), (0, 7)])
+def test_a_selection_fetches_only_its_blocks(kind, request_cost, ranged_reads, tmp_path,
+                                             monkeypatch):
+    """The byte ranges of the touched blocks, or the whole chunk in one read
+    when the ranges would cost more (fetch_cost, at the default cost of a
+    request and at none) or the selection touches every block."""
+    monkeypatch.setattr(zarr3, "REQUEST_COST_BYTES", request_cost)
     data = field(SHAPE)
     codec = ZFPCodec(rate=8)
     store = CountingStore(make_store(kind, tmp_path))
@@ -84,14 +91,15 @@ def test_a_selection_fetches_only_its_blocks(kind, tmp_path):
         ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
         needed = sum(stop - start for start, stop in ranges)
         reads = store.chunk_reads()
-        if needed > WHOLE_READ_SHARE * len(stream):  # one plain read is cheaper
+        if (layout.touches_every_block(sel)
+                or fetch_cost(ranges) >= fetch_cost([(0, len(stream))])):
             assert [(r, size) for _, r, size in reads] == [(None, len(stream))], (sel, reads)
             continue
         ranged += 1
         assert all(byte_range is not None for _, byte_range, _ in reads), reads
         # the blocks' ranges, no more: 3-D chunks need no length check
         assert store.fetched() == needed, (sel, reads)
-    assert ranged == 5
+    assert ranged == ranged_reads
     store.reads.clear()
     assert bits_of(array[...]) == bits_of(full)
     [(_, byte_range, size)] = store.chunk_reads()
@@ -256,3 +264,35 @@ def test_orthogonal_and_coordinate_selections(tmp_path):
     mask[3, 4] = mask[40, 2] = True
     assert bits_of(array.vindex[mask]) == bits_of(whole[mask])
     assert bits_of(array.blocks[1]) == bits_of(whole[25:])
+
+
+def test_whole_chunk_decoder_only_for_selections_touching_every_block(monkeypatch):
+    """A selection that touches every block is read in one request and
+    decoded by the whole-chunk decoder (as without partial decoding); one
+    that leaves a block out is decoded block by block, also when the chunk
+    is fetched whole; the values are the same either way."""
+    data = field(SHAPE)
+    store = CountingStore(zarr.storage.MemoryStore())
+    array = zarr.create_array(store, shape=SHAPE, chunks=SHAPE, dtype="f8",
+                              serializer=ZFPCodec(rate=8), compressors=None)
+    array[...] = data
+    whole = array[...]
+    calls = []
+    decode_sync, decode_pieces = ZFPCodec._decode_sync, ZFPCodec._decode_pieces
+    monkeypatch.setattr(ZFPCodec, "_decode_sync",
+                        lambda *args: calls.append("whole") or decode_sync(*args))
+    monkeypatch.setattr(ZFPCodec, "_decode_pieces",
+                        lambda *args: calls.append("blocks") or decode_pieces(*args))
+    layout = StreamLayout.headerless("f8", SHAPE, Mode.from_args(rate=8))
+    # (selection, decoder, chunk read whole): planes 0 and 15 of blocks
+    # (::63) are two ranges 115 KB apart, dearer than the 123 KB chunk
+    for sel, decoder, read_whole in [
+            (np.s_[...], "whole", True), (np.s_[1:63, ::3, 2:], "whole", True),
+            (np.s_[4:, :, :], "blocks", False), (np.s_[::63, :, 1], "blocks", True)]:
+        assert layout.touches_every_block(sel) == (decoder == "whole"), sel
+        calls.clear()
+        store.reads.clear()
+        assert bits_of(array[sel]) == bits_of(whole[sel]), sel
+        assert calls == [decoder], (sel, calls)
+        ranges = [r for _, r, _ in store.chunk_reads()]
+        assert (ranges == [None]) == read_whole, (sel, ranges)

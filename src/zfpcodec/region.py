@@ -305,6 +305,22 @@ class StreamLayout:
             stride *= self.grid[-1 - axis]
         return [(int(a), int(b)) for a, b in spans]
 
+    def blocks_touched(self, selection: object) -> int:
+        """How many blocks hold elements of `selection` (the product of the
+        blocks each axis touches: selections are orthogonal)."""
+        return prod(len(blocks) for blocks in parse_selection(selection, self.shape).blocks())
+
+    def touches_every_block(self, selection: object) -> bool:
+        """Whether `selection` needs every block of the stream.  Readers
+        decode such selections with the whole-stream decoder and NumPy's
+        indexing (as readers did before random access), any other one
+        block by block: over every block the block decoder is no faster
+        (0.7-1.45x the whole-stream decoder's time, 1.1x on average, on
+        128^3 and 256^3 float64 streams in fixed rate and fixed accuracy),
+        over 45-87 % of the blocks it takes 0.4-0.7x."""
+        sel = parse_selection(selection, self.shape)
+        return all(len(blocks) == n for blocks, n in zip(sel.blocks(), self.grid))
+
     def byte_ranges(self, selection: object, *, max_gap: int = 0) -> list[tuple[int, int]]:
         """The byte ranges ``[start, stop)`` of the stream that hold the
         blocks of `selection`, ascending; ranges at most `max_gap` bytes

@@ -44,7 +44,11 @@ Reads of part of a chunk (zarr's partial decoding, used when the codec is
 the serializer with no bytes-to-bytes codec after it, and inside
 ``sharding_indexed``): in fixed-rate mode the codec asks the store for the
 byte ranges of the blocks the selection touches and decodes only those
-(`zfpcodec.region`).  Where another writer's chunk of that shape may have
+(`zfpcodec.region`).  A selection that touches every block is read and
+decoded whole, as without partial decoding; ranges that would cost more
+than the whole chunk (`fetch_cost`: their bytes plus `REQUEST_COST_BYTES`
+per request) give way to one read of the chunk, of which only the touched
+blocks are decoded.  Where another writer's chunk of that shape may have
 another length (zarrs applies rates as for 3-D chunks), it checks the
 chunk's length on the way, so such a chunk is read whole and decoded as
 before.  Other modes read a prefix of the chunk when the selection lies
@@ -98,12 +102,18 @@ CODEC_NAME = "zfp"
 _MAX_RANK = 4  # spec "Supported Chunk Shapes"
 _ZARRS_RATE_RANK = 3  # zarrs: zfp_stream_set_rate(..., dims=3) for every chunk
 
-# Ranged reads: ranges fewer than this many bytes apart are fetched as one
-# (on object stores a request costs more than a few KiB of transfer), and a
-# selection whose ranges cover more than this share of the chunk reads it
-# whole (one request, and the whole-array decoder).
+# Ranged reads.  Ranges fewer than RANGE_MERGE_GAP bytes apart are fetched
+# as one (at most that many bytes more per merge; a wider gap would take in
+# whole planes of blocks the selection skips).  A request costs about as
+# much time as REQUEST_COST_BYTES of transfer (measured on 16 MiB objects:
+# 0.3-1 MiB for a LocalStore file range in the page cache, 2-4 MiB for S3
+# served by moto through obstore or s3fs; 1 MiB lies between them, and an
+# object store that serves a selection's ranges in parallel, as moto does
+# not, costs less per range), so the ranges are fetched only when their
+# bytes plus that much per request come to less than the whole chunk's plus
+# one request; else the chunk is read in one request.
 RANGE_MERGE_GAP = 8192
-WHOLE_READ_SHARE = 0.5
+REQUEST_COST_BYTES = 1 << 20
 
 
 # --------------------------------------------------------------------------
@@ -372,9 +382,8 @@ class ZFPCodec(_Codec, _PartialDecode):
             layout = StreamLayout.headerless(storage.zfp_dtype, chunk_spec.shape,
                                              self.zfp_mode)
             sel = parse_selection(selection, layout.shape)
-            touched = sum(last - first for first, last in layout.block_spans(sel))
-            if touched > WHOLE_READ_SHARE * math.prod(layout.grid):
-                layout = None  # the whole-chunk decoder is faster
+            if layout.touches_every_block(sel):
+                layout = None  # read and decoded whole, as without partial decoding
             ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
             if layout is not None and ranges is not None:
                 pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
@@ -458,7 +467,7 @@ _Pieces = list[tuple[int, NDArray[Any]]]
 def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
                      mode: Mode) -> list[tuple[int, int]] | None:
     """The byte ranges to request for `sel`, or None to read the whole
-    chunk in one request (the ranges would cover most of it).
+    chunk in one request, which costs no more (`fetch_cost`).
 
     Fixed rate: where another writer's chunk of this shape can have another
     length (`_length_may_differ`), the length L is checked on the way: the
@@ -470,15 +479,19 @@ def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
     length = layout.stream_bytes
     if length is None or not ranges:
         return ranges
-    if sum(stop - start for start, stop in ranges) > WHOLE_READ_SHARE * length:
-        return None
     if _length_may_differ(layout, mode):
         start, stop = ranges[-1]
         if length - 1 - stop <= RANGE_MERGE_GAP:
             ranges[-1] = (start, length + 1)
         else:
             ranges.append((length - 1, length + 1))
-    return ranges
+    return ranges if fetch_cost(ranges) < fetch_cost([(0, length)]) else None
+
+
+def fetch_cost(ranges: list[tuple[int, int]]) -> int:
+    """The cost of fetching `ranges` in bytes: their length, plus
+    `REQUEST_COST_BYTES` per request."""
+    return sum(stop - start for start, stop in ranges) + REQUEST_COST_BYTES * len(ranges)
 
 
 def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:

@@ -42,6 +42,7 @@ from .. import _zfp, engine
 from ..errors import ZFPError
 from ..modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE, Mode,
                      Params, describe_params)
+from ..region import StreamLayout, decompress_region
 
 FILTER_ID = 32013
 FILTER_NAME = "H5Z-ZFP"
@@ -242,6 +243,19 @@ class FilterFormat:
             out = out.view(self.stored_dtype)
         return engine.decompress(chunk, dtype=self.stored_dtype, shape=self.shape,
                                  mode=self.mode, out=out)
+
+    @property
+    def layout(self) -> StreamLayout:
+        """Where the blocks of a chunk lie (`zfpcodec.region`)."""
+        return StreamLayout(self.dtype, self.shape, self.params)
+
+    def decode_region(self, chunk: BufferLike, selection: tuple[slice, ...],
+                      out: NDArray[Any]) -> NDArray[Any]:
+        """``decode(chunk)[selection]`` into `out` (that shape, a type of the
+        dtype's size, any layout), decoding only the blocks `selection`
+        touches (`zfpcodec.region.decompress_region`)."""
+        return decompress_region(chunk, selection, layout=self.layout,
+                                 out=out.view(self.stored_dtype))
 
     def encode(self, chunk: NDArray[Any]) -> bytes:
         """The zfp stream of one whole chunk (its stored bytes: any array of

@@ -4,7 +4,9 @@ Data path: the selection's chunks (selection.py) -> their stored bytes,
 read one after the other with ``read_direct_chunk`` (h5py serialises its
 calls anyway) -> decoded by the C engine on a pool of threads (it releases
 the GIL), each straight into its place in the output where a whole chunk
-lands as it is -> the output.
+lands as it is, and, for a part of a chunk, only the blocks the part
+touches (`zfpcodec.region`; whole when it touches every block) -> the
+output.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ class _ChunkDecoder:
         # the chunk axes zfp drops: squeezing them off a whole chunk's place
         # in the output gives the zfp field, a view the engine decodes into
         self.unit_axes = tuple(i for i, n in enumerate(chunks) if n <= 1)
+        self.layout = fmt.layout
 
     def __call__(self, stored: tuple[int, bytes] | None, piece: sel.Piece,
                  target: NDArray[Any]) -> None:
@@ -145,9 +148,15 @@ class _ChunkDecoder:
             target[...] = self._raw(data, piece.origin)[piece.source]
         elif piece.whole:
             self.fmt.decode(data, out=np.squeeze(target, axis=self.unit_axes))
-        else:
+        elif self.layout.touches_every_block(field := self._field(piece.source)):
             values = self.fmt.decode(data).reshape(self.chunks).view(self.dtype)
             target[...] = values[piece.source]
+        else:
+            self.fmt.decode_region(data, field, out=np.squeeze(target, axis=self.unit_axes))
+
+    def _field(self, source: tuple[slice, ...]) -> tuple[slice, ...]:
+        """A selection of a chunk as a selection of its zfp field."""
+        return tuple(part for axis, part in enumerate(source) if axis not in self.unit_axes)
 
     def _raw(self, data: bytes, origin: tuple[int, ...]) -> NDArray[Any]:
         nbytes = math.prod(self.chunks) * self.dtype.itemsize
