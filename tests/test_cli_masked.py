@@ -41,7 +41,7 @@ def test_compress_missing_round_trip_restores_missing_values_bit_for_bit(tmp_pat
     values, land = ocean(dtype)
     if missing == "nan":   # a NaN with a payload, and an infinity: both come back exactly
         values[land] = np.float64(np.nan)
-        values.view(np.uint64)[land.nonzero()[0][0], land.nonzero()[1][0]] |= 0x1234
+        values.view(np.uint64)[land.nonzero()[0][0], land.nonzero()[1][0]] |= np.uint64(0x1234)
         values[land.nonzero()[0][-1], land.nonzero()[1][-1]] = -np.inf
     source = save(tmp_path, "sst.npy", values)
     stderr = run("compress", source, "-a", TOLERANCE, "--missing", missing,

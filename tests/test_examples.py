@@ -80,10 +80,14 @@ def test_every_example_names_an_extra_of_pyproject():
         extra = named_extra(script)
         assert extra is None or set(extra.split(",")) <= set(EXTRAS), \
             f"{script.name} names unknown extras {extra!r}"
-    # the extras of the doors exist and "all" gathers every one of them
+    # the extras of the doors and of the command line exist, and "all"
+    # gathers every one of them (and the test venv all of "all")
     doors = {"numcodecs", "zarr", "xarray", "s3", "hdf5"}
-    assert doors <= set(EXTRAS)
-    assert extra_closure("all") == set().union(*(extra_closure(d) for d in doors))
+    command_line = {"cli", "plot"}
+    assert doors | command_line <= set(EXTRAS)
+    assert extra_closure("all") == set().union(*(extra_closure(d) for d in doors | command_line))
+    assert extra_closure("all") <= extra_closure("test")
+    assert extra_closure("cli") == {"tqdm"} and extra_closure("plot") == {"matplotlib"}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)

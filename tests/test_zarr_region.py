@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from packaging.version import Version
 
 from zfpcodec import ZFPError, engine
 from zfpcodec.modes import Mode
@@ -229,6 +230,10 @@ def test_sharded_arrays_decode_only_the_touched_blocks(tmp_path, monkeypatch):
     store.reads.clear()
     sel = np.s_[2:10, 40:44, 33:35]
     assert bits_of(array[sel]) == bits_of(whole[sel])
+    if Version(zarr.__version__) < Version("3.1.6"):
+        # the byte getter zarr < 3.1.6 hands an inner chunk's codec refuses
+        # byte ranges, so the codec reads and decodes the inner chunk whole
+        pytest.skip("zarr < 3.1.6: no byte ranges inside shards (the values are right)")
     assert decoded == [3 * 1 * 1]  # of the 512 blocks of the inner chunk
     inner_bytes = StreamLayout.headerless("f8", inner, Mode.from_args(rate=8)).stream_bytes
     index_bytes = 8 * 16 + 4

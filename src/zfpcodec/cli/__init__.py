@@ -4,7 +4,8 @@ One module per subcommand (`compress`, `decompress`, `info`, `stats`,
 `zarr`, `h5`, `demo`), each with its parser (``add_parser``) and its work
 (``run``); they share `options` (types, shapes and modes from the command
 line), `io` (reading and writing arrays and streams), `report` (tables,
-describing streams, progress) and `errors` (exit statuses).  Errors are
+describing streams), `progress` (the progress bar), `outputs` (writing
+without losing data) and `errors` (exit statuses).  Errors are
 measured by `zfpcodec.metrics`.
 
 Streams carry zfp's full header by default, so they are what
@@ -133,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     progress = argparse.ArgumentParser(add_help=False)
     progress.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                          help="draw a progress line on stderr (default: only when stderr "
-                               "is a terminal)")
+                          help="draw a progress bar on stderr (default: only when stderr "
+                               "is a terminal or a notebook, and not with --quiet; "
+                               "tqdm's bar where tqdm is installed)")
 
     compress.add_parser(commands, common)
     decompress.add_parser(commands, common)

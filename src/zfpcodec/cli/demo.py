@@ -20,7 +20,8 @@ from .errors import UsageError
 from .options import (Commands, SettingValue, add_force, build_mode, parse_shape,
                       setting_label, subparser, zarr_codec_args)
 from .outputs import HeldInterrupts, check_output, staged_directory
-from .report import MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, shape_text
+from .progress import Progress
+from .report import MB, QUALITY_COLUMNS, Column, Row, format_table, shape_text
 from .zarr import import_zarr, writes_settled
 
 TOLERANCES = [0.1, 0.01, 0.001]
@@ -103,7 +104,8 @@ def write_stores(args: argparse.Namespace, zarr: ModuleType,
     rows = []
     try:
         root.mkdir(parents=True, exist_ok=True)
-        with Progress(len(codecs), "demo", args.progress, unit="stores") as progress:
+        with Progress(len(codecs), "demo", args.progress, unit="stores",
+                      quiet=args.quiet) as progress:
             for (kind, value, codec_args), name in zip(codecs, names):
                 interrupts.check()
                 rows.append(demo_row(zarr, root / name, field, args.chunks, args.zarr_format,

@@ -26,7 +26,8 @@ from ..modes import Mode
 from .errors import CLIError, UsageError
 from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_options,
                       add_threads, build_mode, setting_label, subparser, zarr_codec_args)
-from .report import Column, Progress, Row, format_table, note, shape_text, show
+from .progress import Progress
+from .report import Column, Row, format_table, note, shape_text, show
 from .zarr import BATCH_BYTES, chunk_batches, import_zarr, open_source
 
 if TYPE_CHECKING:
@@ -205,7 +206,8 @@ def run_import(args: argparse.Namespace) -> None:
             raise CLIError(f"cannot store {show(args.source)} with H5Z-ZFP: {error}") from None
         chunks = writer.dataset.chunks
         nbytes = int(np.prod(source.shape)) * dtype.itemsize
-        with Progress(nbytes, f"import {args.dataset}", args.progress, unit="B") as progress:
+        with Progress(nbytes, f"import {args.dataset}", args.progress, unit="B",
+                      quiet=args.quiet) as progress:
             for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
                 block = np.asarray(source[region])
                 writer.write(block, [r.start for r in region], threads=args.threads)
@@ -253,7 +255,8 @@ def run_export(args: argparse.Namespace) -> None:
             label = (f"Zarr v{args.zarr_format}, zfp " + (
                 fmt.describe() if kind is None else setting_label(kind, value)))
         nbytes = int(np.prod(dataset.shape)) * dtype.itemsize
-        with Progress(nbytes, f"export {args.dataset}", args.progress, unit="B") as progress:
+        with Progress(nbytes, f"export {args.dataset}", args.progress, unit="B",
+                      quiet=args.quiet) as progress:
             for region in chunk_batches(dataset.shape, dataset.chunks,
                                         BATCH_BYTES // dtype.itemsize):
                 block = hdf5.read(dataset, region, threads=args.threads)

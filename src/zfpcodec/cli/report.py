@@ -1,11 +1,10 @@
 """What the command line prints: names of files and shapes, notes on
-stderr, tables, a stream's description, and the progress line."""
+stderr, tables and a stream's description (the progress bar: `progress`)."""
 
 from __future__ import annotations
 
 import math
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any, Sequence, TypeAlias
 
@@ -82,53 +81,3 @@ def format_table(columns: Sequence[Column], rows: Sequence[Row]) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule] + [line(values) for values in cells[1:]])
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when `enabled` (None:
-    when stderr is a terminal) and redrawn at most ten times a second."""
-
-    WIDTH = 30
-    INTERVAL = 0.1
-
-    def __init__(self, total: float, label: str, enabled: bool | None = None,
-                 unit: str = ""):
-        self.total = total
-        self.label = label
-        self.unit = unit
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.done = 0.0
-        self.start = time.perf_counter()
-        self.drawn = 0.0
-
-    def __enter__(self) -> "Progress":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def advance(self, amount: float) -> None:
-        self.done += amount
-        now = time.perf_counter()
-        if self.enabled and (now - self.drawn >= self.INTERVAL or self.done >= self.total):
-            self.drawn = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
-        filled = int(self.WIDTH * fraction)
-        elapsed = now - self.start
-        text = f"\r{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:4.0%}"
-        if self.unit == "B" and elapsed > 0:
-            text += f" {self.done / MB / elapsed:.0f} MB/s"
-        else:
-            text += f" {self.done:g}/{self.total:g} {self.unit}"
-        if 0 < fraction < 1:
-            text += f" ETA {elapsed * (1 - fraction) / fraction:.0f} s"
-        sys.stderr.write(text + "\033[K")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()

@@ -1,5 +1,6 @@
 """``zfpcodec stats``: compression ratio, error and speed of an array with
-each given setting, as a table (like ``zfp -s``)."""
+each given setting, as a table (like ``zfp -s``), and with ``--plot`` as
+rate-distortion curves (`plot`)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from .. import bound, engine
 from ..metrics import error_stats, value_range
 from ..modes import Mode
 from .io import read_array
-from .options import (Commands, add_mode_options, add_raw_options, add_threads, build_mode,
-                      positive_int, setting_label, subparser)
-from .report import (MB, QUALITY_COLUMNS, Column, Progress, Row, format_table, note,
-                     shape_text, show)
+from .options import (Commands, add_force, add_mode_options, add_raw_options, add_threads,
+                      build_mode, positive_int, setting_label, subparser)
+from .outputs import check_output
+from .plot import INSTALL_HINT, check_plot_path, write_rate_distortion
+from .progress import Progress
+from .report import MB, QUALITY_COLUMNS, Column, Row, format_table, note, shape_text, show
 
 DEFAULT_SETTINGS = [("rate", 4.0), ("rate", 8.0), ("rate", 16.0), ("reversible", True)]
 
@@ -41,8 +44,12 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                "stats measures whatever happens: a setting whose error bound cannot hold\n"
                "(NaN, +-inf, a fill value such as -1e10) is measured with a note, where\n"
                "compress would refuse it (see compress --missing).\n\n"
-               "example:\n  zfpcodec stats field.npy --tolerance 1e-2 1e-4 --rate 8 "
-               "--reversible",
+               "--plot draws bits per value against PSNR and maximum error, one line\n"
+               f"per mode, with matplotlib ({INSTALL_HINT}).\n\n"
+               "examples:\n  zfpcodec stats field.npy --tolerance 1e-2 1e-4 --rate 8 "
+               "--reversible\n"
+               "  zfpcodec stats field.npy -r 2 4 8 16 -p 8 16 24 -a 1e-1 1e-3 1e-5 -R "
+               "--plot rd.png",
         parents=[common, progress])
     sub.add_argument("input", help="input .npy or raw file ('-' for stdin)")
     add_raw_options(sub, "input")
@@ -51,10 +58,18 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
     sub.add_argument("--repeat", type=positive_int, default=1, metavar="N",
                      help="time the best of N runs (default 1)")
     sub.add_argument("--json", action="store_true", help="print the rows as JSON")
+    sub.add_argument("--plot", metavar="IMAGE",
+                     help="also draw the rate-distortion curves into IMAGE (.png, .svg, "
+                          ".pdf ...; needs matplotlib)")
+    add_force(sub, "the --plot image")
 
 
 def run(args: argparse.Namespace) -> None:
     """stats: ratio, error and speed for each setting, as a table."""
+    # a plot that cannot be written is refused before the work
+    image_format = None if args.plot is None else check_plot_path(args.plot)
+    if args.plot is not None:
+        check_output(args.plot, [args.input], args.force)
     arr = read_array(args.input, args.dtype, args.shape)
     settings = args.settings or DEFAULT_SETTINGS
     modes = [(setting_label(kind, value), build_mode(kind, value, arr.dtype))
@@ -62,7 +77,8 @@ def run(args: argparse.Namespace) -> None:
     lo, hi = value_range(arr)
     decoded = np.empty_like(arr, dtype=arr.dtype.newbyteorder("="), subok=False)
     rows, notes = [], []
-    with Progress(len(modes), "stats", args.progress, unit="settings") as progress:
+    with Progress(len(modes), "stats", args.progress, unit="settings",
+                  quiet=args.quiet) as progress:
         for label, mode in modes:
             row, report = measure(arr, mode, decoded, (lo, hi), args.threads, args.repeat)
             rows.append(dict(setting=label, **row))
@@ -74,6 +90,10 @@ def run(args: argparse.Namespace) -> None:
     if not args.quiet:
         for text in notes:
             note(text)
+    if image_format is not None:
+        write_rate_distortion(args.plot, image_format, rows, [kind for kind, _ in settings],
+                              f"{show(args.input)}: {arr.dtype} {shape_text(arr.shape)}",
+                              8 * arr.dtype.itemsize)
     if args.json:
         print(json.dumps(dict(input=show(args.input), dtype=str(arr.dtype),
                               shape=list(arr.shape), rows=rows), indent=2))

@@ -30,7 +30,8 @@ from .options import (Commands, _single_mode, add_bound_options, add_force, add_
                       subparser, zarr_codec_args)
 from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
                       write_failure)
-from .report import Progress, note, shape_text, show
+from .progress import Progress
+from .report import note, shape_text, show
 
 CHUNK_BYTES = 4 << 20           # default chunk size for arrays without chunks
 BATCH_BYTES = 64 << 20          # raw bytes handed to zarr per write call (and per Ctrl-C check)
@@ -108,7 +109,8 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
     create = dict(shape=source.shape, dtype=dtype, chunks=chunks, zarr_format=args.zarr_format,
                   attributes=attributes, **codec_args)
     with new_array(zarr, args.dest, args.force, f"{dtype} data with {label}", create) as dest, \
-            Progress(nbytes, f"zarr {args.dest}", args.progress, unit="B") as progress:
+            Progress(nbytes, f"zarr {args.dest}", args.progress, unit="B",
+                     quiet=args.quiet) as progress:
         for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
             interrupts.check()
             block = np.asarray(source[region])
