@@ -22,9 +22,9 @@ With ``--compare`` the table shows each of our counts as a ratio to the
 saved one, and the script exits 1 when any ratio is above 1 + ``--tolerance``
 (default 0.5 %), or off 1 by more than that with ``--exact`` (a refactoring
 that must not change the work).  Counts depend on the compiler and its
-flags, so compare runs made on the same machine.  ``--profiles DIR`` keeps
-the callgrind profiles (one per call, named after the case) for
-``callgrind_annotate``.
+flags, so compare runs made on the same machine.  ``--profiles DIR`` also
+writes one callgrind profile per call, named after the case, for
+``callgrind_annotate`` (from extra runs, one per case and phase).
 
 How: each interpreter runs every case in one child process under valgrind,
 with collection on only inside the two library functions
@@ -174,27 +174,40 @@ def profile_total(path: Path) -> int:
 Counts = dict[str, dict[str, Any]]  # case -> {"compress": Ir, "decompress": Ir, hashes}
 
 
-def measure(library: str, names: list[str], python: str, folder: Path,
-            profiles: Path | None) -> Counts:
+def callgrind(library: str, names: list[str], python: str, folder: Path,
+              functions: tuple[str, ...]) -> tuple[list[str], list[Path], str]:
+    """Run the child for `library` on `names` under callgrind, collecting and
+    dumping in `functions` (a wildcard pattern for several: valgrind 3.19
+    collects nothing when two --toggle-collect options come with --dump-after
+    ones); returns the child's lines, the profiles in dump order, and the
+    folder that holds them (the caller removes it)."""
+    pattern = LIBRARIES[library][0] if len(functions) > 1 else functions[0]
+    tmp = tempfile.mkdtemp()
+    out = Path(tmp) / "callgrind.out"
+    command = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+               f"--callgrind-out-file={out}", f"--toggle-collect={pattern}",
+               # names in full in every profile, so each can be read alone
+               "--compress-strings=no"]
+    command += [f"--dump-after={f}" for f in functions]
+    command += [python, str(Path(__file__).resolve()), "--child", str(folder), *names]
+    if library != "ours":
+        command.append("--peer")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
+    if done.returncode:
+        shutil.rmtree(tmp)
+        raise SystemExit(f"the {library} child run failed:\n{done.stderr[-3000:]}")
+    # profiles are numbered from 1 in dump order; the last, written at exit,
+    # holds what ran after the last library call (nothing counted)
+    dumps = sorted(Path(tmp).glob("callgrind.out.*"),
+                   key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    return done.stdout.split("\n")[:-1], dumps, tmp
+
+
+def measure(library: str, names: list[str], python: str, folder: Path) -> Counts:
     """{case: {"compress": Ir, "decompress": Ir, "compress_sha": ...,
     "decompress_sha": ...}} from one valgrind run of `library`'s calls."""
-    pattern, functions = LIBRARIES[library]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
-                   f"--callgrind-out-file={out}", f"--toggle-collect={pattern}"]
-        command += [f"--dump-after={f}" for f in functions]
-        command += [python, str(Path(__file__).resolve()), "--child", str(folder), *names]
-        if library != "ours":
-            command.append("--peer")
-        done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
-        if done.returncode:
-            raise SystemExit(f"the {library} child run failed:\n{done.stderr[-3000:]}")
-        calls = done.stdout.split("\n")[:-1]
-        # profiles are numbered from 1 in dump order; the last, written at
-        # exit, holds what ran after the last library call (nothing counted)
-        dumps = sorted(Path(tmp).glob("callgrind.out.*"),
-                       key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    calls, dumps, tmp = callgrind(library, names, python, folder, LIBRARIES[library][1])
+    try:
         if len(dumps) < len(calls):
             raise SystemExit(f"{library}: {len(calls)} calls but {len(dumps)} profiles")
         counts: Counts = {}
@@ -202,9 +215,21 @@ def measure(library: str, names: list[str], python: str, folder: Path,
             name, phase, sha = call.split()
             counts.setdefault(name, {})[phase] = profile_total(dump)
             counts[name][f"{phase}_sha"] = sha
-            if profiles:
-                shutil.copy(dump, profiles / f"{library}.{name}.{phase}.callgrind")
         return counts
+    finally:
+        shutil.rmtree(tmp)
+
+
+def keep_profiles(library: str, names: list[str], python: str, folder: Path,
+                  dest: Path) -> None:
+    """One profile per case and phase in `dest`, each from a run that
+    collects that function alone: callgrind_annotate attributes the costs of
+    a run's first dump to the right functions, not those of later ones."""
+    for name in names:
+        for phase, function in zip(("compress", "decompress"), LIBRARIES[library][1]):
+            _, dumps, tmp = callgrind(library, [name], python, folder, (function,))
+            shutil.copy(dumps[0], dest / f"{library}.{name}.{phase}.callgrind")
+            shutil.rmtree(tmp)
 
 
 def report(ours: Counts, zfpy: Counts, base: Counts | None, tolerance: float,
@@ -312,9 +337,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         names = make_arrays(names, folder)
-        ours = measure("ours", names, args.python, folder, args.profiles)
-        zfpy = (measure("zfpy", names, zfpy_python, folder, args.profiles)
-                if zfpy_python else {})
+        ours = measure("ours", names, args.python, folder)
+        zfpy = measure("zfpy", names, zfpy_python, folder) if zfpy_python else {}
+        if args.profiles:
+            keep_profiles("ours", names, args.python, folder, args.profiles)
+            if zfpy_python:
+                keep_profiles("zfpy", names, zfpy_python, folder, args.profiles)
     base = load_saved(args.compare) if args.compare else None
     problems = report(ours, zfpy, base, args.tolerance, args.exact)
     if args.out:
