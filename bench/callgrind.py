@@ -1,74 +1,162 @@
-"""Instructions the C engine executes, counted by valgrind's callgrind.
+"""Instructions the C engine executes, counted by valgrind's callgrind, and
+what LLNL's zfp executes on the same arrays.
 
 Timings on a shared machine move with its load; instruction counts do not.
 This script compresses and decompresses a few representative arrays once
 each, on one thread, under ``valgrind --tool=callgrind``, and reports the
 instructions executed inside ``zfpc_compress`` and ``zfpc_decompress``
 (everything they call included; Python, NumPy and the argument checks
-outside them are not counted).  Use it to check that a change to csrc/
-keeps the engine's work the same, or to see what an optimisation saves:
+outside them are not counted).  With an interpreter that has zfpy 1.0.1
+(``--zfpy-python``; by default the bench venv, bench/.venv-peers, when it
+exists) it counts libzfp's ``zfp_compress`` and ``zfp_decompress`` on the
+same arrays too, checks that both make the same stream and values, and
+shows zfpy's count over ours: a deterministic stand-in for the speed ratio
+(it ignores what an instruction costs: cache misses, dependency chains,
+branch mispredictions).
 
     python bench/callgrind.py --out before.json
     ... change the engine, reinstall ...
     python bench/callgrind.py --compare before.json
 
-With ``--compare`` the table shows each count as a ratio to the saved one,
-and the script exits 1 when any ratio is off 1 by more than
-``--tolerance`` (default 0.5 %).  Counts depend on the compiler and its
-flags, so compare runs made on the same machine.
+With ``--compare`` the table shows each of our counts as a ratio to the
+saved one, and the script exits 1 when any ratio is above 1 + ``--tolerance``
+(default 0.5 %), or off 1 by more than that with ``--exact`` (a refactoring
+that must not change the work).  Counts depend on the compiler and its
+flags, so compare runs made on the same machine.  ``--profiles DIR`` also
+writes one callgrind profile per call, named after the case, for
+``callgrind_annotate`` (from extra runs, one per case and phase).
 
-How: one child interpreter runs every case under valgrind with collection
-on only inside the two engine functions (``--toggle-collect``), and
-callgrind writes one profile each time either function returns
-(``--dump-after``); the child prints which call each profile belongs to.
+How: each interpreter runs every case in one child process under valgrind,
+with collection on only inside the two library functions
+(``--toggle-collect``); callgrind writes one profile each time either
+function returns (``--dump-after``), and the child prints which call each
+profile belongs to and a hash of its result.  The arrays are made here and
+handed to the children as .npy files, so both sides read the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-ENGINE_FUNCTIONS = ("zfpc_compress", "zfpc_decompress")  # zfpc_*compress
+sys.path.insert(0, str(HERE))
 
-# name -> (generator in data.py, its shape, dtype, zfpy mode arguments, shape
-# of the array compressed).  Sizes are not multiples of 4, so partial blocks
-# are gathered and scattered too.
-CASES: dict[str, tuple[str, tuple[int, ...], str, dict[str, Any], tuple[int, ...]]] = {
-    "3d-float64-accuracy-1e-3": ("smooth3d", (30, 33, 35), "float64", {"tolerance": 1e-3},
-                                 (30, 33, 35)),
-    "3d-int32-precision-16": ("smooth3d", (30, 33, 35), "int32", {"precision": 16},
-                              (30, 33, 35)),
-    "1d-float64-rate-8": ("series1d", (40003,), "float64", {"rate": 8}, (40003,)),
-    "2d-float32-reversible": ("image2d", (190, 211), "float32", {}, (190, 211)),
-    "4d-int64-rate-16": ("smooth3d", (30, 33, 35), "int64", {"rate": 16}, (5, 6, 33, 35)),
+PEERS_PYTHON = HERE / ".venv-peers" / "bin" / "python"
+
+# the library functions counted, as a callgrind pattern and one by one
+# (valgrind 3.19 collects nothing when two --toggle-collect options come with
+# --dump-after ones, so one wildcard pattern covers both)
+LIBRARIES = {
+    "ours": ("zfpc_*compress", ("zfpc_compress", "zfpc_decompress")),
+    "zfpy": ("zfp_*compress", ("zfp_compress", "zfp_decompress")),
 }
 
 
-def run_child(names: list[str]) -> None:
-    """Compress and decompress each case once, printing one line per engine
-    call in the order callgrind dumps their profiles."""
-    sys.path.insert(0, str(HERE))
-    import data  # bench/data.py: deterministic synthetic fields
-    import zfpy  # zfpcodec's drop-in
+@dataclass(frozen=True)
+class Case:
+    """An array (made on demand; LookupError says why it cannot be) and the
+    zfpy mode arguments it is compressed with."""
 
+    make: Callable[[], np.ndarray]
+    mode: dict[str, Any]
+
+
+def synthetic(generator: str, shape: tuple[int, ...], dtype: str,
+              array_shape: tuple[int, ...] | None = None,
+              scale: float | None = None) -> Callable[[], np.ndarray]:
+    """A field of bench/data.py in `dtype` (integers: rounded times
+    `scale`, or data.as_dtype's 1e4 without it), reshaped."""
+    def make() -> np.ndarray:
+        import data
+
+        field = data.GENERATORS[generator](shape)
+        arr = (np.round(field * scale).astype(dtype) if scale
+               else data.as_dtype(field, dtype))
+        return arr.reshape(array_shape or shape)
+    return make
+
+
+def noisy_box(shape: tuple[int, int, int], box: int) -> Callable[[], np.ndarray]:
+    """Zeros with a `box`-cubed block of unit noise in the middle: most
+    blocks are empty, the coder's fast path (sparse fields, masks,
+    backgrounds)."""
+    def make() -> np.ndarray:
+        arr = np.zeros(shape)
+        starts = [(n - box) // 2 for n in shape]
+        inside = tuple(slice(s, s + box) for s in starts)
+        arr[inside] = np.random.default_rng(20240601).standard_normal((box,) * 3)
+        return arr
+    return make
+
+
+def real(name: str, count: int) -> Callable[[], np.ndarray]:
+    """A central window of about `count` values of a real field
+    (real_fields.py), as stored."""
+    def make() -> np.ndarray:
+        import real_fields
+
+        return real_fields.window(real_fields.load(name).values, count)
+    return make
+
+
+# Sizes are not multiples of 4, so partial blocks are gathered and scattered
+# too.  The cases after the first five are the cells where zfpy came
+# closest in timings (issue 16).
+SPARSE = noisy_box((61, 62, 63), 13)
+CASES: dict[str, Case] = {
+    "3d-float64-accuracy-1e-3": Case(synthetic("smooth3d", (30, 33, 35), "float64"),
+                                     {"tolerance": 1e-3}),
+    "3d-int32-precision-16": Case(synthetic("smooth3d", (30, 33, 35), "int32"),
+                                  {"precision": 16}),
+    "1d-float64-rate-8": Case(synthetic("series1d", (40003,), "float64"), {"rate": 8}),
+    "2d-float32-reversible": Case(synthetic("image2d", (190, 211), "float32"), {}),
+    "4d-int64-rate-16": Case(synthetic("smooth3d", (30, 33, 35), "int64", (5, 6, 33, 35)),
+                             {"rate": 16}),
+    "3d-float64-sparse-rate-8": Case(SPARSE, {"rate": 8}),
+    "3d-float64-sparse-rate-16": Case(SPARSE, {"rate": 16}),
+    "3d-float64-sparse-precision-20": Case(SPARSE, {"precision": 20}),
+    "3d-int32-2^20-precision-20": Case(
+        synthetic("smooth3d", (30, 33, 35), "int32", scale=2**20), {"precision": 20}),
+    "4d-int32-2^20-precision-20": Case(
+        synthetic("smooth3d", (30, 33, 35), "int32", (5, 6, 33, 35), scale=2**20),
+        {"precision": 20}),
+    "4d-int64-2^20-precision-20": Case(
+        synthetic("smooth3d", (30, 33, 35), "int64", (5, 6, 33, 35), scale=2**20),
+        {"precision": 20}),
+    "real-2d-float32-topography-rate-8": Case(real("topography2d", 2**18), {"rate": 8}),
+    "real-2d-float32-topography-accuracy-1": Case(real("topography2d", 2**18),
+                                                  {"tolerance": 1.0}),
+    "real-3d-float32-winds-precision-16": Case(real("winds3d", 2**18), {"precision": 16}),
+}
+
+
+def run_child(folder: Path, names: list[str], peer: bool) -> None:
+    """Compress and decompress each case once, printing one line per library
+    call, in the order callgrind dumps their profiles, with a hash of what
+    the call made.  `peer`: `zfpy` is LLNL's, which takes no threads."""
+    import zfpy
+
+    modes = json.loads((folder / "modes.json").read_text())
+    threads = {} if peer else {"threads": 1}
     for name in names:
-        generator, shape, dtype, mode, array_shape = CASES[name]
-        arr = data.as_dtype(data.GENERATORS[generator](shape), dtype).reshape(array_shape)
-        stream = zfpy.compress_numpy(arr, **mode, threads=1)
-        print(f"{name} compress", flush=True)
-        out = zfpy.decompress_numpy(stream, threads=1)
-        print(f"{name} decompress", flush=True)
-        if mode == {} and not np.array_equal(out, arr):
+        arr = np.load(folder / f"{name}.npy")
+        stream = zfpy.compress_numpy(arr, **modes[name], **threads)
+        print(f"{name} compress {hashlib.sha256(stream).hexdigest()}", flush=True)
+        out = zfpy.decompress_numpy(stream, **threads)
+        print(f"{name} decompress {hashlib.sha256(out.tobytes()).hexdigest()}", flush=True)
+        if modes[name] == {} and not np.array_equal(out, arr):
             raise SystemExit(f"{name}: the reversible round trip is not exact")
 
 
@@ -83,59 +171,129 @@ def profile_total(path: Path) -> int:
     return int(match.group(1))
 
 
-def measure(names: list[str], python: str) -> dict[str, dict[str, int]]:
-    """{case: {"compress": Ir, "decompress": Ir}} from one valgrind run."""
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        command = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
-                   f"--callgrind-out-file={out}"]
-        # One pattern for both functions: valgrind 3.19 collects nothing
-        # when two --toggle-collect options come with --dump-after ones.
-        command += ["--toggle-collect=zfpc_*compress"]
-        command += [f"--dump-after={f}" for f in ENGINE_FUNCTIONS]
-        command += [python, str(Path(__file__).resolve()), "--child", *names]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
-        if done.returncode:
-            raise SystemExit(f"the child run failed:\n{done.stderr[-3000:]}")
-        calls = done.stdout.split("\n")[:-1]
-        # profiles are numbered from 1 in dump order; the last, written at
-        # exit, holds what ran after the last engine call (nothing counted)
-        dumps = sorted(Path(tmp).glob("callgrind.out.*"),
-                       key=lambda p: int(p.name.rsplit(".", 1)[1]))
+Counts = dict[str, dict[str, Any]]  # case -> {"compress": Ir, "decompress": Ir, hashes}
+
+
+def callgrind(library: str, names: list[str], python: str, folder: Path,
+              functions: tuple[str, ...]) -> tuple[list[str], list[Path], str]:
+    """Run the child for `library` on `names` under callgrind, collecting and
+    dumping in `functions` (a wildcard pattern for several: valgrind 3.19
+    collects nothing when two --toggle-collect options come with --dump-after
+    ones); returns the child's lines, the profiles in dump order, and the
+    folder that holds them (the caller removes it)."""
+    pattern = LIBRARIES[library][0] if len(functions) > 1 else functions[0]
+    tmp = tempfile.mkdtemp()
+    out = Path(tmp) / "callgrind.out"
+    command = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+               f"--callgrind-out-file={out}", f"--toggle-collect={pattern}",
+               # names in full in every profile, so each can be read alone
+               "--compress-strings=no"]
+    command += [f"--dump-after={f}" for f in functions]
+    command += [python, str(Path(__file__).resolve()), "--child", str(folder), *names]
+    if library != "ours":
+        command.append("--peer")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
+    if done.returncode:
+        shutil.rmtree(tmp)
+        raise SystemExit(f"the {library} child run failed:\n{done.stderr[-3000:]}")
+    # profiles are numbered from 1 in dump order; the last, written at exit,
+    # holds what ran after the last library call (nothing counted)
+    dumps = sorted(Path(tmp).glob("callgrind.out.*"),
+                   key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    return done.stdout.split("\n")[:-1], dumps, tmp
+
+
+def measure(library: str, names: list[str], python: str, folder: Path) -> Counts:
+    """{case: {"compress": Ir, "decompress": Ir, "compress_sha": ...,
+    "decompress_sha": ...}} from one valgrind run of `library`'s calls."""
+    calls, dumps, tmp = callgrind(library, names, python, folder, LIBRARIES[library][1])
+    try:
         if len(dumps) < len(calls):
-            raise SystemExit(f"{len(calls)} engine calls but {len(dumps)} profiles")
-        counts: dict[str, dict[str, int]] = {}
+            raise SystemExit(f"{library}: {len(calls)} calls but {len(dumps)} profiles")
+        counts: Counts = {}
         for call, dump in zip(calls, dumps):
-            name, phase = call.split()
+            name, phase, sha = call.split()
             counts.setdefault(name, {})[phase] = profile_total(dump)
+            counts[name][f"{phase}_sha"] = sha
         return counts
+    finally:
+        shutil.rmtree(tmp)
 
 
-def report(counts: dict[str, dict[str, int]], base: dict[str, dict[str, int]] | None,
-           tolerance: float) -> bool:
-    """Print the table; returns False when a ratio to `base` is off 1 by
-    more than `tolerance`."""
-    ok = True
-    header = f"| {'case':<26} | {'compress Ir':>13} | {'decompress Ir':>13} |"
+def keep_profiles(library: str, names: list[str], python: str, folder: Path,
+                  dest: Path) -> None:
+    """One profile per case and phase in `dest`, each from a run that
+    collects that function alone: callgrind_annotate attributes the costs of
+    a run's first dump to the right functions, not those of later ones."""
+    for name in names:
+        for phase, function in zip(("compress", "decompress"), LIBRARIES[library][1]):
+            _, dumps, tmp = callgrind(library, [name], python, folder, (function,))
+            shutil.copy(dumps[0], dest / f"{library}.{name}.{phase}.callgrind")
+            shutil.rmtree(tmp)
+
+
+def report(ours: Counts, zfpy: Counts, base: Counts | None, tolerance: float,
+           exact: bool) -> list[str]:
+    """Print the table; returns the problems found: a stream or decoded
+    array that differs from zfpy's, a count that grew (or, with `exact`,
+    moved) by more than `tolerance` against `base`."""
+    problems = []
+    columns = ["case", "compress Ir", "decompress Ir"]
+    if zfpy:
+        columns += ["zfpy compress Ir", "zfpy decompress Ir", "zfpy/ours compress",
+                    "zfpy/ours decompress", "same bytes"]
     if base:
-        header += " compress / base | decompress / base |"
-    print(header)
-    print(re.sub(r"[^|]", "-", header))
-    for name, phases in counts.items():
-        row = f"| {name:<26} | {phases['compress']:>13,} | {phases['decompress']:>13,} |"
+        columns += ["compress / base", "decompress / base"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "|".join("-" * (len(c) + 2) for c in columns) + "|")
+    phases = ("compress", "decompress")
+    for name, counts in ours.items():
+        cells = [name] + [f"{counts[p]:,}" for p in phases]
+        theirs = zfpy.get(name)
+        if theirs:
+            same = all(counts[f"{p}_sha"] == theirs[f"{p}_sha"] for p in phases)
+            if not same:
+                problems.append(f"{name}: our stream or decoded values differ from zfpy's")
+            cells += [f"{theirs[p]:,}" for p in phases]
+            cells += [f"{theirs[p] / counts[p]:.2f}x" for p in phases]
+            cells.append("yes" if same else "**NO**")
+        elif zfpy:
+            cells += ["-"] * 5
         if base:
-            for phase in ("compress", "decompress"):
+            for phase in phases:
                 old = base.get(name, {}).get(phase)
                 if old is None:
-                    row += f" {'(none)':>{len(phase) + 7}} |"
+                    cells.append("(none)")
                     continue
-                ratio = phases[phase] / old
-                ok &= abs(ratio - 1) <= tolerance
-                row += f" {ratio:>{len(phase) + 7}.4f} |"
-        print(row)
-    return ok
+                ratio = counts[phase] / old
+                if ratio - 1 > tolerance or (exact and 1 - ratio > tolerance):
+                    problems.append(f"{name} {phase}: {ratio:.4f} x the saved count")
+                cells.append(f"{ratio:.4f}")
+        print("| " + " | ".join(cells) + " |")
+    return problems
+
+
+def load_saved(path: Path) -> Counts:
+    """Our counts from a saved run (this format, or the earlier one that
+    held ours alone)."""
+    saved = json.loads(path.read_text())
+    return saved["ours"] if "ours" in saved else saved
+
+
+def make_arrays(names: list[str], folder: Path) -> list[str]:
+    """Write each case's array to `folder`; returns the cases that could be
+    made (the others are named on stderr)."""
+    made, modes = [], {}
+    for name in names:
+        try:
+            np.save(folder / f"{name}.npy", CASES[name].make())
+        except LookupError as error:
+            print(f"skipped {name}: {error}", file=sys.stderr)
+            continue
+        made.append(name)
+        modes[name] = CASES[name].mode
+    (folder / "modes.json").write_text(json.dumps(modes))
+    return made
 
 
 def main() -> None:
@@ -146,25 +304,51 @@ def main() -> None:
     parser.add_argument("--compare", type=Path,
                         help="JSON file of an earlier run to compare with")
     parser.add_argument("--tolerance", type=float, default=0.005,
-                        help="largest accepted |ratio - 1| with --compare (default 0.005)")
+                        help="largest accepted growth (or |ratio - 1| with --exact) "
+                             "with --compare (default 0.005)")
+    parser.add_argument("--exact", action="store_true",
+                        help="with --compare, fewer instructions fail too")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter where zfpcodec is installed (default: this one)")
+    parser.add_argument("--zfpy-python", default=str(PEERS_PYTHON),
+                        help="interpreter with LLNL zfpy 1.0.1 (default: the bench venv); "
+                             "'' to count ours alone")
+    parser.add_argument("--profiles", type=Path,
+                        help="keep the callgrind profiles in this folder")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_child(args.child)
+        run_child(Path(args.child[0]), args.child[1:], args.peer)
         return
     names = args.cases.split(",")
     unknown = sorted(set(names) - set(CASES))
     if unknown:
         parser.error(f"unknown case {unknown}; choose from {', '.join(CASES)}")
-    counts = measure(names, args.python)
-    base = json.loads(args.compare.read_text()) if args.compare else None
-    ok = report(counts, base, args.tolerance)
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    if args.profiles:
+        args.profiles.mkdir(parents=True, exist_ok=True)
+    zfpy_python = args.zfpy_python
+    if zfpy_python and not Path(zfpy_python).exists():
+        print(f"zfpy not counted: no interpreter at {zfpy_python} (run bench/run.py once "
+              "to make the bench venv, or pass --zfpy-python)", file=sys.stderr)
+        zfpy_python = ""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        names = make_arrays(names, folder)
+        ours = measure("ours", names, args.python, folder)
+        zfpy = measure("zfpy", names, zfpy_python, folder) if zfpy_python else {}
+        if args.profiles:
+            keep_profiles("ours", names, args.python, folder, args.profiles)
+            if zfpy_python:
+                keep_profiles("zfpy", names, zfpy_python, folder, args.profiles)
+    base = load_saved(args.compare) if args.compare else None
+    problems = report(ours, zfpy, base, args.tolerance, args.exact)
     if args.out:
-        args.out.write_text(json.dumps(counts, indent=1) + "\n")
-    if not ok:
-        raise SystemExit(f"an instruction count moved by more than {args.tolerance:.2%}")
+        args.out.write_text(json.dumps({"ours": ours, "zfpy": zfpy}, indent=1) + "\n")
+    if problems:
+        raise SystemExit("\n".join(problems))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import os
 import numpy as np
 
 import data
+import real_fields
 from common import mbps, run_case
 from console import log, loud
 from peer_link import PeerError, Peers
@@ -48,6 +49,29 @@ class Bench:
             np.save(path, arr)
             self._files[key] = (arr, path)
         return self._files[key]
+
+    def real_datasets(self, nbytes_f64: float) -> list[dict]:
+        """The real fields of real_fields.py (skipped, with a message saying
+        what to install, where their package is missing), each a central
+        window of at most as many values as a float64 array of `nbytes_f64`
+        holds, as dicts like the peer worker's datasets (with a "path")."""
+        fields, skipped = real_fields.available()
+        for message in skipped:
+            log(f"real field skipped: {message}")
+        self.results["real_skipped"] = skipped
+        sets = []
+        for field in fields:
+            arr = real_fields.window(field.values, int(nbytes_f64 // 8))
+            key = ("real", field.name, arr.shape)
+            if key not in self._files:
+                path = os.path.join(self.tmp, f"{field.name}-{'x'.join(map(str, arr.shape))}.npy")
+                np.save(path, arr)
+                self._files[key] = (arr, path)
+            sets.append({"name": field.name, "path": self._files[key][1],
+                         "dtype": str(arr.dtype), "shape": list(arr.shape),
+                         "description": field.description, "source": field.source,
+                         "real": True})
+        return sets
 
     def forget(self):
         """Drop the data files of a finished section, on both sides."""

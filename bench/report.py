@@ -124,6 +124,11 @@ def targets(r) -> str:
         add(f"1-D and 2-D, 1 thread, {label}: never slower than zfpy",
             [(row[f"speedup_{op}"], f"{row['rank']}-D {row['dtype']} {row['mode']}")
              for row in single if row["rank"] < 3], TARGET_LOW_RANK)
+    real = [row for row in r.get("single_real", []) if row.get("speedup_comp")]
+    for op, label in (("comp", "compress"), ("decomp", "decompress")):
+        add(f"real fields, 1 thread, {label}: >= {TARGET_3D}x zfpy (every mode)",
+            [(row[f"speedup_{op}"], f"{row['field']} {row['mode']}") for row in real],
+            TARGET_3D)
     two = [row for row in r.get("threads", []) if row.get("impl") == "zfpcodec"
            and row.get("threads") == 2 and row.get("size_mb", 0) >= 8]
     add(f"2 threads, >= 8 MiB, compress: >= {TARGET_2T}x our 1 thread",
@@ -152,21 +157,38 @@ def targets(r) -> str:
 
 
 def single(r) -> str:
-    rows = []
-    for row in r.get("single", []):
-        o, z = row["ours"], row.get("zfpy") or {}
-        rows.append((f"{row['rank']}-D {row['field']}", row["dtype"],
-                     _param(row["mode"], row["param"]), "x".join(map(str, row["shape"])),
-                     _f(o.get("ratio"), 2), _f(o.get("comp_mbps")), _f(z.get("comp_mbps")),
-                     _x(row.get("speedup_comp")), _f(o.get("decomp_mbps")),
-                     _f(z.get("decomp_mbps")), _x(row.get("speedup_decomp")),
-                     _yes(row.get("same_as_zfpy"))))
     head = ("data", "dtype", "mode", "shape", "ratio", "compress MB/s ours",
             "zfpy", "ours/zfpy", "decompress MB/s ours", "zfpy", "ours/zfpy", "same bytes")
-    return ("## One thread, every mode and type: zfpcodec vs zfpy 1.0.1\n\n"
+    text = ("## One thread, every mode and type: zfpcodec vs zfpy 1.0.1\n\n"
             "Same array, same call (`compress_numpy(a, **mode)`, `decompress_numpy(s)`), one "
             "thread each. `same bytes`: our stream and decoded values equal zfpy's.\n\n"
-            + _table(head, rows))
+            + _table(head, _single_rows(r.get("single", []))))
+    if r.get("single_real") or r.get("real_skipped"):
+        text += ("\n\n### Real fields\n\nThe same on real fields as stored (bench/"
+                 "real_fields.py; central windows of the single-thread size), with the "
+                 "largest absolute error of the round trip.\n\n"
+                 + _table(head[:5] + ("max error",) + head[5:],
+                          _single_rows(r.get("single_real", []), error=True)))
+        text += "".join(f"\n\nSkipped: {m}" for m in r.get("real_skipped", []))
+    return text
+
+
+def _single_rows(rows: list[dict], error: bool = False) -> list[tuple]:
+    """The cells of the single-thread tables, one tuple per row (`error`:
+    with the largest absolute error after the ratio)."""
+    out = []
+    for row in rows:
+        o, z = row["ours"], row.get("zfpy") or {}
+        cells = (f"{row['rank']}-D {row['field']}", row["dtype"],
+                 _param(row["mode"], row["param"]), "x".join(map(str, row["shape"])),
+                 _f(o.get("ratio"), 2))
+        if error:
+            cells += (_err(o.get("maxerr")),)
+        out.append(cells + (_f(o.get("comp_mbps")), _f(z.get("comp_mbps")),
+                            _x(row.get("speedup_comp")), _f(o.get("decomp_mbps")),
+                            _f(z.get("decomp_mbps")), _x(row.get("speedup_decomp")),
+                            _yes(row.get("same_as_zfpy"))))
+    return out
 
 
 def threads(r) -> str:

@@ -135,6 +135,29 @@ static inline void write_zeros(bit_writer *w, uint64_t n)
   write_bits(w, 0, (unsigned)n);
 }
 
+/* write_zeros for a long run (hundreds of bits, as padding to minbits
+ * writes per block): zeros are already in the buffer above `filled`, so
+ * the pending word is stored and then the whole zero words at once.  (The
+ * plane coder's runs are too short to pay for the memset.) */
+static inline void write_zero_run(bit_writer *w, uint64_t n)
+{
+  uint64_t words;
+  if (w->filled + n < WORD_BITS) {
+    w->filled += (unsigned)n;
+    return;
+  }
+  n -= WORD_BITS - w->filled;
+  writer_store_word(w, w->buffer);
+  w->buffer = 0;
+  words = n / WORD_BITS;
+  if (w->pos <= w->capacity && (w->capacity - w->pos) / 8 >= words)
+    memset(w->data + w->pos, 0, (size_t)words * 8);
+  else
+    w->overflow = 1;
+  w->pos += (size_t)words * 8;
+  w->filled = (unsigned)(n % WORD_BITS);
+}
+
 /* Pad with zeros to a whole 64-bit word since the start (format.md §1.4). */
 static inline void writer_flush(bit_writer *w)
 {
@@ -349,7 +372,7 @@ static MAYBE_UNUSED void pad_block(bit_writer *w, uint64_t start, uint32_t minbi
 {
   uint64_t used = writer_bits(w) - start;
   if (used < minbits)
-    write_zeros(w, minbits - used);
+    write_zero_run(w, minbits - used);
 }
 
 static MAYBE_UNUSED void skip_block(bit_reader *r, uint64_t start, uint32_t minbits)

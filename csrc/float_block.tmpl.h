@@ -31,6 +31,9 @@
 #define MAGNITUDE_MASK (INT_MIN_PATTERN - 1)
 
 #define MANTISSA_BITS (P - 1 - EBITS)
+/* The block reductions keep this many partial results (two SSE registers
+ * of FLOAT), each over every LANES-th value, so that they vectorise. */
+#define LANES (32 / sizeof(FLOAT))
 
 /* 2^e in the source type, as LDEXP(1, e) gives it: built from its bits
  * where it is a normal number. */
@@ -51,14 +54,19 @@ static inline FLOAT FN(pow2)(int e)
  * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
 static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
 {
-  FLOAT max = 0;
+  FLOAT lane[LANES] = {0}, max;
+  unsigned lanes = size < LANES ? size : LANES, i, j;
   UINT bits;
-  unsigned i;
   int e;
-  for (i = 0; i < size; i++) {
-    FLOAT a = FABS(v[i]);
-    max = a > max ? a : max;  /* one max instruction; NaN keeps max */
-  }
+  for (i = 0; i < size; i += lanes)
+    SIMD_LOOP
+    for (j = 0; j < lanes; j++) {
+      FLOAT a = FABS(v[i + j]);
+      lane[j] = a > lane[j] ? a : lane[j];  /* a max instruction; NaN keeps lane[j] */
+    }
+  max = lane[0];
+  for (j = 1; j < lanes; j++)
+    max = lane[j] > max ? lane[j] : max;
   if (!(max > 0))
     return -EBIAS;
   if (isinf(max))
@@ -91,12 +99,18 @@ static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsig
 }
 
 /* Whether a block that fwd_cast never sees (empty, or all below the
- * tolerance) holds NaN or +-inf. */
-static inline unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
+ * tolerance) holds NaN or +-inf: v * 0 is 0 for a finite v, NaN for the
+ * others, so a sum is NaN exactly when one is there (sums that vectorise,
+ * where isfinite's tests do not). */
+static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
 {
-  unsigned i, found = 0;
-  for (i = 0; i < size; i++)
-    found |= !isfinite(v[i]);
+  FLOAT lane[LANES] = {0};
+  unsigned lanes = size < LANES ? size : LANES, i, j, found = 0;
+  for (i = 0; i < size; i += lanes)
+    for (j = 0; j < lanes; j++)
+      lane[j] += v[i + j] * 0;
+  for (j = 0; j < lanes; j++)
+    found |= lane[j] != lane[j];
   return found;
 }
 
@@ -279,3 +293,4 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
 #undef INT_MIN_PATTERN
 #undef MAGNITUDE_MASK
 #undef MANTISSA_BITS
+#undef LANES

@@ -32,4 +32,15 @@
 #define UNROLL(n)
 #endif
 
+/* An element-wise loop that the compiler may vectorise even where its
+ * floating-point rules would stop it: GCC turns `a > m ? a : m` on vectors
+ * into max instructions only under `#pragma omp simd`.  meson.build
+ * defines ZFPC_OPENMP_SIMD where the compiler takes -fopenmp-simd (the
+ * pragma alone, no OpenMP runtime). */
+#if defined(ZFPC_OPENMP_SIMD)
+#define SIMD_LOOP _Pragma("omp simd")
+#else
+#define SIMD_LOOP
+#endif
+
 #endif

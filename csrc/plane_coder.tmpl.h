@@ -270,6 +270,18 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   return budget - bits;
 }
 
+/* Planes k, k+1, .. of a block of four coefficients into their values:
+ * bit 4j + i of `word` is bit k + j of coefficient i (as the plane words of
+ * a small block hold them, the lowest plane first). */
+static inline ALWAYS_INLINE void FN(deposit_planes4)(UINT *u0, UINT *u1, UINT *u2, UINT *u3,
+                                                     uint64_t word, unsigned k)
+{
+  *u0 |= (UINT)(gather_bits4(word) << k);
+  *u1 |= (UINT)(gather_bits4(word >> 1) << k);
+  *u2 |= (UINT)(gather_bits4(word >> 2) << k);
+  *u3 |= (UINT)(gather_bits4(word >> 3) << k);
+}
+
 /* format.md §9.6, including the decoder's habit of setting the bit at the
  * scan position when the budget runs out inside a scan.  Returns n, how
  * many coefficients became significant: those after them (in coding order)
@@ -282,6 +294,10 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
+  /* size 4: the planes decoded since the last deposit, the latest (plane
+   * k) in bits 0..3, and how many they are (a word holds 16) */
+  uint64_t held = 0;
+  unsigned count = 0;
   if (sparse) {
     /* leading empty planes: a run of 0 group bits while n = 0 */
     unsigned empty = skip_zeros(r, bits < P - kmin ? bits : P - kmin);
@@ -328,11 +344,14 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       n++;
     }
     if (size == 4) {
-      /* four coefficients: deposit the plane straight into registers */
-      u0 |= (UINT)(x[0] & 1u) << k;
-      u1 |= (UINT)((x[0] >> 1) & 1u) << k;
-      u2 |= (UINT)((x[0] >> 2) & 1u) << k;
-      u3 |= (UINT)((x[0] >> 3) & 1u) << k;
+      /* four coefficients: gather 16 planes in a word, then deposit them
+       * into registers at once */
+      held = held << 4 | x[0];
+      if (++count == 16) {
+        FN(deposit_planes4)(&u0, &u1, &u2, &u3, held, k);
+        held = 0;
+        count = 0;
+      }
     }
     else {
       for (g = 0; g * 64 < size; g++)
@@ -340,6 +359,8 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       ones += n;
     }
   }
+  if (count)
+    FN(deposit_planes4)(&u0, &u1, &u2, &u3, held, k);
   /* Every coefficient significant: each remaining plane is `size` plain
    * bits (format.md §9.2 (a) alone), so small blocks read them a word at a
    * time. */
@@ -352,10 +373,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     k -= count;
     if (size == 4) {
       word = reverse_fields(word, 4) >> (64 - 4 * count);  /* plane k in bits 0.. */
-      u0 |= (UINT)(gather_bits4(word) << k);
-      u1 |= (UINT)(gather_bits4(word >> 1) << k);
-      u2 |= (UINT)(gather_bits4(word >> 2) << k);
-      u3 |= (UINT)(gather_bits4(word >> 3) << k);
+      FN(deposit_planes4)(&u0, &u1, &u2, &u3, word, k);
     }
     else {
       for (j = 0; j < count; j++)

@@ -123,6 +123,30 @@ copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
   int contiguous_rows = !swap && n0 == 4 && (!s || s->valid[0] == 4) &&
                         block_position(st, s, 0, 1) - block_position(st, s, 0, 0) ==
                           (ptrdiff_t)size;
+  /* The test is made once, outside the loops (GCC did not unswitch them),
+   * so that the rows' loop of the contiguous case is a plain copy. */
+  if (contiguous_rows) {  /* four adjacent values: one copy */
+    /* the strides used, in a copy that the stores into the array cannot
+     * alias, so that they stay in registers */
+    ptrdiff_t rs[4];
+    for (i = 0; i < dims; i++)
+      rs[i] = st[i];
+    st = rs;
+    for (l = 0; l < n3; l++)
+      for (k = 0; k < n2; k++)
+        for (j = 0; j < n1; j++) {
+          char *row = origin + block_position(st, s, 0, 0) +
+                      (dims > 1 ? block_position(st, s, 1, j) : 0) +
+                      (dims > 2 ? block_position(st, s, 2, k) : 0) +
+                      (dims > 3 ? block_position(st, s, 3, l) : 0);
+          char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
+          if (to_block)
+            memcpy(values, row, 4 * size);
+          else
+            memcpy(row, values, 4 * size);
+        }
+    return;
+  }
   for (l = 0; l < n3; l++)
     for (k = 0; k < n2; k++)
       for (j = 0; j < n1; j++) {
@@ -130,13 +154,6 @@ copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
                     (dims > 2 ? block_position(st, s, 2, k) : 0) +
                     (dims > 3 ? block_position(st, s, 3, l) : 0);
         char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
-        if (contiguous_rows) {  /* four adjacent values: one copy */
-          if (to_block)
-            memcpy(values, row + block_position(st, s, 0, 0), 4 * size);
-          else
-            memcpy(row + block_position(st, s, 0, 0), values, 4 * size);
-          continue;
-        }
         for (i = 0; i < n0; i++) {
           if (to_block)
             copy_value(values + size * i, row + block_position(st, s, 0, i), size, swap);

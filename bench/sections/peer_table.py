@@ -55,8 +55,9 @@ def run(bench: Bench) -> None:
 
 
 def peer_datasets(bench: Bench) -> list[dict]:
-    """The synthetic fields at the single-thread size, then the real
-    datasets the peer worker exported."""
+    """The synthetic fields at the single-thread size, the real fields of
+    real_fields.py (windows of the same size), then the real datasets the
+    peer worker exported."""
     synthetic = [("smooth3d", "float64"), ("turbulence3d", "float32"),
                  ("image2d", "float32"), ("series1d", "float64")]
     sets = []
@@ -65,4 +66,4 @@ def peer_datasets(bench: Bench) -> list[dict]:
         sets.append({"name": name, "path": path, "dtype": dtype, "shape": list(arr.shape),
                      "description": data.DESCRIPTION[name], "source": "synthetic (data.py)",
                      "real": False})
-    return sets + bench.peer_datasets_meta
+    return sets + bench.real_datasets(bench.args.single_mb * MIB) + bench.peer_datasets_meta
