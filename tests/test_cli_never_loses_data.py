@@ -355,6 +355,29 @@ def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field, signum):
     assert list(tmp_path.iterdir()) == []
 
 
+@stopping_signals
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_a_signal_while_the_temporary_name_is_made_leaves_nothing(tmp_path, kind, signum):
+    # the signal comes the moment the name exists, before the code that
+    # removes it on failure could have been told its name
+    from zfpcodec.cli import _sigterm_stops_cleanly
+    from zfpcodec.cli.outputs import temporary_beside
+
+    def make_then_signalled(name: str) -> None:
+        os.mkdir(name) if kind == "directory" else open(name, "xb").close()
+        signal.raise_signal(signum)
+
+    # as in the command line: Ctrl-C raises KeyboardInterrupt, SIGTERM Terminated
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _sigterm_stops_cleanly(), pytest.raises(KeyboardInterrupt):
+            with temporary_beside(str(tmp_path / "out"), make_then_signalled):
+                pytest.fail("the block ran after the signal")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------
 # info: an incomplete stream exits 1
 

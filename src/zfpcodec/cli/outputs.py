@@ -31,7 +31,7 @@ import stat
 import threading
 from contextlib import contextmanager, suppress
 from types import FrameType, TracebackType
-from typing import Any, BinaryIO, Callable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 from .errors import CLIError, Terminated, UsageError
 from .options import STDIO
@@ -40,6 +40,7 @@ ZARR_METADATA = ("zarr.json", ".zarray", ".zgroup")   # v3 and v2 nodes' metadat
 TEMP_TAG = "zfpcodec-partial"   # in the names of outputs being written
 OLD_TAG = "zfpcodec-old"        # in the name of a replaced store while it is removed
 NAME_KEEP = 128                 # characters of the target's name kept in a temporary name
+_Made = TypeVar("_Made")        # what is made under a temporary name (a file, a directory)
 
 
 def is_url(path: str) -> bool:
@@ -186,12 +187,9 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
             yield file
         return
     directory = os.path.dirname(os.path.abspath(path))
-    # O_EXCL: a name of our own; mode 0o666 less the umask, as open() gives
-    temp, fd = _create(path, TEMP_TAG, lambda name: os.open(
-        name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    try:
+    with temporary_beside(path, _new_file, _close) as (temp, file):
         try:
-            with os.fdopen(fd, "wb") as file:
+            with file:
                 yield file
                 file.flush()
                 os.fsync(file.fileno())
@@ -201,11 +199,16 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
             raise write_failure(path, error) from None
         with HeldInterrupts():
             os.replace(temp, path)
-    except BaseException:
-        with HeldInterrupts():
-            _remove(temp)
-        raise
     _fsync_directory(directory)
+
+
+def _new_file(name: str) -> BinaryIO:
+    # O_EXCL: a name of our own; mode 0o666 less the umask, as open() gives
+    return os.fdopen(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+
+
+def _close(file: BinaryIO) -> None:
+    file.close()
 
 
 def write_failure(path: str, error: OSError) -> CLIError:
@@ -217,7 +220,29 @@ def _left_as_it_was(path: str) -> str:
     return f"{path} is unchanged" if os.path.lexists(path) else "nothing was written"
 
 
-def _create(path: str, tag: str, make: Callable[[str], Any]) -> tuple[str, Any]:
+@contextmanager
+def temporary_beside(path: str, make: Callable[[str], _Made],
+                     discard: Callable[[_Made], None] = lambda made: None
+                     ) -> Iterator[tuple[str, _Made]]:
+    """(name, what `make(name)` returned) for a new hidden name beside
+    `path`; if the block fails (an error, Ctrl-C, SIGTERM) `discard` is
+    given what was made and the name is removed.  Signals are held while
+    the name is made, so one that comes then is acted on once the name is
+    recorded for removal, never between the two."""
+    made: list[tuple[str, _Made]] = []
+    try:
+        with HeldInterrupts():
+            made.append(_create(path, TEMP_TAG, make))
+        yield made[0]
+    except BaseException:
+        with HeldInterrupts():
+            for temp, thing in made:
+                discard(thing)
+                _remove(temp)
+        raise
+
+
+def _create(path: str, tag: str, make: Callable[[str], _Made]) -> tuple[str, _Made]:
     """(name, what `make(name)` returned) for a new hidden name beside
     `path` (``.NAME.RANDOM.TAG``); an error names `path`, not that name."""
     directory, name = os.path.split(os.path.abspath(path))
@@ -262,16 +287,11 @@ def staged_directory(path: str) -> Iterator[str]:
     removed only once the new directory is in place).  On an error or
     Ctrl-C it is removed and `path` is left as it was."""
     directory = os.path.dirname(os.path.abspath(path))
-    temp, _ = _create(path, TEMP_TAG, lambda name: os.mkdir(name, 0o777))
-    try:
+    with temporary_beside(path, lambda name: os.mkdir(name, 0o777)) as (temp, _):
         yield temp
         _fsync_tree(temp)
         with HeldInterrupts():
             _move_into_place(temp, path)
-    except BaseException:
-        with HeldInterrupts():
-            _remove(temp)
-        raise
     _fsync_directory(directory)
 
 
