@@ -26,7 +26,7 @@ what the ``zfpy`` drop-in offers (it raises nothing, as zfpy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,9 @@ from numpy.typing import NDArray
 from . import engine
 from .errors import ZFPError
 from .modes import FIXED_ACCURACY, REVERSIBLE, Mode
+
+if TYPE_CHECKING:  # masked.py imports this module
+    from .masked import Missing
 
 
 class BoundError(ZFPError):
@@ -142,16 +145,19 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
-                     threads: int = 1, gaps: NDArray[Any] | None = None) -> bytes:
+                     threads: int = 1, missing: Missing | None = None) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
     returning a stream that breaks the mode's promise.  The engine counts
-    while it codes: the check costs nothing measurable.  With `gaps` (the
-    masked container's bitmap; `values` C-contiguous and native), the
-    missing values are filled as the blocks are coded
+    while it codes: the check costs nothing measurable.  With `missing`
+    (what the masked container counts as missing; `values` C-contiguous
+    and native), the missing values are filled as the blocks are coded
     (`engine.compress_filled`)."""
     checked = strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
-    if gaps is not None:
-        stream, counts = engine.compress_filled(values, mode, gaps, header=header,
+    if missing is not None:
+        fill = missing.fill_for(values.dtype)
+        stream, counts = engine.compress_filled(values, mode,
+                                                None if fill is None else np.array(fill),
+                                                header=header,
                                                 rate_clamp=rate_clamp, threads=threads)
     elif not checked:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
