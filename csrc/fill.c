@@ -427,8 +427,9 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
   } else {
     /* the padded positions are gaps too, when the block has any inside */
     for (i = 0; i < size; i++) {
-      unsigned inside = (i & 3) < extent[0] && (i >> 2 & 3) < extent[1] &&
-                        (i >> 4 & 3) < extent[2] && (i >> 6 & 3) < extent[3];
+      /* & not &&: no branches, so the loop vectorises */
+      unsigned inside = ((i & 3) < extent[0]) & ((i >> 2 & 3) < extent[1]) &
+                        ((i >> 4 & 3) < extent[2]) & ((i >> 6 & 3) < extent[3]);
       gaps += gap[i] & inside;
       known[i] = (unsigned char)(!gap[i] & inside);
       valid += known[i];
