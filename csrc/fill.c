@@ -32,6 +32,47 @@
 /* ------------------------------------------------------------------ */
 /* Finding the missing values                                          */
 
+/* The missing rule, shared by the find pass and the fill: ACTION(T, U,
+ * MISSING) expanded for the scalar type `type` (T, its bit pattern U),
+ * where MISSING(x, bits) holds for a missing value.  For floats: NaN and
+ * +-inf (all exponent bits set), and the fill value `fill` points to
+ * (held in `value`), if any (NaN, when none, equals nothing); for
+ * integers, the fill value, which must be given. */
+#define IS_FILL(x, bits) ((x) == value)
+#define IS_GAP32(x, bits) ((((bits) & UINT32_C(0x7fffffff)) >= UINT32_C(0x7f800000)) | \
+                           ((x) == value))
+#define IS_GAP64(x, bits)                                                    \
+  ((((bits) & UINT64_C(0x7fffffffffffffff)) >= UINT64_C(0x7ff0000000000000)) | ((x) == value))
+#define FOR_MISSING_RULE(type, fill, ACTION)                                 \
+  switch (type) {                                                            \
+    case ZFPC_TYPE_INT32: {                                                  \
+      int32_t value;                                                         \
+      memcpy(&value, fill, sizeof value);                                    \
+      ACTION(int32_t, uint32_t, IS_FILL);                                    \
+      break;                                                                 \
+    }                                                                        \
+    case ZFPC_TYPE_INT64: {                                                  \
+      int64_t value;                                                         \
+      memcpy(&value, fill, sizeof value);                                    \
+      ACTION(int64_t, uint64_t, IS_FILL);                                    \
+      break;                                                                 \
+    }                                                                        \
+    case ZFPC_TYPE_FLOAT: {                                                  \
+      float value = NAN;                                                     \
+      if (fill)                                                              \
+        memcpy(&value, fill, sizeof value);                                  \
+      ACTION(float, uint32_t, IS_GAP32);                                     \
+      break;                                                                 \
+    }                                                                        \
+    default: {                                                               \
+      double value = NAN;                                                    \
+      if (fill)                                                              \
+        memcpy(&value, fill, sizeof value);                                  \
+      ACTION(double, uint64_t, IS_GAP64);                                    \
+      break;                                                                 \
+    }                                                                        \
+  }
+
 /* Values are tested GROUP at a time into flags, in loops without branches
  * that compilers vectorise, then packed 8 to a byte. */
 #define GROUP 64
@@ -96,50 +137,9 @@ zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
     *uniform = 1;
     return ZFPC_OK;
   }
-  switch (type) {
-    case ZFPC_TYPE_INT32: {
-      int32_t f;
-      memcpy(&f, fill, sizeof f);
-#define IS_FILL(x, bits) ((x) == f)
-      FIND(int32_t, uint32_t, IS_FILL);
-      break;
-    }
-    case ZFPC_TYPE_INT64: {
-      int64_t f;
-      memcpy(&f, fill, sizeof f);
-      FIND(int64_t, uint64_t, IS_FILL);
-      break;
-    }
-    /* NaN equals nothing: without a fill value, non-finite values only */
-    case ZFPC_TYPE_FLOAT: {
-      float f = NAN;
-      if (fill)
-        memcpy(&f, fill, sizeof f);
-/* NaN and +-inf: all exponent bits set */
-#define IS_GAP(x, bits) ((((bits) & ABS) >= INF) | ((x) == f))
-#define ABS UINT32_C(0x7fffffff)
-#define INF UINT32_C(0x7f800000)
-      FIND(float, uint32_t, IS_GAP);
-#undef ABS
-#undef INF
-      break;
-    }
-    case ZFPC_TYPE_DOUBLE: {
-      double f = NAN;
-      if (fill)
-        memcpy(&f, fill, sizeof f);
-#define ABS UINT64_C(0x7fffffffffffffff)
-#define INF UINT64_C(0x7ff0000000000000)
-      FIND(double, uint64_t, IS_GAP);
-#undef ABS
-#undef INF
-      break;
-    }
-    default:
-      return ZFPC_ERR_FIELD;
-  }
-#undef IS_FILL
-#undef IS_GAP
+  if (type < ZFPC_TYPE_INT32 || type > ZFPC_TYPE_DOUBLE)
+    return ZFPC_ERR_FIELD;
+  FOR_MISSING_RULE(type, fill, FIND);
   *missing = total;
   return ZFPC_OK;
 }
@@ -222,7 +222,7 @@ typedef struct {
 /* The rows of the block at block coordinates b of an array of sizes
  * n[0..3] (1 past dims) with C-order strides `stride` (in values) whose
  * bitmap has `bytes` bytes; returns the number of gaps inside the array. */
-static unsigned find_rows(block_rows *r, unsigned dims, const size_t n[4],
+static unsigned find_rows(block_rows *r, const size_t n[4],
                           const size_t stride[4], const size_t b[4],
                           const unsigned char *bitmap, size_t bytes)
 {
@@ -364,51 +364,9 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
   unsigned size = 1u << (2 * dims), i, a, gaps = 0, valid = 0, full = 1;
   unsigned extent[4] = {SIDE, SIDE, SIDE, SIDE};
   unsigned char gap[MAX_BLOCK], known[MAX_BLOCK];
-  switch (f->type) {
-    case ZFPC_TYPE_INT32: {
-      int32_t fill;
-      if (!missing->fill)
-        return;  /* integers are all finite */
-      memcpy(&fill, missing->fill, sizeof fill);
-#define IS_FILL(x, bits) ((x) == fill)
-      GAP_FLAGS(int32_t, uint32_t, IS_FILL);
-      break;
-    }
-    case ZFPC_TYPE_INT64: {
-      int64_t fill;
-      if (!missing->fill)
-        return;
-      memcpy(&fill, missing->fill, sizeof fill);
-      GAP_FLAGS(int64_t, uint64_t, IS_FILL);
-#undef IS_FILL
-      break;
-    }
-    /* NaN equals nothing: without a fill value, non-finite values only */
-    case ZFPC_TYPE_FLOAT: {
-      float fill = NAN;
-      if (missing->fill)
-        memcpy(&fill, missing->fill, sizeof fill);
-#define IS_GAP(x, bits) ((((bits) & ABS) >= INF) | ((x) == fill))
-#define ABS UINT32_C(0x7fffffff)
-#define INF UINT32_C(0x7f800000)
-      GAP_FLAGS(float, uint32_t, IS_GAP);
-#undef ABS
-#undef INF
-      break;
-    }
-    default: {
-      double fill = NAN;
-      if (missing->fill)
-        memcpy(&fill, missing->fill, sizeof fill);
-#define ABS UINT64_C(0x7fffffffffffffff)
-#define INF UINT64_C(0x7ff0000000000000)
-      GAP_FLAGS(double, uint64_t, IS_GAP);
-#undef ABS
-#undef INF
-#undef IS_GAP
-      break;
-    }
-  }
+  if (!missing->fill && (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_INT64))
+    return;  /* integers are all finite */
+  FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
   for (a = 0; a < dims; a++) {
     size_t left = f->n[a] - SIDE * b[a];
     if (left < SIDE) {
@@ -431,7 +389,7 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
       unsigned inside = ((i & 3) < extent[0]) & ((i >> 2 & 3) < extent[1]) &
                         ((i >> 4 & 3) < extent[2]) & ((i >> 6 & 3) < extent[3]);
       gaps += gap[i] & inside;
-      known[i] = (unsigned char)(!gap[i] & inside);
+      known[i] = (unsigned char)((gap[i] ^ 1u) & inside);
       valid += known[i];
     }
     if (!gaps)
@@ -474,7 +432,7 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
   for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
     block_rows r;
     unsigned char known[MAX_BLOCK];
-    unsigned row, x, missing = find_rows(&r, dims, n, stride, b, bitmap, (total + 7) / 8);
+    unsigned row, x, missing = find_rows(&r, n, stride, b, bitmap, (total + 7) / 8);
     if (!missing)
       continue;
     memset(known, 0, sizeof known);

@@ -26,7 +26,7 @@ what the ``zfpy`` drop-in offers (it raises nothing, as zfpy).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,9 +34,6 @@ from numpy.typing import NDArray
 from . import engine
 from .errors import ZFPError
 from .modes import FIXED_ACCURACY, REVERSIBLE, Mode
-
-if TYPE_CHECKING:  # masked.py imports this module
-    from .masked import Missing
 
 
 class BoundError(ZFPError):
@@ -145,19 +142,18 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
-                     threads: int = 1, missing: Missing | None = None) -> bytes:
+                     threads: int = 1, fill_missing: bool = False,
+                     fill: NDArray[Any] | None = None) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
     returning a stream that breaks the mode's promise.  The engine counts
-    while it codes: the check costs nothing measurable.  With `missing`
-    (what the masked container counts as missing; `values` C-contiguous
-    and native), the missing values are filled as the blocks are coded
-    (`engine.compress_filled`)."""
+    while it codes: the check costs nothing measurable.  With
+    `fill_missing` (the masked container; `values` C-contiguous and
+    native), the missing values (NaN, +-inf and, when not None, those
+    equal to `fill`, a 0-d array of their dtype) are filled as the blocks
+    are coded (`engine.compress_filled`)."""
     checked = strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
-    if missing is not None:
-        fill = missing.fill_for(values.dtype)
-        stream, counts = engine.compress_filled(values, mode,
-                                                None if fill is None else np.array(fill),
-                                                header=header,
+    if fill_missing:
+        stream, counts = engine.compress_filled(values, mode, fill, header=header,
                                                 rate_clamp=rate_clamp, threads=threads)
     elif not checked:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,

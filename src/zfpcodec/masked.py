@@ -230,8 +230,11 @@ def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
     """The zfp stream of `values`, its `missing` values (when not None)
     filled as the engine codes each block (csrc/fill.c): no filled copy is
     made."""
+    fill = None if missing is None else missing.fill_for(values.dtype)
     return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
-                                  rate_clamp=True, threads=threads, missing=missing)
+                                  rate_clamp=True, threads=threads,
+                                  fill_missing=missing is not None,
+                                  fill=None if fill is None else np.array(fill))
 
 
 def _smaller(plain_kind: _Encoding, plain: bytes,
