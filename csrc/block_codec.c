@@ -91,7 +91,7 @@
 static inline ALWAYS_INLINE void
 encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last, zfpc_report *report,
-                const unsigned char *gaps,
+                const zfpc_missing *missing,
                 unsigned (*code)(bit_writer *, const zfpc_params *, unsigned,
                                  const void *),
                 unsigned d, unsigned size)
@@ -108,8 +108,8 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
       copy_full_block(f, d, origin, (char *)block, size, 1);
     else
       gather_block(f, &c, block);
-    if (gaps)
-      fill_block(f, c.b, gaps, block);
+    if (missing)
+      fill_block(f, c.b, missing, block);
     flags = code(&local, p, d, block);
     nonfinite += flags & BLOCK_NONFINITE;
     range += (flags & BLOCK_RANGE) != 0;
@@ -154,9 +154,9 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
                                    const block_grid *g,                     \
                                    const zfpc_params *p, size_t first,      \
                                    size_t last, zfpc_report *report,        \
-                                   const unsigned char *gaps)               \
+                                   const zfpc_missing *missing)               \
   {                                                                         \
-    encode_range_of(w, f, g, p, first, last, report, gaps, encode_##kind,   \
+    encode_range_of(w, f, g, p, first, last, report, missing, encode_##kind,   \
                     D, size);                                               \
   }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \

@@ -9,16 +9,16 @@
 /* Coders of the blocks first..last-1 of the array's grid (format.md §4.2
  * order), one per type and rank.  A block is 4^d values (padded, §4.4) in
  * the linear order of §4.3.  An encoder adds the blocks it flags
- * (BLOCK_NONFINITE, BLOCK_RANGE) to *report; given `gaps` (the masked
- * container's bitmap of a C-contiguous field, else NULL), it fills each
- * block's gaps before coding it (fill.h).  A decoder with `store` false only
+ * (BLOCK_NONFINITE, BLOCK_RANGE) to *report; given `missing` (what the masked
+ * container counts as missing, else NULL), it fills each block's missing
+ * values before coding it (fill.h).  A decoder with `store` false only
  * measures: it consumes exactly the blocks' bits and writes nothing (how
  * parallel decompression finds where variable-length blocks start); it
  * returns 0 when the stream ends before the last block. */
 typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
                               const block_grid *g, const zfpc_params *p,
                               size_t first, size_t last, zfpc_report *report,
-                              const unsigned char *gaps);
+                              const zfpc_missing *missing);
 
 /* What a block encoder finds in a block, counted into the zfpc_report of
  * a range encoder. */

@@ -24,7 +24,7 @@ typedef struct {
   const zfpc_field *f;
   const block_grid *g;
   const zfpc_params *p;
-  const unsigned char *gaps;  /* compression: the masked container's bitmap */
+  const zfpc_missing *missing;  /* compression: what the masked container fills */
   size_t chunk_blocks;
   size_t chunks;
   zfpc_mutex lock;
@@ -51,7 +51,7 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
                          zfpc_report *report)
 {
   range_encoder_for(j->f->type, j->p, j->f->dims)(w, j->f, j->g, j->p, first,
-                                                  last, report, j->gaps);
+                                                  last, report, j->missing);
 }
 
 /* Returns 0 when the stream ended before the last block.  With `store`
@@ -233,7 +233,7 @@ static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
                           unsigned threads, zfpc_report *report,
-                          const unsigned char *gaps)
+                          const zfpc_missing *missing)
 {
   job j = {0};
   unsigned workers;
@@ -242,7 +242,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.f = f;
   j.g = g;
   j.p = p;
-  j.gaps = gaps;
+  j.missing = missing;
   workers = plan_chunks(&j, threads);
   if (workers <= 1) {
     /* chunk by chunk, so that a growing output follows the stream's size */

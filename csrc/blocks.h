@@ -6,14 +6,14 @@
 #include "traverse.h"
 
 /* Append the coded blocks of `f` to `w`, adding the blocks the coders
- * flag to *report; with `gaps` (else NULL), each block's gaps filled
+ * flag to *report; with `missing` (else NULL), each block's missing values filled
  * first (fill.h).  Several threads code contiguous ranges of blocks into
  * buffers of their own, joined bit-exactly in block order, so the stream
  * is the same for every thread count. */
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const block_grid *g, const zfpc_params *p,
                           unsigned threads, zfpc_report *report,
-                          const unsigned char *gaps);
+                          const zfpc_missing *missing);
 
 /* Decode the blocks starting at stream bit `offset` of `in` into `f`;
  * *end receives the bit where the last block ends.  On several threads,

@@ -5,9 +5,11 @@
  *
  * zfpc_find_missing makes one pass in C order: it compares every value
  * with the fill value (and, for floats, tests it for NaN and +-inf),
- * writes the container's bitmap and counts.  The fill reads those bits:
- * fill_block as zfp's coder gathers each block (zfpc_compress_filled), or
- * zfpc_fill_gaps over a whole array.  Per block: no gap inside the array
+ * writes the container's bitmap and counts.  The fill finds the same
+ * gaps: fill_block tests each block's values by that rule as zfp's coder
+ * gathers it (zfpc_compress_filled: cheaper than reading the bitmap's
+ * rows of every block), zfpc_fill_gaps reads the bitmap over a whole
+ * array.  Per block: no gap inside the array
  * -> unchanged; no valid value -> the gaps become 0; else each gap takes
  * the mean of the known values on its line along x, where that line has
  * any, then the gaps left take the mean along y of the values known by
@@ -29,6 +31,47 @@
 
 /* ------------------------------------------------------------------ */
 /* Finding the missing values                                          */
+
+/* The missing rule, shared by the find pass and the fill: ACTION(T, U,
+ * MISSING) expanded for the scalar type `type` (T, its bit pattern U),
+ * where MISSING(x, bits) holds for a missing value.  For floats: NaN and
+ * +-inf (all exponent bits set), and the fill value `fill` points to
+ * (held in `value`), if any (NaN, when none, equals nothing); for
+ * integers, the fill value, which must be given. */
+#define IS_FILL(x, bits) ((x) == value)
+#define IS_GAP32(x, bits) ((((bits) & UINT32_C(0x7fffffff)) >= UINT32_C(0x7f800000)) | \
+                           ((x) == value))
+#define IS_GAP64(x, bits)                                                    \
+  ((((bits) & UINT64_C(0x7fffffffffffffff)) >= UINT64_C(0x7ff0000000000000)) | ((x) == value))
+#define FOR_MISSING_RULE(type, fill, ACTION)                                 \
+  switch (type) {                                                            \
+    case ZFPC_TYPE_INT32: {                                                  \
+      int32_t value;                                                         \
+      memcpy(&value, fill, sizeof value);                                    \
+      ACTION(int32_t, uint32_t, IS_FILL);                                    \
+      break;                                                                 \
+    }                                                                        \
+    case ZFPC_TYPE_INT64: {                                                  \
+      int64_t value;                                                         \
+      memcpy(&value, fill, sizeof value);                                    \
+      ACTION(int64_t, uint64_t, IS_FILL);                                    \
+      break;                                                                 \
+    }                                                                        \
+    case ZFPC_TYPE_FLOAT: {                                                  \
+      float value = NAN;                                                     \
+      if (fill)                                                              \
+        memcpy(&value, fill, sizeof value);                                  \
+      ACTION(float, uint32_t, IS_GAP32);                                     \
+      break;                                                                 \
+    }                                                                        \
+    default: {                                                               \
+      double value = NAN;                                                    \
+      if (fill)                                                              \
+        memcpy(&value, fill, sizeof value);                                  \
+      ACTION(double, uint64_t, IS_GAP64);                                    \
+      break;                                                                 \
+    }                                                                        \
+  }
 
 /* Values are tested GROUP at a time into flags, in loops without branches
  * that compilers vectorise, then packed 8 to a byte. */
@@ -94,50 +137,9 @@ zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
     *uniform = 1;
     return ZFPC_OK;
   }
-  switch (type) {
-    case ZFPC_TYPE_INT32: {
-      int32_t f;
-      memcpy(&f, fill, sizeof f);
-#define IS_FILL(x, bits) ((x) == f)
-      FIND(int32_t, uint32_t, IS_FILL);
-      break;
-    }
-    case ZFPC_TYPE_INT64: {
-      int64_t f;
-      memcpy(&f, fill, sizeof f);
-      FIND(int64_t, uint64_t, IS_FILL);
-      break;
-    }
-    /* NaN equals nothing: without a fill value, non-finite values only */
-    case ZFPC_TYPE_FLOAT: {
-      float f = NAN;
-      if (fill)
-        memcpy(&f, fill, sizeof f);
-/* NaN and +-inf: all exponent bits set */
-#define IS_GAP(x, bits) ((((bits) & ABS) >= INF) | ((x) == f))
-#define ABS UINT32_C(0x7fffffff)
-#define INF UINT32_C(0x7f800000)
-      FIND(float, uint32_t, IS_GAP);
-#undef ABS
-#undef INF
-      break;
-    }
-    case ZFPC_TYPE_DOUBLE: {
-      double f = NAN;
-      if (fill)
-        memcpy(&f, fill, sizeof f);
-#define ABS UINT64_C(0x7fffffffffffffff)
-#define INF UINT64_C(0x7ff0000000000000)
-      FIND(double, uint64_t, IS_GAP);
-#undef ABS
-#undef INF
-      break;
-    }
-    default:
-      return ZFPC_ERR_FIELD;
-  }
-#undef IS_FILL
-#undef IS_GAP
+  if (type < ZFPC_TYPE_INT32 || type > ZFPC_TYPE_DOUBLE)
+    return ZFPC_ERR_FIELD;
+  FOR_MISSING_RULE(type, fill, FIND);
   *missing = total;
   return ZFPC_OK;
 }
@@ -210,7 +212,6 @@ static unsigned row_gaps(const unsigned char *bitmap, size_t bytes, size_t at,
  * each starts in the array and in the block (x + 4y + 16z + 64w), and its
  * gap bits. */
 typedef struct {
-  unsigned dims;
   unsigned run;                    /* values per row inside the array */
   unsigned rows;
   size_t at[MAX_BLOCK / SIDE];
@@ -221,7 +222,7 @@ typedef struct {
 /* The rows of the block at block coordinates b of an array of sizes
  * n[0..3] (1 past dims) with C-order strides `stride` (in values) whose
  * bitmap has `bytes` bytes; returns the number of gaps inside the array. */
-static unsigned find_rows(block_rows *r, unsigned dims, const size_t n[4],
+static unsigned find_rows(block_rows *r, const size_t n[4],
                           const size_t stride[4], const size_t b[4],
                           const unsigned char *bitmap, size_t bytes)
 {
@@ -232,7 +233,6 @@ static unsigned find_rows(block_rows *r, unsigned dims, const size_t n[4],
     extent[a] = left < SIDE ? (unsigned)left : SIDE;
     origin += SIDE * b[a] * stride[a];
   }
-  r->dims = dims;
   r->run = extent[0];
   r->rows = 0;
   for (l = 0; l < extent[3]; l++)
@@ -259,16 +259,19 @@ static unsigned find_rows(block_rows *r, unsigned dims, const size_t n[4],
     memcpy(&v[i], &bits, sizeof bits);                                       \
   }
 
-/* The filled values back where the block had gaps (selected, not
- * branched on).  Integers round to nearest (ties to even) and clamp:
+/* The filled values back.  A float or a double makes the trip through
+ * double exactly, so every value is stored (a loop compilers vectorise);
+ * integers keep their known values (int64 ones above 2^53 would not come
+ * back) and round the filled ones to nearest (ties to even), clamped:
  * (double)INT64_MAX is 2^63, just out of range. */
 #define STORE(T, CONVERT)                                                    \
   for (i = 0; i < size; i++) {                                               \
     T kept = ((T *)block)[i], filled = CONVERT(v[i]);                        \
     ((T *)block)[i] = was_known[i] ? kept : filled;                          \
   }
-#define TO_FLOAT(x) ((float)(x))
-#define TO_DOUBLE(x) (x)
+#define STORE_FLOAT(T)                                                       \
+  for (i = 0; i < size; i++)                                                 \
+    ((T *)block)[i] = (T)v[i];
 
 static int32_t to_int32(double x)
 {
@@ -282,50 +285,49 @@ static int64_t to_int64(double x)
   return r >= (double)INT64_MAX ? INT64_MAX : r <= (double)INT64_MIN ? INT64_MIN : (int64_t)r;
 }
 
-/* Fill the gaps of a block of scalars of `type` (x + 4y + 16z + 64w) that
- * has `missing` gaps in the rows `r` inside the array; every position
- * outside them counts as a gap too.  `dims` is a constant at each call,
- * so the loops over the block have a fixed length. */
-static inline ALWAYS_INLINE void fill_values_of(zfpc_type type, const block_rows *r,
-                                                unsigned missing, void *block,
+/* Fill the gaps of a block of scalars of `type` (x + 4y + 16z + 64w):
+ * every position whose `was_known` flag is 0 (missing values and the
+ * positions past the array's end), `valid` of them being 1.  `dims` is a
+ * constant at each call, so the loops over the block have a fixed
+ * length. */
+static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
+                                                const unsigned char *was_known,
+                                                unsigned valid, void *block,
                                                 unsigned dims)
 {
-  unsigned size = 1u << (2 * dims), i, x, row;
+  unsigned size = 1u << (2 * dims), i;
   unsigned itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
   double v[MAX_BLOCK];
-  unsigned char known[MAX_BLOCK], was_known[MAX_BLOCK];
-  if (missing == r->rows * r->run) {
+  unsigned char known[MAX_BLOCK];
+  if (!valid) {
     /* no valid value: zeros (all bits 0 in every type) */
     memset(block, 0, size * itemsize);
     return;
   }
-  memset(known, 0, size);
-  for (row = 0; row < r->rows; row++)
-    for (x = 0; x < r->run; x++)
-      known[r->local[row] + x] = !(r->gaps[row] >> x & 1);
-  memcpy(was_known, known, size);
+  memcpy(known, was_known, size);
   switch (type) {
     case ZFPC_TYPE_INT32: LOAD(int32_t); break;
     case ZFPC_TYPE_INT64: LOAD(int64_t); break;
     case ZFPC_TYPE_FLOAT: LOAD(float); break;
     default: LOAD(double); break;
   }
-  fill_lines(v, known, dims, size - (r->rows * r->run - missing));
+  fill_lines(v, known, dims, size - valid);
   switch (type) {
     case ZFPC_TYPE_INT32: STORE(int32_t, to_int32); break;
     case ZFPC_TYPE_INT64: STORE(int64_t, to_int64); break;
-    case ZFPC_TYPE_FLOAT: STORE(float, TO_FLOAT); break;
-    default: STORE(double, TO_DOUBLE); break;
+    case ZFPC_TYPE_FLOAT: STORE_FLOAT(float); break;
+    default: STORE_FLOAT(double); break;
   }
 }
 
-static void fill_values(zfpc_type type, const block_rows *r, unsigned missing, void *block)
+static void fill_values(zfpc_type type, unsigned dims, const unsigned char *was_known,
+                        unsigned valid, void *block)
 {
-  switch (r->dims) {
-    case 1: fill_values_of(type, r, missing, block, 1); break;
-    case 2: fill_values_of(type, r, missing, block, 2); break;
-    case 3: fill_values_of(type, r, missing, block, 3); break;
-    default: fill_values_of(type, r, missing, block, 4); break;
+  switch (dims) {
+    case 1: fill_values_of(type, was_known, valid, block, 1); break;
+    case 2: fill_values_of(type, was_known, valid, block, 2); break;
+    case 3: fill_values_of(type, was_known, valid, block, 3); break;
+    default: fill_values_of(type, was_known, valid, block, 4); break;
   }
 }
 
@@ -343,14 +345,68 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
   return total;
 }
 
-void fill_block(const zfpc_field *f, const size_t b[4], const unsigned char *gaps,
+/* Flags of the gathered block's values, 1 where one is missing by the
+ * rule of zfpc_find_missing (MISSING(value, bits)), tested in a loop
+ * compilers vectorise. */
+#define GAP_FLAGS(T, U, MISSING)                                             \
+  for (i = 0; i < size; i++) {                                               \
+    T x;                                                                     \
+    U bits;                                                                  \
+    memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
+    memcpy(&bits, &x, sizeof bits);                                          \
+    gap[i] = (unsigned char)(MISSING(x, bits));                              \
+  }
+
+static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t b[4],
+                                               const zfpc_missing *missing, void *block,
+                                               unsigned dims)
+{
+  unsigned size = 1u << (2 * dims), i, a, gaps = 0, valid = 0, full = 1;
+  unsigned extent[4] = {SIDE, SIDE, SIDE, SIDE};
+  unsigned char gap[MAX_BLOCK], known[MAX_BLOCK];
+  if (!missing->fill && (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_INT64))
+    return;  /* integers are all finite */
+  FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
+  for (a = 0; a < dims; a++) {
+    size_t left = f->n[a] - SIDE * b[a];
+    if (left < SIDE) {
+      extent[a] = (unsigned)left;
+      full = 0;
+    }
+  }
+  if (full) {
+    for (i = 0; i < size; i++)
+      gaps += gap[i];
+    if (!gaps)
+      return;
+    for (i = 0; i < size; i++)
+      known[i] = !gap[i];
+    valid = size - gaps;
+  } else {
+    /* the padded positions are gaps too, when the block has any inside */
+    for (i = 0; i < size; i++) {
+      /* & not &&: no branches, so the loop vectorises */
+      unsigned inside = ((i & 3) < extent[0]) & ((i >> 2 & 3) < extent[1]) &
+                        ((i >> 4 & 3) < extent[2]) & ((i >> 6 & 3) < extent[3]);
+      gaps += gap[i] & inside;
+      known[i] = (unsigned char)((gap[i] ^ 1u) & inside);
+      valid += known[i];
+    }
+    if (!gaps)
+      return;
+  }
+  fill_values_of(f->type, known, valid, block, dims);
+}
+
+void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *missing,
                 void *block)
 {
-  size_t n[4], stride[4], bytes = (c_order(f->dims, f->n, n, stride) + 7) / 8;
-  block_rows r;
-  unsigned missing = find_rows(&r, f->dims, n, stride, b, gaps, bytes);
-  if (missing)
-    fill_values(f->type, &r, missing, block);
+  switch (f->dims) {
+    case 1: fill_block_of(f, b, missing, block, 1); break;
+    case 2: fill_block_of(f, b, missing, block, 2); break;
+    case 3: fill_block_of(f, b, missing, block, 3); break;
+    default: fill_block_of(f, b, missing, block, 4); break;
+  }
 }
 
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
@@ -375,13 +431,18 @@ zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],
   for (b[1] = 0; b[1] < blocks[1]; b[1]++)
   for (b[0] = 0; b[0] < blocks[0]; b[0]++) {
     block_rows r;
-    unsigned row, missing = find_rows(&r, dims, n, stride, b, bitmap, (total + 7) / 8);
+    unsigned char known[MAX_BLOCK];
+    unsigned row, x, missing = find_rows(&r, n, stride, b, bitmap, (total + 7) / 8);
     if (!missing)
       continue;
-    for (row = 0; row < r.rows; row++)
+    memset(known, 0, sizeof known);
+    for (row = 0; row < r.rows; row++) {
+      for (x = 0; x < r.run; x++)
+        known[r.local[row] + x] = !(r.gaps[row] >> x & 1);
       memcpy((char *)block + r.local[row] * itemsize,
              (char *)data + r.at[row] * itemsize, r.run * itemsize);
-    fill_values(type, &r, missing, block);
+    }
+    fill_values(type, dims, known, r.rows * r.run - missing, block);
     for (row = 0; row < r.rows; row++)
       memcpy((char *)data + r.at[row] * itemsize,
              (char *)block + r.local[row] * itemsize, r.run * itemsize);

@@ -7,11 +7,11 @@
 #include "zfpc.h"
 
 /* `block` holds the block at block coordinates b[0..3] of the C-contiguous
- * field `f`, gathered (format.md §4.3 layout, partial blocks padded).  The
- * values whose bit is set in `gaps` (the masked container's bitmap), and
- * the padded positions of a partial block that has any, are replaced by
- * the fill rule of zfpc_fill_gaps; a block without gaps is left as it is. */
-void fill_block(const zfpc_field *f, const size_t b[4], const unsigned char *gaps,
+ * field `f`, gathered (format.md §4.3 layout, partial blocks padded).  Its
+ * `missing` values (the rule of zfpc_find_missing), and the padded
+ * positions of a partial block that has any, are replaced by the fill rule
+ * of zfpc_fill_gaps; a block without missing values is left as it is. */
+void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *missing,
                 void *block);
 
 #endif

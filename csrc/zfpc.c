@@ -42,8 +42,8 @@ static zfpc_status check_compression(block_grid *g, const zfpc_field *f,
   return status;
 }
 
-/* Whether `f` is a C-contiguous array in native byte order, as a masked
- * container's bitmap of gaps requires. */
+/* Whether `f` is a C-contiguous array in native byte order, as the masked
+ * container's fill requires (its mask runs over the values in C order). */
 static int is_c_contiguous(const zfpc_field *f)
 {
   ptrdiff_t expected = f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_FLOAT ? 4 : 8;
@@ -85,13 +85,13 @@ zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
                                  int header, void *out, size_t cap,
                                  zfpc_grow grow, void *grow_ctx, size_t *size,
                                  unsigned threads, zfpc_report *report,
-                                 const unsigned char *gaps)
+                                 const zfpc_missing *missing)
 {
   bit_writer w;
   block_grid g;
   zfpc_report ignored;
   zfpc_status status = check_compression(&g, f, p, header);
-  if (status == ZFPC_OK && gaps && !is_c_contiguous(f))
+  if (status == ZFPC_OK && missing && !is_c_contiguous(f))
     status = ZFPC_ERR_FIELD;
   if (status != ZFPC_OK)
     return status;
@@ -106,7 +106,7 @@ zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
   if (!report)
     report = &ignored;
   report->nonfinite_blocks = report->range_blocks = 0;
-  status = encode_blocks(&w, f, &g, p, threads, report, gaps);
+  status = encode_blocks(&w, f, &g, p, threads, report, missing);
   writer_flush(&w);
   if (status == ZFPC_OK && w.overflow)
     status = ZFPC_ERR_OUTPUT_FULL;

@@ -144,18 +144,25 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           void *grow_ctx, size_t *size, unsigned threads,
                           zfpc_report *report);
 
-/* zfpc_compress of a C-contiguous, native-order `f` whose values are
- * missing where their bit is set in `gaps` (the masked container's bitmap,
- * zfpc_find_missing): each block's gaps are filled as the block is coded,
- * as zfpc_fill_gaps fills them, so the stream is a standard zfp stream of
- * the filled array, made without a filled copy of it.  (In a partial
+/* What zfpc_compress_filled counts as missing: NaN and +-inf in float
+ * types and, when `fill` is not NULL, the values equal to *fill (one value
+ * of the field's type), as zfpc_find_missing counts them. */
+typedef struct {
+  const void *fill;
+} zfpc_missing;
+
+/* zfpc_compress of a C-contiguous, native-order `f` whose `missing` values
+ * (the set bits of zfpc_find_missing's bitmap) are filled as each block is
+ * coded, as zfpc_fill_gaps fills them, so the stream is a standard zfp
+ * stream of the filled array, made without a filled copy of it.  Each
+ * block is tested as it is gathered, so no bitmap is read.  (In a partial
  * block at the array's end, the positions zfp pads are filled by the same
  * rule instead of zfp's padding.)  ZFPC_ERR_FIELD for another layout. */
 zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
                                  int header, void *out, size_t cap,
                                  zfpc_grow grow, void *grow_ctx, size_t *size,
                                  unsigned threads, zfpc_report *report,
-                                 const unsigned char *gaps);
+                                 const zfpc_missing *missing);
 
 /* Decompress the blocks that start `bit_offset` bits into `in` (`len`
  * bytes) into the array described by `f`; *end_bits receives the stream

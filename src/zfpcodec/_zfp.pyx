@@ -87,6 +87,9 @@ cdef extern from "zfpc.h" nogil:
         uint64_t nonfinite_blocks
         uint64_t range_blocks
 
+    ctypedef struct zfpc_missing:
+        const void *fill
+
     ctypedef struct zfpc_header:
         zfpc_type type
         unsigned dims
@@ -118,7 +121,7 @@ cdef extern from "zfpc.h" nogil:
                                      int header, void *out, size_t cap,
                                      zfpc_grow grow, void *grow_ctx, size_t *size,
                                      unsigned threads, zfpc_report *report,
-                                     const unsigned char *gaps)
+                                     const zfpc_missing *missing)
     zfpc_status zfpc_decompress(const zfpc_field *f, const zfpc_params *p,
                                 const void *src, size_t len,
                                 size_t bit_offset, unsigned threads,
@@ -314,7 +317,7 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
     """The zfp stream of `arr` (any strided buffer of 1 to 4 dimensions whose
     items are the scalars of `ztype`) as bytes.  MemoryError, naming what
     and how much, when the stream's buffer cannot be allocated."""
-    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL, None)
+    return compress_into_bytes(arr, ztype, params, header, byteswap, threads, NULL, NULL)
 
 
 def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
@@ -323,24 +326,35 @@ def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
     the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
     cdef zfpc_report report
     stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report,
-                                 None)
+                                 NULL)
     return stream, report.nonfinite_blocks, report.range_blocks
 
 
-def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, gaps):
-    """`compress_report` of the C-contiguous, native-order `arr` with the
-    values whose bit is set in `gaps` (the masked container's bitmap,
-    ceil(size / 8) bytes) filled block by block as they are coded
-    (zfpc_compress_filled)."""
+def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, fill):
+    """`compress_report` of the C-contiguous, native-order `arr` with its
+    missing values (NaN and +-inf in float types, and those equal to
+    `fill`, a one-value buffer of the array's type, or None) filled block
+    by block as they are coded (zfpc_compress_filled)."""
     cdef zfpc_report report
-    stream = compress_into_bytes(arr, ztype, params, header, False, threads, &report, gaps)
+    cdef zfpc_missing missing
+    cdef bytes fill_bytes = None
+    missing.fill = NULL
+    if fill is not None:
+        fill_bytes = bytes(memoryview(fill))
+        if len(fill_bytes) != memoryview(arr).itemsize:
+            raise ValueError(f"compress_filled needs one fill value of the array's type "
+                             f"({memoryview(arr).itemsize} bytes), not {len(fill_bytes)} "
+                             "bytes")
+        missing.fill = <const char *>fill_bytes
+    stream = compress_into_bytes(arr, ztype, params, header, False, threads, &report,
+                                 &missing)
     return stream, report.nonfinite_blocks, report.range_blocks
 
 
 cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,
-                                unsigned threads, zfpc_report *report, gaps):
-    cdef Py_buffer view, gview
-    cdef const unsigned char *bitmap = NULL
+                                unsigned threads, zfpc_report *report,
+                                const zfpc_missing *missing):
+    cdef Py_buffer view
     cdef zfpc_field f
     cdef zfpc_params p = params_struct(params)
     cdef zfpc_status status
@@ -349,18 +363,7 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
     cdef char *dst
     cdef object result
     PyObject_GetBuffer(arr, &view, PyBUF_RECORDS_RO)
-    if gaps is not None:
-        try:
-            PyObject_GetBuffer(gaps, &gview, PyBUF_C_CONTIGUOUS)
-        except BaseException:
-            PyBuffer_Release(&view)
-            raise
-        bitmap = <const unsigned char *>gview.buf
     try:
-        if gaps is not None and \
-                <size_t>gview.len != (<size_t>(view.len // view.itemsize) + 7) // 8:
-            raise ValueError(f"compress_filled needs a bitmap of "
-                             f"{(view.len // view.itemsize + 7) // 8} bytes, not {gview.len}")
         field_from_view(&f, &view, ztype, byteswap)
         status = zfpc_compress_bound(&f, &p, header, &bound)
         if status == ZFPC_ERR_TOO_LARGE:
@@ -384,7 +387,7 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
         with nogil:
             advise_huge_pages(dst, start)
             status = zfpc_compress_filled(&f, &p, header, dst, start, grow_stream,
-                                          &out, &size, threads, report, bitmap)
+                                          &out, &size, threads, report, missing)
         if status != ZFPC_OK:
             Py_XDECREF(out.stream)
             what = _stream_of(&view, ztype)
@@ -399,8 +402,6 @@ cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint 
                                   f"(about {_bytes(chunk)}) for {what}; try threads=1")
             check(status)
     finally:
-        if gaps is not None:
-            PyBuffer_Release(&gview)
         PyBuffer_Release(&view)
     # Cut the stream to its length in place (the struct holds the only
     # reference), then hand that reference to `result`.

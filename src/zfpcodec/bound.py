@@ -142,16 +142,18 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
-                     threads: int = 1, gaps: NDArray[Any] | None = None) -> bytes:
+                     threads: int = 1, fill_missing: bool = False,
+                     fill: NDArray[Any] | None = None) -> bytes:
     """`engine.compress`, which with `strict` raises (`check`) instead of
     returning a stream that breaks the mode's promise.  The engine counts
-    while it codes: the check costs nothing measurable.  With `gaps` (the
-    masked container's bitmap; `values` C-contiguous and native), the
-    missing values are filled as the blocks are coded
-    (`engine.compress_filled`)."""
+    while it codes: the check costs nothing measurable.  With
+    `fill_missing` (the masked container; `values` C-contiguous and
+    native), the missing values (NaN, +-inf and, when not None, those
+    equal to `fill`, a 0-d array of their dtype) are filled as the blocks
+    are coded (`engine.compress_filled`)."""
     checked = strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
-    if gaps is not None:
-        stream, counts = engine.compress_filled(values, mode, gaps, header=header,
+    if fill_missing:
+        stream, counts = engine.compress_filled(values, mode, fill, header=header,
                                                 rate_clamp=rate_clamp, threads=threads)
     elif not checked:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,

@@ -151,16 +151,16 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
     return stream, (nonfinite, wide)
 
 
-def compress_filled(arr: NDArray[Any], mode: Mode, gaps: NDArray[Any], *,
+def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None, *,
                     header: bool = True, rate_clamp: bool = False, threads: int = 1
                     ) -> tuple[bytes, tuple[int, int]]:
-    """`compress_report` of the C-contiguous, native-order `arr` whose values
-    are missing where their bit is set in `gaps` (the masked container's
-    bitmap): the engine fills each block's gaps as it codes the block
-    (csrc/fill.c), so no filled copy of the array is made."""
+    """`compress_report` of the C-contiguous, native-order `arr` whose
+    missing values (NaN and +-inf, and those equal to `fill`, a 0-d array
+    of `arr`'s dtype, when not None) the engine fills block by block as it
+    codes them (csrc/fill.c), so no filled copy of the array is made."""
     def coder(values: NDArray[Any], ztype: int, params: Params, header: bool,
               byteswap: bool, threads: int) -> tuple[bytes, int, int]:
-        return _zfp.compress_filled(values, ztype, params, header, threads, gaps)
+        return _zfp.compress_filled(values, ztype, params, header, threads, fill)
 
     stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads, coder)
     return stream, (nonfinite, wide)

@@ -219,18 +219,22 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     else:
         value_encoding, value_bytes = _smaller(ValueEncoding.EACH, patterns.tobytes(),
                                                ValueEncoding.DEFLATE)
-    stream = _zfp_stream(values, mode, strict, codec, threads, found.bitmap)
+    stream = _zfp_stream(values, mode, strict, codec, threads, missing)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
 
 
 def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
-                threads: int, gaps: NDArray[np.uint8] | None) -> bytes:
-    """The zfp stream of `values`, its gaps (the bitmap `gaps`) filled as
-    the engine codes each block (csrc/fill.c): no filled copy is made."""
+                threads: int, missing: Missing | None) -> bytes:
+    """The zfp stream of `values`, its `missing` values (when not None)
+    filled as the engine codes each block (csrc/fill.c): no filled copy is
+    made."""
+    fill = None if missing is None else missing.fill_for(values.dtype)
     return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
-                                  rate_clamp=True, threads=threads, gaps=gaps)
+                                  rate_clamp=True, threads=threads,
+                                  fill_missing=missing is not None,
+                                  fill=None if fill is None else np.array(fill))
 
 
 def _smaller(plain_kind: _Encoding, plain: bytes,
