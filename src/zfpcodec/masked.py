@@ -44,6 +44,11 @@ PREAMBLE = struct.Struct("<4sBBBB")   # magic, version, mask, values, reserved
 SECTION_LENGTH = struct.Struct("<Q")  # byte length before each section
 DEFLATE_LEVEL = 1  # zlib level: higher ones take several times longer on masks for 10-30 % less
 DEFLATE_PIECE = 1 << 15  # bytes deflated between checks of the stream's length
+# A slab-delta bitmap is mostly runs of zero bytes, which zlib's run-length
+# strategy finds without searching: on the benchmark's masks it is 1.3-1.5x
+# faster and up to 30 % smaller than the default (WOA: 37 % larger, but 6x
+# below the plain bitmap's deflate either way).  Readers need not know it.
+DELTA_STRATEGY = zlib.Z_RLE
 
 
 class MaskEncoding(IntEnum):
@@ -222,7 +227,8 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     else:
         raw = patterns.tobytes()
         value_encoding, value_bytes = _smallest(ValueEncoding.EACH, raw,
-                                                [(ValueEncoding.DEFLATE, raw)])
+                                                [(ValueEncoding.DEFLATE, raw,
+                                                  zlib.Z_DEFAULT_STRATEGY)])
     stream = _zfp_stream(values, mode, strict, codec, threads, missing)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
@@ -248,8 +254,10 @@ def _smallest_mask(bitmap: NDArray[np.uint8],
     axis 0) slab-delta.  Slab-delta goes first: on masks that repeat from
     slab to slab it is far smaller, and the plain deflate then stops early."""
     plain = bitmap.tobytes()
-    deltas = [(MaskEncoding.SLAB_DELTA, slab_delta(bitmap, shape))] if shape[0] > 1 else []
-    return _smallest(MaskEncoding.BITMAP, plain, [*deltas, (MaskEncoding.DEFLATE, plain)])
+    deltas = [(MaskEncoding.SLAB_DELTA, slab_delta(bitmap, shape), DELTA_STRATEGY)] \
+        if shape[0] > 1 else []
+    return _smallest(MaskEncoding.BITMAP, plain,
+                     [*deltas, (MaskEncoding.DEFLATE, plain, zlib.Z_DEFAULT_STRATEGY)])
 
 
 def _slab_rows(bitmap: NDArray[np.uint8],
@@ -297,23 +305,23 @@ def slab_undelta(delta: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np
 
 
 def _smallest(plain_kind: _Encoding, plain: bytes,
-              to_deflate: list[tuple[_Encoding, Any]]) -> tuple[_Encoding, bytes]:
+              to_deflate: list[tuple[_Encoding, Any, int]]) -> tuple[_Encoding, bytes]:
     """(kind, bytes) of the shortest of `plain` and the zlib streams of the
-    (kind, data) pairs of `to_deflate`, the first one on ties."""
+    (kind, data, zlib strategy) of `to_deflate`, the first one on ties."""
     best_kind, best = plain_kind, plain
-    for kind, data in to_deflate:
-        packed = _deflated_below(data, len(best))
+    for kind, data, strategy in to_deflate:
+        packed = _deflated_below(data, len(best), strategy)
         if packed is not None:
             best_kind, best = kind, packed
     return best_kind, best
 
 
-def _deflated_below(data: Any, limit: int) -> bytes | None:
+def _deflated_below(data: Any, limit: int, strategy: int) -> bytes | None:
     """The zlib stream of `data` when it is shorter than `limit` bytes,
     else None; deflating stops as soon as the stream reaches `limit`, so a
     loser costs only what it took to lose."""
     view = memoryview(data).cast("B")
-    compressor = zlib.compressobj(DEFLATE_LEVEL)
+    compressor = zlib.compressobj(DEFLATE_LEVEL, strategy=strategy)
     pieces, size = [], 0
     for start in range(0, view.nbytes, DEFLATE_PIECE):
         pieces.append(compressor.compress(view[start:start + DEFLATE_PIECE]))
