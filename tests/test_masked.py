@@ -9,6 +9,7 @@ pickle, registry)."""
 from __future__ import annotations
 
 import itertools
+import math
 import struct
 import zlib
 
@@ -347,6 +348,90 @@ def test_masked_compresses_a_land_field_better_than_zfp_with_the_mean_filled_in(
 
 
 # --------------------------------------------------------------------------
+# the slab-delta mask encoding
+
+def reference_slab_delta(mask):
+    """docs/masked-format.md's slab-delta bits, one bit at a time: bit i is
+    the mask's bit i XOR bit i - s (s = values per slab along axis 0)."""
+    bits = mask.reshape(-1).astype(np.uint8)
+    slab = bits.size // mask.shape[0]
+    delta = bits.copy()
+    for i in range(slab, bits.size):
+        delta[i] = bits[i] ^ bits[i - slab]
+    return np.packbits(delta, bitorder="little")
+
+
+def repeating_mask(shape, seed):
+    """One random slab, repeated along axis 0, and one value more missing in
+    the last slab (so the delta is not all zeros after the first slab)."""
+    rng = np.random.default_rng(seed)
+    mask = np.broadcast_to(rng.random((1, *shape[1:])) < 0.4, shape).copy()
+    mask.reshape(mask.shape[0], -1)[-1, 0] = True
+    mask.reshape(-1)[0] = True
+    return mask
+
+
+def rle_deflate(data):
+    """zlib level 1, run-length strategy: how the writer deflates slab-deltas."""
+    compressor = zlib.compressobj(1, strategy=zlib.Z_RLE)
+    return compressor.compress(data) + compressor.flush()
+
+
+def mask_section(enc):
+    """(mask encoding, the mask section's bytes) of a container."""
+    (length,) = struct.unpack_from("<Q", enc, 8)
+    return enc[5], enc[16:16 + length]
+
+
+@given(shape=shapes, seed=st.integers(0, 2**32 - 1), density=st.floats(0.0, 1.0))
+def test_slab_delta_is_the_documented_bitwise_xor_and_undoes_exactly(shape, seed, density):
+    mask = np.random.default_rng(seed).random(shape) < density
+    bitmap = np.packbits(mask.reshape(-1), bitorder="little")
+    delta = masked.slab_delta(bitmap, shape)
+    np.testing.assert_array_equal(delta, reference_slab_delta(mask))
+    np.testing.assert_array_equal(masked.slab_undelta(delta, shape), bitmap)
+
+
+# slabs of 1, 3, 15, 77, 30 and 1000 values: most are no whole number of bytes
+SLAB_SHAPES = [(40,), (9, 3), (5, 3, 5), (6, 7, 11), (3, 2, 3, 5), (2, 2, 3, 251), (4, 1000)]
+
+
+@pytest.mark.parametrize("shape", SLAB_SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+def test_a_mask_repeating_along_axis_0_is_stored_slab_delta_and_comes_back_bit_for_bit(
+        shape, dtype):
+    mask = repeating_mask(shape, 1)
+    values = smooth(shape, np.float64, 2)
+    data = with_missing(values, mask, -9999).astype(dtype)
+    codec = MaskedZFP(mode="reversible", missing=-9999)
+    enc = codec.encode(data)
+    kind, section = mask_section(enc)
+    bitmap = np.packbits(mask.reshape(-1), bitorder="little").tobytes()
+    # the encoder keeps the shortest of the three mask sections
+    candidates = {masked.MaskEncoding.BITMAP: bitmap,
+                  masked.MaskEncoding.DEFLATE: zlib.compress(bitmap, 1),
+                  masked.MaskEncoding.SLAB_DELTA: rle_deflate(reference_slab_delta(mask))}
+    assert len(section) == min(len(c) for c in candidates.values())
+    if math.prod(shape) >= 400:  # big enough for deflate's overhead to pay
+        assert kind == masked.MaskEncoding.SLAB_DELTA, (kind, len(section), candidates)
+    if kind != masked.MaskEncoding.BITMAP:
+        section = zlib.decompress(section)
+    if kind == masked.MaskEncoding.SLAB_DELTA:
+        assert section == reference_slab_delta(mask).tobytes()
+    decoded = codec.decode(enc)
+    assert decoded.dtype == data.dtype and decoded.tobytes() == data.tobytes()
+
+
+@pytest.mark.parametrize("shape", SLAB_SHAPES, ids=str)
+def test_a_random_mask_keeps_the_plain_encodings(shape):
+    mask = np.random.default_rng(3).random(shape) < 0.5
+    data = with_missing(smooth(shape, np.float32), mask, "nan")
+    enc = MaskedZFP(tolerance=1e-3).encode(data)
+    assert mask_section(enc)[0] in (masked.MaskEncoding.BITMAP, masked.MaskEncoding.DEFLATE)
+    check_masked_round_trip(data, MaskedZFP().decode(enc), mask, 1e-3)
+
+
+# --------------------------------------------------------------------------
 # corrupt and truncated containers
 
 def _container():
@@ -414,6 +499,76 @@ def test_a_forged_deflate_section_cannot_inflate_past_its_size():
         good[16 + mask_length:]
     with pytest.raises(ZFPError, match="mask section"):
         MaskedZFP().decode(forged)
+
+
+def _slab_delta_container():
+    shape = (6, 7, 11)  # 462 values: 58 bitmap bytes, 2 padding bits
+    mask = repeating_mask(shape, 4)
+    data = with_missing(smooth(shape, np.float32), mask, -1e10)
+    enc = MaskedZFP(tolerance=1e-3, missing=-1e10).encode(data)
+    assert enc[5] == masked.MaskEncoding.SLAB_DELTA
+    return enc
+
+
+def _with_mask_section(enc, kind, section):
+    """`enc` with its mask section replaced by `section`, of encoding `kind`."""
+    (length,) = struct.unpack_from("<Q", enc, 8)
+    return enc[:5] + bytes([kind]) + enc[6:8] + struct.pack("<Q", len(section)) + \
+        section + enc[16 + length:]
+
+
+@pytest.mark.parametrize("delta,message", [
+    (bytes(58), "marks no value"),                     # undoes to an empty mask
+    (b"\x01" + bytes(56) + b"\x80", "past the last value"),  # 462 values: 2 padding bits
+    (bytes(57), "mask section holds 57 bytes"),
+    (bytes(59), "mask section holds 59 bytes"),
+], ids=["empty", "padding", "short", "long"])
+def test_corrupt_slab_delta_sections_raise_zfperror(delta, message):
+    enc = _with_mask_section(_slab_delta_container(), masked.MaskEncoding.SLAB_DELTA,
+                             zlib.compress(delta))
+    with pytest.raises(ZFPError, match=message):
+        MaskedZFP().decode(enc)
+
+
+def test_slab_delta_sections_are_inflated_with_the_same_limits():
+    enc = _slab_delta_container()
+    for section in (b"\x78\x9c garbage", zlib.compress(bytes(10**7)),
+                    zlib.compress(bytes(58))[:-3]):
+        with pytest.raises(ZFPError, match="mask section"):
+            MaskedZFP().decode(_with_mask_section(enc, masked.MaskEncoding.SLAB_DELTA,
+                                                  section))
+
+
+def test_a_slab_delta_container_cut_anywhere_raises_zfperror_or_lacks_only_zfp_padding():
+    enc = _slab_delta_container()
+    whole = MaskedZFP().decode(enc)
+    for end in range(len(enc)):
+        try:
+            cut = MaskedZFP().decode(enc[:end])
+        except ZFPError:
+            continue
+        assert end > len(enc) - 8 and cut.tobytes() == whole.tobytes()
+
+
+def test_an_unknown_mask_encoding_is_named_as_possibly_newer():
+    enc = bytearray(_slab_delta_container())
+    enc[5] = 4
+    with pytest.raises(ZFPError, match="mask encoding 4, .* newer writer|newer writer.*"
+                                       "mask encoding 4"):
+        MaskedZFP().decode(bytes(enc))
+
+
+@given(seed=st.integers(0, 2**32 - 1), flips=st.integers(1, 8))
+def test_corrupted_slab_delta_containers_decode_or_raise_zfperror_only(seed, flips):
+    rng = np.random.default_rng(seed)
+    enc = bytearray(_slab_delta_container())
+    for position in rng.integers(0, len(enc) * 8, flips):
+        enc[position // 8] ^= 1 << (position % 8)
+    try:
+        decoded = MaskedZFP().decode(bytes(enc))
+    except ZFPError:
+        return
+    assert decoded.ndim >= 1 and decoded.dtype.kind in "if"
 
 
 # --------------------------------------------------------------------------
