@@ -396,6 +396,9 @@ def main() -> None:
             print(f"{field.name:38s} {relative:6g}  ratio {row['ratio']['ours']:6.2f}  "
                   f"x{row['ours_vs_baseline']:.2f} baseline  err/tol "
                   f"{row['valid_max_error'] / row['tolerance']:.2f}", flush=True)
+    if not rows:
+        raise SystemExit("bench/masked.py: no field could be loaded (" + "; ".join(skipped)
+                         + "); see bench/requirements-masked.txt")
     meta = {"version": __version__, "python": platform.python_version(),
             "machine": platform.machine(), "cores": os.cpu_count(), "small": args.small,
             "reps": reps}

@@ -49,6 +49,11 @@ DEFLATE_PIECE = 1 << 15  # bytes deflated between checks of the stream's length
 # faster and up to 30 % smaller than the default (WOA: 37 % larger, but 6x
 # below the plain bitmap's deflate either way).  Readers need not know it.
 DELTA_STRATEGY = zlib.Z_RLE
+# A slab-delta section this small a share of the raw bitmap (a quarter of a
+# bit per value or less) is kept without also deflating the bitmap: that
+# deflate costs about as much time as the fill (Levitus: 0.9 ms of 8), and
+# on the benchmark's real masks it never wins once slab-delta is this small.
+MASK_GOOD_ENOUGH = 1 / 4
 
 
 class MaskEncoding(IntEnum):
@@ -249,15 +254,20 @@ def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
 
 def _smallest_mask(bitmap: NDArray[np.uint8],
                    shape: tuple[int, ...]) -> tuple[MaskEncoding, bytes]:
-    """(encoding, bytes) of the shortest mask section for `bitmap` of an
-    array of `shape`: raw, deflated, or (with more than one slab along
-    axis 0) slab-delta.  Slab-delta goes first: on masks that repeat from
-    slab to slab it is far smaller, and the plain deflate then stops early."""
+    """(encoding, bytes) of the mask section for `bitmap` of an array of
+    `shape`: the shortest of raw, deflated and (with more than one slab
+    along axis 0) slab-delta.  Slab-delta goes first: on masks that repeat
+    from slab to slab it is far smaller, and one within `MASK_GOOD_ENOUGH`
+    of the raw bitmap is kept without deflating the bitmap too (that would
+    cost more time than the few bytes it might save)."""
     plain = bitmap.tobytes()
-    deltas = [(MaskEncoding.SLAB_DELTA, slab_delta(bitmap, shape), DELTA_STRATEGY)] \
-        if shape[0] > 1 else []
-    return _smallest(MaskEncoding.BITMAP, plain,
-                     [*deltas, (MaskEncoding.DEFLATE, plain, zlib.Z_DEFAULT_STRATEGY)])
+    kind, best = MaskEncoding.BITMAP, plain
+    if shape[0] > 1:
+        kind, best = _smallest(kind, best, [(MaskEncoding.SLAB_DELTA,
+                                             slab_delta(bitmap, shape), DELTA_STRATEGY)])
+        if len(best) <= len(plain) * MASK_GOOD_ENOUGH:
+            return kind, best
+    return _smallest(kind, best, [(MaskEncoding.DEFLATE, plain, zlib.Z_DEFAULT_STRATEGY)])
 
 
 def _slab_rows(bitmap: NDArray[np.uint8],
@@ -306,8 +316,9 @@ def slab_undelta(delta: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np
 
 def _smallest(plain_kind: _Encoding, plain: bytes,
               to_deflate: list[tuple[_Encoding, Any, int]]) -> tuple[_Encoding, bytes]:
-    """(kind, bytes) of the shortest of `plain` and the zlib streams of the
-    (kind, data, zlib strategy) of `to_deflate`, the first one on ties."""
+    """(kind, bytes) of the shortest of `plain` (of kind `plain_kind`) and
+    the zlib streams of the (kind, data, zlib strategy) of `to_deflate`, the
+    first one on ties."""
     best_kind, best = plain_kind, plain
     for kind, data, strategy in to_deflate:
         packed = _deflated_below(data, len(best), strategy)
