@@ -87,6 +87,22 @@ static inline uint64_t gather_bits4(uint64_t v)
   return (v | v >> 24) & UINT64_C(0xffff);
 }
 
+/* A plane of four coefficients (bit i: coefficient i; x < 16) with bit i
+ * moved to bit 16i, by one product: bit i of x lands at i + 15j for each
+ * j, never two at one place, and the mask keeps j = i. */
+static inline uint64_t plane_lanes4(uint64_t x)
+{
+  return x * UINT64_C(0x0000200040008001) & UINT64_C(0x0001000100010001);
+}
+
+/* Up to 16 planes of four coefficients, plane j in bits 4j..4j+3, as
+ * lanes: bit j of lane i (bits 16i..16i+15) is bit i of plane j. */
+static inline uint64_t nibbles_to_lanes4(uint64_t v)
+{
+  return gather_bits4(v) | gather_bits4(v >> 1) << 16 | gather_bits4(v >> 2) << 32 |
+         gather_bits4(v >> 3) << 48;
+}
+
 /* The 64 / size fields of `size` (4 or 16) bits of v in reverse order. */
 static inline uint64_t reverse_fields(uint64_t v, unsigned size)
 {

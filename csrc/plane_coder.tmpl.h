@@ -271,15 +271,15 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
 }
 
 /* Planes k, k+1, .. of a block of four coefficients into their values:
- * bit 4j + i of `word` is bit k + j of coefficient i (as the plane words of
- * a small block hold them, the lowest plane first). */
-static inline ALWAYS_INLINE void FN(deposit_planes4)(UINT *u0, UINT *u1, UINT *u2, UINT *u3,
-                                                     uint64_t word, unsigned k)
+ * lane i (bits 16i..16i+15) of `lanes` holds coefficient i's bits of
+ * planes k, k+1, .. from bit 0 up. */
+static inline ALWAYS_INLINE void FN(deposit_lanes4)(UINT *u0, UINT *u1, UINT *u2, UINT *u3,
+                                                    uint64_t lanes, unsigned k)
 {
-  *u0 |= (UINT)(gather_bits4(word) << k);
-  *u1 |= (UINT)(gather_bits4(word >> 1) << k);
-  *u2 |= (UINT)(gather_bits4(word >> 2) << k);
-  *u3 |= (UINT)(gather_bits4(word >> 3) << k);
+  *u0 |= (UINT)((lanes & 0xffff) << k);
+  *u1 |= (UINT)((lanes >> 16 & 0xffff) << k);
+  *u2 |= (UINT)((lanes >> 32 & 0xffff) << k);
+  *u3 |= (UINT)((lanes >> 48) << k);
 }
 
 /* format.md §9.6, including the decoder's habit of setting the bit at the
@@ -294,8 +294,9 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
-  /* size 4: the planes decoded since the last deposit, the latest (plane
-   * k) in bits 0..3, and how many they are (a word holds 16) */
+  /* size 4: the planes decoded since the last deposit, a lane per
+   * coefficient (plane_lanes4), the latest (plane k) in each lane's bit 0,
+   * and how many they are (a lane holds 16) */
   uint64_t held = 0;
   unsigned count = 0;
   if (sparse) {
@@ -346,9 +347,9 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     if (size == 4) {
       /* four coefficients: gather 16 planes in a word, then deposit them
        * into registers at once */
-      held = held << 4 | x[0];
+      held = held << 1 | plane_lanes4(x[0]);
       if (++count == 16) {
-        FN(deposit_planes4)(&u0, &u1, &u2, &u3, held, k);
+        FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
         held = 0;
         count = 0;
       }
@@ -360,7 +361,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     }
   }
   if (count)
-    FN(deposit_planes4)(&u0, &u1, &u2, &u3, held, k);
+    FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
   /* Every coefficient significant: each remaining plane is `size` plain
    * bits (format.md §9.2 (a) alone), so small blocks read them a word at a
    * time. */
@@ -373,7 +374,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     k -= count;
     if (size == 4) {
       word = reverse_fields(word, 4) >> (64 - 4 * count);  /* plane k in bits 0.. */
-      FN(deposit_planes4)(&u0, &u1, &u2, &u3, word, k);
+      FN(deposit_lanes4)(&u0, &u1, &u2, &u3, nibbles_to_lanes4(word), k);
     }
     else {
       for (j = 0; j < count; j++)
