@@ -42,6 +42,10 @@ if [ ! -e "$RUNTIME" ]; then
   echo "asan-tests: $CC has no libasan.so ($RUNTIME)" >&2
   exit 2
 fi
+# C++ extensions among the test dependencies (matplotlib's) throw
+# exceptions: ASan intercepts __cxa_throw and finds the real one only if
+# libstdc++ is loaded when it starts, so it is preloaded too.
+CXXRUNTIME=$("$CC" -print-file-name=libstdc++.so.6)
 PACKAGES=$("$PYTHON" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"] + ":" + p["platlib"])')
 
 if [ $# -eq 0 ]; then
@@ -53,7 +57,7 @@ fi
 LOGS=$BUILD/reports
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
-export LD_PRELOAD=$RUNTIME
+export LD_PRELOAD="$RUNTIME${CXXRUNTIME:+:$CXXRUNTIME}"
 export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:log_path=$LOGS/asan
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$LOGS/ubsan
 export PYTHONPATH=$BUILD/site:$PACKAGES
