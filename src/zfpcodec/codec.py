@@ -33,7 +33,8 @@ from numpy.typing import NDArray
 from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
 from .codec_base import FrozenCodec
-from .modes import EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, is_unset, kind_of
+from .modes import (EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, codec_repr, is_unset,
+                    kind_of)
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray, Real
@@ -271,13 +272,8 @@ class ZFP(FrozenCodec):
     # representation, pickling
 
     def __repr__(self) -> str:
-        own = self._mode.parameters
-        args = [f"{name}={value!r}" for name, value in own.items()] or ["reversible=True"]
-        if self._threads != 1:
-            args.append(f"threads={self._threads}")
-        if not self._strict:
-            args.append("strict=False")
-        return f"{type(self).__name__}({', '.join(args)})"
+        return codec_repr(type(self).__name__, self._mode.arguments or ["reversible=True"],
+                          self._threads, self._strict)
 
     def __reduce__(self) -> tuple[Callable[[Mode, int, bool], ZFP], tuple[Mode, int, bool]]:
         return (_restore, (self._mode, self._threads, self._strict))

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from . import engine, masked
 from .buffers import decode_target, stream_view, zfp_field
 from .codec_base import FrozenCodec
-from .modes import Mode, kind_of
+from .modes import Mode, codec_repr, kind_of
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray, Real
@@ -213,14 +213,9 @@ class MaskedZFP(FrozenCodec):
     # representation, pickling
 
     def __repr__(self) -> str:
-        args = [f"mode={self.mode!r}"]
-        args += [f"{name}={value!r}" for name, value in self._mode.parameters.items()]
-        args.append(f"missing={self.missing!r}")
-        if self._threads != 1:
-            args.append(f"threads={self._threads}")
-        if not self._strict:
-            args.append("strict=False")
-        return f"{type(self).__name__}({', '.join(args)})"
+        return codec_repr(type(self).__name__, [f"mode={self.mode!r}", *self._mode.arguments,
+                                                f"missing={self.missing!r}"],
+                          self._threads, self._strict)
 
     def __reduce__(self) -> tuple[Callable[[Mode, str | float, int, bool], MaskedZFP],
                                   tuple[Mode, str | float, int, bool]]:

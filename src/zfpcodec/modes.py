@@ -206,6 +206,12 @@ class Mode:
         return {name: getattr(self, name) for name in PARAMETERS[self.kind]}
 
     @property
+    def arguments(self) -> list[str]:
+        """The mode's own parameters as keyword arguments (``name=value``),
+        as the codecs' reprs show them."""
+        return [f"{name}={value!r}" for name, value in self.parameters.items()]
+
+    @property
     def zfpy_mode(self) -> int:
         """zfp's (and zfpy's) number for the mode (5 for reversible)."""
         return ZFPY_MODE[self.kind]
@@ -444,6 +450,14 @@ def zfpy_header_config(params: Params, dims: int) -> ZfpyHeaderConfig:
         "expert": {"minbits": minbits, "maxbits": minbits, "maxprec": maxprec,
                    "minexp": minexp},
     }
+
+
+def codec_repr(name: str, arguments: list[str], threads: int, strict: bool) -> str:
+    """How every codec of this package shows itself: ``name(arguments)``,
+    then ``threads`` and ``strict`` where they differ from their defaults."""
+    shown = [*arguments, *([f"threads={threads}"] if threads != 1 else []),
+             *([] if strict else ["strict=False"])]
+    return f"{name}({', '.join(shown)})"
 
 
 def params_kind(params: Params) -> str | None:

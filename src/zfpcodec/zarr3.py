@@ -71,7 +71,7 @@ from numpy.typing import DTypeLike, NDArray
 from . import bound, engine
 from .buffers import native_dtype
 from .errors import ZFPError
-from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode
+from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode, codec_repr
 from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 if TYPE_CHECKING:
@@ -307,13 +307,8 @@ class ZFPCodec(_Codec, _PartialDecode):
         return cls.from_mode(Mode.from_zarr3_config(configuration))
 
     def __repr__(self) -> str:
-        args = [f"mode={self.mode!r}"]
-        args += [f"{name}={value!r}" for name, value in self.zfp_mode.parameters.items()]
-        if self.threads != 1:
-            args.append(f"threads={self.threads}")
-        if not self.strict:
-            args.append("strict=False")
-        return f"{type(self).__name__}({', '.join(args)})"
+        return codec_repr(type(self).__name__, [f"mode={self.mode!r}", *self.zfp_mode.arguments],
+                          self.threads, self.strict)
 
     # ------------------------------------------------------------------
     # zarr's codec interface

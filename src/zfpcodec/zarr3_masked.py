@@ -32,7 +32,7 @@ import numpy as np
 
 from . import engine, masked
 from .errors import ZFPError
-from .modes import FIXED_ACCURACY, Mode
+from .modes import FIXED_ACCURACY, Mode, codec_repr
 from .buffers import native_dtype
 
 if TYPE_CHECKING:
@@ -150,14 +150,9 @@ class MaskedZFPCodec(_CodecBase):
         return cls.from_mode(Mode.from_zarr3_config(configuration), missing=missing)
 
     def __repr__(self) -> str:
-        args = [f"mode={self.mode!r}"]
-        args += [f"{name}={value!r}" for name, value in self.zfp_mode.parameters.items()]
-        args.append(f"missing={self.missing!r}")
-        if self.threads != 1:
-            args.append(f"threads={self.threads}")
-        if not self.strict:
-            args.append("strict=False")
-        return f"{type(self).__name__}({', '.join(args)})"
+        return codec_repr(type(self).__name__, [f"mode={self.mode!r}", *self.zfp_mode.arguments,
+                                                f"missing={self.missing!r}"],
+                          self.threads, self.strict)
 
     # ------------------------------------------------------------------
     # zarr's codec interface
