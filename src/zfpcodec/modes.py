@@ -452,6 +452,15 @@ def zfpy_header_config(params: Params, dims: int) -> ZfpyHeaderConfig:
     }
 
 
+def check_zarr3_accuracy(kind: str, zfp_dtype: np.dtype[Any], dtype: object) -> None:
+    """The Zarr v3 zfp codecs' rule: fixed accuracy only for floating-point
+    data (`zfp_dtype` is what zfp codes; `dtype` the array's, named in the
+    message)."""
+    if kind == FIXED_ACCURACY and zfp_dtype.kind != "f":
+        raise ValueError(f"zfp's fixed_accuracy mode applies to floating-point data, "
+                         f"not {dtype}; use fixed_precision, fixed_rate or reversible")
+
+
 def codec_repr(name: str, arguments: list[str], threads: int, strict: bool) -> str:
     """How every codec of this package shows itself: ``name(arguments)``,
     then ``threads`` and ``strict`` where they differ from their defaults."""

@@ -71,7 +71,8 @@ from numpy.typing import DTypeLike, NDArray
 from . import bound, engine
 from .buffers import native_dtype
 from .errors import ZFPError
-from .modes import FIXED_ACCURACY, FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode, codec_repr
+from .modes import (FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode,
+                    check_zarr3_accuracy, codec_repr)
 from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 if TYPE_CHECKING:
@@ -323,9 +324,7 @@ class ZFPCodec(_Codec, _PartialDecode):
     def _check(self, dtype: np.dtype[Any], chunk_shape: tuple[int, ...]) -> _Storage:
         storage = _storage(dtype)
         _zfp_shape(chunk_shape)
-        if self.mode == FIXED_ACCURACY and storage.zfp_dtype.kind != "f":
-            raise ValueError(f"zfp's fixed_accuracy mode applies to floating-point data, "
-                             f"not {dtype}; use fixed_precision, fixed_rate or reversible")
+        check_zarr3_accuracy(self.mode, storage.zfp_dtype, dtype)
         return storage
 
     def compute_encoded_size(self, input_byte_length: int, chunk_spec: ArraySpec) -> int:

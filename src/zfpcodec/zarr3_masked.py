@@ -32,15 +32,11 @@ import numpy as np
 
 from . import engine, masked
 from .errors import ZFPError
-from .modes import FIXED_ACCURACY, Mode, codec_repr
+from .modes import Mode, check_zarr3_accuracy, codec_repr
 from .buffers import native_dtype
 
 if TYPE_CHECKING:
     from zarr.abc.codec import ArrayBytesCodec as _CodecBase
-    from zarr.core.array_spec import ArraySpec
-    from zarr.core.buffer import Buffer, NDBuffer
-    from zarr.core.common import JSON
-    from zarr.core.dtype.wrapper import TBaseDType, TBaseScalar, ZDType
 else:
     try:
         from zarr.abc.codec import ArrayBytesCodec as _CodecBase
@@ -170,9 +166,7 @@ class MaskedZFPCodec(_CodecBase):
         if len(chunk_shape) > _MAX_RANK:
             raise ValueError(f"the {CODEC_NAME} codec compresses chunks of at most 4 "
                              f"dimensions, not {len(chunk_shape)} (shape {tuple(chunk_shape)})")
-        if self.mode == FIXED_ACCURACY and native.kind != "f":
-            raise ValueError(f"zfp's fixed_accuracy mode applies to floating-point data, "
-                             f"not {dtype}; use fixed_precision, fixed_rate or reversible")
+        check_zarr3_accuracy(self.mode, native, dtype)
         return native
 
     def compute_encoded_size(self, input_byte_length: int, chunk_spec: Any) -> int:
