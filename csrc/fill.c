@@ -1,6 +1,6 @@
 /* The masked container's passes over an array (docs/masked-format.md):
  * finding the missing values, filling the gaps they leave with values that
- * zfp codes cheaply, block by block, so that no block's range widens, and
+ * zfp codes cheaply, block by block, so that no block's exponent grows, and
  * writing the missing values back after decoding.
  *
  * zfpc_find_missing makes one pass in C order: it compares every value
@@ -10,15 +10,18 @@
  * gathers it (zfpc_compress_filled: cheaper than reading the bitmap's
  * rows of every block), zfpc_fill_gaps reads the bitmap over a whole
  * array.  Per block: no gap inside the array
- * -> unchanged; no valid value -> the gaps become 0; else each gap takes
- * the mean of the known values on its line along x, where that line has
- * any, then the gaps left take the mean along y of the values known by
- * then, then z, then w.  Positions past the array's end are gaps too.
- * Means are taken in double precision and summed a quarter at a time, so
- * that double values near the type's maximum cannot overflow; integers are
+ * -> unchanged; no valid value -> the gaps become 0; else the gaps of each
+ * line along x that has known values take the values of the polynomial
+ * of least degree through them (constant, line or parabola), then the gaps
+ * left do the same along y with the values known by then, then z, then w;
+ * filled values are clipped to the magnitudes below the block's power of
+ * two (fill_limit).  Positions past the array's end are gaps too.  The
+ * polynomials are evaluated in double precision, scaled so that values
+ * near the type's maximum cannot overflow; integers are
  * rounded to nearest (ties to even) and clamped to their type.  Loops over
  * values select rather than branch where they can: which values are
  * missing follows no pattern a branch predictor learns. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -147,52 +150,128 @@ zfpc_status zfpc_find_missing(zfpc_type type, size_t count, const void *data,
 /* ------------------------------------------------------------------ */
 /* Filling the gaps                                                    */
 
+/* Set bits of a 4-bit row, from a table packed in one word. */
+#define NIBBLE_COUNT(bits) ((unsigned)(UINT64_C(0x4332322132212110) >> (4 * (bits))) & 15u)
+
+/* THROUGH[p][at][k]: the weight of the known value at position k of a
+ * line of 4 whose known positions are the set bits of p, in the value at
+ * position `at` of the polynomial of least degree through the known values
+ * (Lagrange's weights): a constant through one, a line through two, a
+ * parabola through three.  These are the values that zero the top 3, 2 or
+ * 1 coefficients of zfp's decorrelating transform of the line (format.md
+ * §6), so the line costs what its known values need.  Rows of known
+ * positions are 0: those keep their values.  Comments show p from position
+ * 0 ('k' known). */
+static const double THROUGH[16][SIDE][SIDE] = {
+    {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* ____ */
+    {{0, 0, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},  /* k___ */
+    {{0, 1, 0, 0}, {0, 0, 0, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}},  /* _k__ */
+    {{0, 0, 0, 0}, {0, 0, 0, 0}, {-1, 2, 0, 0}, {-2, 3, 0, 0}},  /* kk__ */
+    {{0, 0, 1, 0}, {0, 0, 1, 0}, {0, 0, 0, 0}, {0, 0, 1, 0}},  /* __k_ */
+    {{0, 0, 0, 0}, {1.0 / 2, 0, 1.0 / 2, 0}, {0, 0, 0, 0}, {-1.0 / 2, 0, 3.0 / 2, 0}},  /* k_k_ */
+    {{0, 2, -1, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, -1, 2, 0}},  /* _kk_ */
+    {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {1, -3, 3, 0}},  /* kkk_ */
+    {{0, 0, 0, 1}, {0, 0, 0, 1}, {0, 0, 0, 1}, {0, 0, 0, 0}},  /* ___k */
+    {{0, 0, 0, 0}, {2.0 / 3, 0, 0, 1.0 / 3}, {1.0 / 3, 0, 0, 2.0 / 3}, {0, 0, 0, 0}},  /* k__k */
+    {{0, 3.0 / 2, 0, -1.0 / 2}, {0, 0, 0, 0}, {0, 1.0 / 2, 0, 1.0 / 2}, {0, 0, 0, 0}},  /* _k_k */
+    {{0, 0, 0, 0}, {0, 0, 0, 0}, {-1.0 / 3, 1, 0, 1.0 / 3}, {0, 0, 0, 0}},  /* kk_k */
+    {{0, 0, 3, -2}, {0, 0, 2, -1}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* __kk */
+    {{0, 0, 0, 0}, {1.0 / 3, 0, 1, -1.0 / 3}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* k_kk */
+    {{0, 3, -3, 1}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* _kkk */
+    {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* kkkk */
+};
+
 /* Fill the gaps of the lines along the axis whose values lie `step` apart
  * (a constant at each call, so the loops unroll) that have both kinds of
- * value, with the mean of their known values; returns how many it filled. */
+ * value, from the polynomial through their known values (THROUGH), kept
+ * within +-`limit`; returns how many it filled.  The values are scaled by
+ * 1/8 first: the weights' magnitudes sum to at most 7, so no sum can
+ * overflow. */
 static inline ALWAYS_INLINE unsigned fill_axis(double *v, unsigned char *known,
-                                               unsigned size, unsigned step)
+                                               unsigned size, unsigned step, double limit)
 {
-  unsigned high, low, k, filled = 0;
+  unsigned high, low, k, j, filled = 0;
   /* the lines along the axis start where its coordinate is 0 */
   for (high = 0; high < size; high += SIDE * step)
     for (low = 0; low < step; low++) {
-      double *line = v + high + low;
+      double *line = v + high + low, eighth[SIDE];
       unsigned char *ok = known + high + low;
-      double sum = 0, mean;
-      unsigned count = 0;
+      unsigned pattern = 0;
       for (k = 0; k < SIDE; k++)
-        count += ok[k * step];
-      if (!count || count == SIDE)
+        pattern |= (unsigned)ok[k * step] << k;
+      if (!pattern || pattern == (1u << SIDE) - 1)
         continue;
-      for (k = 0; k < SIDE; k++) {
-        double quarter = line[k * step] * (1.0 / SIDE);
-        sum += ok[k * step] ? quarter : 0;
-      }
-      mean = sum / count * SIDE;
-      for (k = 0; k < SIDE; k++) {
-        line[k * step] = ok[k * step] ? line[k * step] : mean;
-        ok[k * step] = 1;
-      }
-      filled += SIDE - count;
+      for (k = 0; k < SIDE; k++)
+        eighth[k] = ok[k * step] ? line[k * step] * 0.125 : 0;
+      for (k = 0; k < SIDE; k++)
+        if (!(pattern >> k & 1)) {
+          double value = 0;
+          for (j = 0; j < SIDE; j++)
+            value += THROUGH[pattern][k][j] * eighth[j];
+          value *= 8;
+          line[k * step] = value > limit ? limit : value < -limit ? -limit : value;
+          ok[k * step] = 1;
+        }
+      filled += SIDE - NIBBLE_COUNT(pattern);
     }
   return filled;
 }
 
 /* Fill the `unknown` gaps of one block of values `v` (local index x + 4y +
- * 16z + 64w) that has at least one known value, with line means axis by
- * axis, stopping when none is left. */
+ * 16z + 64w) that has at least one known value, line by line along x,
+ * then y, z and w, stopping when none is left; filled values stay within
+ * +-`limit`. */
 static inline ALWAYS_INLINE void fill_lines(double *v, unsigned char *known, unsigned dims,
-                                            unsigned unknown)
+                                            unsigned unknown, double limit)
 {
   unsigned size = 1u << (2 * dims);
-  unknown -= fill_axis(v, known, size, 1);
+  unknown -= fill_axis(v, known, size, 1, limit);
   if (dims > 1 && unknown)
-    unknown -= fill_axis(v, known, size, 4);
+    unknown -= fill_axis(v, known, size, 4, limit);
   if (dims > 2 && unknown)
-    unknown -= fill_axis(v, known, size, 16);
+    unknown -= fill_axis(v, known, size, 16, limit);
   if (dims > 3 && unknown)
-    fill_axis(v, known, size, 64);
+    fill_axis(v, known, size, 64, limit);
+}
+
+/* The largest magnitude below 2^e of the scalar type `type`, where
+ * |v[i]| < 2^e for every value of the block (gaps are 0 here) and e is
+ * the least such (zfp's block exponent for floats).  Filled values within
+ * it leave a float block's exponent, and so its bit planes and its error
+ * bound, as the known values alone set them.  (Integer blocks have no
+ * exponent in zfp; the same rule keeps their filled values near the known
+ * ones.)  For a normal magnitude 1.m x 2^E the power is 2^(E + 1): its
+ * exponent field plus one, mantissa 0; one less as a bit pattern is the
+ * largest value below it (FLT_MAX or DBL_MAX when 2^(E + 1) overflows). */
+static inline ALWAYS_INLINE double fill_limit(zfpc_type type, const double *v, unsigned size)
+{
+  double largest = 0, limit;
+  unsigned i;
+  int e;
+  for (i = 0; i < size; i++) {
+    double magnitude = fabs(v[i]);
+    largest = magnitude > largest ? magnitude : largest;
+  }
+  if (type == ZFPC_TYPE_FLOAT && largest >= FLT_MIN) {
+    float below;
+    uint32_t bits;
+    below = (float)largest;  /* exact: a float's magnitude */
+    memcpy(&bits, &below, sizeof bits);
+    bits = (bits & UINT32_C(0x7f800000)) + UINT32_C(0x00800000) - 1;
+    memcpy(&below, &bits, sizeof below);
+    return below;
+  }
+  if (type != ZFPC_TYPE_FLOAT && largest >= DBL_MIN) {
+    uint64_t bits;
+    memcpy(&bits, &largest, sizeof bits);
+    bits = (bits & UINT64_C(0x7ff0000000000000)) + (UINT64_C(1) << 52) - 1;
+    memcpy(&limit, &bits, sizeof limit);
+    return limit;
+  }
+  if (largest == 0)
+    return 0;
+  frexp(largest, &e);  /* subnormal */
+  return type == ZFPC_TYPE_FLOAT ? nextafterf(ldexpf(1, e), 0) : nextafter(ldexp(1, e), 0);
 }
 
 /* The gap bits of values at .. at + length - 1 (length <= 4) of a bitmap
@@ -204,9 +283,6 @@ static unsigned row_gaps(const unsigned char *bitmap, size_t bytes, size_t at,
   unsigned word = bitmap[byte] | (byte + 1 < bytes ? (unsigned)bitmap[byte + 1] << 8 : 0);
   return (word >> (at % 8)) & ((1u << length) - 1);
 }
-
-/* Set bits of a 4-bit row, from a table packed in one word. */
-#define NIBBLE_COUNT(bits) ((unsigned)(UINT64_C(0x4332322132212110) >> (4 * (bits))) & 15u)
 
 /* The rows along x of one block that lie inside a C-ordered array: where
  * each starts in the array and in the block (x + 4y + 16z + 64w), and its
@@ -311,7 +387,7 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
     case ZFPC_TYPE_FLOAT: LOAD(float); break;
     default: LOAD(double); break;
   }
-  fill_lines(v, known, dims, size - valid);
+  fill_lines(v, known, dims, size - valid, fill_limit(type, v, size));
   switch (type) {
     case ZFPC_TYPE_INT32: STORE(int32_t, to_int32); break;
     case ZFPC_TYPE_INT64: STORE(int64_t, to_int64); break;

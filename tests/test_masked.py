@@ -226,7 +226,23 @@ def test_the_container_layout_is_the_documented_one():
     stream = enc[start + 16:]
     # a standard zfp stream with its full header: any zfp reader decodes it
     filled = ZFP().decode(stream)  # the x line of the missing value is 1, _, 3, 4
-    assert filled.shape == (4, 5) and abs(filled[0, 1] - np.mean([1, 3, 4])) <= 0.5
+    assert filled.shape == (4, 5) and abs(filled[0, 1] - 2) <= 0.5
+
+
+def polynomial_through(x, y, at):
+    """The value at `at` of the polynomial of least degree through the
+    points (x, y), in Lagrange's form."""
+    return sum(yk * np.prod([(at - xj) / (xk - xj) for xj in x if xj != xk])
+               for xk, yk in zip(x, y))
+
+
+def below_power_of_two(magnitude, dtype):
+    """The largest value of the float type of `dtype` (float64 for
+    integers) below the least power of two above `magnitude`."""
+    kind = np.float32 if dtype == np.float32 else np.float64
+    if magnitude == 0:
+        return kind(0)
+    return np.nextafter(np.ldexp(kind(1), np.frexp(magnitude)[1]), kind(0))
 
 
 def reference_fill(values, mask):
@@ -241,13 +257,17 @@ def reference_fill(values, mask):
         block[part] = np.where(mask[inside], 0, out[inside])
         known[part] = ~mask[inside]
         if known.any():
+            limit = float(below_power_of_two(np.abs(block[known]).max(), values.dtype))
             for axis in reversed(range(values.ndim)):
                 lines = np.moveaxis(block, axis, -1)  # views: writes reach block, known
                 line_known = np.moveaxis(known, axis, -1)
                 for index in np.ndindex(lines.shape[:-1]):
                     line, ok = lines[index], line_known[index]
                     if ok.any():
-                        line[~ok] = line[ok].mean()
+                        x = np.flatnonzero(ok)
+                        for at in np.flatnonzero(~ok):
+                            line[at] = np.clip(polynomial_through(x, line[x], at),
+                                               -limit, limit)
                         ok[:] = True
         out[inside] = block[part]
     if values.dtype.kind == "i":
@@ -319,18 +339,41 @@ def test_the_stream_is_zfps_own_stream_of_the_filled_array(blocks, dtype, densit
                                             rate_clamp=True)
 
 
-def test_filled_values_follow_the_lines_and_empty_blocks_are_zero():
+def test_filled_values_continue_the_lines_and_empty_blocks_are_zero():
+    """Polynomials through a line's valid values reproduce a linear field
+    (to rounding), along x first and then along y where a whole x line is
+    missing."""
     values = np.arange(64.0).reshape(8, 8)
     mask = np.zeros((8, 8), bool)
     mask[:4, :4] = True          # an empty block
-    mask[4, 4] = True            # its x line has 3 valid values
-    mask[5:8, 7] = mask[5, 4:7] = True  # row 5 of the block is empty: y line next
+    mask[4, 4] = mask[7, 7] = True  # x lines with 3 valid values: parabolas
+    mask[6, 5:7] = True             # 2 valid values: a straight line
+    mask[5, 4:8] = True             # row 5 of the block is empty: y lines next
     filled = masked.fill_missing(values, mask)
     assert (filled[:4, :4] == 0).all()
-    assert filled[4, 4] == values[4, 5:8].mean()
-    assert filled[6, 7] == values[6, 4:7].mean()
-    assert filled[5, 5] == values[[4, 6, 7], 5].mean()
-    np.testing.assert_array_equal(filled[~mask], values[~mask])
+    np.testing.assert_allclose(filled[4:, :], values[4:, :], rtol=1e-14)  # weights like 1/3
+    np.testing.assert_array_equal(filled[:4, 4:], values[:4, 4:])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_filled_values_never_raise_a_blocks_exponent(dtype):
+    """The line 1, 2, 3, _ continues to 4, the block's power of two (its
+    valid values are below 4): the fill stops just below it, so zfp codes
+    the block with the valid values' exponent, and a strict codec whose
+    bound the valid values meet does not refuse the chunk."""
+    values = np.array([1, 2, 3, -1e10], dtype)
+    filled = masked.fill_missing(values, values == dtype(-1e10))
+    assert filled[3] == np.nextafter(dtype(4), dtype(0))
+    assert np.frexp(filled[3])[1] == np.frexp(dtype(3))[1]
+    # float32 in 1-D with tolerance 2^-26: the bit planes down to the
+    # tolerance fit in 32 below exponent 2, not below exponent 3 (4 itself)
+    codec = MaskedZFP(tolerance=2.0**-26, missing=-1e10)
+    if dtype == np.float32:
+        with pytest.raises(ZFPError, match="range"):
+            ZFP(tolerance=2.0**-26).encode(np.array([1, 2, 3, 4], dtype))
+    back = codec.decode(codec.encode(values))
+    assert np.abs(back[:3] - values[:3]).max() <= 2.0**-26
+    assert back[3] == values[3]
 
 
 def test_masked_compresses_a_land_field_better_than_zfp_with_the_mean_filled_in():

@@ -164,12 +164,14 @@ def fill_missing(values: NDArray[Any], mask: NDArray[Any]) -> NDArray[Any]:
 
     Blocks are the 4^d tiles from the origin, as zfp cuts them.  A block
     without a valid value becomes 0 (1 bit in zfp).  In a block with some,
-    each missing value takes the mean of the valid values on its line along
-    x (the last axis), where that line has any; the values still missing
-    take the mean along y of the values known by then, and so on up the
-    axes, which fills the block.  Filled values follow the valid ones
-    instead of flattening the block, and every one lies within the valid
-    values' range, so the block keeps their exponent and their error bound.
+    the missing values of each line along x (the last axis) that has valid
+    values take the values of the polynomial of least degree through them
+    (constant, line or parabola: the top coefficients of zfp's transform of
+    the line become zero); the values still missing do the same along y
+    with the values known by then, and so on up the axes, which fills the
+    block.  Every filled value is clipped below the power of two above the
+    valid values' magnitudes, so the block keeps their exponent and their
+    error bound.
     Integers are rounded (csrc/fill.c does the work).
     """
     source = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))

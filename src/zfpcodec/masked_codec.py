@@ -47,8 +47,9 @@ class MaskedZFP(FrozenCodec):
 
     Missing values (NaN and +-inf always, and the fill value `missing` when
     one is given) are stored exactly, beside a zfp stream of the other
-    values in which each missing value is replaced by the mean of its
-    block's valid values; decoding restores them bit for bit (NaN payloads
+    values in which each missing value is replaced by a value that
+    continues its block's valid values smoothly (docs/masked-format.md,
+    "Writing"); decoding restores them bit for bit (NaN payloads
     included) and the valid values within the mode's bound.
 
     Parameters
