@@ -208,10 +208,11 @@ def measure(field: Field, relative: float, reps: int) -> dict:
 
     container, raw_stream = ours.encode(values), plain.encode(values)
     times = {key: float("inf") for key in ("encode_ours", "decode_ours", "encode_plain",
-                                           "decode_plain")}
+                                           "decode_plain", "encode_baseline")}
     for _ in range(reps):  # ours and plain in turn, so that both meet the same load
         for key, fn in (("encode_ours", lambda: ours.encode(values)),
                         ("encode_plain", lambda: plain.encode(values)),
+                        ("encode_baseline", lambda: plain.encode(baseline_input)),
                         ("decode_ours", lambda: ours.decode(container)),
                         ("decode_plain", lambda: plain.decode(raw_stream))):
             seconds, result = _timed(fn)
@@ -259,7 +260,9 @@ def report(rows: list[dict], skipped: list[str], meta: dict) -> str:
         "missing values' bits in our bytes. *Baseline*: plain ZFP with every missing value "
         "replaced by the valid values' mean. *Plain raw*: plain ZFP on the field as "
         "stored (fill values included). Speed: our time / plain ZFP's on the raw field "
-        "(< 1 is faster). Where the gain comes from: zfp codes 4^d blocks independently; "
+        "(< 1 is faster), and for encoding also / plain ZFP's on the baseline's field "
+        "(plain zfp codes NaN and huge fill values fast, but wrongly: the baseline's "
+        "field is one it codes right). Where the gain comes from: zfp codes 4^d blocks independently; "
         "*clean* blocks (nothing missing) cost the same bytes in both streams, *empty* "
         "ones (all missing) 1 bit in ours, *partial* ones depend on the fill (the column "
         "after the shares: our bytes there / the baseline's). *Ceiling*: the largest "
@@ -268,7 +271,7 @@ def report(rows: list[dict], skipped: list[str], meta: dict) -> str:
         "",
         "| field | missing | rel. tol. | ratio ours | baseline | plain raw | ours / baseline "
         "| valid max err / tol (ours) | plain raw valid max err | missing restored "
-        "| encode time ratio | decode time ratio | baseline bytes: clean / partial / empty "
+        "| encode time ratio (vs baseline field) | decode time ratio | baseline bytes: clean / partial / empty "
         "blocks | ours / baseline, partial blocks | ceiling |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
         "| --- | --- |",
@@ -282,6 +285,7 @@ def report(rows: list[dict], skipped: list[str], meta: dict) -> str:
             f"| {r['valid_max_error'] / r['tolerance']:.2f} "
             f"| {r['plain_raw_valid_max_error']:.3g} | {r['missing_restored']:.0%} "
             f"| {s['encode_ours'] / s['encode_plain']:.2f} "
+            f"({s['encode_ours'] / s['encode_baseline']:.2f}) "
             f"| {s['decode_ours'] / s['decode_plain']:.2f} "
             f"| {w['baseline_share_clean']:.0%} / {w['baseline_share_partial']:.0%} / "
             f"{w['baseline_share_empty']:.0%} | {w['partial_ours_vs_baseline']:.2f} "
@@ -301,6 +305,7 @@ def goals(rows: list[dict]) -> list[str]:
     gains = [r["ours_vs_baseline"] for r in rows]
     encode = [r["seconds"]["encode_ours"] / r["seconds"]["encode_plain"] for r in rows]
     decode = [r["seconds"]["decode_ours"] / r["seconds"]["decode_plain"] for r in rows]
+    fair = [r["seconds"]["encode_ours"] / r["seconds"]["encode_baseline"] for r in rows]
     short = [r for r in rows if r["ours_vs_baseline"] < GOAL_RATIO]
     return [
         f"- valid values within the tolerance, every field and tolerance: {verdict(bound)}",
@@ -310,7 +315,9 @@ def goals(rows: list[dict]) -> list[str]:
         f"{len(rows) - len(short)} of {len(rows)} rows)" + why_short(short),
         f"- encode within {GOAL_SPEED - 1:.0%} of plain ZFP: "
         f"{verdict(max(encode) <= GOAL_SPEED)} (time ratio {min(encode):.2f} to "
-        f"{max(encode):.2f}, median {np.median(encode):.2f})",
+        f"{max(encode):.2f}, median {np.median(encode):.2f}, {sum(e <= GOAL_SPEED for e in encode)} "
+        f"of {len(rows)} rows; against plain ZFP on the baseline's field {min(fair):.2f} to "
+        f"{max(fair):.2f}, median {np.median(fair):.2f})",
         f"- decode within {GOAL_SPEED - 1:.0%} of plain ZFP: "
         f"{verdict(max(decode) <= GOAL_SPEED)} (time ratio {min(decode):.2f} to "
         f"{max(decode):.2f}, median {np.median(decode):.2f})",
