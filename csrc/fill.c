@@ -201,8 +201,8 @@ static inline ALWAYS_INLINE unsigned fill_axis(double *v, unsigned char *known,
         pattern |= (unsigned)ok[k * step] << k;
       if (!pattern || pattern == (1u << SIDE) - 1)
         continue;
-      for (k = 0; k < SIDE; k++)
-        eighth[k] = ok[k * step] ? line[k * step] * 0.125 : 0;
+      for (k = 0; k < SIDE; k++)  /* gaps hold 0 (LOAD) */
+        eighth[k] = line[k * step] * 0.125;
       for (k = 0; k < SIDE; k++)
         if (!(pattern >> k & 1)) {
           double value = 0;
