@@ -382,11 +382,54 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       ones += size * count;
     }
   }
-  if (u && size == 4) {  /* u NULL: only measure the block */
+  if (size == 4) {
     u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
   }
-  else if (u)
+  else
     FN(coefficients_of)(u, planes, size, k, top, ones);
+  return n;
+}
+
+/* The bits FN(decode_planes_sized) reads, read without building a plane:
+ * how multi-threaded decompression and random access find where blocks
+ * start (blocks.c measures whole chunks).  The group tests are read as the
+ * decoder reads them; once every coefficient is significant, each plane
+ * left is `size` plain bits (format.md §9.2 (a) alone), skipped in one
+ * step, which is most of a block's bits at fine tolerances.  Returns n, as
+ * the decoder does. */
+static inline ALWAYS_INLINE unsigned
+FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t budget,
+                         int sparse)
+{
+  unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0;
+  uint32_t bits = budget;
+  if (sparse) {
+    /* leading empty planes: a run of 0 group bits while n = 0 */
+    unsigned empty = skip_zeros(r, bits < P - kmin ? bits : P - kmin);
+    bits -= empty;
+    k -= empty;
+  }
+  while (bits && k > kmin && n < size) {
+    unsigned m = n < bits ? n : bits;
+    k--;
+    if (m)
+      reader_skip(r, m);  /* the bits of the coefficients already significant */
+    bits -= m;
+    while (bits && n < size) {
+      unsigned limit, zeros;
+      bits--;
+      if (!read_bit(r))
+        break;
+      limit = size - 1 - n < bits ? size - 1 - n : bits;
+      zeros = read_zero_run(r, limit);
+      bits -= zeros + (zeros < limit);
+      n += zeros + 1;
+    }
+  }
+  if (bits && k > kmin) {  /* n = size: plain planes */
+    uint64_t left = (uint64_t)(k - kmin) * size;
+    reader_skip(r, left < bits ? left : bits);
+  }
   return n;
 }
 
@@ -404,12 +447,14 @@ static inline ALWAYS_INLINE uint32_t FN(encode_planes)(bit_writer *w, const UINT
   return bits;
 }
 
+/* u NULL: only measure the block. */
 static inline ALWAYS_INLINE unsigned FN(decode_planes)(bit_reader *r, UINT *u,
                                          unsigned size, unsigned prec,
                                          uint32_t budget, int sparse)
 {
   bit_reader local = *r;
-  unsigned n = FN(decode_planes_sized)(&local, u, size, prec, budget, sparse);
+  unsigned n = u ? FN(decode_planes_sized)(&local, u, size, prec, budget, sparse)
+                 : FN(measure_planes_sized)(&local, size, prec, budget, sparse);
   *r = local;
   return n;
 }
