@@ -38,14 +38,17 @@
 /* The missing rule, shared by the find pass and the fill: ACTION(T, U,
  * MISSING) expanded for the scalar type `type` (T, its bit pattern U),
  * where MISSING(x, bits) holds for a missing value.  For floats: NaN and
- * +-inf (all exponent bits set), and the fill value `fill` points to
- * (held in `value`), if any (NaN, when none, equals nothing); for
- * integers, the fill value, which must be given. */
+ * +-inf (all exponent bits set: an equality test, which vectorises
+ * without the unsigned comparison SSE2 lacks), and the fill value `fill`
+ * points to (held in `value`), if any (a rule without the comparison when
+ * there is none: it is a third of the test's instructions); for integers,
+ * the fill value, which must be given. */
 #define IS_FILL(x, bits) ((x) == value)
-#define IS_GAP32(x, bits) ((((bits) & UINT32_C(0x7fffffff)) >= UINT32_C(0x7f800000)) | \
-                           ((x) == value))
-#define IS_GAP64(x, bits)                                                    \
-  ((((bits) & UINT64_C(0x7fffffffffffffff)) >= UINT64_C(0x7ff0000000000000)) | ((x) == value))
+#define IS_NONFINITE32(x, bits) (((bits) & UINT32_C(0x7f800000)) == UINT32_C(0x7f800000))
+#define IS_NONFINITE64(x, bits)                                              \
+  (((bits) & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000))
+#define IS_GAP32(x, bits) (IS_NONFINITE32(x, bits) | ((x) == value))
+#define IS_GAP64(x, bits) (IS_NONFINITE64(x, bits) | ((x) == value))
 #define FOR_MISSING_RULE(type, fill, ACTION)                                 \
   switch (type) {                                                            \
     case ZFPC_TYPE_INT32: {                                                  \
@@ -61,16 +64,22 @@
       break;                                                                 \
     }                                                                        \
     case ZFPC_TYPE_FLOAT: {                                                  \
-      float value = NAN;                                                     \
-      if (fill)                                                              \
-        memcpy(&value, fill, sizeof value);                                  \
+      float value;                                                           \
+      if (!fill) {                                                           \
+        ACTION(float, uint32_t, IS_NONFINITE32);                             \
+        break;                                                               \
+      }                                                                      \
+      memcpy(&value, fill, sizeof value);                                    \
       ACTION(float, uint32_t, IS_GAP32);                                     \
       break;                                                                 \
     }                                                                        \
     default: {                                                               \
-      double value = NAN;                                                    \
-      if (fill)                                                              \
-        memcpy(&value, fill, sizeof value);                                  \
+      double value;                                                          \
+      if (!fill) {                                                           \
+        ACTION(double, uint64_t, IS_NONFINITE64);                            \
+        break;                                                               \
+      }                                                                      \
+      memcpy(&value, fill, sizeof value);                                    \
       ACTION(double, uint64_t, IS_GAP64);                                    \
       break;                                                                 \
     }                                                                        \
@@ -90,6 +99,7 @@
     const U *bits = (const U *)data;                                         \
     U first = 0, diff = 0;                                                   \
     size_t i, head;                                                          \
+    (void)v;  /* the rules without a fill value read bits only */            \
     for (head = 0; head < count && !(MISSING(v[head], bits[head])); head++)  \
       ;                                                                      \
     if (head < count)                                                        \
@@ -421,6 +431,18 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
   return total;
 }
 
+/* How many of the gathered block's values are missing by the rule of
+ * zfpc_find_missing (MISSING(value, bits)): a sum of the tests, which
+ * compilers vectorise without packing the tests into bytes. */
+#define GAP_COUNT(T, U, MISSING)                                             \
+  for (i = 0; i < size; i++) {                                               \
+    T x;                                                                     \
+    U bits;                                                                  \
+    memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
+    memcpy(&bits, &x, sizeof bits);                                          \
+    gaps += (unsigned)(MISSING(x, bits));                                    \
+  }
+
 /* Flags of the gathered block's values, 1 where one is missing by the
  * rule of zfpc_find_missing (MISSING(value, bits)), tested in a loop
  * compilers vectorise. */
@@ -442,7 +464,6 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
   unsigned char gap[MAX_BLOCK], known[MAX_BLOCK];
   if (!missing->fill && (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_INT64))
     return;  /* integers are all finite */
-  FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
   for (a = 0; a < dims; a++) {
     size_t left = f->n[a] - SIDE * b[a];
     if (left < SIDE) {
@@ -451,14 +472,19 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     }
   }
   if (full) {
-    for (i = 0; i < size; i++)
-      gaps += gap[i];
+    /* most blocks of a field have no gap or no valid value: a count tells
+       them apart before any flag is built */
+    FOR_MISSING_RULE(f->type, missing->fill, GAP_COUNT);
     if (!gaps)
       return;
-    for (i = 0; i < size; i++)
-      known[i] = !gap[i];
     valid = size - gaps;
+    if (valid) {
+      FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
+      for (i = 0; i < size; i++)
+        known[i] = !gap[i];
+    }
   } else {
+    FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
     /* the padded positions are gaps too, when the block has any inside */
     for (i = 0; i < size; i++) {
       /* & not &&: no branches, so the loop vectorises */
