@@ -31,6 +31,7 @@
 
 #define SIDE 4          /* zfp blocks are 4^d values (format.md §4) */
 #define MAX_BLOCK 256   /* 4^4 */
+#define LANES 4         /* two SSE registers of doubles */
 
 /* ------------------------------------------------------------------ */
 /* Finding the missing values                                          */
@@ -255,13 +256,20 @@ static inline ALWAYS_INLINE void fill_lines(double *v, unsigned char *known, uns
  * largest value below it (FLT_MAX or DBL_MAX when 2^(E + 1) overflows). */
 static inline ALWAYS_INLINE double fill_limit(zfpc_type type, const double *v, unsigned size)
 {
-  double largest = 0, limit;
-  unsigned i;
+  /* partial maxima over every LANES-th value, so that the loop vectorises
+     (SIMD_LOOP: max instructions) */
+  double lane[LANES] = {0}, largest, limit;
+  unsigned i, j;
   int e;
-  for (i = 0; i < size; i++) {
-    double magnitude = fabs(v[i]);
-    largest = magnitude > largest ? magnitude : largest;
-  }
+  for (i = 0; i < size; i += LANES)
+    SIMD_LOOP
+    for (j = 0; j < LANES; j++) {
+      double magnitude = fabs(v[i + j]);
+      lane[j] = magnitude > lane[j] ? magnitude : lane[j];
+    }
+  largest = lane[0];
+  for (j = 1; j < LANES; j++)
+    largest = lane[j] > largest ? lane[j] : largest;
   if (type == ZFPC_TYPE_FLOAT && largest >= FLT_MIN) {
     float below;
     uint32_t bits;
