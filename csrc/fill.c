@@ -192,57 +192,126 @@ static const double THROUGH[16][SIDE][SIDE] = {
     {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* kkkk */
 };
 
-/* Fill the gaps of the lines along the axis whose values lie `step` apart
- * (a constant at each call, so the loops unroll) that have both kinds of
- * value, from the polynomial through their known values (THROUGH), kept
- * within +-`limit`; returns how many it filled.  The values are scaled by
- * 1/8 first: the weights' magnitudes sum to at most 7, so no sum can
- * overflow. */
-static inline ALWAYS_INLINE unsigned fill_axis(double *v, unsigned char *known,
-                                               unsigned size, unsigned step, double limit)
+/* The known flags (0 or 1) of a block's `size` values as bits: value i
+ * in bit i % 64 of word[i / 64].  Eight flags at a time by pack_flags'
+ * multiplication. */
+static inline ALWAYS_INLINE void known_bits(uint64_t *word, const unsigned char *known,
+                                            unsigned size)
 {
-  unsigned high, low, k, j, filled = 0;
-  /* the lines along the axis start where its coordinate is 0 */
-  for (high = 0; high < size; high += SIDE * step)
-    for (low = 0; low < step; low++) {
-      double *line = v + high + low, eighth[SIDE];
-      unsigned char *ok = known + high + low;
-      unsigned pattern = 0;
-      for (k = 0; k < SIDE; k++)
-        pattern |= (unsigned)ok[k * step] << k;
-      if (!pattern || pattern == (1u << SIDE) - 1)
-        continue;
-      for (k = 0; k < SIDE; k++)  /* gaps hold 0 (LOAD) */
-        eighth[k] = line[k * step] * 0.125;
-      for (k = 0; k < SIDE; k++)
-        if (!(pattern >> k & 1)) {
-          double value = 0;
-          for (j = 0; j < SIDE; j++)
-            value += THROUGH[pattern][k][j] * eighth[j];
-          value *= 8;
-          line[k * step] = value > limit ? limit : value < -limit ? -limit : value;
-          ok[k * step] = 1;
-        }
-      filled += SIDE - NIBBLE_COUNT(pattern);
-    }
-  return filled;
+  unsigned i;
+  for (i = 0; i < (size + 63) / 64; i++)
+    word[i] = 0;
+  if (size < 8) {  /* one line: 4 flags */
+    for (i = 0; i < size; i++)
+      word[0] |= (uint64_t)known[i] << i;
+    return;
+  }
+  for (i = 0; i < size; i += 8) {
+    uint64_t eight;
+    memcpy(&eight, known + i, sizeof eight);
+    word[i / 64] |= ((eight * UINT64_C(0x0102040810204080)) >> 56) << (i % 64);
+  }
 }
 
-/* Fill the `unknown` gaps of one block of values `v` (local index x + 4y +
- * 16z + 64w) that has at least one known value, line by line along x,
- * then y, z and w, stopping when none is left; filled values stay within
- * +-`limit`. */
-static inline ALWAYS_INLINE void fill_lines(double *v, unsigned char *known, unsigned dims,
-                                            unsigned unknown, double limit)
+/* The bits of a line of 4 values `step` apart (step < 64) from bit 0. */
+#define LINE_BITS(step)                                                      \
+  (1u | (uint64_t)1 << (step) | (uint64_t)1 << 2 * (step) | (uint64_t)1 << 3 * (step))
+
+/* The known pattern (bit k: position k known) of a line of 4 values
+ * `step` apart (step < 64) from bit 0 of `bits`.  Along x it is 4 adjacent
+ * bits; else the multiplication by 2^0 + 2^(s-1) + 2^2(s-1) + 2^3(s-1) (s
+ * the step) moves bit k s to bit 3(s-1) + k, the partial products sharing
+ * no bit. */
+static inline ALWAYS_INLINE unsigned line_pattern(uint64_t bits, unsigned step)
+{
+  if (step == 1)
+    return (unsigned)bits & 15u;
+  bits &= LINE_BITS(step);
+  bits *= 1u | (uint64_t)1 << (step - 1) | (uint64_t)1 << 2 * (step - 1) |
+          (uint64_t)1 << 3 * (step - 1);
+  return (unsigned)(bits >> 3 * (step - 1)) & 15u;
+}
+
+/* Fill the gaps of one line of 4 values `step` apart whose known
+ * positions are the set bits of `pattern` (some, not all), from the
+ * polynomial through its known values (THROUGH), kept within +-`limit`.
+ * The values are scaled by 1/8 first: the weights' magnitudes sum to at
+ * most 7, so no sum can overflow. */
+static inline ALWAYS_INLINE void fill_line(double *line, unsigned step, unsigned pattern,
+                                           double limit)
+{
+  double eighth[SIDE];
+  unsigned k, j;
+  for (k = 0; k < SIDE; k++)  /* gaps hold 0 (LOAD) */
+    eighth[k] = line[k * step] * 0.125;
+  for (k = 0; k < SIDE; k++)
+    if (!(pattern >> k & 1)) {
+      double value = 0;
+      for (j = 0; j < SIDE; j++)
+        value += THROUGH[pattern][k][j] * eighth[j];
+      value *= 8;
+      line[k * step] = value > limit ? limit : value < -limit ? -limit : value;
+    }
+}
+
+/* Fill the lines along the axis whose values lie `step` apart (a constant
+ * at each call, so the loops unroll) that have both kinds of value, and
+ * mark their values known in `word` (known_bits); returns whether every
+ * value of the block is known then.  The lines are found a word at a
+ * time: at a line's first bit, the OR of the word shifted by 0..3 steps
+ * is 1 when one of its values is known, the AND when all are.  Lines of
+ * one axis are disjoint, so filling one changes no other's pattern. */
+static inline ALWAYS_INLINE int fill_axis(double *v, uint64_t *word, unsigned size,
+                                          unsigned step, double limit)
+{
+  /* the lines' first bits: where the coordinate along the axis is 0 */
+  const uint64_t starts = step == 1    ? UINT64_C(0x1111111111111111)
+                          : step == 4  ? UINT64_C(0x000f000f000f000f)
+                          : step == 16 ? UINT64_C(0x000000000000ffff)
+                                       : ~UINT64_C(0);
+  unsigned w, words = (size + 63) / 64;
+  uint64_t full = size < 64 ? ((uint64_t)1 << size) - 1 : ~UINT64_C(0), known = full;
+  if (step == 64) {  /* 4-D, along w: line l's values are bit l of each word */
+    uint64_t any = word[0] | word[1] | word[2] | word[3];
+    uint64_t need = any & ~(word[0] & word[1] & word[2] & word[3]);
+    for (; need; need &= need - 1) {
+      unsigned at = (unsigned)CTZ64(need), pattern = 0, k;
+      for (k = 0; k < SIDE; k++)
+        pattern |= (unsigned)(word[k] >> at & 1) << k;
+      fill_line(v + at, step, pattern, limit);
+    }
+    return 1;  /* the last axis */
+  }
+  for (w = 0; w < words; w++) {
+    uint64_t m = word[w], need, lines;
+    need = (m | m >> step | m >> 2 * step | m >> 3 * step) &
+           ~(m & m >> step & m >> 2 * step & m >> 3 * step) & starts;
+    for (lines = need; lines; lines &= lines - 1) {
+      unsigned at = (unsigned)CTZ64(lines);
+      fill_line(v + 64 * w + at, step, line_pattern(m >> at, step), limit);
+    }
+    m |= need | need << step | need << 2 * step | need << 3 * step;
+    word[w] = m;
+    known &= m;
+  }
+  return known == full;
+}
+
+/* Fill the gaps of one block of values `v` (local index x + 4y + 16z +
+ * 64w) that has at least one known value, whose known positions are the
+ * bits of `word` (known_bits), line by line along x, then y, z and w,
+ * stopping when none is left; filled values stay within +-`limit`. */
+static inline ALWAYS_INLINE void fill_lines(double *v, uint64_t *word, unsigned dims,
+                                            double limit)
 {
   unsigned size = 1u << (2 * dims);
-  unknown -= fill_axis(v, known, size, 1, limit);
-  if (dims > 1 && unknown)
-    unknown -= fill_axis(v, known, size, 4, limit);
-  if (dims > 2 && unknown)
-    unknown -= fill_axis(v, known, size, 16, limit);
-  if (dims > 3 && unknown)
-    fill_axis(v, known, size, 64, limit);
+  if (fill_axis(v, word, size, 1, limit) || dims < 2)
+    return;
+  if (fill_axis(v, word, size, 4, limit) || dims < 3)
+    return;
+  if (fill_axis(v, word, size, 16, limit) || dims < 4)
+    return;
+  fill_axis(v, word, size, 64, limit);
 }
 
 /* The largest magnitude below 2^e of the scalar type `type`, where
@@ -349,7 +418,7 @@ static unsigned find_rows(block_rows *r, const size_t n[4],
     double value = (double)((const T *)block)[i];                            \
     uint64_t bits;                                                           \
     memcpy(&bits, &value, sizeof bits);                                      \
-    bits &= (uint64_t)0 - known[i];                                          \
+    bits &= (uint64_t)0 - was_known[i];                                      \
     memcpy(&v[i], &bits, sizeof bits);                                       \
   }
 
@@ -392,20 +461,20 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
   unsigned size = 1u << (2 * dims), i;
   unsigned itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
   double v[MAX_BLOCK];
-  unsigned char known[MAX_BLOCK];
+  uint64_t word[MAX_BLOCK / 64];
   if (!valid) {
     /* no valid value: zeros (all bits 0 in every type) */
     memset(block, 0, size * itemsize);
     return;
   }
-  memcpy(known, was_known, size);
+  known_bits(word, was_known, size);
   switch (type) {
     case ZFPC_TYPE_INT32: LOAD(int32_t); break;
     case ZFPC_TYPE_INT64: LOAD(int64_t); break;
     case ZFPC_TYPE_FLOAT: LOAD(float); break;
     default: LOAD(double); break;
   }
-  fill_lines(v, known, dims, size - valid, fill_limit(type, v, size));
+  fill_lines(v, word, dims, fill_limit(type, v, size));
   switch (type) {
     case ZFPC_TYPE_INT32: STORE(int32_t, to_int32); break;
     case ZFPC_TYPE_INT64: STORE(int64_t, to_int64); break;
