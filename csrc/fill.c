@@ -250,7 +250,10 @@ static inline ALWAYS_INLINE void fill_line(double *line, unsigned step, unsigned
       for (j = 0; j < SIDE; j++)
         value += THROUGH[pattern][k][j] * eighth[j];
       value *= 8;
-      line[k * step] = value > limit ? limit : value < -limit ? -limit : value;
+      /* two selects, each a max or min instruction: limit >= 0, so no
+         value is beyond both bounds */
+      value = value < -limit ? -limit : value;
+      line[k * step] = value > limit ? limit : value;
     }
 }
 
