@@ -415,14 +415,17 @@ static unsigned find_rows(block_rows *r, const size_t n[4],
 }
 
 /* A block's values as doubles, the gaps 0 (they may be NaN): masked by
- * their bits, in a loop compilers vectorise. */
-#define LOAD(T)                                                              \
+ * their bits in the source type (U, T's bit pattern; the masks of 4-byte
+ * types take half the unpacking of 8-byte ones), in a loop compilers
+ * vectorise. */
+#define LOAD(T, U)                                                           \
   for (i = 0; i < size; i++) {                                               \
-    double value = (double)((const T *)block)[i];                            \
-    uint64_t bits;                                                           \
-    memcpy(&bits, &value, sizeof bits);                                      \
-    bits &= (uint64_t)0 - was_known[i];                                      \
-    memcpy(&v[i], &bits, sizeof bits);                                       \
+    T value;                                                                 \
+    U bits;                                                                  \
+    memcpy(&bits, (const char *)block + i * sizeof bits, sizeof bits);      \
+    bits &= (U)0 - was_known[i];                                             \
+    memcpy(&value, &bits, sizeof value);                                     \
+    v[i] = (double)value;                                                    \
   }
 
 /* The filled values back.  A float or a double makes the trip through
@@ -472,10 +475,10 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
   }
   known_bits(word, was_known, size);
   switch (type) {
-    case ZFPC_TYPE_INT32: LOAD(int32_t); break;
-    case ZFPC_TYPE_INT64: LOAD(int64_t); break;
-    case ZFPC_TYPE_FLOAT: LOAD(float); break;
-    default: LOAD(double); break;
+    case ZFPC_TYPE_INT32: LOAD(int32_t, uint32_t); break;
+    case ZFPC_TYPE_INT64: LOAD(int64_t, uint64_t); break;
+    case ZFPC_TYPE_FLOAT: LOAD(float, uint32_t); break;
+    default: LOAD(double, uint64_t); break;
   }
   fill_lines(v, word, dims, fill_limit(type, v, size));
   switch (type) {
