@@ -526,16 +526,16 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
     gaps += (unsigned)(MISSING(x, bits));                                    \
   }
 
-/* Flags of the gathered block's values, 1 where one is missing by the
- * rule of zfpc_find_missing (MISSING(value, bits)), tested in a loop
- * compilers vectorise. */
-#define GAP_FLAGS(T, U, MISSING)                                             \
+/* Flags of the gathered block's values, 1 where one is known (not missing
+ * by the rule of zfpc_find_missing, MISSING(value, bits)), tested in a
+ * loop compilers vectorise. */
+#define KNOWN_FLAGS(T, U, MISSING)                                           \
   for (i = 0; i < size; i++) {                                               \
     T x;                                                                     \
     U bits;                                                                  \
     memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
     memcpy(&bits, &x, sizeof bits);                                          \
-    gap[i] = (unsigned char)(MISSING(x, bits));                              \
+    known[i] = (unsigned char)!(MISSING(x, bits));                           \
   }
 
 static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t b[4],
@@ -544,7 +544,7 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
 {
   unsigned size = 1u << (2 * dims), i, a, gaps = 0, valid = 0, full = 1;
   unsigned extent[4] = {SIDE, SIDE, SIDE, SIDE};
-  unsigned char gap[MAX_BLOCK], known[MAX_BLOCK];
+  unsigned char known[MAX_BLOCK];
   if (!missing->fill && (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_INT64))
     return;  /* integers are all finite */
   for (a = 0; a < dims; a++) {
@@ -561,22 +561,21 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     if (!gaps)
       return;
     valid = size - gaps;
-    if (valid) {
-      FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
-      for (i = 0; i < size; i++)
-        known[i] = !gap[i];
-    }
+    if (valid)
+      FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
   } else {
-    FOR_MISSING_RULE(f->type, missing->fill, GAP_FLAGS);
+    unsigned inside_count = 0;
+    FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
     /* the padded positions are gaps too, when the block has any inside */
     for (i = 0; i < size; i++) {
       /* & not &&: no branches, so the loop vectorises */
       unsigned inside = ((i & 3) < extent[0]) & ((i >> 2 & 3) < extent[1]) &
                         ((i >> 4 & 3) < extent[2]) & ((i >> 6 & 3) < extent[3]);
-      gaps += gap[i] & inside;
-      known[i] = (unsigned char)((gap[i] ^ 1u) & inside);
+      known[i] = (unsigned char)(known[i] & inside);
       valid += known[i];
+      inside_count += inside;
     }
+    gaps = inside_count - valid;
     if (!gaps)
       return;
   }
