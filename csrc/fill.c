@@ -240,7 +240,8 @@ static inline ALWAYS_INLINE unsigned line_pattern(uint64_t bits, unsigned step)
 static inline ALWAYS_INLINE void fill_line(double *line, unsigned step, unsigned pattern,
                                            double limit)
 {
-  double eighth[SIDE];
+  const double(*weight)[SIDE] = THROUGH[pattern];
+  double eighth[SIDE], low = -limit;
   unsigned k, j;
   for (k = 0; k < SIDE; k++)  /* gaps hold 0 (LOAD) */
     eighth[k] = line[k * step] * 0.125;
@@ -248,11 +249,11 @@ static inline ALWAYS_INLINE void fill_line(double *line, unsigned step, unsigned
     if (!(pattern >> k & 1)) {
       double value = 0;
       for (j = 0; j < SIDE; j++)
-        value += THROUGH[pattern][k][j] * eighth[j];
+        value += weight[k][j] * eighth[j];
       value *= 8;
       /* two selects, each a max or min instruction: limit >= 0, so no
          value is beyond both bounds */
-      value = value < -limit ? -limit : value;
+      value = value < low ? low : value;
       line[k * step] = value > limit ? limit : value;
     }
 }
