@@ -282,10 +282,89 @@ static inline ALWAYS_INLINE void FN(deposit_lanes4)(UINT *u0, UINT *u1, UINT *u2
   *u3 |= (UINT)((lanes >> 48) << k);
 }
 
-/* format.md §9.6, including the decoder's habit of setting the bit at the
- * scan position when the budget runs out inside a scan.  Returns n, how
- * many coefficients became significant: those after them (in coding order)
- * are zero. */
+/* One plane (format.md §9.6, including the decoder's habit of setting the
+ * bit at the scan position when the budget runs out inside a scan) into x,
+ * within `bits`; advances n, the coefficients significant so far, and
+ * takes the bits read from `bits`. */
+static inline ALWAYS_INLINE void FN(decode_plane)(bit_reader *r, FN(plane) x, unsigned size,
+                                                  unsigned *n_io, uint32_t *bits_io)
+{
+  unsigned n = *n_io, m = n < *bits_io ? n : *bits_io, g;
+  uint32_t bits = *bits_io;
+  for (g = 0; g * 64 < size; g++)
+    x[g] = 0;
+  FN(read_plane_prefix)(r, x, m, size);
+  bits -= m;
+  while (bits && n < size) {
+    unsigned limit, zeros;
+    bits--;
+    if (!read_bit(r))
+      break;
+    /* scan for the next one among at most `limit` bits */
+    limit = size - 1 - n < bits ? size - 1 - n : bits;
+    zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : 64;
+    if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
+      /* the run and its 1 lie in the buffer (the common case; measured
+       * to pay for large blocks only) */
+      r->buffer = zeros < 63 ? r->buffer >> (zeros + 1) : 0;
+      r->avail -= zeros + 1;
+      bits -= zeros + 1;
+    }
+    else {
+      zeros = read_zero_run(r, limit);
+      bits -= zeros + (zeros < limit);
+    }
+    n += zeros;
+    if (size <= 64)
+      x[0] |= UINT64_C(1) << n;
+    else
+      x[n / 64] |= UINT64_C(1) << (n % 64);
+    n++;
+  }
+  *n_io = n;
+  *bits_io = bits;
+}
+
+/* One plane of a small block (format.md §9.6) when its longest coding,
+ * 2 size - n bits (n plain bits, then a group test and a run of zeros
+ * closed by a 1 for each coefficient left), lies inside both the budget and
+ * the reader's buffer: the bits are taken from a copy of the buffer, with
+ * no refill and no budget test per bit.  Returns the plane; advances n and
+ * takes the bits read from `bits`. */
+static inline ALWAYS_INLINE uint64_t FN(decode_plane_buffered)(bit_reader *r, unsigned size,
+                                                               unsigned *n_io, uint32_t *bits)
+{
+  uint64_t buffer = r->buffer, x;
+  unsigned n = *n_io, used = n;
+  x = buffer & ((UINT64_C(1) << n) - 1);  /* n < size <= 16 */
+  buffer >>= n;
+  while (n < size) {
+    unsigned limit = size - 1 - n, zeros, run;
+    used++;
+    if (!(buffer & 1)) {
+      buffer >>= 1;
+      break;
+    }
+    /* the zeros before the next 1, at most `limit`: at the limit the last
+     * coefficient's 1 is implied, not read */
+    zeros = (unsigned)CTZ64(buffer >> 1 | UINT64_C(1) << limit);
+    run = 1 + zeros + (zeros < limit);
+    buffer >>= run;
+    used += run - 1;
+    n += zeros;
+    x |= UINT64_C(1) << n;
+    n++;
+  }
+  r->buffer = buffer;
+  r->avail -= used;
+  *bits -= used;
+  *n_io = n;
+  return x;
+}
+
+/* format.md §9.6: the planes of a block, within `budget` bits.  Returns n,
+ * how many coefficients became significant: those after them (in coding
+ * order) are zero. */
 static inline ALWAYS_INLINE unsigned
 FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
                         uint32_t budget, int sparse)
@@ -311,39 +390,12 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   }
   top = k;  /* the planes above are empty */
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
-    unsigned m = n < bits ? n : bits;
     FN(plane) x;
-    for (g = 0; g * 64 < size; g++)
-      x[g] = 0;
     k--;
-    FN(read_plane_prefix)(r, x, m, size);
-    bits -= m;
-    while (bits && n < size) {
-      unsigned limit, zeros;
-      bits--;
-      if (!read_bit(r))
-        break;
-      /* scan for the next one among at most `limit` bits */
-      limit = size - 1 - n < bits ? size - 1 - n : bits;
-      zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : 64;
-      if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
-        /* the run and its 1 lie in the buffer (the common case; measured
-         * to pay for large blocks only) */
-        r->buffer = zeros < 63 ? r->buffer >> (zeros + 1) : 0;
-        r->avail -= zeros + 1;
-        bits -= zeros + 1;
-      }
-      else {
-        zeros = read_zero_run(r, limit);
-        bits -= zeros + (zeros < limit);
-      }
-      n += zeros;
-      if (size <= 64)
-        x[0] |= UINT64_C(1) << n;
-      else
-        x[n / 64] |= UINT64_C(1) << (n % 64);
-      n++;
-    }
+    if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
+      x[0] = FN(decode_plane_buffered)(r, size, &n, &bits);
+    else
+      FN(decode_plane)(r, x, size, &n, &bits);
     if (size == 4) {
       /* four coefficients: gather 16 planes in a word, then deposit them
        * into registers at once */
