@@ -67,13 +67,30 @@ static inline uint64_t spread_bits(uint64_t v, unsigned size)
   return (v | v << 15) & UINT64_C(0x0001000100010001);
 }
 
-/* The inverse for size 16: bits 0, 16, 32, 48 of v gathered into bits
- * 0..3. */
-static inline uint64_t gather_bits16(uint64_t v)
+/* A 16 x 16 bit matrix transposed in place: bit c of row i is bit
+ * 16 (i % 4) + c of w[i / 4].  One round per bit b of the indices swaps the
+ * elements whose row has bit b clear and column bit b set with their
+ * mirror images: for b = 3, 2 between words, for b = 1, 0 inside each
+ * word (the mirror lies 32 - 2 and 16 - 1 bits up).  The rounds commute. */
+static inline void transpose16(uint64_t w[4])
 {
-  v &= UINT64_C(0x0001000100010001);
-  v = (v | v >> 15) & UINT64_C(0x0000000300000003);
-  return (v | v >> 30) & UINT64_C(0xf);
+  unsigned q;
+  for (q = 0; q < 2; q++) {
+    uint64_t t = ((w[q] >> 8) ^ w[q + 2]) & UINT64_C(0x00ff00ff00ff00ff);
+    w[q + 2] ^= t;
+    w[q] ^= t << 8;
+  }
+  for (q = 0; q < 4; q += 2) {
+    uint64_t t = ((w[q] >> 4) ^ w[q + 1]) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    w[q + 1] ^= t;
+    w[q] ^= t << 4;
+  }
+  for (q = 0; q < 4; q++) {
+    uint64_t t = (w[q] ^ w[q] >> 30) & UINT64_C(0x00000000cccccccc);
+    w[q] ^= t ^ t << 30;
+    t = (w[q] ^ w[q] >> 15) & UINT64_C(0x0000aaaa0000aaaa);
+    w[q] ^= t ^ t << 15;
+  }
 }
 
 /* The inverse of spread_bits for size 4: bits 0, 4, 8, ... of v gathered

@@ -99,25 +99,28 @@ static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4]
           u[g * 64 + (unsigned)CTZ64(x)] |= (UINT)1 << k;
     return;
   }
-  if (size == 16 && P == 64 && P - kstop <= 32) {
-    /* up to 32 planes of 16 bits: four to a word, each coefficient's four
-     * bits of a word gathered at once (measured: this beats the 64-bit
-     * transpose, never the 32-bit one) */
-    uint64_t words[16];
-    unsigned low = kstop & ~3u, j, n = (P - low) / 4;
-    for (k = low; k < kstop; k++)
+  if (size == 16) {
+    /* 16 planes at a time, four to a word, by the 16 x 16 transpose: from
+     * plane kstop up, or the top 16 where those would pass plane P-1 (the
+     * groups may then overlap, which the ORs make harmless) */
+    unsigned base = kstop < P - 16 ? kstop : P - 16, i;
+    for (k = base; k < kstop; k++)
       planes[0][k] = 0;
-    for (j = 0; j < n; j++) {
-      const uint64_t *p = planes[0] + low + 4 * j;
-      words[j] = p[0] | p[1] << 16 | p[2] << 32 | p[3] << 48;
+    for (r = 0; r < 16; r++)
+      u[r] = 0;
+    for (;;) {
+      uint64_t w[4];
+      for (i = 0; i < 4; i++) {
+        const uint64_t *p = planes[0] + base + 4 * i;
+        w[i] = p[0] | p[1] << 16 | p[2] << 32 | p[3] << 48;
+      }
+      transpose16(w);
+      for (r = 0; r < 16; r++)
+        u[r] |= (UINT)((w[r / 4] >> 16 * (r % 4) & 0xffff) << base);
+      if (base + 16 >= top)
+        return;
+      base = base + 16 < P - 16 ? base + 16 : P - 16;
     }
-    for (r = 0; r < 16; r++) {
-      UINT v = 0;
-      for (j = 0; j < n; j++)
-        v |= (UINT)(gather_bits16(words[j] >> r) << (low + 4 * j));
-      u[r] = v;
-    }
-    return;
   }
   if (top - kstop <= 16)
     FN(transpose_planes_to)(u, planes, size, kstop, 16);
