@@ -119,13 +119,19 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
   report->range_blocks += range;
 }
 
+/* The values of an empty block in every type: +0.0 or 0. */
+static const uint64_t zero_block[256];
+
 /* Returns 0 when the stream ended before the last block.  With `store`
- * false the blocks are only measured (their bits consumed). */
+ * false the blocks are only measured (their bits consumed).  A block
+ * decoder returns 1 for an empty block, which it leaves to this loop: its
+ * zeros go to the array from zero_block, without being written into
+ * `block` first. */
 static inline ALWAYS_INLINE int
 decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last, int store,
-                void (*code)(bit_reader *, const zfpc_params *, unsigned,
-                             void *),
+                int (*code)(bit_reader *, const zfpc_params *, unsigned,
+                            void *),
                 unsigned d, unsigned size)
 {
   uint64_t block[256];
@@ -133,17 +139,19 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   size_t b;
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
-    char *origin;
-    code(r, p, d, store ? block : NULL);
+    char *origin, *values;
+    int empty = code(r, p, d, store ? block : NULL);
     if (r->overrun)
       return 0;
     if (!store)
       continue;
+    /* copy_full_block only reads from `values` when it stores */
+    values = empty ? (char *)zero_block : (char *)block;
     origin = full_block_origin(f, &c, d);
     if (origin)
-      copy_full_block(f, d, origin, (char *)block, size, 0);
+      copy_full_block(f, d, origin, values, size, 0);
     else
-      scatter_block(f, &c, block);
+      scatter_block(f, &c, values);
   }
   return 1;
 }

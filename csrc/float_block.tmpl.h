@@ -171,17 +171,16 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
          ? BLOCK_RANGE : 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
-                             void *block)
+/* Returns 1, leaving `block` as it was, for an empty block (format.md
+ * §5.3: all +0.0), which the caller stores as such. */
+static inline ALWAYS_INLINE int FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
+                                                 void *block)
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
   UINT q[256];
-  if (!read_bit(r)) {
-    if (block)
-      memset(block, 0, size * sizeof(FLOAT));
-  }
-  else {
+  int empty = !read_bit(r);
+  if (!empty) {
     int emax = (int)read_bits(r, EBITS) - EBIAS;
     IFN(decode_ints_lossy)(r, block ? q : NULL, d,
                            FN(lossy_precision)(emax, p, d),
@@ -190,6 +189,7 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
       FN(inv_cast)(block, q, size, emax);
   }
   skip_block(r, start, p->minbits);
+  return empty;
 }
 
 /* ------------------------------------------------------------------ */
@@ -264,15 +264,19 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const 
   return 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
-                                  unsigned d, void *block)
+/* Returns 1, leaving `block` as it was, for an empty block (format.md
+ * §11.10: all +0.0), which the caller stores as such. */
+static inline ALWAYS_INLINE int FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
+                                                      unsigned d, void *block)
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
   UINT q[256], *ints = block ? q : NULL;
-  if (!read_bit(r))
-    memset(q, 0, size * sizeof(UINT));
-  else if (!read_bit(r)) {
+  if (!read_bit(r)) {
+    skip_block(r, start, p->minbits);
+    return 1;
+  }
+  if (!read_bit(r)) {
     unsigned e = (unsigned)read_bits(r, EBITS);
     IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS), 0);
     if (block && e == 0)  /* format.md §11.9: never written; +0.0 */
@@ -288,6 +292,7 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
   skip_block(r, start, p->minbits);
   if (block)
     memcpy(block, q, size * sizeof(UINT));
+  return 0;
 }
 
 #undef INT_MIN_PATTERN
