@@ -52,19 +52,15 @@ static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
   transpose_square_blocks(a, bits);
 }
 
-/* Bit i of v moved to bit i * size, for the planes of a block of `size`
- * (4 or 16) values: v holds 64 / size bits (16 or 4).  Each step moves the
- * upper half of every field to its place, as in a Morton code. */
-static inline uint64_t spread_bits(uint64_t v, unsigned size)
+/* Bit i of v (16 bits) moved to bit 4i, for the planes of a block of 4
+ * values.  Each step moves the upper half of every field to its place, as
+ * in a Morton code. */
+static inline uint64_t spread_bits4(uint64_t v)
 {
-  if (size == 4) {
-    v = (v | v << 24) & UINT64_C(0x000000ff000000ff);
-    v = (v | v << 12) & UINT64_C(0x000f000f000f000f);
-    v = (v | v << 6) & UINT64_C(0x0303030303030303);
-    return (v | v << 3) & UINT64_C(0x1111111111111111);
-  }
-  v = (v | v << 30) & UINT64_C(0x0000000300000003);
-  return (v | v << 15) & UINT64_C(0x0001000100010001);
+  v = (v | v << 24) & UINT64_C(0x000000ff000000ff);
+  v = (v | v << 12) & UINT64_C(0x000f000f000f000f);
+  v = (v | v << 6) & UINT64_C(0x0303030303030303);
+  return (v | v << 3) & UINT64_C(0x1111111111111111);
 }
 
 /* A 16 x 16 bit matrix transposed in place: bit c of row i is bit
@@ -93,8 +89,8 @@ static inline void transpose16(uint64_t w[4])
   }
 }
 
-/* The inverse of spread_bits for size 4: bits 0, 4, 8, ... of v gathered
- * into bits 0..15. */
+/* The inverse of spread_bits4: bits 0, 4, 8, ... of v gathered into bits
+ * 0..15. */
 static inline uint64_t gather_bits4(uint64_t v)
 {
   v &= UINT64_C(0x1111111111111111);

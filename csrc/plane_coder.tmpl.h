@@ -26,9 +26,8 @@ typedef uint64_t FN(plane)[4];
 
 /* Blocks of 4 or 16 values take their planes a word at a time: word g
  * holds planes g*G .. g*G+G-1 (G = 64 / size planes of `size` bits, plane
- * by plane from bit 0), built by spreading each coefficient's G bits
- * `size` apart.  Larger blocks take all planes at once, by transposes:
- * planes[g][k] is bit plane k of coefficients 64g..64g+63. */
+ * by plane from bit 0).  Larger blocks take all planes at once, by
+ * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
 #define SMALL_BLOCK 16
 
 static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
@@ -41,25 +40,53 @@ static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UIN
   }
 }
 
-static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size,
-                                                    unsigned g)
+/* The plane words of a small block, made as the coder comes to them.  For
+ * 4 values each word spreads each coefficient's 16 bits 4 apart; for 16
+ * values the 16 x 16 transpose of the coefficients' bits 16j .. 16j+15
+ * makes the four words of planes 16j .. 16j+15 at once (measured: a
+ * quarter of the spreads' instructions), kept in `group` (group `at`). */
+typedef struct {
+  uint64_t group[4];
+  unsigned at;
+} FN(plane_words);
+
+static inline ALWAYS_INLINE void FN(plane_words_init)(FN(plane_words) *c)
 {
-  unsigned per = 64 / size, r;
+  c->at = P / 16;  /* none yet */
+}
+
+static inline ALWAYS_INLINE uint64_t FN(plane_word)(FN(plane_words) *c, const UINT *u,
+                                                    unsigned size, unsigned g)
+{
+  unsigned r;
   uint64_t word = 0;
+  if (size == 16) {
+    unsigned j = g / 4, i;
+    if (j != c->at) {
+      for (i = 0; i < 4; i++)
+        c->group[i] = (uint64_t)(u[4 * i] >> 16 * j & 0xffff) |
+                      (uint64_t)(u[4 * i + 1] >> 16 * j & 0xffff) << 16 |
+                      (uint64_t)(u[4 * i + 2] >> 16 * j & 0xffff) << 32 |
+                      (uint64_t)(u[4 * i + 3] >> 16 * j & 0xffff) << 48;
+      transpose16(c->group);
+      c->at = j;
+    }
+    return c->group[g % 4];
+  }
   for (r = 0; r < size; r++)
-    word |= spread_bits((u[r] >> (g * per)) & ((UINT64_C(1) << per) - 1), size)
-            << r;
+    word |= spread_bits4((u[r] >> (g * 16)) & 0xffff) << r;
   return word;
 }
 
 /* The planes k, k-1, .. of a small block down to the first of its word,
  * plane k in the word's top `size` bits; `left` gets how many they are. */
-static inline ALWAYS_INLINE uint64_t FN(planes_from)(const UINT *u, unsigned size,
-                                                     unsigned k, unsigned *left)
+static inline ALWAYS_INLINE uint64_t FN(planes_from)(FN(plane_words) *c, const UINT *u,
+                                                     unsigned size, unsigned k,
+                                                     unsigned *left)
 {
   unsigned per = 64 / size;
   *left = k % per + 1;
-  return FN(plane_word)(u, size, k / per) << (per - *left) * size;
+  return FN(plane_word)(c, u, size, k / per) << (per - *left) * size;
 }
 
 /* Coefficients from planes kstop..top-1 (top - kstop <= width; the others
@@ -215,8 +242,11 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   FN(plane) x = {0, 0, 0, 0};
   uint64_t word = 0;
   unsigned left = 0;  /* planes left in word */
+  FN(plane_words) words;
   if (size > SMALL_BLOCK)
     FN(planes_of)(planes, u, size);
+  else
+    FN(plane_words_init)(&words);
   if (sparse) {
     /* The planes above the highest set bit are empty and nothing is
      * significant yet (n = 0): each is one 0 group bit. */
@@ -239,7 +269,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     if (size <= SMALL_BLOCK) {
       /* the word's top plane is plane k: take it and shift it out */
       if (!left)
-        word = FN(planes_from)(u, size, k, &left);
+        word = FN(planes_from)(&words, u, size, k, &left);
       x[0] = word >> (64 - size);
       word <<= size;
       left--;
@@ -283,7 +313,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   while (size <= SMALL_BLOCK && bits && k > kmin) {
     unsigned count, take;
     if (!left)
-      word = FN(planes_from)(u, size, k - 1, &left);
+      word = FN(planes_from)(&words, u, size, k - 1, &left);
     count = left < k - kmin ? left : k - kmin;
     take = count * size < bits ? count * size : bits;
     write_bits(w, low_bits(reverse_fields(word, size), take), take);
