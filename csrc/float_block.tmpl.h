@@ -48,11 +48,21 @@ static inline FLOAT FN(pow2)(int e)
   return LDEXP((FLOAT)1, e);
 }
 
+/* Value i of a block held as raw storage (the range coder's buffer of
+ * words): read in place, where a copy into a FLOAT array would cost a pass
+ * of its own (the memcpy is a plain load). */
+static inline ALWAYS_INLINE FLOAT FN(value)(const void *v, unsigned i)
+{
+  FLOAT x;
+  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+  return x;
+}
+
 /* format.md §5.1: emax from a running maximum of |v| that NaN never enters;
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
  * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
-static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
+static inline ALWAYS_INLINE int FN(block_emax)(const void *v, unsigned size)
 {
   FLOAT lane[LANES] = {0}, max;
   unsigned lanes = size < LANES ? size : LANES, i, j;
@@ -61,7 +71,7 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
   for (i = 0; i < size; i += lanes)
     SIMD_LOOP
     for (j = 0; j < lanes; j++) {
-      FLOAT a = FABS(v[i + j]);
+      FLOAT a = FABS(FN(value)(v, i + j));
       lane[j] = a > lane[j] ? a : lane[j];  /* a max instruction; NaN keeps lane[j] */
     }
   max = lane[0];
@@ -82,14 +92,14 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
  * Finite values stay inside (|v| < 2^emax), so the return value, non-zero
  * when a product was outside, tells whether the block held NaN or +-inf:
  * the range test is the select's own. */
-static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size,
+static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const void *v, unsigned size,
                                                   int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT limit = FN(pow2)((int)P - 1);
   unsigned i, outside = 0;
   for (i = 0; i < size; i++) {
-    FLOAT x = scale * v[i];
+    FLOAT x = scale * FN(value)(v, i);
     int inside = x >= -limit && x < limit;
     outside |= !inside;
     /* select, then convert: -limit converts to -2^(P-1) exactly */
@@ -102,13 +112,13 @@ static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsig
  * tolerance) holds NaN or +-inf: v * 0 is 0 for a finite v, NaN for the
  * others, so a sum is NaN exactly when one is there (sums that vectorise,
  * where isfinite's tests do not). */
-static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
+static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const void *v, unsigned size)
 {
   FLOAT lane[LANES] = {0};
   unsigned lanes = size < LANES ? size : LANES, i, j, found = 0;
   for (i = 0; i < size; i += lanes)
     for (j = 0; j < lanes; j++)
-      lane[j] += v[i + j] * 0;
+      lane[j] += FN(value)(v, i + j) * 0;
   for (j = 0; j < lanes; j++)
     found |= lane[j] != lane[j];
   return found;
@@ -144,20 +154,17 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
 {
   unsigned size = 1u << (2 * d), prec;
   uint64_t start = writer_bits(w);
-  FLOAT v[256];
   UINT q[256];
   unsigned nonfinite;
-  int emax;
-  memcpy(v, block, size * sizeof(FLOAT));
-  emax = FN(block_emax)(v, size);
+  int emax = FN(block_emax)(block, size);
   prec = FN(lossy_precision)(emax, p, d);
   if (emax == -EBIAS || !prec) {
     write_bit(w, 0);  /* format.md §5.3: empty block */
-    nonfinite = FN(has_nonfinite)(v, size);
+    nonfinite = FN(has_nonfinite)(block, size);
   }
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
-    nonfinite = FN(fwd_cast)(q, v, size, emax);
+    nonfinite = FN(fwd_cast)(q, block, size, emax);
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
