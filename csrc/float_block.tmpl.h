@@ -205,7 +205,7 @@ static inline ALWAYS_INLINE int FN(decode_lossy)(bit_reader *r, const zfpc_param
 /* format.md §11.7, tested as zfp does: convert to block floating point,
  * convert back, and compare bit patterns.  The conversion is attempted only
  * where it is defined: finite scale, finite values, integral products. */
-static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
+static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const void *v, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT back = FN(pow2)(emax - ((int)P - 2));
@@ -214,26 +214,36 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, uns
   if (emax == -EBIAS || isinf(scale))
     return 0;
   for (i = 0; i < size; i++) {
-    FLOAT x = scale * v[i], y;
+    FLOAT x = scale * FN(value)(v, i), y;
     /* the range test keeps the conversion defined (inf after a large
      * finite value makes emax 0, so x may be huge or infinite) */
     if (!(x >= -limit && x < limit) || x != (FLOAT)(INT)x)
       return 0;
     q[i] = (UINT)(INT)x;
     y = (FLOAT)(INT)q[i] * back;
-    if (memcmp(&y, &v[i], sizeof y))
+    if (memcmp(&y, (const char *)v + i * sizeof y, sizeof y))
       return 0;
   }
   return 1;
 }
 
+/* Bit pattern i of a block held as raw storage, as FN(value) reads values. */
+static inline ALWAYS_INLINE UINT FN(pattern)(const void *v, unsigned i)
+{
+  UINT x;
+  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+  return x;
+}
+
 /* format.md §11.8: negative patterns keep the sign bit and flip the
- * others; the map is its own inverse. */
-static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
+ * others; the map is its own inverse.  q may be `bits` itself. */
+static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const void *bits, unsigned size)
 {
   unsigned i;
-  for (i = 0; i < size; i++)
-    q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
+  for (i = 0; i < size; i++) {
+    UINT b = FN(pattern)(bits, i);
+    q[i] = b & INT_MIN_PATTERN ? b ^ MAGNITUDE_MASK : b;
+  }
 }
 
 /* Reversible blocks are exact whatever they hold: no flags. */
@@ -242,28 +252,25 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const 
 {
   unsigned size = 1u << (2 * d), i;
   uint64_t start = writer_bits(w);
-  UINT bits[256], q[256], any = 0;
-  FLOAT v[256];
-  memcpy(bits, block, size * sizeof(UINT));
+  UINT q[256], any = 0;
   for (i = 0; i < size; i++)
-    any |= bits[i];
+    any |= FN(pattern)(block, i);
   if (!any) {
     /* format.md §11.10: zfp does not pad an empty block to minbits (its decoder
      * does skip them; only expert parameters can tell) */
     write_bit(w, 0);
     return 0;
   }
-  memcpy(v, block, size * sizeof(FLOAT));
   {
-    int emax = FN(block_emax)(v, size);
-    if (FN(bfp_is_lossless)(q, v, size, emax)) {
+    int emax = FN(block_emax)(block, size);
+    if (FN(bfp_is_lossless)(q, block, size, emax)) {
       write_bits(w, 1, 2);  /* stream bits 1, 0 */
       write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
       IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - (2 + EBITS), 0);
     }
     else {
       write_bits(w, 3, 2);  /* stream bits 1, 1 */
-      FN(reinterpret)(q, bits, size);
+      FN(reinterpret)(q, block, size);
       IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - 2, 0);
     }
   }
