@@ -41,17 +41,6 @@ static inline ALWAYS_INLINE void transpose_square_blocks(uint64_t *t, unsigned w
   transpose_round(t, width, 1, UINT64_C(0x5555555555555555));
 }
 
-/* Rows a[r] = coefficient r, holding `bits` (32 or 64) significant bits,
- * become rows a[k] = bit plane k (bit r of a[k] = bit k of coefficient r).
- * For 32-bit values the first round leaves rows 32..63 zero and rows
- * 0..31 two 32 x 32 blocks, so the other rounds need only those rows. */
-static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
-{
-  if (bits == 32)
-    transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
-  transpose_square_blocks(a, bits);
-}
-
 /* Bit i of v (16 bits) moved to bit 4i, for the planes of a block of 4
  * values.  Each step moves the upper half of every field to its place, as
  * in a Morton code. */

@@ -30,14 +30,42 @@ typedef uint64_t FN(plane)[4];
  * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
 #define SMALL_BLOCK 16
 
-static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
+/* The `width` (16, 32 or 64) planes of a large block from plane kmin up,
+ * or the top `width` where those would pass plane P-1, into
+ * planes[g][base..]: row b gets the bits base.. of coefficients b,
+ * width + b, .. side by side, and the transpose of those square blocks
+ * makes each row a plane. */
+static inline ALWAYS_INLINE void FN(planes_at)(uint64_t planes[4][64], const UINT *u,
+                                               unsigned size, unsigned kmin, unsigned width)
 {
-  unsigned g, r;
+  const uint64_t field = width < 64 ? (UINT64_C(1) << width) - 1 : ~UINT64_C(0);
+  unsigned base = kmin < P - width ? kmin : P - width, g, b, f;
   for (g = 0; g * 64 < size; g++) {
-    for (r = 0; r < 64; r++)
-      planes[g][r] = (uint64_t)u[g * 64 + r];
-    transpose_to_planes(planes[g], P);
+    uint64_t *t = planes[g] + base;
+    for (b = 0; b < width; b++) {
+      uint64_t row = 0;
+      for (f = 0; f * width < 64; f++)
+        row |= ((uint64_t)u[g * 64 + f * width + b] >> base & field) << (f * width);
+      t[b] = row;
+    }
+    transpose_square_blocks(t, width);
   }
+}
+
+/* Planes kmin..top-1 of a large block (the coder reads no others), by
+ * transposing only 16 or 32 rows where they hold them, as the decoder's
+ * FN(transpose_planes_to) does.  None when top <= kmin. */
+static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u,
+                                               unsigned size, unsigned kmin, unsigned top)
+{
+  if (top <= kmin)
+    return;
+  if (top - kmin <= 16)
+    FN(planes_at)(planes, u, size, kmin, 16);
+  else if (P == 32 || top - kmin <= 32)
+    FN(planes_at)(planes, u, size, kmin, 32);
+  else
+    FN(planes_at)(planes, u, size, kmin, 64);
 }
 
 /* The plane words of a small block, made as the coder comes to them.  For
@@ -243,10 +271,6 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   uint64_t word = 0;
   unsigned left = 0;  /* planes left in word */
   FN(plane_words) words;
-  if (size > SMALL_BLOCK)
-    FN(planes_of)(planes, u, size);
-  else
-    FN(plane_words_init)(&words);
   if (sparse) {
     /* The planes above the highest set bit are empty and nothing is
      * significant yet (n = 0): each is one 0 group bit. */
@@ -263,6 +287,12 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     bits -= empty;
     k -= empty;
   }
+  /* the loop below reads planes k-1 down to kmin, and none when the
+   * budget is spent */
+  if (size > SMALL_BLOCK)
+    FN(planes_of)(planes, u, size, kmin, bits ? k : kmin);
+  else
+    FN(plane_words_init)(&words);
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     unsigned m = n < bits ? n : bits;
     k--;
