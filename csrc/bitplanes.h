@@ -78,31 +78,25 @@ static inline void transpose16(uint64_t w[4])
   }
 }
 
-/* The inverse of spread_bits4: bits 0, 4, 8, ... of v gathered into bits
- * 0..15. */
-static inline uint64_t gather_bits4(uint64_t v)
+/* Exchange the bits of v at the positions in `mask` with those d places
+ * above them. */
+static inline uint64_t delta_swap(uint64_t v, unsigned d, uint64_t mask)
 {
-  v &= UINT64_C(0x1111111111111111);
-  v = (v | v >> 3) & UINT64_C(0x0303030303030303);
-  v = (v | v >> 6) & UINT64_C(0x000f000f000f000f);
-  v = (v | v >> 12) & UINT64_C(0x000000ff000000ff);
-  return (v | v >> 24) & UINT64_C(0xffff);
-}
-
-/* A plane of four coefficients (bit i: coefficient i; x < 16) with bit i
- * moved to bit 16i, by one product: bit i of x lands at i + 15j for each
- * j, never two at one place, and the mask keeps j = i. */
-static inline uint64_t plane_lanes4(uint64_t x)
-{
-  return x * UINT64_C(0x0000200040008001) & UINT64_C(0x0001000100010001);
+  uint64_t t = ((v >> d) ^ v) & mask;
+  return v ^ t ^ (t << d);
 }
 
 /* Up to 16 planes of four coefficients, plane j in bits 4j..4j+3, as
- * lanes: bit j of lane i (bits 16i..16i+15) is bit i of plane j. */
+ * lanes: bit j of lane i (bits 16i..16i+15) is bit i of plane j.  Bit
+ * 4j + i moves to 16i + j: the six bits of its position rotate right by
+ * two, as four exchanges of two position bits (0 and 2, 1 and 3, 2 and 4,
+ * 3 and 5), each a delta swap. */
 static inline uint64_t nibbles_to_lanes4(uint64_t v)
 {
-  return gather_bits4(v) | gather_bits4(v >> 1) << 16 | gather_bits4(v >> 2) << 32 |
-         gather_bits4(v >> 3) << 48;
+  v = delta_swap(v, 3, UINT64_C(0x0a0a0a0a0a0a0a0a));
+  v = delta_swap(v, 6, UINT64_C(0x00cc00cc00cc00cc));
+  v = delta_swap(v, 12, UINT64_C(0x0000f0f00000f0f0));
+  return delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
 }
 
 /* The 64 / size fields of `size` (4 or 16) bits of v in reverse order. */

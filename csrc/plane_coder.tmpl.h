@@ -460,9 +460,9 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
-  /* size 4: the planes decoded since the last deposit, a lane per
-   * coefficient (plane_lanes4), the latest (plane k) in each lane's bit 0,
-   * and how many they are (a lane holds 16) */
+  /* size 4: the planes decoded since the last deposit, a nibble each, the
+   * latest (plane k) in bits 0..3, and how many they are (16 fill the
+   * word) */
   uint64_t held = 0;
   unsigned count = 0;
   if (sparse) {
@@ -486,9 +486,9 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
     if (size == 4) {
       /* four coefficients: gather 16 planes in a word, then deposit them
        * into registers at once */
-      held = held << 1 | plane_lanes4(x[0]);
+      held = held << 4 | x[0];
       if (++count == 16) {
-        FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
+        FN(deposit_lanes4)(&u0, &u1, &u2, &u3, nibbles_to_lanes4(held), k);
         held = 0;
         count = 0;
       }
@@ -500,7 +500,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
     }
   }
   if (count)
-    FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
+    FN(deposit_lanes4)(&u0, &u1, &u2, &u3, nibbles_to_lanes4(held), k);
   /* Every coefficient significant: each remaining plane is `size` plain
    * bits (format.md §9.2 (a) alone), so small blocks read them a word at a
    * time. */
