@@ -41,17 +41,6 @@ static inline ALWAYS_INLINE void transpose_square_blocks(uint64_t *t, unsigned w
   transpose_round(t, width, 1, UINT64_C(0x5555555555555555));
 }
 
-/* Bit i of v (16 bits) moved to bit 4i, for the planes of a block of 4
- * values.  Each step moves the upper half of every field to its place, as
- * in a Morton code. */
-static inline uint64_t spread_bits4(uint64_t v)
-{
-  v = (v | v << 24) & UINT64_C(0x000000ff000000ff);
-  v = (v | v << 12) & UINT64_C(0x000f000f000f000f);
-  v = (v | v << 6) & UINT64_C(0x0303030303030303);
-  return (v | v << 3) & UINT64_C(0x1111111111111111);
-}
-
 /* A 16 x 16 bit matrix transposed in place: bit c of row i is bit
  * 16 (i % 4) + c of w[i / 4].  One round per bit b of the indices swaps the
  * elements whose row has bit b clear and column bit b set with their
@@ -97,6 +86,15 @@ static inline uint64_t nibbles_to_lanes4(uint64_t v)
   v = delta_swap(v, 6, UINT64_C(0x00cc00cc00cc00cc));
   v = delta_swap(v, 12, UINT64_C(0x0000f0f00000f0f0));
   return delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
+}
+
+/* The inverse: the same exchanges in the opposite order. */
+static inline uint64_t lanes_to_nibbles4(uint64_t v)
+{
+  v = delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
+  v = delta_swap(v, 12, UINT64_C(0x0000f0f00000f0f0));
+  v = delta_swap(v, 6, UINT64_C(0x00cc00cc00cc00cc));
+  return delta_swap(v, 3, UINT64_C(0x0a0a0a0a0a0a0a0a));
 }
 
 /* The 64 / size fields of `size` (4 or 16) bits of v in reverse order. */
