@@ -41,66 +41,60 @@ static inline ALWAYS_INLINE void transpose_square_blocks(uint64_t *t, unsigned w
   transpose_round(t, width, 1, UINT64_C(0x5555555555555555));
 }
 
-/* Rows a[r] = coefficient r, holding `bits` (32 or 64) significant bits,
- * become rows a[k] = bit plane k (bit r of a[k] = bit k of coefficient r).
- * For 32-bit values the first round leaves rows 32..63 zero and rows
- * 0..31 two 32 x 32 blocks, so the other rounds need only those rows. */
-static inline void transpose_to_planes(uint64_t a[64], unsigned bits)
+/* A 16 x 16 bit matrix transposed in place: bit c of row i is bit
+ * 16 (i % 4) + c of w[i / 4].  One round per bit b of the indices swaps the
+ * elements whose row has bit b clear and column bit b set with their
+ * mirror images: for b = 3, 2 between words, for b = 1, 0 inside each
+ * word (the mirror lies 32 - 2 and 16 - 1 bits up).  The rounds commute. */
+static inline void transpose16(uint64_t w[4])
 {
-  if (bits == 32)
-    transpose_round(a, 64, 32, UINT64_C(0x00000000ffffffff));
-  transpose_square_blocks(a, bits);
-}
-
-/* Bit i of v moved to bit i * size, for the planes of a block of `size`
- * (4 or 16) values: v holds 64 / size bits (16 or 4).  Each step moves the
- * upper half of every field to its place, as in a Morton code. */
-static inline uint64_t spread_bits(uint64_t v, unsigned size)
-{
-  if (size == 4) {
-    v = (v | v << 24) & UINT64_C(0x000000ff000000ff);
-    v = (v | v << 12) & UINT64_C(0x000f000f000f000f);
-    v = (v | v << 6) & UINT64_C(0x0303030303030303);
-    return (v | v << 3) & UINT64_C(0x1111111111111111);
+  unsigned q;
+  for (q = 0; q < 2; q++) {
+    uint64_t t = ((w[q] >> 8) ^ w[q + 2]) & UINT64_C(0x00ff00ff00ff00ff);
+    w[q + 2] ^= t;
+    w[q] ^= t << 8;
   }
-  v = (v | v << 30) & UINT64_C(0x0000000300000003);
-  return (v | v << 15) & UINT64_C(0x0001000100010001);
+  for (q = 0; q < 4; q += 2) {
+    uint64_t t = ((w[q] >> 4) ^ w[q + 1]) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    w[q + 1] ^= t;
+    w[q] ^= t << 4;
+  }
+  for (q = 0; q < 4; q++) {
+    uint64_t t = (w[q] ^ w[q] >> 30) & UINT64_C(0x00000000cccccccc);
+    w[q] ^= t ^ t << 30;
+    t = (w[q] ^ w[q] >> 15) & UINT64_C(0x0000aaaa0000aaaa);
+    w[q] ^= t ^ t << 15;
+  }
 }
 
-/* The inverse for size 16: bits 0, 16, 32, 48 of v gathered into bits
- * 0..3. */
-static inline uint64_t gather_bits16(uint64_t v)
+/* Exchange the bits of v at the positions in `mask` with those d places
+ * above them. */
+static inline uint64_t delta_swap(uint64_t v, unsigned d, uint64_t mask)
 {
-  v &= UINT64_C(0x0001000100010001);
-  v = (v | v >> 15) & UINT64_C(0x0000000300000003);
-  return (v | v >> 30) & UINT64_C(0xf);
-}
-
-/* The inverse of spread_bits for size 4: bits 0, 4, 8, ... of v gathered
- * into bits 0..15. */
-static inline uint64_t gather_bits4(uint64_t v)
-{
-  v &= UINT64_C(0x1111111111111111);
-  v = (v | v >> 3) & UINT64_C(0x0303030303030303);
-  v = (v | v >> 6) & UINT64_C(0x000f000f000f000f);
-  v = (v | v >> 12) & UINT64_C(0x000000ff000000ff);
-  return (v | v >> 24) & UINT64_C(0xffff);
-}
-
-/* A plane of four coefficients (bit i: coefficient i; x < 16) with bit i
- * moved to bit 16i, by one product: bit i of x lands at i + 15j for each
- * j, never two at one place, and the mask keeps j = i. */
-static inline uint64_t plane_lanes4(uint64_t x)
-{
-  return x * UINT64_C(0x0000200040008001) & UINT64_C(0x0001000100010001);
+  uint64_t t = ((v >> d) ^ v) & mask;
+  return v ^ t ^ (t << d);
 }
 
 /* Up to 16 planes of four coefficients, plane j in bits 4j..4j+3, as
- * lanes: bit j of lane i (bits 16i..16i+15) is bit i of plane j. */
+ * lanes: bit j of lane i (bits 16i..16i+15) is bit i of plane j.  Bit
+ * 4j + i moves to 16i + j: the six bits of its position rotate right by
+ * two, as four exchanges of two position bits (0 and 2, 1 and 3, 2 and 4,
+ * 3 and 5), each a delta swap. */
 static inline uint64_t nibbles_to_lanes4(uint64_t v)
 {
-  return gather_bits4(v) | gather_bits4(v >> 1) << 16 | gather_bits4(v >> 2) << 32 |
-         gather_bits4(v >> 3) << 48;
+  v = delta_swap(v, 3, UINT64_C(0x0a0a0a0a0a0a0a0a));
+  v = delta_swap(v, 6, UINT64_C(0x00cc00cc00cc00cc));
+  v = delta_swap(v, 12, UINT64_C(0x0000f0f00000f0f0));
+  return delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
+}
+
+/* The inverse: the same exchanges in the opposite order. */
+static inline uint64_t lanes_to_nibbles4(uint64_t v)
+{
+  v = delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
+  v = delta_swap(v, 12, UINT64_C(0x0000f0f00000f0f0));
+  v = delta_swap(v, 6, UINT64_C(0x00cc00cc00cc00cc));
+  return delta_swap(v, 3, UINT64_C(0x0a0a0a0a0a0a0a0a));
 }
 
 /* The 64 / size fields of `size` (4 or 16) bits of v in reverse order. */

@@ -105,7 +105,7 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
     char *origin = full_block_origin(f, &c, d);
     unsigned flags;
     if (origin)
-      copy_full_block(f, d, origin, (char *)block, size, 1);
+      copy_full_block(f, d, origin, (char *)block, size, TO_BLOCK);
     else
       gather_block(f, &c, block);
     if (missing)
@@ -119,13 +119,19 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
   report->range_blocks += range;
 }
 
+/* The values of an empty block in every type: +0.0 or 0. */
+static const uint64_t zero_block[256];
+
 /* Returns 0 when the stream ended before the last block.  With `store`
- * false the blocks are only measured (their bits consumed). */
+ * false the blocks are only measured (their bits consumed).  A block
+ * decoder returns 1 for an empty block, which it leaves to this loop: a
+ * whole one's zeros are stored straight into the array, a partial one's
+ * are scattered from zero_block. */
 static inline ALWAYS_INLINE int
 decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last, int store,
-                void (*code)(bit_reader *, const zfpc_params *, unsigned,
-                             void *),
+                int (*code)(bit_reader *, const zfpc_params *, unsigned,
+                            void *),
                 unsigned d, unsigned size)
 {
   uint64_t block[256];
@@ -134,16 +140,18 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
     char *origin;
-    code(r, p, d, store ? block : NULL);
+    int empty = code(r, p, d, store ? block : NULL);
     if (r->overrun)
       return 0;
     if (!store)
       continue;
     origin = full_block_origin(f, &c, d);
-    if (origin)
-      copy_full_block(f, d, origin, (char *)block, size, 0);
+    if (origin && empty)
+      copy_full_block(f, d, origin, NULL, size, ZEROS_TO_ARRAY);
+    else if (origin)
+      copy_full_block(f, d, origin, (char *)block, size, FROM_BLOCK);
     else
-      scatter_block(f, &c, block);
+      scatter_block(f, &c, empty ? zero_block : block);
   }
   return 1;
 }

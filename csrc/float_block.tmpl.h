@@ -48,11 +48,21 @@ static inline FLOAT FN(pow2)(int e)
   return LDEXP((FLOAT)1, e);
 }
 
+/* Value i of a block held as raw storage (the range coder's buffer of
+ * words): read in place, where a copy into a FLOAT array would cost a pass
+ * of its own (the memcpy is a plain load). */
+static inline ALWAYS_INLINE FLOAT FN(value)(const void *v, unsigned i)
+{
+  FLOAT x;
+  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+  return x;
+}
+
 /* format.md §5.1: emax from a running maximum of |v| that NaN never enters;
  * -EBIAS for an all-zero block, so "emax > -EBIAS" means "not empty".
  * The frexp exponent of a normal maximum is its biased exponent field
  * minus EBIAS - 1; a subnormal maximum clamps to 1 - EBIAS. */
-static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
+static inline ALWAYS_INLINE int FN(block_emax)(const void *v, unsigned size)
 {
   FLOAT lane[LANES] = {0}, max;
   unsigned lanes = size < LANES ? size : LANES, i, j;
@@ -61,7 +71,7 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
   for (i = 0; i < size; i += lanes)
     SIMD_LOOP
     for (j = 0; j < lanes; j++) {
-      FLOAT a = FABS(v[i + j]);
+      FLOAT a = FABS(FN(value)(v, i + j));
       lane[j] = a > lane[j] ? a : lane[j];  /* a max instruction; NaN keeps lane[j] */
     }
   max = lane[0];
@@ -82,14 +92,14 @@ static inline ALWAYS_INLINE int FN(block_emax)(const FLOAT *v, unsigned size)
  * Finite values stay inside (|v| < 2^emax), so the return value, non-zero
  * when a product was outside, tells whether the block held NaN or +-inf:
  * the range test is the select's own. */
-static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsigned size,
+static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const void *v, unsigned size,
                                                   int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT limit = FN(pow2)((int)P - 1);
   unsigned i, outside = 0;
   for (i = 0; i < size; i++) {
-    FLOAT x = scale * v[i];
+    FLOAT x = scale * FN(value)(v, i);
     int inside = x >= -limit && x < limit;
     outside |= !inside;
     /* select, then convert: -limit converts to -2^(P-1) exactly */
@@ -102,13 +112,13 @@ static inline ALWAYS_INLINE unsigned FN(fwd_cast)(UINT *q, const FLOAT *v, unsig
  * tolerance) holds NaN or +-inf: v * 0 is 0 for a finite v, NaN for the
  * others, so a sum is NaN exactly when one is there (sums that vectorise,
  * where isfinite's tests do not). */
-static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const FLOAT *v, unsigned size)
+static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const void *v, unsigned size)
 {
   FLOAT lane[LANES] = {0};
   unsigned lanes = size < LANES ? size : LANES, i, j, found = 0;
   for (i = 0; i < size; i += lanes)
     for (j = 0; j < lanes; j++)
-      lane[j] += v[i + j] * 0;
+      lane[j] += FN(value)(v, i + j) * 0;
   for (j = 0; j < lanes; j++)
     found |= lane[j] != lane[j];
   return found;
@@ -144,20 +154,17 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
 {
   unsigned size = 1u << (2 * d), prec;
   uint64_t start = writer_bits(w);
-  FLOAT v[256];
   UINT q[256];
   unsigned nonfinite;
-  int emax;
-  memcpy(v, block, size * sizeof(FLOAT));
-  emax = FN(block_emax)(v, size);
+  int emax = FN(block_emax)(block, size);
   prec = FN(lossy_precision)(emax, p, d);
   if (emax == -EBIAS || !prec) {
     write_bit(w, 0);  /* format.md §5.3: empty block */
-    nonfinite = FN(has_nonfinite)(v, size);
+    nonfinite = FN(has_nonfinite)(block, size);
   }
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
-    nonfinite = FN(fwd_cast)(q, v, size, emax);
+    nonfinite = FN(fwd_cast)(q, block, size, emax);
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
@@ -171,17 +178,16 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
          ? BLOCK_RANGE : 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
-                             void *block)
+/* Returns 1, leaving `block` as it was, for an empty block (format.md
+ * §5.3: all +0.0), which the caller stores as such. */
+static inline ALWAYS_INLINE int FN(decode_lossy)(bit_reader *r, const zfpc_params *p, unsigned d,
+                                                 void *block)
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
   UINT q[256];
-  if (!read_bit(r)) {
-    if (block)
-      memset(block, 0, size * sizeof(FLOAT));
-  }
-  else {
+  int empty = !read_bit(r);
+  if (!empty) {
     int emax = (int)read_bits(r, EBITS) - EBIAS;
     IFN(decode_ints_lossy)(r, block ? q : NULL, d,
                            FN(lossy_precision)(emax, p, d),
@@ -190,6 +196,7 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
       FN(inv_cast)(block, q, size, emax);
   }
   skip_block(r, start, p->minbits);
+  return empty;
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,7 +205,7 @@ static inline ALWAYS_INLINE void FN(decode_lossy)(bit_reader *r, const zfpc_para
 /* format.md §11.7, tested as zfp does: convert to block floating point,
  * convert back, and compare bit patterns.  The conversion is attempted only
  * where it is defined: finite scale, finite values, integral products. */
-static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, unsigned size, int emax)
+static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const void *v, unsigned size, int emax)
 {
   const FLOAT scale = FN(pow2)((int)P - 2 - emax);
   const FLOAT back = FN(pow2)(emax - ((int)P - 2));
@@ -207,26 +214,36 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const FLOAT *v, uns
   if (emax == -EBIAS || isinf(scale))
     return 0;
   for (i = 0; i < size; i++) {
-    FLOAT x = scale * v[i], y;
+    FLOAT x = scale * FN(value)(v, i), y;
     /* the range test keeps the conversion defined (inf after a large
      * finite value makes emax 0, so x may be huge or infinite) */
     if (!(x >= -limit && x < limit) || x != (FLOAT)(INT)x)
       return 0;
     q[i] = (UINT)(INT)x;
     y = (FLOAT)(INT)q[i] * back;
-    if (memcmp(&y, &v[i], sizeof y))
+    if (memcmp(&y, (const char *)v + i * sizeof y, sizeof y))
       return 0;
   }
   return 1;
 }
 
+/* Bit pattern i of a block held as raw storage, as FN(value) reads values. */
+static inline ALWAYS_INLINE UINT FN(pattern)(const void *v, unsigned i)
+{
+  UINT x;
+  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+  return x;
+}
+
 /* format.md §11.8: negative patterns keep the sign bit and flip the
- * others; the map is its own inverse. */
-static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const UINT *bits, unsigned size)
+ * others; the map is its own inverse.  q may be `bits` itself. */
+static inline ALWAYS_INLINE void FN(reinterpret)(UINT *q, const void *bits, unsigned size)
 {
   unsigned i;
-  for (i = 0; i < size; i++)
-    q[i] = bits[i] & INT_MIN_PATTERN ? bits[i] ^ MAGNITUDE_MASK : bits[i];
+  for (i = 0; i < size; i++) {
+    UINT b = FN(pattern)(bits, i);
+    q[i] = b & INT_MIN_PATTERN ? b ^ MAGNITUDE_MASK : b;
+  }
 }
 
 /* Reversible blocks are exact whatever they hold: no flags. */
@@ -235,28 +252,25 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const 
 {
   unsigned size = 1u << (2 * d), i;
   uint64_t start = writer_bits(w);
-  UINT bits[256], q[256], any = 0;
-  FLOAT v[256];
-  memcpy(bits, block, size * sizeof(UINT));
+  UINT q[256], any = 0;
   for (i = 0; i < size; i++)
-    any |= bits[i];
+    any |= FN(pattern)(block, i);
   if (!any) {
     /* format.md §11.10: zfp does not pad an empty block to minbits (its decoder
      * does skip them; only expert parameters can tell) */
     write_bit(w, 0);
     return 0;
   }
-  memcpy(v, block, size * sizeof(FLOAT));
   {
-    int emax = FN(block_emax)(v, size);
-    if (FN(bfp_is_lossless)(q, v, size, emax)) {
+    int emax = FN(block_emax)(block, size);
+    if (FN(bfp_is_lossless)(q, block, size, emax)) {
       write_bits(w, 1, 2);  /* stream bits 1, 0 */
       write_bits(w, (uint64_t)(emax + EBIAS), EBITS);
       IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - (2 + EBITS), 0);
     }
     else {
       write_bits(w, 3, 2);  /* stream bits 1, 1 */
-      FN(reinterpret)(q, bits, size);
+      FN(reinterpret)(q, block, size);
       IFN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits - 2, 0);
     }
   }
@@ -264,15 +278,19 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible)(bit_writer *w, const 
   return 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
-                                  unsigned d, void *block)
+/* Returns 1, leaving `block` as it was, for an empty block (format.md
+ * §11.10: all +0.0), which the caller stores as such. */
+static inline ALWAYS_INLINE int FN(decode_reversible)(bit_reader *r, const zfpc_params *p,
+                                                      unsigned d, void *block)
 {
   unsigned size = 1u << (2 * d);
   uint64_t start = reader_bits(r);
   UINT q[256], *ints = block ? q : NULL;
-  if (!read_bit(r))
-    memset(q, 0, size * sizeof(UINT));
-  else if (!read_bit(r)) {
+  if (!read_bit(r)) {
+    skip_block(r, start, p->minbits);
+    return 1;
+  }
+  if (!read_bit(r)) {
     unsigned e = (unsigned)read_bits(r, EBITS);
     IFN(decode_ints_reversible)(r, ints, d, p->maxbits - (2 + EBITS), 0);
     if (block && e == 0)  /* format.md §11.9: never written; +0.0 */
@@ -288,6 +306,7 @@ static inline ALWAYS_INLINE void FN(decode_reversible)(bit_reader *r, const zfpc
   skip_block(r, start, p->minbits);
   if (block)
     memcpy(block, q, size * sizeof(UINT));
+  return 0;
 }
 
 #undef INT_MIN_PATTERN

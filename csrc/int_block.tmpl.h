@@ -40,19 +40,18 @@ static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, u
   FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
 }
 
-/* A block whose only nonzero coefficient is the first (n <= 1 significant,
- * in coding order) transforms back to a constant block: both inverse
- * transforms spread x alone into (x, x, x, x) along each axis.  Sparse
- * blocks are often like that; this skips their transform. */
-static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, const UINT *u,
-                                                   unsigned n, unsigned d)
+/* A block of coefficients whose only nonzero one is the first (n <= 1
+ * significant, in coding order; the plane decoder then stores only q[0])
+ * transforms back to a constant block: both inverse transforms spread x
+ * alone into (x, x, x, x) along each axis.  Sparse blocks are often like
+ * that; this skips their transform. */
+static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, unsigned n, unsigned d)
 {
   size_t size = (size_t)1 << (2 * d), i;
-  UINT dc;
+  UINT dc = q[0];
   if (n > 1)
     return 0;
-  dc = n ? FN(from_negabinary)(u[0]) : 0;
-  for (i = 0; i < size; i++)
+  for (i = 1; i < size; i++)
     q[i] = dc;
   return 1;
 }
@@ -60,12 +59,10 @@ static inline ALWAYS_INLINE int FN(constant_block)(UINT *q, const UINT *u,
 static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, unsigned d,
                                   unsigned prec, uint32_t budget, int sparse)
 {
-  UINT u[256];
-  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), prec, budget,
-                                 sparse);
-  if (!q || FN(constant_block)(q, u, n, d))
+  unsigned n = FN(decode_planes)(r, q, coefficient_order(d), 1u << (2 * d), prec,
+                                 budget, sparse);
+  if (!q || FN(constant_block)(q, n, d))
     return;
-  FN(negabinary_to_unordered)(q, u, d);
   FN(transform_block)(q, d, 1, FN(inv_lift));
 }
 
@@ -101,13 +98,11 @@ static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT 
 static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT *q, unsigned d,
                                        uint32_t budget, int sparse)
 {
-  UINT u[256];
   unsigned p = (unsigned)read_bits(r, PBITS) + 1;
-  unsigned n = FN(decode_planes)(r, q ? u : NULL, 1u << (2 * d), p,
+  unsigned n = FN(decode_planes)(r, q, coefficient_order(d), 1u << (2 * d), p,
                                  budget - PBITS, sparse);
-  if (!q || FN(constant_block)(q, u, n, d))
+  if (!q || FN(constant_block)(q, n, d))
     return;
-  FN(negabinary_to_unordered)(q, u, d);
   FN(transform_block)(q, d, 1, FN(inv_diff));
 }
 
@@ -156,10 +151,13 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy_int)(bit_writer *w, const z
   return 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
-                                 unsigned d, void *block)
+/* They store every block they decode: they return 0 (float_block.tmpl.h
+ * says what 1 would mean). */
+static inline ALWAYS_INLINE int FN(decode_lossy_int)(bit_reader *r, const zfpc_params *p,
+                                                     unsigned d, void *block)
 {
   FN(decode_int_block)(r, p, d, block, 0);
+  return 0;
 }
 
 static inline ALWAYS_INLINE unsigned FN(encode_reversible_int)(bit_writer *w,
@@ -170,8 +168,9 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible_int)(bit_writer *w,
   return 0;
 }
 
-static inline ALWAYS_INLINE void FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
-                                      unsigned d, void *block)
+static inline ALWAYS_INLINE int FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,
+                                                          unsigned d, void *block)
 {
   FN(decode_int_block)(r, p, d, block, 1);
+  return 0;
 }

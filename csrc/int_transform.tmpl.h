@@ -13,7 +13,7 @@
  *   FN(transform_block) with the line steps FN(fwd_lift), FN(inv_lift)
  *     (lossy, format.md §6) and FN(fwd_diff), FN(inv_diff) (reversible,
  *     §11.2);
- *   FN(reorder_to_negabinary), FN(negabinary_to_unordered) and the single
+ *   FN(reorder_to_negabinary), FN(put_coefficient) and the single
  *     value FN(from_negabinary) (§7, §8).
  * Signed values are kept in UINT so that every addition wraps as the
  * format requires; `>> 1` on a signed value is FN(asr).  The macros it
@@ -204,14 +204,13 @@ static inline ALWAYS_INLINE void FN(reorder_to_negabinary)(UINT *u, const UINT *
     u[r] = FN(to_negabinary)(q[order[r]]);
 }
 
-/* q[ORDER_d[r]] = value of the negabinary u[r]. */
-static inline ALWAYS_INLINE void FN(negabinary_to_unordered)(UINT *q, const UINT *u, unsigned d)
+/* q[ORDER_d[r]] = value of the negabinary u, the coefficient coded at
+ * rank r: the plane decoder stores each coefficient so as it rebuilds it,
+ * without a pass of its own. */
+static inline ALWAYS_INLINE void FN(put_coefficient)(UINT *q, const uint8_t *order,
+                                                     unsigned r, UINT u)
 {
-  const uint8_t *order = coefficient_order(d);
-  size_t size = (size_t)1 << (2 * d), r;
-  UNROLL(64)
-  for (r = 0; r < size; r++)
-    q[order[r]] = FN(from_negabinary)(u[r]);
+  q[order[r]] = FN(from_negabinary)(u);
 }
 
 #undef NEGABINARY_MASK

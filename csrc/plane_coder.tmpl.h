@@ -1,7 +1,10 @@
 /* Template: the embedded bit-plane coder of one word width (format.md §9):
  * the coefficients of a block, in coding order and negabinary, coded plane
  * by plane from the top with group tests, within a bit budget.  Part of the
- * integer block coder, with int_transform.tmpl.h and int_block.tmpl.h.
+ * integer block coder, with int_transform.tmpl.h (which must be included
+ * before it: the decoder stores each coefficient it rebuilds with
+ * FN(put_coefficient), at its place in the block and converted from
+ * negabinary) and int_block.tmpl.h.
  *
  * A template is included once per word width, with no include guard.
  * Before each inclusion define:
@@ -23,48 +26,105 @@ typedef uint64_t FN(plane)[4];
 
 /* Blocks of 4 or 16 values take their planes a word at a time: word g
  * holds planes g*G .. g*G+G-1 (G = 64 / size planes of `size` bits, plane
- * by plane from bit 0), built by spreading each coefficient's G bits
- * `size` apart.  Larger blocks take all planes at once, by transposes:
- * planes[g][k] is bit plane k of coefficients 64g..64g+63. */
+ * by plane from bit 0).  Larger blocks take all planes at once, by
+ * transposes: planes[g][k] is bit plane k of coefficients 64g..64g+63. */
 #define SMALL_BLOCK 16
 
-static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u, unsigned size)
+/* The `width` (16, 32 or 64) planes of a large block from plane kmin up,
+ * or the top `width` where those would pass plane P-1, into
+ * planes[g][base..]: row b gets the bits base.. of coefficients b,
+ * width + b, .. side by side, and the transpose of those square blocks
+ * makes each row a plane. */
+static inline ALWAYS_INLINE void FN(planes_at)(uint64_t planes[4][64], const UINT *u,
+                                               unsigned size, unsigned kmin, unsigned width)
 {
-  unsigned g, r;
+  const uint64_t field = width < 64 ? (UINT64_C(1) << width) - 1 : ~UINT64_C(0);
+  unsigned base = kmin < P - width ? kmin : P - width, g, b, f;
   for (g = 0; g * 64 < size; g++) {
-    for (r = 0; r < 64; r++)
-      planes[g][r] = (uint64_t)u[g * 64 + r];
-    transpose_to_planes(planes[g], P);
+    uint64_t *t = planes[g] + base;
+    for (b = 0; b < width; b++) {
+      uint64_t row = 0;
+      for (f = 0; f * width < 64; f++)
+        row |= ((uint64_t)u[g * 64 + f * width + b] >> base & field) << (f * width);
+      t[b] = row;
+    }
+    transpose_square_blocks(t, width);
   }
 }
 
-static inline ALWAYS_INLINE uint64_t FN(plane_word)(const UINT *u, unsigned size,
-                                                    unsigned g)
+/* Planes kmin..top-1 of a large block (the coder reads no others), by
+ * transposing only 16 or 32 rows where they hold them, as the decoder's
+ * FN(transpose_planes_to) does.  None when top <= kmin. */
+static inline ALWAYS_INLINE void FN(planes_of)(uint64_t planes[4][64], const UINT *u,
+                                               unsigned size, unsigned kmin, unsigned top)
 {
-  unsigned per = 64 / size, r;
+  if (top <= kmin)
+    return;
+  if (top - kmin <= 16)
+    FN(planes_at)(planes, u, size, kmin, 16);
+  else if (P == 32 || top - kmin <= 32)
+    FN(planes_at)(planes, u, size, kmin, 32);
+  else
+    FN(planes_at)(planes, u, size, kmin, 64);
+}
+
+/* The plane words of a small block, made as the coder comes to them.  For
+ * 4 values each word is the coefficients' 16 bits as lanes, turned into a
+ * nibble a plane by lanes_to_nibbles4; for 16
+ * values the 16 x 16 transpose of the coefficients' bits 16j .. 16j+15
+ * makes the four words of planes 16j .. 16j+15 at once (measured: a
+ * quarter of the spreads' instructions), kept in `group` (group `at`). */
+typedef struct {
+  uint64_t group[4];
+  unsigned at;
+} FN(plane_words);
+
+static inline ALWAYS_INLINE void FN(plane_words_init)(FN(plane_words) *c)
+{
+  c->at = P / 16;  /* none yet */
+}
+
+static inline ALWAYS_INLINE uint64_t FN(plane_word)(FN(plane_words) *c, const UINT *u,
+                                                    unsigned size, unsigned g)
+{
+  unsigned r;
   uint64_t word = 0;
-  for (r = 0; r < size; r++)
-    word |= spread_bits((u[r] >> (g * per)) & ((UINT64_C(1) << per) - 1), size)
-            << r;
-  return word;
+  if (size == 16) {
+    unsigned j = g / 4, i;
+    if (j != c->at) {
+      for (i = 0; i < 4; i++)
+        c->group[i] = (uint64_t)(u[4 * i] >> 16 * j & 0xffff) |
+                      (uint64_t)(u[4 * i + 1] >> 16 * j & 0xffff) << 16 |
+                      (uint64_t)(u[4 * i + 2] >> 16 * j & 0xffff) << 32 |
+                      (uint64_t)(u[4 * i + 3] >> 16 * j & 0xffff) << 48;
+      transpose16(c->group);
+      c->at = j;
+    }
+    return c->group[g % 4];
+  }
+  for (r = 0; r < size; r++)  /* bits 16g.. of each coefficient, as lanes */
+    word |= ((uint64_t)u[r] >> (g * 16) & 0xffff) << 16 * r;
+  return lanes_to_nibbles4(word);
 }
 
 /* The planes k, k-1, .. of a small block down to the first of its word,
  * plane k in the word's top `size` bits; `left` gets how many they are. */
-static inline ALWAYS_INLINE uint64_t FN(planes_from)(const UINT *u, unsigned size,
-                                                     unsigned k, unsigned *left)
+static inline ALWAYS_INLINE uint64_t FN(planes_from)(FN(plane_words) *c, const UINT *u,
+                                                     unsigned size, unsigned k,
+                                                     unsigned *left)
 {
   unsigned per = 64 / size;
   *left = k % per + 1;
-  return FN(plane_word)(u, size, k / per) << (per - *left) * size;
+  return FN(plane_word)(c, u, size, k / per) << (per - *left) * size;
 }
 
 /* Coefficients from planes kstop..top-1 (top - kstop <= width; the others
- * are zero) by transposing only the `width` rows from plane kstop up, or
+ * are zero), stored into q as FN(put_coefficient) does, by transposing only the `width` rows from plane kstop up, or
  * the top `width` rows where those would pass plane P-1: fewer rows and
  * rounds than the full transpose, measured to pay for the few planes a
  * lossy block usually has. */
-static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t planes[4][64],
+static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *q, const uint8_t *order,
+                                                         uint64_t planes[4][64],
                                                          unsigned size, unsigned kstop,
                                                          unsigned width)
 {
@@ -74,57 +134,78 @@ static inline ALWAYS_INLINE void FN(transpose_planes_to)(UINT *u, uint64_t plane
     for (k = base; k < kstop; k++)
       planes[g][k] = 0;
     transpose_square_blocks(planes[g] + base, width);
-    for (f = 0; f * width < 64 && g * 64 + f * width < size; f++)
-      for (i = 0; i < width && g * 64 + f * width + i < size; i++)
-        u[g * 64 + f * width + i] = (UINT)(((planes[g][base + i] >> (f * width)) & field) << base);
+    {
+      /* extracted in a loop that vectorises, then stored (measured: fewer
+       * instructions than storing each as it is extracted) */
+      UINT u[64];
+      for (f = 0; f * width < 64; f++)
+        for (i = 0; i < width; i++)
+          u[f * width + i] = (UINT)(((planes[g][base + i] >> (f * width)) & field) << base);
+      UNROLL(64)
+      for (i = 0; i < 64; i++)
+        FN(put_coefficient)(q, order, g * 64 + i, u[i]);
+    }
   }
 }
 
-/* Coefficients from the decoded planes kstop..top-1 (the others are zero),
+/* The block from its decoded planes kstop..top-1 (the others are zero):
+ * coefficient r's bits gathered, then stored as FN(put_coefficient) does,
  * by whichever way is cheaper: `ones` bounds the planes' set bits.  Sparse
  * planes scatter their set bits; denser ones transpose (measured: the
  * transpose wins from about P set bits on, for every block size). */
 #define SCATTER_LIMIT P
 
-static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *u, uint64_t planes[4][64], unsigned size,
-                                unsigned kstop, unsigned top, unsigned ones)
+static inline ALWAYS_INLINE void FN(coefficients_of)(UINT *q, const uint8_t *order,
+                                                     uint64_t planes[4][64], unsigned size,
+                                                     unsigned kstop, unsigned top, unsigned ones)
 {
   unsigned g, r, k;
   if (ones <= SCATTER_LIMIT) {
+    UINT u[256];
     for (r = 0; r < size; r++)
       u[r] = 0;
     for (g = 0; g * 64 < size; g++)
       for (k = kstop; k < P; k++)
         for (uint64_t x = planes[g][k]; x; x &= x - 1)
           u[g * 64 + (unsigned)CTZ64(x)] |= (UINT)1 << k;
+    UNROLL(64)
+    for (r = 0; r < size; r++)
+      FN(put_coefficient)(q, order, r, u[r]);
     return;
   }
-  if (size == 16 && P == 64 && P - kstop <= 32) {
-    /* up to 32 planes of 16 bits: four to a word, each coefficient's four
-     * bits of a word gathered at once (measured: this beats the 64-bit
-     * transpose, never the 32-bit one) */
-    uint64_t words[16];
-    unsigned low = kstop & ~3u, j, n = (P - low) / 4;
-    for (k = low; k < kstop; k++)
+  if (size == 16) {
+    /* 16 planes at a time, four to a word, by the 16 x 16 transpose: from
+     * plane kstop up, or the top 16 where those would pass plane P-1 (the
+     * groups may then overlap, which the ORs make harmless) */
+    UINT v[16] = {0};
+    unsigned base = kstop < P - 16 ? kstop : P - 16, i;
+    for (k = base; k < kstop; k++)
       planes[0][k] = 0;
-    for (j = 0; j < n; j++) {
-      const uint64_t *p = planes[0] + low + 4 * j;
-      words[j] = p[0] | p[1] << 16 | p[2] << 32 | p[3] << 48;
+    for (;;) {
+      uint64_t w[4];
+      for (i = 0; i < 4; i++) {
+        const uint64_t *p = planes[0] + base + 4 * i;
+        w[i] = p[0] | p[1] << 16 | p[2] << 32 | p[3] << 48;
+      }
+      transpose16(w);
+      UNROLL(16)
+      for (r = 0; r < 16; r++)
+        v[r] |= (UINT)((w[r / 4] >> 16 * (r % 4) & 0xffff) << base);
+      if (base + 16 >= top)
+        break;
+      base = base + 16 < P - 16 ? base + 16 : P - 16;
     }
-    for (r = 0; r < 16; r++) {
-      UINT v = 0;
-      for (j = 0; j < n; j++)
-        v |= (UINT)(gather_bits16(words[j] >> r) << (low + 4 * j));
-      u[r] = v;
-    }
+    UNROLL(16)
+    for (r = 0; r < 16; r++)
+      FN(put_coefficient)(q, order, r, v[r]);
     return;
   }
   if (top - kstop <= 16)
-    FN(transpose_planes_to)(u, planes, size, kstop, 16);
+    FN(transpose_planes_to)(q, order, planes, size, kstop, 16);
   else if (P == 32 || top - kstop <= 32)
-    FN(transpose_planes_to)(u, planes, size, kstop, 32);
+    FN(transpose_planes_to)(q, order, planes, size, kstop, 32);
   else
-    FN(transpose_planes_to)(u, planes, size, kstop, 64);
+    FN(transpose_planes_to)(q, order, planes, size, kstop, 64);
 }
 
 /* Emit the plane's bits 0..m-1, lowest first (format.md §9.2, part a). */
@@ -190,8 +271,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   FN(plane) x = {0, 0, 0, 0};
   uint64_t word = 0;
   unsigned left = 0;  /* planes left in word */
-  if (size > SMALL_BLOCK)
-    FN(planes_of)(planes, u, size);
+  FN(plane_words) words;
   if (sparse) {
     /* The planes above the highest set bit are empty and nothing is
      * significant yet (n = 0): each is one 0 group bit. */
@@ -208,13 +288,19 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
     bits -= empty;
     k -= empty;
   }
+  /* the loop below reads planes k-1 down to kmin, and none when the
+   * budget is spent */
+  if (size > SMALL_BLOCK)
+    FN(planes_of)(planes, u, size, kmin, bits ? k : kmin);
+  else
+    FN(plane_words_init)(&words);
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     unsigned m = n < bits ? n : bits;
     k--;
     if (size <= SMALL_BLOCK) {
       /* the word's top plane is plane k: take it and shift it out */
       if (!left)
-        word = FN(planes_from)(u, size, k, &left);
+        word = FN(planes_from)(&words, u, size, k, &left);
       x[0] = word >> (64 - size);
       word <<= size;
       left--;
@@ -258,7 +344,7 @@ FN(encode_planes_sized)(bit_writer *w, const UINT *u, unsigned size,
   while (size <= SMALL_BLOCK && bits && k > kmin) {
     unsigned count, take;
     if (!left)
-      word = FN(planes_from)(u, size, k - 1, &left);
+      word = FN(planes_from)(&words, u, size, k - 1, &left);
     count = left < k - kmin ? left : k - kmin;
     take = count * size < bits ? count * size : bits;
     write_bits(w, low_bits(reverse_fields(word, size), take), take);
@@ -282,21 +368,102 @@ static inline ALWAYS_INLINE void FN(deposit_lanes4)(UINT *u0, UINT *u1, UINT *u2
   *u3 |= (UINT)((lanes >> 48) << k);
 }
 
-/* format.md §9.6, including the decoder's habit of setting the bit at the
- * scan position when the budget runs out inside a scan.  Returns n, how
- * many coefficients became significant: those after them (in coding order)
- * are zero. */
+/* One plane (format.md §9.6, including the decoder's habit of setting the
+ * bit at the scan position when the budget runs out inside a scan) into x,
+ * within `bits`; advances n, the coefficients significant so far, and
+ * takes the bits read from `bits`. */
+static inline ALWAYS_INLINE void FN(decode_plane)(bit_reader *r, FN(plane) x, unsigned size,
+                                                  unsigned *n_io, uint32_t *bits_io)
+{
+  unsigned n = *n_io, m = n < *bits_io ? n : *bits_io, g;
+  uint32_t bits = *bits_io;
+  for (g = 0; g * 64 < size; g++)
+    x[g] = 0;
+  FN(read_plane_prefix)(r, x, m, size);
+  bits -= m;
+  while (bits && n < size) {
+    unsigned limit, zeros;
+    bits--;
+    if (!read_bit(r))
+      break;
+    /* scan for the next one among at most `limit` bits */
+    limit = size - 1 - n < bits ? size - 1 - n : bits;
+    zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : 64;
+    if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
+      /* the run and its 1 lie in the buffer (the common case; measured
+       * to pay for large blocks only) */
+      r->buffer = zeros < 63 ? r->buffer >> (zeros + 1) : 0;
+      r->avail -= zeros + 1;
+      bits -= zeros + 1;
+    }
+    else {
+      zeros = read_zero_run(r, limit);
+      bits -= zeros + (zeros < limit);
+    }
+    n += zeros;
+    if (size <= 64)
+      x[0] |= UINT64_C(1) << n;
+    else
+      x[n / 64] |= UINT64_C(1) << (n % 64);
+    n++;
+  }
+  *n_io = n;
+  *bits_io = bits;
+}
+
+/* One plane of a small block (format.md §9.6) when its longest coding,
+ * 2 size - n bits (n plain bits, then a group test and a run of zeros
+ * closed by a 1 for each coefficient left), lies inside both the budget and
+ * the reader's buffer: the bits are taken from a copy of the buffer, with
+ * no refill and no budget test per bit.  Returns the plane; advances n and
+ * takes the bits read from `bits`. */
+static inline ALWAYS_INLINE uint64_t FN(decode_plane_buffered)(bit_reader *r, unsigned size,
+                                                               unsigned *n_io, uint32_t *bits)
+{
+  uint64_t buffer = r->buffer, x;
+  unsigned n = *n_io, used = n;
+  x = buffer & ((UINT64_C(1) << n) - 1);  /* n < size <= 16 */
+  buffer >>= n;
+  while (n < size) {
+    unsigned limit = size - 1 - n, zeros, run;
+    used++;
+    if (!(buffer & 1)) {
+      buffer >>= 1;
+      break;
+    }
+    /* the zeros before the next 1, at most `limit`: at the limit the last
+     * coefficient's 1 is implied, not read */
+    zeros = (unsigned)CTZ64(buffer >> 1 | UINT64_C(1) << limit);
+    run = 1 + zeros + (zeros < limit);
+    buffer >>= run;
+    used += run - 1;
+    n += zeros;
+    x |= UINT64_C(1) << n;
+    n++;
+  }
+  r->buffer = buffer;
+  r->avail -= used;
+  *bits -= used;
+  *n_io = n;
+  return x;
+}
+
+/* format.md §9.6: the planes of a block, within `budget` bits, into the
+ * block's coefficients q, stored as FN(put_coefficient) does.  Returns n,
+ * how many coefficients became significant: those after them (in coding
+ * order) are zero, and where n <= 1 only q[0] (the first coefficient's
+ * place) is stored. */
 static inline ALWAYS_INLINE unsigned
-FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
-                        uint32_t budget, int sparse)
+FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned size,
+                        unsigned prec, uint32_t budget, int sparse)
 {
   unsigned kmin = prec < P ? P - prec : 0, k = P, n = 0, ones = 0, g, top;
   uint32_t bits = budget;
   uint64_t planes[4][64];
   UINT u0 = 0, u1 = 0, u2 = 0, u3 = 0;
-  /* size 4: the planes decoded since the last deposit, a lane per
-   * coefficient (plane_lanes4), the latest (plane k) in each lane's bit 0,
-   * and how many they are (a lane holds 16) */
+  /* size 4: the planes decoded since the last deposit, a nibble each, the
+   * latest (plane k) in bits 0..3, and how many they are (16 fill the
+   * word) */
   uint64_t held = 0;
   unsigned count = 0;
   if (sparse) {
@@ -311,45 +478,18 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
   }
   top = k;  /* the planes above are empty */
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
-    unsigned m = n < bits ? n : bits;
     FN(plane) x;
-    for (g = 0; g * 64 < size; g++)
-      x[g] = 0;
     k--;
-    FN(read_plane_prefix)(r, x, m, size);
-    bits -= m;
-    while (bits && n < size) {
-      unsigned limit, zeros;
-      bits--;
-      if (!read_bit(r))
-        break;
-      /* scan for the next one among at most `limit` bits */
-      limit = size - 1 - n < bits ? size - 1 - n : bits;
-      zeros = r->buffer ? (unsigned)CTZ64(r->buffer) : 64;
-      if (size > SMALL_BLOCK && zeros < limit && zeros < r->avail) {
-        /* the run and its 1 lie in the buffer (the common case; measured
-         * to pay for large blocks only) */
-        r->buffer = zeros < 63 ? r->buffer >> (zeros + 1) : 0;
-        r->avail -= zeros + 1;
-        bits -= zeros + 1;
-      }
-      else {
-        zeros = read_zero_run(r, limit);
-        bits -= zeros + (zeros < limit);
-      }
-      n += zeros;
-      if (size <= 64)
-        x[0] |= UINT64_C(1) << n;
-      else
-        x[n / 64] |= UINT64_C(1) << (n % 64);
-      n++;
-    }
+    if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
+      x[0] = FN(decode_plane_buffered)(r, size, &n, &bits);
+    else
+      FN(decode_plane)(r, x, size, &n, &bits);
     if (size == 4) {
       /* four coefficients: gather 16 planes in a word, then deposit them
        * into registers at once */
-      held = held << 1 | plane_lanes4(x[0]);
+      held = held << 4 | x[0];
       if (++count == 16) {
-        FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
+        FN(deposit_lanes4)(&u0, &u1, &u2, &u3, nibbles_to_lanes4(held), k);
         held = 0;
         count = 0;
       }
@@ -361,7 +501,7 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
     }
   }
   if (count)
-    FN(deposit_lanes4)(&u0, &u1, &u2, &u3, held, k);
+    FN(deposit_lanes4)(&u0, &u1, &u2, &u3, nibbles_to_lanes4(held), k);
   /* Every coefficient significant: each remaining plane is `size` plain
    * bits (format.md §9.2 (a) alone), so small blocks read them a word at a
    * time. */
@@ -382,11 +522,24 @@ FN(decode_planes_sized)(bit_reader *r, UINT *u, unsigned size, unsigned prec,
       ones += size * count;
     }
   }
-  if (size == 4) {
-    u[0] = u0; u[1] = u1; u[2] = u2; u[3] = u3;
+  if (n <= 1) {
+    /* only the first coefficient can be nonzero: it alone is stored, from
+     * bit 0 of its planes (sparse blocks are often like that) */
+    UINT dc = u0;
+    unsigned j;
+    if (size > 4)
+      for (j = k; j < top; j++)
+        dc |= (UINT)(planes[0][j] & 1) << j;
+    FN(put_coefficient)(q, order, 0, dc);
+  }
+  else if (size == 4) {
+    FN(put_coefficient)(q, order, 0, u0);
+    FN(put_coefficient)(q, order, 1, u1);
+    FN(put_coefficient)(q, order, 2, u2);
+    FN(put_coefficient)(q, order, 3, u3);
   }
   else
-    FN(coefficients_of)(u, planes, size, k, top, ones);
+    FN(coefficients_of)(q, order, planes, size, k, top, ones);
   return n;
 }
 
@@ -447,13 +600,13 @@ static inline ALWAYS_INLINE uint32_t FN(encode_planes)(bit_writer *w, const UINT
   return bits;
 }
 
-/* u NULL: only measure the block. */
-static inline ALWAYS_INLINE unsigned FN(decode_planes)(bit_reader *r, UINT *u,
-                                         unsigned size, unsigned prec,
-                                         uint32_t budget, int sparse)
+/* q NULL: only measure the block. */
+static inline ALWAYS_INLINE unsigned FN(decode_planes)(bit_reader *r, UINT *q,
+                                         const uint8_t *order, unsigned size,
+                                         unsigned prec, uint32_t budget, int sparse)
 {
   bit_reader local = *r;
-  unsigned n = u ? FN(decode_planes_sized)(&local, u, size, prec, budget, sparse)
+  unsigned n = q ? FN(decode_planes_sized)(&local, q, order, size, prec, budget, sparse)
                  : FN(measure_planes_sized)(&local, size, prec, budget, sparse);
   *r = local;
   return n;

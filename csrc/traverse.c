@@ -79,7 +79,7 @@ void gather_block(const zfpc_field *f, const block_cursor *c, void *block)
   block_span s;
   block_locate(f, c, &s);
 #define GATHER(D, SIZE) \
-  copy_block(f, &s, D, NULL, (char *)f->data, block, SIZE, 1)
+  copy_block(f, &s, D, NULL, (char *)f->data, block, SIZE, TO_BLOCK)
   WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, GATHER)
 #undef GATHER
 }
@@ -90,7 +90,7 @@ void scatter_block(const zfpc_field *f, const block_cursor *c,
   block_span s;
   block_locate(f, c, &s);
 #define SCATTER(D, SIZE) \
-  copy_block(f, &s, D, s.valid, (char *)f->data, (char *)block, SIZE, 0)
+  copy_block(f, &s, D, s.valid, (char *)f->data, (char *)block, SIZE, FROM_BLOCK)
   WITH_CONSTANT_RANK_AND_SIZE(f->dims, traits_of(f->type)->size, SCATTER)
 #undef SCATTER
 }

@@ -102,18 +102,23 @@ static inline ALWAYS_INLINE ptrdiff_t block_position(const ptrdiff_t *stride,
   return s ? s->offset[a][i] : i * stride[a];
 }
 
+/* What copy_block moves: the array's values into the block, the block's
+ * into the array, or zeros into the array (+0.0 or 0: zero bytes in every
+ * type and byte order; the block is not read). */
+typedef enum { TO_BLOCK, FROM_BLOCK, ZEROS_TO_ARRAY } copy_direction;
+
 /* Copy the positions (i, j, k, l) with i < extent[0], ... (all 4^dims
  * positions when `extent` is NULL) between `block` (the linear order of
  * format.md §4.3) and the array, whose value at position (i, j, k, l) is
- * at `origin` + the positions' offsets along each axis.  Rows of four
- * adjacent values move as one copy.  Callers pass the rank, the value size
- * and whether `s` and `extent` are NULL as constants, so each combination
- * gets loops of its own: a whole block's are those of a plain strided
- * copy. */
+ * at `origin` + the positions' offsets along each axis, in `direction`.
+ * Rows of four adjacent values move as one copy.  Callers pass the rank,
+ * the value size, the direction and whether `s` and `extent` are NULL as
+ * constants, so each combination gets loops of its own: a whole block's
+ * are those of a plain strided copy. */
 static inline ALWAYS_INLINE void
 copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
            const unsigned *extent, char *origin, char *block, unsigned size,
-           int to_block)
+           copy_direction direction)
 {
   unsigned n0 = extent ? extent[0] : 4, n1 = dims < 2 ? 1 : extent ? extent[1] : 4;
   unsigned n2 = dims < 3 ? 1 : extent ? extent[2] : 4;
@@ -140,10 +145,12 @@ copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
                       (dims > 2 ? block_position(st, s, 2, k) : 0) +
                       (dims > 3 ? block_position(st, s, 3, l) : 0);
           char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
-          if (to_block)
+          if (direction == TO_BLOCK)
             memcpy(values, row, 4 * size);
-          else
+          else if (direction == FROM_BLOCK)
             memcpy(row, values, 4 * size);
+          else
+            memset(row, 0, 4 * size);
         }
     return;
   }
@@ -155,21 +162,23 @@ copy_block(const zfpc_field *f, const block_span *s, unsigned dims,
                     (dims > 3 ? block_position(st, s, 3, l) : 0);
         char *values = block + (size_t)size * (4 * j + 16 * k + 64 * l);
         for (i = 0; i < n0; i++) {
-          if (to_block)
+          if (direction == TO_BLOCK)
             copy_value(values + size * i, row + block_position(st, s, 0, i), size, swap);
-          else
+          else if (direction == FROM_BLOCK)
             copy_value(row + block_position(st, s, 0, i), values + size * i, size, swap);
+          else
+            memset(row + block_position(st, s, 0, i), 0, size);
         }
       }
 }
 
 /* Copy a whole block that starts at `origin` between the array and
- * `block`.  dims and size are constants at every call. */
+ * `block`.  dims, size and direction are constants at every call. */
 static inline ALWAYS_INLINE void
 copy_full_block(const zfpc_field *f, unsigned dims, char *origin,
-                char *block, unsigned size, int to_block)
+                char *block, unsigned size, copy_direction direction)
 {
-  copy_block(f, NULL, dims, NULL, origin, block, size, to_block);
+  copy_block(f, NULL, dims, NULL, origin, block, size, direction);
 }
 
 #endif
