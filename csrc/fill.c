@@ -64,27 +64,24 @@
       ACTION(int64_t, uint64_t, IS_FILL);                                    \
       break;                                                                 \
     }                                                                        \
-    case ZFPC_TYPE_FLOAT: {                                                  \
-      float value;                                                           \
-      if (!fill) {                                                           \
-        ACTION(float, uint32_t, IS_NONFINITE32);                             \
-        break;                                                               \
-      }                                                                      \
-      memcpy(&value, fill, sizeof value);                                    \
-      ACTION(float, uint32_t, IS_GAP32);                                     \
+    case ZFPC_TYPE_FLOAT:                                                    \
+      FLOAT_MISSING_RULE(float, uint32_t, IS_NONFINITE32, IS_GAP32, fill, ACTION); \
       break;                                                                 \
-    }                                                                        \
-    default: {                                                               \
-      double value;                                                          \
-      if (!fill) {                                                           \
-        ACTION(double, uint64_t, IS_NONFINITE64);                            \
-        break;                                                               \
-      }                                                                      \
-      memcpy(&value, fill, sizeof value);                                    \
-      ACTION(double, uint64_t, IS_GAP64);                                    \
+    default:                                                                 \
+      FLOAT_MISSING_RULE(double, uint64_t, IS_NONFINITE64, IS_GAP64, fill, ACTION); \
       break;                                                                 \
-    }                                                                        \
   }
+/* The rule for a float type T: NONFINITE without a fill value, else GAP. */
+#define FLOAT_MISSING_RULE(T, U, NONFINITE, GAP, fill, ACTION)               \
+  do {                                                                       \
+    T value;                                                                 \
+    if (!(fill)) {                                                           \
+      ACTION(T, U, NONFINITE);                                               \
+      break;                                                                 \
+    }                                                                        \
+    memcpy(&value, fill, sizeof value);                                      \
+    ACTION(T, U, GAP);                                                       \
+  } while (0)
 
 /* Values are tested GROUP at a time into flags, in loops without branches
  * that compilers vectorise, then packed 8 to a byte. */
@@ -515,29 +512,27 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
   return total;
 }
 
+/* STEP, with x the i-th of the gathered block's `size` values (type T)
+ * and bits its bit pattern (U), for each value, in a loop compilers
+ * vectorise. */
+#define FOR_BLOCK_VALUES(T, U, STEP)                                         \
+  for (i = 0; i < size; i++) {                                               \
+    T x;                                                                     \
+    U bits;                                                                  \
+    memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
+    memcpy(&bits, &x, sizeof bits);                                          \
+    STEP;                                                                    \
+  }
+
 /* How many of the gathered block's values are missing by the rule of
  * zfpc_find_missing (MISSING(value, bits)): a sum of the tests, which
  * compilers vectorise without packing the tests into bytes. */
-#define GAP_COUNT(T, U, MISSING)                                             \
-  for (i = 0; i < size; i++) {                                               \
-    T x;                                                                     \
-    U bits;                                                                  \
-    memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
-    memcpy(&bits, &x, sizeof bits);                                          \
-    gaps += (unsigned)(MISSING(x, bits));                                    \
-  }
+#define GAP_COUNT(T, U, MISSING) FOR_BLOCK_VALUES(T, U, gaps += (unsigned)(MISSING(x, bits)))
 
 /* Flags of the gathered block's values, 1 where one is known (not missing
- * by the rule of zfpc_find_missing, MISSING(value, bits)), tested in a
- * loop compilers vectorise. */
+ * by the rule of zfpc_find_missing, MISSING(value, bits)). */
 #define KNOWN_FLAGS(T, U, MISSING)                                           \
-  for (i = 0; i < size; i++) {                                               \
-    T x;                                                                     \
-    U bits;                                                                  \
-    memcpy(&x, (const char *)block + i * sizeof x, sizeof x);                \
-    memcpy(&bits, &x, sizeof bits);                                          \
-    known[i] = (unsigned char)!(MISSING(x, bits));                           \
-  }
+  FOR_BLOCK_VALUES(T, U, known[i] = (unsigned char)!(MISSING(x, bits)))
 
 static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t b[4],
                                                const zfpc_missing *missing, void *block,

@@ -543,13 +543,13 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
   return n;
 }
 
-/* The bits FN(decode_planes_sized) reads, read without building a plane:
- * how multi-threaded decompression and random access find where blocks
- * start (blocks.c measures whole chunks).  The group tests are read as the
- * decoder reads them; once every coefficient is significant, each plane
- * left is `size` plain bits (format.md §9.2 (a) alone), skipped in one
- * step, which is most of a block's bits at fine tolerances.  Returns n, as
- * the decoder does. */
+/* The bits FN(decode_planes_sized) reads, read without building the
+ * coefficients: how multi-threaded decompression and random access find
+ * where blocks start (blocks.c measures whole chunks).  Planes are read as
+ * the decoder reads them until every coefficient is significant; each
+ * plane left is then `size` plain bits (format.md §9.2 (a) alone), skipped
+ * in one step, which is most of a block's bits at fine tolerances.
+ * Returns n, as the decoder does. */
 static inline ALWAYS_INLINE unsigned
 FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t budget,
                          int sparse)
@@ -563,21 +563,12 @@ FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t b
     k -= empty;
   }
   while (bits && k > kmin && n < size) {
-    unsigned m = n < bits ? n : bits;
+    FN(plane) unused;
     k--;
-    if (m)
-      reader_skip(r, m);  /* the bits of the coefficients already significant */
-    bits -= m;
-    while (bits && n < size) {
-      unsigned limit, zeros;
-      bits--;
-      if (!read_bit(r))
-        break;
-      limit = size - 1 - n < bits ? size - 1 - n : bits;
-      zeros = read_zero_run(r, limit);
-      bits -= zeros + (zeros < limit);
-      n += zeros + 1;
-    }
+    if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
+      FN(decode_plane_buffered)(r, size, &n, &bits);
+    else
+      FN(decode_plane)(r, unused, size, &n, &bits);
   }
   if (bits && k > kmin) {  /* n = size: plain planes */
     uint64_t left = (uint64_t)(k - kmin) * size;
