@@ -146,8 +146,8 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
     if (!store)
       continue;
     origin = full_block_origin(f, &c, d);
-    if (origin && empty)
-      copy_full_block(f, d, origin, NULL, size, ZEROS_TO_ARRAY);
+    if (origin && empty)  /* (block is not read; a NULL one would be offset) */
+      copy_full_block(f, d, origin, (char *)block, size, ZEROS_TO_ARRAY);
     else if (origin)
       copy_full_block(f, d, origin, (char *)block, size, FROM_BLOCK);
     else
