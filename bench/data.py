@@ -3,7 +3,7 @@
 Every generator takes a shape and returns float64 values of unit-ish scale
 (standard deviation about 1), always the same for the same shape: the
 orchestrator writes them once to .npy files that both sides of the
-benchmark read.  `as_dtype` makes the float32 and int32 variants (int32:
+benchmark read.  `as_dtype` makes the other types (integers:
 the field quantised to 1e-4, like a sensor's counts).
 """
 
@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 SEED = 20240601
-INT_SCALE = 1e4     # int32 variant = round(field * INT_SCALE)
+INT_SCALE = 1e4     # integer variants = round(field * INT_SCALE)
 NOISE = 1e-3        # white noise added to the smooth fields (instrument noise)
 
 
@@ -90,6 +90,37 @@ def series1d(shape: tuple[int]) -> np.ndarray:
     return (f - f.mean()) / f.std()
 
 
+def smooth(shape: tuple[int, ...]) -> np.ndarray:
+    """Any rank: a smooth random field (amplitudes ~ k**-2.5) plus
+    instrument noise."""
+    tag = f"smooth-{len(shape)}d"
+    f = _spectral_field(shape, 2.5, tag) + NOISE * _rng(tag + "-noise").standard_normal(shape)
+    return f / f.std()
+
+
+def noisy(shape: tuple[int, ...]) -> np.ndarray:
+    """Any rank: white noise, the hardest case for zfp's transform (every
+    coefficient significant down to the last planes)."""
+    return _rng(f"noisy-{len(shape)}d").standard_normal(shape)
+
+
+def sparse(shape: tuple[int, ...]) -> np.ndarray:
+    """Any rank: zeros but for a noisy box a quarter of each axis wide (at
+    least one block) in the middle, like a simulation's active region or an
+    object in a scan's background: most blocks are all zero."""
+    f = np.zeros(shape)
+    box = tuple(slice((n - max(n // 4, 4)) // 2, (n - max(n // 4, 4)) // 2 + max(n // 4, 4))
+                for n in shape)
+    f[box] = _rng(f"sparse-{len(shape)}d").standard_normal(f[box].shape)
+    return f
+
+
+# the fields of the benchmark's grid (every type, rank and mode): one kind
+# per way zfp's work differs (few planes, every plane, mostly empty blocks)
+GRID_KINDS = {"smooth": smooth, "noisy": noisy, "sparse": sparse}
+GRID_DESCRIPTION = {"smooth": "smooth random field (k^-2.5) + 1e-3 noise",
+                    "noisy": "white noise", "sparse": "zeros but a noisy central box"}
+
 GENERATORS = {"smooth3d": smooth3d, "turbulence3d": turbulence3d,
               "image2d": image2d, "series1d": series1d}
 RANK = {"smooth3d": 3, "turbulence3d": 3, "image2d": 2, "series1d": 1}
@@ -99,6 +130,17 @@ DESCRIPTION = {
     "image2d": "2-D terrain image: fractal surface, fault, valley, noise",
     "series1d": "1-D sensor series: random walk + daily/yearly cycles + noise",
 }
+for _kind, _make in GRID_KINDS.items():
+    for _rank in (1, 2, 3, 4):
+        GENERATORS[f"{_kind}-{_rank}d"] = _make
+        RANK[f"{_kind}-{_rank}d"] = _rank
+        DESCRIPTION[f"{_kind}-{_rank}d"] = f"{_rank}-D {GRID_DESCRIPTION[_kind]}"
+
+
+def grid_name(kind: str, rank: int) -> str:
+    """The generator name of a grid field: `kind` ("smooth", "noisy",
+    "sparse") in `rank` dimensions."""
+    return f"{kind}-{rank}d"
 
 
 def shape_for(rank: int, nbytes: float, itemsize: int) -> tuple[int, ...]:
@@ -109,11 +151,14 @@ def shape_for(rank: int, nbytes: float, itemsize: int) -> tuple[int, ...]:
         return (count,)
     if rank == 2:
         return (side, max(count // side, 1))
-    return (side, side, max(count // (side * side), 1))
+    if rank == 3:
+        return (side, side, max(count // (side * side), 1))
+    return (side, side, side, max(count // side**3, 1))
 
 
 def as_dtype(field: np.ndarray, dtype: str) -> np.ndarray:
-    """The field in `dtype`: floats by casting, int32 as round(field * 1e4)."""
-    if dtype == "int32":
-        return np.round(field * INT_SCALE).astype(np.int32)
+    """The field in `dtype`: floats by casting, integers as
+    round(field * 1e4)."""
+    if dtype in ("int32", "int64"):
+        return np.round(field * INT_SCALE).astype(dtype)
     return field.astype(dtype)

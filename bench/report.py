@@ -87,7 +87,8 @@ def header(r) -> str:
         "decompression. Ratio = uncompressed / compressed bytes.",
     ]
     mism = r.get("mismatches") or []
-    checked = sum(1 for row in r.get("single", []) if row.get("same_as_zfpy") is not None)
+    checked = sum(1 for row in r.get("single", []) + r.get("grid", [])
+                  if row.get("same_as_zfpy") is not None)
     checked += sum(1 for row in r.get("peers", []) if row.get("codec") == "zfpy"
                    and row.get("same_as_ours") is not None)
     if not checked and not mism:
@@ -124,6 +125,12 @@ def targets(r) -> str:
         add(f"1-D and 2-D, 1 thread, {label}: never slower than zfpy",
             [(row[f"speedup_{op}"], f"{row['rank']}-D {row['dtype']} {row['mode']}")
              for row in single if row["rank"] < 3], TARGET_LOW_RANK)
+    grid = [row for row in r.get("grid", []) if row.get("speedup_comp")]
+    for op, label in (("comp", "compress"), ("decomp", "decompress")):
+        values = [(row[f"speedup_{op}"], _grid_label(row)) for row in grid]
+        add(f"grid (every type, rank 1-4, mode; smooth, noisy, sparse), 1 thread, {label}: "
+            f">= {TARGET_3D}x zfpy; cells under it: "
+            f"{sum(v < TARGET_3D for v, _ in values)} of {len(values)}", values, TARGET_3D)
     real = [row for row in r.get("single_real", []) if row.get("speedup_comp")]
     for op, label in (("comp", "compress"), ("decomp", "decompress")):
         add(f"real fields, 1 thread, {label}: >= {TARGET_3D}x zfpy (every mode)",
@@ -189,6 +196,62 @@ def _single_rows(rows: list[dict], error: bool = False) -> list[tuple]:
                             _f(z.get("decomp_mbps")), _x(row.get("speedup_decomp")),
                             _yes(row.get("same_as_zfpy"))))
     return out
+
+
+def _grid_label(row: dict) -> str:
+    return f"{row['rank']}-D {row['field'].split('-')[0]} {row['dtype']} " + _param(
+        row["mode"], row["param"])
+
+
+def grid(r) -> str:
+    """The grid as one line per field, rank and type, one column per mode:
+    ours/zfpy for compression / decompression, cells under the target in
+    bold; then where the cells under it are."""
+    rows = r.get("grid") or []
+    if not rows:
+        return ""
+    modes = list(dict.fromkeys((row["mode"], row["param"]) for row in rows))
+    lines: dict = {}
+    for row in rows:
+        key = (row["field"].split("-")[0], row["rank"], row["dtype"])
+        lines.setdefault(key, {})[(row["mode"], row["param"])] = row
+
+    def cell(row):
+        if not row or not row.get("speedup_comp"):
+            return "-"
+        c, d = row["speedup_comp"], row["speedup_decomp"]
+        mark = lambda x: f"**{x:.2f}**" if x < TARGET_3D else f"{x:.2f}"  # noqa: E731
+        same = "" if row.get("same_as_zfpy") is not False else " **DIFFERENT BYTES**"
+        return f"{mark(c)} / {mark(d)}{same}"
+
+    table = _table(("field", "rank", "dtype", *[_param(m, p) for m, p in modes]),
+                   [(k[0], f"{k[1]}-D", k[2], *[cell(v.get(m)) for m in modes])
+                    for k, v in lines.items()])
+    under: dict = {}
+    for row in rows:
+        for op in ("comp", "decomp"):
+            if (row.get(f"speedup_{op}") or TARGET_3D) < TARGET_3D:
+                under.setdefault((row["rank"], op), []).append(row)
+    where = [(f"{rank}-D", {"comp": "compress", "decomp": "decompress"}[op], len(found),
+              ", ".join(sorted({_param(x["mode"], x["param"]) for x in found})),
+              ", ".join(sorted({x["field"].split("-")[0] for x in found})),
+              f"{min(x[f'speedup_{op}'] for x in found):.2f}x")
+             for (rank, op), found in sorted(under.items())]
+    shape = {row["rank"]: "x".join(map(str, row["shape"])) for row in rows
+             if row["dtype"] == "float64"}
+    text = ("## Grid: every type, rank and mode, one thread, vs zfpy 1.0.1\n\n"
+            "Each cell: ours/zfpy for compression / decompression, on the same array "
+            f"(float64 shapes {', '.join(f'{k}-D {v}' for k, v in sorted(shape.items()))}; the "
+            "other types the same shape; integers are the field x 1e4, rounded). Under "
+            f"{TARGET_3D}x in bold. Fields: smooth (a k^-2.5 random field plus 1e-3 noise), "
+            "noisy (white noise), sparse (zeros but a noisy box a quarter of each axis "
+            "wide). zfpy 1.0.1 has no expert mode, so it has no column. Every cell's bytes "
+            "and decoded values were compared with zfpy's.\n\n" + table)
+    if where:
+        text += ("\n\nWhere the cells under the target are (`bench/callgrind.py` counts the "
+                 "instructions per block of such cases, ours and zfpy's, and where ours go):"
+                 "\n\n" + _table(("rank", "op", "cells", "modes", "fields", "worst"), where))
+    return text
 
 
 def threads(r) -> str:
@@ -333,7 +396,7 @@ def plots_section() -> str:
 
 
 def markdown(r) -> str:
-    parts = [header(r), targets(r), single(r), threads(r), peers(r), zarr(r), memory(r),
+    parts = [header(r), targets(r), single(r), grid(r), threads(r), peers(r), zarr(r), memory(r),
              rd(r), plots_section()]
     return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -4,10 +4,11 @@ function of the shared `harness.Bench` that stores its rows in
 
 from __future__ import annotations
 
-from sections import memory, peer_table, rate_distortion, single, threads, zarr_v3
+from sections import grid, memory, peer_table, rate_distortion, single, threads, zarr_v3
 
 SECTIONS = {
     "single": single.run,
+    "grid": grid.run,
     "peers": peer_table.run,
     "threads": threads.run,
     "zarr": zarr_v3.run,

@@ -33,9 +33,11 @@ def run(bench: Bench) -> None:
     bench.forget()
 
 
-def one_case(bench: Bench, arr: np.ndarray, path: str, name: str, mode: str) -> dict:
-    """Ours and zfpy 1.0.1 on one array in one mode: a row of the table."""
-    param = PARAMS[mode]
+def one_case(bench: Bench, arr: np.ndarray, path: str, name: str, mode: str,
+             param: float | None = None, section: str = "single") -> dict:
+    """Ours and zfpy 1.0.1 on one array in one mode (with `param`, or the
+    tables' usual one): a row of the table."""
+    param = PARAMS[mode] if param is None else param
     res = bench.duel(arr, path, Ours(mode, param),
                      [("zfpy", dict(codec="zfpy", mode=mode, param=param))])
     what = f"{arr.ndim}-D {name} {arr.dtype} {mode} {param} shape {arr.shape}"
@@ -47,7 +49,7 @@ def one_case(bench: Bench, arr: np.ndarray, path: str, name: str, mode: str) -> 
     if "comp_mbps" in z:
         row["speedup_comp"] = res["ours"]["comp_mbps"] / z["comp_mbps"]
         row["speedup_decomp"] = res["ours"]["decomp_mbps"] / z["decomp_mbps"]
-    log(f"single {what}: ours {res['ours']['comp_mbps']:.0f}/"
+    log(f"{section} {what}: ours {res['ours']['comp_mbps']:.0f}/"
         f"{res['ours']['decomp_mbps']:.0f} MB/s"
         + (f", x{row['speedup_comp']:.2f}/x{row['speedup_decomp']:.2f} vs zfpy"
            if "speedup_comp" in row else ""))

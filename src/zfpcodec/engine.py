@@ -235,18 +235,20 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, 
     least `_zfp.block_min_bits` bits to decode (csrc/validate.c).  Called
     before the output is allocated, so a forged header that declares a huge
     array costs nothing."""
-    what = f"{DTYPES[ztype]} array of shape {shape}"
-    what = ("an " if what[0] in "aeiou" else "a ") + what
+    def what() -> str:  # only when raising: naming a dtype costs microseconds
+        name = f"{DTYPES[ztype]} array of shape {shape}"
+        return ("an " if name[0] in "aeiou" else "a ") + name
+
     try:
         needed = _zfp.stream_min_bits(ztype, tuple(sizes), params)
     except ZFPError:
-        raise ZFPError(f"{what} is too large: its number of blocks does not fit "
+        raise ZFPError(f"{what()} is too large: its number of blocks does not fit "
                        "in 64 bits", "too_large") from None
     available = max(view.nbytes * 8 - bit_offset, 0)
     if needed > available:
         where = f" after its {bit_offset}-bit header" if bit_offset else ""
         raise ZFPError(
-            f"compressed stream is truncated: {what} takes at least {needed} bits "
+            f"compressed stream is truncated: {what()} takes at least {needed} bits "
             f"of blocks, but the {view.nbytes}-byte input holds only {available}"
             f"{where}", "truncated")
 
