@@ -142,6 +142,19 @@ CASES: dict[str, Case] = {
                                                   {"tolerance": 1.0}),
     "real-3d-float32-winds-precision-16": Case(real("winds3d", 2**18), {"precision": 16}),
 }
+# The cells of run.py's grid section furthest under 1.5x zfpy (wall time).
+CASES.update({
+    "grid-1d-float64-smooth-rate-4": Case(synthetic("smooth-1d", (40003,), "float64"),
+                                          {"rate": 4}),
+    "grid-2d-float64-sparse-rate-4": Case(synthetic("sparse-2d", (190, 211), "float64"),
+                                          {"rate": 4}),
+    "grid-2d-float32-smooth-accuracy-1e-3": Case(
+        synthetic("smooth-2d", (190, 211), "float32"), {"tolerance": 1e-3}),
+    "grid-4d-int32-smooth-precision-20": Case(
+        synthetic("smooth-4d", (13, 14, 15, 17), "int32"), {"precision": 20}),
+    "grid-4d-int32-sparse-reversible": Case(
+        synthetic("sparse-4d", (13, 14, 15, 17), "int32"), {}),
+})
 
 
 def run_child(folder: Path, names: list[str], peer: bool) -> None:
@@ -171,6 +184,49 @@ def profile_total(path: Path) -> int:
     if not match:
         raise SystemExit(f"{path}: no totals in this callgrind profile")
     return int(match.group(1))
+
+
+# The steps of zfp's block coding (docs/format.md), by the engine's source
+# file that holds each: inlined code is counted where it is written.
+STEPS = {
+    "plane_coder.tmpl.h": "bit planes", "bitplanes.h": "bit planes",
+    "bitstream.h": "bit I/O",
+    "int_transform.tmpl.h": "transform",
+    "float_block.tmpl.h": "float exponent and conversion",
+    "traverse.h": "gather/scatter", "traverse.c": "gather/scatter",
+    "int_block.tmpl.h": "block coder", "block_codec.c": "block coder",
+}
+OTHER_STEP = "chunks, header, rest"
+
+
+def step_costs(text: str) -> dict[str, int]:
+    """The self instructions of one callgrind profile, summed by step
+    (STEPS) of the source file each cost line belongs to: `fl=` names a
+    function's file, `fi=`/`fe=` the file of the inlined lines that follow,
+    and the cost line after a `calls=` line is the callee's (counted where
+    the callee's own lines are), so it is skipped.  A build without debug
+    information (-g) names no files: everything is OTHER_STEP."""
+    costs: dict[str, int] = {}
+    function_file = current = ""
+    after_call = False
+    for line in text.splitlines():
+        if line.startswith("fl="):
+            function_file = current = line[3:]
+        elif line.startswith(("fi=", "fe=")):
+            current = line[3:]
+        elif line.startswith("fn="):
+            current = function_file
+        elif line.startswith("calls="):
+            after_call = True
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            if after_call:
+                after_call = False
+                continue
+            fields = line.split()
+            if len(fields) > 1:
+                step = STEPS.get(current.rsplit("/", 1)[-1], OTHER_STEP)
+                costs[step] = costs.get(step, 0) + int(fields[1])
+    return costs
 
 
 Counts = dict[str, dict[str, Any]]  # case -> {"compress": Ir, "decompress": Ir, hashes}
@@ -217,6 +273,8 @@ def measure(library: str, names: list[str], python: str, folder: Path) -> Counts
             name, phase, sha = call.split()
             counts.setdefault(name, {})[phase] = profile_total(dump)
             counts[name][f"{phase}_sha"] = sha
+            counts[name][f"{phase}_steps"] = step_costs(dump.read_text())
+            counts[name]["blocks"] = blocks_of(np.load(folder / f"{name}.npy", mmap_mode="r"))
         return counts
     finally:
         shutil.rmtree(tmp)
@@ -275,6 +333,30 @@ def report(ours: Counts, zfpy: Counts, base: Counts | None, tolerance: float,
     return problems
 
 
+def blocks_of(arr: np.ndarray) -> int:
+    """The number of zfp blocks (4 values a side) of an array."""
+    return int(np.prod([-(-n // 4) for n in arr.shape]))
+
+
+def why(ours: Counts, zfpy: Counts) -> str:
+    """Markdown: instructions per block, ours and zfpy's, and where ours
+    go, step by step (STEPS), for every case and phase."""
+    steps = list(dict.fromkeys([*STEPS.values(), OTHER_STEP]))
+    head = ["case", "phase", "ours Ir/block", "zfpy Ir/block", "zfpy/ours", *steps]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+    for name, counts in ours.items():
+        blocks = counts["blocks"]
+        for phase in ("compress", "decompress"):
+            theirs = zfpy.get(name, {}).get(phase)
+            where = counts.get(f"{phase}_steps", {})
+            lines.append("| " + " | ".join([
+                name, phase, f"{counts[phase] / blocks:.0f}",
+                f"{theirs / blocks:.0f}" if theirs else "-",
+                f"{theirs / counts[phase]:.2f}x" if theirs else "-",
+                *[f"{where.get(step, 0) / blocks:.0f}" for step in steps]]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def load_saved(path: Path) -> Counts:
     """Our counts from a saved run (this format, or the earlier one that
     held ours alone)."""
@@ -317,6 +399,10 @@ def main() -> None:
                              "'' to count ours alone")
     parser.add_argument("--profiles", type=Path,
                         help="keep the callgrind profiles in this folder")
+    parser.add_argument("--why", type=Path,
+                        help="write a markdown table of instructions per block, ours and "
+                             "zfpy's, and where ours go step by step (needs an engine "
+                             "built with -g: pip install -Csetup-args=-Dc_args=-g .)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -349,6 +435,8 @@ def main() -> None:
     problems = report(ours, zfpy, base, args.tolerance, args.exact)
     if args.out:
         args.out.write_text(json.dumps({"ours": ours, "zfpy": zfpy}, indent=1) + "\n")
+    if args.why:
+        args.why.write_text(why(ours, zfpy))
     if problems:
         raise SystemExit("\n".join(problems))
 

@@ -150,11 +150,15 @@ static inline void write_zero_run(bit_writer *w, uint64_t n)
   writer_store_word(w, w->buffer);
   w->buffer = 0;
   words = n / WORD_BITS;
-  if (w->pos <= w->capacity && (w->capacity - w->pos) / 8 >= words)
-    memset(w->data + w->pos, 0, (size_t)words * 8);
-  else
-    w->overflow = 1;
-  w->pos += (size_t)words * 8;
+  /* none when a block pads to the next word (fixed rates of 64 bits a
+   * block and less): memset is a library call */
+  if (words) {
+    if (w->pos <= w->capacity && (w->capacity - w->pos) / 8 >= words)
+      memset(w->data + w->pos, 0, (size_t)words * 8);
+    else
+      w->overflow = 1;
+    w->pos += (size_t)words * 8;
+  }
   w->filled = (unsigned)(n % WORD_BITS);
 }
 

@@ -47,6 +47,10 @@ def random_blocks(rng, dtype, d, n, kind):
     elif kind == "one huge":     # a fill value among ordinary values
         v = rng.uniform(-1, 1, (n, size))
         v[np.arange(n), rng.integers(0, size, n)] *= 2.0 ** rng.integers(0, 70, n)
+    elif kind == "zeros and NaN":  # blocks of +-0 where some hold NaN: empty to zfp
+        v = np.zeros((n, size))
+        hit = np.nonzero(rng.random(n) < 0.5)[0]
+        v[hit, rng.integers(0, size, len(hit))] = np.nan
     else:                        # smooth
         v = np.cumsum(rng.standard_normal((n, size)), axis=1)
     v *= rng.choice([-1, 1], (n, size))
@@ -58,7 +62,8 @@ def random_blocks(rng, dtype, d, n, kind):
 
 
 @given(dtype=st.sampled_from([np.float32, np.float64]), d=st.integers(1, 4),
-       kind=st.sampled_from(["binades", "one huge", "smooth", "non-finite"]),
+       kind=st.sampled_from(["binades", "one huge", "smooth", "non-finite",
+                             "zeros and NaN"]),
        minexp=st.integers(-40, 10), seed=st.integers(0, 2**32 - 1),
        threads=st.sampled_from([1, 3]))
 def test_engine_counts_follow_the_rule_and_miss_no_block_that_breaks_the_bound(
@@ -95,6 +100,24 @@ def test_the_rule_flags_from_where_the_planes_run_out():
             assert error <= tolerance, (emax, error)
         if emax >= 24:
             assert error > tolerance, (emax, error)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("d", [1, 2, 3, 4])
+def test_empty_blocks_are_flagged_exactly_when_they_hold_nan(dtype, d):
+    """Blocks of +0 and -0 are empty to zfp (one 0 bit); a NaN among them
+    leaves the block empty (NaN never enters the maximum) but decodes as 0,
+    so it must be counted, and -0.0's sign bit alone must not be."""
+    size = 4 ** d
+    blocks = np.zeros((size + 2, size), dtype=dtype)
+    blocks[:size, :][np.arange(size), np.arange(size)] = np.nan  # NaN at each place
+    blocks[size] = -0.0                                           # signed zeros only
+    blocks[:, 1::2] *= -1
+    arr = blocks_as_array(blocks.reshape((size + 2,) + (4,) * d))
+    for mode in (Mode.from_args(tolerance=1e-3), Mode.from_args(rate=8),
+                 Mode.from_args(precision=20)):
+        _, counts = engine.compress_report(arr, mode, header=False)
+        assert counts == (size, 0), (mode, counts)
 
 
 def test_integer_blocks_and_reversible_blocks_are_never_flagged():
