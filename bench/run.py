@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """zfpcodec against its peers, side by side on the same data.
 
-    python bench/run.py             # full run, ~5 minutes on 2 cores
+    python bench/run.py             # full run, ~7 minutes on 2 cores
     python bench/run.py --quick     # ~1 minute
     python bench/run.py --sizes 8,64 --threads 1,2,4 --only threads memory
 
@@ -16,8 +16,9 @@ turns (ours, then the peers, round after round) so that load from other
 processes on a shared machine falls on both alike.
 
 Sections (``--only``, one module each in `sections/`): single (every mode
-and type vs zfpy, one thread), peers (every codec on synthetic and real
-datasets), threads (scaling of our threads), zarr (a Zarr v3 array through
+and type vs zfpy, one thread), grid (every type x rank 1-4 x mode on
+smooth, noisy and sparse fields vs zfpy, one thread), peers (every codec
+on synthetic and real datasets), threads (scaling of our threads), zarr (a Zarr v3 array through
 zfpcodec.zarr3.ZFPCodec vs zarr.codecs.numcodecs.ZFPY), memory (peak
 allocation), rd (rate-distortion).  The other modules: `harness` (data
 files, turns of ours and the peers, byte checks), `ours` (our adapters),
