@@ -148,6 +148,8 @@ CASES.update({
                                           {"rate": 4}),
     "grid-2d-float64-sparse-rate-4": Case(synthetic("sparse-2d", (190, 211), "float64"),
                                           {"rate": 4}),
+    "grid-2d-float64-smooth-rate-4": Case(synthetic("smooth-2d", (190, 211), "float64"),
+                                          {"rate": 4}),
     "grid-2d-float32-smooth-accuracy-1e-3": Case(
         synthetic("smooth-2d", (190, 211), "float32"), {"tolerance": 1e-3}),
     "grid-4d-int32-smooth-precision-20": Case(
