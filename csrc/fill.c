@@ -542,25 +542,26 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
 
 /* Record the missing values of the gathered block at block coordinates
  * b[0..3] of `f` (`extent` values along each axis inside the array) in
- * `found`: `miss` flags them (1: missing), `gaps` in all.  The first one
- * met sets the reference pattern; the bitmap receives a row of up to 4
- * bits at a time (the rows along x are contiguous in C order). */
+ * `found`: those `miss` flags (1: missing), or every value when `miss` is
+ * NULL (a whole block with no valid value, as many fields' land is),
+ * `gaps` in all.  The first one met sets the reference pattern; the
+ * bitmap receives a row of up to 4 bits at a time (the rows along x are
+ * contiguous in C order). */
 #define RECORD_PATTERNS(U)                                                   \
   do {                                                                       \
     U ref, differ = 0;                                                       \
     if (!found->count)                                                       \
       for (i = 0; i < size; i++)                                             \
-        if (miss[i]) {                                                       \
+        if (!miss || miss[i]) {                                              \
           memcpy(&ref, (const char *)block + i * sizeof ref, sizeof ref);    \
           found->pattern = ref;                                              \
           break;                                                             \
         }                                                                    \
     ref = (U)found->pattern;                                                 \
-    for (i = 0; i < size; i++) {                                             \
-      U bits;                                                                \
-      memcpy(&bits, (const char *)block + i * sizeof bits, sizeof bits);     \
-      differ |= (bits ^ ref) & ((U)0 - (U)miss[i]);                          \
-    }                                                                        \
+    if (!miss)                                                               \
+      FOR_BLOCK_VALUES(U, U, differ |= bits ^ ref)                           \
+    else                                                                     \
+      FOR_BLOCK_VALUES(U, U, differ |= (bits ^ ref) & ((U)0 - (U)miss[i]))   \
     found->differ |= differ;                                                 \
   } while (0)
 
@@ -570,7 +571,7 @@ static inline ALWAYS_INLINE void record_gaps(zfpc_found *found, const zfpc_field
                                              const void *block, unsigned dims)
 {
   unsigned size = 1u << (2 * dims), i, y, z, w;
-  uint64_t word[MAX_BLOCK / 64];
+  uint64_t word[MAX_BLOCK / 64] = {0};
   size_t n[4], at[4];
   unsigned char *bitmap = found->bitmap;  /* a local: the stores below cannot move it */
   for (i = 0; i < 4; i++) {
@@ -582,13 +583,14 @@ static inline ALWAYS_INLINE void record_gaps(zfpc_found *found, const zfpc_field
   else
     RECORD_PATTERNS(uint64_t);
   found->count += gaps;
-  known_bits(word, miss, size);
+  if (miss)
+    known_bits(word, miss, size);
   for (w = 0; w < (dims > 3 ? extent[3] : 1u); w++)
     for (z = 0; z < (dims > 2 ? extent[2] : 1u); z++) {
       size_t bit = (((at[3] + w) * n[2] + at[2] + z) * n[1] + at[1]) * n[0] + at[0];
       for (y = 0; y < (dims > 1 ? extent[1] : 1u); y++, bit += n[0]) {
         unsigned row = y + SIDE * z + SIDE * SIDE * w;
-        unsigned nibble = (unsigned)(word[row / 16] >> (4 * (row % 16))) & 15u;
+        unsigned nibble = miss ? (unsigned)(word[row / 16] >> (4 * (row % 16))) & 15u : 15u;
         nibble <<= bit % 8;
         bitmap[bit / 8] |= (unsigned char)nibble;
         if (nibble >> 8)
@@ -623,10 +625,12 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     if (valid)
       FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
     if (missing->found) {
+      static const unsigned whole[4] = {SIDE, SIDE, SIDE, SIDE};  /* loops unroll */
       unsigned char miss[MAX_BLOCK];
-      for (i = 0; i < size; i++)
-        miss[i] = (unsigned char)(valid ? !known[i] : 1u);
-      record_gaps(missing->found, f, b, extent, miss, gaps, block, dims);
+      if (valid)
+        for (i = 0; i < size; i++)
+          miss[i] = (unsigned char)!known[i];
+      record_gaps(missing->found, f, b, whole, valid ? miss : NULL, gaps, block, dims);
     }
   } else {
     unsigned inside_count = 0;
