@@ -8,8 +8,10 @@
  * writes the container's bitmap and counts.  The fill finds the same
  * gaps: fill_block tests each block's values by that rule as zfp's coder
  * gathers it (zfpc_compress_filled: cheaper than reading the bitmap's
- * rows of every block), zfpc_fill_gaps reads the bitmap over a whole
- * array.  Per block: no gap inside the array
+ * rows of every block) and, asked to, records what it finds in the
+ * bitmap (record_gaps), so that the container's encoder makes no pass of
+ * its own; zfpc_fill_gaps reads the bitmap over a whole array.  Per
+ * block: no gap inside the array
  * -> unchanged; no valid value -> the gaps become 0; else the gaps of each
  * line along x that has known values take the values of the polynomial
  * of least degree through them (constant, line or parabola), then the gaps
