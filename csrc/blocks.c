@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include "block_codec.h"
 #include "blocks.h"
+#include "fill.h"
 #include "format.h"
 #include "threads.h"
 
@@ -243,6 +244,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
                           const zfpc_missing *missing)
 {
   job j = {0};
+  zfpc_missing coder_missing = {NULL, NULL};
   unsigned workers;
   uint64_t max_bits = block_max_bits(f->type, p, f->dims);
   size_t c;
@@ -251,6 +253,16 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.p = p;
   j.missing = missing;
   workers = plan_chunks(&j, threads);
+  if (missing && missing->found) {
+    if (workers > 1) {
+      /* blocks coded by different threads share bitmap bytes: one pass first */
+      found_by_pass(f, missing);
+      coder_missing.fill = missing->fill;
+      j.missing = &coder_missing;
+    }
+    else
+      found_clear(f, missing->found);
+  }
   if (workers <= 1) {
     /* chunk by chunk, so that a growing output follows the stream's size */
     for (c = 0; c < j.chunks; c++) {

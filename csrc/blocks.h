@@ -7,7 +7,7 @@
 
 /* Append the coded blocks of `f` to `w`, adding the blocks the coders
  * flag to *report; with `missing` (else NULL), each block's missing values filled
- * first (fill.h).  Several threads code contiguous ranges of blocks into
+ * first, and recorded in missing->found when not NULL (fill.h).  Several threads code contiguous ranges of blocks into
  * buffers of their own, joined bit-exactly in block order, so the stream
  * is the same for every thread count. */
 zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,

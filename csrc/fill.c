@@ -8,8 +8,10 @@
  * writes the container's bitmap and counts.  The fill finds the same
  * gaps: fill_block tests each block's values by that rule as zfp's coder
  * gathers it (zfpc_compress_filled: cheaper than reading the bitmap's
- * rows of every block), zfpc_fill_gaps reads the bitmap over a whole
- * array.  Per block: no gap inside the array
+ * rows of every block) and, asked to, records what it finds in the
+ * bitmap (record_gaps), so that the container's encoder makes no pass of
+ * its own; zfpc_fill_gaps reads the bitmap over a whole array.  Per
+ * block: no gap inside the array
  * -> unchanged; no valid value -> the gaps become 0; else the gaps of each
  * line along x that has known values take the values of the polynomial
  * of least degree through them (constant, line or parabola), then the gaps
@@ -189,7 +191,7 @@ static const double THROUGH[16][SIDE][SIDE] = {
     {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},  /* kkkk */
 };
 
-/* The known flags (0 or 1) of a block's `size` values as bits: value i
+/* Flags (0 or 1) of a block's `size` values (known, or missing) as bits: value i
  * in bit i % 64 of word[i / 64].  Eight flags at a time by pack_flags'
  * multiplication. */
 static inline ALWAYS_INLINE void known_bits(uint64_t *word, const unsigned char *known,
@@ -467,8 +469,14 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
   double v[MAX_BLOCK];
   uint64_t word[MAX_BLOCK / 64];
   if (!valid) {
-    /* no valid value: zeros (all bits 0 in every type) */
-    memset(block, 0, size * itemsize);
+    /* no valid value: zeros (all bits 0 in every type); sizes constant at
+       each call, so the compiler stores them inline (a memset of a
+       variable size is a string instruction slow to start, and most
+       blocks of a field with land are like this) */
+    if (itemsize == 4)
+      memset(block, 0, size * 4);
+    else
+      memset(block, 0, size * 8);
     return;
   }
   known_bits(word, was_known, size);
@@ -534,6 +542,65 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
 #define KNOWN_FLAGS(T, U, MISSING)                                           \
   FOR_BLOCK_VALUES(T, U, known[i] = (unsigned char)!(MISSING(x, bits)))
 
+/* Record the missing values of the gathered block at block coordinates
+ * b[0..3] of `f` (`extent` values along each axis inside the array) in
+ * `found`: those `miss` flags (1: missing), or every value when `miss` is
+ * NULL (a whole block with no valid value, as many fields' land is),
+ * `gaps` in all.  The first one met sets the reference pattern; the
+ * bitmap receives a row of up to 4 bits at a time (the rows along x are
+ * contiguous in C order). */
+#define RECORD_PATTERNS(U)                                                   \
+  do {                                                                       \
+    U ref, differ = 0;                                                       \
+    if (!found->count)                                                       \
+      for (i = 0; i < size; i++)                                             \
+        if (!miss || miss[i]) {                                              \
+          memcpy(&ref, (const char *)block + i * sizeof ref, sizeof ref);    \
+          found->pattern = ref;                                              \
+          break;                                                             \
+        }                                                                    \
+    ref = (U)found->pattern;                                                 \
+    if (!miss)                                                               \
+      FOR_BLOCK_VALUES(U, U, differ |= bits ^ ref)                           \
+    else                                                                     \
+      FOR_BLOCK_VALUES(U, U, differ |= (bits ^ ref) & ((U)0 - (U)miss[i]))   \
+    found->differ |= differ;                                                 \
+  } while (0)
+
+static inline ALWAYS_INLINE void record_gaps(zfpc_found *found, const zfpc_field *f,
+                                             const size_t b[4], const unsigned extent[4],
+                                             const unsigned char *miss, unsigned gaps,
+                                             const void *block, unsigned dims)
+{
+  unsigned size = 1u << (2 * dims), i, y, z, w;
+  uint64_t word[MAX_BLOCK / 64] = {0};
+  size_t n[4], at[4];
+  unsigned char *bitmap = found->bitmap;  /* a local: the stores below cannot move it */
+  for (i = 0; i < 4; i++) {
+    n[i] = i < dims ? f->n[i] : 1;
+    at[i] = i < dims ? SIDE * b[i] : 0;
+  }
+  if (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_FLOAT)
+    RECORD_PATTERNS(uint32_t);
+  else
+    RECORD_PATTERNS(uint64_t);
+  found->count += gaps;
+  if (miss)
+    known_bits(word, miss, size);
+  for (w = 0; w < (dims > 3 ? extent[3] : 1u); w++)
+    for (z = 0; z < (dims > 2 ? extent[2] : 1u); z++) {
+      size_t bit = (((at[3] + w) * n[2] + at[2] + z) * n[1] + at[1]) * n[0] + at[0];
+      for (y = 0; y < (dims > 1 ? extent[1] : 1u); y++, bit += n[0]) {
+        unsigned row = y + SIDE * z + SIDE * SIDE * w;
+        unsigned nibble = miss ? (unsigned)(word[row / 16] >> (4 * (row % 16))) & 15u : 15u;
+        nibble <<= bit % 8;
+        bitmap[bit / 8] |= (unsigned char)nibble;
+        if (nibble >> 8)
+          bitmap[bit / 8 + 1] |= (unsigned char)(nibble >> 8);
+      }
+    }
+}
+
 static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t b[4],
                                                const zfpc_missing *missing, void *block,
                                                unsigned dims)
@@ -559,14 +626,24 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     valid = size - gaps;
     if (valid)
       FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
+    if (missing->found) {
+      static const unsigned whole[4] = {SIDE, SIDE, SIDE, SIDE};  /* loops unroll */
+      unsigned char miss[MAX_BLOCK];
+      if (valid)
+        for (i = 0; i < size; i++)
+          miss[i] = (unsigned char)!known[i];
+      record_gaps(missing->found, f, b, whole, valid ? miss : NULL, gaps, block, dims);
+    }
   } else {
     unsigned inside_count = 0;
+    unsigned char miss[MAX_BLOCK];  /* missing inside the array */
     FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
     /* the padded positions are gaps too, when the block has any inside */
     for (i = 0; i < size; i++) {
       /* & not &&: no branches, so the loop vectorises */
       unsigned inside = ((i & 3) < extent[0]) & ((i >> 2 & 3) < extent[1]) &
                         ((i >> 4 & 3) < extent[2]) & ((i >> 6 & 3) < extent[3]);
+      miss[i] = (unsigned char)(inside & !known[i]);
       known[i] = (unsigned char)(known[i] & inside);
       valid += known[i];
       inside_count += inside;
@@ -574,6 +651,8 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     gaps = inside_count - valid;
     if (!gaps)
       return;
+    if (missing->found)
+      record_gaps(missing->found, f, b, extent, miss, gaps, block, dims);
   }
   fill_values_of(f->type, known, valid, block, dims);
 }
@@ -587,6 +666,42 @@ void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *miss
     case 3: fill_block_of(f, b, missing, block, 3); break;
     default: fill_block_of(f, b, missing, block, 4); break;
   }
+}
+
+static size_t field_values(const zfpc_field *f)
+{
+  size_t count = 1;
+  unsigned a;
+  for (a = 0; a < f->dims; a++)
+    count *= f->n[a];
+  return count;
+}
+
+void found_clear(const zfpc_field *f, zfpc_found *found)
+{
+  memset(found->bitmap, 0, (field_values(f) + 7) / 8);
+  found->count = 0;
+  found->pattern = found->differ = 0;
+}
+
+void found_by_pass(const zfpc_field *f, const zfpc_missing *missing)
+{
+  zfpc_found *found = missing->found;
+  size_t count = field_values(f), first;
+  int uniform;
+  zfpc_find_missing(f->type, count, f->data, missing->fill, found->bitmap,
+                    &found->count, &first, &uniform);
+  found->pattern = found->differ = 0;
+  if (found->count) {
+    uint32_t narrow;
+    if (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_FLOAT) {
+      memcpy(&narrow, (const char *)f->data + first * sizeof narrow, sizeof narrow);
+      found->pattern = narrow;
+    } else
+      memcpy(&found->pattern, (const char *)f->data + first * sizeof found->pattern,
+             sizeof found->pattern);
+  }
+  found->differ = !uniform;  /* zfpc_find_missing tells only whether they differ */
 }
 
 zfpc_status zfpc_fill_gaps(zfpc_type type, unsigned dims, const size_t sizes[4],

@@ -14,4 +14,12 @@
 void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *missing,
                 void *block);
 
+/* Before the blocks are coded with `missing->found` (zfpc_found) filled
+ * from them: an empty bitmap, nothing found. */
+void found_clear(const zfpc_field *f, zfpc_found *found);
+
+/* zfpc_found of `f` by zfpc_find_missing's pass over the whole array, for
+ * coders that share the blocks among threads. */
+void found_by_pass(const zfpc_field *f, const zfpc_missing *missing);
+
 #endif

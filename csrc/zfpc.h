@@ -144,18 +144,32 @@ zfpc_status zfpc_compress(const zfpc_field *f, const zfpc_params *p,
                           void *grow_ctx, size_t *size, unsigned threads,
                           zfpc_report *report);
 
+/* Where zfpc_compress_filled found the missing values, when asked: what
+ * zfpc_find_missing finds, taken from the blocks as they are coded (no pass
+ * of its own over the array), or by zfpc_find_missing when threads share
+ * the blocks (their bits share the bitmap's bytes). */
+typedef struct {
+  unsigned char *bitmap;  /* ceil(values / 8) bytes: receives the bitmap */
+  size_t count;           /* receives how many values are missing */
+  uint64_t pattern;       /* receives the bit pattern of one (count > 0) */
+  uint64_t differ;        /* receives 0 when they all share it, else not */
+} zfpc_found;
+
 /* What zfpc_compress_filled counts as missing: NaN and +-inf in float
  * types and, when `fill` is not NULL, the values equal to *fill (one value
- * of the field's type), as zfpc_find_missing counts them. */
+ * of the field's type), as zfpc_find_missing counts them; `found` (else
+ * NULL) receives where they are. */
 typedef struct {
   const void *fill;
+  zfpc_found *found;
 } zfpc_missing;
 
 /* zfpc_compress of a C-contiguous, native-order `f` whose `missing` values
  * (the set bits of zfpc_find_missing's bitmap) are filled as each block is
  * coded, as zfpc_fill_gaps fills them, so the stream is a standard zfp
  * stream of the filled array, made without a filled copy of it.  Each
- * block is tested as it is gathered, so no bitmap is read.  (In a partial
+ * block is tested as it is gathered, so no bitmap is read; with
+ * missing->found, what the tests find is recorded there.  (In a partial
  * block at the array's end, the positions zfp pads are filled by the same
  * rule instead of zfp's padding.)  ZFPC_ERR_FIELD for another layout. */
 zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,

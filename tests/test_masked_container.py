@@ -98,6 +98,25 @@ def reference_fill(values, mask):
     return out.astype(values.dtype)
 
 
+def _with_missing(shape: tuple[int, ...], dtype: type, fill: str | float, kinds: int,
+                  density: float, seed: int) -> np.ndarray:
+    """Values of `shape` with a share `density` missing: NaNs of `kinds`
+    payloads and +-inf, and the fill value where it can occur."""
+    rng = np.random.default_rng(seed)
+    values = (rng.standard_normal(shape) * 1000).astype(dtype)
+    where = rng.random(shape) < density
+    if values.dtype.kind == "f":
+        nans = np.array([0x7FC00000, 0xFFC00001, 0x7F800000, 0xFF800000][:kinds], np.uint32)
+        if values.dtype == np.float64:
+            nans = np.array([0x7FF8000000000000, 0xFFF8000000000003, 0x7FF0000000000000,
+                             0xFFF0000000000000][:kinds], np.uint64)
+        values.view(nans.dtype)[where] = rng.choice(nans, int(where.sum()))
+    value = masked.Missing.parse(fill).fill_for(values.dtype)
+    if value is not None:
+        values[rng.random(shape) < density / 2] = value
+    return values
+
+
 @given(count=st.integers(1, 300), dtype=st.sampled_from([np.float32, np.float64, np.int32,
                                                           np.int64]),
        fill=st.sampled_from(["nan", -1e10, -9999, 0]), density=st.floats(0.0, 1.0),
@@ -107,19 +126,10 @@ def test_the_c_pass_finds_what_missing_mask_finds(count, dtype, fill, density, k
     them) against `Missing.mask` in NumPy, on lengths that end inside a
     byte and inside a 64-value group, with NaNs of several payloads, +-inf
     and -0.0 beside a fill value of 0."""
-    rng = np.random.default_rng(seed)
-    values = (rng.standard_normal(count) * 1000).astype(dtype)
+    values = _with_missing((count,), dtype, fill, kinds, density, seed)
     missing = masked.Missing.parse(fill)
-    where = rng.random(count) < density
     if values.dtype.kind == "f":
-        nans = np.array([0x7FC00000, 0xFFC00001, 0x7F800000, 0xFF800000][:kinds], np.uint32)
-        if values.dtype == np.float64:
-            nans = np.array([0x7FF8000000000000, 0xFFF8000000000003, 0x7FF0000000000000,
-                             0xFFF0000000000000][:kinds], np.uint64)
-        values.view(nans.dtype)[where] = rng.choice(nans, int(where.sum()))
-        values[rng.random(count) < density / 2] = -0.0
-    if missing.fill_for(values.dtype) is not None:
-        values[rng.random(count) < density / 2] = missing.fill_for(values.dtype)
+        values[np.random.default_rng(seed + 1).random(count) < density / 4] = -0.0
     expected = missing.mask(values)
     found = masked.find(values, missing)
     np.testing.assert_array_equal(found.bitmap, np.packbits(expected, bitorder="little"))
@@ -129,6 +139,40 @@ def test_the_c_pass_finds_what_missing_mask_finds(count, dtype, fill, density, k
         np.testing.assert_array_equal(found.patterns, bits[:1])
     elif found.count:
         np.testing.assert_array_equal(found.patterns, bits)
+
+
+@given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),
+       fill=st.sampled_from(["nan", -1e10, -9999]), density=st.floats(0.0, 1.0),
+       kinds=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_the_coder_finds_what_the_c_pass_finds(shape, dtype, fill, density, kinds, seed):
+    """`encode` has the engine find the missing values as it codes the
+    blocks (partial blocks at the array's edges included): its container
+    holds the bitmap and patterns of `masked.find`'s pass."""
+    values = _with_missing(shape, dtype, fill, kinds, density, seed)
+    missing = masked.Missing.parse(fill)
+    found = masked.find(values, missing)
+    container = masked.read(masked.encode(values, Mode.from_args(rate=8), missing))
+    assert container.missing == found.count
+    if found.count:
+        assert container.bitmap is not None and container.patterns is not None
+        np.testing.assert_array_equal(container.bitmap, found.bitmap)
+        np.testing.assert_array_equal(container.patterns, found.patterns)
+
+
+@pytest.mark.parametrize("shape", [(700,), (90, 70), (5, 30, 41), (9, 13, 14, 13)])
+@pytest.mark.parametrize("kinds", [1, 3])
+def test_threads_find_what_one_thread_finds(shape, kinds):
+    """Blocks coded by several threads share the bitmap's bytes, so the
+    engine finds the missing values in a pass of its own there: the
+    container is the same for every thread count."""
+    assert math.prod(-(-n // 4) for n in shape) >= 128  # chunks for 2+ threads
+    fill = "nan" if kinds == 1 else -1e10  # one pattern, or several
+    values = _with_missing(shape, np.float32, fill, kinds, 0.4, 7)
+    mode, missing = Mode.from_args(tolerance=0.1), masked.Missing.parse(fill)
+    one = masked.encode(values, mode, missing)
+    for threads in (2, 4):
+        assert masked.encode(values, mode, missing, threads=threads) == one
+    assert masked.read(one).missing == np.count_nonzero(missing.mask(values))
 
 
 @given(shape=shapes, dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64]),

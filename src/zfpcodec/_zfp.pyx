@@ -87,8 +87,15 @@ cdef extern from "zfpc.h" nogil:
         uint64_t nonfinite_blocks
         uint64_t range_blocks
 
+    ctypedef struct zfpc_found:
+        unsigned char *bitmap
+        size_t count
+        uint64_t pattern
+        uint64_t differ
+
     ctypedef struct zfpc_missing:
         const void *fill
+        zfpc_found *found
 
     ctypedef struct zfpc_header:
         zfpc_type type
@@ -330,25 +337,41 @@ def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
     return stream, report.nonfinite_blocks, report.range_blocks
 
 
-def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, fill):
+def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, fill,
+                    bitmap):
     """`compress_report` of the C-contiguous, native-order `arr` with its
     missing values (NaN and +-inf in float types, and those equal to
     `fill`, a one-value buffer of the array's type, or None) filled block
-    by block as they are coded (zfpc_compress_filled)."""
+    by block as they are coded (zfpc_compress_filled); and where they are:
+    their bitmap is written to the writable buffer `bitmap` of ceil(size /
+    8) bytes.  Returns (stream, nonfinite_blocks, range_blocks, missing
+    values, the bit pattern of one, whether they all share it)."""
     cdef zfpc_report report
     cdef zfpc_missing missing
+    cdef zfpc_found found
+    cdef Py_buffer bview
     cdef bytes fill_bytes = None
+    values = memoryview(arr)
     missing.fill = NULL
+    missing.found = &found
     if fill is not None:
         fill_bytes = bytes(memoryview(fill))
-        if len(fill_bytes) != memoryview(arr).itemsize:
+        if len(fill_bytes) != values.itemsize:
             raise ValueError(f"compress_filled needs one fill value of the array's type "
-                             f"({memoryview(arr).itemsize} bytes), not {len(fill_bytes)} "
-                             "bytes")
+                             f"({values.itemsize} bytes), not {len(fill_bytes)} bytes")
         missing.fill = <const char *>fill_bytes
-    stream = compress_into_bytes(arr, ztype, params, header, False, threads, &report,
-                                 &missing)
-    return stream, report.nonfinite_blocks, report.range_blocks
+    PyObject_GetBuffer(bitmap, &bview, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+    try:
+        if <size_t>bview.len != (values.nbytes // values.itemsize + 7) // 8:
+            raise ValueError(f"compress_filled needs a bitmap of one bit per value, not "
+                             f"{bview.len} bytes")
+        found.bitmap = <unsigned char *>bview.buf
+        stream = compress_into_bytes(arr, ztype, params, header, False, threads, &report,
+                                     &missing)
+    finally:
+        PyBuffer_Release(&bview)
+    return (stream, report.nonfinite_blocks, report.range_blocks, found.count,
+            found.pattern, found.differ == 0)
 
 
 cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,

@@ -143,28 +143,32 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
                      masked: bool = False, header: bool = True, rate_clamp: bool = False,
-                     threads: int = 1, fill_missing: bool = False,
-                     fill: NDArray[Any] | None = None) -> bytes:
-    """`engine.compress`, which with `strict` raises (`check`) instead of
-    returning a stream that breaks the mode's promise.  The engine counts
-    while it codes: the check costs nothing measurable.  With
-    `fill_missing` (the masked container; `values` C-contiguous and
-    native), the missing values (NaN, +-inf and, when not None, those
-    equal to `fill`, a 0-d array of their dtype) are filled as the blocks
-    are coded (`engine.compress_filled`)."""
-    checked = strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
-    if fill_missing:
-        stream, counts = engine.compress_filled(values, mode, fill, header=header,
-                                                rate_clamp=rate_clamp, threads=threads)
-    elif not checked:
+                     threads: int = 1) -> bytes:
+    """`engine.compress`, which with `strict` raises (`check_counts`)
+    instead of returning a stream that breaks the mode's promise.  The
+    engine counts while it codes: the check costs nothing measurable."""
+    if not _checked(values, mode, strict):
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
                                threads=threads)
-    else:
-        stream, counts = engine.compress_report(values, mode, header=header,
-                                                rate_clamp=rate_clamp, threads=threads)
-    if checked:
-        check(report_of(counts, values, mode), codec, masked=masked)
+    stream, counts = engine.compress_report(values, mode, header=header,
+                                            rate_clamp=rate_clamp, threads=threads)
+    check_counts(counts, values, mode, strict=strict, codec=codec, masked=masked)
     return stream
+
+
+def check_counts(counts: tuple[int, int], values: NDArray[Any], mode: Mode, *,
+                 strict: bool, codec: str, masked: bool = False) -> None:
+    """With `strict`, `check` the report of the engine's `counts` (those of
+    `engine.compress_report` or `engine.compress_filled`) for `values` in
+    `mode`, where zfp makes a promise it can break: floats, lossy modes.
+    Counts of 0 pass without a report: nothing was flagged (a report's
+    type name costs more than a small chunk's missing values take to find)."""
+    if any(counts) and _checked(values, mode, strict):
+        check(report_of(counts, values, mode), codec, masked=masked)
+
+
+def _checked(values: NDArray[Any], mode: Mode, strict: bool) -> bool:
+    return strict and mode.kind != REVERSIBLE and values.dtype.kind == "f"
 
 
 def accuracy_holds(arr: NDArray[Any], tolerance: float) -> BoundReport:

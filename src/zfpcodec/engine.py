@@ -151,19 +151,24 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
     return stream, (nonfinite, wide)
 
 
-def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None, *,
-                    header: bool = True, rate_clamp: bool = False, threads: int = 1
-                    ) -> tuple[bytes, tuple[int, int]]:
+def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None,
+                    bitmap: NDArray[np.uint8], *, header: bool = True,
+                    rate_clamp: bool = False, threads: int = 1
+                    ) -> tuple[bytes, tuple[int, int], tuple[int, int, bool]]:
     """`compress_report` of the C-contiguous, native-order `arr` whose
     missing values (NaN and +-inf, and those equal to `fill`, a 0-d array
     of `arr`'s dtype, when not None) the engine fills block by block as it
-    codes them (csrc/fill.c), so no filled copy of the array is made."""
+    codes them (csrc/fill.c), so no filled copy of the array is made; and
+    what it found as it coded: the masked container's bitmap, written to
+    `bitmap` (ceil(size / 8) bytes), and (how many values are missing, the
+    bit pattern of one, whether they all share it)."""
     def coder(values: NDArray[Any], ztype: int, params: Params, header: bool,
-              byteswap: bool, threads: int) -> tuple[bytes, int, int]:
-        return _zfp.compress_filled(values, ztype, params, header, threads, fill)
+              byteswap: bool, threads: int) -> tuple[bytes, int, int, int, int, bool]:
+        return _zfp.compress_filled(values, ztype, params, header, threads, fill, bitmap)
 
-    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads, coder)
-    return stream, (nonfinite, wide)
+    stream, nonfinite, wide, count, pattern, uniform = _compress(arr, mode, header,
+                                                                rate_clamp, threads, coder)
+    return stream, (nonfinite, wide), (count, pattern, uniform)
 
 
 def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,

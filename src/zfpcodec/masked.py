@@ -4,8 +4,9 @@ zfp codes 4^d blocks in block floating point, so one huge fill value
 (-1e10, -1e34) or one NaN or infinity in a block ruins its neighbours.  The
 masked container keeps such values out of zfp:
 
-1. `find` marks what is missing (NaN and +-inf always, and the fill value
-   when one is named) in the container's bitmap, in one pass in C.
+1. The C engine marks what is missing (NaN and +-inf always, and the fill
+   value when one is named) in the container's bitmap as it codes the
+   blocks (`find` does it in a pass of its own).
 2. `fill_missing` replaces the missing values of each 4^d block by line
    means of its valid values (so the block's range, hence its exponent, is
    the valid values' own), and those of a block with no valid value by 0
@@ -195,19 +196,28 @@ class Found:
 
 def find(values: NDArray[Any], missing: Missing) -> Found:
     """The missing values of the C-contiguous, native-order `values`, found
-    in one pass of the C engine (csrc/fill.c)."""
+    in one pass of the C engine (csrc/fill.c).  (`encode` has the engine
+    find them while it codes the blocks, without a pass of its own.)"""
     ztype = engine.ztype_of(values.dtype)
     fill = missing.fill_for(values.dtype)
     bitmap = np.empty((values.size + 7) // 8, dtype=np.uint8)
     count, first, uniform = _zfp.find_missing(
         values, None if fill is None else np.array(fill), bitmap, ztype)
-    bits = values.reshape(-1).view(_UINTS[values.dtype.itemsize].newbyteorder("="))
-    if uniform:
-        patterns = bits[first:first + 1]
-    else:
-        patterns = bits[np.unpackbits(bitmap, count=values.size, bitorder="little")
-                        .view(bool)]
-    return Found(bitmap, count, patterns)
+    bits = _bits(values)
+    return Found(bitmap, count, bits[first:first + 1] if uniform else
+                 _missing_patterns(values, bitmap))
+
+
+def _bits(values: NDArray[Any]) -> NDArray[Any]:
+    """The bit patterns of the C-contiguous, native-order `values`, flat."""
+    return values.reshape(-1).view(_UINTS[values.dtype.itemsize].newbyteorder("="))
+
+
+def _missing_patterns(values: NDArray[Any], bitmap: NDArray[np.uint8]) -> NDArray[Any]:
+    """The bit patterns of the values of `values` set in `bitmap`, C order."""
+    patterns: NDArray[Any] = _bits(values)[
+        np.unpackbits(bitmap, count=values.size, bitorder="little").view(bool)]
+    return patterns
 
 
 # --------------------------------------------------------------------------
@@ -220,38 +230,34 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     exactly, the others through a zfp stream in `mode`.  The mask runs over
     the values in C order of `values.shape`, the zfp stream's shape.  With
     `strict`, valid values too wide apart for the tolerance raise ZFPError
-    (`zfpcodec.bound.check`) in the name of `codec`."""
+    (`zfpcodec.bound.check`) in the name of `codec`.
+
+    One call of the engine codes the blocks, filling the missing values of
+    each as it goes (csrc/fill.c: no filled copy is made), and finds them:
+    the bitmap, their count and whether they share one bit pattern."""
     values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
-    found = find(values, missing)
-    if not found.count:
-        return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + \
-            _zfp_stream(values, mode, strict, codec, threads, None)
-    mask_encoding, mask_bytes = _smallest_mask(found.bitmap, values.shape)
-    # stored little-endian
-    patterns = found.patterns.astype(_UINTS[values.dtype.itemsize], copy=False)
-    if patterns.size == 1:
-        value_encoding, value_bytes = ValueEncoding.UNIFORM, patterns.tobytes()
+    fill = missing.fill_for(values.dtype)
+    bitmap = np.empty((values.size + 7) // 8, dtype=np.uint8)
+    stream, counts, (count, pattern, uniform) = engine.compress_filled(
+        values, mode, None if fill is None else np.array(fill), bitmap, rate_clamp=True,
+        threads=threads)
+    bound.check_counts(counts, values, mode, strict=strict, codec=codec, masked=True)
+    if not count:
+        return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + stream
+    mask_encoding, mask_bytes = _smallest_mask(bitmap, values.shape)
+    if uniform:
+        value_encoding, value_bytes = ValueEncoding.UNIFORM, \
+            pattern.to_bytes(values.dtype.itemsize, "little")
     else:
-        raw = patterns.tobytes()
+        # stored little-endian
+        raw = _missing_patterns(values, bitmap).astype(_UINTS[values.dtype.itemsize],
+                                                       copy=False).tobytes()
         value_encoding, value_bytes = _smallest(ValueEncoding.EACH, raw,
                                                 [(ValueEncoding.DEFLATE, raw,
                                                   zlib.Z_DEFAULT_STRATEGY)])
-    stream = _zfp_stream(values, mode, strict, codec, threads, missing)
     return b"".join((PREAMBLE.pack(MAGIC, VERSION, mask_encoding, value_encoding, 0),
                      SECTION_LENGTH.pack(len(mask_bytes)), mask_bytes,
                      SECTION_LENGTH.pack(len(value_bytes)), value_bytes, stream))
-
-
-def _zfp_stream(values: NDArray[Any], mode: Mode, strict: bool, codec: str,
-                threads: int, missing: Missing | None) -> bytes:
-    """The zfp stream of `values`, its `missing` values (when not None)
-    filled as the engine codes each block (csrc/fill.c): no filled copy is
-    made."""
-    fill = None if missing is None else missing.fill_for(values.dtype)
-    return bound.compress_checked(values, mode, strict=strict, codec=codec, masked=True,
-                                  rate_clamp=True, threads=threads,
-                                  fill_missing=missing is not None,
-                                  fill=None if fill is None else np.array(fill))
 
 
 def _smallest_mask(bitmap: NDArray[np.uint8],
@@ -295,11 +301,19 @@ def slab_delta(bitmap: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.
     bit ``i`` XOR bit ``i - s`` for ``i >= s``, ``s`` the values in a slab
     along axis 0 (bit level, so any slab size works), padded like the
     bitmap.  A mask that repeats from slab to slab becomes zeros, which
-    deflate to almost nothing."""
-    rows, bits = _slab_rows(bitmap, shape)
-    delta = rows.copy()
-    np.bitwise_xor(rows[1:], rows[:-1], out=delta[1:])
-    return _packed(delta, bits)
+    deflate to almost nothing.  The bitmap shifted by ``s`` bits is made
+    from its bytes (shifted by ``s // 8`` bytes and ``s % 8`` bits), not
+    from unpacked bits: eight times fewer items."""
+    count = math.prod(shape)
+    whole, part = divmod(count // shape[0], 8)
+    shifted = np.zeros_like(bitmap)
+    shifted[whole:] = bitmap[:bitmap.size - whole] << part
+    if part:
+        shifted[whole + 1:] |= bitmap[:bitmap.size - whole - 1] >> (8 - part)
+    delta = bitmap ^ shifted
+    if count % 8:  # the padding bits stay 0
+        delta[-1] &= (1 << count % 8) - 1
+    return delta
 
 
 def slab_undelta(delta: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.uint8]:
