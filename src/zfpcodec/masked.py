@@ -307,9 +307,10 @@ def slab_delta(bitmap: NDArray[np.uint8], shape: tuple[int, ...]) -> NDArray[np.
     count = math.prod(shape)
     whole, part = divmod(count // shape[0], 8)
     shifted = np.zeros_like(bitmap)
-    shifted[whole:] = bitmap[:bitmap.size - whole] << part
+    # uint8 shift counts keep the results uint8 (for NumPy's type stubs too)
+    shifted[whole:] = bitmap[:bitmap.size - whole] << np.uint8(part)
     if part:
-        shifted[whole + 1:] |= bitmap[:bitmap.size - whole - 1] >> (8 - part)
+        shifted[whole + 1:] |= bitmap[:bitmap.size - whole - 1] >> np.uint8(8 - part)
     delta = bitmap ^ shifted
     if count % 8:  # the padding bits stay 0
         delta[-1] &= (1 << count % 8) - 1
