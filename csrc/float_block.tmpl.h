@@ -128,7 +128,7 @@ static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const void *v, unsigned s
  * (FN(block_emax) gives -EBIAS): it holds only +-0 and NaN, so NaN is there
  * exactly when a value has a bit besides its sign.  An OR of the bit
  * patterns vectorises, where the sum of has_nonfinite does not (measured:
- * an all-zero 4 x 4 float64 block 123 -> 80 instructions). */
+ * 2-D sparse float64 at rate 4 encodes with 20 % fewer instructions). */
 static inline ALWAYS_INLINE unsigned FN(zero_block_has_nan)(const void *v, unsigned size)
 {
   UINT lane[LANES] = {0}, any = 0;

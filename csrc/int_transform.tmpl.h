@@ -140,7 +140,9 @@ static inline ALWAYS_INLINE void FN(transform_lines)(UINT *p, size_t s, size_t t
  * for the inverse steps (32-bit decoding -5 to -15 %) and for the forward
  * ones of 3-D and 4-D blocks (encoding -3 to -13 %), not for forward 2-D
  * ones, whose grouped rows the compiler turns into scalar code with moves
- * in and out of vector registers (2-D float32 encoding +5 %). */
+ * in and out of vector registers (2-D float32 encoding +5 %).  `rows`:
+ * grouped lines that start at consecutive values move as whole rows
+ * (FN(transform_lines)); the forward steps ask for it. */
 static inline ALWAYS_INLINE void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
                                                     int grouped, int rows,
                                                     void (*line)(UINT *, size_t))
