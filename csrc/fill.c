@@ -691,7 +691,7 @@ void found_by_pass(const zfpc_field *f, const zfpc_missing *missing)
   int uniform;
   zfpc_find_missing(f->type, count, f->data, missing->fill, found->bitmap,
                     &found->count, &first, &uniform);
-  found->pattern = found->differ = 0;
+  found->pattern = 0;
   if (found->count) {
     uint32_t narrow;
     if (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_FLOAT) {

@@ -7,9 +7,10 @@ masked container keeps such values out of zfp:
 1. The C engine marks what is missing (NaN and +-inf always, and the fill
    value when one is named) in the container's bitmap as it codes the
    blocks (`find` does it in a pass of its own).
-2. `fill_missing` replaces the missing values of each 4^d block by line
-   means of its valid values (so the block's range, hence its exponent, is
-   the valid values' own), and those of a block with no valid value by 0
+2. `fill_missing` replaces the missing values of each 4^d block by the
+   polynomial of least degree through each line's valid values, kept below
+   the block's power of two (so the block's exponent is the valid values'
+   own), and those of a block with no valid value by 0
    (zfp codes an all-zero block in 1 bit; blocks are coded independently,
    so no value helps a neighbour).
 3. The mask (a bitmap, stored raw, deflated, or deflated after XOR-ing each
