@@ -2,7 +2,8 @@
  * of consecutive blocks that worker threads code independently (blocks
  * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
  * order; decompression starts each chunk where the fixed rate puts it or
- * where a measuring pass over variable-length blocks finds it. */
+ * where a measuring pass over variable-length blocks finds it, and the
+ * measuring thread decodes the last chunks itself from where it stands. */
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -28,6 +29,7 @@ typedef struct {
   const zfpc_missing *missing;  /* compression: what the masked container fills */
   size_t chunk_blocks;
   size_t chunks;
+  unsigned workers;      /* threads running, the calling one included */
   zfpc_mutex lock;
   size_t next_chunk;     /* the next chunk a worker takes */
   /* compression */
@@ -44,6 +46,7 @@ typedef struct {
   uint64_t block_bits;   /* fixed block length, or 0 */
   uint64_t *starts;      /* else each chunk's first bit, measured */
   size_t measured;       /* chunks whose start is known */
+  size_t shared;         /* chunks before the measuring thread's own */
   int truncated;
   uint64_t end;          /* where the last block ends (its decoder sets it) */
 } job;
@@ -119,7 +122,7 @@ static void *compress_worker(void *arg)
 
 /* Where chunk c starts: where the fixed rate puts it, or where the
  * measuring thread found it (waiting for that); 0 when the stream ended
- * before it. */
+ * before it or the measuring thread decodes it. */
 static int chunk_start(job *j, size_t c, uint64_t *start)
 {
   int known;
@@ -128,9 +131,9 @@ static int chunk_start(job *j, size_t c, uint64_t *start)
     return 1;
   }
   zfpc_mutex_lock(&j->lock);
-  while (j->measured <= c && !j->truncated)
+  while (j->measured <= c && c < j->shared && !j->truncated)
     zfpc_cond_wait(&j->turn, &j->lock);
-  known = j->measured > c;
+  known = j->measured > c && c < j->shared;
   if (known)
     *start = j->starts[c];
   zfpc_mutex_unlock(&j->lock);
@@ -162,10 +165,23 @@ static void *decompress_worker(void *arg)
   return NULL;
 }
 
+/* Whether the measuring thread, standing at the start of chunk c, should
+ * stop measuring and decode chunks c.. itself: measuring on only feeds the
+ * other workers chunks they would not reach before it finished those, once
+ * its tail is no longer than their share of the chunks located and not yet
+ * taken (chunks cost alike).  Measuring costs a fraction of decoding, so
+ * the chunks waiting pile up and it hands over part way: on two threads the
+ * time is that of decoding a share, not of measuring everything first. */
+static int decode_from_here(const job *j, size_t c)
+{
+  size_t waiting = c > j->next_chunk ? c - j->next_chunk : 0;
+  return (j->chunks - c) * (j->workers - 1) <= waiting;
+}
+
 /* The calling thread's part with variable-length blocks: read through the
- * stream once, without reconstructing blocks (a fraction of the work of
- * decoding them), publishing where each chunk starts as it goes, while the
- * other workers decode the chunks already located; then decode too. */
+ * stream without reconstructing blocks, publishing where each chunk starts
+ * as it goes, while the other workers decode the chunks already located;
+ * then decode the chunks from where it stands (decode_from_here). */
 static void *measure_then_decompress(void *arg)
 {
   job *j = (job *)arg;
@@ -173,11 +189,24 @@ static void *measure_then_decompress(void *arg)
   size_t c;
   reader_init(&r, j->in, j->len, j->offset);
   for (c = 0; c < j->chunks; c++) {
+    int mine;
     zfpc_mutex_lock(&j->lock);
-    j->starts[c] = reader_bits(&r);
-    j->measured = c + 1;
+    mine = decode_from_here(j, c);
+    if (mine)
+      j->shared = c;  /* no worker has taken chunk c: waiting > 0 */
+    else {
+      j->starts[c] = reader_bits(&r);
+      j->measured = c + 1;
+    }
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
+    if (mine) {
+      if (!decode_range(&r, j, c * j->chunk_blocks, j->g->count, 1))
+        mark_truncated(j);
+      else
+        j->end = reader_bits(&r);
+      break;  /* then any located chunk no worker took */
+    }
     if (c + 1 < j->chunks &&
         !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0)) {
       mark_truncated(j);
@@ -214,6 +243,7 @@ static unsigned plan_chunks(job *j, unsigned threads)
         : chunk > MAX_CHUNK_BLOCKS ? MAX_CHUNK_BLOCKS : chunk;
   j->chunk_blocks = chunk;
   j->chunks = (blocks + chunk - 1) / chunk;
+  j->shared = j->chunks;
   j->next_chunk = 0;
   return j->chunks < threads ? (unsigned)j->chunks : threads;
 }
@@ -230,6 +260,7 @@ static void run_workers(void *(*worker)(void *), void *(*lead)(void *), job *j,
   for (t = 1; ids && t < threads; t++)
     if (zfpc_thread_start(&ids[started], worker, j) == 0)
       started++;
+  j->workers = started + 1;
   lead(j);
   for (t = 0; t < started; t++)
     zfpc_thread_join(&ids[t]);

@@ -171,10 +171,14 @@ def test_worker_thread_counts_give_the_same_bytes_and_values(dtype, kwargs):
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4, 9])
-def test_worker_threads_report_truncation(threads):
+@pytest.mark.parametrize("kwargs", [{"rate": 8.0}, {"tolerance": 1e-5}],
+                         ids=["fixed-rate", "variable-rate"])
+def test_worker_threads_report_truncation(threads, kwargs):
+    # variable-rate cuts land in chunks the measuring thread locates and in
+    # the last ones, which it decodes itself
     values = LARGE["float64"]
-    stream = zfpy.compress_numpy(values, rate=8.0)   # fixed rate: decoded in parallel
-    for cut in (len(stream) // 3, len(stream) - 8, 20):
+    stream = zfpy.compress_numpy(values, **kwargs)
+    for cut in (len(stream) // 3, 3 * len(stream) // 4, len(stream) - 8, 20):
         with pytest.raises(ZFPError, match="truncated"):
             zfpy.decompress_numpy(stream[:cut], threads=threads)
 
