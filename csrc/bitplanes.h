@@ -6,6 +6,7 @@
 #define ZFPC_BITPLANES_H
 
 #include <stdint.h>
+#include "bitstream.h"
 #include "inline.h"
 #include "portable.h"
 
@@ -107,6 +108,61 @@ static inline uint64_t reverse_fields(uint64_t v, unsigned size)
   }
   v = v >> 32 | v << 32;
   return (v >> 16 & m16) | (v & m16) << 16;
+}
+
+/* Planes whose group test is 0 (format.md §9.2: no coefficient becomes
+ * significant) while n < QUIET_MAX_N coefficients are: each is n plain bits
+ * and a 0 group bit, so a run of them in the reader's buffer is found by
+ * one mask of their group bits and skipped at once.  Measuring needs only
+ * their length; smooth fields have long runs of such planes while the
+ * small coefficients are still below the plane. */
+#define QUIET_MAX_N 16
+
+/* For n significant: bit n + j (n + 1) set for every j (the group bits of
+ * consecutive quiet planes), and ceil(2^16 / (n + 1)), which divides any
+ * count of bits up to 64 by n + 1 exactly with a multiply and a shift. */
+static const struct {
+  uint64_t groups;
+  uint32_t inverse;
+} quiet_planes[QUIET_MAX_N] = {
+    {UINT64_C(0xffffffffffffffff), 65536},
+    {UINT64_C(0xaaaaaaaaaaaaaaaa), 32768},
+    {UINT64_C(0x4924924924924924), 21846},
+    {UINT64_C(0x8888888888888888), 16384},
+    {UINT64_C(0x0842108421084210), 13108},
+    {UINT64_C(0x0820820820820820), 10923},
+    {UINT64_C(0x4081020408102040), 9363},
+    {UINT64_C(0x8080808080808080), 8192},
+    {UINT64_C(0x4020100804020100), 7282},
+    {UINT64_C(0x0802008020080200), 6554},
+    {UINT64_C(0x0040080100200400), 5958},
+    {UINT64_C(0x0800800800800800), 5462},
+    {UINT64_C(0x0008004002001000), 5042},
+    {UINT64_C(0x0080020008002000), 4682},
+    {UINT64_C(0x0800100020004000), 4370},
+    {UINT64_C(0x8000800080008000), 4096},
+};
+
+/* Skip the quiet planes at the head of the reader's buffer, at most
+ * `planes` of them and within *bits; returns how many. */
+static inline ALWAYS_INLINE unsigned skip_quiet_planes(bit_reader *r, unsigned n,
+                                                       unsigned planes, uint32_t *bits)
+{
+  const uint64_t groups = quiet_planes[n].groups;
+  const uint32_t inverse = quiet_planes[n].inverse;
+  uint64_t found = r->buffer & groups;  /* bits above avail are zero */
+  unsigned room = r->avail < *bits ? r->avail : *bits;
+  unsigned quiet = (unsigned)((room * inverse) >> 16), used;
+  if (found) {  /* the first plane where a coefficient becomes significant */
+    unsigned first = (unsigned)(((CTZ64(found) - n) * inverse) >> 16);
+    quiet = first < quiet ? first : quiet;
+  }
+  quiet = quiet < planes ? quiet : planes;
+  used = quiet * (n + 1);  /* <= avail */
+  r->buffer = used < 64 ? r->buffer >> used : 0;
+  r->avail -= used;
+  *bits -= used;
+  return quiet;
 }
 
 #endif

@@ -548,7 +548,10 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
  * where blocks start (blocks.c measures whole chunks).  Planes are read as
  * the decoder reads them until every coefficient is significant; each
  * plane left is then `size` plain bits (format.md §9.2 (a) alone), skipped
- * in one step, which is most of a block's bits at fine tolerances.
+ * in one step, which is most of a block's bits at fine tolerances.  Small
+ * blocks also skip runs of quiet planes at once (skip_quiet_planes): 1-D
+ * measuring went from 0.78 to 0.56 of decoding's time on a smooth field;
+ * larger blocks rarely have such runs, and paid for looking.
  * Returns n, as the decoder does. */
 static inline ALWAYS_INLINE unsigned
 FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t budget,
@@ -564,6 +567,11 @@ FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t b
   }
   while (bits && k > kmin && n < size) {
     FN(plane) unused;
+    if (size <= SMALL_BLOCK) {
+      k -= skip_quiet_planes(r, n, k - kmin, &bits);
+      if (!bits || k == kmin)
+        break;
+    }
     k--;
     if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
       FN(decode_plane_buffered)(r, size, &n, &bits);

@@ -195,3 +195,46 @@ def test_python_threads_each_using_worker_threads():
             tasks.append(lambda: zfpy.decompress_numpy(stream, threads=3).tobytes())
     for i, result in enumerate(_run_together(tasks)):
         assert result == (stream if i % 2 else decoded.tobytes())
+
+
+def _small_block_fields():
+    """1-D and 2-D arrays whose blocks go quiet for runs of planes (smooth
+    parts) and not at all (noise), with zeros between."""
+    rng = np.random.default_rng(7)
+    walk = np.cumsum(rng.normal(size=40_000))
+    walk[5_000:9_000] = 0
+    walk[20_000:24_000] = rng.normal(size=4_000) * 1e3
+    return {"1-D": walk, "2-D": walk.reshape(200, 200)}
+
+
+SMALL_BLOCK_MODES = {
+    "accuracy": Mode.from_args(tolerance=1e-4),
+    "precision 7": Mode.from_args(precision=7),
+    "precision 40": Mode.from_args(precision=40),
+    "reversible": Mode.from_args(reversible=True),
+    # budgets that end inside runs of quiet planes
+    "expert 1-D budget": Mode.from_args(minbits=0, maxbits=37, maxprec=64, minexp=-1074),
+    "expert 2-D budget": Mode.from_args(minbits=20, maxbits=131, maxprec=50, minexp=-30),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("rank", ["1-D", "2-D"])
+@pytest.mark.parametrize("mode_name", sorted(SMALL_BLOCK_MODES))
+def test_measuring_pass_finds_the_decoders_block_ends(dtype, rank, mode_name):
+    # several threads start each chunk where the measuring pass says the
+    # previous one ends: any block it measures differently from the decoder
+    # moves every later chunk, and the values (or the stream's end) differ
+    values = _small_block_fields()[rank]
+    if dtype.startswith("int"):
+        values = np.round(values * 1000)
+    values = values.astype(dtype)
+    mode = SMALL_BLOCK_MODES[mode_name]
+    if mode_name == "accuracy" and dtype.startswith("int"):
+        mode = Mode.from_args(precision=20)
+    stream = engine.compress(values, mode)
+    one = engine.decompress(stream, exact_length=True)
+    assert engine.padded_bytes(engine.stream_bits(stream)) == len(stream)
+    for threads in (2, 3, 8):
+        many = engine.decompress(stream, threads=threads, exact_length=True)
+        assert many.tobytes() == one.tobytes(), threads
