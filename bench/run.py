@@ -18,7 +18,9 @@ processes on a shared machine falls on both alike.
 Sections (``--only``, one module each in `sections/`): single (every mode
 and type vs zfpy, one thread), grid (every type x rank 1-4 x mode on
 smooth, noisy and sparse fields vs zfpy, one thread), peers (every codec
-on synthetic and real datasets), threads (scaling of our threads), zarr (a Zarr v3 array through
+on synthetic and real datasets), threads (scaling of our threads),
+varrate (variable-rate decompression on two threads, every rank and real
+fields, with the measuring pass's share), zarr (a Zarr v3 array through
 zfpcodec.zarr3.ZFPCodec vs zarr.codecs.numcodecs.ZFPY), memory (peak
 allocation), rd (rate-distortion).  The other modules: `harness` (data
 files, turns of ours and the peers, byte checks), `ours` (our adapters),
