@@ -329,6 +329,21 @@ static inline ALWAYS_INLINE unsigned read_zero_run(bit_reader *r, unsigned limit
   return zeros;
 }
 
+/* Refill the buffer from the byte holding the next unread bit, so that
+ * at least 57 bits are ready where the input has 8 bytes left (else leave
+ * it): for codes whose longest case must lie in the buffer, without waiting
+ * for it to run empty.  The byte position need not stay word-aligned. */
+static inline ALWAYS_INLINE void reader_top_up(bit_reader *r)
+{
+  uint64_t at = reader_bits(r);
+  size_t byte = (size_t)(at / 8);
+  if (byte + 8 <= r->len) {
+    r->buffer = load_le(r->data + byte) >> (at % 8);
+    r->avail = WORD_BITS - (unsigned)(at % 8);
+    r->pos = byte + 8;
+  }
+}
+
 /* Position the reader at stream bit `offset`. */
 static inline void reader_seek(bit_reader *r, uint64_t offset)
 {

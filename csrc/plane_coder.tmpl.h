@@ -480,6 +480,10 @@ FN(decode_planes_sized)(bit_reader *r, UINT *q, const uint8_t *order, unsigned s
   while (bits && k > kmin && (size > SMALL_BLOCK || n < size)) {
     FN(plane) x;
     k--;
+    /* a buffer running low would send the plane down the bit-by-bit path
+     * (measured on 2-D blocks: 8-16 % of decoding's instructions) */
+    if (size <= SMALL_BLOCK && r->avail < 2 * size - n)
+      reader_top_up(r);
     if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
       x[0] = FN(decode_plane_buffered)(r, size, &n, &bits);
     else
@@ -573,6 +577,8 @@ FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t b
         break;
     }
     k--;
+    if (size <= SMALL_BLOCK && r->avail < 2 * size - n)
+      reader_top_up(r);
     if (size <= SMALL_BLOCK && bits >= 2 * size - n && r->avail >= 2 * size - n)
       FN(decode_plane_buffered)(r, size, &n, &bits);
     else
