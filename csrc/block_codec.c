@@ -156,6 +156,27 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   return 1;
 }
 
+/* Measure up to `count` blocks from the reader's position, each one's
+ * length into lengths[]; returns how many it measured whole (fewer when
+ * the stream ends first). */
+static inline ALWAYS_INLINE size_t
+measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
+                   uint16_t *lengths,
+                   int (*code)(bit_reader *, const zfpc_params *, unsigned,
+                               void *),
+                   unsigned d)
+{
+  size_t b;
+  for (b = 0; b < count; b++) {
+    uint64_t start = reader_bits(r);
+    code(r, p, d, NULL);
+    if (r->overrun)
+      break;
+    lengths[b] = (uint16_t)(reader_bits(r) - start);
+  }
+  return b;
+}
+
 /* The range coders of each type, instantiated per rank. */
 #define RANGE_CODERS_OF_RANK(kind, size, D)                                 \
   static void encode_##kind##_d##D(bit_writer *w, const zfpc_field *f,      \
@@ -174,6 +195,11 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   {                                                                         \
     return decode_range_of(r, f, g, p, first, last, store, decode_##kind,   \
                            D, size);                                        \
+  }                                                                         \
+  static size_t measure_##kind##_d##D(bit_reader *r, const zfpc_params *p,  \
+                                      size_t count, uint16_t *lengths)      \
+  {                                                                         \
+    return measure_lengths_of(r, p, count, lengths, decode_##kind, D);      \
   }
 #define RANGE_CODERS(kind, size)                                            \
   RANGE_CODERS_OF_RANK(kind, size, 1) RANGE_CODERS_OF_RANK(kind, size, 2)   \
@@ -206,6 +232,14 @@ static const range_decoder decoders[5][2][4] = {
   {BY_RANK(decode_lossy_double), BY_RANK(decode_reversible_double)},
 };
 
+static const range_measurer measurers[5][2][4] = {
+  {{0}},
+  {BY_RANK(measure_lossy_int32), BY_RANK(measure_reversible_int32)},
+  {BY_RANK(measure_lossy_int64), BY_RANK(measure_reversible_int64)},
+  {BY_RANK(measure_lossy_float), BY_RANK(measure_reversible_float)},
+  {BY_RANK(measure_lossy_double), BY_RANK(measure_reversible_double)},
+};
+
 range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d)
 {
@@ -220,6 +254,14 @@ range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
   if ((unsigned)type > 4 || d < 1 || d > 4)
     return 0;
   return decoders[type][is_reversible(p)][d - 1];
+}
+
+range_measurer range_measurer_for(zfpc_type type, const zfpc_params *p,
+                                  unsigned d)
+{
+  if ((unsigned)type > 4 || d < 1 || d > 4)
+    return 0;
+  return measurers[type][is_reversible(p)][d - 1];
 }
 
 /* A prefix of `head` bits, then at most min(budget, (prec + 1) * B - 1)

@@ -28,12 +28,21 @@ typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,
                              const block_grid *g, const zfpc_params *p,
                              size_t first, size_t last, int store);
 
+/* Measures up to `count` blocks from the reader's position (wherever it
+ * is: a block's bits depend only on where it starts), each one's length
+ * in bits into lengths[] (every block fits 16 bits: block_max_bits);
+ * returns how many it measured whole before the stream ended. */
+typedef size_t (*range_measurer)(bit_reader *r, const zfpc_params *p,
+                                 size_t count, uint16_t *lengths);
+
 /* The coder for a type and rank d (1..4); the reversible one when
  * p->minexp < -1074. */
 range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
 range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
+range_measurer range_measurer_for(zfpc_type type, const zfpc_params *p,
+                                  unsigned d);
 
 /* Most bits one block can take with these parameters (format.md §12.2). */
 uint64_t block_max_bits(zfpc_type type, const zfpc_params *p, unsigned d);

@@ -3,7 +3,9 @@
  * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
  * order; decompression starts each chunk where the fixed rate puts it or
  * where a measuring pass over variable-length blocks finds it, and the
- * measuring thread decodes the last chunks itself from where it stands. */
+ * measuring thread decodes the last chunks itself from where it stands
+ * (two threads on a long stream split it at a guessed bit instead:
+ * guessed_split.c). */
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -12,6 +14,7 @@
 #include "blocks.h"
 #include "fill.h"
 #include "format.h"
+#include "guessed_split.h"
 #include "threads.h"
 
 /* Chunks small enough to balance the load, large enough that joining and
@@ -343,6 +346,13 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
   j.offset = offset;
   j.block_bits = fixed_block_bits(f->type, p);
   workers = plan_chunks(&j, threads);
+  if (workers == 2 && !j.block_bits && guessed_split_fits(f->type, p, g, f->dims)) {
+    /* two threads split a long stream at a guessed bit (faster where
+     * measuring costs much of decoding); more share located chunks */
+    zfpc_status status = decode_guessed_split(in, len, offset, f, g, p, end);
+    if (status != ZFPC_ERR_NOMEM)
+      return status;
+  }
   if (workers > 1 && !j.block_bits) {
     j.starts = malloc(sizeof *j.starts * j.chunks);
     if (!j.starts)

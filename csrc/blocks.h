@@ -19,7 +19,9 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
  * *end receives the bit where the last block ends.  On several threads,
  * chunks of blocks start where the fixed rate puts them or, for
  * variable-length blocks (the format stores no offsets), where a measuring
- * pass over the stream finds them. */
+ * pass over the stream finds them; two threads on a long stream split it
+ * where the second thread's parse from a guessed bit is proven to agree
+ * with the first's (guessed_split.h). */
 zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
                           const zfpc_field *f, const block_grid *g,
                           const zfpc_params *p, unsigned threads,

@@ -238,3 +238,69 @@ def test_measuring_pass_finds_the_decoders_block_ends(dtype, rank, mode_name):
     for threads in (2, 3, 8):
         many = engine.decompress(stream, threads=threads, exact_length=True)
         assert many.tobytes() == one.tobytes(), threads
+
+
+def _long_fields():
+    """Arrays of at least 16384 blocks, in each rank: long enough for two
+    threads to split a variable-rate stream at a guessed bit."""
+    rng = np.random.default_rng(11)
+    fields = {}
+    for rank, shape in ((1, (1 << 17,)), (2, (512, 512)), (3, (128, 128, 64)),
+                        (4, (32, 32, 32, 32))):
+        values = rng.normal(size=shape)
+        for axis in range(rank):
+            values = np.cumsum(values, axis=axis)
+        fields[rank] = values / np.abs(values).max()
+    return fields
+
+
+LONG_FIELDS = _long_fields()
+LONG_MODES = {
+    "accuracy": Mode.from_args(tolerance=1e-4),
+    "precision": Mode.from_args(precision=20),
+    "reversible": Mode.from_args(reversible=True),
+    "expert": Mode.from_args(minbits=8, maxbits=700, maxprec=40, minexp=-30),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("rank", [1, 2, 3, 4])
+@pytest.mark.parametrize("mode_name", sorted(LONG_MODES))
+def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode_name):
+    # The calling thread measures from a guessed bit, which may fall inside
+    # a block; only a block start both threads' parses share lets it decode
+    # the last blocks.  Its timing varies, so each stream is decoded thrice.
+    values = LONG_FIELDS[rank]
+    if dtype.startswith("int"):
+        values = np.round(values * 2**20)
+    values = values.astype(dtype)
+    mode = LONG_MODES[mode_name]
+    if mode_name == "accuracy" and dtype.startswith("int"):
+        mode = Mode.from_args(precision=12)
+    stream = engine.compress(values, mode)
+    one = engine.decompress(stream, exact_length=True).tobytes()
+    for _ in range(3):
+        assert engine.decompress(stream, threads=2, exact_length=True).tobytes() == one
+    for cut in (len(stream) // 5, len(stream) // 2, len(stream) - 9):
+        with pytest.raises(ZFPError, match="truncated"):
+            engine.decompress(stream[:cut], threads=2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_threads_decode_corrupt_long_streams_as_one_does(seed):
+    # flipped bits change the blocks' lengths from there on: what one
+    # thread decodes (values or an error) two threads decode too
+    rng = np.random.default_rng(seed)
+    values = LONG_FIELDS[1 + seed % 4].astype("float32")
+    stream = bytearray(engine.compress(values, Mode.from_args(tolerance=1e-3)))
+    for at in rng.integers(8 * 16, 8 * len(stream), size=1 + seed):
+        stream[at // 8] ^= 1 << (at % 8)
+    stream = bytes(stream)
+
+    def outcome(threads):
+        try:
+            return engine.decompress(stream, threads=threads).tobytes()
+        except ZFPError as error:
+            return str(error)
+    one = outcome(1)
+    assert all(outcome(2) == one for _ in range(3))
