@@ -17,6 +17,7 @@
  */
 #include <stdint.h>
 #include "bitplanes.h"
+#include "plane_table4.h"
 #include "bitstream.h"
 #include "inline.h"
 
@@ -569,7 +570,32 @@ FN(measure_planes_sized)(bit_reader *r, unsigned size, unsigned prec, uint32_t b
     bits -= empty;
     k -= empty;
   }
-  while (bits && k > kmin && n < size) {
+  while (size == 4 && bits && k > kmin && n < size) {
+    /* one lookup for the whole planes in the next 8 bits, or for one plane
+     * where those would pass plane kmin (plane_table4.h) */
+    FN(plane) unused;
+    if (r->avail < 8)
+      reader_top_up(r);
+    if (bits >= 8 && r->avail >= 8) {
+      uint32_t e = plane_table4[n][r->buffer & 0xff];
+      unsigned planes = e & 15, used = e >> 4 & 15;
+      n = e >> 8 & 7;
+      if (planes > k - kmin) {
+        planes = 1;
+        used = e >> 12 & 15;
+        n = e >> 16 & 7;
+      }
+      r->buffer >>= used;
+      r->avail -= used;
+      bits -= used;
+      k -= planes;
+    }
+    else {
+      k--;
+      FN(decode_plane)(r, unused, size, &n, &bits);
+    }
+  }
+  while (size != 4 && bits && k > kmin && n < size) {
     FN(plane) unused;
     if (size <= SMALL_BLOCK) {
       k -= skip_quiet_planes(r, n, k - kmin, &bits);
