@@ -64,16 +64,17 @@ def render() -> str:
         " * coefficients significant whose next 8 stream bits are b (format.md",
         " * §9.6): bits 0-3 how many whole planes the 8 bits hold (until all four",
         " * are significant), 4-7 the bits they take, 8-10 n after them; bits",
-        " * 12-15 and 16-18 the same for the first plane alone. */",
+        " * 12-15 and 16-18 the same for the first plane alone.  No entries for",
+        " * n = 3: the measuring pass skips every plane left at once then. */",
         "#ifndef ZFPC_PLANE_TABLE4_H",
         "#define ZFPC_PLANE_TABLE4_H",
         "",
         "#include <stdint.h>",
         '#include "inline.h"',
         "",
-        f"static const uint32_t plane_table4[{SIZE}][{1 << WINDOW}] MAYBE_UNUSED = {{",
+        f"static const uint32_t plane_table4[{SIZE - 1}][{1 << WINDOW}] MAYBE_UNUSED = {{",
     ]
-    for n in range(SIZE):
+    for n in range(SIZE - 1):
         values = [f"0x{entry(n, b):05x}" for b in range(1 << WINDOW)]
         lines.append("  {")
         for i in range(0, len(values), 8):
