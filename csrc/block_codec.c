@@ -137,14 +137,22 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   uint64_t block[256];
   block_cursor c;
   size_t b;
+  if (!store) {
+    /* measuring: no block to place, so no cursor to move (about 8
+     * instructions a block, 3 % of measuring a 1-D block) */
+    for (b = first; b < last; b++) {
+      code(r, p, d, NULL);
+      if (r->overrun)
+        return 0;
+    }
+    return 1;
+  }
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
     char *origin;
-    int empty = code(r, p, d, store ? block : NULL);
+    int empty = code(r, p, d, block);
     if (r->overrun)
       return 0;
-    if (!store)
-      continue;
     origin = full_block_origin(f, &c, d);
     if (origin && empty)  /* (block is not read; a NULL one would be offset) */
       copy_full_block(f, d, origin, (char *)block, size, ZEROS_TO_ARRAY);

@@ -215,6 +215,8 @@ SMALL_BLOCK_MODES = {
     # budgets that end inside runs of quiet planes
     "expert 1-D budget": Mode.from_args(minbits=0, maxbits=37, maxprec=64, minexp=-1074),
     "expert 2-D budget": Mode.from_args(minbits=20, maxbits=131, maxprec=50, minexp=-30),
+    # budgets under 8 bits for the planes: 1-D blocks leave the table
+    "expert short budget": Mode.from_args(minbits=0, maxbits=21, maxprec=64, minexp=-1074),
 }
 
 
