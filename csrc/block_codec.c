@@ -122,14 +122,13 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
 /* The values of an empty block in every type: +0.0 or 0. */
 static const uint64_t zero_block[256];
 
-/* Returns 0 when the stream ended before the last block.  With `store`
- * false the blocks are only measured (their bits consumed).  A block
- * decoder returns 1 for an empty block, which it leaves to this loop: a
- * whole one's zeros are stored straight into the array, a partial one's
- * are scattered from zero_block. */
+/* Returns 0 when the stream ended before the last block.  A block decoder
+ * returns 1 for an empty block, which it leaves to this loop: a whole
+ * one's zeros are stored straight into the array, a partial one's are
+ * scattered from zero_block. */
 static inline ALWAYS_INLINE int
 decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
-                const zfpc_params *p, size_t first, size_t last, int store,
+                const zfpc_params *p, size_t first, size_t last,
                 int (*code)(bit_reader *, const zfpc_params *, unsigned,
                             void *),
                 unsigned d, unsigned size)
@@ -137,16 +136,6 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   uint64_t block[256];
   block_cursor c;
   size_t b;
-  if (!store) {
-    /* measuring: no block to place, so no cursor to move (about 8
-     * instructions a block, 3 % of measuring a 1-D block) */
-    for (b = first; b < last; b++) {
-      code(r, p, d, NULL);
-      if (r->overrun)
-        return 0;
-    }
-    return 1;
-  }
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
     char *origin;
@@ -165,8 +154,10 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
 }
 
 /* Measure up to `count` blocks from the reader's position, each one's
- * length into lengths[]; returns how many it measured whole (fewer when
- * the stream ends first). */
+ * length into lengths[] unless it is NULL; returns how many it measured
+ * whole (fewer when the stream ends first).  Measuring places no block, so
+ * it moves no cursor (about 8 instructions a block, 3 % of measuring a
+ * 1-D block). */
 static inline ALWAYS_INLINE size_t
 measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
                    uint16_t *lengths,
@@ -180,7 +171,8 @@ measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
     code(r, p, d, NULL);
     if (r->overrun)
       break;
-    lengths[b] = (uint16_t)(reader_bits(r) - start);
+    if (lengths)
+      lengths[b] = (uint16_t)(reader_bits(r) - start);
   }
   return b;
 }
@@ -196,18 +188,22 @@ measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
     encode_range_of(w, f, g, p, first, last, report, missing, encode_##kind,   \
                     D, size);                                               \
   }                                                                         \
+  static NOINLINE size_t measure_##kind##_d##D(bit_reader *r,             \
+                                               const zfpc_params *p,        \
+                                               size_t count,                \
+                                               uint16_t *lengths)           \
+  {                                                                         \
+    return measure_lengths_of(r, p, count, lengths, decode_##kind, D);      \
+  }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
                                   const block_grid *g,                      \
                                   const zfpc_params *p, size_t first,       \
                                   size_t last, int store)                   \
   {                                                                         \
-    return decode_range_of(r, f, g, p, first, last, store, decode_##kind,   \
-                           D, size);                                        \
-  }                                                                         \
-  static size_t measure_##kind##_d##D(bit_reader *r, const zfpc_params *p,  \
-                                      size_t count, uint16_t *lengths)      \
-  {                                                                         \
-    return measure_lengths_of(r, p, count, lengths, decode_##kind, D);      \
+    if (!store)                                                             \
+      return measure_##kind##_d##D(r, p, last - first, NULL) == last - first; \
+    return decode_range_of(r, f, g, p, first, last, decode_##kind, D,       \
+                           size);                                           \
   }
 #define RANGE_CODERS(kind, size)                                            \
   RANGE_CODERS_OF_RANK(kind, size, 1) RANGE_CODERS_OF_RANK(kind, size, 2)   \
