@@ -287,13 +287,15 @@ def varrate(r) -> str:
     if not rows:
         return ""
     head = ("array", "dtype", "shape", "mode", "1 thread MB/s", "2 threads MB/s",
-            "vs 1 thread", "measure / decode", "bound 2 - M/D")
+            "vs 1 thread", "measure / decode (m)", "bound (2 + m) / (1 + m)")
     return ("## Variable-rate decompression on two threads, every rank\n\n"
-            "These streams store no block offsets: the calling thread measures the blocks "
-            "(reads them without rebuilding values) to locate chunks for the other thread, "
-            "then decodes the chunks from where it stands. With M the measuring time and D "
-            "the one-thread decoding time, two threads take at best D / (2 - M/D), so "
-            "`bound` is the most this design can show and `vs 1 thread` what it did.\n\n"
+            "These streams store no block offsets. One thread decodes from the first block "
+            "while the other measures blocks (reads them without rebuilding values) from a "
+            "bit guessed part way in; once the first proves that the two parses agree, the "
+            "second decodes the last part (csrc/guessed_split.c; where measuring is cheap "
+            "the guess is the first block). With m the measuring time over the one-thread "
+            "decoding time, an ideal guess gives (2 + m) / (1 + m): `bound` is the most this "
+            "design can show and `vs 1 thread` what it did.\n\n"
             + _table(head, rows))
 
 

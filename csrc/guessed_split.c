@@ -127,17 +127,18 @@ static void *decode_front(void *arg)
 }
 
 /* The share of the stream to guess at: about 1 / (1 + 2 D/M) where
- * measuring costs 0.35 of decoding or more (M/D, measured on smooth fields:
- * 0.45-0.6 in 1-D and 2-D lossy modes and 1-D reversible, about 0.4 in 3-D
- * lossy ones), else none: measuring from the first block then loses little
- * (2 - M/D is 1.7x and more), while a guess costs its run of garbage, long
- * in large blocks (3-D and 4-D reversible streams split 1.52x against
- * 1.60x). */
+ * measuring can cost 0.3 of decoding or more (M/D on smooth fields: 0.3-0.5
+ * in 1-D, 0.45-0.65 in 2-D lossy modes, 0.4-0.55 in 3-D lossy ones; 0.45
+ * on 2-D reversible relief), and none elsewhere: measuring from the first
+ * block then loses little (2 - M/D is 1.7x and more), while a guess costs
+ * its run of garbage, long in large blocks (3-D and 4-D reversible streams
+ * split 1.52x against 1.60x).  A guess too early only leaves more to
+ * measure after it. */
 static double guess_share(const zfpc_params *p, unsigned dims)
 {
-  if (is_reversible(p) ? dims > 1 : dims > 3)
+  if (dims > (is_reversible(p) ? 2u : 3u))
     return 0.0;
-  return dims == 3 ? 0.17 : 0.2;
+  return dims == 1 || is_reversible(p) ? 0.15 : dims == 2 ? 0.2 : 0.18;
 }
 
 /* Once the parses agree: the block where the calling thread should take
