@@ -5,8 +5,11 @@
  * blocks from a bit guessed part way into the stream, recording each one's
  * length.  A guessed bit is rarely a block's start: that parse reads
  * garbage blocks until it falls onto the true starts, and from there it is
- * the true parse (a block's bits depend only on where it starts); every
- * stream tried fell in within a few thousand blocks.  The worker, once past
+ * the true parse (a block's bits depend only on where it starts).  Every
+ * parse tried fell in, after about as many garbage blocks as a block has
+ * bits: most within 256 blocks in 1-D and 2-D lossy streams, within 4096
+ * in 3-D lossy and 2-D reversible ones, later in 3-D reversible ones
+ * (which are not guessed in).  The worker, once past
  * the guess, looks its block starts up in the record: the first one found
  * proves the two parses agree from there and gives the recorded blocks
  * their indices.  The calling thread then decodes the last blocks, from the
