@@ -188,20 +188,16 @@ measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
     encode_range_of(w, f, g, p, first, last, report, missing, encode_##kind,   \
                     D, size);                                               \
   }                                                                         \
-  static NOINLINE size_t measure_##kind##_d##D(bit_reader *r,             \
-                                               const zfpc_params *p,        \
-                                               size_t count,                \
-                                               uint16_t *lengths)           \
+  static size_t measure_##kind##_d##D(bit_reader *r, const zfpc_params *p,  \
+                                      size_t count, uint16_t *lengths)      \
   {                                                                         \
     return measure_lengths_of(r, p, count, lengths, decode_##kind, D);      \
   }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
                                   const block_grid *g,                      \
                                   const zfpc_params *p, size_t first,       \
-                                  size_t last, int store)                   \
+                                  size_t last)                              \
   {                                                                         \
-    if (!store)                                                             \
-      return measure_##kind##_d##D(r, p, last - first, NULL) == last - first; \
     return decode_range_of(r, f, g, p, first, last, decode_##kind, D,       \
                            size);                                           \
   }

@@ -11,10 +11,8 @@
  * the linear order of §4.3.  An encoder adds the blocks it flags
  * (BLOCK_NONFINITE, BLOCK_RANGE) to *report; given `missing` (what the masked
  * container counts as missing, else NULL), it fills each block's missing
- * values before coding it (fill.h).  A decoder with `store` false only
- * measures: it consumes exactly the blocks' bits and writes nothing (how
- * parallel decompression finds where variable-length blocks start); it
- * returns 0 when the stream ends before the last block. */
+ * values before coding it (fill.h).  A decoder returns 0 when the stream
+ * ends before the last block. */
 typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
                               const block_grid *g, const zfpc_params *p,
                               size_t first, size_t last, zfpc_report *report,
@@ -26,12 +24,15 @@ typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
 #define BLOCK_RANGE 2u      /* a range wider than fixed accuracy can carry */
 typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,
                              const block_grid *g, const zfpc_params *p,
-                             size_t first, size_t last, int store);
+                             size_t first, size_t last);
 
 /* Measures up to `count` blocks from the reader's position (wherever it
- * is: a block's bits depend only on where it starts), each one's length
- * in bits into lengths[] (every block fits 16 bits: block_max_bits);
- * returns how many it measured whole before the stream ended. */
+ * is: a block's bits depend only on where it starts): consumes exactly
+ * their bits and writes nothing, which is how parallel decompression and
+ * random access find where variable-length blocks start.  Each one's length
+ * in bits goes into lengths[] unless it is NULL (every block fits 16 bits:
+ * block_max_bits); returns how many it measured whole before the stream
+ * ended. */
 typedef size_t (*range_measurer)(bit_reader *r, const zfpc_params *p,
                                  size_t count, uint16_t *lengths);
 

@@ -61,13 +61,19 @@ static void encode_range(bit_writer *w, const job *j, size_t first, size_t last,
                                                   last, report, j->missing);
 }
 
-/* Returns 0 when the stream ended before the last block.  With `store`
- * false the blocks are only measured (their bits consumed). */
-static int decode_range(bit_reader *r, const job *j, size_t first, size_t last,
-                        int store)
+/* Returns 0 when the stream ended before the last block. */
+static int decode_range(bit_reader *r, const job *j, size_t first, size_t last)
 {
   return range_decoder_for(j->f->type, j->p, j->f->dims)(r, j->f, j->g, j->p,
-                                                         first, last, store);
+                                                         first, last);
+}
+
+/* Consumes `count` blocks' bits, rebuilding nothing (range_measurer);
+ * returns 0 when the stream ended first. */
+static int measure_range(bit_reader *r, const zfpc_field *f,
+                         const zfpc_params *p, size_t count)
+{
+  return range_measurer_for(f->type, p, f->dims)(r, p, count, NULL) == count;
 }
 
 static size_t take_chunk(job *j)
@@ -160,7 +166,7 @@ static void *decompress_worker(void *arg)
        c = take_chunk(j)) {
     bit_reader r;
     reader_init(&r, j->in, j->len, start);
-    if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 1))
+    if (!decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c)))
       mark_truncated(j);
     else if (c + 1 == j->chunks)
       j->end = reader_bits(&r);  /* one worker decodes the last chunk */
@@ -204,14 +210,14 @@ static void *measure_then_decompress(void *arg)
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
     if (mine) {
-      if (!decode_range(&r, j, c * j->chunk_blocks, j->g->count, 1))
+      if (!decode_range(&r, j, c * j->chunk_blocks, j->g->count))
         mark_truncated(j);
       else
         j->end = reader_bits(&r);
       break;  /* then any located chunk no worker took */
     }
     if (c + 1 < j->chunks &&
-        !decode_range(&r, j, c * j->chunk_blocks, chunk_end(j, c), 0)) {
+        !measure_range(&r, j->f, j->p, chunk_end(j, c) - c * j->chunk_blocks)) {
       mark_truncated(j);
       break;
     }
@@ -361,7 +367,7 @@ zfpc_status decode_blocks(const void *in, size_t len, uint64_t offset,
   if (workers <= 1) {
     bit_reader r;
     reader_init(&r, in, len, offset);
-    j.truncated = !decode_range(&r, &j, 0, g->count, 1);
+    j.truncated = !decode_range(&r, &j, 0, g->count);
     j.end = reader_bits(&r);
   }
   else
@@ -377,7 +383,6 @@ zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
                            const zfpc_field *f, const block_grid *g,
                            const zfpc_params *p, uint64_t *end)
 {
-  job j = {0};
   bit_reader r;
   uint64_t block_bits = fixed_block_bits(f->type, p), bits;
   if (block_bits) {  /* the length alone decides */
@@ -386,11 +391,8 @@ zfpc_status measure_blocks(const void *in, size_t len, uint64_t offset,
       return ZFPC_ERR_TOO_LARGE;
     return *end <= (uint64_t)len * 8 ? ZFPC_OK : ZFPC_ERR_TRUNCATED;
   }
-  j.f = f;
-  j.g = g;
-  j.p = p;
   reader_init(&r, in, len, offset);
-  if (!decode_range(&r, &j, 0, g->count, 0))
+  if (!measure_range(&r, f, p, g->count))
     return ZFPC_ERR_TRUNCATED;
   *end = reader_bits(&r);
   return ZFPC_OK;

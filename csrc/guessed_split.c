@@ -114,7 +114,7 @@ static void *decode_front(void *arg)
         zfpc_mutex_unlock(&j->lock);
       }
     }
-    if (!j->decode(&r, j->f, j->g, j->p, b, last, 1)) {
+    if (!j->decode(&r, j->f, j->g, j->p, b, last)) {
       mark_truncated(j);
       return NULL;
     }
@@ -206,7 +206,7 @@ static void decode_back(split_job *j)
   for (k = e - e % PIECE_BLOCKS; k < e; k++)
     start += j->lengths[k];
   reader_init(&r, j->in, j->len, start);
-  if (!j->decode(&r, j->f, j->g, j->p, split, count, 1))
+  if (!j->decode(&r, j->f, j->g, j->p, split, count))
     mark_truncated(j);
   else
     j->end = reader_bits(&r);

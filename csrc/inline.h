@@ -14,17 +14,6 @@
 #define ALWAYS_INLINE
 #endif
 
-/* A function kept out of its callers: measuring and decoding blocks
- * compiled into one function moved fixed-rate decoding's instructions by
- * +2 % (code placement), so the measuring loop stays apart. */
-#if defined(__GNUC__) || defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define NOINLINE __declspec(noinline)
-#else
-#define NOINLINE
-#endif
-
 /* A static function of a header that some of its includers do not call,
  * and whose inlining is left to the compiler (`static inline` would change
  * the compiler's choice). */

@@ -49,6 +49,7 @@ typedef struct {
   uint64_t offset;
   uint64_t block_bits;  /* 0: variable-length blocks */
   range_decoder decode;
+  range_measurer measure;  /* the blocks before and between the selected ones */
   zfpc_mutex lock;
   size_t next;          /* the next selected block a thread takes */
   int truncated;
@@ -248,8 +249,8 @@ static int decode_selected(const selection_job *j, bit_reader *r,
 {
   zfpc_field direct;
   if (output_block(j, ordinal, &direct))
-    return j->decode(r, &direct, &one_block, j->p, 0, 1, 1);
-  if (!j->decode(r, block, &one_block, j->p, 0, 1, 1))
+    return j->decode(r, &direct, &one_block, j->p, 0, 1);
+  if (!j->decode(r, block, &one_block, j->p, 0, 1))
     return 0;
   scatter_selected(j, ordinal, (const char *)block->data);
   return 1;
@@ -321,7 +322,7 @@ static int decode_variable(selection_job *j)
   reader_init(&r, piece->data, piece->len, j->offset - 8 * (uint64_t)piece->start);
   for (item = 0; item < j->selected; item++) {
     size_t k = locate_item(j, item, ordinal);
-    if (k > next && !j->decode(&r, &j->array, &j->grid, j->p, next, k, 0))
+    if (k > next && !j->measure(&r, j->p, k - next, NULL))
       return 0;
     if (!decode_selected(j, &r, ordinal, &f))
       return 0;
@@ -362,6 +363,7 @@ static zfpc_status plan_selection(selection_job *j, const size_t n[4],
       return ZFPC_ERR_TOO_LARGE;
   }
   j->decode = range_decoder_for(out->type, j->p, out->dims);
+  j->measure = range_measurer_for(out->type, j->p, out->dims);
   j->block_bits = fixed_block_bits(out->type, j->p);
   return ZFPC_OK;
 }
