@@ -163,7 +163,7 @@ static size_t split_block(const split_job *j, size_t recorded, int ended)
 static size_t record_until_split(split_job *j, bit_reader *r)
 {
   size_t count = j->g->count, recorded = 0, split = 0;
-  int ended = 0;
+  int ended = 0, truncated;
   for (;;) {
     if (!ended) {
       size_t want = count - recorded < PIECE_BLOCKS ? count - recorded : PIECE_BLOCKS;
@@ -179,13 +179,14 @@ static size_t record_until_split(split_job *j, bit_reader *r)
     /* a whole record waits for the worker to pass the guess */
     while (ended && j->looking && !j->truncated)
       zfpc_cond_wait(&j->progress, &j->lock);
-    if (j->agreed && !j->truncated) {
+    truncated = j->truncated;
+    if (j->agreed && !truncated) {
       split = split_block(j, recorded, ended);
       if (split)
         j->split = split;
     }
     zfpc_mutex_unlock(&j->lock);
-    if (split || ended || j->truncated)
+    if (split || ended || truncated)
       return split;
   }
 }

@@ -10,7 +10,6 @@ the two parses agree.  With D the one-thread decoding time and M the
 measuring time (m = M/D), an ideal guess makes two threads take
 D (1 + m) / (2 + m), so `(2 + m) / (1 + m)` is the best this design can
 show; the table prints it beside the scaling measured.
-
 """
 
 from __future__ import annotations
