@@ -51,11 +51,12 @@ DEFLATE_PIECE = 1 << 15  # bytes deflated between checks of the stream's length
 # faster and up to 30 % smaller than the default (WOA: 37 % larger, but 6x
 # below the plain bitmap's deflate either way).  Readers need not know it.
 DELTA_STRATEGY = zlib.Z_RLE
-# A slab-delta section this small a share of the raw bitmap (a quarter of a
+# A slab-delta section this small a share of the raw bitmap (a third of a
 # bit per value or less) is kept without also deflating the bitmap: that
 # deflate costs about as much time as the fill (Levitus: 0.9 ms of 8), and
-# on the benchmark's real masks it never wins once slab-delta is this small.
-MASK_GOOD_ENOUGH = 1 / 4
+# on the benchmark's real masks it never won: their slab-delta sections are
+# 0.8-26 % of the raw bitmap, the bitmap's deflate 1.5-25 % larger or more.
+MASK_GOOD_ENOUGH = 1 / 3
 
 
 class MaskEncoding(IntEnum):
