@@ -322,7 +322,7 @@ static int decode_variable(selection_job *j)
   reader_init(&r, piece->data, piece->len, j->offset - 8 * (uint64_t)piece->start);
   for (item = 0; item < j->selected; item++) {
     size_t k = locate_item(j, item, ordinal);
-    if (k > next && !j->measure(&r, j->p, k - next, NULL))
+    if (k > next && j->measure(&r, j->p, k - next, NULL) != k - next)
       return 0;
     if (!decode_selected(j, &r, ordinal, &f))
       return 0;
