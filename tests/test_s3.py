@@ -191,11 +191,9 @@ def test_cli_zarr_to_an_s3_url_needs_force_and_deletes_a_partial_array(s3, tmp_p
     assert read.metadata.to_dict()["codecs"][0]["configuration"] == {"mode": "fixed_rate",
                                                                    "rate": 8.0}
     # two of the command's 64 MiB batches; Ctrl-C once the first chunks arrive
-    big = np.lib.format.open_memmap(tmp_path / "big.npy", mode="w+", dtype="f4",
-                                    shape=(256, 256, 512))
-    big[...] = 1.0               # not the fill value, so every chunk is written
-    big.flush()
-    del big
+    # ones, not the fill value, so every chunk is written; saved, not
+    # memory-mapped (on a full disk a mapped store kills the test session)
+    np.save(tmp_path / "big.npy", np.ones((256, 256, 512), "f4"))
     process = cli(tmp_path / "big.npy", f"s3://{BUCKET}/big.zarr", "-R", "--chunks",
                   "32,64,64", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while process.poll() is None and not keys(client, "big.zarr/c/"):
