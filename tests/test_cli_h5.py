@@ -51,11 +51,33 @@ def test_import_refuses_to_replace_a_dataset_unless_told(tmp_path, field):
     target = tmp_path / "x.h5"
     run("h5", "import", path, target, "--dataset", "x", "--rate", "8")
     fails("h5", "import", path, target, "--dataset", "x", "--rate", "8", expect=EXIT_FAILURE,
-          message="already holds x (give --overwrite to replace it)")
+          message="already holds x (give --force to replace it)")
     stderr = run("h5", "import", path, target, "--dataset", "x", "-R", "--overwrite").stderr
     assert "H5Z-ZFP reversible (lossless)" in stderr
     with h5py.File(target, "r") as file:
         assert_same(zh.read(file["x"]), data)
+
+
+def test_import_into_an_existing_file_keeps_its_datasets_mode_and_links(tmp_path, field):
+    # the dataset is added to a copy renamed over the file (see
+    # test_cli_never_loses_data): the rest of the file, its permissions and
+    # a symbolic link to it come through
+    path, data = field
+    target, link = tmp_path / "x.h5", tmp_path / "link.h5"
+    with h5py.File(target, "w") as file:
+        file["old"] = np.arange(6)
+        file["g/older"] = np.ones((2, 2))
+        file.attrs["title"] = "run 7"
+    target.chmod(0o640)
+    link.symlink_to(target.name)
+    run("h5", "import", path, link, "--dataset", "g/T", "-R")
+    assert link.is_symlink() and (target.stat().st_mode & 0o777) == 0o640
+    with h5py.File(target, "r") as file:
+        np.testing.assert_array_equal(file["old"][...], np.arange(6))
+        np.testing.assert_array_equal(file["g/older"][...], np.ones((2, 2)))
+        assert file.attrs["title"] == "run 7"
+        assert_same(zh.read(file["g/T"]), data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["field.npy", "link.h5", "x.h5"]
 
 
 @needs_zarr
@@ -141,7 +163,7 @@ def test_export_to_zarr_uses_the_datasets_mode_unless_told(tmp_path, field):
     assert exact.metadata.zarr_format == 2
     np.testing.assert_array_equal(exact[...], expected)
     fails("h5", "export", tmp_path / "x.h5", "T", tmp_path / "same.zarr", expect=EXIT_FAILURE,
-          message="same.zarr exists (give --overwrite to replace it)")
+          message="same.zarr exists; use --force to replace it")
 
 
 def test_h5_failures_exit_with_a_message(tmp_path, field):

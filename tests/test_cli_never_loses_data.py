@@ -5,7 +5,8 @@ an existing output is replaced only with ``--force``; an output that is,
 contains or lies inside an input is refused and nothing is touched; a full
 disk (``RLIMIT_FSIZE`` in the child, so that write() fails with EFBIG) or a
 real SIGINT leaves the old state or the complete new output, never a
-partial one and no temporary name; Ctrl-C exits 130 with one line; ``info``
+partial one and no temporary name (``h5 import`` adds to a copy of an
+existing HDF5 file); Ctrl-C exits 130 with one line; ``info``
 exits 1 on an incomplete stream; negative mode values reach the mode's own
 check; a Zarr source directory's problems are told apart.
 """
@@ -313,6 +314,16 @@ def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing):
     assert snapshot(tmp_path) == before
 
 
+@linux_only
+@needs_zarr
+def test_demo_on_a_full_disk_leaves_no_out_directory(tmp_path):
+    result = cli("demo", "--out", tmp_path / "new" / "out", "--shape", "32,32,32",
+                 "--chunks", "16,16,16", "-q", preexec_fn=full_disk(1 << 10))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert os.listdir(tmp_path) == ["new"] and os.listdir(tmp_path / "new") == []
+
+
 # --------------------------------------------------------------------------
 # Ctrl-C: exit 130, one line, the old state or the complete new output
 
@@ -376,6 +387,110 @@ def test_a_signal_while_the_temporary_name_is_made_leaves_nothing(tmp_path, kind
                 pytest.fail("the block ran after the signal")
     finally:
         signal.signal(signal.SIGINT, previous)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# h5 import and export: a new file or output whole or absent; an existing
+# HDF5 file as it was (HDF5 writes in place: a failed write there leaves a
+# file that no longer opens)
+
+needs_h5py = pytest.mark.skipif(not __import__("importlib").util.find_spec("h5py"),
+                                reason="h5py not installed")
+
+
+def datasets(path: Path) -> dict[str, str]:
+    """Each dataset of an HDF5 file without filters: the SHA-256 of its values."""
+    import h5py
+    found = {}
+    with h5py.File(path, "r") as file:
+        file.visititems(lambda name, node: found.__setitem__(
+            name, hashlib.sha256(node[...].tobytes()).hexdigest())
+            if isinstance(node, h5py.Dataset) else None)
+    return found
+
+
+def old_h5(path: Path) -> dict[str, str]:
+    """An existing HDF5 file with a plain dataset /T and a group; its datasets."""
+    import h5py
+    with h5py.File(path, "w") as file:
+        file["T"] = np.arange(12.0).reshape(3, 4)
+        file.create_group("g")
+    return datasets(path)
+
+
+@pytest.fixture(scope="module")
+def big_h5(tmp_path_factory, big_field) -> Path:
+    """big_field imported into an H5Z-ZFP dataset /T."""
+    path = tmp_path_factory.mktemp("h5") / "big.h5"
+    result = cli("h5", "import", big_field, path, "--dataset", "T", "-a", "1e-2")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@linux_only
+@needs_h5py
+@pytest.mark.parametrize("existing", [False, True])
+def test_h5_import_on_a_full_disk_keeps_the_files_datasets(tmp_path, existing):
+    np.save(tmp_path / "a.npy", smooth((64, 64, 64)))
+    target = tmp_path / "x.h5"
+    old = old_h5(target) if existing else None
+    before = snapshot(tmp_path)
+    result = cli("h5", "import", tmp_path / "a.npy", target, "--dataset", "T" if existing
+                 else "/new/T", "-R", "--force", preexec_fn=full_disk(64 << 10))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"cannot write {target}: File too large; " in result.stderr
+    assert ("x.h5 is unchanged" if existing else "nothing was written") in result.stderr
+    assert snapshot(tmp_path) == before
+    if existing:
+        assert datasets(target) == old
+
+
+@linux_only
+@needs_h5py
+@pytest.mark.parametrize("dest", ["T.npy", "T.zarr"])
+@pytest.mark.parametrize("existing", [False, True])
+def test_h5_export_on_a_full_disk_leaves_the_old_output(tmp_path, big_h5, dest, existing):
+    if dest.endswith(".zarr") and not ZARR_AVAILABLE:
+        pytest.skip("zarr and numcodecs not installed")
+    if existing and dest.endswith(".npy"):
+        np.save(tmp_path / dest, np.zeros(3))
+    elif existing:
+        make_store(tmp_path / dest, smooth((8, 8, 8)))
+    before = snapshot(tmp_path)
+    result = cli("h5", "export", big_h5, "T", tmp_path / dest, "--force",
+                 preexec_fn=full_disk(16 << 10))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"cannot write {tmp_path / dest}: File too large; " in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+@linux_only
+@needs_h5py
+@stopping_signals
+@pytest.mark.parametrize("existing", [False, True])
+def test_ctrl_c_during_h5_import_keeps_the_files_datasets(tmp_path, big_field, existing,
+                                                         signum):
+    target = tmp_path / "x.h5"
+    old = old_h5(target) if existing else None
+    before = snapshot(tmp_path)
+    status, stderr = interrupted("h5", "import", big_field, target, "--dataset", "T",
+                                 "-a", "1e-3", "--force", when=maps(big_field), signum=signum)
+    assert (status, stderr) == STOPS[signum], stderr
+    assert snapshot(tmp_path) == before
+    if existing:
+        assert datasets(target) == old
+
+
+@linux_only
+@needs_h5py
+@stopping_signals
+def test_ctrl_c_during_h5_export_writes_nothing(tmp_path, big_h5, signum):
+    status, stderr = interrupted("h5", "export", big_h5, "T", tmp_path / "T.npy",
+                                 when=hidden_entry_in(tmp_path), signum=signum)
+    assert (status, stderr) == STOPS[signum], stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -101,6 +101,7 @@ def write_stores(args: argparse.Namespace, zarr: ModuleType,
               f"({field.nbytes / 2**20:.1f} MiB, {lo:.1f} K to {hi:.1f} K) written to Zarr "
               f"v{args.zarr_format} stores in chunks {shape_text(args.chunks)} with zfp:")
     root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="zfpcodec-demo-"))
+    made = not root.exists()
     rows = []
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -112,6 +113,10 @@ def write_stores(args: argparse.Namespace, zarr: ModuleType,
                                      codec_args, setting_label(kind, value), (lo, hi),
                                      cast(float, value) if kind == "tolerance" else 0.0))
                 progress.advance(1)
+    except BaseException:
+        if args.out and made and not any(root.iterdir()):
+            root.rmdir()           # no store was written: leave no trace of --out
+        raise
     finally:
         if not args.out:
             shutil.rmtree(root, ignore_errors=True)

@@ -15,24 +15,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import time
+from contextlib import contextmanager, suppress
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
 
 import numpy as np
-from numpy.typing import DTypeLike
+from numpy.typing import NDArray
 
 from ..modes import Mode
 from .errors import CLIError, UsageError
+from .outputs import HeldInterrupts, atomic_file, check_output, staged_file, write_failure
 from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_options,
                       add_threads, build_mode, setting_label, subparser, zarr_codec_args)
 from .progress import Progress
 from .report import Column, Row, format_table, note, shape_text, show
-from .zarr import BATCH_BYTES, chunk_batches, import_zarr, open_source
+from .zarr import BATCH_BYTES, chunk_batches, import_zarr, new_array, open_source
 
 if TYPE_CHECKING:
     from ..hdf5.catalog import ZFPDataset
 
+COPY_PIECE = 64 << 20   # bytes an existing HDF5 file is copied in, between Ctrl-C checks
 LIST_COLUMNS = [Column("path", "dataset", "{}"), Column("dtype", "type", "{}"),
                 Column("shape", "shape", "{}"), Column("chunks", "chunks", "{}"),
                 Column("mode", "mode", "{}"), Column("ratio", "ratio", "{:.4g}"),
@@ -77,8 +82,7 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
     imports.add_argument("--chunks", type=_chunk_shape, metavar="SHAPE",
                          help="HDF5 chunk shape, at most 4 sides above 1 (default: the "
                               "Zarr source's chunks, else about 1 MiB over the last 4 axes)")
-    imports.add_argument("--overwrite", action="store_true",
-                         help="replace the dataset if it exists")
+    _add_force(imports, "the dataset")
     add_threads(imports)
 
     exports = _action(actions, "export", run_export, [common, progress],
@@ -93,7 +97,7 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
     add_mode_options(exports)
     exports.add_argument("--zarr-format", type=int, choices=(2, 3), default=3,
                          help="Zarr format of a Zarr DEST (default 3)")
-    exports.add_argument("--overwrite", action="store_true", help="replace DEST if it exists")
+    _add_force(exports, "DEST (a .npy file, or a Zarr store or an empty directory)")
     add_threads(exports)
 
 
@@ -102,6 +106,13 @@ def _action(actions: Commands, name: str, run: Run, parents: list[argparse.Argum
     sub = subparser(actions, name, run, help=help, description=description, parents=parents)
     sub.set_defaults(command=f"h5 {name}")
     return sub
+
+
+def _add_force(sub: argparse.ArgumentParser, what: str) -> None:
+    # --overwrite: this command's first name for it
+    sub.add_argument("-f", "--force", "--overwrite", dest="force", action="store_true",
+                     help=f"replace {what} if it exists (it is replaced only once the new "
+                          "one is complete)")
 
 
 def _no_action(args: argparse.Namespace) -> None:
@@ -191,13 +202,18 @@ def run_import(args: argparse.Namespace) -> None:
     if chunks is not None and len(chunks) != len(source.shape):
         raise UsageError(f"--chunks {shape_text(chunks)} has {len(chunks)} axes, the source "
                          f"{len(source.shape)}")
+    # the file is added to, not replaced: only its datasets need --force
+    check_output(args.file, [args.source], force=True)
     options = {} if fill is None else {"fillvalue": fill}
     start = time.perf_counter()
-    with _open(h5py, args.file, "a") as file:
+    nbytes = int(np.prod(source.shape)) * dtype.itemsize
+    if os.path.exists(args.file):      # checked before the file is copied
+        with _open(h5py, args.file) as file:
+            if args.dataset in file and not args.force:
+                raise CLIError(f"{args.file} already holds {args.dataset} (give --force to "
+                               "replace it)")
+    with HeldInterrupts() as interrupts, _hdf5_file(h5py, args.file, interrupts) as file:
         if args.dataset in file:
-            if not args.overwrite:
-                raise CLIError(f"{args.file} already holds {args.dataset} (give --overwrite "
-                               "to replace it)")
             del file[args.dataset]
         try:
             writer = hdf5.create_with_mode(file, args.dataset, source.shape, dtype, mode,
@@ -205,13 +221,15 @@ def run_import(args: argparse.Namespace) -> None:
         except (TypeError, ValueError) as error:
             raise CLIError(f"cannot store {show(args.source)} with H5Z-ZFP: {error}") from None
         chunks = writer.dataset.chunks
-        nbytes = int(np.prod(source.shape)) * dtype.itemsize
         with Progress(nbytes, f"import {args.dataset}", args.progress, unit="B",
                       quiet=args.quiet) as progress:
             for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
-                block = np.asarray(source[region])
+                interrupts.check()
+                with _reading(show(args.source)):
+                    block = np.asarray(source[region])
                 writer.write(block, [r.start for r in region], threads=args.threads)
                 progress.advance(block.nbytes)
+        interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored, name = writer.dataset.id.get_storage_size(), writer.dataset.name
     if not args.quiet:
         note(f"{show(args.source)} -> {args.file}:{name}: {dtype} "
@@ -220,65 +238,157 @@ def run_import(args: argparse.Namespace) -> None:
              f"{nbytes / max(stored, 1):.3g}) in {time.perf_counter() - start:.2f} s")
 
 
+@contextmanager
+def _hdf5_file(h5py: ModuleType, path: str, interrupts: HeldInterrupts) -> Iterator[Any]:
+    """`path` open to add a dataset to, through a file beside it that is
+    renamed over `path` when the block ends without error and removed
+    otherwise: an existing file is copied there first (stopping at a piece
+    after Ctrl-C).  HDF5 changes files in place, and one whose write fails
+    midway (a full disk) no longer opens at all; the copy keeps the old
+    file whole until the new one is complete."""
+    existing = os.path.exists(path)
+    target = os.path.realpath(path) if existing else path   # a link stays a link
+    try:
+        with staged_file(target) as temp:
+            if existing:
+                _copy(target, temp, interrupts)
+            with _closing(h5py.File(temp, "r+" if existing else "w")) as file:
+                yield file
+    except OSError as error:   # reading errors are CLIErrors by now (`_reading`)
+        if error.errno:
+            error = OSError(error.errno, os.strerror(error.errno))
+        raise write_failure(path, error) from None
+
+
+def _copy(source: str, dest: str, interrupts: HeldInterrupts) -> None:
+    with open(source, "rb") as old, open(dest, "wb") as new:
+        while piece := old.read(COPY_PIECE):
+            interrupts.check()
+            new.write(piece)
+    shutil.copymode(source, dest)
+
+
+@contextmanager
+def _closing(file: Any) -> Iterator[Any]:
+    """The h5py File `file`, closed when the block ends.  Closing flushes
+    what HDF5 holds back: where that fails h5py raises RuntimeError, here an
+    OSError with the errno HDF5 reports.  After an error in the block the
+    close is best effort: the first error is the one to tell."""
+    try:
+        yield file
+    except BaseException:
+        with suppress(Exception):
+            file.close()
+        raise
+    try:
+        file.close()
+    except RuntimeError as error:
+        code = re.search(r"errno = (\d+)", str(error))
+        raise OSError(int(code.group(1)) if code else 0, str(error)) from None
+
+
+@contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """An OSError in the block is a failure to read `what`, not to write."""
+    try:
+        yield
+    except OSError as error:
+        raise CLIError(f"cannot read {what}: {error}") from None
+
+
 # --------------------------------------------------------------------------
 # export
 
 def run_export(args: argparse.Namespace) -> None:
     """h5 export: an H5Z-ZFP dataset into .npy or Zarr."""
     h5py, hdf5 = import_hdf5()
-    if os.path.exists(args.dest) and not args.overwrite:
-        raise CLIError(f"{args.dest} exists (give --overwrite to replace it)")
     to_npy = args.dest.endswith(".npy")
     kind, value = _single_mode(args)
     if to_npy and kind is not None:
         raise UsageError("a .npy file holds the values as they are: mode options are for "
                          "Zarr stores")
+    check_output(args.dest, [args.file], args.force, store=not to_npy)
     start = time.perf_counter()
-    with _open(h5py, args.file) as file:
+    with HeldInterrupts() as interrupts, _open(h5py, args.file) as file:
         if args.dataset not in file or not isinstance(file[args.dataset], h5py.Dataset):
             raise CLIError(f"{args.file} holds no dataset {args.dataset}")
         dataset = file[args.dataset]
-        name, shape = dataset.name, dataset.shape
         try:
             _, fmt = hdf5.reader.filter_format(dataset)
         except ValueError as error:
             raise CLIError(str(error)) from None
         dtype = np.dtype(dataset.dtype).newbyteorder("=")
+        sink: ContextManager[Writer]
         if to_npy:
-            # NumPy < 2 ships open_memmap without annotations
-            dest = np.lib.format.open_memmap(  # type: ignore[no-untyped-call,unused-ignore]
-                args.dest, mode="w+", dtype=dtype, shape=dataset.shape)
+            sink = _npy_file(args.dest, dtype, dataset.shape)
             label = ".npy"
         else:
             mode = fmt.mode if kind is None else build_mode(kind, value, dtype)
-            dest = _zarr_array(args, dataset, dtype, mode)
+            sink = _zarr_array(args, dataset, dtype, mode)
             label = (f"Zarr v{args.zarr_format}, zfp " + (
                 fmt.describe() if kind is None else setting_label(kind, value)))
         nbytes = int(np.prod(dataset.shape)) * dtype.itemsize
-        with Progress(nbytes, f"export {args.dataset}", args.progress, unit="B",
-                      quiet=args.quiet) as progress:
+        with sink as write, Progress(nbytes, f"export {args.dataset}", args.progress,
+                                     unit="B", quiet=args.quiet) as progress:
             for region in chunk_batches(dataset.shape, dataset.chunks,
                                         BATCH_BYTES // dtype.itemsize):
-                block = hdf5.read(dataset, region, threads=args.threads)
-                dest[region] = block
+                interrupts.check()
+                with _reading(f"{args.dataset} of {args.file}"):
+                    block = hdf5.read(dataset, region, threads=args.threads)
+                write(region, block)
                 progress.advance(block.nbytes)
-        if to_npy:
-            dest.flush()
+            interrupts.check()
+        name, shape = dataset.name, dataset.shape
     if not args.quiet:
         note(f"{args.file}:{name} -> {args.dest}: {dtype} {shape_text(shape)}, {label}, "
              f"in {time.perf_counter() - start:.2f} s")
 
 
-def _zarr_array(args: argparse.Namespace, dataset: Any, dtype: DTypeLike, mode: Mode) -> Any:
+Writer = Callable[[tuple[slice, ...], NDArray[Any]], None]
+
+
+@contextmanager
+def _npy_file(path: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Iterator[Writer]:
+    """A writer of regions of a new .npy file at `path` (whole or not at
+    all, `atomic_file`).  Written, not memory-mapped: a full disk is then an
+    error, where a store to a mapped page would kill the process."""
+    with atomic_file(path) as file:
+        np.lib.format.write_array_header_1_0(file, {
+            "descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+            "shape": tuple(shape)})
+        data = file.tell()
+
+        def write(region: tuple[slice, ...], block: NDArray[Any]) -> None:
+            block = np.ascontiguousarray(block, dtype)
+            # the axes after `split` are whole: each block[index] is one run of the file
+            split = max((a for a, (r, n) in enumerate(zip(region, shape))
+                         if (r.start, r.stop) != (0, n)), default=0)
+            for index in np.ndindex(*block.shape[:split]):
+                first = tuple(r.start + i for r, i in zip(region, index)) + \
+                    tuple(r.start for r in region[split:])
+                file.seek(data + int(np.ravel_multi_index(first, shape)) * dtype.itemsize)
+                file.write(block[index].data)
+
+        yield write
+
+
+def _zarr_array(args: argparse.Namespace, dataset: Any, dtype: np.dtype[Any],
+                mode: Mode) -> ContextManager[Writer]:
+    """A writer of regions of a new Zarr array at args.dest (`new_array`:
+    whole or not at all)."""
     from ..hdf5.kerchunk_refs import json_attributes
 
     zarr = import_zarr()
-    try:
-        return zarr.create_array(args.dest, shape=dataset.shape, dtype=dtype,
-                                 chunks=dataset.chunks, zarr_format=args.zarr_format,
-                                 overwrite=args.overwrite, fill_value=dataset.fillvalue,
-                                 attributes=json_attributes(dataset),
-                                 **zarr_codec_args(mode, args.zarr_format, args.threads))
-    except (TypeError, ValueError) as error:   # the codec refuses the dtype or mode
-        raise CLIError(f"cannot store {dtype} data in Zarr v{args.zarr_format} with zfp: "
-                       f"{error}") from None
+    create = dict(shape=dataset.shape, dtype=dtype, chunks=dataset.chunks,
+                  zarr_format=args.zarr_format, fill_value=dataset.fillvalue,
+                  attributes=json_attributes(dataset),
+                  **zarr_codec_args(mode, args.zarr_format, args.threads))
+
+    @contextmanager
+    def writer() -> Iterator[Writer]:
+        with new_array(zarr, args.dest, args.force, f"{dtype} data with zfp", create) as array:
+            def write(region: tuple[slice, ...], block: NDArray[Any]) -> None:
+                array[region] = block
+            yield write
+
+    return writer()

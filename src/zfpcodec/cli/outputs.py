@@ -186,29 +186,33 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
         with open(path, "wb") as file:
             yield file
         return
+    try:
+        with staged_file(path) as temp, open(temp, "wb") as file:
+            yield file
+    except OSError as error:
+        if error.filename is not None:
+            raise
+        raise write_failure(path, error) from None
+
+
+@contextmanager
+def staged_file(path: str) -> Iterator[str]:
+    """A new, empty hidden file beside `path`, by name (for libraries that
+    open files themselves, as h5py does): fsynced and renamed over `path`
+    when the block ends without error, removed otherwise (leaving `path` as
+    it was)."""
     directory = os.path.dirname(os.path.abspath(path))
-    with temporary_beside(path, _new_file, _close) as (temp, file):
-        try:
-            with file:
-                yield file
-                file.flush()
-                os.fsync(file.fileno())
-        except OSError as error:
-            if error.filename is not None:
-                raise
-            raise write_failure(path, error) from None
+    with temporary_beside(path, _new_file) as (temp, _):
+        yield temp
+        _fsync_file(temp)
         with HeldInterrupts():
             os.replace(temp, path)
     _fsync_directory(directory)
 
 
-def _new_file(name: str) -> BinaryIO:
+def _new_file(name: str) -> None:
     # O_EXCL: a name of our own; mode 0o666 less the umask, as open() gives
-    return os.fdopen(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
-
-
-def _close(file: BinaryIO) -> None:
-    file.close()
+    os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
 
 
 def write_failure(path: str, error: OSError) -> CLIError:
@@ -314,9 +318,14 @@ def _fsync_tree(root: str) -> None:
     """Flush every file and directory under `root` to disk."""
     for folder, _, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync_file(os.path.join(folder, name))
         _fsync_directory(folder)
+
+
+def _fsync_file(path: str) -> None:
+    # Windows flushes only through a handle that may write
+    fd = os.open(path, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
