@@ -166,6 +166,27 @@ def test_export_to_zarr_uses_the_datasets_mode_unless_told(tmp_path, field):
           message="same.zarr exists; use --force to replace it")
 
 
+@pytest.mark.parametrize("shape, chunks, budget", [
+    ((7, 9, 11), (3, 4, 5), 200),        # regions cut along axes 0 and 1: runs of 44 values
+    ((5, 6, 7, 9), (2, 3, 4, 4), 30),    # along every axis: runs of up to 4
+    ((10, 12), (4, 5), 1000),            # whole: one run
+    ((0, 4), (2, 2), 8),                 # no values: the header alone
+])
+def test_export_writes_each_region_of_a_npy_where_it_belongs(tmp_path, shape, chunks, budget):
+    from zfpcodec.cli.h5 import _npy_file
+    from zfpcodec.cli.zarr import chunk_batches
+
+    data = np.arange(int(np.prod(shape)), dtype=">f8").reshape(shape)
+    path = tmp_path / "out.npy"
+    with _npy_file(str(path), np.dtype("=f8"), shape) as write:
+        for region in chunk_batches(shape, chunks, budget):
+            write(region, data[region])
+    back = np.load(path)
+    assert back.dtype == np.dtype("=f8")
+    np.testing.assert_array_equal(back, data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npy"]
+
+
 def test_h5_failures_exit_with_a_message(tmp_path, field):
     path, _ = field
     with h5py.File(tmp_path / "x.h5", "w") as file:
