@@ -114,7 +114,7 @@ def write_stores(args: argparse.Namespace, zarr: ModuleType,
                                      cast(float, value) if kind == "tolerance" else 0.0))
                 progress.advance(1)
     except BaseException:
-        if args.out and made and not any(root.iterdir()):
+        if args.out and made and root.is_dir() and not any(root.iterdir()):
             root.rmdir()           # no store was written: leave no trace of --out
         raise
     finally:
