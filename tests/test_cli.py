@@ -347,6 +347,38 @@ def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
         "--force", "-q")
 
 
+@needs_zarr
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_zarr_writes_and_reads_stores_in_zip_files(tmp_path, zarr_format):
+    # a DEST named *.zip is a zip file (zarr's ZipStore), not a directory of
+    # that name; a zip source is read as a Zarr store, not as a raw file
+    import zipfile
+
+    import zarr
+    arr = smooth((40, 36, 22))
+    np.save(tmp_path / "a.npy", arr)
+    dest = tmp_path / "a.zarr.zip"
+    run("zarr", tmp_path / "a.npy", dest, "-a", "1e-3", "--chunks", "16,16,8",
+        "--zarr-format", zarr_format, "-q")
+    assert zipfile.is_zipfile(dest)
+    stored = zarr.open_array(zarr.storage.ZipStore(dest, mode="r"), mode="r")
+    assert stored.metadata.zarr_format == zarr_format and stored.chunks == (16, 16, 8)
+    assert np.max(np.abs(stored[...] - arr)) <= 1e-3
+    run("zarr", dest, tmp_path / "copy.zarr", "-R", "-q")
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "copy.zarr", mode="r")[...],
+                                  stored[...])
+    before = dest.read_bytes()
+    fails("zarr", tmp_path / "a.npy", dest, "-R", expect=EXIT_FAILURE,
+          message="a.zarr.zip exists; use --force to replace it")
+    assert dest.read_bytes() == before
+    run("zarr", tmp_path / "copy.zarr", dest, "-R", "--force", "-q")
+    np.testing.assert_array_equal(
+        zarr.open_array(zarr.storage.ZipStore(dest, mode="r"), mode="r")[...], stored[...])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.zarr.zip", "copy.zarr"]
+    fails("zarr", tmp_path / "a.npy", "s3://bucket/a.zarr.zip", expect=EXIT_USAGE,
+          message="a Zarr store in a zip file must be a local file")
+
+
 def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():
     shape, chunks = (10, 7, 9), (4, 3, 5)
     for budget in (1, 60, 200, 500, 10**6):

@@ -142,9 +142,19 @@ def big_field(tmp_path_factory) -> Path:
 
 
 def make_store(path: Path, arr: np.ndarray, chunks=(8, 10, 12)) -> None:
+    """A Zarr array of `arr` at `path`: a directory, or a zip file (*.zip)."""
     import zarr
-    z = zarr.create_array(path, shape=arr.shape, dtype=arr.dtype, chunks=chunks)
+    store = zarr.storage.ZipStore(path, mode="w") if path.suffix == ".zip" else path
+    z = zarr.create_array(store, shape=arr.shape, dtype=arr.dtype, chunks=chunks)
     z[...] = arr
+    if path.suffix == ".zip":
+        store.close()
+
+
+def read_store(path: Path) -> np.ndarray:
+    import zarr
+    store = zarr.storage.ZipStore(path, mode="r") if path.suffix == ".zip" else path
+    return zarr.open_array(store, mode="r")[...]
 
 
 # --------------------------------------------------------------------------
@@ -299,14 +309,16 @@ def test_decompress_on_a_full_disk_keeps_the_old_file(tmp_path, fmt):
 
 @linux_only
 @needs_zarr
+@pytest.mark.parametrize("dest", ["a.zarr", "a.zarr.zip"])
 @pytest.mark.parametrize("existing", [False, True])
-def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing):
+def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing, dest):
+    import zarr
     arr = smooth((64, 64, 64))
     np.save(tmp_path / "a.npy", arr)
     if existing:
-        make_store(tmp_path / "a.zarr", arr + 1)
+        make_store(tmp_path / dest, arr + 1)
     before = snapshot(tmp_path)
-    result = cli("zarr", tmp_path / "a.npy", tmp_path / "a.zarr", "-R", "--chunks",
+    result = cli("zarr", tmp_path / "a.npy", tmp_path / dest, "-R", "--chunks",
                  "32,32,32", "--force", preexec_fn=full_disk(16 << 10))
     assert result.returncode == EXIT_FAILURE, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
@@ -330,21 +342,21 @@ def test_demo_on_a_full_disk_leaves_no_out_directory(tmp_path):
 @linux_only
 @needs_zarr
 @stopping_signals
+@pytest.mark.parametrize("dest", ["out.zarr", "out.zarr.zip"])
 @pytest.mark.parametrize("existing", [False, True])
 def test_ctrl_c_during_zarr_leaves_no_store_and_no_traceback(tmp_path, big_field, existing,
-                                                             signum):
-    import zarr
+                                                             dest, signum):
     old = smooth((8, 8, 8))
     if existing:
-        make_store(tmp_path / "out.zarr", old, chunks=(8, 8, 8))
+        make_store(tmp_path / dest, old, chunks=(8, 8, 8))
     before = snapshot(tmp_path)
-    status, stderr = interrupted("zarr", big_field, tmp_path / "out.zarr", "-a", "1e-3",
+    status, stderr = interrupted("zarr", big_field, tmp_path / dest, "-a", "1e-3",
                                  "--chunks", "32,64,64", "--force",
                                  when=hidden_entry_in(tmp_path), signum=signum)
     assert (status, stderr) == STOPS[signum], stderr
     assert snapshot(tmp_path) == before
     if existing:
-        np.testing.assert_array_equal(zarr.open_array(tmp_path / "out.zarr")[...], old)
+        np.testing.assert_array_equal(read_store(tmp_path / dest), old)
 
 
 @linux_only
@@ -449,10 +461,10 @@ def test_h5_import_on_a_full_disk_keeps_the_files_datasets(tmp_path, existing):
 
 @linux_only
 @needs_h5py
-@pytest.mark.parametrize("dest", ["T.npy", "T.zarr"])
+@pytest.mark.parametrize("dest", ["T.npy", "T.zarr", "T.zarr.zip"])
 @pytest.mark.parametrize("existing", [False, True])
 def test_h5_export_on_a_full_disk_leaves_the_old_output(tmp_path, big_h5, dest, existing):
-    if dest.endswith(".zarr") and not ZARR_AVAILABLE:
+    if not dest.endswith(".npy") and not ZARR_AVAILABLE:
         pytest.skip("zarr and numcodecs not installed")
     if existing and dest.endswith(".npy"):
         np.save(tmp_path / dest, np.zeros(3))

@@ -72,7 +72,8 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                       description="Write a .npy file, raw file or Zarr array into a new "
                                   "H5Z-ZFP dataset of an HDF5 file (created if missing), "
                                   "in chunk-aligned slabs.")
-    imports.add_argument("source", help=".npy file, raw file, or Zarr array or group")
+    imports.add_argument("source", help=".npy file, raw file, or Zarr array or group (a "
+                         "directory, a *.zip file or a URL)")
     imports.add_argument("file", help="HDF5 file (created if missing)")
     imports.add_argument("--dataset", required=True, metavar="NAME",
                          help="the new dataset's path in the file")

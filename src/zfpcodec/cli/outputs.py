@@ -48,17 +48,27 @@ def is_url(path: str) -> bool:
     return "://" in path
 
 
+def is_zip(path: str) -> bool:
+    """Whether `path` names a Zarr store in a zip file (``run.zarr.zip``)."""
+    return path.lower().endswith(".zip")
+
+
 # --------------------------------------------------------------------------
 # Checks before anything is touched
 
 def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = False) -> None:
     """Refuse an output that would destroy data: one that is, contains or
     lies inside one of `inputs`, or that exists without `force`.  `store`:
-    the output is a Zarr store (a directory), which replaces only another
-    Zarr store or an empty directory; a file replaces only a file.  A
+    the output is a Zarr store (a directory, or a zip file where its name
+    ends in .zip), which replaces only another Zarr store or an empty
+    directory; a file replaces only a file.  A
     device or FIFO is written in place, as there is nothing to replace."""
     if output == STDIO:
         return
+    if store and is_zip(output):
+        if is_url(output):
+            raise UsageError(f"{output}: a Zarr store in a zip file must be a local file")
+        store = False            # a file, replaced only by a file
     for source in inputs:
         _check_apart(source, output)
     if is_url(output) or not os.path.lexists(output):

@@ -2,10 +2,12 @@
 into a new Zarr store whose chunks are zfp-compressed.
 
 A local destination is built in a hidden directory beside it and moved into
-place when complete (`outputs.staged_directory`).  A URL destination is
-written in place, as object stores cannot rename: ``--force`` deletes the
-old array first, and after a failure or Ctrl-C the partial array is deleted
-(a process killed outright leaves it behind).
+place when complete (`outputs.staged_directory`); one whose name ends in
+.zip is a zip file (zarr's ZipStore), built the same way under a hidden
+name (`outputs.staged_file`).  Zip files are read as sources too.  A URL
+destination is written in place, as object stores cannot rename:
+``--force`` deletes the old array first, and after a failure or Ctrl-C the
+partial array is deleted (a process killed outright leaves it behind).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import json
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import ModuleType
 from typing import Any, Iterator, Sequence
 
@@ -28,8 +30,8 @@ from .io import read_array
 from .options import (Commands, _single_mode, add_bound_options, add_force, add_mode_options,
                       add_raw_options, add_threads, build_mode, parse_shape, setting_label,
                       subparser, zarr_codec_args)
-from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, staged_directory,
-                      write_failure)
+from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, is_zip,
+                      staged_directory, staged_file, write_failure)
 from .progress import Progress
 from .report import note, shape_text, show
 
@@ -51,16 +53,18 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                "with --missing, zfpcodec.MaskedZFP and zfpcodec.zarr3.MaskedZFPCodec.  A\n"
                "chunk whose lossy error bound cannot hold stops the copy (exit status 1)\n"
                "unless --allow-unbounded.\n"
-               "\nA local DEST is built in a hidden directory beside it and moved into place\n"
-               "when complete: a failure or Ctrl-C leaves no trace, and --force swaps an old\n"
-               "store out only then.  A URL DEST (s3://...) is written in place, as object\n"
+               "\nA local DEST is built in a hidden directory (a DEST named *.zip: a zip file)\n"
+               "beside it and moved into place when complete: a failure or Ctrl-C leaves no\n"
+               "trace, and --force swaps an old store out only then.  A URL DEST (s3://...) is written in place, as object\n"
                "stores cannot rename: --force deletes the old array first, and a failure or\n"
                "Ctrl-C deletes the partial one (a process killed outright leaves it).\n"
                "\nexample:\n  zfpcodec zarr model.zarr --array temperature out.zarr "
                "--tolerance 1e-3",
         parents=[common, progress])
-    sub.add_argument("source", help="Zarr array or group, .npy file, or raw file")
-    sub.add_argument("dest", help="new Zarr store (a directory, or a URL)")
+    sub.add_argument("source", help="Zarr array or group (a directory, a *.zip file or a "
+                                    "URL), .npy file, or raw file")
+    sub.add_argument("dest", help="new Zarr store (a directory, a zip file named *.zip, or a "
+                                  "URL)")
     sub.add_argument("--array", metavar="PATH",
                      help="the array inside a source Zarr group")
     add_raw_options(sub, "source")
@@ -139,6 +143,21 @@ def new_array(zarr: ModuleType, dest: str, force: bool, what: str,
     into place when the block ends without error (`staged_directory`); a
     URL is written in place, the partial array deleted after an error or
     Ctrl-C.  `what` says what is stored, for the error a codec raises."""
+    if is_zip(dest):
+        with staged_file(dest) as temp:
+            store = zarr.storage.ZipStore(temp, mode="w")
+            try:
+                with writes_settled(dest):
+                    yield _create_array(zarr, store, False, what, create)
+            except BaseException:
+                with suppress(Exception):
+                    store.close()
+                raise
+            try:
+                store.close()             # writes the zip's directory
+            except OSError as error:
+                raise write_failure(dest, error) from None
+        return
     if not is_url(dest):
         with staged_directory(dest) as temp, writes_settled(dest):
             yield _create_array(zarr, temp, False, what, create)
@@ -217,7 +236,7 @@ def open_source(args: argparse.Namespace, zarr: ModuleType | None
                 ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
     source: a .npy or raw file (memory-mapped), or a Zarr array."""
-    if os.path.isfile(args.source):
+    if os.path.isfile(args.source) and not is_zip(args.source):
         if args.array:
             raise UsageError(f"--array is for Zarr groups; {args.source} is a file")
         return read_array(args.source, args.dtype, args.shape), {}, None, None
@@ -229,7 +248,7 @@ def open_source(args: argparse.Namespace, zarr: ModuleType | None
     if zarr is None:  # a caller that needs zarr only for Zarr sources
         zarr = import_zarr()
     try:
-        node = zarr.open(args.source, mode="r", path=args.array)
+        node = zarr.open(store_of(zarr, args.source), mode="r", path=args.array)
     except Exception as error:  # zarr raises several kinds for a missing or bad store
         raise source_problem(args, zarr, error) from None
     if not hasattr(node, "shape"):
@@ -259,12 +278,20 @@ def source_problem(args: argparse.Namespace, zarr: ModuleType, error: Exception)
                       f"(arrays here: {_names(arrays)})")
 
 
+def store_of(zarr: ModuleType, source: str) -> Any:
+    """What zarr opens to read `source`: a zip file's ZipStore, else the
+    path or URL itself."""
+    if is_zip(source) and os.path.isfile(source):
+        return zarr.storage.ZipStore(source, mode="r")
+    return source
+
+
 def arrays_in(zarr: ModuleType, source: str) -> list[str] | None:
     """The paths of the arrays in the Zarr store `source`, None where it is
     not one.  A local directory without metadata at its top (arrays written
     at paths inside it) is searched `SEARCH_DEPTH` levels deep."""
     try:
-        group = zarr.open_group(source, mode="r")
+        group = zarr.open_group(store_of(zarr, source), mode="r")
     except Exception:  # not a group; the search below decides
         pass
     else:
