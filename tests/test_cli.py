@@ -377,6 +377,10 @@ def test_zarr_writes_and_reads_stores_in_zip_files(tmp_path, zarr_format):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.zarr.zip", "copy.zarr"]
     fails("zarr", tmp_path / "a.npy", "s3://bucket/a.zarr.zip", expect=EXIT_USAGE,
           message="a Zarr store in a zip file must be a local file")
+    (tmp_path / "dir.zip").mkdir()
+    fails("zarr", tmp_path / "a.npy", tmp_path / "dir.zip", "--force", expect=EXIT_FAILURE,
+          message="dir.zip is a directory, and a Zarr store named *.zip is written as a zip "
+                  "file: choose another destination")
 
 
 def test_chunk_batches_cover_the_array_once_on_chunk_boundaries():

@@ -68,6 +68,9 @@ def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = 
     if store and is_zip(output):
         if is_url(output):
             raise UsageError(f"{output}: a Zarr store in a zip file must be a local file")
+        if os.path.isdir(output):
+            raise CLIError(f"{output} is a directory, and a Zarr store named *.zip is "
+                           "written as a zip file: choose another destination")
         store = False            # a file, replaced only by a file
     for source in inputs:
         _check_apart(source, output)
