@@ -354,9 +354,11 @@ def _npy_file(path: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> Iterat
     all, `atomic_file`).  Written, not memory-mapped: a full disk is then an
     error, where a store to a mapped page would kill the process."""
     with atomic_file(path) as file:
-        np.lib.format.write_array_header_1_0(file, {
-            "descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
-            "shape": tuple(shape)})
+        # NumPy < 2 ships np.lib.format without annotations
+        descr = np.lib.format.dtype_to_descr(dtype)  # type: ignore[no-untyped-call,unused-ignore]
+        header = {"descr": descr, "fortran_order": False, "shape": tuple(shape)}
+        np.lib.format.write_array_header_1_0(  # type: ignore[no-untyped-call,unused-ignore]
+            file, header)
         data = file.tell()
 
         def write(region: tuple[slice, ...], block: NDArray[Any]) -> None:
