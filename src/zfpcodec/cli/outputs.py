@@ -61,8 +61,8 @@ def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = 
     lies inside one of `inputs`, or that exists without `force`.  `store`:
     the output is a Zarr store (a directory, or a zip file where its name
     ends in .zip), which replaces only another Zarr store or an empty
-    directory; a file replaces only a file.  A
-    device or FIFO is written in place, as there is nothing to replace."""
+    directory; a file replaces only a file.  A device or FIFO is written
+    in place, as there is nothing to replace."""
     if output == STDIO:
         return
     if store and is_zip(output):

@@ -55,9 +55,10 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                "unless --allow-unbounded.\n"
                "\nA local DEST is built in a hidden directory (a DEST named *.zip: a zip file)\n"
                "beside it and moved into place when complete: a failure or Ctrl-C leaves no\n"
-               "trace, and --force swaps an old store out only then.  A URL DEST (s3://...) is written in place, as object\n"
-               "stores cannot rename: --force deletes the old array first, and a failure or\n"
-               "Ctrl-C deletes the partial one (a process killed outright leaves it).\n"
+               "trace, and --force swaps an old store out only then.  A URL DEST (s3://...)\n"
+               "is written in place, as object stores cannot rename: --force deletes the old\n"
+               "array first, and a failure or Ctrl-C deletes the partial one (a process\n"
+               "killed outright leaves it).\n"
                "\nexample:\n  zfpcodec zarr model.zarr --array temperature out.zarr "
                "--tolerance 1e-3",
         parents=[common, progress])
@@ -140,9 +141,10 @@ def new_array(zarr: ModuleType, dest: str, force: bool, what: str,
               create: dict[str, Any]) -> Iterator[Any]:
     """A new Zarr array at `dest` (zarr.create_array's arguments `create`)
     to fill in the block: a local one is built in a hidden directory moved
-    into place when the block ends without error (`staged_directory`); a
-    URL is written in place, the partial array deleted after an error or
-    Ctrl-C.  `what` says what is stored, for the error a codec raises."""
+    into place when the block ends without error (`staged_directory`), a
+    zip store (`dest` named *.zip) the same way in a hidden file; a URL is
+    written in place, the partial array deleted after an error or Ctrl-C.
+    `what` says what is stored, for the error a codec raises."""
     if is_zip(dest):
         with staged_file(dest) as temp:
             store = zarr.storage.ZipStore(temp, mode="w")
