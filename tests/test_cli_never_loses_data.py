@@ -312,7 +312,6 @@ def test_decompress_on_a_full_disk_keeps_the_old_file(tmp_path, fmt):
 @pytest.mark.parametrize("dest", ["a.zarr", "a.zarr.zip"])
 @pytest.mark.parametrize("existing", [False, True])
 def test_zarr_on_a_full_disk_leaves_no_partial_store(tmp_path, existing, dest):
-    import zarr
     arr = smooth((64, 64, 64))
     np.save(tmp_path / "a.npy", arr)
     if existing:
