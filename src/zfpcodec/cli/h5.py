@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
 
@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 
 from ..modes import Mode
 from .errors import CLIError, UsageError
-from .outputs import HeldInterrupts, atomic_file, check_output, staged_file, write_failure
+from .outputs import (HeldInterrupts, atomic_file, check_output, closed_at_end, staged_file,
+                      write_failure)
 from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_options,
                       add_threads, build_mode, setting_label, subparser, zarr_codec_args)
 from .progress import Progress
@@ -253,7 +254,7 @@ def _hdf5_file(h5py: ModuleType, path: str, interrupts: HeldInterrupts) -> Itera
         with staged_file(target) as temp:
             if existing:
                 _copy(target, temp, interrupts)
-            with _closing(h5py.File(temp, "r+" if existing else "w")) as file:
+            with closed_at_end(h5py.File(temp, "r+" if existing else "w"), _close) as file:
                 yield file
     except OSError as error:   # reading errors are CLIErrors by now (`_reading`)
         if error.errno:
@@ -269,18 +270,10 @@ def _copy(source: str, dest: str, interrupts: HeldInterrupts) -> None:
     shutil.copymode(source, dest)
 
 
-@contextmanager
-def _closing(file: Any) -> Iterator[Any]:
-    """The h5py File `file`, closed when the block ends.  Closing flushes
-    what HDF5 holds back: where that fails h5py raises RuntimeError, here an
-    OSError with the errno HDF5 reports.  After an error in the block the
-    close is best effort: the first error is the one to tell."""
-    try:
-        yield file
-    except BaseException:
-        with suppress(Exception):
-            file.close()
-        raise
+def _close(file: Any) -> None:
+    """Close an h5py File.  Closing flushes what HDF5 holds back: where that
+    fails h5py raises RuntimeError, here an OSError with the errno HDF5
+    reports."""
     try:
         file.close()
     except RuntimeError as error:

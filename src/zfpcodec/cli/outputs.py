@@ -228,6 +228,21 @@ def _new_file(name: str) -> None:
     os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
 
 
+@contextmanager
+def closed_at_end(thing: _Made, close: Callable[[_Made], None]) -> Iterator[_Made]:
+    """`thing`, given to `close` when the block ends.  Closing may write
+    (a zip's directory, what HDF5 holds back), so where the block ended
+    without error its failure is raised; after an error in the block the
+    close is best effort, as the first error is the one to tell."""
+    try:
+        yield thing
+    except BaseException:
+        with suppress(Exception):
+            close(thing)
+        raise
+    close(thing)
+
+
 def write_failure(path: str, error: OSError) -> CLIError:
     """The error that says writing `path` failed and what is left there."""
     return CLIError(f"cannot write {path}: {error.strerror or error}; {_left_as_it_was(path)}")

@@ -17,7 +17,7 @@ import asyncio
 import json
 import os
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, Iterator, Sequence
 
@@ -30,8 +30,8 @@ from .io import read_array
 from .options import (Commands, _single_mode, add_bound_options, add_force, add_mode_options,
                       add_raw_options, add_threads, build_mode, parse_shape, setting_label,
                       subparser, zarr_codec_args)
-from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, is_url, is_zip,
-                      staged_directory, staged_file, write_failure)
+from .outputs import (ZARR_METADATA, HeldInterrupts, check_output, closed_at_end, is_url,
+                      is_zip, staged_directory, staged_file, write_failure)
 from .progress import Progress
 from .report import note, shape_text, show
 
@@ -146,19 +146,16 @@ def new_array(zarr: ModuleType, dest: str, force: bool, what: str,
     written in place, the partial array deleted after an error or Ctrl-C.
     `what` says what is stored, for the error a codec raises."""
     if is_zip(dest):
-        with staged_file(dest) as temp:
-            store = zarr.storage.ZipStore(temp, mode="w")
-            try:
-                with writes_settled(dest):
-                    yield _create_array(zarr, store, False, what, create)
-            except BaseException:
-                with suppress(Exception):
-                    store.close()
-                raise
+        def close(store: Any) -> None:
             try:
                 store.close()             # writes the zip's directory
             except OSError as error:
                 raise write_failure(dest, error) from None
+
+        with staged_file(dest) as temp, \
+                closed_at_end(zarr.storage.ZipStore(temp, mode="w"), close) as store, \
+                writes_settled(dest):
+            yield _create_array(zarr, store, False, what, create)
         return
     if not is_url(dest):
         with staged_directory(dest) as temp, writes_settled(dest):
