@@ -124,6 +124,22 @@ class Layout:
             self.base.dtype.str, self.base.shape, self.ops)
 
 
+class IndexOnly:
+    """An integer-like argument with __index__ and no __int__ (zfpy's C
+    integer conversion refuses it)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n):
+        self.n = n
+
+    def __index__(self):
+        return self.n
+
+    def __repr__(self):
+        return "IndexOnly(%d)" % self.n
+
+
 # --------------------------------------------------------------------------
 # value encoding
 # --------------------------------------------------------------------------
@@ -163,6 +179,13 @@ def encode_value(v, blobs):
     if isinstance(v, bytearray):
         blobs.append(bytes(v))
         return {"__bytearray__": len(blobs) - 1}
+    if isinstance(v, IndexOnly):
+        return {"__index_only__": v.n}
+    if isinstance(v, memoryview) and not v.c_contiguous:
+        # a view of every step-th byte from the start of the bytes it views
+        assert v.ndim == 1 and v.itemsize == 1 and v.strides[0] > 0
+        blobs.append(bytes(v.obj))
+        return {"__memoryview_step__": [len(blobs) - 1, v.strides[0], len(v)]}
     if isinstance(v, memoryview):
         blobs.append(v.tobytes())
         return {"__memoryview__": len(blobs) - 1}
@@ -222,6 +245,11 @@ def decode_value(o, blobs):
         return bytearray(blobs[p])
     if tag == "__memoryview__":
         return memoryview(bytes(blobs[p]))
+    if tag == "__memoryview_step__":
+        blob, step, length = p
+        return memoryview(bytes(blobs[blob]))[::step][:length]
+    if tag == "__index_only__":
+        return IndexOnly(p)
     if tag == "__dtype__":
         return np.dtype(p)
     if tag == "__nptype__":

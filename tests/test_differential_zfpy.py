@@ -26,6 +26,7 @@ from hypothesis import given, settings, strategies as st
 
 import zfp_cases as zc
 from oracle import Call, run_local
+from oracle_worker import IndexOnly
 from zfp_cases import Case
 
 pytestmark = pytest.mark.oracle
@@ -434,6 +435,21 @@ def _api_calls():
     add("_decompress float32 rate 0.001 (clamped to 9 bits)", "_decompress", b"\x01" * 64, 3,
         [9, 9], rate=0.001)
 
+    # zfpy converts every argument (in order) before it checks any
+    add("_decompress str, ztype -1", "_decompress", "abc", -1, [10])
+    add("_decompress str, shape int", "_decompress", "abc", 4, 10)
+    add("_decompress list, ztype str", "_decompress", [1, 2], "x", [10])
+    add("_decompress None, ztype -1", "_decompress", None, -1, [10])
+    add("_decompress b'', shape int", "_decompress", b"", 4, 10)
+    add("compress_numpy list, tolerance str", "compress_numpy", [1.0], tolerance="x")
+    add("compress_numpy None, precision str", "compress_numpy", None, precision="x")
+    # an integer with only __index__: zfpy's C integers take __int__ only
+    add("precision __index__ only", "compress_numpy", A, precision=IndexOnly(3))
+    add("ztype_to_dtype __index__ only", "ztype_to_dtype", IndexOnly(4))
+    add("zmode_to_str __index__ only", "zmode_to_str", IndexOnly(1))
+    add("_decompress ztype __index__ only", "_decompress", b"\0" * 16, IndexOnly(4), [10])
+    add("tolerance __index__ only", "compress_numpy", A, tolerance=IndexOnly(1))
+
     # header()
     add("header garbage", "header", b"garbage!garbage!")
     add("header b''", "header", b"")
@@ -492,6 +508,19 @@ def _api_results(oracle, zfpy_ours):
     c = Call("_decompress", cn, 4, [10], out=bytearray(80))
     c.tag = "_decompress out=bytearray(80)"
     extra.append(c)
+    c = Call("_decompress", cn, 4, [0, 10], out=bytearray(80))
+    c.tag = "_decompress shape [0, 10], out=bytearray(80)"
+    extra.append(c)
+    c = Call("_decompress", cn, 4, [2 ** 63])
+    c.tag = "_decompress shape [2**63]"
+    extra.append(c)
+    # a strided memoryview is refused by the buffer conversion, in its words
+    strided = memoryview(stream * 2)[::2]
+    for func, args in [("decompress_numpy", ()), ("header", ()),
+                       ("_decompress", (4, [10]))]:
+        c = Call(func, strided if func != "_decompress" else memoryview(cn * 2)[::2], *args)
+        c.tag = "%s of a strided memoryview" % func
+        extra.append(c)
     calls = _API_CALLS + extra
     return calls, run_local(zfpy_ours, calls), oracle.run(calls)
 

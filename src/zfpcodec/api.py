@@ -80,8 +80,9 @@ def _as_double(value: object) -> float:
 
 
 def _as_c_integer(value: object, ctype: str, lo: int, hi: int) -> int:
-    """C integer conversion: floats are truncated, strings refused."""
-    if not hasattr(type(value), "__int__") and not hasattr(type(value), "__index__"):
+    """C integer conversion: floats are truncated, strings refused, and so is
+    an object with only __index__ (zfpy's conversion asks for __int__)."""
+    if not hasattr(type(value), "__int__"):
         raise TypeError("an integer is required")
     number = int(cast("Integer", value))
     if number < lo:
@@ -113,9 +114,21 @@ def _as_stream(data: BufferLike) -> memoryview:
     try:
         return as_stream(data)
     except ValueError as error:
-        if "C-contiguous" in str(error):
-            raise ValueError("ndarray is not C-contiguous") from None  # zfpy's words
-        raise
+        if "C-contiguous" not in str(error):
+            raise
+        if isinstance(data, memoryview):  # zfpy's words, for each kind of input
+            raise BufferError("memoryview: underlying buffer is not C-contiguous") from None
+        raise ValueError("ndarray is not C-contiguous") from None
+
+
+def _converted_stream(data: BufferLike) -> memoryview | None:
+    """`_as_stream` at the point where zfpy converts its argument: the errors
+    of what is no contiguous buffer, and None for an empty one (refused
+    later, where zfpy refuses it)."""
+    try:
+        return _as_stream(data)
+    except ZFPError:
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -199,10 +212,11 @@ def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
         The stream, a multiple of 8 bytes long; the last NumPy axis is
         zfp's x (fastest) axis, so `decompress_numpy` restores the shape.
     """
+    # zfpy converts the mode's numbers before it tests the array's type
+    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
     if arr is not None and not isinstance(arr, np.ndarray):
         raise TypeError("Argument 'arr' has incorrect type (expected numpy.ndarray, "
                         f"got {_qualified_name(type(arr))})")
-    tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
     if arr is None:
         raise TypeError("Input array cannot be None")
     if (tol >= 0) + (bits >= 0) + (planes >= 0) > 1:
@@ -277,6 +291,9 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
     dtype and shape (any layout; written through its strides) or a writable
     buffer of exactly the right size; it is returned (as an array).
     """
+    # zfpy's order: converting the buffer, the type and the mode's numbers,
+    # then checking None, the shape and an empty buffer
+    view = None if compressed_data is None else _converted_stream(compressed_data)
     code = _as_enum(ztype, "zfp_type")
     tol, bits, planes = _as_double(tolerance), _as_double(rate), _as_int(precision)
     count = thread_count(threads)
@@ -290,7 +307,8 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
         raise ValueError("User-provided {} has too many dimensions (up to 4 supported)")
     if rank == 0:
         raise ValueError("User-provided {} needs at least one dimension")
-    view = _as_stream(compressed_data)
+    if view is None:
+        view = _as_stream(compressed_data)  # empty
     sizes = [_as_c_integer(int(n), "size_t", 0, 2**64 - 1) for n in reversed(shape)]
     dims = next((i for i, n in enumerate(sizes) if n == 0), len(sizes))
     if dims == 0 or any(sizes[dims:]):
@@ -303,10 +321,12 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
     params = zfpy_params(tol, bits, planes, dims, code)
     field = tuple(sizes) + (0,) * (4 - len(sizes))
     if out is None:
+        if max(sizes) > 2**63 - 1:  # zfpy's array shape is C ssize_t
+            raise OverflowError("Python int too large to convert to C ssize_t")
         check_fits(view, 0, code, field, params, array_shape)
         target = allocate(array_shape, dtype)
     else:
-        target = _output_array(out, dtype, array_shape)
+        target = _output_array(out, dtype, array_shape, tuple(reversed(sizes)))
         if np.may_share_memory(target, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("Cannot decompress in-place")
         check_fits(view, 0, code, field, params, array_shape)
@@ -318,8 +338,11 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
     return target
 
 
-def _output_array(out: BufferLike, dtype: ScalarType, shape: tuple[int, ...]) -> NDArray[Any]:
-    """The writable array `_decompress` decodes into, from a caller's `out`."""
+def _output_array(out: BufferLike, dtype: ScalarType, shape: tuple[int, ...],
+                  given: tuple[int, ...]) -> NDArray[Any]:
+    """The writable array `_decompress` decodes into, from a caller's `out`:
+    `shape` is the stream's, `given` the caller's (leading zeros kept: zfpy
+    reshapes a buffer to it)."""
     if isinstance(out, np.ndarray):
         if out.dtype != dtype:
             raise ValueError(f"Out ndarray has dtype {out.dtype} but decompression is "
@@ -335,8 +358,12 @@ def _output_array(out: BufferLike, dtype: ScalarType, shape: tuple[int, ...]) ->
             flat = np.frombuffer(cast(memoryview, out), dtype=dtype)
         except BufferError:
             raise ValueError("out must be a C-contiguous buffer or an ndarray") from None
-        if flat.size != prod(shape):
-            raise ValueError(f"cannot reshape array of size {flat.size} into shape {shape}")
+        if flat.size != prod(given):  # NumPy's words, as zfpy's reshape raises them
+            shown = ",".join(map(str, given)) + ("," if len(given) == 1 else "")
+            raise ValueError(f"cannot reshape array of size {flat.size} into shape ({shown})")
+        if flat.size != prod(shape):  # empty, for a shape with a leading zero
+            raise ValueError(f"out holds {flat.size} values; the stream's shape "
+                             f"{list(shape)} has {prod(shape)}")
         target = flat.reshape(shape)
     if not target.flags.writeable:
         raise ValueError(f"out is read-only: cannot decompress into a read-only "
