@@ -173,6 +173,13 @@ def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
           expect=EXIT_FAILURE, message="--region: index 99 is out of bounds for axis 1")
     fails("decompress", tmp_path / "v.zfp", "--region", "0, x", "-o", tmp_path / "x.npy",
           expect=EXIT_USAGE, message="'0, x' is not a region")
+    fails("decompress", tmp_path / "v.zfp", "--region", "::0", "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="--region: slice step cannot be zero")
+    # a fixed-rate file cut before the region's blocks: says so, writes nothing
+    (tmp_path / "cut.zfp").write_bytes((tmp_path / "a.zfp").read_bytes()[:700])
+    fails("decompress", tmp_path / "cut.zfp", "--region", "39", "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="it ends at byte 700, before the blocks the region needs")
+    assert not (tmp_path / "x.npy").exists()
     fails("decompress", tmp_path / "v.zfp", "--region", "1] + _[2", "-o", tmp_path / "x.npy",
           expect=EXIT_USAGE, message="'1] + _[2' is not a region")
 

@@ -280,6 +280,12 @@ def test_headerless_streams_and_read_region(tmp_path):
     layout = StreamLayout.from_header(headed)
     needed = sum(stop - start for start, stop in layout.byte_ranges(sel))
     assert read == HEADER_MAX_BYTES + needed < len(headed) / 20
+    # a file that ends before the region's blocks
+    cut = len(headed) // 2
+    path.write_bytes(headed[:cut])
+    with open(path, "rb") as file, \
+            pytest.raises(ZFPError, match=f"it ends at byte {cut}, before the blocks"):
+        read_region(file, np.s_[-1])
 
 
 def test_bad_arguments_are_named():

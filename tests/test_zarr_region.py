@@ -17,6 +17,8 @@ from zfpcodec.region import StreamLayout
 zarr = pytest.importorskip("zarr")
 from counting_store import CountingStore  # noqa: E402
 
+from zarr.core.buffer import default_buffer_prototype  # noqa: E402
+
 from zfpcodec import zarr3  # noqa: E402
 from zfpcodec.zarr3 import RANGE_MERGE_GAP, REQUEST_COST_BYTES, ZFPCodec, fetch_cost  # noqa: E402
 
@@ -63,7 +65,7 @@ def whole_chunk_reference(chunk, codec, chunk_shape, dtype, sel):
 
 
 @pytest.mark.parametrize("kind", ["memory", "local", "zip"])
-@pytest.mark.parametrize("request_cost, ranged_reads", [(REQUEST_COST_BYTES, 5), (0, 7)])
+@pytest.mark.parametrize("request_cost, ranged_reads", [(REQUEST_COST_BYTES, 3), (0, 7)])
 def test_a_selection_fetches_only_its_blocks(kind, request_cost, ranged_reads, tmp_path,
                                              monkeypatch):
     """The byte ranges of the touched blocks, or the whole chunk in one read
@@ -89,17 +91,21 @@ def test_a_selection_fetches_only_its_blocks(kind, request_cost, ranged_reads, t
         store.reads.clear()
         got = array[sel]
         assert bits_of(got) == bits_of(full[sel]), sel
-        ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
-        needed = sum(stop - start for start, stop in ranges)
+        blocks = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
+        # the blocks' ranges, and the length check: a request that reaches
+        # one byte past the chunk's end (merged into the last when close)
+        end = len(stream) + 1
+        asked = blocks[:-1] + [(blocks[-1][0], end)] \
+            if len(stream) - 1 - blocks[-1][1] <= RANGE_MERGE_GAP \
+            else blocks + [(len(stream) - 1, end)]
         reads = store.chunk_reads()
         if (layout.touches_every_block(sel)
-                or fetch_cost(ranges) >= fetch_cost([(0, len(stream))])):
+                or fetch_cost(asked) >= fetch_cost([(0, len(stream))])):
             assert [(r, size) for _, r, size in reads] == [(None, len(stream))], (sel, reads)
             continue
         ranged += 1
-        assert all(byte_range is not None for _, byte_range, _ in reads), reads
-        # the blocks' ranges, no more: 3-D chunks need no length check
-        assert store.fetched() == needed, (sel, reads)
+        assert sorted((r.start, r.end) for _, r, _ in reads) == asked, (sel, reads)
+        assert store.fetched() == sum(min(stop, len(stream)) - start for start, stop in asked)
     assert ranged == ranged_reads
     store.reads.clear()
     assert bits_of(array[...]) == bits_of(full)
@@ -301,3 +307,49 @@ def test_whole_chunk_decoder_only_for_selections_touching_every_block(monkeypatc
         assert calls == [decoder], (sel, calls)
         ranges = [r for _, r, _ in store.chunk_reads()]
         assert (ranges == [None]) == read_whole, (sel, ranges)
+
+
+@pytest.mark.parametrize("codec", [ZFPCodec(rate=16), ZFPCodec(precision=20), ZFPCodec()],
+                         ids=["rate", "precision", "reversible"])
+def test_a_chunk_of_another_shape_is_an_error_for_selections_too(codec):
+    """A 3-D chunk copied from an array of another chunk shape (the same
+    number of values) does not fit the metadata: a selection raises the
+    whole read's ZFPError instead of decoding blocks that lie elsewhere."""
+    source = zarr.storage.MemoryStore()
+    written = zarr.create_array(source, shape=(4, 4, 16), chunks=(4, 4, 16), dtype="f8",
+                                serializer=codec, compressors=None)
+    written[...] = np.arange(256.0).reshape(4, 4, 16)
+    store = zarr.storage.MemoryStore()
+    array = zarr.create_array(store, shape=(4, 8, 4), chunks=(4, 8, 4), dtype="f8",
+                              serializer=codec, compressors=None)
+    array[...] = 0
+    store._store_dict["c/0/0/0"] = source._store_dict["c/0/0/0"]
+    with pytest.raises(ZFPError) as whole:
+        array[...]
+    for sel in (np.s_[:, 4:8, :], np.s_[0, 0, 0], np.s_[3, 7, 3]):
+        with pytest.raises(ZFPError) as part:
+            array[sel]
+        assert str(part.value) == str(whole.value)
+
+
+@pytest.mark.parametrize("dtype, shape, rate", [("f8", (8,), 0.25), ("i4", (4, 8), 0.5),
+                                                ("f4", (4, 8), 0.25)])
+def test_a_zarrs_chunk_of_our_length_reads_the_same_in_part_and_whole(dtype, shape, rate):
+    """At rates below 1 bit per value, a chunk of a few blocks has the same
+    length in zarrs' convention (the rate applied as if 3-D) and in ours:
+    a selection decodes it as the whole read does (by its padding bits)."""
+    codec = ZFPCodec(rate=rate)
+    store = zarr.storage.MemoryStore()
+    array = zarr.create_array(store, shape=shape, chunks=shape, dtype=dtype, serializer=codec,
+                              compressors=None)
+    bits = codec.zfp_mode.params(3, engine.ztype_of(np.dtype(dtype)))[1]
+    values = (np.arange(np.prod(shape)).reshape(shape) * 8 - 12).astype(dtype)
+    zarrs = engine.compress(values, Mode.from_args(minbits=bits, maxbits=bits, minexp=-1074),
+                            header=False)
+    assert len(zarrs) == StreamLayout.headerless(dtype, shape, codec.zfp_mode).stream_bytes
+    store._store_dict["c/" + "/".join("0" * len(shape))] = \
+        default_buffer_prototype().buffer.from_bytes(zarrs)
+    whole = array[...]
+    assert whole.ravel()[0] != 0  # decoded the zarrs way, not as our blocks
+    for index in np.ndindex(*shape):
+        assert bits_of(array[index]) == bits_of(whole[index]), index

@@ -32,6 +32,7 @@ and boolean arrays; ``decompress_region(s, sel)`` equals
 from __future__ import annotations
 
 import operator
+import os
 from dataclasses import dataclass
 from math import prod
 from typing import (TYPE_CHECKING, Any, BinaryIO, Mapping, Sequence, SupportsIndex, TypeAlias,
@@ -447,6 +448,12 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
         file.seek(start)
         piece = file.read(stop - start)
         read += len(piece)
+        if len(piece) < stop - start and not (layout.stream_bytes is None and piece):
+            # (a variable-length stream's last range is a bound: it may end
+            # inside it, and the decoder tells whether it ends too soon)
+            size = file.seek(0, os.SEEK_END)
+            raise ZFPError(f"zfp stream is truncated: it ends at byte {size}, before the "
+                           f"blocks the region needs (bytes {start} to {stop})", "truncated")
         pieces.append((start, piece))
     return decompress_region(pieces, selection, layout=layout, out=out, threads=threads), read
 

@@ -48,11 +48,16 @@ byte ranges of the blocks the selection touches and decodes only those
 decoded whole, as without partial decoding; ranges that would cost more
 than the whole chunk (`fetch_cost`: their bytes plus `REQUEST_COST_BYTES`
 per request) give way to one read of the chunk, of which only the touched
-blocks are decoded.  Where another writer's chunk of that shape may have
-another length (zarrs applies rates as for 3-D chunks), it checks the
-chunk's length on the way, so such a chunk is read whole and decoded as
-before.  Other modes read a prefix of the chunk when the selection lies
-in its first blocks, and the whole chunk otherwise.
+blocks are decoded.  The chunk's length is checked on the way: a chunk of
+another length (zarrs applies rates as for 3-D chunks; or a chunk that does
+not fit the array's metadata) is read whole and decoded as without partial
+decoding, which picks the convention or raises.  Where both conventions
+give the same length (chunks of a few blocks at rates below 1 bit per
+value), only the whole chunk tells them apart, so it is read whole.  Other
+modes read a prefix of the chunk when the selection lies in its first
+blocks, and the whole chunk otherwise; a prefix that comes back shorter
+than asked for is the whole chunk, decoded whole so that its fit is
+checked.
 
 zarr is optional: without it `ZFPCodec` can still be built, compared,
 serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
@@ -376,16 +381,20 @@ class ZFPCodec(_Codec, _PartialDecode):
             layout = StreamLayout.headerless(storage.zfp_dtype, chunk_spec.shape,
                                              self.zfp_mode)
             sel = parse_selection(selection, layout.shape)
-            if layout.touches_every_block(sel):
+            if layout.touches_every_block(sel) or _conventions_tie(layout, self.zfp_mode):
                 layout = None  # read and decoded whole, as without partial decoding
-            ranges = _ranges_to_fetch(layout, sel, self.zfp_mode) if layout else None
+            ranges = _ranges_to_fetch(layout, sel) if layout else None
             if layout is not None and ranges is not None:
                 pieces = await _fetch(byte_getter, layout, ranges, prototype) if ranges else []
                 if pieces == _MISSING:
                     return None
-                if pieces is not None:
+                if pieces is not None and not _whole_chunk(layout, pieces, ranges):
                     return await self._decode_blocks(pieces, sel, layout, storage, dtype,
                                                      prototype)
+                if pieces is not None:  # the whole chunk: the whole-chunk decoder checks it
+                    whole = prototype.buffer.from_array_like(pieces[0][1])
+                    chunk = await asyncio.to_thread(self._decode_sync, whole, chunk_spec)
+                    return chunk[selection]
                 layout = None  # not a chunk of this layout: the whole-chunk decoder decides
         chunk_bytes = await byte_getter.get(prototype=prototype)
         if chunk_bytes is None:
@@ -458,45 +467,53 @@ _MISSING: Final = "missing"
 _Pieces = list[tuple[int, NDArray[Any]]]
 
 
-def _ranges_to_fetch(layout: StreamLayout, sel: Selection,
-                     mode: Mode) -> list[tuple[int, int]] | None:
+def _ranges_to_fetch(layout: StreamLayout, sel: Selection) -> list[tuple[int, int]] | None:
     """The byte ranges to request for `sel`, or None to read the whole
     chunk in one request, which costs no more (`fetch_cost`).
 
-    Fixed rate: where another writer's chunk of this shape can have another
-    length (`_length_may_differ`), the length L is checked on the way: the
-    last request reaches one byte past L, which a longer chunk returns.
+    Fixed rate: the chunk's length L is checked on the way (the last request
+    reaches one byte past L, which a longer chunk returns, and a shorter one
+    does not reach): a chunk of another length is another writer's
+    convention (zarrs applies a fixed rate as if every chunk were 3-D) or
+    not a chunk of this shape at all, and its blocks lie elsewhere.
     Other modes get the prefix `StreamLayout.byte_ranges` names: a chunk
-    shorter than that bound comes back whole.
+    shorter than that bound comes back whole (`_whole_chunk`).
     """
     ranges = layout.byte_ranges(sel, max_gap=RANGE_MERGE_GAP)
     length = layout.stream_bytes
     if length is None or not ranges:
         return ranges
-    if _length_may_differ(layout, mode):
-        start, stop = ranges[-1]
-        if length - 1 - stop <= RANGE_MERGE_GAP:
-            ranges[-1] = (start, length + 1)
-        else:
-            ranges.append((length - 1, length + 1))
+    start, stop = ranges[-1]
+    if length - 1 - stop <= RANGE_MERGE_GAP:
+        ranges[-1] = (start, length + 1)
+    else:
+        ranges.append((length - 1, length + 1))
     return ranges if fetch_cost(ranges) < fetch_cost([(0, length)]) else None
+
+
+def _conventions_tie(layout: StreamLayout, mode: Mode) -> bool:
+    """Whether a fixed-rate chunk of this layout has the same length in
+    both conventions with different blocks (`_rate_convention` breaks the
+    tie by the whole chunk's padding bits)."""
+    if mode.kind != FIXED_RATE:
+        return False
+    zarrs = replace(layout, params=mode.params(_ZARRS_RATE_RANK, layout.ztype))
+    return zarrs.params != layout.params and zarrs.stream_bytes == layout.stream_bytes
+
+
+def _whole_chunk(layout: StreamLayout, pieces: _Pieces, ranges: list[tuple[int, int]]) -> bool:
+    """Whether the one prefix requested of a variable-length chunk came
+    back shorter: then it is the whole chunk, and decoding it whole checks
+    that it fits its shape, which decoding the selected blocks cannot.
+    (Fixed-rate chunks have their length checked by `_fetch`.)"""
+    return layout.stream_bytes is None and len(ranges) == 1 and len(pieces) == 1 and \
+        pieces[0][1].size < ranges[0][1] - ranges[0][0]
 
 
 def fetch_cost(ranges: list[tuple[int, int]]) -> int:
     """The cost of fetching `ranges` in bytes: their length, plus
     `REQUEST_COST_BYTES` per request."""
     return sum(stop - start for start, stop in ranges) + REQUEST_COST_BYTES * len(ranges)
-
-
-def _length_may_differ(layout: StreamLayout, mode: Mode) -> bool:
-    """Whether a fixed-rate chunk of this layout may have been written with
-    another length: zarrs (the zarr-extensions codec's maintainers'
-    implementation) applies a fixed rate as if every chunk were 3-D, so its
-    chunks of other ranks have other lengths, and byte ranges of ours would
-    read its blocks wrong.  3-D chunks agree, and need no check: a longer
-    or cut stream still holds the blocks it was read for."""
-    return replace(layout, params=mode.params(3, layout.ztype)).stream_bytes != \
-        layout.stream_bytes
 
 
 async def _fetch(byte_getter: ByteGetter, layout: StreamLayout, ranges: list[tuple[int, int]],

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .. import engine, masked
+from ..errors import ZFPError
 from ..region import StreamLayout, read_region
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, open_stream, write_array
@@ -75,7 +76,9 @@ def run(args: argparse.Namespace) -> None:
             try:
                 arr, read = read_region(source, args.region, layout=layout,
                                         threads=args.threads)
-            except (IndexError, TypeError) as error:
+            except ZFPError:
+                raise  # the stream's fault, not the region's
+            except (IndexError, TypeError, ValueError) as error:
                 raise CLIError(f"--region: {error}") from None
         seconds = time.perf_counter() - start
     write_array(output, arr, fmt)
