@@ -22,6 +22,8 @@ typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
  * a range encoder. */
 #define BLOCK_NONFINITE 1u  /* a NaN or an infinity, coded lossily */
 #define BLOCK_RANGE 2u      /* a range wider than fixed accuracy can carry */
+#define BLOCK_SCALE 4u      /* finite magnitudes block floating point cannot
+                               scale (float_block.tmpl.h, out_of_scale) */
 typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,
                              const block_grid *g, const zfpc_params *p,
                              size_t first, size_t last);

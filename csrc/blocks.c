@@ -124,6 +124,7 @@ static void *compress_worker(void *arg)
   zfpc_mutex_lock(&j->lock);
   j->report.nonfinite_blocks += report.nonfinite_blocks;
   j->report.range_blocks += report.range_blocks;
+  j->report.scale_blocks += report.scale_blocks;
   zfpc_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
@@ -318,6 +319,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   run_workers(compress_worker, compress_worker, &j, workers);
   report->nonfinite_blocks += j.report.nonfinite_blocks;
   report->range_blocks += j.report.range_blocks;
+  report->scale_blocks += j.report.scale_blocks;
   return j.nomem ? ZFPC_ERR_NOMEM : ZFPC_OK;
 }
 

@@ -169,7 +169,19 @@ static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_pa
   return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
 }
 
-/* Returns the block's BLOCK_NONFINITE and BLOCK_RANGE flags (block_codec.h). */
+/* Whether block floating point cannot carry a block of finite values whose
+ * largest magnitude lies in [2^(emax-1), 2^emax): below 2^(P-2-EBIAS-1)
+ * the scale 2^(P-2-emax) overflows, so every value converts as NaN or
+ * +-inf would (fwd_cast); in the top binade emax = EBIAS + 1, a decoded
+ * integer that comes back a little larger times 2^(emax-P+2) rounds up to
+ * 2^(EBIAS+1), which is infinite.  zfp codes such blocks all the same. */
+static inline ALWAYS_INLINE int FN(out_of_scale)(int emax)
+{
+  return (int)P - 2 - emax > EBIAS || emax > EBIAS;
+}
+
+/* Returns the block's BLOCK_NONFINITE, BLOCK_RANGE and BLOCK_SCALE flags
+ * (block_codec.h). */
 static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_params *p,
                                                       unsigned d, const void *block)
 {
@@ -190,8 +202,11 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
-  if (nonfinite)
-    return BLOCK_NONFINITE;
+  if (nonfinite)  /* (tiny values convert as if they were not finite) */
+    return FN(out_of_scale)(emax) && !FN(has_nonfinite)(block, size) ? BLOCK_SCALE
+                                                                     : BLOCK_NONFINITE;
+  if (emax > EBIAS)
+    return BLOCK_SCALE;
   /* Fixed accuracy holds while the planes it asks for (format.md §5.2, before
    * the cap at maxprec) fit the P-bit integers of block floating point;
    * past that, the conversion's own step 2^(emax-P+2) and the transform's

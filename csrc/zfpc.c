@@ -105,7 +105,7 @@ zfpc_status zfpc_compress_filled(const zfpc_field *f, const zfpc_params *p,
   }
   if (!report)
     report = &ignored;
-  report->nonfinite_blocks = report->range_blocks = 0;
+  report->nonfinite_blocks = report->range_blocks = report->scale_blocks = 0;
   status = encode_blocks(&w, f, &g, p, threads, report, missing);
   writer_flush(&w);
   if (status == ZFPC_OK && w.overflow)

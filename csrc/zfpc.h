@@ -121,6 +121,14 @@ typedef struct {
                                  it asks for exceed the P-bit integers (32 for
                                  float, 64 for double) of block floating point,
                                  and errors may exceed the tolerance */
+  uint64_t scale_blocks;      /* blocks of finite values that block floating
+                                 point cannot scale, coded as garbage or
+                                 decoding to +-inf in every lossy mode: all
+                                 below 2^(P-2-EBIAS-1) (2^-98 for float,
+                                 2^-962 for double), where the scale
+                                 2^(P-2-emax) overflows, or some in the top
+                                 binade [2^EBIAS, 2^(EBIAS+1)), where a decoded
+                                 value can round up to infinity */
 } zfpc_report;
 
 /* An output that grows while compression runs: asked for room for

@@ -4,14 +4,16 @@ child process (tests/h5plugin.py): this process never loads the plugin.
 Both ways, bit for bit: hdf5plugin writes, we read; we write, hdf5plugin
 reads; the cd_values are the plugin's and our chunks are its chunks plus
 the zero bytes that end them on 8 bytes.  Then selections, fill values,
-skipped filters, byte orders, threads, and corrupt input (ZFPError, never
-a crash).
+skipped filters, datasets H5Z-ZFP declined, byte orders, threads, and
+corrupt input (ZFPError, never a crash).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import struct
+import subprocess
 import sys
 
 import numpy as np
@@ -27,7 +29,8 @@ from h5plugin import Reference, Spec, plugin_kwargs  # noqa: E402
 import zfpcodec.hdf5 as zh  # noqa: E402
 from zfpcodec.errors import ZFPError  # noqa: E402
 from zfpcodec.hdf5.h5z_zfp import (  # noqa: E402
-    FILTER_ID, VERSION_WORD, FilterFormat, writer_codec,
+    FILTER_ID, GENERIC_MODE, VERSION_WORD, DeclinedFilter, FilterFormat, is_generic,
+    writer_codec,
 )
 from zfpcodec.modes import Mode  # noqa: E402
 
@@ -297,6 +300,128 @@ def test_chunk_stored_with_the_filter_skipped_reads_raw(ref, tmp_path):
         assert file["x"].id.get_chunk_info_by_coord((8, 0)).filter_mask == 1
         assert_same(zh.read(file["x"]), expected["/x"])
         assert_same(expected["/x"][8:, :8], raw[:4])
+
+
+# chunks H5Z-ZFP cannot make a zfp field of (every axis 1, or more than 4
+# axes longer than 1): dataset shape, chunks
+DECLINED_CHUNKS = {"1": ((5,), (1,)), "1x1": ((3, 4), (1, 1)), "1x1x1": ((2, 3, 2), (1, 1, 1)),
+                   "5d": ((3, 2, 4, 2, 3), (2, 2, 2, 2, 2))}
+
+
+def test_datasets_h5z_zfp_declines_read_as_the_plugin_reads_them(ref, tmp_path):
+    """H5Z-ZFP declines chunks it cannot make a zfp field of: HDF5 keeps
+    the generic cd_values hdf5plugin passed (or none) and stores every
+    chunk unfiltered, filter mask bit 0 set.  We read them as the plugin
+    does, bit for bit, every mode and type, empty datasets too; `zfp_datasets`
+    and ``zfpcodec h5 list`` show them readable, with the mode asked for."""
+    specs, modes = [], {}
+    for name in ("rate", "precision", "accuracy", "reversible", "expert"):
+        for dtype in ("f4", "f8", "i4", "i8"):
+            for label, (shape, chunks) in DECLINED_CHUNKS.items():
+                spec = Spec(f"{name}/{dtype}/{label}", values(dtype, shape, seed=len(specs)),
+                            chunks, plugin_kwargs(MODES[name]))
+                specs.append(spec)
+                modes["/" + spec.name] = Mode.from_args(**MODES[name])
+    specs += [Spec("empty", values("f4", (4, 3)), (1, 1), {"rate": 8}, fillvalue=-1.5,
+                   regions=[]),
+              Spec("no-cd-values", values("i8", (3, 5)), (1, 1), {})]  # hdf5plugin.Zfp()
+    modes.update({"/empty": Mode.from_args(rate=8), "/no-cd-values": None})
+    stored = ref.write("declined.h5", specs)
+    expected, _ = ref.read("declined.h5")
+    assert stored["/no-cd-values"] == []
+    with h5py.File(tmp_path / "declined.h5", "r") as file:
+        listed = {entry.path: entry for entry in zh.zfp_datasets(file)}
+        for spec in specs:
+            path, dataset = "/" + spec.name, file[spec.name]
+            want = expected[path]
+            assert is_generic(stored[path]), path
+            if spec.name == "empty":
+                assert dataset.id.get_num_chunks() == 0
+                assert_same(want, np.full((4, 3), -1.5, "f4"))
+            else:
+                assert {mask for mask, _ in raw_chunks(dataset).values()} == {1}, path
+                assert_same(want, spec.data)  # unfiltered: the values exactly
+            assert_same(zh.read(dataset), want)
+            where = (slice(None, None, -2),) + (slice(1, None),) * (dataset.ndim - 1)
+            assert_same(zh.read(dataset, where, threads=2), want[where])
+            entry = listed[path]
+            assert entry.problem is None and isinstance(entry.format, DeclinedFilter)
+            assert entry.format.requested == modes[path], path
+            if modes[path] is not None:
+                assert stored[path][0] == GENERIC_MODE[modes[path].kind]
+    listing = subprocess.run([sys.executable, "-m", "zfpcodec", "h5", "list", "--json",
+                              str(tmp_path / "declined.h5")], capture_output=True, text=True)
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["path"]: row for row in json.loads(listing.stdout)}
+    assert set(rows) == {"/" + spec.name for spec in specs}
+    assert all(row["problem"] is None for row in rows.values())
+    assert rows["/rate/f8/5d"]["mode"] == "unfiltered (H5Z-ZFP declined: rate=8.0)"
+    assert rows["/reversible/i4/1x1"]["mode"] == "unfiltered (H5Z-ZFP declined: reversible)"
+    assert rows["/no-cd-values"]["mode"] == "unfiltered (H5Z-ZFP declined: no cd_values)"
+    assert rows["/rate/f8/1x1x1"]["ratio"] == rows["/accuracy/i8/1"]["ratio"] == 1.0
+
+
+def test_generic_cd_values_with_a_compressed_chunk_are_refused(ref, tmp_path):
+    """Generic cd_values hold no zfp header: a chunk that went through the
+    filter (mask bit clear) cannot be decoded by them.  The plugin fails to
+    read it; we raise ZFPError saying why, and still read the unfiltered
+    chunks; `zfp_datasets` names the problem."""
+    data = values("f8", (2, 3))
+    with h5py.File(tmp_path / "mixed.h5", "w") as file:
+        dataset = file.create_dataset("x", shape=(2, 3), dtype="f8", chunks=(1, 1),
+                                      compression=FILTER_ID, allow_unknown_filter=True,
+                                      compression_opts=(5, 0, 0, 0, 0, 0))
+        for i, j in np.ndindex(2, 3):
+            dataset.id.write_direct_chunk((i, j), data[i:i + 1, j:j + 1].tobytes(),
+                                          filter_mask=1)
+        # a 4-byte zfp stream, as H5Z-ZFP stores it: one of a chunk's own size
+        # (8) HDF5 2.0 hands back as it is when the plugin fails on it
+        stream = FilterFormat.for_dataset("f8", (4,), Mode.from_args(rate=8)).encode(
+            np.arange(4.0))[:4]
+        dataset.id.write_direct_chunk((1, 2), stream, filter_mask=0)
+    with pytest.raises(RuntimeError, match="filter returned failure during read"):
+        ref.read("mixed.h5")
+    why = (r"the chunk at \(1, 2\) went through H5Z-ZFP \(filter mask bit clear\), but the "
+           r"filter's cd_values \[5, 0, 0, 0, 0, 0\] are its generic form")
+    with h5py.File(tmp_path / "mixed.h5", "r") as file:
+        with pytest.raises(ZFPError, match=why):
+            zh.read(file["x"])
+        with pytest.raises(ZFPError, match=why):
+            zh.read(file["x"], (1,), threads=2)
+        assert_same(zh.read(file["x"], (0,)), data[0])
+        assert_same(zh.read(file["x"], (slice(None), slice(0, 2))), data[:, :2])
+        (entry,) = zh.zfp_datasets(file)
+        assert entry.format is None and entry.problem is not None
+        assert entry.problem.startswith("the chunk at (1, 2) went through H5Z-ZFP")
+
+
+@pytest.mark.parametrize("cd_values, asked", [
+    ((5, 0, 0, 0, 0, 0), "reversible"), ((5,), "reversible"), ((2, 7, 16), "precision=16"),
+    ((1, 0, *struct.unpack("=2I", struct.pack("=d", 4.5)), 0, 0), "rate=4.5"),
+    ((4, 0, 8, 600, 30, 2**32 - 20), "minbits=8 maxbits=600 maxprec=30 minexp=-20"),
+    ((), "no cd_values"), ((1, 0, 0, 0), "mode number 1, parameters that make no mode"),
+    ((2, 0, 0, 0, 0, 0), "mode number 2, parameters that make no mode")])
+def test_generic_cd_values_are_recognised_and_never_read_as_a_header(cd_values, asked):
+    """The generic form (H5Zzfp_plugin.h: mode number, an unused word, the
+    parameters, up to 6 words; or none) is told apart from a stored one by
+    its first word, never a version word (zfp's version is in bits 16-31)."""
+    assert is_generic(cd_values)
+    assert DeclinedFilter.from_cd_values(cd_values).asked() == asked
+    with pytest.raises(ZFPError, match=r"generic form .* H5Z-ZFP declined this dataset"):
+        FilterFormat.from_cd_values(cd_values)
+
+
+@pytest.mark.parametrize("cd_values", [
+    FilterFormat.for_dataset("f4", (4, 4), Mode.from_args()).cd_values(),
+    (0x0045_0_040, 1, 2, 3), (6, 0, 0, 0), (0, 0, 0, 0), (1, 2), (2, 0), (4, 0, 8, 600, 30),
+    (5, 0, 0, 0, 0, 0, 0)])
+def test_cd_values_not_in_the_generic_layout_are_not_generic(cd_values):
+    """A stored form, or a mode number without its words (or more than the
+    filter reads), is no generic form: it is parsed, and refused, as a
+    stored one."""
+    assert not is_generic(cd_values)
+    with pytest.raises(ValueError):
+        DeclinedFilter.from_cd_values(cd_values)
 
 
 @pytest.mark.parametrize("dtype", [">f8", ">i4", ">u8", ">f4"])

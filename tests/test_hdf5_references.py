@@ -29,6 +29,7 @@ from test_s3 import BUCKET, KEY, SECRET, s3  # noqa: E402,F401  (s3: the moto fi
 import zfpcodec.hdf5 as zh  # noqa: E402
 from zfpcodec.errors import ZFPError  # noqa: E402
 from zfpcodec.hdf5.codec import H5ZZFP  # noqa: E402
+from zfpcodec.hdf5.h5z_zfp import FILTER_ID, VERSION_WORD  # noqa: E402
 from zfpcodec.hdf5.kerchunk_refs import ReferenceWarning, references  # noqa: E402
 
 READER = Path(__file__).resolve().parent / "refs_reader_worker.py"
@@ -164,6 +165,68 @@ def test_datasets_zarr_cannot_describe_are_reported(tmp_path):
         references(tmp_path / "x.h5", unsupported="raise")
 
 
+def test_datasets_h5z_zfp_declined_are_referenced_as_the_raw_chunks_they_are(tmp_path):
+    """H5Z-ZFP declines chunks it cannot make a zfp field of (every axis 1,
+    more than 4 axes longer than 1): HDF5 stores them unfiltered, so Zarr
+    reads them with no codec, bit for bit what the plugin reads."""
+    ref = Reference(tmp_path)
+    ref.write("declined.h5", [
+        Spec("unit", values("f8", (3, 3)), (1, 1), {"reversible": True}),
+        Spec("five", values("f4", (3, 2, 4, 2, 3)), (2, 2, 2, 2, 2), {"rate": 8}),
+        Spec("one", values("i8", (7,)), (1,), {"precision": 20}),
+        Spec("cube", values("i4", (2, 2, 3)), (1, 1, 1), {"accuracy": 1e-3}),
+        Spec("empty", values("f4", (4, 4)), (1, 1), {"rate": 4}, fillvalue=2.5, regions=[]),
+        Spec("zfp", values("f8", (9, 8)), (4, 4), {"rate": 16})])
+    expected, _ = ref.read("declined.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        refs = references(tmp_path / "declined.h5")
+    meta = {key: json.loads(refs["refs"][key]) for key in refs["refs"] if key.endswith(".zarray")}
+    for name in ("unit", "five", "one", "cube", "empty"):
+        assert meta[f"{name}/.zarray"]["compressor"] is None, name
+        assert meta[f"{name}/.zarray"]["filters"] is None, name
+    assert meta["zfp/.zarray"]["compressor"]["id"] == "h5z_zfp"
+    assert meta["empty/.zarray"]["fill_value"] == 2.5
+    with h5py.File(tmp_path / "declined.h5", "r") as file:
+        chunk = file["five"].id.get_chunk_info_by_coord((2, 0, 2, 0, 2))
+    assert chunk.filter_mask == 1 and chunk.size == 32 * 4  # edge chunks stored whole
+    assert refs["refs"]["five/1.0.1.0.1"][1:] == [chunk.byte_offset, chunk.size]
+    arrays, report = read_references(tmp_path, refs)
+    assert not report["hdf5_loaded"]
+    for name, value in expected.items():
+        assert_same(arrays[name.lstrip("/")], value)
+
+
+def test_a_dataset_the_references_cannot_read_never_aborts_the_file(tmp_path):
+    """A ZFPError of one dataset (corrupt cd_values; generic cd_values with
+    a chunk that went through the filter) leaves it out with a
+    ReferenceWarning naming it and why; the others are referenced."""
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        corrupt = dict(compression=FILTER_ID, allow_unknown_filter=True, chunks=(4, 4))
+        file.create_dataset("corrupt", shape=(8, 8), dtype="f8",
+                            compression_opts=(VERSION_WORD, 1, 2), **corrupt)
+        mixed = file.create_dataset("mixed", shape=(2, 2), dtype="f4", chunks=(1, 1),
+                                    compression=FILTER_ID, allow_unknown_filter=True,
+                                    compression_opts=(1, 0, 0, 0x40200000, 0, 0))
+        mixed.id.write_direct_chunk((0, 0), np.float32(1).tobytes(), filter_mask=1)
+        mixed.id.write_direct_chunk((1, 1), b"\x07\x00", filter_mask=0)
+        zh.write(file, "fine", values("f8", (8, 8)), chunks=(4, 4), rate=8)
+    with pytest.warns(ReferenceWarning) as caught:
+        refs = references(tmp_path / "x.h5")["refs"]
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert messages[0].startswith(
+        "dataset '/corrupt' left out of the references: H5Z-ZFP cd_values hold a version word "
+        "and a 3- to 5-word zfp header, not 3 values")
+    assert messages[1].startswith(
+        "dataset '/mixed' left out of the references: the chunk at (1, 1) went through "
+        "H5Z-ZFP (filter mask bit clear), but the filter's cd_values [1, 0, 0, 1075838976, "
+        "0, 0] are its generic form")
+    assert "fine/1.1" in refs and not any(key.startswith(("corrupt", "mixed")) for key in refs)
+    with pytest.raises(ValueError, match="'/corrupt' left out"):
+        references(tmp_path / "x.h5", unsupported="raise")
+
+
 def test_zarr_reads_an_hdf5_file_on_s3_through_references(tmp_path, s3):
     """The file goes to a moto S3 bucket; the references are made from the
     object there (s3fs file) and read by a child with no HDF5."""
@@ -233,6 +296,9 @@ def test_codec_refuses_corrupt_configurations_and_chunks():
         H5ZZFP([1, 2])
     with pytest.raises(ZFPError, match="no valid zfp header"):
         H5ZZFP([0x10105111, 1, 2, 3])
+    with pytest.raises(ZFPError, match=r"\[5, 0, 0, 0, 0, 0\] are the filter's generic form "
+                       r"\(reversible\), not the zfp header"):
+        H5ZZFP([5, 0, 0, 0, 0, 0])
     codec = H5ZZFP(CD_VALUES)
     with pytest.raises(ZFPError, match="truncated"):
         codec.decode(b"\x05" * 10)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .h5z_zfp import FILTER_ID, FilterFormat
+from .h5z_zfp import FILTER_ID, DeclinedFilter, FilterFormat
 from .reader import chunk_infos, filter_format, filters
 
 if TYPE_CHECKING:
@@ -26,8 +26,10 @@ class ZFPDataset:
         Its name in the file.
     dtype : numpy.dtype
     shape, chunks : tuple of int
-    format : FilterFormat or None
-        What its cd_values say (None when `problem` says why not).
+    format : FilterFormat, DeclinedFilter or None
+        What its cd_values say: a DeclinedFilter where H5Z-ZFP declined the
+        dataset and its chunks are stored unfiltered (None when `problem`
+        says why not).
     stored_bytes : int
         Bytes its chunks take in the file.
     chunks_stored : int
@@ -36,14 +38,15 @@ class ZFPDataset:
         How many of its values those chunks hold (edge chunks clipped to
         the dataset).
     problem : str or None
-        Why zfpcodec cannot read it (other filters too, corrupt cd_values).
+        Why zfpcodec cannot read it (other filters too, corrupt cd_values, a
+        chunk compressed under cd_values that declined the dataset).
     """
 
     path: str
     dtype: np.dtype[Any]
     shape: tuple[int, ...]
     chunks: tuple[int, ...]
-    format: FilterFormat | None
+    format: FilterFormat | DeclinedFilter | None
     stored_bytes: int
     chunks_stored: int
     values_stored: int
@@ -77,12 +80,18 @@ def zfp_datasets(group: h5py.Group) -> list[ZFPDataset]:
             return
         if FILTER_ID not in [filter_id for filter_id, _ in filters(item)]:
             return
-        fmt, problem = None, None
+        fmt: FilterFormat | DeclinedFilter | None = None
+        problem = None
+        infos = chunk_infos(item)
         try:
-            fmt = filter_format(item)[1]
+            position, stored_format = filter_format(item)
+            if isinstance(stored_format, DeclinedFilter):  # readable if no chunk went through
+                stored_format.check_chunks([(i.chunk_offset, i.filter_mask) for i in infos],
+                                           position)
+            fmt = stored_format
         except ValueError as error:  # other filters too, or corrupt cd_values (ZFPError)
             problem = str(error)
-        origins = [info.chunk_offset for info in chunk_infos(item)]
+        origins = [info.chunk_offset for info in infos]
         values = sum(math.prod(min(c, n - o) for o, c, n in zip(origin, item.chunks, item.shape))
                      for origin in origins)
         found.append(ZFPDataset(path=item.name, dtype=item.dtype, shape=item.shape,

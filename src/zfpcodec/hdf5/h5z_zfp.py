@@ -23,6 +23,12 @@ documentation (docs/cd_vals.rst, docs/hdf5_chunking.rst):
   the other byte order).  H5Z-ZFP compresses a big-endian dataset's stored
   bytes as if they were native values, and so does this reader.
 
+A dataset H5Z-ZFP declines (its can_apply refuses chunks with no axis or
+more than 4 axes longer than 1) keeps the filter, as an optional one, with
+the *generic* cd_values it was given (mode number, parameters; or none at
+all), and HDF5 stores each of its chunks unfiltered, filter mask bit set:
+`DeclinedFilter`, recognised by `is_generic`.
+
 This module needs neither h5py nor HDF5: the numcodecs codec that reads
 these chunks out of Zarr references builds on it too.
 """
@@ -33,7 +39,7 @@ import math
 import struct
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -61,6 +67,13 @@ MAX_AXES = 4        # zfp fields: 1 to 4 axes longer than 1
 # then the parameters; doubles as two words in memory order
 GENERIC_MODE = {FIXED_RATE: 1, FIXED_PRECISION: 2, FIXED_ACCURACY: 3, EXPERT: 4,
                 REVERSIBLE: 5}
+# the words each generic mode needs (H5Zzfp_plugin.h's *_cdata macros:
+# reversible writes 1 word, precision 3, rate and accuracy 4, expert 6;
+# hdf5plugin always writes 6), and the most the filter reads
+GENERIC_WORDS = {FIXED_RATE: 4, FIXED_PRECISION: 3, FIXED_ACCURACY: 4, EXPERT: 6,
+                 REVERSIBLE: 1}
+MAX_GENERIC_WORDS = 6
+_GENERIC_KIND = {number: kind for kind, number in GENERIC_MODE.items()}
 
 if TYPE_CHECKING:
     from .._typing import BufferLike
@@ -121,6 +134,12 @@ class FilterFormat:
         Raises ZFPError for values that are not a zfp header of codec
         version 5 (what zfp 0.5.0 to 1.0.x write) after a version word.
         """
+        if is_generic(cd_values):
+            declined = DeclinedFilter.from_cd_values(cd_values)
+            raise ZFPError(f"H5Z-ZFP cd_values {list(declined.cd_values)} are the filter's "
+                           f"generic form ({declined.asked()}), not the zfp header it "
+                           "stores for the datasets it compresses: H5Z-ZFP declined this "
+                           "dataset, whose chunks HDF5 then stores unfiltered", "header")
         words = _words(cd_values)
         version = words[0]
         codec = writer_codec(version)
@@ -271,6 +290,114 @@ class FilterFormat:
 
 
 _OTHER_ORDER: Literal[">", "<"] = ">" if sys.byteorder == "little" else "<"
+
+
+def is_generic(cd_values: Sequence[int]) -> bool:
+    """True when `cd_values` are H5Z-ZFP's generic form, which HDF5 keeps
+    when the filter declines a dataset: none, or a mode number 1 to 5 and
+    the words that mode takes, 6 at most.  Never a stored filter's: its
+    version word holds zfp's library version, never 0, in bits 16-31."""
+    try:
+        words = [int(value) for value in cd_values]
+    except (TypeError, ValueError):
+        return False
+    if not words:
+        return True
+    kind = _GENERIC_KIND.get(words[0])
+    return kind is not None and GENERIC_WORDS[kind] <= len(words) <= MAX_GENERIC_WORDS
+
+
+@dataclass(frozen=True)
+class DeclinedFilter:
+    """An H5Z-ZFP filter that declined its dataset (`is_generic` cd_values).
+
+    H5Z-ZFP's can_apply refuses chunks it cannot make a zfp field of (every
+    axis 1, or more than 4 axes longer than 1); HDF5 then keeps the filter
+    as an optional one with the cd_values it was given and stores every
+    chunk as it is, filter mask bit set.  Such chunks read as their bytes;
+    a chunk that went through the filter cannot be read, since these
+    cd_values hold no zfp header to decode it by.
+
+    Attributes
+    ----------
+    cd_values : tuple of int
+        The generic cd_values as stored.
+    requested : Mode or None
+        The mode they asked for (None when they name none: no cd_values,
+        too few words, or parameters no mode takes).
+    """
+
+    cd_values: tuple[int, ...]
+    requested: Mode | None
+
+    @classmethod
+    def from_cd_values(cls, cd_values: Sequence[int]) -> DeclinedFilter:
+        """Parse generic cd_values (ValueError unless `is_generic`)."""
+        if not is_generic(cd_values):
+            raise ValueError(f"{list(cd_values)} are not H5Z-ZFP's generic cd_values")
+        words = tuple(int(value) for value in cd_values)
+        return cls(cd_values=words, requested=_generic_mode(words))
+
+    @property
+    def params(self) -> tuple[int, ...]:
+        """No coder parameters: nothing is coded."""
+        return ()
+
+    @property
+    def mode(self) -> Mode:
+        """Reversible: the chunks hold the values exactly."""
+        return Mode(REVERSIBLE)
+
+    def asked(self) -> str:
+        """The mode the cd_values asked for, as its arguments
+        (``rate=16.0``, ``reversible``)."""
+        if self.requested is not None:
+            return " ".join(self.requested.arguments) or self.requested.kind
+        if not self.cd_values:
+            return "no cd_values"
+        return f"mode number {self.cd_values[0]}, parameters that make no mode"
+
+    def describe(self) -> str:
+        """What the chunks are, in words (as `zfpcodec h5 list` prints it)."""
+        return f"unfiltered (H5Z-ZFP declined: {self.asked()})"
+
+    def filtered_chunk(self, origin: Sequence[int]) -> ZFPError:
+        """The error for a chunk at `origin` that went through the filter."""
+        return ZFPError(f"the chunk at {tuple(origin)} went through H5Z-ZFP (filter mask bit "
+                        f"clear), but the filter's cd_values {list(self.cd_values)} are its "
+                        "generic form, which H5Z-ZFP keeps only for a dataset it declined "
+                        "and which holds no zfp header: nothing says how to decode it",
+                        "header")
+
+    def check_chunks(self, stored: Iterable[tuple[Sequence[int], int]], position: int) -> None:
+        """Raise `filtered_chunk` for the first of `stored` ((offset, filter
+        mask) of each chunk) whose mask does not skip the filter at
+        `position` in the pipeline."""
+        for origin, mask in stored:
+            if not mask >> position & 1:
+                raise self.filtered_chunk(origin)
+
+
+def _generic_mode(words: tuple[int, ...]) -> Mode | None:
+    """The mode generic cd_values ask for (H5Zzfp_plugin.h's layout: mode
+    number, an unused word, the parameters; a double as two words in memory
+    order), None where they name none."""
+    kind = _GENERIC_KIND.get(words[0]) if words else None
+    if kind is None or len(words) < GENERIC_WORDS[kind]:
+        return None
+    try:
+        if kind in (FIXED_RATE, FIXED_ACCURACY):
+            value = struct.unpack("=d", struct.pack("=2I", *words[2:4]))[0]
+            return Mode.from_kind(kind, **{"rate" if kind == FIXED_RATE else "tolerance": value})
+        if kind == FIXED_PRECISION:
+            return Mode.from_args(precision=words[2])
+        if kind == EXPERT:
+            minexp = words[5] - 2**32 if words[5] >= 2**31 else words[5]
+            return Mode.from_args(minbits=words[2], maxbits=words[3], maxprec=words[4],
+                                  minexp=minexp)
+    except (ValueError, struct.error):
+        return None
+    return Mode(REVERSIBLE)
 
 
 def writer_codec(version: int) -> int:

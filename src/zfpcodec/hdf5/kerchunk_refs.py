@@ -16,11 +16,13 @@ the references needs zarr, fsspec and numcodecs (and zfpcodec for the
 
 HDF5 filters become numcodecs codecs: H5Z-ZFP -> `H5ZZFP`, deflate ->
 ``zlib``, shuffle -> ``shuffle``, fletcher32 -> ``fletcher32``, in the
-pipeline's order (the last one is Zarr's compressor).  A dataset that Zarr
-v2 cannot describe (another filter, a chunk whose filters were skipped,
-variable-length or compound types, virtual or external storage) is left
-out and reported: a `ReferenceWarning`, or a ValueError with
-``unsupported="raise"``.
+pipeline's order (the last one is Zarr's compressor).  An H5Z-ZFP filter
+that declined its dataset (generic cd_values, every chunk stored with it
+skipped) becomes no codec.  A dataset that Zarr v2 cannot describe
+(another filter, a chunk whose filters were skipped otherwise, corrupt
+H5Z-ZFP cd_values, variable-length or compound types, virtual or external
+storage) is left out and reported: a `ReferenceWarning`, or a ValueError
+with ``unsupported="raise"``.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import ZFPError
 from .codec import H5ZZFP
-from .h5z_zfp import FILTER_ID
+from .h5z_zfp import FILTER_ID, DeclinedFilter, is_generic
 from .reader import chunk_infos
 
 if TYPE_CHECKING:
@@ -112,7 +115,7 @@ def _scan(file: Any, url: str, unsupported: str) -> dict[str, Any]:
             return
         try:
             _dataset(refs, name + "/", item, url, dims)
-        except Unsupported as why:
+        except (Unsupported, ZFPError) as why:  # one dataset's, not the file's
             message = f"dataset {item.name!r} left out of the references: {why}"
             if unsupported == "raise":
                 raise ValueError(message) from None
@@ -154,8 +157,8 @@ def _dataset(refs: dict[str, Any], prefix: str, dataset: Any, url: str,
         stored = {".".join(["0"] * max(len(shape), 1)): whole} if whole else {}
     else:
         chunks = dataset.chunks
-        codecs = _codecs(dataset, plist)
-        stored = _chunks(dataset, url)
+        codecs, declined = _codecs(dataset, plist)
+        stored = _chunks(dataset, url, declined)
     refs[prefix + ".zarray"] = json.dumps({
         "zarr_format": ZARR_FORMAT, "shape": list(shape), "chunks": list(chunks),
         "dtype": dtype.str, "fill_value": _fill_value(dataset, plist),
@@ -183,12 +186,18 @@ def _contiguous(dataset: Any, url: str) -> Any:
     return [url, offset, dataset.id.get_storage_size()]
 
 
-def _chunks(dataset: Any, url: str) -> dict[str, Any]:
-    """Chunk key -> [url, offset, size] of every stored chunk."""
+def _chunks(dataset: Any, url: str, declined: dict[int, DeclinedFilter]) -> dict[str, Any]:
+    """Chunk key -> [url, offset, size] of every stored chunk.  The filters
+    that declined the dataset (`declined`, by pipeline position) must be
+    skipped in every chunk, and no other."""
     found: dict[str, Any] = {}
     masked: list[tuple[int, ...]] = []
-    for info in chunk_infos(dataset):
-        if info.filter_mask:
+    infos = chunk_infos(dataset)
+    for position, declined_filter in declined.items():  # ZFPError: one went through
+        declined_filter.check_chunks([(i.chunk_offset, i.filter_mask) for i in infos], position)
+    skipped = sum(1 << position for position in declined)
+    for info in infos:
+        if info.filter_mask != skipped:
             masked.append(info.chunk_offset)
         key = ".".join(str(o // c) for o, c in zip(info.chunk_offset, dataset.chunks))
         found[key] = [url, info.byte_offset, info.size]
@@ -199,14 +208,19 @@ def _chunks(dataset: Any, url: str) -> dict[str, Any]:
     return found
 
 
-def _codecs(dataset: Any, plist: Any) -> list[Any]:
-    """The numcodecs codecs of the dataset's filter pipeline, in order."""
+def _codecs(dataset: Any, plist: Any) -> tuple[list[Any], dict[int, DeclinedFilter]]:
+    """The numcodecs codecs of the dataset's filter pipeline, in order, and
+    the H5Z-ZFP filters that declined it, by position: these skipped every
+    chunk (`_chunks` checks), so they have no codec."""
     from numcodecs import Fletcher32, Shuffle, Zlib
 
     codecs = []
+    declined = {}
     for i in range(plist.get_nfilters()):
         filter_id, _, cd_values, name = plist.get_filter(i)
-        if filter_id == FILTER_ID:
+        if filter_id == FILTER_ID and is_generic(cd_values):
+            declined[i] = DeclinedFilter.from_cd_values(cd_values)
+        elif filter_id == FILTER_ID:
             codecs.append(H5ZZFP(cd_values))
         elif filter_id == DEFLATE:
             codecs.append(Zlib(level=cd_values[0] if cd_values else 6))
@@ -218,7 +232,7 @@ def _codecs(dataset: Any, plist: Any) -> list[Any]:
             label = name.decode(errors="replace") if name else "unnamed"
             raise Unsupported(f"its filter {filter_id} ({label}) has no numcodecs codec "
                               "that reads HDF5's chunks")
-    return codecs
+    return codecs, declined
 
 
 def _fill_value(dataset: Any, plist: Any) -> Any:

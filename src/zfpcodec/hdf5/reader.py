@@ -7,6 +7,9 @@ the GIL), each straight into its place in the output where a whole chunk
 lands as it is, and, for a part of a chunk, only the blocks the part
 touches (`zfpcodec.region`; whole when it touches every block) -> the
 output.
+
+A dataset H5Z-ZFP declined (generic cd_values, `DeclinedFilter`) has its
+chunks stored as they are: they are copied, not decoded.
 """
 
 from __future__ import annotations
@@ -24,16 +27,18 @@ from numpy.typing import NDArray
 from .. import engine
 from ..errors import ZFPError
 from . import selection as sel
-from .h5z_zfp import FILTER_ID, FilterFormat
+from .h5z_zfp import FILTER_ID, DeclinedFilter, FilterFormat, is_generic
 
 if TYPE_CHECKING:
     import h5py
 
 
-def filter_format(dataset: h5py.Dataset) -> tuple[int, FilterFormat]:
+def filter_format(dataset: h5py.Dataset) -> tuple[int, FilterFormat | DeclinedFilter]:
     """(position in the filter pipeline, `FilterFormat`) of an H5Z-ZFP
-    dataset.  ValueError when the dataset is not compressed by H5Z-ZFP
-    alone; ZFPError when its cd_values are corrupt or do not fit it."""
+    dataset, or a `DeclinedFilter` where H5Z-ZFP declined the dataset (its
+    generic cd_values kept).  ValueError when the dataset is not compressed
+    by H5Z-ZFP alone; ZFPError when its cd_values are corrupt or do not
+    fit it."""
     pipeline = filters(dataset)
     ids = [filter_id for filter_id, _ in pipeline]
     if FILTER_ID not in ids:
@@ -45,7 +50,14 @@ def filter_format(dataset: h5py.Dataset) -> tuple[int, FilterFormat]:
                          "zfpcodec.hdf5.read reads datasets whose only filter is H5Z-ZFP "
                          f"({FILTER_ID})")
     position = ids.index(FILTER_ID)
-    fmt = FilterFormat.from_cd_values(pipeline[position][1])
+    cd_values = pipeline[position][1]
+    if is_generic(cd_values):
+        # the chunks are the values as they are: any type of fixed size
+        if dataset.dtype.hasobject:
+            raise ValueError(f"dataset {dataset.name!r} holds variable-length values "
+                             f"({dataset.dtype}): read it with h5py")
+        return position, DeclinedFilter.from_cd_values(cd_values)
+    fmt = FilterFormat.from_cd_values(cd_values)
     fmt.check_dataset(dataset.dtype, dataset.chunks)
     return position, fmt
 
@@ -80,7 +92,9 @@ def read(dataset: h5py.Dataset, selection: sel.Selection = Ellipsis, *,
     dataset : h5py.Dataset
         An open dataset whose one filter is H5Z-ZFP (filter id 32013):
         int32/int64/uint32/uint64/float32/float64 values, any rank (at most
-        4 chunk axes longer than 1), any zfp mode.
+        4 chunk axes longer than 1), any zfp mode; or one H5Z-ZFP declined
+        (chunks whose every axis is 1, or with more than 4 axes longer than
+        1), whose chunks HDF5 stored unfiltered.
     selection : int, slice, Ellipsis or a tuple of them, optional
         What to read, as in NumPy basic indexing (default: everything).
         Only the chunks the selection touches are read.
@@ -100,14 +114,21 @@ def read(dataset: h5py.Dataset, selection: sel.Selection = Ellipsis, *,
     ValueError
         The dataset is not compressed by H5Z-ZFP alone.
     ZFPError
-        Corrupt cd_values or a corrupt or truncated chunk.
+        Corrupt cd_values or a corrupt or truncated chunk, or a chunk that
+        went through a filter that declined the dataset (nothing says how
+        it was compressed).
     TypeError, IndexError
         A selection that is not basic indexing, or out of range.
     """
     position, fmt = filter_format(dataset)
     plans = sel.plan(selection, dataset.shape, dataset.chunks)
     out = engine.allocate(sel.out_shape(plans), dataset.dtype)
-    decode = _ChunkDecoder(fmt, position, dataset.dtype, dataset.chunks, dataset.fillvalue)
+    decode: _ChunkDecoder | _RawChunkCopier
+    if isinstance(fmt, DeclinedFilter):
+        decode = _RawChunkCopier(fmt, position, dataset.dtype, dataset.chunks,
+                                 dataset.fillvalue)
+    else:
+        decode = _ChunkDecoder(fmt, position, dataset.dtype, dataset.chunks, dataset.fillvalue)
     with _Workers(threads) as run:
         for piece in sel.chunk_pieces(plans):
             target = out[piece.target]
@@ -145,7 +166,7 @@ class _ChunkDecoder:
             return
         mask, data = stored
         if mask & self.bit:  # the filter was skipped: the chunk is stored as it is
-            target[...] = self._raw(data, piece.origin)[piece.source]
+            target[...] = _raw(data, piece.origin, self.dtype, self.chunks)[piece.source]
         elif piece.whole:
             self.fmt.decode(data, out=np.squeeze(target, axis=self.unit_axes))
         elif self.layout.touches_every_block(field := self._field(piece.source)):
@@ -158,13 +179,39 @@ class _ChunkDecoder:
         """A selection of a chunk as a selection of its zfp field."""
         return tuple(part for axis, part in enumerate(source) if axis not in self.unit_axes)
 
-    def _raw(self, data: bytes, origin: tuple[int, ...]) -> NDArray[Any]:
-        nbytes = math.prod(self.chunks) * self.dtype.itemsize
-        if len(data) != nbytes:
-            raise ZFPError(f"the chunk at {origin} is stored unfiltered (filter mask set) "
-                           f"but holds {len(data)} bytes, not the {nbytes} of a chunk",
-                           "truncated")
-        return np.frombuffer(data, dtype=self.dtype).reshape(self.chunks)
+
+class _RawChunkCopier:
+    """Puts one chunk of a dataset H5Z-ZFP declined where it goes in the
+    output: every chunk written is stored unfiltered."""
+
+    def __init__(self, declined: DeclinedFilter, position: int, dtype: np.dtype[Any],
+                 chunks: tuple[int, ...], fill: object) -> None:
+        self.declined, self.bit, self.dtype, self.chunks, self.fill = (
+            declined, 1 << position, np.dtype(dtype), tuple(chunks), fill)
+
+    def __call__(self, stored: tuple[int, bytes] | None, piece: sel.Piece,
+                 target: NDArray[Any]) -> None:
+        if stored is None:
+            target[...] = self.fill
+            return
+        mask, data = stored
+        if not mask & self.bit:
+            # compressed with a zfp header these cd_values do not hold: the
+            # mode and shape would be guesses, so it is refused
+            raise self.declined.filtered_chunk(piece.origin)
+        target[...] = _raw(data, piece.origin, self.dtype, self.chunks)[piece.source]
+
+
+def _raw(data: bytes, origin: tuple[int, ...], dtype: np.dtype[Any],
+         chunks: tuple[int, ...]) -> NDArray[Any]:
+    """A chunk stored unfiltered: its bytes as the chunk's values (HDF5
+    stores edge chunks whole)."""
+    nbytes = math.prod(chunks) * dtype.itemsize
+    if len(data) != nbytes:
+        raise ZFPError(f"the chunk at {origin} is stored unfiltered (filter mask set) "
+                       f"but holds {len(data)} bytes, not the {nbytes} of a chunk",
+                       "truncated")
+    return np.frombuffer(data, dtype=dtype).reshape(chunks)
 
 
 class _Workers:
