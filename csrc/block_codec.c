@@ -88,17 +88,6 @@
 /* Coding a range of consecutive blocks: whole blocks are copied inline,
  * partial ones by traverse.c.  `code` and `d` are constants at every call,
  * so each instance is one loop with the block coder inlined. */
-/* The three counts of block flags in one word of COUNT_BITS-bit fields:
- * one register in the loop below, where three cost measurable time in 1-D
- * (the block coder inlined there leaves few).  A range holds at most
- * MAX_CHUNK_BLOCKS (blocks.c) blocks, far below 2^COUNT_BITS. */
-#define COUNT_BITS 21
-#define COUNT_MASK ((UINT64_C(1) << COUNT_BITS) - 1)
-#define COUNTED(flags)                                                       \
-  ((uint64_t)((flags) & BLOCK_NONFINITE) |                                   \
-   (uint64_t)((flags) & BLOCK_RANGE) << (COUNT_BITS - 1) |                   \
-   (uint64_t)((flags) & BLOCK_SCALE) << (2 * COUNT_BITS - 2))
-
 static inline ALWAYS_INLINE void
 encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last, zfpc_report *report,
@@ -107,7 +96,7 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
                                  const void *),
                 unsigned d, unsigned size)
 {
-  uint64_t block[256], counted = 0;
+  uint64_t block[256], nonfinite = 0, range = 0, scale = 0;
   bit_writer local = *w;  /* a local copy can live in registers */
   block_cursor c;
   size_t b;
@@ -122,12 +111,14 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
     if (missing)
       fill_block(f, c.b, missing, block);
     flags = code(&local, p, d, block);
-    counted += COUNTED(flags);
+    nonfinite += flags & BLOCK_NONFINITE;
+    range += (flags & BLOCK_RANGE) != 0;
+    scale += (flags & BLOCK_SCALE) != 0;
   }
   *w = local;
-  report->nonfinite_blocks += counted & COUNT_MASK;
-  report->range_blocks += counted >> COUNT_BITS & COUNT_MASK;
-  report->scale_blocks += counted >> 2 * COUNT_BITS;
+  report->nonfinite_blocks += nonfinite;
+  report->range_blocks += range;
+  report->scale_blocks += scale;
 }
 
 /* The values of an empty block in every type: +0.0 or 0. */

@@ -97,7 +97,7 @@ static void *compress_worker(void *arg)
 {
   job *j = (job *)arg;
   uint8_t *buffer = malloc(j->chunk_bytes);
-  zfpc_report report = {0, 0};
+  zfpc_report report = {0, 0, 0};
   size_t c;
   for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
     bit_writer w;

@@ -180,8 +180,16 @@ static inline ALWAYS_INLINE int FN(out_of_scale)(int emax)
   return (int)P - 2 - emax > EBIAS || emax > EBIAS;
 }
 
-/* Returns the block's BLOCK_NONFINITE, BLOCK_RANGE and BLOCK_SCALE flags
- * (block_codec.h). */
+/* The flag of a block whose conversion went out of range (fwd_cast): tiny
+ * values convert as NaN and +-inf do, so which it holds is tested here. */
+static NEVER_INLINE unsigned FN(outside_flag)(int emax, const void *block, unsigned size)
+{
+  return FN(out_of_scale)(emax) && !FN(has_nonfinite)(block, size) ? BLOCK_SCALE
+                                                                   : BLOCK_NONFINITE;
+}
+
+/* Returns the block's BLOCK_NONFINITE, BLOCK_RANGE or BLOCK_SCALE flag
+ * (block_codec.h), or 0. */
 static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_params *p,
                                                       unsigned d, const void *block)
 {
@@ -202,15 +210,14 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
     IFN(encode_ints_lossy)(w, q, d, prec, p->maxbits - (1 + EBITS), 0);
   }
   pad_block(w, start, p->minbits);
-  if (nonfinite)  /* (tiny values convert as if they were not finite) */
-    return FN(out_of_scale)(emax) && !FN(has_nonfinite)(block, size) ? BLOCK_SCALE
-                                                                     : BLOCK_NONFINITE;
-  if (emax > EBIAS)
-    return BLOCK_SCALE;
+  if (nonfinite)
+    return FN(outside_flag)(emax, block, size);
   /* Fixed accuracy holds while the planes it asks for (format.md §5.2, before
    * the cap at maxprec) fit the P-bit integers of block floating point;
    * past that, the conversion's own step 2^(emax-P+2) and the transform's
    * rounding exceed 2^minexp. */
+  if (emax > EBIAS)
+    return BLOCK_SCALE;
   return emax != -EBIAS && (int64_t)emax - p->minexp + 2 * (int64_t)d + 2 > (int64_t)P
          ? BLOCK_RANGE : 0;
 }

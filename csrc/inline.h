@@ -14,6 +14,17 @@
 #define ALWAYS_INLINE
 #endif
 
+/* A step the block coder rarely takes, kept out of line: inlined, it would
+ * grow the loop the coder is inlined into and change what the compiler
+ * inlines there. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NEVER_INLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define NEVER_INLINE __declspec(noinline)
+#else
+#define NEVER_INLINE
+#endif
+
 /* A static function of a header that some of its includers do not call,
  * and whose inlining is left to the compiler (`static inline` would change
  * the compiler's choice). */

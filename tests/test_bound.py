@@ -10,6 +10,7 @@ to its own behaviour."""
 from __future__ import annotations
 
 import pickle
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from zfpcodec import MaskedZFP, ZFP, ZFPError, accuracy_holds, engine
 from zfpcodec.modes import Mode
 
 P = {np.float32: 32, np.float64: 64}
+EBIAS = {np.float32: 127, np.float64: 1023}
 
 
 def blocks_as_array(blocks: np.ndarray) -> np.ndarray:
@@ -27,17 +29,25 @@ def blocks_as_array(blocks: np.ndarray) -> np.ndarray:
     return blocks.reshape((blocks.shape[0] * 4,) + blocks.shape[2:])
 
 
-def reference_flags(blocks: np.ndarray, minexp: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rule (zfpcodec.bound), block by block: (non-finite, too wide),
-    where too wide means emax - minexp + 2(d + 1) > P for the frexp exponent
-    emax of the block's largest finite magnitude."""
+def reference_flags(blocks: np.ndarray,
+                    minexp: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rule (zfpcodec.bound), block by block: (non-finite, too wide, out
+    of scale) for the frexp exponent emax of the block's largest finite
+    magnitude: too wide means emax - minexp + 2(d + 1) > P; out of scale,
+    that block floating point cannot carry the block (its scale 2^(P-2-emax)
+    overflows, for a block it codes, or emax is the top binade's); the two
+    are exclusive, as are non-finite values and either."""
     d = blocks.ndim - 1
+    p, ebias = P[blocks.dtype.type], EBIAS[blocks.dtype.type]
     flat = blocks.reshape(blocks.shape[0], -1).astype(np.float64)
     nonfinite = ~np.isfinite(flat).all(axis=1)
     largest = np.abs(np.where(np.isfinite(flat), flat, 0)).max(axis=1)
     emax = np.frexp(largest)[1].astype(np.int64)
-    wide = ~nonfinite & (largest > 0) & (emax - minexp + 2 * d + 2 > P[blocks.dtype.type])
-    return nonfinite, wide
+    planes = emax - minexp + 2 * d + 2
+    coded = ~nonfinite & (largest > 0) & (planes > 0)
+    scale = coded & ((p - 2 - emax > ebias) | (emax > ebias))
+    wide = coded & ~scale & (planes > p)
+    return nonfinite, wide, scale
 
 
 def random_blocks(rng, dtype, d, n, kind):
@@ -73,14 +83,14 @@ def test_engine_counts_follow_the_rule_and_miss_no_block_that_breaks_the_bound(
     mode = Mode.from_args(tolerance=2.0 ** minexp)  # the tightest tolerance for minexp
     arr = blocks_as_array(blocks)
     stream, counts = engine.compress_report(arr, mode, header=False, threads=threads)
-    nonfinite, wide = reference_flags(blocks, minexp)
-    assert counts == (nonfinite.sum(), wide.sum())
+    nonfinite, wide, scale = reference_flags(blocks, minexp)
+    assert counts == (nonfinite.sum(), wide.sum(), scale.sum())
     assert stream == engine.compress(arr, mode, header=False)  # the report changes no bit
     back = engine.decompress(stream, dtype=arr.dtype, shape=arr.shape, mode=mode)
     error = np.abs(back.astype(np.float64) - arr.astype(np.float64)).reshape(len(blocks), -1)
     with np.errstate(invalid="ignore"):
         broken = ~(error <= 2.0 ** minexp).all(axis=1)  # NaN errors break it too
-    missed = broken & ~(nonfinite | wide)
+    missed = broken & ~(nonfinite | wide | scale)
     assert not missed.any(), f"blocks {np.nonzero(missed)[0][:5]} broke the bound unflagged"
 
 
@@ -117,15 +127,59 @@ def test_empty_blocks_are_flagged_exactly_when_they_hold_nan(dtype, d):
     for mode in (Mode.from_args(tolerance=1e-3), Mode.from_args(rate=8),
                  Mode.from_args(precision=20)):
         _, counts = engine.compress_report(arr, mode, header=False)
-        assert counts == (size, 0), (mode, counts)
+        assert counts == (size, 0, 0), (mode, counts)
 
 
 def test_integer_blocks_and_reversible_blocks_are_never_flagged():
     ints = np.array([0, 2**30, -2**30, 5] * 16, dtype=np.int32)
-    assert engine.compress_report(ints, Mode.from_args(rate=4))[1] == (0, 0)
+    assert engine.compress_report(ints, Mode.from_args(rate=4))[1] == (0, 0, 0)
     floats = np.array([np.nan, np.inf, 1e30, 1.0] * 4)
-    assert engine.compress_report(floats, Mode.from_args())[1] == (0, 0)
-    assert engine.compress_report(floats, Mode.from_args(rate=8))[1] == (4, 0)
+    assert engine.compress_report(floats, Mode.from_args())[1] == (0, 0, 0)
+    assert engine.compress_report(floats, Mode.from_args(rate=8))[1] == (4, 0, 0)
+    # huge but below the top binade: no scale flag (range counts in every
+    # lossy mode, and matters in fixed accuracy only)
+    counts = engine.compress_report(np.array([1e300, 1.0] * 8), Mode.from_args(rate=8))[1]
+    assert counts[0] == counts[2] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", [Mode.from_args(rate=16), Mode.from_args(precision=24),
+                                  Mode.from_args(tolerance=2.0 ** -1074)],
+                         ids=["rate", "precision", "accuracy"])
+def test_magnitudes_out_of_block_floating_points_scale_are_flagged(dtype, mode):
+    """Blocks whose values are all below 2^(P-2-EBIAS-1) (where zfp's scale
+    factor overflows and it codes garbage) and blocks that reach the top
+    binade (whose values can decode as +-inf) are counted in every lossy
+    mode, and the codecs refuse them with their own words; the binades
+    next to them are not (a tiny value coded beside a normal one is fine)."""
+    p, ebias = P[dtype], EBIAS[dtype]
+    rng = np.random.default_rng(1)
+    shape = (64, 8)
+    tiny_top = np.ldexp(rng.uniform(0.5, 1, shape), p - 2 - ebias - 1)   # below 2^(P-2-EBIAS-1)
+    tiny_ok = np.ldexp(rng.uniform(0.5, 1, shape), p - 2 - ebias)
+    top = np.ldexp(rng.uniform(0.99, 1, shape), ebias + 1)                # [2^EBIAS, 2^(EBIAS+1))
+    below_top = np.ldexp(rng.uniform(0.5, 1, shape), ebias)
+    below_top *= rng.choice([-1, 1], shape)
+    for values, flagged in [(tiny_top, True), (top * rng.choice([-1, 1], shape), True),
+                            (tiny_ok, False), (below_top, False)]:
+        arr = values.astype(dtype)
+        assert np.isfinite(arr).all()
+        stream, counts = engine.compress_report(arr, mode)
+        assert counts[:2] == (0, 0) or not flagged
+        assert counts[2] == (32 if flagged else 0), (arr.flat[0], counts)
+        if flagged:
+            with pytest.raises(ZFPError, match="block floating point cannot scale"):
+                ZFP.from_mode(mode).encode(arr)
+        elif counts == (0, 0, 0):
+            ZFP.from_mode(mode).encode(arr)
+    # what the flags are for: garbage, and infinities
+    back = engine.decompress(engine.compress(tiny_top.astype(dtype), mode))
+    assert (np.abs(back - tiny_top.astype(dtype)) > np.abs(tiny_top.astype(dtype))).any()
+    largest = np.finfo(dtype).max
+    block = np.array([largest, -largest, largest, largest], dtype)
+    loose = Mode.from_args(tolerance=float(largest) / 2 ** 16)
+    assert engine.compress_report(block, loose)[1] == (0, 0, 1)
+    assert np.isinf(engine.decompress(engine.compress(block, loose))).all()
 
 
 # --------------------------------------------------------------------------

@@ -86,6 +86,7 @@ cdef extern from "zfpc.h" nogil:
     ctypedef struct zfpc_report:
         uint64_t nonfinite_blocks
         uint64_t range_blocks
+        uint64_t scale_blocks
 
     ctypedef struct zfpc_found:
         unsigned char *bitmap
@@ -329,12 +330,13 @@ def compress(arr, int ztype, tuple params, bint header, bint byteswap,
 
 def compress_report(arr, int ztype, tuple params, bint header, bint byteswap,
                     unsigned threads=1):
-    """(stream, nonfinite_blocks, range_blocks): `compress`, and the blocks
-    the engine flagged while coding them (zfpc_report in csrc/zfpc.h)."""
+    """(stream, nonfinite_blocks, range_blocks, scale_blocks): `compress`,
+    and the blocks the engine flagged while coding them (zfpc_report in
+    csrc/zfpc.h)."""
     cdef zfpc_report report
     stream = compress_into_bytes(arr, ztype, params, header, byteswap, threads, &report,
                                  NULL)
-    return stream, report.nonfinite_blocks, report.range_blocks
+    return stream, report.nonfinite_blocks, report.range_blocks, report.scale_blocks
 
 
 def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads, fill,
@@ -344,8 +346,9 @@ def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads,
     `fill`, a one-value buffer of the array's type, or None) filled block
     by block as they are coded (zfpc_compress_filled); and where they are:
     their bitmap is written to the writable buffer `bitmap` of ceil(size /
-    8) bytes.  Returns (stream, nonfinite_blocks, range_blocks, missing
-    values, the bit pattern of one, whether they all share it)."""
+    8) bytes.  Returns (stream, nonfinite_blocks, range_blocks,
+    scale_blocks, missing values, the bit pattern of one, whether they all
+    share it)."""
     cdef zfpc_report report
     cdef zfpc_missing missing
     cdef zfpc_found found
@@ -370,8 +373,8 @@ def compress_filled(arr, int ztype, tuple params, bint header, unsigned threads,
                                      &missing)
     finally:
         PyBuffer_Release(&bview)
-    return (stream, report.nonfinite_blocks, report.range_blocks, found.count,
-            found.pattern, found.differ == 0)
+    return (stream, report.nonfinite_blocks, report.range_blocks, report.scale_blocks,
+            found.count, found.pattern, found.differ == 0)
 
 
 cdef object compress_into_bytes(arr, int ztype, tuple params, bint header, bint byteswap,

@@ -16,6 +16,11 @@ while compressing (csrc/zfpc.h, ``zfpc_report``):
   (t x 2^24 for float32 in 3-D, t x 2^56 for float64): the integers' step
   exceeds the tolerance, so small values beside a huge one (a -1e10 fill
   value among temperatures) come back wrong.
+* **scale**: finite magnitudes block floating point cannot carry, in every
+  lossy mode: a block whose values are all below 2^-98 (float32; 2^-962
+  for float64), where the block's scale factor overflows and zfp codes
+  garbage, or one with a value in the type's top binade (2^127 and up for
+  float32, 2^1023 for float64), which can decode as +-inf.
 
 `check` turns a report into the `ZFPError` the codecs raise (naming what
 was found and the fix: `zfpcodec.MaskedZFP` for missing values, or a
@@ -64,6 +69,9 @@ class BoundReport:
     range_blocks : int
         Finite blocks too wide for the fixed-accuracy bound (counted in
         every lossy mode; they matter in fixed accuracy).
+    scale_blocks : int
+        Finite blocks whose magnitudes block floating point cannot scale
+        (all tiny, or some in the type's top binade), in any lossy mode.
     kind : str
         The mode (`zfpcodec.modes.KINDS`).
     dtype : str
@@ -75,6 +83,7 @@ class BoundReport:
     range_blocks: int
     kind: str
     dtype: str
+    scale_blocks: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -86,6 +95,12 @@ class BoundReport:
             found.append(f"{self.nonfinite_blocks} of {self.blocks} blocks hold NaN or "
                          "+-inf, which zfp's lossy modes decode as finite numbers (an "
                          "infinity also corrupts its block's other values)")
+        if self.scale_blocks:
+            low, high = ("2^-98", "2^127") if self.dtype == "float32" else ("2^-962", "2^1023")
+            found.append(f"{self.scale_blocks} of {self.blocks} blocks hold finite values "
+                         "that zfp's block floating point cannot scale (every value of a "
+                         f"block below {low} in magnitude: they come back as garbage; or a "
+                         f"value of {high} or more: it can come back as +-inf)")
         if self.kind == FIXED_ACCURACY and self.range_blocks:
             found.append(f"{self.range_blocks} of {self.blocks} blocks span a dynamic range "
                          f"too wide for the tolerance in {self.dtype} (a magnitude of "
@@ -104,14 +119,15 @@ class BoundReport:
         return not self.problems
 
 
-def report_of(counts: tuple[int, int], values: NDArray[Any], mode: Mode) -> BoundReport:
+def report_of(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode) -> BoundReport:
     """The report of `engine.compress_report`'s counts for `values`."""
     blocks = 1
     for n in values.shape:
         blocks *= -(-n // 4)
     # the scalar type's name ('float64' in either byte order): dtype.name
     # costs microseconds, which small chunks notice
-    return BoundReport(blocks, counts[0], counts[1], mode.kind, values.dtype.type.__name__)
+    return BoundReport(blocks, counts[0], counts[1], mode.kind, values.dtype.type.__name__,
+                       counts[2])
 
 
 def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
@@ -123,8 +139,11 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
     problems = [p for p in report.problems if not p.startswith("zfp's fixed accuracy")]
     if not problems:
         return
-    if masked:
-        fix = "a larger tolerance, or mode='reversible' (lossless)"
+    wide = report.kind == FIXED_ACCURACY and report.range_blocks > 0
+    if masked or not (report.nonfinite_blocks or wide):
+        # nothing a mask can help with: the valid values themselves
+        fix = "a larger tolerance, or " if wide else ""
+        fix += "mode='reversible' (lossless)"
     else:
         fix = ("zfpcodec.MaskedZFP (Zarr v3: zfpcodec.zarr3.MaskedZFPCodec), which stores "
                "missing values (NaN, +-inf, a fill value such as -1e10 with missing=-1e10) "
@@ -137,6 +156,8 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                     "{'_FillValue': None} with Zarr v2")
         else:
             fix += "; or a larger tolerance"
+    if report.scale_blocks:
+        fix += "; or values scaled into range (times a power of two) before compressing"
     raise BoundError(f"{codec} refuses to store this chunk: {'; '.join(problems)}. Fix: use "
                      f"{fix}. (strict=False stores it anyway.)", report, problems, masked)
 
@@ -156,7 +177,7 @@ def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: s
     return stream
 
 
-def check_counts(counts: tuple[int, int], values: NDArray[Any], mode: Mode, *,
+def check_counts(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode, *,
                  strict: bool, codec: str, masked: bool = False) -> None:
     """With `strict`, `check` the report of the engine's `counts` (those of
     `engine.compress_report` or `engine.compress_filled`) for `values` in

@@ -142,19 +142,20 @@ def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
 
 def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
                     rate_clamp: bool = False, threads: int = 1
-                    ) -> tuple[bytes, tuple[int, int]]:
+                    ) -> tuple[bytes, tuple[int, int, int]]:
     """`compress`, and what the engine found while coding: the numbers of
-    blocks holding NaN or +-inf, and of blocks too wide for fixed accuracy
+    blocks holding NaN or +-inf, of blocks too wide for fixed accuracy, and
+    of blocks of magnitudes block floating point cannot scale
     (`zfpcodec.bound` says what they mean)."""
-    stream, nonfinite, wide = _compress(arr, mode, header, rate_clamp, threads,
-                                        _zfp.compress_report)
-    return stream, (nonfinite, wide)
+    stream, nonfinite, wide, scale = _compress(arr, mode, header, rate_clamp, threads,
+                                               _zfp.compress_report)
+    return stream, (nonfinite, wide, scale)
 
 
 def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None,
                     bitmap: NDArray[np.uint8], *, header: bool = True,
                     rate_clamp: bool = False, threads: int = 1
-                    ) -> tuple[bytes, tuple[int, int], tuple[int, int, bool]]:
+                    ) -> tuple[bytes, tuple[int, int, int], tuple[int, int, bool]]:
     """`compress_report` of the C-contiguous, native-order `arr` whose
     missing values (NaN and +-inf, and those equal to `fill`, a 0-d array
     of `arr`'s dtype, when not None) the engine fills block by block as it
@@ -163,12 +164,12 @@ def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None,
     `bitmap` (ceil(size / 8) bytes), and (how many values are missing, the
     bit pattern of one, whether they all share it)."""
     def coder(values: NDArray[Any], ztype: int, params: Params, header: bool,
-              byteswap: bool, threads: int) -> tuple[bytes, int, int, int, int, bool]:
+              byteswap: bool, threads: int) -> tuple[bytes, int, int, int, int, int, bool]:
         return _zfp.compress_filled(values, ztype, params, header, threads, fill, bitmap)
 
-    stream, nonfinite, wide, count, pattern, uniform = _compress(arr, mode, header,
-                                                                rate_clamp, threads, coder)
-    return stream, (nonfinite, wide), (count, pattern, uniform)
+    stream, nonfinite, wide, scale, count, pattern, uniform = _compress(
+        arr, mode, header, rate_clamp, threads, coder)
+    return stream, (nonfinite, wide, scale), (count, pattern, uniform)
 
 
 def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, threads: int,

@@ -109,6 +109,11 @@ class Missing:
             raise TypeError(f"missing must be 'nan' or a number (the fill value), "
                             f"not {value!r}")
         if isinstance(value, (int, np.integer)):
+            try:
+                float(value)
+            except OverflowError:
+                raise ValueError(f"missing={value} is out of range: no int32, int64, float32 "
+                                 "or float64 value equals it") from None
             return cls(int(value))
         number = float(value)
         if math.isnan(number):
@@ -131,8 +136,10 @@ class Missing:
             return None
         scalar: np.generic
         if dtype.kind == "f":
-            scalar = dtype.type(self.fill)
-            return scalar
+            with np.errstate(over="ignore"):
+                scalar = dtype.type(self.fill)
+            # beyond the type's range no value equals it (+-inf are missing anyway)
+            return None if np.isinf(scalar) else scalar
         info = np.iinfo(dtype)
         if isinstance(self.fill, float) and not self.fill.is_integer() or \
                 not info.min <= self.fill <= info.max:
