@@ -464,6 +464,27 @@ def test_unwritable_output_exits_1(tmp_path, field):
     path, _ = field
     fails("compress", path, "-o", tmp_path / "no" / "such" / "dir.zfp", expect=EXIT_FAILURE,
           message="No such file or directory")
+    # the output named, not the hidden name it is written under
+    stderr = fails("compress", path, "-o", f"{tmp_path}/newdir/", expect=EXIT_FAILURE,
+                   message=f"cannot write {tmp_path}/newdir/")
+    assert "partial" not in stderr
+
+
+@needs_zarr
+def test_settings_no_reader_decodes_are_one_line_in_every_command(tmp_path, field):
+    """Settings whose streams no reader decodes back (blocks too long for a
+    header; integer blocks of 0 bits) are refused in one line by stats and
+    zarr as by compress, and so is a thread count past the engine's."""
+    path, _ = field
+    ints = tmp_path / "i.npy"
+    np.save(ints, np.arange(4096, dtype=np.int32))
+    for command in (["stats", path, "-r", "1000"], ["stats", ints, "-r", "0.01"],
+                    ["zarr", path, tmp_path / "z.zarr", "-r", "1000", "--zarr-format", "2"],
+                    ["zarr", ints, tmp_path / "z.zarr", "-r", "0.01"]):
+        fails(*command, expect=EXIT_FAILURE, message="cannot be read back")
+        assert not (tmp_path / "z.zarr").exists()
+    fails("zarr", path, tmp_path / "z.zarr", "--threads", "9" * 20, expect=EXIT_USAGE,
+          message="threads must be 0 (one per core) or a count up to")
 
 
 @pytest.mark.parametrize("options, message", [

@@ -209,3 +209,18 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
           expect=EXIT_FAILURE, message="1 to 4 axes longer than 1; chunks (1, 1, 1) have 0")
     fails("h5", "import", tmp_path / "nothing", tmp_path / "x.h5", "--dataset", "a",
           expect=EXIT_FAILURE, message="nothing: no such file or Zarr store")
+    fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "/", "-f",
+          expect=EXIT_USAGE, message="--dataset '/' names no dataset")
+
+
+def test_import_force_replaces_a_dataset_never_a_group(tmp_path, field):
+    """--force replaces the dataset --dataset names; a group there (with all
+    its datasets) is refused and the file left as it was."""
+    path, _ = field
+    with h5py.File(tmp_path / "g.h5", "w") as file:
+        file["run/a"] = np.arange(4.0)
+        file["run/sub/c"] = np.arange(3)
+    before = (tmp_path / "g.h5").read_bytes()
+    fails("h5", "import", path, tmp_path / "g.h5", "--dataset", "/run", "-r", "8", "-f",
+          expect=EXIT_FAILURE, message="/run is a group, not a dataset")
+    assert (tmp_path / "g.h5").read_bytes() == before

@@ -35,6 +35,28 @@ def save(tmp_path, name: str, values: np.ndarray):
     return path
 
 
+@pytest.mark.parametrize("fill", [2 ** 63 - 1, 2 ** 53 + 1, -2 ** 63])
+def test_an_int64_fill_value_is_taken_exactly(tmp_path, fill):
+    """--missing reads an integer as one: through float() INT64_MAX became
+    2^63, matched nothing, and came back as INT64_MIN; 2^53 + 1 matched the
+    valid values 2^53 instead."""
+    values = np.array([1, 2, 3, fill, 5, 2 ** 53, 7, 8] * 4, dtype=np.int64)
+    source = save(tmp_path, "i.npy", values)
+    stderr = run("compress", source, "-p", "16", "--missing", str(fill),
+                 "-o", tmp_path / "i.zfp").stderr
+    assert f"4 of 32 values missing (NaN, +-inf, {fill})" in stderr
+    run("decompress", tmp_path / "i.zfp", "-o", tmp_path / "back.npy", "-q")
+    back = np.load(tmp_path / "back.npy")
+    assert np.array_equal(back[values == fill], values[values == fill])
+
+
+def test_missing_values_out_of_every_range_are_named():
+    fails("compress", "x.npy", "--missing", "1" + "0" * 400, "-r", "8", expect=2,
+          message="out of range")
+    fails("compress", "x.npy", "--missing", "banana", "-r", "8", expect=2,
+          message="'banana' is not 'nan' or a number")
+
+
 @pytest.mark.parametrize("missing, dtype", [("-1e10", np.float32), ("nan", np.float64)])
 def test_compress_missing_round_trip_restores_missing_values_bit_for_bit(tmp_path, missing,
                                                                          dtype):

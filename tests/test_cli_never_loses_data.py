@@ -238,6 +238,65 @@ def test_devices_are_written_without_force(field):
 
 
 @needs_zarr
+def test_a_destination_named_dash_is_a_name_where_no_stdout_is_written(tmp_path, field):
+    """zarr and h5 export cannot write to stdout: their DEST ``-`` is an
+    ordinary name, so an existing file or folder of that name is kept
+    without --force (it was replaced)."""
+    path, _ = field
+    (tmp_path / "-").mkdir()
+    (tmp_path / "-" / "thesis.txt").write_text("years of work")
+    before = snapshot(tmp_path)
+    refused("zarr", path, "-", "-q", "-r", "8", cwd=tmp_path, expect=EXIT_FAILURE,
+            message="- exists and is a directory, not a Zarr store")
+    assert snapshot(tmp_path) == before
+    assert cli("h5", "import", path, tmp_path / "t.h5", "--dataset", "T", "-r", "8",
+               "-q").returncode == 0
+    before = snapshot(tmp_path)
+    refused("h5", "export", tmp_path / "t.h5", "/T", "-", "-q", cwd=tmp_path,
+            expect=EXIT_FAILURE, message="- exists and is a directory, not a Zarr store")
+    assert snapshot(tmp_path) == before
+
+
+def test_an_output_link_stays_a_link_and_its_target_is_replaced(tmp_path, field):
+    """--force on a symbolic link replaces the file it points to (as the
+    zfp program, which opens the name, writes through it); stdout under
+    another name (/dev/stdout, /proc/self/fd/1) is written as stdout, so
+    what is redirected there gets the stream."""
+    path, arr = field
+    expected = engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
+    target = tmp_path / "target.zfp"
+    target.write_bytes(b"old")
+    (tmp_path / "link.zfp").symlink_to(target)
+    refused("compress", path, "-r", "8", "-o", tmp_path / "link.zfp", expect=EXIT_FAILURE,
+            message="exists; use --force")
+    assert cli("compress", path, "-r", "8", "-o", tmp_path / "link.zfp", "-f",
+               "-q").returncode == 0
+    assert (tmp_path / "link.zfp").is_symlink() and target.read_bytes() == expected
+    for name in ("/dev/stdout", "/proc/self/fd/1"):
+        if not os.path.exists(name):
+            continue
+        with open(tmp_path / "redirected.zfp", "wb") as out:
+            result = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
+                                     "-r", "8", "-o", name, "-q"], stdout=out,
+                                    stderr=subprocess.PIPE, text=True)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "redirected.zfp").read_bytes() == expected
+
+
+def test_a_closed_stderr_never_sends_the_summary_into_the_data(tmp_path, field):
+    """With stderr closed (2>&-), print() falls back to stdout: the summary
+    line and any error must not end up in the stream on stdout."""
+    path, arr = field
+    with open(tmp_path / "s.zfp", "wb") as out:
+        result = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
+                                 "-r", "8", "-o", "-"], stdout=out, stderr=subprocess.DEVNULL,
+                                close_fds=True, preexec_fn=lambda: os.close(2))
+    assert result.returncode == 0
+    assert (tmp_path / "s.zfp").read_bytes() == engine.compress(arr, Mode.from_args(rate=8),
+                                                               rate_clamp=True)
+
+
+@needs_zarr
 def test_zarr_replaces_only_zarr_stores_and_only_with_force(tmp_path, field):
     import zarr
     path, arr = field

@@ -35,6 +35,20 @@ def test_error_stats_compare_index_by_index_across_layouts_and_slabs(slab):
         assert stats["psnr"] == pytest.approx(20 * math.log10(span / (2 * rmse)), rel=1e-12)
 
 
+@pytest.mark.parametrize("slab", [1, 7, 1 << 20])
+def test_a_nan_makes_every_error_nan_in_any_slab(slab):
+    """A NaN among the values is no error of 0: the maximum error, as the
+    RMSE, is NaN wherever it falls (max() dropped it when it came after a
+    larger error, or in a slab of its own)."""
+    rng = np.random.default_rng(2)
+    original = rng.normal(size=(6, 5, 4))
+    for where in ((0, 0, 0), (3, 2, 1), (5, 4, 3)):
+        decoded = original + 1e-3
+        decoded[where] = np.nan
+        stats = error_stats(original, decoded, slab=slab)
+        assert math.isnan(stats["max_error"]) and math.isnan(stats["rmse"]), where
+
+
 def test_error_stats_of_an_exact_round_trip_and_of_a_0d_array():
     arr = np.arange(24, dtype=np.int64).reshape(2, 3, 4)
     assert error_stats(arr, arr.copy()) == dict(max_error=0.0, rmse=0.0, nrmse=0.0,

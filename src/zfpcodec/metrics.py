@@ -71,7 +71,7 @@ def error_stats(original: NDArray[Any], decoded: NDArray[Any],
     dict
         ``max_error`` (largest absolute difference), ``rmse`` (root mean
         square difference), ``nrmse`` (RMSE / (max - min)) and ``psnr``
-        (see `psnr`).
+        (see `psnr`); each is NaN where a value of either array is NaN.
     """
     if original.shape != decoded.shape:
         raise ValueError(f"cannot compare arrays of shapes {original.shape} and "
@@ -87,7 +87,10 @@ def error_stats(original: NDArray[Any], decoded: NDArray[Any],
         diff = (a[start:start + rows].astype(np.float64)
                 - b[start:start + rows].astype(np.float64)).ravel()
         if diff.size:
-            max_error = max(max_error, float(np.max(np.abs(diff))))
+            largest = float(np.max(np.abs(diff)))
+            # a NaN stays, as in the RMSE: max() would drop it silently
+            if not (largest <= max_error or math.isnan(max_error)):
+                max_error = largest
             square_sum += float(np.dot(diff, diff))
     rmse = math.sqrt(square_sum / a.size)
     with np.errstate(divide="ignore", invalid="ignore"):

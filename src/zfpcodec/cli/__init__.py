@@ -33,6 +33,7 @@ cleanly as Ctrl-C does).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -53,6 +54,10 @@ __all__ = ["main", "build_parser"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: sys.argv[1:]); return the exit
     status."""
+    if sys.stderr is None:
+        # stderr closed (2>&-): print() would fall back to stdout, into the
+        # data a pipe carries
+        sys.stderr = open(os.devnull, "w")
     parser = build_parser()
     args = parser.parse_args(protect_negative_numbers(sys.argv[1:] if argv is None else argv))
     if args.command is None:

@@ -13,7 +13,7 @@ from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array, write_bytes
 from .options import (STDIO, Commands, _single_mode, add_bound_options, add_force,
                       add_mode_options, add_raw_options, add_threads, build_mode, subparser)
-from .outputs import check_output
+from .outputs import check_output, names_stdout
 from .report import MB, note, shape_text, show
 
 
@@ -52,13 +52,14 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     """compress: .npy or raw file -> zfp stream."""
     output = args.output or _default_output(args.input)
+    output = STDIO if names_stdout(output) else output
     arr = read_array(args.input, args.dtype, args.shape)
     kind, value = _single_mode(args)
     mode = build_mode(kind, value, arr.dtype)
     if args.missing is not None and not args.header:
         raise UsageError("--missing writes a container whose zfp stream carries its header: "
                          "drop --no-header")
-    check_output(output, [args.input], args.force)
+    check_output(output, [args.input], args.force, stdout=True)
     start = time.perf_counter()
     strict = not args.allow_unbounded
     try:
@@ -71,8 +72,7 @@ def run(args: argparse.Namespace) -> None:
             stream = masked.encode(native, mode, args.missing, strict=strict, codec="compress",
                                    threads=args.threads)
     except bound.BoundError as error:
-        raise BoundRefusal(show(args.input), error.problems, error.masked,
-                           bool(error.report.nonfinite_blocks)) from None
+        raise BoundRefusal(show(args.input), error) from None
     except (TypeError, ValueError) as error:
         raise CLIError(f"{args.input}: {error}") from None
     seconds = time.perf_counter() - start
@@ -82,9 +82,9 @@ def run(args: argparse.Namespace) -> None:
         if args.missing is not None:
             missing = int(np.count_nonzero(args.missing.mask(arr)))
             fill = args.missing.fill
-            note(f"{missing} of {arr.size} values missing (NaN, +-inf"
-                 f"{'' if fill is None else f', {fill:g}'}), stored exactly in a masked "
-                 "container")
+            named = "" if fill is None else f", {fill}" if isinstance(fill, int) else f", {fill:g}"
+            note(f"{missing} of {arr.size} values missing (NaN, +-inf{named}), stored exactly "
+                 "in a masked container")
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {arr.nbytes} -> {len(stream)} bytes "
              f"(ratio {arr.nbytes / len(stream):.3g}, "

@@ -14,7 +14,7 @@ from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, open_stream, write_array
 from .options import (STDIO, Commands, SettingValue, _single_mode, add_force, add_mode_options,
                       add_raw_options, add_threads, build_mode, parse_region, subparser)
-from .outputs import check_output
+from .outputs import check_output, names_stdout
 from .report import MB, note, shape_text, show
 
 
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> None:
     """decompress: zfp stream -> .npy or raw file."""
     output = args.output or _default_output(args.input)
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
+    output = STDIO if names_stdout(output) else output
     kind, value = _single_mode(args)
     with open_stream(args.input) as source:
         magic = source.read(max(len(ZFP_MAGIC), len(masked.MAGIC)))
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> None:
             decode = {}
         else:
             decode = _headerless_arguments(args, kind, value, magic.startswith(ZFP_MAGIC))
-        check_output(output, [args.input], args.force)
+        check_output(output, [args.input], args.force, stdout=True)
         start = time.perf_counter()
         if is_masked:
             stream = source.read()

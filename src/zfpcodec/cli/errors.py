@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..modes import FIXED_ACCURACY
+
+if TYPE_CHECKING:
+    from ..bound import BoundError
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -34,16 +41,22 @@ class BoundRefusal(CLIError):
     """A lossy stream refused because its error bound cannot hold
     (`zfpcodec.bound.BoundError`), with the options that fix it."""
 
-    def __init__(self, source: str, problems: list[str], masked: bool, nonfinite: bool):
-        if masked:
+    def __init__(self, source: str, error: BoundError):
+        report = error.report
+        wide = report.kind == FIXED_ACCURACY and report.range_blocks > 0
+        if error.masked and wide:
             fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
                    "the valid values, or --reversible (lossless)")
+        elif error.masked or not (report.nonfinite_blocks or wide):
+            fix = "--reversible (lossless)"  # no mask helps
         else:
             fix = ("--missing nan (NaN and +-inf) or --missing VALUE (a fill value such as "
                    "-1e10), which stores missing values exactly and the others within the "
                    "bound; or --reversible (lossless)")
-            if not nonfinite:
+            if not report.nonfinite_blocks:
                 fix += "; or a larger --tolerance"
+        if report.scale_blocks:
+            fix += "; or values scaled into range (times a power of two)"
         super().__init__(f"{source}: refusing to store a stream whose error bound does not "
-                         f"hold: {'; '.join(problems)}. Fix: {fix}. (--allow-unbounded "
+                         f"hold: {'; '.join(error.problems)}. Fix: {fix}. (--allow-unbounded "
                          "stores it anyway.)")

@@ -204,6 +204,9 @@ def run_import(args: argparse.Namespace) -> None:
     if chunks is not None and len(chunks) != len(source.shape):
         raise UsageError(f"--chunks {shape_text(chunks)} has {len(chunks)} axes, the source "
                          f"{len(source.shape)}")
+    if not args.dataset.strip("/"):
+        raise UsageError(f"--dataset {args.dataset!r} names no dataset: give one, such as "
+                         "/temperature")
     # the file is added to, not replaced: only its datasets need --force
     check_output(args.file, [args.source], force=True)
     options = {} if fill is None else {"fillvalue": fill}
@@ -211,6 +214,9 @@ def run_import(args: argparse.Namespace) -> None:
     nbytes = int(np.prod(source.shape)) * dtype.itemsize
     if os.path.exists(args.file):      # checked before the file is copied
         with _open(h5py, args.file) as file:
+            if args.dataset in file and not isinstance(file[args.dataset], h5py.Dataset):
+                raise CLIError(f"{args.file}: {args.dataset} is a group, not a dataset, and "
+                               "--force replaces only a dataset: choose another --dataset")
             if args.dataset in file and not args.force:
                 raise CLIError(f"{args.file} already holds {args.dataset} (give --force to "
                                "replace it)")

@@ -107,13 +107,22 @@ def _region_int(node: ast.expr) -> int:
 
 
 def parse_missing(text: str) -> Missing:
-    """What counts as missing: 'nan' (NaN and +-inf) or a fill value."""
+    """What counts as missing: 'nan' (NaN and +-inf) or a fill value.  An
+    integer stays one (float() would round int64 fill values beyond 2^53,
+    and then match other values or none)."""
+    value: str | int | float
     try:
-        return Missing.parse(text if text.strip().lower() == "nan" else float(text))
+        value = text if text.strip().lower() == "nan" else int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not 'nan' or a number (the fill value, e.g. -1e10)") from None
+    try:
+        return Missing.parse(value)
     except ValueError as error:
-        message = (str(error) if "inf" in text.lower() else
-                   f"{text!r} is not 'nan' or a number (the fill value, e.g. -1e10)")
-        raise argparse.ArgumentTypeError(message) from None
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def nonnegative_int(text: str) -> int:
@@ -125,6 +134,14 @@ def nonnegative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 0")
     return value
+
+
+def thread_count_option(text: str) -> int:
+    """--threads: an integer the engine takes (`engine.thread_count`)."""
+    try:
+        return engine.thread_count(nonnegative_int(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def positive_int(text: str) -> int:
@@ -272,7 +289,7 @@ def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
 
 def add_threads(sub: argparse.ArgumentParser) -> None:
     """--threads, for the block coder."""
-    sub.add_argument("--threads", type=nonnegative_int, default=1, metavar="N",
+    sub.add_argument("--threads", type=thread_count_option, default=1, metavar="N",
                      help="threads for the block coder, 0 = one per core (default 1; the "
                           "stream does not depend on it)")
 

@@ -56,14 +56,18 @@ def is_zip(path: str) -> bool:
 # --------------------------------------------------------------------------
 # Checks before anything is touched
 
-def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = False) -> None:
+def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = False,
+                 stdout: bool = False) -> None:
     """Refuse an output that would destroy data: one that is, contains or
     lies inside one of `inputs`, or that exists without `force`.  `store`:
     the output is a Zarr store (a directory, or a zip file where its name
     ends in .zip), which replaces only another Zarr store or an empty
     directory; a file replaces only a file.  A device or FIFO is written
-    in place, as there is nothing to replace."""
-    if output == STDIO:
+    in place, as there is nothing to replace.  `stdout`: the command writes
+    to standard output when the output is ``-``; for the others, ``-`` is a
+    name like any other (so an existing file or folder called ``-`` is
+    kept)."""
+    if output == STDIO and stdout:
         return
     if store and is_zip(output):
         if is_url(output):
@@ -118,6 +122,17 @@ def _inside(path: str, folder: str) -> bool:
     """Whether `path` lies strictly inside `folder` (both resolved)."""
     separator = "/" if is_url(folder) else os.sep
     return path.startswith(folder.rstrip(separator) + separator)
+
+
+def names_stdout(path: str) -> bool:
+    """Whether `path` is this process's standard output by another name
+    (``/dev/stdout``, ``/proc/self/fd/1``, or the very file or pipe it is
+    redirected to), which is then written as ``-`` is: replacing the file
+    would leave standard output without the data."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(1))
+    except (OSError, ValueError):
+        return False
 
 
 def _is_special(path: str) -> bool:
@@ -194,7 +209,7 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
     """A binary file to write `path` through: a temporary file beside it,
     fsynced and renamed over `path` when the block ends without error, and
     removed otherwise (leaving `path` as it was).  A device or FIFO is
-    written in place."""
+    written in place; a symbolic link stays one, its target replaced."""
     if _is_special(path):
         with open(path, "wb") as file:
             yield file
@@ -203,8 +218,8 @@ def atomic_file(path: str) -> Iterator[BinaryIO]:
         with staged_file(path) as temp, open(temp, "wb") as file:
             yield file
     except OSError as error:
-        if error.filename is not None:
-            raise
+        if error.filename is not None and TEMP_TAG not in str(error.filename):
+            raise  # another file's error: its own name says which
         raise write_failure(path, error) from None
 
 
@@ -213,7 +228,9 @@ def staged_file(path: str) -> Iterator[str]:
     """A new, empty hidden file beside `path`, by name (for libraries that
     open files themselves, as h5py does): fsynced and renamed over `path`
     when the block ends without error, removed otherwise (leaving `path` as
-    it was)."""
+    it was).  A symbolic link stays one: its target is what is replaced."""
+    if os.path.islink(path):
+        path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     with temporary_beside(path, _new_file) as (temp, _):
         yield temp

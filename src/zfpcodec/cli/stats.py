@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from .. import bound, engine
 from ..metrics import error_stats, value_range
 from ..modes import Mode
+from .errors import CLIError
 from .io import read_array
 from .options import (Commands, add_force, add_mode_options, add_raw_options, add_threads,
                       build_mode, positive_int, setting_label, subparser)
@@ -80,7 +81,11 @@ def run(args: argparse.Namespace) -> None:
     with Progress(len(modes), "stats", args.progress, unit="settings",
                   quiet=args.quiet) as progress:
         for label, mode in modes:
-            row, report = measure(arr, mode, decoded, (lo, hi), args.threads, args.repeat)
+            try:
+                row, report = measure(arr, mode, decoded, (lo, hi), args.threads,
+                                      args.repeat)
+            except ValueError as error:  # settings no reader decodes back, for one
+                raise CLIError(f"{label}: {error}") from None
             rows.append(dict(setting=label, **row))
             progress.advance(1)
             if arr.dtype.kind == "f" and not report.holds:

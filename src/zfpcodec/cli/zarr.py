@@ -123,8 +123,9 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
                 dest[region] = block
             except BoundError as error:
                 raise BoundRefusal(f"{show(args.source)} at {shape_text(block.shape)} values "
-                                   f"from {tuple(r.start for r in region)}", error.problems,
-                                   error.masked, bool(error.report.nonfinite_blocks)) from None
+                                   f"from {tuple(r.start for r in region)}", error) from None
+            except ValueError as error:  # settings no reader decodes back, for one
+                raise CLIError(f"{show(args.source)}: {error}") from None
             progress.advance(block.nbytes)
         interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored = dest.nbytes_stored()
