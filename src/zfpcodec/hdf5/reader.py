@@ -161,13 +161,11 @@ class _ChunkDecoder:
 
     def __call__(self, stored: tuple[int, bytes] | None, piece: sel.Piece,
                  target: NDArray[Any]) -> None:
-        if stored is None:
-            target[...] = self.fill
+        data = _placed_undecoded(stored, piece, target, self.bit, self.dtype, self.chunks,
+                                 self.fill)
+        if data is None:
             return
-        mask, data = stored
-        if mask & self.bit:  # the filter was skipped: the chunk is stored as it is
-            target[...] = _raw(data, piece.origin, self.dtype, self.chunks)[piece.source]
-        elif piece.whole:
+        if piece.whole:
             self.fmt.decode(data, out=np.squeeze(target, axis=self.unit_axes))
         elif self.layout.touches_every_block(field := self._field(piece.source)):
             values = self.fmt.decode(data).reshape(self.chunks).view(self.dtype)
@@ -191,15 +189,27 @@ class _RawChunkCopier:
 
     def __call__(self, stored: tuple[int, bytes] | None, piece: sel.Piece,
                  target: NDArray[Any]) -> None:
-        if stored is None:
-            target[...] = self.fill
-            return
-        mask, data = stored
-        if not mask & self.bit:
+        if _placed_undecoded(stored, piece, target, self.bit, self.dtype, self.chunks,
+                             self.fill) is not None:
             # compressed with a zfp header these cd_values do not hold: the
             # mode and shape would be guesses, so it is refused
             raise self.declined.filtered_chunk(piece.origin)
-        target[...] = _raw(data, piece.origin, self.dtype, self.chunks)[piece.source]
+
+
+def _placed_undecoded(stored: tuple[int, bytes] | None, piece: sel.Piece,
+                      target: NDArray[Any], bit: int, dtype: np.dtype[Any],
+                      chunks: tuple[int, ...], fill: object) -> bytes | None:
+    """Put a chunk that needs no decoding where it goes (one never written:
+    the fill value; one whose filter mask has `bit`, the filter skipped: its
+    bytes) and return None; else return the filtered chunk's bytes."""
+    if stored is None:
+        target[...] = fill
+        return None
+    mask, data = stored
+    if not mask & bit:
+        return data
+    target[...] = _raw(data, piece.origin, dtype, chunks)[piece.source]
+    return None
 
 
 def _raw(data: bytes, origin: tuple[int, ...], dtype: np.dtype[Any],
