@@ -86,6 +86,12 @@ class BoundReport:
     scale_blocks: int = 0
 
     @property
+    def too_wide(self) -> bool:
+        """Whether some block's range is too wide for the tolerance: in
+        fixed accuracy only, where the range counts break the bound."""
+        return self.kind == FIXED_ACCURACY and self.range_blocks > 0
+
+    @property
     def problems(self) -> list[str]:
         """What breaks the mode's promise, in words (empty when it holds)."""
         found: list[str] = []
@@ -101,7 +107,7 @@ class BoundReport:
                          "that zfp's block floating point cannot scale (every value of a "
                          f"block below {low} in magnitude: they come back as garbage; or a "
                          f"value of {high} or more: it can come back as +-inf)")
-        if self.kind == FIXED_ACCURACY and self.range_blocks:
+        if self.too_wide:
             found.append(f"{self.range_blocks} of {self.blocks} blocks span a dynamic range "
                          f"too wide for the tolerance in {self.dtype} (a magnitude of "
                          "about tolerance x 2^(P-2d-2) or more beside small values: "
@@ -139,10 +145,9 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
     problems = [p for p in report.problems if not p.startswith("zfp's fixed accuracy")]
     if not problems:
         return
-    wide = report.kind == FIXED_ACCURACY and report.range_blocks > 0
-    if masked or not (report.nonfinite_blocks or wide):
+    if masked or not (report.nonfinite_blocks or report.too_wide):
         # nothing a mask can help with: the valid values themselves
-        fix = "a larger tolerance, or " if wide else ""
+        fix = "a larger tolerance, or " if report.too_wide else ""
         fix += "mode='reversible' (lossless)"
     else:
         fix = ("zfpcodec.MaskedZFP (Zarr v3: zfpcodec.zarr3.MaskedZFPCodec), which stores "

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..modes import FIXED_ACCURACY
-
 if TYPE_CHECKING:
     from ..bound import BoundError
 
@@ -43,11 +41,10 @@ class BoundRefusal(CLIError):
 
     def __init__(self, source: str, error: BoundError):
         report = error.report
-        wide = report.kind == FIXED_ACCURACY and report.range_blocks > 0
-        if error.masked and wide:
+        if error.masked and report.too_wide:
             fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
                    "the valid values, or --reversible (lossless)")
-        elif error.masked or not (report.nonfinite_blocks or wide):
+        elif error.masked or not (report.nonfinite_blocks or report.too_wide):
             fix = "--reversible (lossless)"  # no mask helps
         else:
             fix = ("--missing nan (NaN and +-inf) or --missing VALUE (a fill value such as "

@@ -86,8 +86,7 @@ def zfp_datasets(group: h5py.Group) -> list[ZFPDataset]:
         try:
             position, stored_format = filter_format(item)
             if isinstance(stored_format, DeclinedFilter):  # readable if no chunk went through
-                stored_format.check_chunks([(i.chunk_offset, i.filter_mask) for i in infos],
-                                           position)
+                stored_format.check_chunks(infos, position)
             fmt = stored_format
         except ValueError as error:  # other filters too, or corrupt cd_values (ZFPError)
             problem = str(error)

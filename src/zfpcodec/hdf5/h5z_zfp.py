@@ -369,13 +369,13 @@ class DeclinedFilter:
                         "and which holds no zfp header: nothing says how to decode it",
                         "header")
 
-    def check_chunks(self, stored: Iterable[tuple[Sequence[int], int]], position: int) -> None:
-        """Raise `filtered_chunk` for the first of `stored` ((offset, filter
-        mask) of each chunk) whose mask does not skip the filter at
-        `position` in the pipeline."""
-        for origin, mask in stored:
-            if not mask >> position & 1:
-                raise self.filtered_chunk(origin)
+    def check_chunks(self, stored: Iterable[Any], position: int) -> None:
+        """Raise `filtered_chunk` for the first of `stored` (h5py's chunk
+        infos: ``chunk_offset``, ``filter_mask``) whose mask does not skip
+        the filter at `position` in the pipeline."""
+        for info in stored:
+            if not info.filter_mask >> position & 1:
+                raise self.filtered_chunk(info.chunk_offset)
 
 
 def _generic_mode(words: tuple[int, ...]) -> Mode | None:

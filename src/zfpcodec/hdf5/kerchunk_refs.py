@@ -194,7 +194,7 @@ def _chunks(dataset: Any, url: str, declined: dict[int, DeclinedFilter]) -> dict
     masked: list[tuple[int, ...]] = []
     infos = chunk_infos(dataset)
     for position, declined_filter in declined.items():  # ZFPError: one went through
-        declined_filter.check_chunks([(i.chunk_offset, i.filter_mask) for i in infos], position)
+        declined_filter.check_chunks(infos, position)
     skipped = sum(1 << position for position in declined)
     for info in infos:
         if info.filter_mask != skipped:
