@@ -23,7 +23,9 @@
 #                       else python3); atheris is pip-installed if missing
 #   FUZZ_DIR            seeds, corpus, builds and findings (default build/fuzz)
 #   FUZZ_NATIVE         0 to skip the instrumented engine even with clang
-#   FUZZ_INSTALL_CLANG  1 to apt-get install clang when it is missing
+#   FUZZ_INSTALL_CLANG  1 to apt-get install clang, and its sanitizer and
+#                       libFuzzer runtime, when they are missing (Debian
+#                       ships the runtime apart: libclang-rt-N-dev)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,16 +39,26 @@ export PYTHON
 FUZZ_DIR=${FUZZ_DIR:-$ROOT/build/fuzz}
 
 "$PYTHON" -c "import atheris" 2>/dev/null || "$PYTHON" -m pip install -q atheris
-if [ "${FUZZ_INSTALL_CLANG:-0}" = 1 ] && ! command -v clang >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
-fi
-
 mkdir -p "$FUZZ_DIR/corpus" "$FUZZ_DIR/seeds"
+
+# Whether clang links a program with the sanitizers and libFuzzer's hooks
+# (clang alone, as tools/check-portable.sh installs it, does not).
+clang_can_fuzz() {
+  command -v clang >/dev/null &&
+    echo 'int main(void) { return 0; }' |
+      clang -x c - -fsanitize=fuzzer-no-link,address,undefined -o "$FUZZ_DIR/probe" 2>/dev/null
+}
+if [ "${FUZZ_INSTALL_CLANG:-0}" = 1 ] && ! clang_can_fuzz; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+  major=$(clang -dumpversion | cut -d. -f1)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "libclang-rt-$major-dev" >/dev/null
+fi
 # Seeds come from the installed zfpcodec; run outside the source tree so
 # that the source folder cannot shadow the built package.
 (cd "$FUZZ_DIR" && "$PYTHON" -P "$ROOT/tools/fuzz/seeds.py" seeds)
 python_flags=(-P)
-if [ "${FUZZ_NATIVE:-1}" = 1 ] && command -v clang >/dev/null; then
+if [ "${FUZZ_NATIVE:-1}" = 1 ] && clang_can_fuzz; then
   # The engine instrumented for libFuzzer's coverage, ASan and UBSan.
   CC=clang tools/build-instrumented.sh "$FUZZ_DIR/ext" \
     -Dc_args="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
@@ -76,7 +88,7 @@ if [ "${FUZZ_NATIVE:-1}" = 1 ] && command -v clang >/dev/null; then
   python_flags=(-S -P)
   echo "fuzz: engine instrumented for coverage, ASan and UBSan ($FUZZ_DIR/ext)"
 else
-  echo "fuzz: no clang: only the Python layers are coverage-guided"
+  echo "fuzz: no clang with its sanitizer runtime: only the Python layers are coverage-guided"
 fi
 
 cd "$FUZZ_DIR"
