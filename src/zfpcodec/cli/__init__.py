@@ -89,20 +89,29 @@ def _sigterm_stops_cleanly() -> Iterator[None]:
     """SIGTERM raises `Terminated` (a KeyboardInterrupt) inside the context,
     so the clean-ups that follow Ctrl-C follow it too; by default it would
     end the process at once and leave temporary outputs behind.  Only in
-    the main thread, and only where SIGTERM has its default action."""
+    the main thread, and only where SIGTERM has its default action.
+
+    Python ignores an exception raised where it cannot propagate (in a
+    __del__ or a weakref callback, which the signal may interrupt): the
+    work then goes on to its end, and `Terminated` is raised as the context
+    closes, so the exit status still says the process was stopped."""
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    received: list[int] = []
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+    if received:
+        raise Terminated
 
 
 def _complain(command: str, message: str) -> None:
