@@ -283,6 +283,26 @@ def test_an_output_link_stays_a_link_and_its_target_is_replaced(tmp_path, field)
         assert (tmp_path / "redirected.zfp").read_bytes() == expected
 
 
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_a_replaced_file_keeps_its_permissions(tmp_path, field, mode):
+    """--force writes a new file and renames it over the old one: the new
+    file takes the old one's permissions (as writing over it in place, as
+    the zfp program does, would), so a private output stays private and a
+    shared one readable.  A new output gets the umask's."""
+    path, arr = field
+    out = tmp_path / "out.zfp"
+    out.write_bytes(b"old")
+    out.chmod(mode)
+    assert cli("compress", path, "-r", "8", "-o", out, "-f", "-q").returncode == 0
+    assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
+    assert out.stat().st_mode & 0o7777 == mode
+    umask = os.umask(0o022)
+    os.umask(umask)
+    fresh = tmp_path / "fresh.zfp"
+    assert cli("compress", path, "-r", "8", "-o", fresh, "-q").returncode == 0
+    assert fresh.stat().st_mode & 0o7777 == 0o666 & ~umask
+
+
 def test_a_closed_stderr_never_sends_the_summary_into_the_data(tmp_path, field):
     """With stderr closed (2>&-), print() falls back to stdout: the summary
     line and any error must not end up in the stream on stdout."""
@@ -442,7 +462,7 @@ def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field, signum):
 def test_a_signal_while_the_temporary_name_is_made_leaves_nothing(tmp_path, kind, signum):
     # the signal comes the moment the name exists, before the code that
     # removes it on failure could have been told its name
-    from zfpcodec.cli import _sigterm_stops_cleanly
+    from zfpcodec.cli import _signals_stop_cleanly
     from zfpcodec.cli.outputs import temporary_beside
 
     def make_then_signalled(name: str) -> None:
@@ -454,7 +474,7 @@ def test_a_signal_while_the_temporary_name_is_made_leaves_nothing(tmp_path, kind
     try:
         # (caught outside the context, as main does: inside it, a SIGTERM
         # the block caught would be raised again as the context closes)
-        with pytest.raises(KeyboardInterrupt), _sigterm_stops_cleanly():
+        with pytest.raises(KeyboardInterrupt), _signals_stop_cleanly():
             with temporary_beside(str(tmp_path / "out"), make_then_signalled):
                 pytest.fail("the block ran after the signal")
     finally:
@@ -667,14 +687,16 @@ def test_zarr_source_directory_problems_are_told_apart(tmp_path, field):
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_sigterm_python_swallows_still_ends_with_terminated():
-    """A SIGTERM that lands in a weakref callback (or a __del__) raises
-    Terminated where Python only prints "Exception ignored": the work then
-    runs to its end, and the command must still report that it was stopped
-    (exit 143), as CI once saw it not do after an h5 import."""
+@pytest.mark.parametrize("signum, stopped", [(signal.SIGTERM, "Terminated"),
+                                              (signal.SIGINT, "KeyboardInterrupt")])
+def test_a_signal_python_swallows_still_ends_the_command(signum, stopped):
+    """A SIGTERM or Ctrl-C that lands in a weakref callback (or a __del__)
+    raises where Python only prints "Exception ignored": the work then runs
+    to its end, and the command must still report that it was stopped
+    (exit 143 or 130), as CI once saw it not do after an h5 import."""
     import weakref
 
-    from zfpcodec.cli import _sigterm_stops_cleanly
+    from zfpcodec.cli import _signals_stop_cleanly
     from zfpcodec.cli.errors import Terminated
 
     class Thing:
@@ -682,14 +704,21 @@ def test_a_sigterm_python_swallows_still_ends_with_terminated():
 
     def stop(_: object) -> None:
         # to this thread, and its handler runs before raise_signal returns
-        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signum)
 
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    thing = Thing()
-    ref = weakref.ref(thing, stop)
-    with pytest.raises(Terminated):
-        with _sigterm_stops_cleanly():
-            del thing            # the callback runs, its Terminated is ignored
-            finished = True      # ...and the work goes on
-    assert finished and ref() is None
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    expected = {"Terminated": Terminated, "KeyboardInterrupt": KeyboardInterrupt}[stopped]
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        thing = Thing()
+        ref = weakref.ref(thing, stop)
+        with pytest.raises(expected) as caught:
+            with _signals_stop_cleanly():
+                del thing            # the callback runs, its exception is ignored
+                finished = True      # ...and the work goes on
+        assert type(caught.value) is expected
+        assert finished and ref() is None
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

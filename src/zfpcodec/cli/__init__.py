@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        with _sigterm_stops_cleanly():
+        with _signals_stop_cleanly():
             args.run(args)
     except CLIError as error:
         _complain(args.command, str(error))
@@ -85,33 +85,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextmanager
-def _sigterm_stops_cleanly() -> Iterator[None]:
+def _signals_stop_cleanly() -> Iterator[None]:
     """SIGTERM raises `Terminated` (a KeyboardInterrupt) inside the context,
     so the clean-ups that follow Ctrl-C follow it too; by default it would
     end the process at once and leave temporary outputs behind.  Only in
-    the main thread, and only where SIGTERM has its default action.
+    the main thread, and only where SIGTERM has its default action (and
+    Ctrl-C Python's).
 
     Python ignores an exception raised where it cannot propagate (in a
-    __del__ or a weakref callback, which the signal may interrupt): the
-    work then goes on to its end, and `Terminated` is raised as the context
-    closes, so the exit status still says the process was stopped."""
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+    __del__ or a weakref callback, which a signal may interrupt): the work
+    then goes on to its end, and the signal's exception is raised again as
+    the context closes, so the exit status still says the process was
+    stopped.  Both signals are recorded so, Ctrl-C as well as SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    received: list[int] = []
+    stops = {signal.SIGTERM: (signal.SIG_DFL, Terminated),
+             signal.SIGINT: (signal.default_int_handler, KeyboardInterrupt)}
+    received: list[type[KeyboardInterrupt]] = []
 
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        raise Terminated
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(stops[signal.Signals(signum)][1])
+        raise received[-1]
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {signum: signal.signal(signum, stop) for signum, (default, _) in stops.items()
+                if signal.getsignal(signum) is default}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if received:
-        raise Terminated
+        raise received[0]
 
 
 def _complain(command: str, message: str) -> None:

@@ -228,16 +228,29 @@ def staged_file(path: str) -> Iterator[str]:
     """A new, empty hidden file beside `path`, by name (for libraries that
     open files themselves, as h5py does): fsynced and renamed over `path`
     when the block ends without error, removed otherwise (leaving `path` as
-    it was).  A symbolic link stays one: its target is what is replaced."""
+    it was).  A symbolic link stays one: its target is what is replaced.
+    A replaced file's permissions carry over to the new one."""
     if os.path.islink(path):
         path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     with temporary_beside(path, _new_file) as (temp, _):
         yield temp
+        _keep_mode(path, temp)
         _fsync_file(temp)
         with HeldInterrupts():
             os.replace(temp, path)
     _fsync_directory(directory)
+
+
+def _keep_mode(path: str, temp: str) -> None:
+    """Give `temp` the permissions of the file `path` it replaces, as
+    writing over that file in place (zfp -o, cp) would have kept them: a
+    replaced output stays as readable, or as private, as it was."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    os.chmod(temp, stat.S_IMODE(mode))
 
 
 def _new_file(name: str) -> None:
