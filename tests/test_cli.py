@@ -202,6 +202,53 @@ def test_headerless_streams_need_and_use_dtype_shape_and_mode(tmp_path, field):
           tmp_path / "x", expect=EXIT_USAGE, message="needs the mode it was compressed with")
 
 
+@pytest.mark.parametrize("written, described", [
+    (["-r", "8"], ["-t", "f32", "--shape", "6,17,9", "-r", "8"]),      # too few values
+    (["-a", "1e-3"], ["-t", "f64", "--shape", "12,17,9", "-a", "1e-3"]),  # another type
+    (["-r", "8"], ["-t", "f32", "--shape", "12,17,9", "-r", "4"]),     # another rate
+    (["-a", "1e-3"], ["-t", "f32", "--shape", "12,17,9", "-a", "1e-2"]),
+    (["-a", "1e-3"], ["-t", "f32", "--shape", "12,17,9", "-p", "12"]),
+    (["-p", "16"], ["-t", "f32", "--shape", "12,8,9", "-p", "16"]),
+    (["-R"], ["-t", "f64", "--shape", "12,17,9", "-R"]),
+])
+def test_a_headerless_stream_described_wrongly_is_refused(tmp_path, field, written, described):
+    """A headerless stream decoded with another type, shape or mode ends
+    far from where its bytes do: the values would be garbage, so nothing
+    is written and the error names the options to fix (the zfp program
+    writes the garbage).  (Only what the length shows: at a fixed rate,
+    another type or shape of as many blocks fits the same bytes.)"""
+    path, _ = field
+    run("compress", path, "--no-header", *written, "-o", tmp_path / "h.zfp", "-q")
+    fails("decompress", tmp_path / "h.zfp", *described, "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="does not fit its description")
+    assert "give the --dtype, --shape and mode it was compressed with" in run(
+        "decompress", tmp_path / "h.zfp", *described, "-o", tmp_path / "x.npy",
+        expect=EXIT_FAILURE).stderr
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_a_headerless_stream_may_end_on_any_zfp_word(tmp_path, field):
+    """zfp pads a stream to its build's stream word: 64 bits here and in
+    zfpy, 8 in Debian's zfp program.  Any padding from a byte to 64 bits
+    reads; a byte more, or a byte short of the blocks, does not."""
+    path, arr = field
+    run("compress", path, "--no-header", "-a", "1e-3", "-o", tmp_path / "h.zfp", "-q")
+    stream = (tmp_path / "h.zfp").read_bytes()
+    described = ["-t", "f32", "--shape", "12,17,9", "-a", "1e-3"]
+    expected = engine.decompress(stream, dtype=np.float32, shape=arr.shape,
+                                 mode=Mode.from_args(tolerance=1e-3))
+    blocks_end = len(stream.rstrip(b"\0"))   # the last block ends in a 1 bit
+    assert len(stream) - blocks_end < 8
+    for length in range(blocks_end, len(stream) + 1):
+        (tmp_path / "p.zfp").write_bytes(stream[:length])
+        run("decompress", tmp_path / "p.zfp", *described, "-o", tmp_path / "p.npy", "-q",
+            "-f")
+        np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), expected)
+    (tmp_path / "p.zfp").write_bytes(stream + bytes(1))
+    fails("decompress", tmp_path / "p.zfp", *described, "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="does not fit its description")
+
+
 def test_compress_reports_sizes_and_mode_unless_quiet(tmp_path, field):
     path, arr = field
     stderr = run("compress", path, "-a", "0.01").stderr

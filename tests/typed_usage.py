@@ -67,6 +67,7 @@ def engine_door() -> None:
 def region_door() -> None:
     stream = compress(FIELD, Mode.from_args(rate=8))
     assert_type(decompress(stream, exact_length=True), NDArray[Any])
+    assert_type(decompress(stream, exact_length=True, any_word=True), NDArray[Any])
     layout = StreamLayout.from_header(stream)
     selection = (slice(4, 12), 5)
     ranges = layout.byte_ranges(selection)

@@ -30,6 +30,7 @@ MAGIC = b"zfp"
 CODEC_VERSION = 5
 HEADER_MIN_BITS = 96   # format.md §2: magic 32 + META 52 + short MODE 12
 WORD_BITS = 64         # streams end padded to a whole word (format.md §1.4)
+BYTE_BITS = 8          # bits in a byte, the smallest stream word of any zfp build
 # format.md §2.3: the long MODE field holds minbits - 1 in 15 bits, so a header
 # cannot describe blocks padded to more bits than this
 HEADER_MAX_MINBITS = 1 << 15
@@ -292,10 +293,11 @@ def decode_into(view: memoryview, bit_offset: int, out: NDArray[Any], ztype: int
         raise
 
 
-def padded_bytes(bits: int) -> int:
+def padded_bytes(bits: int, word_bits: int = WORD_BITS) -> int:
     """The length in bytes of a stream whose blocks end at bit `bits`: zfp
-    pads it with zeros to a whole 64-bit word (format.md §1.4)."""
-    return -(-bits // WORD_BITS) * (WORD_BITS // 8)
+    pads it with zeros to a whole stream word, 64 bits in zfpy and here
+    (format.md §1.4)."""
+    return -(-bits // word_bits) * (word_bits // BYTE_BITS)
 
 
 def numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
@@ -393,7 +395,7 @@ def check_complete(data: BufferLike, *, dtype: DTypeLike | None = None,
 def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
                dtype: DTypeLike | None = None, shape: Sequence[SupportsIndex] | None = None,
                mode: Mode | None = None, rate_clamp: bool = True, threads: int = 1,
-               exact_length: bool = False) -> NDArray[Any]:
+               exact_length: bool = False, any_word: bool = False) -> NDArray[Any]:
     """Decode a zfp stream.
 
     With a header (the default), its type, shape and mode are used; pass
@@ -407,6 +409,9 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     chunk written with other parameters, metadata that does not match)
     almost never does, so this turns silent garbage into an error; use it
     wherever the container stores each stream on its own (Zarr chunks).
+    `any_word` loosens that to the padding of any zfp build: its last
+    block padded to a whole byte (a zfp built with 8-bit stream words, as
+    Debian's zfp program is) up to a whole 64-bit word.
 
     Raises ZFPError (a ValueError) for empty input, a missing or corrupt
     header, a stream shorter than its blocks (before allocating wherever
@@ -432,14 +437,24 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     if out is None:
         out = allocate(dims, kind)
     end = decode_into(view, offset, out, ztype, params, threads)
-    if exact_length and view.nbytes != padded_bytes(end):
+    if exact_length and not _ends_at(view.nbytes, end, any_word):
+        shortest = padded_bytes(end, BYTE_BITS) if any_word else padded_bytes(end)
+        fits = " to ".join(dict.fromkeys(map(str, (shortest, padded_bytes(end)))))
         raise ZFPError(
             f"compressed data does not fit its description ({kind} array of shape "
             f"{dims}, {describe_params(params, len(dims))}): decoded that way "
-            f"its blocks end after "
-            f"{padded_bytes(end)} bytes, but it holds {view.nbytes}; it was written "
-            "with other parameters or for another array", "length")
+            f"its blocks end after {fits} bytes, but it holds {view.nbytes}; it was "
+            "written with other parameters or for another array", "length")
     return out
+
+
+def _ends_at(nbytes: int, end: int, any_word: bool) -> bool:
+    """Whether `nbytes` is the length of a stream whose blocks end at bit
+    `end`: padded to a 64-bit word, or with `any_word` to any word size
+    (8 to 64 bits)."""
+    if any_word:
+        return padded_bytes(end, BYTE_BITS) <= nbytes <= padded_bytes(end)
+    return nbytes == padded_bytes(end)
 
 
 def _size(n: object) -> int:

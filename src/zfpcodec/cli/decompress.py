@@ -7,6 +7,8 @@ import os
 import time
 from typing import Any
 
+from numpy.typing import NDArray
+
 from .. import engine, masked
 from ..errors import ZFPError
 from ..region import StreamLayout, read_region
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> None:
             size = len(stream)
         elif args.region is None:
             stream = source.read()
-            arr = engine.decompress(stream, rate_clamp=True, threads=args.threads, **decode)
+            arr = _decode_whole(stream, decode, args)
             size = len(stream)
         else:
             layout = StreamLayout.headerless(**decode) if decode else None
@@ -88,6 +90,22 @@ def run(args: argparse.Namespace) -> None:
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {size} -> {arr.nbytes} bytes ({fmt}){part}, "
              f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
+
+
+def _decode_whole(stream: bytes, decode: dict[str, Any],
+                  args: argparse.Namespace) -> NDArray[Any]:
+    """The values of a whole stream.  A headerless one must end where its
+    blocks do, decoded as --dtype, --shape and the mode say (padded to any
+    zfp build's stream word): one that does not was described wrongly, and
+    its values would be garbage."""
+    try:
+        return engine.decompress(stream, rate_clamp=True, threads=args.threads,
+                                 exact_length=bool(decode), any_word=True, **decode)
+    except ZFPError as error:
+        if error.status != "length":
+            raise
+        raise CLIError(f"{show(args.input)}: {error}; give the --dtype, --shape and mode "
+                       "it was compressed with") from None
 
 
 def _check_masked_arguments(args: argparse.Namespace, kind: str | None) -> None:
