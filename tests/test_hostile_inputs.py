@@ -395,6 +395,12 @@ def case__decompress_type_is_a_numpy_type():
     _zfpy()._decompress(_cn(), np.float64, [10])
 
 
+@expect(VALUE, r"rate=inf is too large")
+def case__decompress_infinite_rate():
+    # zfpy 1.0.1 returns zeros (the bit count wraps): no portable meaning
+    _zfpy()._decompress(_cn(), 4, [4], rate=float("inf"))
+
+
 @expect(VALUE, r"rate=1000000000000\.0 is too large")
 def case__decompress_rate_beyond_32_bit_budget():
     _zfpy()._decompress(_cn(), 4, [10], rate=1e12)
