@@ -155,6 +155,11 @@ def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "part.npy"), full[sel])
     read = HEADER_MAX_BYTES + sum(stop - start for start, stop in ranges)
     assert f"(read {read} of its {len(stream)} bytes)" in note and read < len(stream) / 10
+    # standard input is read whole: no partial read is claimed
+    piped = run("decompress", "-", "--region", region, "-o", tmp_path / "piped.npy",
+                stdin=stream, text=False)
+    assert b" of its " not in piped.stderr and b" -> " in piped.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "piped.npy"), full[sel])
     # a headerless stream, lists of indices, '...'
     run("compress", tmp_path / "a.npy", "--no-header", "-r", "8", "-o", tmp_path / "h.zfp",
         "-q")

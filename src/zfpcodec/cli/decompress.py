@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> None:
         seconds = time.perf_counter() - start
     write_array(output, arr, fmt)
     if not args.quiet:
-        part = f" (read {read} of its {size} bytes)" if args.region is not None else ""
+        # (standard input was read whole: only a file's reads are partial)
+        part = (f" (read {read} of its {size} bytes)"
+                if args.region is not None and args.input != STDIO else "")
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {size} -> {arr.nbytes} bytes ({fmt}){part}, "
              f"{arr.nbytes / MB / max(seconds, 1e-9):.0f} MB/s")
