@@ -337,6 +337,10 @@ def test_zarr_replaces_only_zarr_stores_and_only_with_force(tmp_path, field):
     (tmp_path / "empty").mkdir()
     assert cli("zarr", path, tmp_path / "empty", "-R", "--force", "-q").returncode == 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # a private store stays private when replaced
+    (tmp_path / "old.zarr").chmod(0o700)
+    assert cli("zarr", path, tmp_path / "old.zarr", "-R", "--force", "-q").returncode == 0
+    assert (tmp_path / "old.zarr").stat().st_mode & 0o7777 == 0o700
 
 
 @needs_zarr

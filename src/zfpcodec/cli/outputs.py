@@ -243,9 +243,9 @@ def staged_file(path: str) -> Iterator[str]:
 
 
 def _keep_mode(path: str, temp: str) -> None:
-    """Give `temp` the permissions of the file `path` it replaces, as
-    writing over that file in place (zfp -o, cp) would have kept them: a
-    replaced output stays as readable, or as private, as it was."""
+    """Give `temp` the permissions of the file or directory `path` it
+    replaces, as writing over a file in place (zfp -o, cp) would have kept
+    them: a replaced output stays as readable, or as private, as it was."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -346,11 +346,13 @@ def staged_directory(path: str) -> Iterator[str]:
     """A new hidden directory beside `path` to build a store in; when the
     block ends without error its files are fsynced and it is moved to
     `path`, swapping out whatever `check_output` let stand there (which is
-    removed only once the new directory is in place).  On an error or
-    Ctrl-C it is removed and `path` is left as it was."""
+    removed only once the new directory is in place, its permissions
+    taken by the new one).  On an error or Ctrl-C it is removed and `path`
+    is left as it was."""
     directory = os.path.dirname(os.path.abspath(path))
     with temporary_beside(path, lambda name: os.mkdir(name, 0o777)) as (temp, _):
         yield temp
+        _keep_mode(path, temp)
         _fsync_tree(temp)
         with HeldInterrupts():
             _move_into_place(temp, path)
