@@ -416,6 +416,67 @@ def test_a_forged_deflate_section_cannot_inflate_past_its_size():
         MaskedZFP().decode(forged)
 
 
+def _resized_1d(stream: bytes, values: int) -> bytes:
+    """A 1-D zfp stream whose header declares `values` values (format.md
+    §2: 32 bits of magic, then 4 bits of type and rank, then the 48-bit
+    size less one)."""
+    word = int.from_bytes(stream[:8], "little")
+    size_field = ((1 << 48) - 1) << 36
+    word = word & ~size_field | (values - 1) << 36
+    return word.to_bytes(8, "little") + stream[8:]
+
+
+@pytest.mark.parametrize("kind", [masked.MaskEncoding.DEFLATE, masked.MaskEncoding.SLAB_DELTA])
+def test_a_header_declaring_more_blocks_than_its_stream_holds_raises_before_inflating(kind):
+    """A few bytes of container whose zfp header declares 2^26 values, with
+    a mask that inflates to their 8 MiB: refused from the header and the
+    stream's length alone, before the mask is inflated (it took seconds
+    and gigabytes for larger declared sizes)."""
+    import tracemalloc
+
+    data = np.zeros(4, np.float32)
+    data[0] = np.nan
+    good = MaskedZFP(tolerance=1e-3).encode(data)
+    stream = bytes(masked.read(good).stream)
+    declared = 1 << 26
+    forged_stream = _resized_1d(stream, declared)
+    assert engine.read_header(forged_stream)[1] == (declared,)
+    mask = zlib.compress(bytes(declared // 8))
+    forged = struct.pack("<4sBBBB", masked.MAGIC, masked.VERSION, kind,
+                         masked.ValueEncoding.UNIFORM, 0) + \
+        struct.pack("<Q", len(mask)) + mask + struct.pack("<Q", 4) + \
+        np.float32(np.nan).tobytes() + forged_stream
+    tracemalloc.start()
+    try:
+        with pytest.raises(ZFPError, match="truncated: a float32 array of shape "
+                                           r"\(67108864,\) takes at least"):
+            MaskedZFP().decode(forged)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(forged) + 2**20
+
+
+def test_a_container_must_end_where_its_zfp_stream_does():
+    """The zfp stream runs to the container's end: bytes added, or a header
+    bit flipped into another mode (which decoded to values off by 3.5e19),
+    no longer end there, and raise."""
+    data = with_missing(smooth((16, 16), np.float32), land_mask((16, 16), 2), "nan")
+    good = MaskedZFP(tolerance=1e-2).encode(data)
+    whole = MaskedZFP().decode(good)
+    assert MaskedZFP().decode(good).tobytes() == whole.tobytes()
+    with pytest.raises(ZFPError, match="does not fit its description"):
+        MaskedZFP().decode(good + bytes(8))
+    start = len(good) - len(masked.read(good).stream)
+    # each flip of the zfp header's meta and mode bits raises (9 of the 64
+    # decoded, up to 24 off, before the length was checked)
+    for bit in range(start * 8 + 32, start * 8 + 96):
+        flipped = bytearray(good)
+        flipped[bit // 8] ^= 1 << bit % 8
+        with pytest.raises(ZFPError):
+            MaskedZFP().decode(bytes(flipped))
+
+
 def _slab_delta_container():
     shape = (6, 7, 11)  # 462 values: 58 bitmap bytes, 2 padding bits
     mask = repeating_mask(shape, 4)

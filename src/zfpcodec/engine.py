@@ -305,15 +305,21 @@ def numpy_shape(sizes: Sequence[int]) -> tuple[int, ...]:
     return tuple(n for n in reversed(sizes) if n)
 
 
-def read_header(data: BufferLike) -> tuple[np.dtype[Any], tuple[int, ...], Params, int]:
+def read_header(data: BufferLike, *, fits: bool = False
+                ) -> tuple[np.dtype[Any], tuple[int, ...], Params, int]:
     """(dtype, NumPy shape, coder parameters, header length in bits).
-    Raises ZFPError saying what is wrong with a missing or corrupt header."""
+    Raises ZFPError saying what is wrong with a missing or corrupt header,
+    and with `fits` for a stream too short for the blocks its header
+    declares (as `decompress` would, before allocating)."""
     view = as_stream(data)
     try:
         ztype, sizes, params, bits = _zfp.read_header(view)
     except ZFPError:
         raise ZFPError(header_problem(view), "header") from None
-    return DTYPES[ztype], numpy_shape(sizes), params, bits
+    shape = numpy_shape(sizes)
+    if fits:
+        check_fits(view, bits, ztype, tuple(sizes), params, shape)
+    return DTYPES[ztype], shape, params, bits
 
 
 def _layout(view: memoryview, dtype: DTypeLike | None, shape: Sequence[SupportsIndex] | None,

@@ -383,6 +383,14 @@ class Container:
     missing: int
     patterns: NDArray[Any] | None
 
+    def values(self, threads: int = 1) -> NDArray[Any]:
+        """The array: the zfp stream decoded, which must end where the
+        container does (bytes added, or a header damaged into another
+        type, shape or mode, rarely end there), with the missing values
+        restored."""
+        return self.restore(engine.decompress(self.stream, threads=threads,
+                                              exact_length=True, any_word=True))
+
     def restore(self, values: NDArray[Any]) -> NDArray[Any]:
         """Write the missing values into `values` (C-contiguous, the
         stream's dtype and shape) and return it (one pass in C over the
@@ -392,9 +400,14 @@ class Container:
         return values
 
 
-def read(data: Any) -> Container:
+def read(data: Any, expect: tuple[np.dtype[Any], tuple[int, ...]] | None = None
+         ) -> Container:
     """Parse a masked container (any C-contiguous buffer); ZFPError for
-    anything that is not a complete, consistent one."""
+    anything that is not a complete, consistent one, or (with `expect`)
+    whose zfp stream holds another (dtype, shape).  Both are known from
+    the zfp header, before any section is inflated: a forged header cannot
+    make the mask's inflation cost more than the stream's blocks could
+    hold."""
     view = engine.as_stream(data)
     if view.nbytes < PREAMBLE.size:
         if bytes(view[:3]) == b"zfp"[:view.nbytes]:
@@ -430,7 +443,10 @@ def read(data: Any) -> Container:
     if not stream.nbytes:
         raise ZFPError(f"masked zfp container is truncated: its {view.nbytes} bytes end "
                        "before the zfp stream", "truncated")
-    dtype, shape, _, _ = engine.read_header(stream)
+    dtype, shape, _, _ = engine.read_header(stream, fits=True)
+    if expect is not None and (dtype, shape) != expect:
+        raise ZFPError(f"the container holds {dtype} values of shape {shape}, where "
+                       f"{expect[0]} values of shape {expect[1]} are expected", "header")
     if not sections:
         return Container(stream, dtype, shape, None, 0, None)
     count = math.prod(shape)
@@ -453,8 +469,7 @@ def read(data: Any) -> Container:
 def decode(data: Any, *, threads: int = 1) -> NDArray[Any]:
     """The array of a masked container: a new C-ordered array of the zfp
     stream's dtype and shape with every missing value restored bit for bit."""
-    container = read(data)
-    return container.restore(engine.decompress(container.stream, threads=threads))
+    return read(data).values(threads)
 
 
 def _section(view: memoryview, offset: int) -> tuple[memoryview, int]:

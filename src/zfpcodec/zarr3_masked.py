@@ -16,7 +16,8 @@ chunks move between Zarr v2 and v3 arrays unchanged.
 
 Data path: chunk (NDBuffer) -> native byte order -> `masked.encode` ->
 bytes; bytes -> `masked.read` (checked against the chunk's dtype and shape)
--> `engine.decompress` -> missing values restored -> the array's byte order.
+-> its zfp stream decoded (ending where the chunk does) -> missing values restored
+-> the array's byte order.
 
 zarr is optional: without it `MaskedZFPCodec` can still be built, compared,
 serialised and converted, it just is not a `zarr.abc.codec.ArrayBytesCodec`.
@@ -31,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import engine, masked
-from .errors import ZFPError
 from .modes import Mode, check_zarr3_accuracy, codec_repr
 from .buffers import native_dtype
 
@@ -190,13 +190,9 @@ class MaskedZFPCodec(_CodecBase):
     def _decode_sync(self, chunk_bytes: Any, chunk_spec: Any) -> Any:
         dtype = native_dtype(chunk_spec.dtype)
         native = self._check(dtype, chunk_spec.shape)
-        container = masked.read(chunk_bytes.as_numpy_array())
-        shape = tuple(chunk_spec.shape) or (1,)
-        if container.dtype != native or container.shape != shape:
-            raise ZFPError(f"the chunk holds {container.dtype} values of shape "
-                           f"{container.shape}, the array {native} chunks of shape {shape}",
-                           "header")
-        values = container.restore(engine.decompress(container.stream, threads=self.threads))
+        container = masked.read(chunk_bytes.as_numpy_array(),
+                                expect=(native, tuple(chunk_spec.shape) or (1,)))
+        values = container.values(self.threads)
         return chunk_spec.prototype.nd_buffer.from_numpy_array(
             values.astype(dtype, copy=False).reshape(chunk_spec.shape))
 
