@@ -233,6 +233,41 @@ def test_reversible_mode_and_integers_store_anything():
     assert not report.holds and "does not bound errors of int64" in report.problems[0]
 
 
+@pytest.mark.parametrize("kwargs", [dict(precision=32), dict(rate=16),
+                                    dict(minbits=1, maxbits=512, maxprec=32, minexp=-1074)])
+def test_integers_beyond_zfps_range_are_refused_in_lossy_modes(kwargs):
+    """zfp takes integers in [-2^(P-2), 2^(P-2)): its transform can wrap the
+    others, and -2^31 beside small int32 values came back as 2^31 - 1
+    (zfpy the same).  The codecs refuse; a fill value named as missing
+    keeps them out of zfp; the zfpy drop-in stores it, as zfpy does, and
+    accuracy_holds says why not."""
+    data = np.array([0, 1, 2, 3, -2**31, 5, 6, 7], dtype=np.int32)
+    with pytest.raises(ZFPError, match=r"1 int32 value outside zfp's integer range "
+                                       r"\[-2\^30, 2\^30\).*sign flipped.*missing= naming it"):
+        ZFP(**kwargs).encode(data)
+    masked = MaskedZFP(**kwargs, missing=-2**31)
+    back = masked.decode(masked.encode(data))
+    assert back[4] == -2**31 and np.abs(back - data).max() <= 2
+    assert zfpy.decompress_numpy(zfpy.compress_numpy(data, precision=32))[4] > 0
+    assert "outside zfp's integer range" in accuracy_holds(data, 1.0).problems[0]
+    edges = np.array([-2**62, 2**62 - 1, 0, 5] * 4, dtype=np.int64)
+    ZFP(**kwargs).encode(edges)                          # the range's ends are in it
+    ZFP(reversible=True).encode(np.array([-2**63, 2**63 - 1]))   # lossless takes anything
+
+
+def test_the_masked_codec_refuses_integers_in_fixed_accuracy():
+    """zfp's fixed accuracy does not bound integers' errors: the plain ZFP
+    codec codes them anyway, as numcodecs' does; the masked codecs, which
+    promise the tolerance, refuse as the Zarr v3 codecs do."""
+    data = np.r_[np.arange(20) * 7, -9999].astype(np.int32)
+    with pytest.raises(ZFPError, match="fixed accuracy does not bound errors of int32.*"
+                                       "Fix: use fixed precision or fixed rate"):
+        MaskedZFP(tolerance=1e-3, missing=-9999).encode(data)
+    MaskedZFP(tolerance=1e-3, missing=-9999, strict=False).encode(data)
+    MaskedZFP(precision=32, missing=-9999).encode(data)
+    ZFP(tolerance=1e-3).encode(data)
+
+
 def test_strict_is_neither_config_nor_equality_but_survives_pickle_and_repr():
     loose = ZFP(tolerance=0.1, strict=False)
     assert loose == ZFP(tolerance=0.1) and loose.get_config() == ZFP(tolerance=0.1).get_config()

@@ -248,7 +248,14 @@ def test_streams_match_numcodecs_zfpy_keyword_for_keyword():
 
 
 def test_backwards_compatibility_with_committed_fixtures():
-    checked = common.check_backwards_compatibility("zfpy", numcodecs.get_codec)
+    # stock numcodecs wrote most of them and checks nothing: some integer
+    # arrays hold values past zfp's integer range, which strict refuses
+    # (test_bound.py); the bytes are what is compared here
+    def loose(config):
+        codec = numcodecs.get_codec(config)
+        return ZFP.from_mode(codec.zfp_mode, strict=False) if isinstance(codec, ZFP) else codec
+
+    checked = common.check_backwards_compatibility("zfpy", loose)
     assert checked == 35
 
 

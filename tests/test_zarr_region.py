@@ -127,7 +127,9 @@ def test_promoted_types_read_partially_as_whole(dtype, tmp_path):
         data = rng.integers(0, 2**40, shape).astype(dtype)
     else:
         data = field(shape, dtype)
-    codec = ZFPCodec(rate=7)
+    # (the integers span their types, past zfp's integer range, which strict
+    # refuses: what counts here is that partial and whole reads agree)
+    codec = ZFPCodec(rate=7, strict=False)
     store = CountingStore(zarr.storage.MemoryStore())
     array = zarr.create_array(store, shape=shape, chunks=shape, dtype=dtype, serializer=codec,
                               compressors=None)

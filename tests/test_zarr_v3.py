@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import pytest
 
-from zfpcodec import engine
+from zfpcodec import ZFPError, engine
 from zfpcodec.modes import Mode
 
 zarr = pytest.importorskip("zarr")
@@ -37,8 +37,11 @@ SCHEMA_KEYS = {"reversible": {"mode"}, "fixed_accuracy": {"mode", "tolerance"},
                "expert": {"mode", "minbits", "maxbits", "maxprec", "minexp"}}
 
 
-def field(shape, dtype, seed=0):
-    """Smooth values spanning most of an integer type's range."""
+def field(shape, dtype, seed=0, full_range=False):
+    """Smooth values spanning most of an integer type's range: the range
+    zfp's lossy modes take, [-2^(P-2), 2^(P-2)) for the 32- and 64-bit
+    types (the codec refuses values beyond), or with `full_range` (for
+    reversible mode) the type's."""
     rng = np.random.default_rng(seed)
     grids = np.meshgrid(*[np.linspace(0, 3, n) for n in shape], indexing="ij")
     unit = sum(np.sin(g * (k + 1)) for k, g in enumerate(grids)) / max(len(shape), 1)
@@ -49,6 +52,9 @@ def field(shape, dtype, seed=0):
         low, high = float(info.min), min(float(info.max), 2.0**40)
         if dtype.kind == "u" and dtype.itemsize >= 4:
             high = min(high, 2.0**31 - 1)  # zfp holds uint32/64 below the signed maximum
+        if dtype.itemsize >= 4 and not full_range:
+            zfp_range = 2.0 ** (8 * dtype.itemsize - 2)
+            low, high = max(low, -zfp_range), min(high, zfp_range - 1)
         middle, half = (low + high) / 2, (high - low) / 2
         return np.round(middle + unit * half * 0.9).astype(dtype)
     return (unit * 10).astype(dtype)
@@ -87,7 +93,7 @@ PROMOTED = ["i1", "u1", "i2", "u2", "u4", "u8", "f2"]
     # fixed_accuracy is for floating-point data (its refusal is tested below)
     if mode_name != "fixed_accuracy" or np.dtype(dtype).kind == "f"])
 def test_every_mode_and_type_round_trips_with_ragged_edge_chunks(mode_name, dtype, tmp_path):
-    values = field((50, 37), dtype)
+    values = field((50, 37), dtype, full_range=mode_name == "reversible")
     create(tmp_path / "a.zarr", values, MODES[mode_name], (16, 16))
     read = zarr.open_array(tmp_path / "a.zarr", mode="r")
     assert read.serializer == MODES[mode_name]
@@ -183,6 +189,30 @@ def test_small_integers_are_promoted_with_zfps_rules(dtype, shift, tmp_path):
     promoted <<= shift
     assert chunk == engine.compress(promoted, Mode.from_args(), header=False)
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "p.zarr")[...], values)
+
+
+@pytest.mark.parametrize("dtype", ["i4", "i8", "u4"])
+@pytest.mark.parametrize("mode_name", ["fixed_rate", "fixed_precision", "expert"])
+def test_integers_beyond_zfps_range_are_refused_in_lossy_modes(mode_name, dtype, tmp_path):
+    """zfp's transform can wrap integers outside [-2^(P-2), 2^(P-2)): an
+    int32 of -2^31 beside small values came back as 2^31 - 1.  Lossy modes
+    refuse such chunks (reversible stores them exactly); values at the
+    range's ends are taken."""
+    bits = 8 * np.dtype(dtype).itemsize - 2
+    inside = np.zeros((8, 8), dtype)
+    inside[0, 0] = 2**bits - 1
+    if np.dtype(dtype).kind == "i":
+        inside[0, 1] = -(2**bits)
+    create(tmp_path / "in.zarr", inside, MODES[mode_name], (8, 8))
+    outside = inside.copy()
+    outside[3, 3] = 2**bits
+    array = zarr.create_array(tmp_path / "out.zarr", shape=outside.shape, dtype=dtype,
+                              chunks=(8, 8), serializer=MODES[mode_name], compressors=None)
+    with pytest.raises(ZFPError, match=rf"1 {np.dtype(dtype).name.replace('u', '')} value "
+                                       rf"outside zfp's integer range \[-2\^{bits}"):
+        array[...] = outside
+    create(tmp_path / "rev.zarr", outside, MODES["reversible"], (8, 8))
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "rev.zarr")[...], outside)
 
 
 def test_demotion_clamps_to_the_type_range(tmp_path):

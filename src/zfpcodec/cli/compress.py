@@ -82,9 +82,10 @@ def run(args: argparse.Namespace) -> None:
         if args.missing is not None:
             missing = int(np.count_nonzero(args.missing.mask(arr)))
             fill = args.missing.fill
-            named = "" if fill is None else f", {fill}" if isinstance(fill, int) else f", {fill:g}"
-            note(f"{missing} of {arr.size} values missing (NaN, +-inf{named}), stored exactly "
-                 "in a masked container")
+            named = [] if fill is None else [f"{fill}" if isinstance(fill, int) else f"{fill:g}"]
+            kinds = ", ".join((["NaN", "+-inf"] if arr.dtype.kind == "f" else []) + named)
+            note(f"{missing} of {arr.size} values missing ({kinds or 'none named'}), stored "
+                 "exactly in a masked container")
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {arr.nbytes} -> {len(stream)} bytes "
              f"(ratio {arr.nbytes / len(stream):.3g}, "

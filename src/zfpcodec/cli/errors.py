@@ -41,7 +41,12 @@ class BoundRefusal(CLIError):
 
     def __init__(self, source: str, error: BoundError):
         report = error.report
-        if error.masked and report.too_wide:
+        if report.dtype.startswith("int"):
+            fix = ("--precision or --rate, or " if error.masked and not report.overflow_values
+                   else "") + "--reversible (lossless)"
+            if report.overflow_values and not error.masked:
+                fix += "; or --missing VALUE where they are a fill value"
+        elif error.masked and report.too_wide:
             fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
                    "the valid values, or --reversible (lossless)")
         elif error.masked or not (report.nonfinite_blocks or report.too_wide):
