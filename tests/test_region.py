@@ -280,12 +280,14 @@ def test_headerless_streams_and_read_region(tmp_path):
     layout = StreamLayout.from_header(headed)
     needed = sum(stop - start for start, stop in layout.byte_ranges(sel))
     assert read == HEADER_MAX_BYTES + needed < len(headed) / 20
-    # a file that ends before the region's blocks
+    # a file too short for its blocks, whichever the region needs (checked
+    # from its size before anything is read or allocated)
     cut = len(headed) // 2
     path.write_bytes(headed[:cut])
-    with open(path, "rb") as file, \
-            pytest.raises(ZFPError, match=f"it ends at byte {cut}, before the blocks"):
-        read_region(file, np.s_[-1])
+    for region in (np.s_[-1], np.s_[0]):
+        with open(path, "rb") as file, \
+                pytest.raises(ZFPError, match=f"truncated: .* but the {cut}-byte input"):
+            read_region(file, region)
 
 
 def test_bad_arguments_are_named():
@@ -353,3 +355,30 @@ def test_every_rank_and_partial_edge_block():
             assert bits_of(decompress_region(stream, sel)) == bits_of(full[sel])
     layout = StreamLayout.headerless("f8", (5, 6, 7, 9), Mode.from_args(rate=16))
     assert layout.grid == (2, 2, 2, 3)
+
+
+@pytest.mark.parametrize("selection", [np.s_[:], np.s_[5:], np.s_[-1], np.s_[::1000]])
+def test_a_header_declaring_more_than_the_stream_holds_fails_before_allocating(
+        tmp_path, selection):
+    """One flipped bit of a 2-value stream's size made its header declare
+    2^31 + 2 values: region reads built the selection and allocated 16 GiB
+    (a MemoryError, or the process killed) before finding the stream short.
+    The length alone proves it, as decompress finds before allocating."""
+    import io
+    import tracemalloc
+
+    stream = bytearray(engine.compress(np.arange(2, dtype=np.int64), Mode.from_args()))
+    stream[67 // 8] ^= 1 << 67 % 8     # bit 31 of the 48-bit size field (x - 1)
+    stream = bytes(stream)
+    assert StreamLayout.from_header(stream).shape == (2**31 + 2,)
+    tracemalloc.start()
+    try:
+        for read in (lambda: decompress_region(stream, selection),
+                     lambda: read_region(io.BytesIO(stream), selection)):
+            with pytest.raises(ZFPError, match=r"truncated: an int64 array of shape "
+                                               r"\(2147483650,\) takes at least"):
+                read()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20

@@ -275,7 +275,7 @@ def decompress_numpy(compressed_data: BufferLike, *, threads: int = 1) -> NDArra
     count = thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)
     shape = numpy_shape(sizes)
-    check_fits(view, bits, ztype, sizes, params, shape)
+    check_fits(view.nbytes, bits, ztype, sizes, params, shape)
     out = allocate(shape, zfp_to_dtype_map[ztype])
     decode_into(view, bits, out, ztype, params, count)
     return out
@@ -323,13 +323,13 @@ def _decompress(compressed_data: BufferLike, ztype: Integer, shape: Sequence[Int
     if out is None:
         if max(sizes) > 2**63 - 1:  # zfpy's array shape is C ssize_t
             raise OverflowError("Python int too large to convert to C ssize_t")
-        check_fits(view, 0, code, field, params, array_shape)
+        check_fits(view.nbytes, 0, code, field, params, array_shape)
         target = allocate(array_shape, dtype)
     else:
         target = _output_array(out, dtype, array_shape, tuple(reversed(sizes)))
         if np.may_share_memory(target, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("Cannot decompress in-place")
-        check_fits(view, 0, code, field, params, array_shape)
+        check_fits(view.nbytes, 0, code, field, params, array_shape)
     decode_into(view, 0, target, code, params, count)
     if params[1] == 0 and code in (type_int32, type_int64):
         # integer blocks of 0 bits: zfp reports a stream it read nothing of

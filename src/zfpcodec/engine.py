@@ -235,13 +235,13 @@ def header_problem(view: memoryview) -> str:
             f"past the end of the {view.nbytes}-byte input)")
 
 
-def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, ...],
+def check_fits(nbytes: int, bit_offset: int, ztype: int, sizes: tuple[int, ...],
                params: Params, shape: tuple[int, ...]) -> None:
-    """Raise ZFPError when `view` cannot hold the blocks of an array of zfp
-    `sizes` after `bit_offset` bits, whatever its bits: each block takes at
-    least `_zfp.block_min_bits` bits to decode (csrc/validate.c).  Called
-    before the output is allocated, so a forged header that declares a huge
-    array costs nothing."""
+    """Raise ZFPError when a stream of `nbytes` bytes cannot hold the
+    blocks of an array of zfp `sizes` after `bit_offset` bits, whatever its
+    bits: each block takes at least `_zfp.block_min_bits` bits to decode
+    (csrc/validate.c).  Called before the output is allocated, so a forged
+    header that declares a huge array costs nothing."""
     def what() -> str:  # only when raising: naming a dtype costs microseconds
         name = f"{DTYPES[ztype]} array of shape {shape}"
         return ("an " if name[0] in "aeiou" else "a ") + name
@@ -251,12 +251,12 @@ def check_fits(view: memoryview, bit_offset: int, ztype: int, sizes: tuple[int, 
     except ZFPError:
         raise ZFPError(f"{what()} is too large: its number of blocks does not fit "
                        "in 64 bits", "too_large") from None
-    available = max(view.nbytes * 8 - bit_offset, 0)
+    available = max(nbytes * 8 - bit_offset, 0)
     if needed > available:
         where = f" after its {bit_offset}-bit header" if bit_offset else ""
         raise ZFPError(
             f"compressed stream is truncated: {what()} takes at least {needed} bits "
-            f"of blocks, but the {view.nbytes}-byte input holds only {available}"
+            f"of blocks, but the {nbytes}-byte input holds only {available}"
             f"{where}", "truncated")
 
 
@@ -318,7 +318,7 @@ def read_header(data: BufferLike, *, fits: bool = False
         raise ZFPError(header_problem(view), "header") from None
     shape = numpy_shape(sizes)
     if fits:
-        check_fits(view, bits, ztype, tuple(sizes), params, shape)
+        check_fits(view.nbytes, bits, ztype, tuple(sizes), params, shape)
     return DTYPES[ztype], shape, params, bits
 
 
@@ -364,7 +364,7 @@ def stream_bits(data: BufferLike, *, dtype: DTypeLike | None = None,
     view = as_stream(data)
     kind, dims, params, offset = _layout(view, dtype, shape, mode, rate_clamp)
     ztype = ztype_of(kind)
-    check_fits(view, offset, ztype, _sizes(dims), params, dims)
+    check_fits(view.nbytes, offset, ztype, _sizes(dims), params, dims)
     try:
         return _zfp.stream_bits(view, offset, ztype, _sizes(dims), params)
     except ZFPError as error:
@@ -439,28 +439,42 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
             raise ValueError("out is read-only")
         if np.may_share_memory(out, np.frombuffer(view, dtype=np.uint8)):
             raise ValueError("out overlaps the compressed data: cannot decompress in place")
-    check_fits(view, offset, ztype, _sizes(dims), params, dims)
+    check_fits(view.nbytes, offset, ztype, _sizes(dims), params, dims)
     if out is None:
         out = allocate(dims, kind)
     end = decode_into(view, offset, out, ztype, params, threads)
-    if exact_length and not _ends_at(view.nbytes, end, any_word):
-        shortest = padded_bytes(end, BYTE_BITS) if any_word else padded_bytes(end)
-        fits = " to ".join(dict.fromkeys(map(str, (shortest, padded_bytes(end)))))
-        raise ZFPError(
-            f"compressed data does not fit its description ({kind} array of shape "
-            f"{dims}, {describe_params(params, len(dims))}): decoded that way "
-            f"its blocks end after {fits} bytes, but it holds {view.nbytes}; it was "
-            "written with other parameters or for another array", "length")
+    if exact_length:
+        check_ends_at(view.nbytes, end, any_word, kind, dims, params)
     return out
 
 
-def _ends_at(nbytes: int, end: int, any_word: bool) -> bool:
-    """Whether `nbytes` is the length of a stream whose blocks end at bit
-    `end`: padded to a 64-bit word, or with `any_word` to any word size
-    (8 to 64 bits)."""
-    if any_word:
-        return padded_bytes(end, BYTE_BITS) <= nbytes <= padded_bytes(end)
-    return nbytes == padded_bytes(end)
+def check_length(data: BufferLike, *, dtype: DTypeLike | None = None,
+                 shape: Sequence[SupportsIndex] | None = None, mode: Mode | None = None,
+                 rate_clamp: bool = True, any_word: bool = False) -> None:
+    """Raise ZFPError unless `data` ends where its stream does, as
+    `decompress(exact_length=True, any_word=any_word)` would, without
+    decoding a value (`stream_bits` finds the end): for readers that decode
+    only part of a stream they have whole."""
+    view = as_stream(data)
+    kind, dims, params, _ = _layout(view, dtype, shape, mode, rate_clamp)
+    end = stream_bits(view, dtype=dtype, shape=shape, mode=mode, rate_clamp=rate_clamp)
+    check_ends_at(view.nbytes, end, any_word, kind, dims, params)
+
+
+def check_ends_at(nbytes: int, end: int, any_word: bool, kind: np.dtype[Any],
+                  dims: tuple[int, ...], params: Params) -> None:
+    """ZFPError ("length") unless `nbytes` is the length of a stream whose
+    blocks end at bit `end`: padded to a 64-bit word, or with `any_word` to
+    any word size (8 to 64 bits)."""
+    shortest = padded_bytes(end, BYTE_BITS) if any_word else padded_bytes(end)
+    if shortest <= nbytes <= padded_bytes(end):
+        return
+    fits = " to ".join(dict.fromkeys(map(str, (shortest, padded_bytes(end)))))
+    raise ZFPError(
+        f"compressed data does not fit its description ({kind} array of shape "
+        f"{dims}, {describe_params(params, len(dims))}): decoded that way "
+        f"its blocks end after {fits} bytes, but it holds {nbytes}; it was "
+        "written with other parameters or for another array", "length")
 
 
 def _size(n: object) -> int:

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
-from .engine import as_stream, check_shape, read_header, thread_count, ztype_of
+from .engine import as_stream, check_fits, check_shape, read_header, thread_count, ztype_of
 from .errors import ZFPError
 from .modes import Mode, Params
 
@@ -285,6 +285,13 @@ class StreamLayout:
         bits = self.header_bits + prod(self.grid) * self.block_bits
         return -(-bits // 64) * 8
 
+    def check_fits(self, nbytes: int) -> None:
+        """Raise ZFPError ("truncated") when a whole stream of `nbytes`
+        bytes cannot hold this layout's blocks, whatever its bits: before
+        a selection of a shape a corrupt header made huge is built or
+        allocated."""
+        check_fits(nbytes, self.header_bits, self.ztype, self.sizes, self.params, self.shape)
+
     def block_spans(self, selection: object) -> list[tuple[int, int]]:
         """The runs of consecutive blocks ``[first, last)`` (in spec 4.2
         order) that hold the elements of `selection`, ascending."""
@@ -408,6 +415,8 @@ def decompress_region(data: BufferLike | Pieces, selection: object, *,
     """
     pieces = _pieces(data)
     layout = _layout(layout, pieces, dtype, shape, mode, rate_clamp)
+    if not _is_pieces(data):
+        layout.check_fits(pieces[0][1].nbytes)
     sel = parse_selection(selection, layout.shape)
     threads = thread_count(threads)
     result_shape = sel.shape
@@ -443,6 +452,7 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
         head = file.read(HEADER_MAX_BYTES)
         read += len(head)
         layout = StreamLayout.from_header(head)
+    layout.check_fits(file.seek(0, os.SEEK_END))
     pieces: list[tuple[int, bytes]] = []
     for start, stop in layout.byte_ranges(selection, max_gap=max_gap):
         file.seek(start)
@@ -458,17 +468,19 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
     return decompress_region(pieces, selection, layout=layout, out=out, threads=threads), read
 
 
+def _is_pieces(data: BufferLike | Pieces) -> bool:
+    """Whether `data` is pieces of a stream, not the whole stream."""
+    return isinstance(data, Mapping) or isinstance(data, (list, tuple)) and all(
+        isinstance(item, tuple) and len(item) == 2 for item in data)
+
+
 def _pieces(data: BufferLike | Pieces) -> list[tuple[int, memoryview]]:
     """The stream's pieces as (start, flat byte view), sorted by start."""
     items: list[tuple[Any, Any]]
-    if isinstance(data, Mapping):
-        items = list(data.items())
-    elif isinstance(data, (list, tuple)) and all(
-            isinstance(item, tuple) and len(item) == 2 for item in data):
-        items = list(data)
-    else:
+    if not _is_pieces(data):
         # the whole stream (anything else: as_stream says what it is not)
         return [(0, as_stream(cast("BufferLike", data)))]
+    items = list(data.items()) if isinstance(data, Mapping) else list(cast(Any, data))
     pieces = []
     for offset, piece in items:
         start = operator.index(offset)

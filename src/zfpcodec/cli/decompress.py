@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, BinaryIO, Iterator
 
 from numpy.typing import NDArray
 
@@ -76,6 +78,8 @@ def run(args: argparse.Namespace) -> None:
         else:
             layout = StreamLayout.headerless(**decode) if decode else None
             size = source.seek(0, os.SEEK_END)
+            if layout is not None:
+                _check_headerless_length(source, layout, decode, args)
             try:
                 arr, read = read_region(source, args.region, layout=layout,
                                         threads=args.threads)
@@ -100,9 +104,33 @@ def _decode_whole(stream: bytes, decode: dict[str, Any],
     blocks do, decoded as --dtype, --shape and the mode say (padded to any
     zfp build's stream word): one that does not was described wrongly, and
     its values would be garbage."""
-    try:
+    with _described_wrongly(args):
         return engine.decompress(stream, rate_clamp=True, threads=args.threads,
                                  exact_length=bool(decode), any_word=True, **decode)
+
+
+def _check_headerless_length(source: BinaryIO, layout: StreamLayout,
+                             decode: dict[str, Any], args: argparse.Namespace) -> None:
+    """A headerless stream read in part must still end where its blocks do,
+    as `_decode_whole` checks: at a fixed rate the file's size tells;
+    blocks of varying length are measured, which reads the file (a region
+    of them is read from its start anyway)."""
+    with _described_wrongly(args):
+        if layout.random_access:
+            end = math.prod(layout.grid) * layout.block_bits
+            engine.check_ends_at(source.seek(0, os.SEEK_END), end, True, layout.dtype,
+                                 layout.shape, layout.params)
+        else:
+            source.seek(0)
+            engine.check_length(source.read(), any_word=True, **decode)
+
+
+@contextmanager
+def _described_wrongly(args: argparse.Namespace) -> Iterator[None]:
+    """A stream that does not end where its description says is the
+    command line's mistake: a CLIError naming the options."""
+    try:
+        yield
     except ZFPError as error:
         if error.status != "length":
             raise

@@ -93,5 +93,5 @@ def check_complete(stream: bytes | memoryview, dtype: np.dtype[Any], shape: tupl
         engine.decompress(stream)
         return
     sizes = tuple(reversed(shape)) + (0,) * (4 - len(shape))
-    engine.check_fits(engine.as_stream(stream), header_bits, engine.ztype_of(dtype), sizes,
+    engine.check_fits(memoryview(stream).nbytes, header_bits, engine.ztype_of(dtype), sizes,
                       params, shape)

@@ -79,7 +79,8 @@ def parse_region(text: str) -> tuple[Any, ...]:
             raise ValueError("not one index")  # e.g. '1] + _[2'
         items = tree.slice.elts if isinstance(tree.slice, ast.Tuple) else [tree.slice]
         return tuple(_region_item(item) for item in items)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # (the last two: nesting deeper than Python's parser goes, '----...1')
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a region: write what goes between the brackets of a NumPy "
             "index, e.g. '10:20, ::-2, 5' or '..., [0, 3]' (integers, slices, '...', "
