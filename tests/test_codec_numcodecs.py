@@ -423,3 +423,15 @@ def test_importing_zfpcodec_does_not_import_numcodecs():
         print("zfpcodec.codec" in sys.modules)
     """)
     assert out.split() == ["False", "False", "True"]
+
+
+@pytest.mark.parametrize("number, expected", [(4.0, ZFP(tolerance=0.1)), (2.0, ZFP(rate=8)),
+                                              (3.0, ZFP(precision=12)), (5.0, ZFP())])
+def test_a_mode_number_stored_as_a_float_is_that_number(number, expected):
+    """numcodecs' ZFPY compares the mode with ==, so a configuration whose
+    JSON writer stored 4.0 wrote its chunks in mode 4; refusing it left the
+    whole array unreadable."""
+    stored = {"id": "zfpy", "mode": number, "tolerance": 0.1, "rate": 8.0, "precision": 12}
+    assert numcodecs.get_codec(stored) == expected
+    with pytest.raises(ValueError, match="mode must be one of"):
+        numcodecs.get_codec({**stored, "mode": 4.5})

@@ -211,3 +211,54 @@ def test_numcodecs_resolves_the_masked_id_through_the_entry_point():
     codec = get_codec({"id": "zfpcodec.masked", "mode": "fixed_rate", "rate": 8,
                        "missing": -1e34})
     assert codec == MaskedZFP(rate=8, missing=-1e34) and type(codec) is MaskedZFP
+
+
+@pytest.mark.parametrize("dtype, missing, restored", [
+    (np.float64, "nan", np.nan), (np.float32, -1e10, -1e10), (np.int32, -9999, -9999)])
+def test_a_numpy_masked_array_has_its_masked_values_stored_as_missing(dtype, missing,
+                                                                      restored):
+    """netCDF4 hands variables over as numpy.ma arrays: the values under the
+    mask (often a fill value) were coded as valid data.  They are missing
+    now, and come back as NaN or the fill value; the valid ones within the
+    tolerance or exactly."""
+    data = (np.linspace(0, 20, 256).reshape(16, 16) * (100 if dtype == np.int32 else 1))
+    data = data.astype(dtype)
+    under = np.zeros_like(data) + dtype(7)
+    hidden = data > data.mean()
+    arr = np.ma.masked_array(np.where(hidden, under, data), mask=hidden)
+    kwargs = {} if dtype == np.int32 else dict(tolerance=1e-3)   # reversible for ints
+    codec = MaskedZFP(**kwargs, missing=missing)
+    back = codec.decode(codec.encode(arr))
+    assert type(back) is np.ndarray
+    if np.isnan(restored):
+        assert np.isnan(back[hidden]).all()
+    else:
+        assert (back[hidden] == dtype(restored)).all()
+    assert np.abs(back[~hidden].astype(float) - data[~hidden]).max() <= \
+        (1e-3 if dtype != np.int32 else 0)
+
+
+def test_an_integer_masked_array_needs_a_fill_value():
+    arr = np.ma.masked_array(np.arange(64, dtype=np.int32), mask=np.arange(64) % 3 == 0)
+    with pytest.raises(TypeError, match="cannot store the mask of an int32 masked array "
+                                        "without a fill value: give missing= one"):
+        MaskedZFP(precision=20).encode(arr)
+
+
+@pytest.mark.parametrize("strict", ["false", "no", 0, 1, None])
+def test_strict_must_be_a_bool(strict):
+    """bool('false') is True: a string (from a configuration file) would
+    have silently meant the opposite."""
+    from zfpcodec.zarr3 import MaskedZFPCodec, ZFPCodec
+
+    for codec in (ZFP, MaskedZFP, ZFPCodec, MaskedZFPCodec):
+        with pytest.raises(TypeError, match="strict must be True or False"):
+            codec(strict=strict)
+    assert ZFP(strict=np.bool_(False)).strict is False
+
+
+def test_an_unnamed_fill_value_refusal_suggests_naming_it():
+    data = np.array([1.0, 2.0, 3.0, -1e10] * 4, dtype=np.float32)
+    with pytest.raises(ZFPError, match="missing= naming a fill value left among the valid "
+                                       "values"):
+        MaskedZFP(tolerance=1e-3).encode(data)

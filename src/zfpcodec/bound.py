@@ -201,8 +201,10 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
             fix += ("; or, where they are a fill value (netCDF's int32 default is "
                     "-2147483647), zfpcodec.MaskedZFP with missing= naming it")
     elif masked or not (report.nonfinite_blocks or report.too_wide):
-        # nothing a mask can help with: the valid values themselves
-        fix = "a larger tolerance, or " if report.too_wide else ""
+        # the valid values themselves, unless a fill value is among them
+        fix = ("missing= naming a fill value left among the valid values (such as -1e10), "
+               "a larger tolerance, or " if masked and report.too_wide else
+               "a larger tolerance, or " if report.too_wide else "")
         fix += "mode='reversible' (lossless)"
     else:
         fix = ("zfpcodec.MaskedZFP (Zarr v3: zfpcodec.zarr3.MaskedZFPCodec), which stores "

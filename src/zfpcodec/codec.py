@@ -34,7 +34,7 @@ from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
 from .codec_base import FrozenCodec
 from .modes import (EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, codec_repr, is_unset,
-                    kind_of)
+                    kind_of, strict_flag)
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray, Real
@@ -149,7 +149,7 @@ class ZFP(FrozenCodec):
     def _init(self, mode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "_mode", mode)
         object.__setattr__(self, "_threads", engine.thread_count(threads))
-        object.__setattr__(self, "_strict", bool(strict))
+        object.__setattr__(self, "_strict", strict_flag(strict))
 
     @classmethod
     def from_mode(cls, mode: Mode, *, threads: int = 1, strict: bool = True) -> ZFP:

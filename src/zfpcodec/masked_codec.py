@@ -24,12 +24,13 @@ from __future__ import annotations
 from typing import (TYPE_CHECKING, Any, Callable, Mapping, SupportsIndex, TypeVar, cast,
                     overload)
 
+import numpy as np
 from numpy.typing import NDArray
 
 from . import engine, masked
 from .buffers import decode_target, stream_view, zfp_field
 from .codec_base import FrozenCodec
-from .modes import Mode, codec_repr, kind_of
+from .modes import Mode, codec_repr, kind_of, strict_flag
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray, Real
@@ -112,7 +113,7 @@ class MaskedZFP(FrozenCodec):
         object.__setattr__(self, "_mode", mode)
         object.__setattr__(self, "_missing", missing)
         object.__setattr__(self, "_threads", engine.thread_count(threads))
-        object.__setattr__(self, "_strict", bool(strict))
+        object.__setattr__(self, "_strict", strict_flag(strict))
 
     @classmethod
     def from_mode(cls, mode: Mode, *, missing: str | float | masked.Missing = "nan", threads: int = 1,
@@ -169,7 +170,10 @@ class MaskedZFP(FrozenCodec):
         ----------
         buf : numpy.ndarray
             int32, int64, float32 or float64 values, native byte order, any
-            layout (see `zfpcodec.ZFP` for F-ordered and 0-d arrays).
+            layout (see `zfpcodec.ZFP` for F-ordered and 0-d arrays).  A
+            `numpy.ma.MaskedArray` (netCDF4 hands variables over so) has its
+            masked values stored as missing: NaN, or the codec's fill
+            value, which is what decoding gives back for them.
 
         Returns
         -------
@@ -177,9 +181,23 @@ class MaskedZFP(FrozenCodec):
             The container: preamble, mask and missing values when any, zfp
             stream.
         """
+        if isinstance(buf, np.ma.MaskedArray):
+            buf = self._filled(buf)
         return masked.encode(zfp_field(buf, type(self).__name__), self._mode, self._missing,
                              strict=self._strict, codec=type(self).__name__,
                              threads=self._threads)
+
+    def _filled(self, values: np.ma.MaskedArray[Any, Any]) -> NDArray[Any]:
+        """A masked array's data with its masked values made missing
+        (the values under the mask would otherwise be coded as valid)."""
+        fill = self._missing.fill_for(values.dtype)
+        if fill is None:
+            if values.dtype.kind != "f":
+                raise TypeError(f"{type(self).__name__} cannot store the mask of an "
+                                f"{values.dtype} masked array without a fill value: give "
+                                "missing= one (e.g. missing=-9999)")
+            fill = values.dtype.type(np.nan)
+        return np.ma.filled(values, fill)
 
     @overload
     def decode(self, buf: BufferLike, out: None = None) -> NDArray[Any]: ...

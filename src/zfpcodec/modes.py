@@ -314,7 +314,8 @@ class Mode:
         (zarr's v3 wrapper stores only the keywords given) the one parameter
         given decides; none means reversible.  Values ZFPY accepts but
         `from_args` refuses (tolerance 0, rate 0, precision 0 or > 64)
-        become the equivalent expert parameters.
+        become the equivalent expert parameters; a mode number stored as a
+        float (4.0) is that number.
         """
         config = dict(config)
         config.pop("id", None)
@@ -327,7 +328,10 @@ class Mode:
                      if zfpy_given(name, config.get(name))]
             if len(given) == 1:
                 return _stored_mode(given[0], config[given[0]])
-        kind = kind_of(config.get("mode", ZFPY_MODE[FIXED_ACCURACY]))
+        number = config.get("mode", ZFPY_MODE[FIXED_ACCURACY])
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)  # 4.0, as JSON writers may store it: ZFPY compares with ==
+        kind = kind_of(number)
         extra = config.get("compression_kwargs") or {}
         if kind == EXPERT:
             return cls.from_args(**{
@@ -459,6 +463,15 @@ def check_zarr3_accuracy(kind: str, zfp_dtype: np.dtype[Any], dtype: object) -> 
     if kind == FIXED_ACCURACY and zfp_dtype.kind != "f":
         raise ValueError(f"zfp's fixed_accuracy mode applies to floating-point data, "
                          f"not {dtype}; use fixed_precision, fixed_rate or reversible")
+
+
+def strict_flag(strict: object) -> bool:
+    """The one rule for the codecs' `strict=`: True or False (NumPy's bool
+    too).  Anything else is a TypeError: ``bool("false")`` is True, so a
+    string from a configuration file would silently mean the opposite."""
+    if not isinstance(strict, (bool, np.bool_)):
+        raise TypeError(f"strict must be True or False, not {strict!r}")
+    return bool(strict)
 
 
 def codec_repr(name: str, arguments: list[str], threads: int, strict: bool) -> str:

@@ -77,7 +77,7 @@ from . import bound, engine
 from .buffers import native_dtype
 from .errors import ZFPError
 from .modes import (FIXED_RATE, ZFP_MAX_PREC, ZFP_MIN_EXP, Mode,
-                    check_zarr3_accuracy, codec_repr)
+                    check_zarr3_accuracy, codec_repr, strict_flag)
 from .region import Selection, StreamLayout, decompress_region, parse_selection
 
 if TYPE_CHECKING:
@@ -277,7 +277,7 @@ class ZFPCodec(_Codec, _PartialDecode):
     def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "threads", engine.thread_count(threads))
-        object.__setattr__(self, "strict", bool(strict))
+        object.__setattr__(self, "strict", strict_flag(strict))
 
     @classmethod
     def from_mode(cls, zmode: Mode, *, threads: int = 1, strict: bool = True) -> Self:

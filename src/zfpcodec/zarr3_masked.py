@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import engine, masked
-from .modes import Mode, check_zarr3_accuracy, codec_repr
+from .modes import Mode, check_zarr3_accuracy, codec_repr, strict_flag
 from .buffers import native_dtype
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class MaskedZFPCodec(_CodecBase):
         object.__setattr__(self, "zfp_mode", zmode)
         object.__setattr__(self, "missing_values", missing)
         object.__setattr__(self, "threads", engine.thread_count(threads))
-        object.__setattr__(self, "strict", bool(strict))
+        object.__setattr__(self, "strict", strict_flag(strict))
 
     @classmethod
     def from_mode(cls, zmode: Mode, *, missing: Any = "nan", threads: int = 1,
