@@ -321,6 +321,19 @@ def test_bad_arguments_are_named():
         decompress_region(stream, np.s_[0], layout=layout, dtype="f8")
     with pytest.raises(TypeError, match="together"):
         decompress_region(stream, np.s_[0], dtype="f8")
+    # an empty float array is refused as NumPy refuses it; an empty list is none
+    with pytest.raises(TypeError, match="integer or boolean"):
+        decompress_region(stream, np.array([], dtype=float))
+    assert decompress_region(stream, ([],)).shape == arr[[]].shape == (0, 9)
+    for gap in (None, 1.5, True):
+        with pytest.raises(TypeError, match="max_gap must be an integer"):
+            layout.byte_ranges(np.s_[0], max_gap=gap)
+    with pytest.raises(ValueError, match="piece offsets must be byte offsets"):
+        decompress_region([(0, stream), (2**64, b"x")], np.s_[0, 0])
+    held = bytearray(stream + bytes(72))
+    with pytest.raises(ValueError, match="out overlaps the compressed data"):
+        decompress_region(held, np.s_[0],
+                          out=np.frombuffer(held, np.float64, count=9, offset=len(stream)))
 
 
 def test_empty_selections_decode_nothing():

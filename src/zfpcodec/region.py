@@ -174,8 +174,8 @@ def _convert(item: Any) -> Any:
             return array
         if array.dtype.kind in "iu" and array.ndim == 0:
             return int(array)
-        if array.dtype.kind in "iu" or (array.size == 0 and array.dtype != bool):
-            return array.astype(np.intp)
+        if array.dtype.kind in "iu" or (isinstance(item, list) and not item):
+            return array.astype(np.intp)  # ([] is an empty float array to NumPy)
         raise TypeError(f"arrays used as indices must be of integer or boolean type "
                         f"(and not 0-d booleans), not {array.dtype}")
     try:
@@ -340,6 +340,8 @@ class StreamLayout:
         that is sure to hold every block up to the last one the selection
         touches (it may end past the stream's end, which a reader clips).
         """
+        if isinstance(max_gap, bool) or not hasattr(type(max_gap), "__index__"):
+            raise TypeError(f"max_gap must be an integer (bytes), not {max_gap!r}")
         if max_gap < 0:
             raise ValueError(f"max_gap must be >= 0 bytes, not {max_gap}")
         spans = self.block_spans(selection)
@@ -422,6 +424,8 @@ def decompress_region(data: BufferLike | Pieces, selection: object, *,
     result_shape = sel.shape
     if out is not None:
         _check_out(out, result_shape, layout.dtype)
+        if any(np.may_share_memory(out, np.frombuffer(piece, np.uint8)) for _, piece in pieces):
+            raise ValueError("out overlaps the compressed data: cannot decompress in place")
     if 0 in sel.decoded_shape:
         return out if out is not None else np.empty(result_shape, layout.dtype)
     if sel.post is None and out is not None:  # decoded straight into out
@@ -484,8 +488,9 @@ def _pieces(data: BufferLike | Pieces) -> list[tuple[int, memoryview]]:
     pieces = []
     for offset, piece in items:
         start = operator.index(offset)
-        if start < 0:
-            raise ValueError(f"piece offsets must be >= 0, not {start}")
+        if not 0 <= start < 2**64:
+            raise ValueError(f"piece offsets must be byte offsets from 0 to 2**64 - 1, "
+                             f"not {start}")
         pieces.append((start, as_stream(piece)))
     pieces.sort(key=lambda item: item[0])
     for (start, piece), (next_start, _) in zip(pieces, pieces[1:]):
