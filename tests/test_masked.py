@@ -262,3 +262,15 @@ def test_an_unnamed_fill_value_refusal_suggests_naming_it():
     with pytest.raises(ZFPError, match="missing= naming a fill value left among the valid "
                                        "values"):
         MaskedZFP(tolerance=1e-3).encode(data)
+
+
+def test_a_read_only_out_is_refused_before_decoding():
+    codec = MaskedZFP(tolerance=1e-3)
+    data = np.linspace(0, 1, 64)
+    data[3] = np.nan
+    out = np.zeros(64)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="^out is read-only$"):
+        codec.decode(codec.encode(data), out=out)
+    with pytest.raises(ValueError, match="out holds 8 bytes"):
+        codec.decode(codec.encode(data), out=np.zeros(1))

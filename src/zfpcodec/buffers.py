@@ -67,6 +67,8 @@ def decode_target(out: BufferLike, dtype: np.dtype[Any],
     if isinstance(out, np.ndarray):
         if out.dtype.hasobject:
             raise TypeError("cannot decode into an object array")
+        if not out.flags.writeable:
+            raise ValueError("out is read-only")
         same_type = out.dtype.kind == dtype.kind and out.dtype.itemsize == dtype.itemsize
         if out.flags.c_contiguous or out.flags.f_contiguous:
             flat = out.reshape(-1, order="A")  # memory order, no copy

@@ -222,10 +222,12 @@ class MaskedZFP(FrozenCodec):
             Without `out`, a new C-ordered array of the stream's type and
             shape; with `out`, `out` itself.
         """
-        values = masked.decode(stream_view(buf), threads=self._threads)
+        container = masked.read(stream_view(buf))
         if out is None:
-            return values
-        decode_target(out, values.dtype, values.shape)[...] = values
+            return container.values(self._threads)
+        # (out is checked before anything is decoded)
+        target = decode_target(out, container.dtype, container.shape)
+        target[...] = container.values(self._threads)
         return out
 
     # ------------------------------------------------------------------
