@@ -21,7 +21,9 @@ typedef void (*range_encoder)(bit_writer *w, const zfpc_field *f,
 /* What a block encoder finds in a block, counted into the zfpc_report of
  * a range encoder. */
 #define BLOCK_NONFINITE 1u  /* a NaN or an infinity, coded lossily */
-#define BLOCK_RANGE 2u      /* a range wider than fixed accuracy can carry */
+#define BLOCK_RANGE 2u      /* a range wider than fixed accuracy can carry;
+                               in integer blocks, values beyond zfp's range
+                               (int_block.tmpl.h, beyond_int_range) */
 #define BLOCK_SCALE 4u      /* finite magnitudes block floating point cannot
                                scale (float_block.tmpl.h, out_of_scale) */
 typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,

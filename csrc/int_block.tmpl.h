@@ -136,20 +136,37 @@ static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT 
 /* Blocks of integer arrays (format.md §10, §11.4): no block header, the */
 /* values are coded as they are, the lossy plane limit is maxprec.       */
 
-static inline ALWAYS_INLINE void FN(encode_int_block)(bit_writer *w,
-                                                      const zfpc_params *p,
-                                                      unsigned d,
-                                                      const void *block,
-                                                      int reversible)
+/* BLOCK_RANGE when a value lies outside [-2^(P-2), 2^(P-2)), the range zfp
+ * takes integers in (format.md §6.5): beyond it the lossy transform can
+ * wrap, and a value come back with its sign flipped.  v is inside exactly
+ * when v + 2^(P-2), as a P-bit word, is below 2^(P-1). */
+static inline ALWAYS_INLINE unsigned FN(beyond_int_range)(const UINT *q, unsigned size)
+{
+  UINT any = 0;
+  unsigned i;
+  for (i = 0; i < size; i++)
+    any |= (UINT)(q[i] + ((UINT)1 << (P - 2)));
+  return any >> (P - 1) ? BLOCK_RANGE : 0;
+}
+
+static inline ALWAYS_INLINE unsigned FN(encode_int_block)(bit_writer *w,
+                                                          const zfpc_params *p,
+                                                          unsigned d,
+                                                          const void *block,
+                                                          int reversible)
 {
   UINT q[256];
+  unsigned flags = 0;
   uint64_t start = writer_bits(w);
   memcpy(q, block, sizeof(UINT) << (2 * d));
   if (reversible)
     FN(encode_ints_reversible)(w, q, d, p->maxprec, p->maxbits, 1);
-  else
+  else {
+    flags = FN(beyond_int_range)(q, 1u << (2 * d));
     FN(encode_ints_lossy)(w, q, d, p->maxprec, p->maxbits, 1);
+  }
   pad_block(w, start, p->minbits);
+  return flags;
 }
 
 static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
@@ -169,12 +186,12 @@ static inline ALWAYS_INLINE void FN(decode_int_block)(bit_reader *r,
 }
 
 /* Integer blocks hold no non-finite value and are coded without a
- * tolerance: no flags (block_codec.h). */
+ * tolerance: their one flag (block_codec.h) is BLOCK_RANGE for values
+ * beyond zfp's integer range. */
 static inline ALWAYS_INLINE unsigned FN(encode_lossy_int)(bit_writer *w, const zfpc_params *p,
                                                           unsigned d, const void *block)
 {
-  FN(encode_int_block)(w, p, d, block, 0);
-  return 0;
+  return FN(encode_int_block)(w, p, d, block, 0);
 }
 
 /* They store every block they decode: they return 0 (float_block.tmpl.h
@@ -190,8 +207,7 @@ static inline ALWAYS_INLINE unsigned FN(encode_reversible_int)(bit_writer *w,
                                                                const zfpc_params *p,
                                                                unsigned d, const void *block)
 {
-  FN(encode_int_block)(w, p, d, block, 1);
-  return 0;
+  return FN(encode_int_block)(w, p, d, block, 1);
 }
 
 static inline ALWAYS_INLINE int FN(decode_reversible_int)(bit_reader *r, const zfpc_params *p,

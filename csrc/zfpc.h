@@ -109,8 +109,8 @@ zfpc_status zfpc_read_header(const void *in, size_t len, zfpc_header *h);
 zfpc_status zfpc_compress_bound(const zfpc_field *f, const zfpc_params *p,
                                 int header, size_t *bytes);
 
-/* What compression found in the blocks it coded lossily (floating-point
- * types; integer blocks and reversible blocks are never flagged). */
+/* What compression found in the blocks it coded lossily (reversible
+ * blocks are never flagged; integer blocks only in range_blocks). */
 typedef struct {
   uint64_t nonfinite_blocks;  /* blocks holding a NaN or an infinity: they
                                  decode to finite values, the infinity's
@@ -120,7 +120,10 @@ typedef struct {
                                  emax - minexp + 2(d + 1) > P, the bit planes
                                  it asks for exceed the P-bit integers (32 for
                                  float, 64 for double) of block floating point,
-                                 and errors may exceed the tolerance */
+                                 and errors may exceed the tolerance; for
+                                 integer types, blocks holding a value outside
+                                 [-2^(P-2), 2^(P-2)), which the lossy
+                                 transform can wrap */
   uint64_t scale_blocks;      /* blocks of finite values that block floating
                                  point cannot scale, coded as garbage or
                                  decoding to +-inf in every lossy mode: all

@@ -130,9 +130,16 @@ def test_empty_blocks_are_flagged_exactly_when_they_hold_nan(dtype, d):
         assert counts == (size, 0, 0), (mode, counts)
 
 
-def test_integer_blocks_and_reversible_blocks_are_never_flagged():
-    ints = np.array([0, 2**30, -2**30, 5] * 16, dtype=np.int32)
-    assert engine.compress_report(ints, Mode.from_args(rate=4))[1] == (0, 0, 0)
+def test_integer_blocks_are_flagged_only_beyond_zfps_range_and_reversible_never():
+    inside = np.array([0, 2**30 - 1, -2**30, 5] * 16, dtype=np.int32)
+    assert engine.compress_report(inside, Mode.from_args(rate=4))[1] == (0, 0, 0)
+    for dtype, bits in ((np.int32, 30), (np.int64, 62)):
+        beyond = np.zeros((3, 4, 4), dtype)    # 4 2-D blocks of 4x4 ... 3 blocks in 3-D
+        beyond[0, 0, 0], beyond[2, 3, 3] = 2**bits, -(2**bits) - 1
+        assert engine.compress_report(beyond, Mode.from_args(precision=20))[1] == (0, 1, 0)
+        assert engine.compress_report(beyond.reshape(12, 4), Mode.from_args(rate=8))[1] == \
+            (0, 2, 0)
+        assert engine.compress_report(beyond, Mode.from_args())[1] == (0, 0, 0)
     floats = np.array([np.nan, np.inf, 1e30, 1.0] * 4)
     assert engine.compress_report(floats, Mode.from_args())[1] == (0, 0, 0)
     assert engine.compress_report(floats, Mode.from_args(rate=8))[1] == (4, 0, 0)
@@ -242,8 +249,9 @@ def test_integers_beyond_zfps_range_are_refused_in_lossy_modes(kwargs):
     keeps them out of zfp; the zfpy drop-in stores it, as zfpy does, and
     accuracy_holds says why not."""
     data = np.array([0, 1, 2, 3, -2**31, 5, 6, 7], dtype=np.int32)
-    with pytest.raises(ZFPError, match=r"1 int32 value outside zfp's integer range "
-                                       r"\[-2\^30, 2\^30\).*sign flipped.*missing= naming it"):
+    with pytest.raises(ZFPError, match=r"1 of 2 blocks hold int32 values outside zfp's "
+                                       r"integer range \[-2\^30, 2\^30\).*sign flipped.*"
+                                       r"missing= naming it"):
         ZFP(**kwargs).encode(data)
     masked = MaskedZFP(**kwargs, missing=-2**31)
     back = masked.decode(masked.encode(data))

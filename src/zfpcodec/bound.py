@@ -27,9 +27,8 @@ documents their range as ``|v| < 2^(P-2)`` (2^30 for int32, 2^62 for
 int64; its promotions of int8 and int16 reach -2^(P-2), and so may we),
 two bits of headroom for the decorrelating transform.  Larger
 magnitudes can wrap inside it in every lossy mode, and come back with their
-sign flipped (an int32 fill value of -2147483647 beside valid data).  That
-is checked in Python, with one min and max of the array (a few percent of
-compressing it), as **integer overflow**.
+sign flipped (an int32 fill value of -2147483647 beside valid data).  The
+engine counts those blocks too, as **integer overflow**.
 
 `check` turns a report into the `ZFPError` the codecs raise (naming what
 was found and the fix: `zfpcodec.MaskedZFP` for missing values, or a
@@ -81,9 +80,9 @@ class BoundReport:
     scale_blocks : int
         Finite blocks whose magnitudes block floating point cannot scale
         (all tiny, or some in the type's top binade), in any lossy mode.
-    overflow_values : int
-        Integer values outside [-2^(P-2), 2^(P-2)), which lossy modes'
-        transform can wrap.
+    overflow_blocks : int
+        Integer blocks with values outside [-2^(P-2), 2^(P-2)), which lossy
+        modes' transform can wrap.
     kind : str
         The mode (`zfpcodec.modes.KINDS`).
     dtype : str
@@ -96,7 +95,7 @@ class BoundReport:
     kind: str
     dtype: str
     scale_blocks: int = 0
-    overflow_values: int = 0
+    overflow_blocks: int = 0
 
     @property
     def too_wide(self) -> bool:
@@ -125,12 +124,12 @@ class BoundReport:
                          f"too wide for the tolerance in {self.dtype} (a magnitude of "
                          "about tolerance x 2^(P-2d-2) or more beside small values: "
                          "those come back off by more than the tolerance)")
-        if self.overflow_values:
-            plural = "s" if self.overflow_values != 1 else ""
-            bits = integer_limit_bits(np.dtype(self.dtype))
-            found.append(f"{self.overflow_values} {self.dtype} value{plural} outside zfp's "
-                         f"integer range [-2^{bits}, 2^{bits}): its transform can wrap them, "
-                         "and they can come back with their sign flipped")
+        if self.overflow_blocks:
+            bits = 8 * np.dtype(self.dtype).itemsize - 2
+            found.append(f"{self.overflow_blocks} of {self.blocks} blocks hold {self.dtype} "
+                         f"values outside zfp's integer range [-2^{bits}, 2^{bits}): its "
+                         "transform can wrap them, and they can come back with their sign "
+                         "flipped")
         if self.kind == FIXED_ACCURACY and np.dtype(self.dtype).kind in "iu":
             found.append(f"zfp's fixed accuracy does not bound errors of {self.dtype} "
                          "values (integers are coded without a tolerance)")
@@ -144,41 +143,19 @@ class BoundReport:
         return not self.problems
 
 
-def integer_limit_bits(dtype: np.dtype[Any]) -> int:
-    """zfp's integer range is -2^this <= v < 2^this (P - 2 for P-bit
-    integers: its int8 and int16 promotions fill it exactly)."""
-    return 8 * dtype.itemsize - 2
-
-
-def integer_overflow(values: NDArray[Any], bitmap: NDArray[np.uint8] | None = None) -> int:
-    """How many integer `values` lie outside zfp's range [-2^(P-2), 2^(P-2)),
-    leaving out the missing ones where a masked container's `bitmap` (C
-    order, least significant bit first) marks them: one min and max of
-    the array, and a count only where they fail."""
-    if values.dtype.kind not in "iu" or values.size == 0:
-        return 0
-    limit = 1 << integer_limit_bits(values.dtype)
-    if -limit <= int(values.min()) and int(values.max()) < limit:
-        return 0
-    flat = values.reshape(-1)
-    if bitmap is not None:
-        flat = flat[~np.unpackbits(bitmap, count=flat.size, bitorder="little").view(bool)]
-    return int(np.count_nonzero((flat < -limit) | (flat >= limit)))
-
-
-def report_of(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode,
-              overflow: int | None = None) -> BoundReport:
-    """The report of `engine.compress_report`'s counts for `values`;
-    `overflow` is `integer_overflow(values)` where the caller has it."""
+def report_of(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode) -> BoundReport:
+    """The report of `engine.compress_report`'s counts for `values` (for
+    integer arrays the engine counts overflow blocks where floats' range
+    blocks go)."""
     blocks = 1
     for n in values.shape:
         blocks *= -(-n // 4)
-    if overflow is None:
-        overflow = integer_overflow(values)
     # the scalar type's name ('float64' in either byte order): dtype.name
     # costs microseconds, which small chunks notice
-    return BoundReport(blocks, counts[0], counts[1], mode.kind, values.dtype.type.__name__,
-                       counts[2], overflow)
+    name = values.dtype.type.__name__
+    if values.dtype.kind != "f":
+        return BoundReport(blocks, 0, 0, mode.kind, name, 0, counts[1])
+    return BoundReport(blocks, counts[0], counts[1], mode.kind, name, counts[2])
 
 
 def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
@@ -195,9 +172,9 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
         return
     if np.dtype(report.dtype).kind in "iu":
         fix = ("fixed precision or fixed rate, or " if masked and report.kind == FIXED_ACCURACY
-               and not report.overflow_values else "")
+               and not report.overflow_blocks else "")
         fix += "mode='reversible' (lossless)"
-        if report.overflow_values and not masked:
+        if report.overflow_blocks and not masked:
             fix += ("; or, where they are a fill value (netCDF's int32 default is "
                     "-2147483647), zfpcodec.MaskedZFP with missing= naming it")
     elif masked or not (report.nonfinite_blocks or report.too_wide):
@@ -230,11 +207,7 @@ def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: s
     """`engine.compress`, which with `strict` raises (`check_counts`)
     instead of returning a stream that breaks the mode's promise.  The
     engine counts while it codes: the check costs nothing measurable."""
-    if not (strict and mode.kind != REVERSIBLE):
-        return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
-                               threads=threads)
-    if values.dtype.kind != "f":
-        check_counts((0, 0, 0), values, mode, strict=strict, codec=codec, masked=masked)
+    if not strict or mode.kind == REVERSIBLE:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
                                threads=threads)
     stream, counts = engine.compress_report(values, mode, header=header,
@@ -244,24 +217,17 @@ def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: s
 
 
 def check_counts(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode, *,
-                 strict: bool, codec: str, masked: bool = False,
-                 bitmap: NDArray[np.uint8] | None = None) -> None:
+                 strict: bool, codec: str, masked: bool = False) -> None:
     """With `strict`, `check` the report of the engine's `counts` (those of
     `engine.compress_report` or `engine.compress_filled`) for `values` in
-    `mode`, where zfp makes a promise it can break: lossy modes.  For
-    floats, counts of 0 pass without a report: nothing was flagged (a
-    report's type name costs more than a small chunk's missing values take
-    to find).  Integers are checked for overflow (leaving out the missing
-    values `bitmap` marks), and by the masked codecs for fixed accuracy."""
+    `mode`, where zfp makes a promise it can break: lossy modes.  Counts of
+    0 pass without a report, nothing was flagged (a report's type name
+    costs more than a small chunk's missing values take to find), except
+    integers in fixed accuracy, which the masked codecs refuse."""
     if not strict or mode.kind == REVERSIBLE:
         return
-    if values.dtype.kind == "f":
-        if any(counts):
-            check(report_of(counts, values, mode, 0), codec, masked=masked)
-        return
-    overflow = integer_overflow(values, bitmap)
-    if overflow or (masked and mode.kind == FIXED_ACCURACY):
-        check(report_of(counts, values, mode, overflow), codec, masked=masked)
+    if any(counts) or (masked and mode.kind == FIXED_ACCURACY and values.dtype.kind != "f"):
+        check(report_of(counts, values, mode), codec, masked=masked)
 
 
 def accuracy_holds(arr: NDArray[Any], tolerance: float) -> BoundReport:

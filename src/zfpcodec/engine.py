@@ -145,8 +145,9 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
                     rate_clamp: bool = False, threads: int = 1
                     ) -> tuple[bytes, tuple[int, int, int]]:
     """`compress`, and what the engine found while coding: the numbers of
-    blocks holding NaN or +-inf, of blocks too wide for fixed accuracy, and
-    of blocks of magnitudes block floating point cannot scale
+    blocks holding NaN or +-inf, of blocks too wide for fixed accuracy (of
+    an integer array: holding values beyond zfp's integer range, in lossy
+    modes), and of blocks of magnitudes block floating point cannot scale
     (`zfpcodec.bound` says what they mean)."""
     stream, nonfinite, wide, scale = _compress(arr, mode, header, rate_clamp, threads,
                                                _zfp.compress_report)

@@ -250,8 +250,7 @@ def encode(values: NDArray[Any], mode: Mode, missing: Missing, *, strict: bool =
     stream, counts, (count, pattern, uniform) = engine.compress_filled(
         values, mode, None if fill is None else np.array(fill), bitmap, rate_clamp=True,
         threads=threads)
-    bound.check_counts(counts, values, mode, strict=strict, codec=codec, masked=True,
-                       bitmap=bitmap)
+    bound.check_counts(counts, values, mode, strict=strict, codec=codec, masked=True)
     if not count:
         return PREAMBLE.pack(MAGIC, VERSION, MaskEncoding.NONE, ValueEncoding.NONE, 0) + stream
     mask_encoding, mask_bytes = _smallest_mask(bitmap, values.shape)

@@ -42,9 +42,9 @@ class BoundRefusal(CLIError):
     def __init__(self, source: str, error: BoundError):
         report = error.report
         if report.dtype.startswith("int"):
-            fix = ("--precision or --rate, or " if error.masked and not report.overflow_values
+            fix = ("--precision or --rate, or " if error.masked and not report.overflow_blocks
                    else "") + "--reversible (lossless)"
-            if report.overflow_values and not error.masked:
+            if report.overflow_blocks and not error.masked:
                 fix += "; or --missing VALUE where they are a fill value"
         elif error.masked and report.too_wide:
             fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
