@@ -726,3 +726,39 @@ def test_a_signal_python_swallows_still_ends_the_command(signum, stopped):
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_swallowed_stop_still_keeps_the_old_output(tmp_path, signum):
+    """A stop Python dropped (raised in a weakref callback) must not let the
+    work replace the output: the commit raises it again, the old file stays
+    and the temporary name goes; Python's 'Exception ignored' is not
+    printed (CI saw an h5 import finish and replace its file that way)."""
+    import io
+    import weakref
+    from contextlib import redirect_stderr
+
+    from zfpcodec.cli import _signals_stop_cleanly
+    from zfpcodec.cli.outputs import staged_file
+
+    class Thing:
+        pass
+
+    target = tmp_path / "out.zfp"
+    target.write_bytes(b"old")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    errors = io.StringIO()
+    try:
+        with redirect_stderr(errors), pytest.raises(KeyboardInterrupt):
+            with _signals_stop_cleanly(), staged_file(str(target)) as temp:
+                thing = Thing()
+                ref = weakref.ref(thing, lambda _: signal.raise_signal(signum))
+                del thing                       # the stop is raised and dropped here
+                assert ref() is None
+                with open(temp, "wb") as file:  # ...and the work goes on
+                    file.write(b"new")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zfp"]
+    assert "Exception ignored" not in errors.getvalue()

@@ -39,7 +39,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from types import FrameType
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from .. import __version__
 from ..errors import ZFPError
@@ -47,6 +47,7 @@ from . import compress, decompress, demo, h5, info, stats, zarr
 from .errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE,
                      CLIError, Terminated)
 from .options import protect_negative_numbers
+from .outputs import STOPS, raise_if_stopped
 
 __all__ = ["main", "build_parser"]
 
@@ -92,31 +93,38 @@ def _signals_stop_cleanly() -> Iterator[None]:
     the main thread, and only where SIGTERM has its default action (and
     Ctrl-C Python's).
 
-    Python ignores an exception raised where it cannot propagate (in a
-    __del__ or a weakref callback, which a signal may interrupt): the work
-    then goes on to its end, and the signal's exception is raised again as
-    the context closes, so the exit status still says the process was
-    stopped.  Both signals are recorded so, Ctrl-C as well as SIGTERM."""
+    Python drops an exception raised where it cannot propagate (in a
+    __del__ or a weakref callback, which a signal may interrupt), after
+    printing it.  So every stop is recorded (`outputs.STOPS`) and printed
+    by nobody: the next clean point, and every commit of an output, raise
+    it again (the old output stays), and so does the context as it closes
+    (the exit status says the command was stopped)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     stops = {signal.SIGTERM: (signal.SIG_DFL, Terminated),
              signal.SIGINT: (signal.default_int_handler, KeyboardInterrupt)}
-    received: list[type[KeyboardInterrupt]] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        received.append(stops[signal.Signals(signum)][1])
-        raise received[-1]
+        STOPS.append(stops[signal.Signals(signum)][1])
+        raise STOPS[-1]
+
+    def unraisable(info: Any) -> None:
+        if not (STOPS and isinstance(info.exc_value, KeyboardInterrupt)):
+            previous_hook(info)
 
     previous = {signum: signal.signal(signum, stop) for signum, (default, _) in stops.items()
                 if signal.getsignal(signum) is default}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    STOPS.clear()
     try:
         yield
+        raise_if_stopped()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    if received:
-        raise received[0]
+        sys.unraisablehook = previous_hook
+        STOPS.clear()
 
 
 def _complain(command: str, message: str) -> None:

@@ -157,6 +157,19 @@ def _is_replaceable_store(path: str) -> bool:
 
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+# The stops (KeyboardInterrupt, Terminated) the command's signal handler
+# raised (`zfpcodec.cli.main` fills and empties it): one raised where Python
+# drops exceptions (a weakref callback, a __del__) would otherwise let the
+# work run on and replace the output.
+STOPS: list[type[KeyboardInterrupt]] = []
+
+
+def raise_if_stopped() -> None:
+    """Raise the first stop the signal handler raised, if any: for the
+    points where stopping is clean, and before an output is committed."""
+    if STOPS:
+        raise STOPS[0]
+
 
 class HeldInterrupts:
     """Ctrl-C (SIGINT) and SIGTERM held while the context is active: acted
@@ -196,9 +209,10 @@ class HeldInterrupts:
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if Ctrl-C was pressed, `Terminated` if
-        SIGTERM came."""
+        SIGTERM came (while held, or before, where Python dropped it)."""
         if self._held is not None:
             raise Terminated if self._held[0] == signal.SIGTERM else KeyboardInterrupt
+        raise_if_stopped()
 
 
 # --------------------------------------------------------------------------
@@ -237,6 +251,7 @@ def staged_file(path: str) -> Iterator[str]:
         yield temp
         _keep_mode(path, temp)
         _fsync_file(temp)
+        raise_if_stopped()
         with HeldInterrupts():
             os.replace(temp, path)
     _fsync_directory(directory)
@@ -354,6 +369,7 @@ def staged_directory(path: str) -> Iterator[str]:
         yield temp
         _keep_mode(path, temp)
         _fsync_tree(temp)
+        raise_if_stopped()
         with HeldInterrupts():
             _move_into_place(temp, path)
     _fsync_directory(directory)
