@@ -197,7 +197,8 @@ class MaskedZFP(FrozenCodec):
                                 f"{values.dtype} masked array without a fill value: give "
                                 "missing= one (e.g. missing=-9999)")
             fill = values.dtype.type(np.nan)
-        return np.ma.filled(values, fill)
+        # (NumPy's own where: numpy.ma's functions are untyped in NumPy 1.x)
+        return np.where(np.asarray(values.mask, dtype=bool), fill, np.asarray(values.data))
 
     @overload
     def decode(self, buf: BufferLike, out: None = None) -> NDArray[Any]: ...
