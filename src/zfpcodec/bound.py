@@ -98,6 +98,12 @@ class BoundReport:
     overflow_blocks: int = 0
 
     @property
+    def integers(self) -> bool:
+        """Whether the array holds integers (coded without block floating
+        point: no tolerance, and a range of their own)."""
+        return np.dtype(self.dtype).kind in "iu"
+
+    @property
     def too_wide(self) -> bool:
         """Whether some block's range is too wide for the tolerance: in
         fixed accuracy only, where the range counts break the bound."""
@@ -130,7 +136,7 @@ class BoundReport:
                          f"values outside zfp's integer range [-2^{bits}, 2^{bits}): its "
                          "transform can wrap them, and they can come back with their sign "
                          "flipped")
-        if self.kind == FIXED_ACCURACY and np.dtype(self.dtype).kind in "iu":
+        if self.kind == FIXED_ACCURACY and self.integers:
             found.append(f"zfp's fixed accuracy does not bound errors of {self.dtype} "
                          "values (integers are coded without a tolerance)")
         return found
@@ -170,7 +176,7 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
                 if masked or not p.startswith("zfp's fixed accuracy")]
     if not problems:
         return
-    if np.dtype(report.dtype).kind in "iu":
+    if report.integers:
         fix = ("fixed precision or fixed rate, or " if masked and report.kind == FIXED_ACCURACY
                and not report.overflow_blocks else "")
         fix += "mode='reversible' (lossless)"

@@ -277,13 +277,19 @@ class StreamLayout:
         return self.block_bits > 0
 
     @property
-    def stream_bytes(self) -> int | None:
-        """The length of a fixed-rate stream (header and blocks, padded to
-        whole 64-bit words, spec 1.4); None when blocks vary in length."""
+    def stream_bits(self) -> int | None:
+        """Where a fixed-rate stream's last block ends (header and blocks,
+        in bits); None when blocks vary in length."""
         if not self.random_access:
             return None
-        bits = self.header_bits + prod(self.grid) * self.block_bits
-        return -(-bits // 64) * 8
+        return self.header_bits + prod(self.grid) * self.block_bits
+
+    @property
+    def stream_bytes(self) -> int | None:
+        """The length of a fixed-rate stream (`stream_bits` padded to whole
+        64-bit words, spec 1.4); None when blocks vary in length."""
+        bits = self.stream_bits
+        return None if bits is None else -(-bits // 64) * 8
 
     def check_fits(self, nbytes: int) -> None:
         """Raise ZFPError ("truncated") when a whole stream of `nbytes`

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import time
 from contextlib import contextmanager
@@ -116,10 +115,9 @@ def _check_headerless_length(source: BinaryIO, layout: StreamLayout,
     blocks of varying length are measured, which reads the file (a region
     of them is read from its start anyway)."""
     with _described_wrongly(args):
-        if layout.random_access:
-            end = math.prod(layout.grid) * layout.block_bits
-            engine.check_ends_at(source.seek(0, os.SEEK_END), end, True, layout.dtype,
-                                 layout.shape, layout.params)
+        if layout.stream_bits is not None:
+            engine.check_ends_at(source.seek(0, os.SEEK_END), layout.stream_bits, True,
+                                 layout.dtype, layout.shape, layout.params)
         else:
             source.seek(0)
             engine.check_length(source.read(), any_word=True, **decode)

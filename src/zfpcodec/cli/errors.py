@@ -41,7 +41,7 @@ class BoundRefusal(CLIError):
 
     def __init__(self, source: str, error: BoundError):
         report = error.report
-        if report.dtype.startswith("int"):
+        if report.integers:
             fix = ("--precision or --rate, or " if error.masked and not report.overflow_blocks
                    else "") + "--reversible (lossless)"
             if report.overflow_blocks and not error.masked:
