@@ -433,5 +433,33 @@ def test_a_mode_number_stored_as_a_float_is_that_number(number, expected):
     whole array unreadable."""
     stored = {"id": "zfpy", "mode": number, "tolerance": 0.1, "rate": 8.0, "precision": 12}
     assert numcodecs.get_codec(stored) == expected
-    with pytest.raises(ValueError, match="mode must be one of"):
-        numcodecs.get_codec({**stored, "mode": 4.5})
+    unusable = numcodecs.get_codec({**stored, "mode": 4.5})
+    assert unusable.get_config() == {**stored, "mode": 4.5}
+    with pytest.raises(ZFPError, match="cannot write new ones: mode must be one of"):
+        unusable.encode(np.zeros(4))
+
+
+@pytest.mark.parametrize("stored", [{"mode": 4, "tolerance": float("inf")},
+                                    {"mode": 3, "precision": 12.5},
+                                    {"mode": 4, "tolerance": True}])
+def test_a_stored_configuration_we_cannot_write_with_still_decodes(stored):
+    """numcodecs' ZFPY compresses with these (tests/test_zarr_reference.py
+    reads its arrays); their chunks need only their own headers."""
+    import pickle
+
+    codec = ZFP.from_config({"id": "zfpy", **stored})
+    assert codec.get_config() == {"id": "zfpy", **stored}
+    assert repr(codec) == f"ZFP.from_config({stored!r})"
+    assert pickle.loads(pickle.dumps(codec)) == codec
+    values = np.linspace(0, 1, 64).reshape(8, 8)
+    stream = ZFP(tolerance=1e-3).encode(values)
+    assert codec.decode(stream).tobytes() == ZFP(tolerance=1e-3).decode(stream).tobytes()
+    for write in (lambda: codec.encode(values), lambda: codec.zfp_mode):
+        with pytest.raises(ZFPError, match=r"stored zfpy configuration .* valid configuration"):
+            write()
+
+
+@pytest.mark.parametrize("config", ["x", ["mode", 4], 4])
+def test_a_configuration_that_is_not_a_mapping_is_named(config):
+    with pytest.raises(TypeError, match="a zfpy configuration is a mapping such as"):
+        ZFP.from_config(config)

@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from zfpcodec import ZFP
+from zfpcodec import ZFP, ZFPError
 
 zarr = pytest.importorskip("zarr")
 
@@ -153,3 +153,51 @@ def test_reference_writes_into_our_arrays_and_we_read_its_chunks(exchange, name)
     for chunk in (root / f"shared-{name}.zarr").iterdir():
         if not chunk.name.startswith("."):
             assert chunk.read_bytes() == (root / f"again-{name}.zarr" / chunk.name).read_bytes()
+
+
+STOCK_ONLY = {  # configurations numcodecs' ZFPY builds and compresses with, and we cannot
+    "tolerance-inf": {"id": "zfpy", "mode": 4, "tolerance": float("inf")},
+    "tolerance-true": {"id": "zfpy", "mode": 4, "tolerance": True},
+    "precision-12.5": {"id": "zfpy", "mode": 3, "precision": 12.5},
+    "tolerance-nan": {"id": "zfpy", "mode": 4, "tolerance": float("nan")},
+    "rate-true": {"id": "zfpy", "mode": 2, "rate": True},
+}  # (rate 1e30 or inf crash numcodecs' ZFPY inside zarr: no such array exists)
+
+
+@pytest.fixture(scope="module")
+def stock_only(reference_zarr, tmp_path_factory):
+    root = tmp_path_factory.mktemp("stock-only")
+    values = values_of("f8", (20, 13), 7)
+    np.save(root / "values.npy", values)
+    ops = []
+    for name, config in STOCK_ONLY.items():
+        for version in ("v2", "v3"):
+            stored = config if version == "v2" else {k: v for k, v in config.items()
+                                                     if k != "id"}
+            ops += [{"op": f"write_{version}", "store": str(root / f"{name}-{version}.zarr"),
+                     "array": str(root / "values.npy"), "chunks": [8, 8], "config": stored},
+                    {"op": "read", "store": str(root / f"{name}-{version}.zarr"),
+                     "out": str(root / f"{name}-{version}.npy")}]
+    reference_zarr.run(ops)
+    return root
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+@pytest.mark.parametrize("name", sorted(STOCK_ONLY))
+def test_arrays_stock_wrote_with_configurations_we_cannot_write_stay_readable(
+        stock_only, name, version):
+    """Their chunks need only their own headers: we read them to the
+    reference's values, and refuse to write into the array, leaving it as
+    it was."""
+    import warnings
+
+    store = stock_only / f"{name}-{version}.zarr"
+    chunks = {p.relative_to(store): p.read_bytes() for p in store.rglob("*") if p.is_file()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        array = zarr.open_array(store, mode="r+")
+        assert array[...].tobytes() == np.load(stock_only / f"{name}-{version}.npy").tobytes()
+        with pytest.raises(ZFPError, match="cannot write new ones.*new array"):
+            array[:8, :8] = 1.0
+    assert {p.relative_to(store): p.read_bytes()
+            for p in store.rglob("*") if p.is_file()} == chunks

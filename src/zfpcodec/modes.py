@@ -317,6 +317,9 @@ class Mode:
         become the equivalent expert parameters; a mode number stored as a
         float (4.0) is that number.
         """
+        if not isinstance(config, Mapping):
+            raise TypeError(f"a zfpy configuration is a mapping such as "
+                            f"{{'id': 'zfpy', 'mode': 4, 'tolerance': 0.001}}, not {config!r}")
         config = dict(config)
         config.pop("id", None)
         unknown = sorted(set(config) - {"mode", "tolerance", "rate", "precision",
