@@ -762,3 +762,45 @@ def test_a_swallowed_stop_still_keeps_the_old_output(tmp_path, signum):
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zfp"]
     assert "Exception ignored" not in errors.getvalue()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("staged", ["staged_file", "staged_directory"])
+def test_a_stop_held_while_the_output_is_flushed_keeps_the_old_output(
+        tmp_path, monkeypatch, signum, staged):
+    """The commands hold Ctrl-C and SIGTERM around their work
+    (`HeldInterrupts`); one that comes while the finished output is being
+    flushed to disk must stop the commit: a probe saw zarr, h5 import and
+    h5 export replace the old output, then exit 130 as if nothing had
+    been written."""
+    from zfpcodec.cli import _signals_stop_cleanly, outputs
+    from zfpcodec.cli.errors import Terminated
+
+    target = tmp_path / "out"
+    if staged == "staged_file":
+        target.write_bytes(b"old")
+    else:
+        target.mkdir()
+        (target / "old").write_bytes(b"old")
+    before = {p.relative_to(tmp_path): p.read_bytes() if p.is_file() else None
+              for p in tmp_path.rglob("*")}
+    flush = outputs._fsync_file
+
+    def flush_then_stop(path: str) -> None:
+        flush(path)
+        signal.raise_signal(signum)      # held: the handler only records it
+
+    monkeypatch.setattr(outputs, "_fsync_file", flush_then_stop)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(Terminated if signum == signal.SIGTERM else KeyboardInterrupt):
+            with _signals_stop_cleanly(), outputs.HeldInterrupts():
+                with getattr(outputs, staged)(str(target)) as temp:
+                    if staged == "staged_file":
+                        Path(temp).write_bytes(b"new")
+                    else:
+                        (Path(temp) / "new").write_bytes(b"new")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert {p.relative_to(tmp_path): p.read_bytes() if p.is_file() else None
+            for p in tmp_path.rglob("*")} == before

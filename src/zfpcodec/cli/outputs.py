@@ -165,10 +165,13 @@ STOPS: list[type[KeyboardInterrupt]] = []
 
 
 def raise_if_stopped() -> None:
-    """Raise the first stop the signal handler raised, if any: for the
-    points where stopping is clean, and before an output is committed."""
+    """Raise the first stop the signal handler raised, or that a
+    `HeldInterrupts` holds, if any: for the points where stopping is clean,
+    and before an output is committed."""
     if STOPS:
         raise STOPS[0]
+    for holder in _HOLDING:
+        holder.raise_held()
 
 
 class HeldInterrupts:
@@ -191,10 +194,12 @@ class HeldInterrupts:
     def __enter__(self) -> "HeldInterrupts":
         for signum in self._signals:
             self._previous[signum] = signal.signal(signum, self._hold)
+        _HOLDING.append(self)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc_value: BaseException | None,
                  traceback: TracebackType | None) -> None:
+        _HOLDING.remove(self)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         if self._held is not None and exc_type is None:
@@ -209,10 +214,20 @@ class HeldInterrupts:
 
     def check(self) -> None:
         """Raise KeyboardInterrupt if Ctrl-C was pressed, `Terminated` if
-        SIGTERM came (while held, or before, where Python dropped it)."""
+        SIGTERM came (while held here or by an enclosing context, or before,
+        where Python dropped it)."""
+        self.raise_held()
+        raise_if_stopped()
+
+    def raise_held(self) -> None:
+        """Raise the stop this context holds, if any."""
         if self._held is not None:
             raise Terminated if self._held[0] == signal.SIGTERM else KeyboardInterrupt
-        raise_if_stopped()
+
+
+# The active contexts, outermost first: a stop one of them holds must also
+# prevent a commit made inside it (`staged_file`, `staged_directory`).
+_HOLDING: list[HeldInterrupts] = []
 
 
 # --------------------------------------------------------------------------
