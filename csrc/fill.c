@@ -20,7 +20,8 @@
  * two (fill_limit).  Positions past the array's end are gaps too.  The
  * polynomials are evaluated in double precision, scaled so that values
  * near the type's maximum cannot overflow; integers are
- * rounded to nearest (ties to even) and clamped to their type.  Loops over
+ * rounded to nearest (ties to even), toward zero where that would leave
+ * the block's power of two.  Loops over
  * values select rather than branch where they can: which values are
  * missing follows no pattern a branch predictor learns. */
 #include <float.h>
@@ -322,8 +323,8 @@ static inline ALWAYS_INLINE void fill_lines(double *v, uint64_t *word, unsigned 
  * the least such (zfp's block exponent for floats).  Filled values within
  * it leave a float block's exponent, and so its bit planes and its error
  * bound, as the known values alone set them.  (Integer blocks have no
- * exponent in zfp; the same rule keeps their filled values near the known
- * ones.)  For a normal magnitude 1.m x 2^E the power is 2^(E + 1): its
+ * exponent in zfp; int_fill_limit applies the same rule to them, to keep
+ * their filled values near the known ones.)  For a normal magnitude 1.m x 2^E the power is 2^(E + 1): its
  * exponent field plus one, mantissa 0; one less as a bit pattern is the
  * largest value below it (FLT_MAX or DBL_MAX when 2^(E + 1) overflows). */
 static inline ALWAYS_INLINE double fill_limit(zfpc_type type, const double *v, unsigned size)
@@ -362,6 +363,32 @@ static inline ALWAYS_INLINE double fill_limit(zfpc_type type, const double *v, u
     return 0;
   frexp(largest, &e);  /* subnormal */
   return type == ZFPC_TYPE_FLOAT ? nextafterf(ldexpf(1, e), 0) : nextafter(ldexp(1, e), 0);
+}
+
+/* fill_limit for integers, from the known values themselves (`block`
+ * as gathered): as doubles, int64 magnitudes just below a power of two
+ * round up to it (2^62 - 1 becomes 2^62), which would double the limit and
+ * let filled values leave zfp's integer range where the known ones are
+ * within it.  The bit length of the OR of the magnitudes is that of the
+ * largest. */
+#define KNOWN_MAGNITUDES(T, U)                                               \
+  for (i = 0; i < size; i++) {                                               \
+    T x = ((const T *)block)[i];                                             \
+    U magnitude = x < 0 ? (U)0 - (U)x : (U)x;                                \
+    bits |= magnitude & ((U)0 - was_known[i]);                               \
+  }
+
+static double int_fill_limit(zfpc_type type, const void *block,
+                             const unsigned char *was_known, unsigned size)
+{
+  uint64_t bits = 0;
+  unsigned i;
+  if (type == ZFPC_TYPE_INT32) {
+    KNOWN_MAGNITUDES(int32_t, uint32_t)
+  } else {
+    KNOWN_MAGNITUDES(int64_t, uint64_t)
+  }
+  return bits ? nextafter(ldexp(1, (int)(64 - CLZ64(bits))), 0) : 0;
 }
 
 /* The gap bits of values at .. at + length - 1 (length <= 4) of a bitmap
@@ -431,27 +458,29 @@ static unsigned find_rows(block_rows *r, const size_t n[4],
 /* The filled values back.  A float or a double makes the trip through
  * double exactly, so every value is stored (a loop compilers vectorise);
  * integers keep their known values (int64 ones above 2^53 would not come
- * back) and round the filled ones to nearest (ties to even), clamped:
+ * back) and take the filled ones rounded (round_within) and clamped to
+ * their type: a block holding INT32_MIN has the power of two 2^32, and
  * (double)INT64_MAX is 2^63, just out of range. */
-#define STORE(T, CONVERT)                                                    \
+#define STORE(T, LOW, HIGH)                                                  \
   for (i = 0; i < size; i++) {                                               \
-    T kept = ((T *)block)[i], filled = CONVERT(v[i]);                        \
+    double r = round_within(v[i], limit);                                    \
+    T kept = ((T *)block)[i];                                                \
+    T filled = r >= (double)HIGH ? HIGH : r <= (double)LOW ? LOW : (T)r;     \
     ((T *)block)[i] = was_known[i] ? kept : filled;                          \
   }
 #define STORE_FLOAT(T)                                                       \
   for (i = 0; i < size; i++)                                                 \
     ((T *)block)[i] = (T)v[i];
 
-static int32_t to_int32(double x)
+/* A filled integer: `x` (|x| <= limit, the largest double below the
+ * block's power of two 2^e) rounded to nearest, ties to even, or toward
+ * zero where that would reach 2^e.  So it stays below the power of two of
+ * the known values, and within zfp's integer range wherever they are
+ * (rounding 2^30 - 0.4 up would leave it). */
+static double round_within(double x, double limit)
 {
   double r = nearbyint(x);
-  return r >= (double)INT32_MAX ? INT32_MAX : r <= (double)INT32_MIN ? INT32_MIN : (int32_t)r;
-}
-
-static int64_t to_int64(double x)
-{
-  double r = nearbyint(x);
-  return r >= (double)INT64_MAX ? INT64_MAX : r <= (double)INT64_MIN ? INT64_MIN : (int64_t)r;
+  return fabs(r) > limit ? trunc(x) : r;
 }
 
 /* Fill the gaps of a block of scalars of `type` (x + 4y + 16z + 64w):
@@ -466,7 +495,7 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
 {
   unsigned size = 1u << (2 * dims), i;
   unsigned itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
-  double v[MAX_BLOCK];
+  double v[MAX_BLOCK], limit;
   uint64_t word[MAX_BLOCK / 64];
   if (!valid) {
     /* no valid value: zeros (all bits 0 in every type); sizes constant at
@@ -486,10 +515,12 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
     case ZFPC_TYPE_FLOAT: LOAD(float, uint32_t); break;
     default: LOAD(double, uint64_t); break;
   }
-  fill_lines(v, word, dims, fill_limit(type, v, size));
+  limit = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_INT64
+          ? int_fill_limit(type, block, was_known, size) : fill_limit(type, v, size);
+  fill_lines(v, word, dims, limit);
   switch (type) {
-    case ZFPC_TYPE_INT32: STORE(int32_t, to_int32); break;
-    case ZFPC_TYPE_INT64: STORE(int64_t, to_int64); break;
+    case ZFPC_TYPE_INT32: STORE(int32_t, INT32_MIN, INT32_MAX); break;
+    case ZFPC_TYPE_INT64: STORE(int64_t, INT64_MIN, INT64_MAX); break;
     case ZFPC_TYPE_FLOAT: STORE_FLOAT(float); break;
     default: STORE_FLOAT(double); break;
   }

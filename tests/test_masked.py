@@ -274,3 +274,20 @@ def test_a_read_only_out_is_refused_before_decoding():
         codec.decode(codec.encode(data), out=out)
     with pytest.raises(ValueError, match="out holds 8 bytes"):
         codec.decode(codec.encode(data), out=np.zeros(1))
+
+
+@pytest.mark.parametrize("dtype, top", [(np.int32, 2**30 - 1), (np.int64, 2**62 - 1)])
+def test_filled_integers_stay_within_zfps_range_where_the_known_values_are(dtype, top):
+    """Filled values stay below the known values' power of two: rounding a
+    fill of 2^30 - 0.4 up gave 2^30, past zfp's int32 range, and a chunk of
+    valid values all inside it was refused as out of range."""
+    data = np.full((4, 4), 100, dtype)
+    data[0, :] = -2147483647                      # netCDF's int fill value: missing
+    data[1, :] = [-452, top, 250, -394]
+    mask = data == -2147483647
+    filled = masked.fill_missing(data, mask)
+    assert filled[~mask].tolist() == data[~mask].tolist()
+    assert filled.max() == top and filled.min() >= -top - 1
+    codec = MaskedZFP(precision=20, missing=-2147483647)
+    decoded = codec.decode(codec.encode(data))    # strict: refused before the fix
+    np.testing.assert_array_equal(decoded[mask], data[mask])
