@@ -389,6 +389,39 @@ def test_zarr_recompresses_an_npy_file_chunk_by_chunk(tmp_path, zarr_format):
 
 
 @needs_zarr
+@pytest.mark.parametrize("missing", [[], ["--missing", "-9999"]])
+def test_zarr_v2_stores_byte_swapped_values_as_native_ones(tmp_path, missing):
+    """numcodecs hands codecs native values, so a v2 copy of a big-endian
+    .npy is a native array of the same values (it was a TypeError
+    traceback at the first chunk)."""
+    import zarr
+    values = np.arange(-30, 34, dtype=">i4").reshape(8, 8)
+    np.save(tmp_path / "be.npy", values)
+    run("zarr", tmp_path / "be.npy", tmp_path / "be.zarr", "-R", "--zarr-format", "2",
+        *missing)
+    back = zarr.open_array(tmp_path / "be.zarr", mode="r")
+    assert back.dtype == np.dtype("=i4")
+    np.testing.assert_array_equal(back[...], values)
+
+
+@needs_zarr
+@pytest.mark.parametrize("dtype", ["u1", "i2", "f2"])
+def test_zarr_v3_takes_an_npy_file_of_a_type_its_codec_converts(tmp_path, dtype):
+    """The v3 codec stores smaller types (a Zarr source of them was
+    copied; an .npy of the same values was refused)."""
+    import zarr
+    values = np.arange(100).astype(dtype).reshape(10, 10)
+    np.save(tmp_path / "small.npy", values)
+    run("zarr", tmp_path / "small.npy", tmp_path / "small.zarr", "-R")
+    back = zarr.open_array(tmp_path / "small.zarr", mode="r")
+    assert back.dtype == values.dtype and back[...].tobytes() == values.tobytes()
+    err = run("zarr", tmp_path / "small.npy", tmp_path / "v2.zarr", "-R", "--zarr-format",
+              "2", expect=EXIT_FAILURE).stderr
+    assert f"zfp compresses int32, int64, float32 and float64 arrays, not {values.dtype}" in err
+    assert not (tmp_path / "v2.zarr").exists()
+
+
+@needs_zarr
 def test_zarr_copies_a_zarr_array_from_a_group_with_its_attributes(tmp_path):
     import zarr
     arr = smooth((30, 20), np.float64)
@@ -471,6 +504,19 @@ def test_demo_writes_zarr_stores_and_reports_bounds_that_hold(tmp_path):
     assert [r["setting"] for r in rows] == ["tolerance 0.1", "tolerance 0.01",
                                             "tolerance 0.001", "reversible"]
     assert all(r["bound_holds"] and r["ratio"] > 1 for r in rows)
+
+
+@needs_zarr
+def test_demo_with_a_tolerance_float32_cannot_keep_names_the_option(tmp_path):
+    """The refusal is the demo's own (it was labelled a corrupt stream and
+    named codec classes and options the demo does not have); nothing is
+    left in --out."""
+    err = run("demo", "--shape", "8,8,8", "--chunks", "8,8,8", "-a", "1e-9", "--out",
+              tmp_path / "demo", expect=EXIT_FAILURE).stderr
+    assert err.startswith("zfpcodec demo: error: tolerance 1e-09: 8 of 8 blocks span a "
+                          "dynamic range too wide for the tolerance in float32")
+    assert err.rstrip().endswith("Fix: a larger -a/--tolerance")
+    assert "corrupt" not in err and not (tmp_path / "demo").exists()
 
 
 def test_zarr_commands_without_zarr_say_what_to_install(tmp_path, field):

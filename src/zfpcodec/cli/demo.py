@@ -15,8 +15,9 @@ from typing import Any, Sequence, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from ..bound import BoundError
 from ..metrics import error_stats, value_range
-from .errors import UsageError
+from .errors import CLIError, UsageError
 from .options import (Commands, SettingValue, add_force, build_mode, parse_shape,
                       setting_label, subparser, zarr_codec_args)
 from .outputs import HeldInterrupts, check_output, staged_directory
@@ -152,7 +153,11 @@ def demo_row(zarr: ModuleType, path: Path, field: NDArray[Any], chunks: tuple[in
         start = time.perf_counter()
         array = zarr.create_array(temp, shape=field.shape, dtype=field.dtype, chunks=chunks,
                                   zarr_format=zarr_format, **codec_args)
-        array[...] = field
+        try:
+            array[...] = field
+        except BoundError as error:
+            raise CLIError(f"{label}: {'; '.join(error.problems)}. Fix: a larger "
+                           f"-a/--tolerance") from None
         write_s = time.perf_counter() - start
         stored = array.nbytes_stored()
     start = time.perf_counter()

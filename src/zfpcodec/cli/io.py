@@ -25,10 +25,12 @@ ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
 
 
-def read_array(path: str, dtype: np.dtype[Any] | None,
-               shape: tuple[int, ...] | None) -> NDArray[Any]:
+def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | None,
+               zfp_types: bool = True) -> NDArray[Any]:
     """The array in a .npy file (no --dtype/--shape) or a raw file (both),
-    memory-mapped where possible; '-' reads stdin."""
+    memory-mapped where possible; '-' reads stdin.  With `zfp_types` its
+    type must be one zfp compresses (not so for a Zarr v3 destination,
+    whose codec converts smaller types)."""
     head = _peek(path, len(NPY_MAGIC))
     is_npy = head == NPY_MAGIC
     if dtype is None and shape is None:
@@ -44,7 +46,8 @@ def read_array(path: str, dtype: np.dtype[Any] | None,
                              "shape: drop --dtype and --shape")
         arr = _load_raw(path, dtype, shape)
     try:
-        engine.ztype_of(arr.dtype)
+        if zfp_types:
+            engine.ztype_of(arr.dtype)
         engine.check_shape(arr.shape)
     except (TypeError, ValueError) as error:
         raise CLIError(f"{show(path)}: {error}") from None

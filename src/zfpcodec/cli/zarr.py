@@ -97,6 +97,9 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
     try:
         if args.zarr_format == 2:      # the v3 codec takes smaller types too, and checks
             engine.ztype_of(dtype)
+            # numcodecs hands codecs native values: a v2 array of swapped bytes
+            # could not be stored, so it is made native (the values are the same)
+            dtype = dtype.newbyteorder("=")
         engine.check_shape(tuple(source.shape))
     except (TypeError, ValueError) as error:
         raise CLIError(f"{args.source}: {error}") from None
@@ -124,7 +127,7 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
             except BoundError as error:
                 raise BoundRefusal(f"{show(args.source)} at {shape_text(block.shape)} values "
                                    f"from {tuple(r.start for r in region)}", error) from None
-            except ValueError as error:  # settings no reader decodes back, for one
+            except (TypeError, ValueError) as error:  # settings no reader decodes back
                 raise CLIError(f"{show(args.source)}: {error}") from None
             progress.advance(block.nbytes)
         interrupts.check()             # a Ctrl-C during the last batch still stops it
@@ -239,7 +242,8 @@ def open_source(args: argparse.Namespace, zarr: ModuleType | None
     if os.path.isfile(args.source) and not is_zip(args.source):
         if args.array:
             raise UsageError(f"--array is for Zarr groups; {args.source} is a file")
-        return read_array(args.source, args.dtype, args.shape), {}, None, None
+        return (read_array(args.source, args.dtype, args.shape, zfp_types=False), {}, None,
+                None)
     if args.dtype is not None or args.shape is not None:
         raise UsageError("--dtype and --shape are for raw files; a Zarr source records its "
                          "own")
