@@ -225,6 +225,23 @@ def test_demotion_clamps_to_the_type_range(tmp_path):
     assert read.dtype == np.uint8  # no wrap-around: values stay within 0..255 by clamping
 
 
+@pytest.mark.parametrize("tolerance", [200, 1000])
+def test_float16_values_near_its_largest_stay_finite_within_the_tolerance(tmp_path, tolerance):
+    """A lossy decode in float32 may land past float16's largest, 65504,
+    which float16 rounds to inf (a probe saw -65504 come back as -inf);
+    infinities stored losslessly stay infinities."""
+    values = np.random.default_rng(5).uniform(60000, 65504, (64, 64)).astype("f2")
+    values[0, 0], values[1, 1] = 65504, -65504
+    values[2:4] *= -1
+    create(tmp_path / "f16.zarr", values, ZFPCodec(tolerance=tolerance), (64, 64))
+    read = zarr.open_array(tmp_path / "f16.zarr")[...]
+    assert np.isfinite(read).all()
+    assert np.abs(read.astype(np.float64) - values).max() <= tolerance
+    exact = np.array([np.inf, -np.inf, 65504, -65504, 1, 0, 2, 3], "f2")
+    create(tmp_path / "rev.zarr", exact, MODES["reversible"], (8,))
+    assert zarr.open_array(tmp_path / "rev.zarr")[...].tobytes() == exact.tobytes()
+
+
 def test_unsigned_32_and_64_bit_values_above_the_signed_maximum_are_refused(tmp_path):
     for dtype in ("u4", "u8"):
         array = zarr.create_array(tmp_path / dtype, shape=(8,), dtype=dtype,

@@ -156,7 +156,12 @@ class _Storage:
 
     def demote(self, values: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
         if self.kind == "cast":
-            return values.astype(dtype)
+            # a lossy mode may decode a float16's largest values a little
+            # past it, which float16 would round to inf: they become its
+            # largest, nearer the value stored (non-finite values stay)
+            top = np.finfo(dtype).max
+            clipped = np.where(np.isfinite(values), np.clip(values, -top, top), values)
+            return clipped.astype(dtype)
         if self.kind == "signed_max":
             nonnegative: NDArray[Any] = np.maximum(values, 0)
             return nonnegative.astype(dtype)
