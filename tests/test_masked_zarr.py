@@ -121,7 +121,8 @@ def test_v3_validation_and_names():
     with pytest.raises(ValueError, match="fixed_accuracy mode applies to floating-point"):
         zarr.create_array(zarr.storage.MemoryStore(), shape=(8,), dtype="i4",
                           serializer=MaskedZFPCodec(tolerance=0.1), compressors=None)
-    with pytest.raises(ValueError, match="stores int32, int64, float32, float64"):
+    with pytest.raises(ValueError, match="stores int32, int64, float32, float64 arrays, not "
+                       "float16: store the values as float32 .* or with ZFPCodec"):
         zarr.create_array(zarr.storage.MemoryStore(), shape=(8,), dtype="f2",
                           serializer=MaskedZFPCodec(), compressors=None)
     codec = MaskedZFPCodec(mode="expert", minbits=4, missing=-9999)

@@ -162,7 +162,8 @@ class MaskedZFPCodec(_CodecBase):
         native = dtype.newbyteorder("=")
         if native.name not in SUPPORTED_DTYPES:
             raise ValueError(f"the {CODEC_NAME} codec stores {', '.join(SUPPORTED_DTYPES)} "
-                             f"arrays, not {dtype}")
+                             f"arrays, not {dtype}: store the values as float32 (or int32 "
+                             f"with a fill value), or with ZFPCodec where none is missing")
         if len(chunk_shape) > _MAX_RANK:
             raise ValueError(f"the {CODEC_NAME} codec compresses chunks of at most 4 "
                              f"dimensions, not {len(chunk_shape)} (shape {tuple(chunk_shape)})")
