@@ -194,12 +194,14 @@ class ChunkWriter:
         """Write `values` at `offset` (element coordinates; default 0s).
 
         The block must start on a chunk boundary and end on one or at the
-        dataset's edge on every axis.  Values of another type are converted
-        to the dataset's: integers must fit it (ValueError naming the range
-        otherwise, where a cast would wrap them), and a conversion of
-        another kind (floats to integers) is refused with TypeError.  Edge chunks are padded with the fill
+        dataset's edge on every axis.  Edge chunks are padded with the fill
         value, as HDF5 pads them for H5Z-ZFP, so the bytes equal the
         plugin's.  `threads` compress chunks in parallel (0: one per core).
+
+        Values of another type are converted to the dataset's: integers
+        must fit it (ValueError naming the range otherwise, where a cast
+        would wrap them), and a conversion of another kind (floats to
+        integers) is refused with TypeError.
         """
         values = np.asarray(values)
         offset = (0,) * len(self._chunks) if offset is None else tuple(
