@@ -97,6 +97,10 @@ def test_import_of_a_zarr_array_keeps_its_chunks_and_fill_value(tmp_path):
             file, "v", data, chunks=(16, 12), precision=20, fillvalue=-9.0)))
 
 
+def not_json(constant):
+    raise ValueError(f"{constant} is not strict JSON")
+
+
 def test_list_shows_modes_and_ratios_of_plugin_written_datasets(tmp_path):
     ref = Reference(tmp_path)
     ref.write("x.h5", [Spec("rate", values("f8", (32, 32)), (16, 16), {"rate": 8}),
@@ -119,8 +123,10 @@ def test_list_shows_modes_and_ratios_of_plugin_written_datasets(tmp_path):
     assert lines[3].split()[-2:] == ["8", "8"]  # 8 bits per value: ratio 8
     assert lines[4].startswith("/broken: unreadable: H5Z-ZFP cd_values hold no valid zfp "
                                "header")
-    rows = json.loads(run("h5", "list", tmp_path / "x.h5", "--json").stdout)
+    rows = json.loads(run("h5", "list", tmp_path / "x.h5", "--json").stdout,
+                      parse_constant=not_json)
     assert [row["path"] for row in rows] == ["/broken", "/deep/rev", "/rate"]
+    assert rows[0]["chunks_stored"] == 0 and rows[0]["ratio"] is None
     rate = rows[2]
     assert rate["mode"] == "fixed rate 8 bits/value (128 bits per block)"
     assert rate["stored_bytes"] == stored["rate"] == 32 * 32
@@ -195,6 +201,11 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
     fails("h5", "list", tmp_path / "missing.h5", expect=EXIT_FAILURE,
           message="missing.h5: no such file")
     fails("h5", "list", path, expect=EXIT_FAILURE, message="field.npy: not a readable HDF5 file")
+    fails("h5", "list", tmp_path, expect=EXIT_FAILURE,
+          message=f"{tmp_path}: a directory, not an HDF5 file")
+    fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "big", "--chunks",
+          "1024,1024,1024", expect=EXIT_FAILURE,
+          message="chunks (1024, 1024, 1024) are longer than the dataset's shape (30, 20, 12)")
     fails("h5", "export", tmp_path / "x.h5", "gz", tmp_path / "o.npy", expect=EXIT_FAILURE,
           message="'/gz' is not compressed with H5Z-ZFP")
     fails("h5", "export", tmp_path / "x.h5", "nope", tmp_path / "o.npy", expect=EXIT_FAILURE,
@@ -211,6 +222,33 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
           expect=EXIT_FAILURE, message="nothing: no such file or Zarr store")
     fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "/", "-f",
           expect=EXIT_USAGE, message="--dataset '/' names no dataset")
+
+
+@needs_zarr
+def test_export_of_values_the_zarr_codec_cannot_store_is_one_line_and_leaves_nothing(
+        tmp_path):
+    """uint64 values above 2**63 (a lossy mode decodes 2**64 - 1 here, as
+    the plugin does) have no place in the Zarr codec's int64."""
+    with h5py.File(tmp_path / "u8.h5", "w") as file:
+        zh.write(file, "U8", np.arange(100, dtype="u8").reshape(10, 10), chunks=(5, 5),
+                 rate=16)
+        assert zh.read(file["U8"]).max() > 2**63
+    fails("h5", "export", tmp_path / "u8.h5", "U8", tmp_path / "out.zarr",
+          expect=EXIT_FAILURE, message="cannot write U8 to")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["u8.h5"]
+
+
+@needs_zarr
+def test_import_of_a_corrupt_zarr_chunk_is_one_line_and_changes_nothing(tmp_path):
+    import zarr
+
+    source = zarr.create_array(tmp_path / "src.zarr", shape=(40, 40), chunks=(10, 10),
+                               dtype="f4")
+    source[...] = np.arange(1600, dtype="f4").reshape(40, 40)
+    (tmp_path / "src.zarr" / "c" / "1" / "2").write_bytes(b"garbage\n")
+    fails("h5", "import", tmp_path / "src.zarr", tmp_path / "z.h5", "--dataset", "/Z",
+          expect=EXIT_FAILURE, message="cannot read")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src.zarr"]
 
 
 def test_import_force_replaces_a_dataset_never_a_group(tmp_path, field):

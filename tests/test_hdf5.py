@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from zfpcodec.hdf5.h5z_zfp import (  # noqa: E402
     FILTER_ID, GENERIC_MODE, VERSION_WORD, DeclinedFilter, FilterFormat, is_generic,
     writer_codec,
 )
+from zfpcodec.hdf5.reader import filters  # noqa: E402
 from zfpcodec.modes import Mode  # noqa: E402
 
 DTYPES = ["i4", "i8", "u4", "u8", "f4", "f8"]
@@ -539,6 +541,27 @@ def test_truncated_and_raw_chunks_of_the_wrong_size_raise_zfperror(tmp_path):
             zh.read(file["x"], (slice(8, 16),), threads=2)
 
 
+def test_chunks_whose_length_does_not_fit_their_cd_values_raise_zfperror(tmp_path):
+    """HDF5 stores each chunk on its own, so its length must be where its
+    blocks end: a reversible chunk under fixed-rate cd_values (same type and
+    shape), or a good chunk with bytes after it, is refused, read whole or
+    in part, instead of decoding to garbage."""
+    data = values("f8", (8, 8))
+    rate = FilterFormat.for_dataset("f8", (8, 8), Mode.from_args(rate=8)).cd_values()
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        good = zh.write(file, "good", data, chunks=(8, 8), reversible=True)
+        chunk = good.id.read_direct_chunk((0, 0))[1]
+        mismatched = corrupt_dataset(file, "mismatched", rate)
+        mismatched.id.write_direct_chunk((0, 0), chunk)
+        extended = corrupt_dataset(file, "extended", filters(good)[0][1])
+        extended.id.write_direct_chunk((0, 0), chunk + b"\xff" * 100)
+        for dataset, held in ((mismatched, len(chunk)), (extended, len(chunk) + 100)):
+            for selection in (Ellipsis, np.s_[0:2, 0:3]):  # whole; one block of four
+                with pytest.raises(ZFPError, match=rf"does not fit .* but it holds {held}"):
+                    zh.read(dataset, selection)
+        assert_same(zh.read(good, np.s_[0:2, 0:3]), data[0:2, 0:3])
+
+
 @given(seed=st.integers(0, 2**32 - 1), cuts=st.lists(st.integers(0, 400), max_size=4))
 def test_mangled_cd_values_and_chunks_raise_zfperror_or_decode(tmp_path_factory, seed, cuts):
     """Flipped bits in cd_values, cut or flipped chunks: ZFPError or an
@@ -587,11 +610,73 @@ def test_write_refuses_what_h5z_zfp_cannot_store(tmp_path):
             writer.write(np.zeros((4, 4)), (2, 0))
         with pytest.raises(ValueError, match="has 2 dimensions"):
             writer.write(np.zeros(4))
-        with pytest.raises(TypeError, match="same_kind"):
+        with pytest.raises(TypeError, match="cannot store complex128 values in a dataset "
+                                            "of float64: convert them first"):
             writer.write(np.zeros((2, 2), complex), (8, 8))
         writer.write(np.ones((2, 2)), (8, 8))  # the edge chunk
         np.testing.assert_array_equal(zh.read(writer.dataset)[7:, 7:],
                                       [[0, 0, 0], [0, 1, 1], [0, 1, 1]])
+
+
+@pytest.mark.parametrize("dtype, given, message", [
+    ("i4", [2**40, -2**40, 2**31, 5], "values from -1099511627776 to 1099511627776 do not "
+     "fit the dataset's int32 (-2147483648 to 2147483647)"),
+    ("u4", [-1, 2**33, 7], "values from -1 to 8589934592 do not fit the dataset's uint32 "
+     "(0 to 4294967295)"),
+    ("u8", [-3, 0, 1, 2], "values from -3 to 2 do not fit the dataset's uint64"),
+])
+def test_integers_that_do_not_fit_the_dataset_type_are_refused(tmp_path, dtype, given, message):
+    """A cast would wrap them (2**40 into int32 is 0); nothing is written."""
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        writer = zh.create(file, "x", (len(given),), dtype, chunks=(len(given),),
+                           reversible=True)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            writer.write(np.array(given, dtype="i8"))
+        assert writer.dataset.id.get_num_chunks() == 0
+
+
+def test_integers_that_fit_the_dataset_type_are_stored_as_h5py_stores_them(tmp_path):
+    given = np.array([0, 7, 2**32 - 1, 2**31], dtype="i8")
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        writer = zh.create(file, "ours", (4,), "u4", chunks=(4,), reversible=True)
+        writer.write(given)
+        file.create_dataset("h5py", shape=(4,), dtype="u4")[...] = given
+        assert_same(zh.read(writer.dataset), file["h5py"][...])
+        writer = zh.create(file, "floats", (4,), "i4", chunks=(4,), reversible=True)
+        with pytest.raises(TypeError, match="cannot store float64 values in a dataset of "
+                                            "int32: convert them first"):
+            writer.write(given.astype("f8"))
+
+
+def test_chunks_hdf5_refuses_are_refused_before_anything_is_encoded(tmp_path, monkeypatch):
+    """Chunks longer than the dataset (its maxshape where given: h5py's
+    rule) or over HDF5's 4 GiB limit: ValueError at once, not after
+    encoding a huge chunk of zeros for the cd_values."""
+    def encoding(*args, **kwargs):
+        raise AssertionError("a chunk was encoded")
+
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        with monkeypatch.context() as patch:
+            patch.setattr(FilterFormat, "cd_values", encoding)
+            with pytest.raises(ValueError, match=r"chunks \(65536, 65536\) are longer than "
+                                                 r"the dataset's shape \(10, 10\)"):
+                zh.create(file, "a", (10, 10), "f8", chunks=(65536, 65536), reversible=True)
+            with pytest.raises(ValueError, match=r"longer than the dataset's maxshape "
+                                                 r"\(None, 20\)"):
+                zh.create(file, "b", (10, 10), "f8", chunks=(40, 40), maxshape=(None, 20),
+                          reversible=True)
+            with pytest.raises(ValueError, match=r"hold 4294967296 bytes; HDF5 stores chunks "
+                                                 r"of at most 4294967295"):
+                zh.create(file, "c", (10, 10), "f4", chunks=(2**15, 2**15),
+                          maxshape=(None, None), reversible=True)
+            with pytest.raises(ValueError, match="one positive size per axis"):
+                zh.create(file, "d", (10, 10), "f8", chunks=(4,), reversible=True)
+        assert list(file) == []
+        # an unlimited axis takes chunks longer than the data, as h5py allows
+        writer = zh.create(file, "e", (10, 10), "f8", chunks=(16, 10), maxshape=(None, 10),
+                           reversible=True)
+        writer.write(values("f8", (10, 10)))
+        assert_same(zh.read(writer.dataset), values("f8", (10, 10)))
 
 
 def test_selections_beyond_basic_indexing_are_refused(tmp_path):

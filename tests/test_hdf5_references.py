@@ -227,6 +227,35 @@ def test_a_dataset_the_references_cannot_read_never_aborts_the_file(tmp_path):
         references(tmp_path / "x.h5", unsupported="raise")
 
 
+def test_datasets_whose_cd_values_do_not_describe_them_are_left_out(tmp_path):
+    """As `zfpcodec.hdf5.read` refuses them: cd_values of int64 chunks on a
+    float64 dataset, or of (4, 16) chunks on (8, 8) ones, would have Zarr
+    decode every chunk to garbage."""
+    data = np.arange(64.0).reshape(8, 8)
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        sources = {"i8": zh.write(file, "src_i8", data.astype("i8"), chunks=(8, 8),
+                                  reversible=True),
+                   "416": zh.write(file, "src_416", data.reshape(4, 16), chunks=(4, 16),
+                                   reversible=True)}
+        for name, source in sources.items():
+            cd_values = source.id.get_create_plist().get_filter(0)[2]
+            dataset = file.create_dataset(name, shape=(8, 8), dtype="f8", chunks=(8, 8),
+                                          compression=FILTER_ID, allow_unknown_filter=True,
+                                          compression_opts=cd_values)
+            dataset.id.write_direct_chunk((0, 0), source.id.read_direct_chunk((0, 0))[1])
+    with pytest.warns(ReferenceWarning) as caught:
+        refs = references(tmp_path / "x.h5")["refs"]
+    assert sorted(str(w.message) for w in caught) == [
+        "dataset '/416' left out of the references: H5Z-ZFP cd_values describe float64 "
+        "chunks of shape (4, 16), but the dataset holds float64 chunks of (8, 8) (float64 "
+        "of (8, 8) to zfp)",
+        "dataset '/i8' left out of the references: H5Z-ZFP cd_values describe int64 chunks "
+        "of shape (8, 8), but the dataset holds float64 chunks of (8, 8) (float64 of (8, 8) "
+        "to zfp)"]
+    assert not any(key.startswith(("i8", "416")) for key in refs)
+    assert "src_i8/0.0" in refs and "src_416/0.0" in refs
+
+
 def test_zarr_reads_an_hdf5_file_on_s3_through_references(tmp_path, s3):
     """The file goes to a moto S3 bucket; the references are made from the
     object there (s3fs file) and read by a child with no HDF5."""

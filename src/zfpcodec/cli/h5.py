@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -33,7 +34,8 @@ from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_opt
                       add_threads, build_mode, setting_label, subparser, zarr_codec_args)
 from .progress import Progress
 from .report import Column, Row, format_table, note, shape_text, show
-from .zarr import BATCH_BYTES, chunk_batches, import_zarr, new_array, open_source
+from .zarr import (BATCH_BYTES, chunk_batches, finish_pending_tasks, import_zarr, new_array,
+                   open_source)
 
 if TYPE_CHECKING:
     from ..hdf5.catalog import ZFPDataset
@@ -145,6 +147,8 @@ def import_hdf5() -> tuple[ModuleType, ModuleType]:
 
 
 def _open(h5py: ModuleType, path: str, mode: str = "r") -> Any:
+    if mode == "r" and os.path.isdir(path):
+        raise CLIError(f"{path}: a directory, not an HDF5 file")
     if mode == "r" and not os.path.isfile(path):
         raise CLIError(f"{path}: no such file")
     try:
@@ -163,7 +167,9 @@ def run_list(args: argparse.Namespace) -> None:
         found = hdf5.zfp_datasets(file)
     rows = [_row(entry) for entry in found]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        # no chunks stored has an infinite ratio, which strict JSON cannot hold
+        print(json.dumps([{**row, "ratio": None if math.isinf(row["ratio"]) else row["ratio"]}
+                          for row in rows], indent=2))
         return
     if not rows:
         print(f"{args.file}: no H5Z-ZFP datasets")
@@ -233,7 +239,7 @@ def run_import(args: argparse.Namespace) -> None:
                       quiet=args.quiet) as progress:
             for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
                 interrupts.check()
-                with _reading(show(args.source)):
+                with _reading_source(show(args.source), zarr):
                     block = np.asarray(source[region])
                 writer.write(block, [r.start for r in region], threads=args.threads)
                 progress.advance(block.nbytes)
@@ -296,6 +302,21 @@ def _reading(what: str) -> Iterator[None]:
         raise CLIError(f"cannot read {what}: {error}") from None
 
 
+@contextmanager
+def _reading_source(what: str, zarr: ModuleType | None) -> Iterator[None]:
+    """Any error in the block is a failure to read the source `what`: a
+    corrupt Zarr chunk raises whatever its codec raises (RuntimeError from
+    zstd and blosc, zlib.error, ZFPError).  zarr leaves the batch's other
+    chunk reads running; they are waited for, lest they outlive its event
+    loop and print their own complaints at exit."""
+    try:
+        yield
+    except Exception as error:
+        if zarr is not None:
+            finish_pending_tasks()
+        raise CLIError(f"cannot read {what}: {error}") from None
+
+
 # --------------------------------------------------------------------------
 # export
 
@@ -335,7 +356,11 @@ def run_export(args: argparse.Namespace) -> None:
                 interrupts.check()
                 with _reading(f"{args.dataset} of {args.file}"):
                     block = hdf5.read(dataset, region, threads=args.threads)
-                write(region, block)
+                try:
+                    write(region, block)
+                except ValueError as error:  # values the Zarr codec cannot store
+                    raise CLIError(f"cannot write {args.dataset} to {args.dest}: "
+                                   f"{error}") from None
                 progress.advance(block.nbytes)
             interrupts.check()
         name, shape = dataset.name, dataset.shape

@@ -196,13 +196,14 @@ def writes_settled(dest: str) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        _finish_pending_tasks()
+        finish_pending_tasks()
         if isinstance(error, OSError) and error.filename is None:
             raise write_failure(dest, error) from None
         raise
 
 
-def _finish_pending_tasks() -> None:
+def finish_pending_tasks() -> None:
+    """Wait for every task still running on zarr's event loop."""
     from zarr.core.sync import sync
 
     async def others() -> None:

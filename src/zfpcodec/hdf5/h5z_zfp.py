@@ -257,11 +257,17 @@ class FilterFormat:
     def decode(self, chunk: BufferLike, out: NDArray[Any] | None = None) -> NDArray[Any]:
         """The stored bytes of one chunk, as an array of `shape` and
         `stored_dtype` (or written into `out`, any layout, of that shape and
-        a type of the same size).  ZFPError for a corrupt or short chunk."""
+        a type of the same size).
+
+        HDF5 stores each chunk on its own, so the chunk must end where its
+        blocks do (padded to any zfp word size: H5Z-ZFP's zfp writes bytes,
+        ours 64-bit words).  ZFPError for a corrupt or short chunk, and for
+        one whose length does not fit these cd_values (written in another
+        mode, type or shape), which would otherwise decode to garbage."""
         if out is not None and out.dtype != self.stored_dtype:
             out = out.view(self.stored_dtype)
         return engine.decompress(chunk, dtype=self.stored_dtype, shape=self.shape,
-                                 mode=self.mode, out=out)
+                                 mode=self.mode, out=out, exact_length=True, any_word=True)
 
     @property
     def layout(self) -> StreamLayout:
@@ -272,7 +278,11 @@ class FilterFormat:
                       out: NDArray[Any]) -> NDArray[Any]:
         """``decode(chunk)[selection]`` into `out` (that shape, a type of the
         dtype's size, any layout), decoding only the blocks `selection`
-        touches (`zfpcodec.region.decompress_region`)."""
+        touches (`zfpcodec.region.decompress_region`).  `chunk` is the whole
+        chunk, whose length is checked as `decode` checks it (a pass over
+        the blocks' lengths, without decoding them)."""
+        engine.check_length(chunk, dtype=self.stored_dtype, shape=self.shape, mode=self.mode,
+                            any_word=True)
         return decompress_region(chunk, selection, layout=self.layout,
                                  out=out.view(self.stored_dtype))
 

@@ -19,10 +19,11 @@ HDF5 filters become numcodecs codecs: H5Z-ZFP -> `H5ZZFP`, deflate ->
 pipeline's order (the last one is Zarr's compressor).  An H5Z-ZFP filter
 that declined its dataset (generic cd_values, every chunk stored with it
 skipped) becomes no codec.  A dataset that Zarr v2 cannot describe
-(another filter, a chunk whose filters were skipped otherwise, corrupt
-H5Z-ZFP cd_values, variable-length or compound types, virtual or external
-storage) is left out and reported: a `ReferenceWarning`, or a ValueError
-with ``unsupported="raise"``.
+(another filter, a chunk whose filters were skipped otherwise, H5Z-ZFP
+cd_values that are corrupt or do not describe the dataset's type and
+chunks, as `zfpcodec.hdf5.read` refuses them, variable-length or compound
+types, virtual or external storage) is left out and reported: a
+`ReferenceWarning`, or a ValueError with ``unsupported="raise"``.
 """
 
 from __future__ import annotations
@@ -221,7 +222,11 @@ def _codecs(dataset: Any, plist: Any) -> tuple[list[Any], dict[int, DeclinedFilt
         if filter_id == FILTER_ID and is_generic(cd_values):
             declined[i] = DeclinedFilter.from_cd_values(cd_values)
         elif filter_id == FILTER_ID:
-            codecs.append(H5ZZFP(cd_values))
+            codec = H5ZZFP(cd_values)
+            # the reader's check: cd_values of another type or chunk shape
+            # would have Zarr decode every chunk to garbage
+            codec.format.check_dataset(dataset.dtype, dataset.chunks)
+            codecs.append(codec)
         elif filter_id == DEFLATE:
             codecs.append(Zlib(level=cd_values[0] if cd_values else 6))
         elif filter_id == SHUFFLE:

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     import h5py
 
 CHUNK_TARGET_BYTES = 1 << 20  # default chunks: about 1 MiB of values
+# HDF5 before 2.0 refuses larger chunks (their sizes are 32-bit words in
+# the chunk index), and so cannot read a file that has them
+MAX_CHUNK_BYTES = 2**32 - 1
 _OWN_OPTIONS = ("compression", "compression_opts", "chunks", "shuffle", "fletcher32",
                 "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data")
 
@@ -109,6 +112,7 @@ def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: 
     shape = tuple(int(n) for n in shape)
     chunks = default_chunks(shape, dtype.itemsize) if chunks is None else tuple(
         int(n) for n in chunks)
+    check_chunks(shape, chunks, dtype.itemsize, options.get("maxshape"))
     fmt = FilterFormat.for_dataset(dtype, chunks, mode)
     cd_values = fmt.cd_values()
     import h5py  # only here: the format itself needs no HDF5
@@ -124,6 +128,27 @@ def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: 
         raise ZFPError(f"the H5Z-ZFP loaded in this process stored cd_values {stored}, "
                        f"not {cd_values}: its chunks would not be ours", "header")
     return ChunkWriter(dataset, fmt)
+
+
+def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
+                 maxshape: object = None) -> None:
+    """ValueError for chunks HDF5 refuses, before anything is compressed
+    (the cd_values encode a whole chunk of zeros, minutes for a huge one):
+    a rank other than the dataset's, an axis longer than the dataset's (its
+    `maxshape` where given, h5py's rule: None there is unlimited), or more
+    than `MAX_CHUNK_BYTES`."""
+    if len(chunks) != len(shape) or min(chunks, default=1) < 1:
+        raise ValueError(f"chunks {chunks} do not fit a dataset of shape {shape}: one "
+                         "positive size per axis")
+    name, limits = ("shape", shape) if maxshape is None else (
+        "maxshape", tuple(maxshape) if isinstance(maxshape, (tuple, list)) else (maxshape,))
+    if any(limit is not None and n > limit for n, limit in zip(chunks, limits)):
+        raise ValueError(f"chunks {chunks} are longer than the dataset's {name} {limits} "
+                         "on some axis (HDF5 allows that only on an unlimited axis)")
+    nbytes = math.prod(chunks) * itemsize
+    if nbytes > MAX_CHUNK_BYTES:
+        raise ValueError(f"chunks {chunks} hold {nbytes} bytes; HDF5 stores chunks of at "
+                         f"most {MAX_CHUNK_BYTES} (4 GiB - 1): choose smaller chunks")
 
 
 def default_chunks(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
@@ -172,13 +197,17 @@ class ChunkWriter:
         dataset's edge on every axis.  Edge chunks are padded with the fill
         value, as HDF5 pads them for H5Z-ZFP, so the bytes equal the
         plugin's.  `threads` compress chunks in parallel (0: one per core).
+
+        Values of another type are converted to the dataset's: integers
+        must fit it (ValueError naming the range otherwise, where a cast
+        would wrap them), and a conversion of another kind (floats to
+        integers) is refused with TypeError.
         """
         values = np.asarray(values)
         offset = (0,) * len(self._chunks) if offset is None else tuple(
             int(n) for n in offset)
         self._check_block(values, offset)
-        if values.dtype != self._dtype:
-            values = values.astype(self._dtype, casting="same_kind")
+        values = _as_dataset_type(values, self._dtype)
         origins = list(_origins(offset, values.shape, self._chunks)) if values.size else []
         count = engine.thread_count(threads)
         if count == 1 or len(origins) == 1:
@@ -219,6 +248,26 @@ class ChunkWriter:
 
     def _store(self, origin: tuple[int, ...], stream: bytes) -> None:
         self.dataset.id.write_direct_chunk(origin, stream, filter_mask=0)
+
+
+def _as_dataset_type(values: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """`values` as `dtype`, refusing what a cast would change silently:
+    integers out of `dtype`'s range (NumPy wraps them) and conversions of
+    another kind.  Floats narrowed to float32 overflow to inf, as HDF5's
+    own conversion does."""
+    if values.dtype == dtype:
+        return values
+    if values.dtype.kind in "iu" and dtype.kind in "iu" and values.size:
+        info = np.iinfo(dtype)
+        low, high = int(values.min()), int(values.max())
+        if low < info.min or high > info.max:
+            raise ValueError(f"values from {low} to {high} do not fit the dataset's {dtype} "
+                             f"({info.min} to {info.max})")
+        return values.astype(dtype)
+    if not np.can_cast(values.dtype, dtype, "same_kind"):
+        raise TypeError(f"cannot store {values.dtype} values in a dataset of {dtype}: "
+                        "convert them first")
+    return values.astype(dtype, casting="same_kind")
 
 
 def _origins(offset: Sequence[int], shape: Sequence[int],
