@@ -34,8 +34,8 @@ from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_opt
                       add_threads, build_mode, setting_label, subparser, zarr_codec_args)
 from .progress import Progress
 from .report import Column, Row, format_table, note, shape_text, show
-from .zarr import (BATCH_BYTES, chunk_batches, finish_pending_tasks, import_zarr, new_array,
-                   open_source)
+from .zarr import (BATCH_BYTES, chunk_batches, import_zarr, new_array, open_source,
+                   reading_source)
 
 if TYPE_CHECKING:
     from ..hdf5.catalog import ZFPDataset
@@ -239,7 +239,7 @@ def run_import(args: argparse.Namespace) -> None:
                       quiet=args.quiet) as progress:
             for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
                 interrupts.check()
-                with _reading_source(show(args.source), zarr):
+                with reading_source(show(args.source), zarr):
                     block = np.asarray(source[region])
                 writer.write(block, [r.start for r in region], threads=args.threads)
                 progress.advance(block.nbytes)
@@ -299,21 +299,6 @@ def _reading(what: str) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        raise CLIError(f"cannot read {what}: {error}") from None
-
-
-@contextmanager
-def _reading_source(what: str, zarr: ModuleType | None) -> Iterator[None]:
-    """Any error in the block is a failure to read the source `what`: a
-    corrupt Zarr chunk raises whatever its codec raises (RuntimeError from
-    zstd and blosc, zlib.error, ZFPError).  zarr leaves the batch's other
-    chunk reads running; they are waited for, lest they outlive its event
-    loop and print their own complaints at exit."""
-    try:
-        yield
-    except Exception as error:
-        if zarr is not None:
-            finish_pending_tasks()
         raise CLIError(f"cannot read {what}: {error}") from None
 
 

@@ -121,7 +121,8 @@ def copy(args: argparse.Namespace, zarr: ModuleType, interrupts: HeldInterrupts)
                      quiet=args.quiet) as progress:
         for region in chunk_batches(source.shape, chunks, BATCH_BYTES // dtype.itemsize):
             interrupts.check()
-            block = np.asarray(source[region])
+            with reading_source(show(args.source), zarr):
+                block = np.asarray(source[region])
             try:
                 dest[region] = block
             except BoundError as error:
@@ -196,13 +197,28 @@ def writes_settled(dest: str) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        finish_pending_tasks()
+        _finish_pending_tasks()
         if isinstance(error, OSError) and error.filename is None:
             raise write_failure(dest, error) from None
         raise
 
 
-def finish_pending_tasks() -> None:
+@contextmanager
+def reading_source(what: str, zarr: ModuleType | None) -> Iterator[None]:
+    """Any error in the block is a failure to read the source `what`: a
+    corrupt Zarr chunk raises whatever its codec raises (RuntimeError from
+    zstd and blosc, zlib.error, ZFPError).  zarr leaves the batch's other
+    chunk reads running; they are waited for, lest they outlive its event
+    loop and print their own complaints at exit."""
+    try:
+        yield
+    except Exception as error:
+        if zarr is not None:
+            _finish_pending_tasks()
+        raise CLIError(f"cannot read {what}: {error}") from None
+
+
+def _finish_pending_tasks() -> None:
     """Wait for every task still running on zarr's event loop."""
     from zarr.core.sync import sync
 
