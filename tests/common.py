@@ -155,3 +155,16 @@ def check_backwards_compatibility(codec_id: str, codec_from_config, encode=True)
             checked += 1
     assert checked == len(manifest["writer"])
     return checked
+
+
+def corrupt_zarr_source(folder: Path) -> Path:
+    """A 40x40 float32 Zarr v3 array in folder/src.zarr, zstd chunks of 10x10,
+    one of them replaced by garbage (what a CLI command reading it must
+    report in one line)."""
+    import zarr
+
+    path = folder / "src.zarr"
+    zarr.create_array(path, shape=(40, 40), chunks=(10, 10), dtype="f4")[...] = np.arange(
+        1600, dtype="f4").reshape(40, 40)
+    (path / "c" / "1" / "2").write_bytes(b"garbage\n")
+    return path

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from common import corrupt_zarr_source
 
 from zfpcodec import engine
 from zfpcodec.cli.zarr import chunk_batches
@@ -423,12 +424,7 @@ def test_zarr_v3_takes_an_npy_file_of_a_type_its_codec_converts(tmp_path, dtype)
 
 @needs_zarr
 def test_zarr_from_a_corrupt_source_chunk_is_one_line_and_leaves_nothing(tmp_path):
-    import zarr
-    source = zarr.create_array(tmp_path / "src.zarr", shape=(40, 40), chunks=(10, 10),
-                               dtype="f4")
-    source[...] = np.arange(1600, dtype="f4").reshape(40, 40)
-    (tmp_path / "src.zarr" / "c" / "1" / "2").write_bytes(b"garbage\n")
-    result = run("zarr", tmp_path / "src.zarr", tmp_path / "out.zarr", "-R",
+    result = run("zarr", corrupt_zarr_source(tmp_path), tmp_path / "out.zarr", "-R",
                  expect=EXIT_FAILURE)
     assert result.stderr.startswith("zfpcodec zarr: error: cannot read ")
     assert len(result.stderr.splitlines()) == 1

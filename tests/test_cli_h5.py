@@ -15,6 +15,7 @@ import pytest
 h5py = pytest.importorskip("h5py")
 if importlib.util.find_spec("hdf5plugin") is None:
     pytest.skip("hdf5plugin (the reference H5Z-ZFP) is not installed", allow_module_level=True)
+from common import corrupt_zarr_source  # noqa: E402
 from h5plugin import Reference, Spec  # noqa: E402
 from test_cli import EXIT_FAILURE, EXIT_USAGE, fails, needs_zarr, run, smooth  # noqa: E402
 from test_hdf5 import assert_same, raw_chunks, values  # noqa: E402
@@ -240,13 +241,7 @@ def test_export_of_values_the_zarr_codec_cannot_store_is_one_line_and_leaves_not
 
 @needs_zarr
 def test_import_of_a_corrupt_zarr_chunk_is_one_line_and_changes_nothing(tmp_path):
-    import zarr
-
-    source = zarr.create_array(tmp_path / "src.zarr", shape=(40, 40), chunks=(10, 10),
-                               dtype="f4")
-    source[...] = np.arange(1600, dtype="f4").reshape(40, 40)
-    (tmp_path / "src.zarr" / "c" / "1" / "2").write_bytes(b"garbage\n")
-    fails("h5", "import", tmp_path / "src.zarr", tmp_path / "z.h5", "--dataset", "/Z",
+    fails("h5", "import", corrupt_zarr_source(tmp_path), tmp_path / "z.h5", "--dataset", "/Z",
           expect=EXIT_FAILURE, message="cannot read")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src.zarr"]
 
