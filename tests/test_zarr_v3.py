@@ -20,7 +20,7 @@ from zfpcodec import ZFPError, engine
 from zfpcodec.modes import Mode
 
 zarr = pytest.importorskip("zarr")
-from zfpcodec.zarr3 import ZFPCodec
+from zfpcodec.zarr3 import MaskedZFPCodec, ZFPCodec
 
 TOLERANCE = 1e-3
 MODES = {
@@ -249,6 +249,23 @@ def test_unsigned_32_and_64_bit_values_above_the_signed_maximum_are_refused(tmp_
         array[...] = np.arange(8, dtype=dtype)
         with pytest.raises(ValueError, match="above"):
             array[0] = np.iinfo(dtype).max
+
+
+def test_a_fill_value_outside_zfps_range_is_refused_naming_the_masked_codec(tmp_path):
+    """netCDF's int32 fill value is outside zfp's integer range: the refusal
+    names the Zarr v3 masked codec, which keeps it out of zfp."""
+    values = np.array([-2147483647, 10, 20, 30, 40, -2147483647, 60, 70], dtype="i4")
+    array = zarr.create_array(tmp_path / "t.zarr", shape=(8,), dtype="i4",
+                              serializer=ZFPCodec(rate=16), compressors=None)
+    with pytest.raises(ZFPError, match=r"-2147483647\), zfpcodec.MaskedZFP \(Zarr v3: "
+                                       r"zfpcodec.zarr3.MaskedZFPCodec\) with missing="):
+        array[...] = values
+    kept = zarr.create_array(tmp_path / "m.zarr", shape=(8,), dtype="i4", compressors=None,
+                             serializer=MaskedZFPCodec(rate=16, missing=-2147483647))
+    kept[...] = values
+    back = kept[...]
+    assert (back[[0, 5]] == -2147483647).all()
+    assert np.abs(back - values.astype("i8")).max() <= 2
 
 
 @pytest.mark.parametrize("dtype", ["M8[s]", "m8[ms]"])

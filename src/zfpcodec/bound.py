@@ -182,7 +182,8 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
         fix += "mode='reversible' (lossless)"
         if report.overflow_blocks and not masked:
             fix += ("; or, where they are a fill value (netCDF's int32 default is "
-                    "-2147483647), zfpcodec.MaskedZFP with missing= naming it")
+                    "-2147483647), zfpcodec.MaskedZFP (Zarr v3: "
+                    "zfpcodec.zarr3.MaskedZFPCodec) with missing= naming it")
     elif masked or not (report.nonfinite_blocks or report.too_wide):
         # the valid values themselves, unless a fill value is among them
         fix = ("missing= naming a fill value left among the valid values (such as -1e10), "
