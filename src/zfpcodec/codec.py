@@ -34,8 +34,8 @@ from . import bound, engine
 from .buffers import decode_target, stream_view, zfp_field
 from .codec_base import FrozenCodec
 from .errors import ZFPError
-from .modes import (EXPERT, EXPERT_NAMES, UNSET, Mode, NumcodecsConfig, codec_repr, is_unset,
-                    kind_of, strict_flag)
+from .modes import (EXPERT, EXPERT_NAMES, UNSET, ZFPY_KEYS, Mode, NumcodecsConfig, codec_repr,
+                    is_unset, kind_of, strict_flag)
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray, Real
@@ -220,7 +220,7 @@ class ZFP(FrozenCodec):
         try:
             return cls.from_mode(Mode.from_numcodecs_config(config))
         except (TypeError, ValueError) as error:
-            if not isinstance(config, Mapping) or not set(config) <= _ZFPY_KEYS:
+            if not isinstance(config, Mapping) or not set(config) - {"id"} <= ZFPY_KEYS:
                 raise
             return _StoredZFP(config, error)
 
@@ -297,50 +297,41 @@ def _restore(mode: Mode, threads: int, strict: bool = True) -> ZFP:
     return ZFP.from_mode(mode, threads=threads, strict=strict)
 
 
-_ZFPY_KEYS = {"id", "mode", "tolerance", "rate", "precision", "compression_kwargs"}
-
-
 class _StoredZFP(ZFP):
     """`ZFP.from_config` of a stored configuration no mode of ours takes:
     decodes, keeps the configuration as stored, refuses to encode."""
 
-    _stored: dict[str, object]
+    _stored: dict[str, object]  # the configuration as stored, without its id
     _reason: str
 
     def __init__(self, config: Mapping[str, object], reason: Exception) -> None:
-        object.__setattr__(self, "_stored", {"id": self.codec_id, **config})
+        object.__setattr__(self, "_stored", {k: v for k, v in config.items() if k != "id"})
         object.__setattr__(self, "_reason", str(reason).rstrip("."))
         object.__setattr__(self, "_threads", 1)
         object.__setattr__(self, "_strict", True)
 
     @property
     def _config(self) -> NumcodecsConfig:
-        stored = {"mode": 4, "compression_kwargs": {}, "tolerance": -1, "rate": -1,
-                  "precision": -1, **self._stored}
-        del stored["id"]
-        return cast(NumcodecsConfig, stored)
+        return cast(NumcodecsConfig, {"mode": 4, "compression_kwargs": {}, "tolerance": -1,
+                                      "rate": -1, "precision": -1, **self._stored})
 
     @property
     def zfp_mode(self) -> Mode:
         raise ZFPError(self._refusal("has no zfp mode"))
 
     def get_config(self) -> ZFPConfig:
-        return cast(ZFPConfig, dict(self._stored))
+        return cast(ZFPConfig, {"id": self.codec_id, **self._stored})
 
     def encode(self, buf: NumericArray) -> bytes:
         raise ZFPError(self._refusal("reads the chunks stored with it but cannot write new ones"))
 
     def _refusal(self, what: str) -> str:
-        return (f"the stored zfpy configuration {self._config_text()} {what}: "
+        return (f"the stored zfpy configuration {self._stored!r} {what}: "
                 f"{self._reason}.  Write the data to a new array with a valid "
                 f"configuration (e.g. ZFP(tolerance=...) or ZFP(reversible=True))")
 
-    def _config_text(self) -> str:
-        return repr({key: value for key, value in self._stored.items() if key != "id"})
-
     def __repr__(self) -> str:
-        return f"ZFP.from_config({self._config_text()})"
+        return f"ZFP.from_config({self._stored!r})"
 
     def __reduce__(self) -> tuple[Callable[..., ZFP], tuple[Any, ...]]:
-        return (_StoredZFP, ({k: v for k, v in self._stored.items() if k != "id"},
-                             ValueError(self._reason)))
+        return (_StoredZFP, (self._stored, ValueError(self._reason)))

@@ -61,6 +61,10 @@ ZFP_MIN_EXP = -1074
 Params = tuple[int, int, int, int]  # (minbits, maxbits, maxprec, minexp)
 
 
+# The keys of numcodecs' ZFPY configuration, besides its ``id``
+ZFPY_KEYS = frozenset({"mode", "tolerance", "rate", "precision", "compression_kwargs"})
+
+
 class NumcodecsConfig(TypedDict):
     """A mode as numcodecs' ZFPY configuration holds it (without ``id``)."""
 
@@ -322,8 +326,7 @@ class Mode:
                             f"{{'id': 'zfpy', 'mode': 4, 'tolerance': 0.001}}, not {config!r}")
         config = dict(config)
         config.pop("id", None)
-        unknown = sorted(set(config) - {"mode", "tolerance", "rate", "precision",
-                                        "compression_kwargs"})
+        unknown = sorted(set(config) - ZFPY_KEYS)
         if unknown:
             raise TypeError(f"unexpected zfpy configuration keys: {', '.join(unknown)}")
         if "mode" not in config:
