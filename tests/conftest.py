@@ -54,6 +54,7 @@ def session_seed():
     return _SESSION_SEED[0]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: exhaustive sweeps; deselect with -m 'not slow' (CI does)")
@@ -61,14 +62,13 @@ def pytest_configure(config):
         "markers", "oracle: needs the zfpy 1.0.1 oracle venv (network on first use)")
     config.addinivalue_line(
         "markers", "cli: needs Debian's zfp command-line program (/usr/bin/zfp)")
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionstart(session):
-    # Runs after the hypothesis plugin's pytest_configure, so an explicit
-    # --hypothesis-seed wins; otherwise pick (and announce) a random seed.
+    # The session seed.  This hook runs after the hypothesis plugin's
+    # (trylast), so an explicit --hypothesis-seed wins; otherwise pick (and
+    # announce) a random seed.  It goes into the environment before
+    # pytest-xdist starts its workers (at session start), so every worker
+    # draws the same seed and the one printed at the end replays the run.
     from hypothesis import core
-    seed = session.config.getoption("--hypothesis-seed", None)
+    seed = config.getoption("--hypothesis-seed", None)
     if seed is None:
         seed = os.environ.get("ZFPCODEC_SEED")
     if seed is None:
@@ -79,6 +79,21 @@ def pytest_sessionstart(session):
         pass
     core.global_force_seed = seed
     _SESSION_SEED[0] = seed
+    os.environ["ZFPCODEC_SEED"] = str(seed)
+    _check_sanitized_build()
+
+
+def _check_sanitized_build():
+    """Under tools/asan-tests.sh, the engine must be its instrumented build.
+    pytest-xdist starts its workers without the script's ``python -S``, so a
+    .pth file (an editable install's import hook) could put another build
+    first there."""
+    site = os.environ.get("ZFPCODEC_SANITIZED_SITE")
+    if site:
+        from zfpcodec import _zfp
+        if not Path(_zfp.__file__).resolve().is_relative_to(Path(site).resolve()):
+            raise pytest.UsageError("the engine under test is %s, not the sanitized "
+                                    "build in %s" % (_zfp.__file__, site))
 
 
 def pytest_report_header(config):

@@ -22,6 +22,8 @@ from typing import Iterable
 
 import pytest
 
+from oracle import _FileLock
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "venvs"
 
@@ -59,12 +61,14 @@ def build_wheel(project: Path, name: str) -> Path:
         files = [ROOT / "pyproject.toml", ROOT / "meson.build", ROOT / "README.md",
                  *(p for p in files if p.relative_to(ROOT).parts[0] in ("csrc", "src"))]
     folder = CACHE / f"wheel-{name}-{_digest(files)}"
-    _drop_stale(CACHE.glob(f"wheel-{name}-*"), folder)
-    found = sorted(folder.glob("*.whl"))
-    if not found:
-        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder),
-             str(project)], f"building the wheel of {project}")
+    # pytest-xdist's workers ask at once: one builds, the others wait for it
+    with _FileLock(CACHE / f"wheel-{name}.lock"):
+        _drop_stale(CACHE.glob(f"wheel-{name}-*"), folder)
         found = sorted(folder.glob("*.whl"))
+        if not found:
+            run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(folder),
+                 str(project)], f"building the wheel of {project}")
+            found = sorted(folder.glob("*.whl"))
     return found[-1]
 
 
@@ -82,19 +86,20 @@ def venv_python(wheel: Path, extra: str | None, also: tuple[str, ...] = ()) -> P
     spec = repr((sys.version_info[:2], extra, also, project["dependencies"],
                  project["optional-dependencies"])).encode()
     venv = CACHE / f"venv-{label}-{hashlib.sha256(spec).hexdigest()[:16]}"
-    _drop_stale(CACHE.glob(f"venv-{label}-*"), venv)
     python = venv / "bin" / "python"
     ready = venv / ".zfpcodec-ready"
     target = f"zfpcodec{f'[{extra}]' if extra else ''} @ {wheel.as_uri()}"
     built = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if not ready.is_file():
-        run([sys.executable, "-m", "venv", "--clear", str(venv)], "python -m venv")
-        run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             target, *also], f"installing {target} {' '.join(also)}")
-        ready.write_text(built)
-    if ready.read_text() != built:
-        # same requirements, new build of zfpcodec: replace only the package
-        run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--no-deps", "--force-reinstall", str(wheel)], "reinstalling zfpcodec")
-        ready.write_text(built)
+    with _FileLock(CACHE / f"venv-{label}.lock"):
+        _drop_stale(CACHE.glob(f"venv-{label}-*"), venv)
+        if not ready.is_file():
+            run([sys.executable, "-m", "venv", "--clear", str(venv)], "python -m venv")
+            run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                 target, *also], f"installing {target} {' '.join(also)}")
+            ready.write_text(built)
+        if ready.read_text() != built:
+            # same requirements, new build of zfpcodec: replace only the package
+            run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                 "--no-deps", "--force-reinstall", str(wheel)], "reinstalling zfpcodec")
+            ready.write_text(built)
     return python

@@ -2,7 +2,8 @@
 # Run the test suite against a build of the extension with AddressSanitizer
 # and UndefinedBehaviorSanitizer (meson's built-in b_sanitize option).
 #
-#   tools/asan-tests.sh [pytest arguments]     default: -m "not slow and not extras"
+#   tools/asan-tests.sh [pytest arguments]
+#       default: -m "not slow and not extras" -n "${TEST_WORKERS:-auto}"
 #
 # (the extras tests check the wheel in venvs of its own, not the engine)
 #
@@ -49,7 +50,7 @@ CXXRUNTIME=$("$CC" -print-file-name=libstdc++.so.6)
 PACKAGES=$("$PYTHON" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"] + ":" + p["platlib"])')
 
 if [ $# -eq 0 ]; then
-  set -- -m "not slow and not extras"
+  set -- -m "not slow and not extras" -n "${TEST_WORKERS:-auto}"
 fi
 # Reports must not be lost in pytest's capture of file descriptor 2 when
 # the process aborts: pytest captures only Python's sys.stderr
@@ -62,6 +63,9 @@ export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$LOGS/ubsan
 export PYTHONPATH=$BUILD/site:$PACKAGES
 export ZFPCODEC_SANITIZED=1
+# pytest-xdist starts its workers without -S: tests/conftest.py checks in
+# each of them that zfpcodec's engine is still the one built here.
+export ZFPCODEC_SANITIZED_SITE=$BUILD/site
 status=0
 (cd "$ROOT" && "$PYTHON" -S -P -m pytest -p no:cacheprovider --capture=sys "$@") || status=$?
 unset LD_PRELOAD

@@ -15,6 +15,8 @@
 #   CONSTRAINTS  a pip constraints file, e.g. tools/lowest.txt (the lowest
 #                releases of numpy, numcodecs and zarr that we support)
 #   ZFPCODEC_WHEEL  a built wheel of zfpcodec to test (its Python's)
+#   TEST_WORKERS pytest-xdist's processes (default: one per core; 0 runs the
+#                tests in pytest's own process, as -s or --pdb need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,4 +46,4 @@ fi
 # The package lives under src/, so the tests always import the installed
 # build (with its compiled engine), wherever pytest runs from.
 [ $# -gt 0 ] || set -- -m "not slow"
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-auto}" "$@"
