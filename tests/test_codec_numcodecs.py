@@ -7,6 +7,7 @@ backward-compatibility fixtures (written by the reference stack, LLNL zfpy
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -463,3 +464,36 @@ def test_a_stored_configuration_we_cannot_write_with_still_decodes(stored):
 def test_a_configuration_that_is_not_a_mapping_is_named(config):
     with pytest.raises(TypeError, match="a zfpy configuration is a mapping such as"):
         ZFP.from_config(config)
+
+
+@pytest.mark.parametrize("dtype, stored", [
+    ("i1", np.int32), ("u1", np.int32), ("i2", np.int32), (">u2", np.int32),
+    ("?", np.int32), ("u4", np.int64), ("f2", np.float32),
+])
+def test_a_type_zfp_lacks_is_refused_naming_a_type_that_holds_it(dtype, stored):
+    """The refusal names the conversion, and that conversion stores every
+    value of the type and casts back to it exactly."""
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in "iu" else None
+    values = (np.array([info.min, info.max, 0, 1], dtype) if info else
+              np.array([np.finfo(dtype).min, np.finfo(dtype).max, np.finfo(dtype).tiny,
+                        0.5], dtype) if np.dtype(dtype).kind == "f" else
+              np.array([True, False, True, True]))
+    codec = ZFP()  # reversible
+    with pytest.raises(TypeError, match=rf"not {np.dtype(dtype)}: store "
+                                        rf"values\.astype\(np\.{np.dtype(stored).name}\)"):
+        codec.encode(values)
+    back = codec.decode(codec.encode(values.astype(stored)))
+    assert back.dtype == stored
+    assert back.astype(dtype).tobytes() == values.tobytes()
+
+
+@pytest.mark.parametrize("dtype, fix", [
+    ("u8", "int64 holds those below 2**63"),
+    ("c8", "the real and imaginary parts as float32 (np.stack"),
+    ("c16", "the real and imaginary parts as float64"),
+    ("M8[s]", "values.view(np.int64) (NaT, -2**63, needs reversible mode)"),
+])
+def test_a_type_no_zfp_type_holds_is_refused_naming_what_to_store(dtype, fix):
+    with pytest.raises(TypeError, match=re.escape(f"not {np.dtype(dtype)}: ") + ".*"
+                       + re.escape(fix)):
+        ZFP(tolerance=0.1).encode(np.zeros(8, dtype))

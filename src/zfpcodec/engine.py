@@ -49,8 +49,29 @@ def ztype_of(dtype: DTypeLike) -> int:
     code = _ZTYPES.get(kind.newbyteorder("=")) if kind.byteorder != "|" else None
     if code is None:
         raise TypeError(f"zfp compresses int32, int64, float32 and float64 arrays, "
-                        f"not {kind}")
+                        f"not {kind}{_conversion_hint(kind)}")
     return code
+
+
+def _conversion_hint(kind: np.dtype[Any]) -> str:
+    """What to store instead of values of dtype `kind`, where a zfp type
+    holds them (or the part of them that matters) exactly."""
+    if kind.kind in "biu" and kind.itemsize <= 2 or kind == np.uint32:
+        wider = "int64" if kind == np.uint32 else "int32"
+        return (f": store values.astype(np.{wider}), which holds every {kind} value, "
+                f"and cast back after decoding")
+    if kind.kind == "f" and kind.itemsize < 4:
+        return ": store values.astype(np.float32), which holds every float16 value"
+    if kind == np.uint64:
+        return ": no zfp type holds every uint64; int64 holds those below 2**63"
+    if kind.kind == "c":
+        part = "float32" if kind.itemsize == 8 else "float64"
+        return (f": store the real and imaginary parts as {part} "
+                f"(np.stack([values.real, values.imag]))")
+    if kind.kind in "mM":
+        return (": store its counts, values.view(np.int64) (NaT, -2**63, needs "
+                "reversible mode)")
+    return ""
 
 
 _Coded = TypeVar("_Coded")  # what a coder of _compress returns
