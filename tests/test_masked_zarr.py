@@ -125,6 +125,10 @@ def test_v3_validation_and_names():
                        "float16: store the values as float32 .* or with ZFPCodec"):
         zarr.create_array(zarr.storage.MemoryStore(), shape=(8,), dtype="f2",
                           serializer=MaskedZFPCodec(), compressors=None)
+    with pytest.raises(ValueError, match=r"not datetime64\[s\]: use ZFPCodec, which codes "
+                       r"their int64 counts \(mode='reversible' where NaT is among them\)"):
+        zarr.create_array(zarr.storage.MemoryStore(), shape=(8,), dtype="M8[s]",
+                          serializer=MaskedZFPCodec(), compressors=None)
     codec = MaskedZFPCodec(mode="expert", minbits=4, missing=-9999)
     assert MaskedZFPCodec.from_dict(codec.to_dict()) == codec
     assert codec.to_dict()["name"] != ZFPCodec().to_dict()["name"]

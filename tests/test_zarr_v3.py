@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from zfpcodec import ZFPError, engine
+from zfpcodec.bound import BoundError
 from zfpcodec.modes import Mode
 
 zarr = pytest.importorskip("zarr")
@@ -274,6 +276,20 @@ def test_datetime_and_timedelta_as_int64_counts(dtype, tmp_path):
     values[3, 3] = np.array("NaT").astype(dtype)
     create(tmp_path / "t.zarr", values, MODES["reversible"], (4, 4))
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "t.zarr")[...], values)
+
+
+@pytest.mark.parametrize("dtype", ["M8[s]", "m8[ms]"])
+def test_nat_in_a_lossy_mode_is_refused_naming_reversible_for_times(dtype, tmp_path):
+    """NaT is the count -2**63, outside zfp's lossy range: the refusal
+    speaks of the times and names the mode that stores them, not the
+    masked codecs (which take no times)."""
+    values = (np.arange(16) * 3600 + 1_700_000_000).astype("i8").view(dtype)
+    values[3] = np.array("NaT").astype(dtype)
+    with pytest.raises(BoundError, match=re.escape(
+            f"ZFPCodec refuses to store this chunk of {np.dtype(dtype)} values, coded as "
+            f"their int64 counts: 1 of 4 blocks hold int64 values outside zfp's integer "
+            f"range") + ".*" + re.escape("(NaT is -2**63). Fix: use mode='reversible'")):
+        create(tmp_path / "t.zarr", values, MODES["fixed_rate"], (16,))
 
 
 def test_big_endian_arrays(tmp_path):

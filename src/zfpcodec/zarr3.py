@@ -209,6 +209,19 @@ def _storage(dtype: DTypeLike) -> _Storage:
     return storage
 
 
+def _time_bound_error(error: bound.BoundError, dtype: np.dtype[Any],
+                      codec: str) -> bound.BoundError:
+    """The refusal of datetime64/timedelta64 values, whose counts zfp
+    codes: NaT is their most negative count, outside every lossy mode's
+    range, and the masked codecs, named for other types, do not take
+    these."""
+    message = (f"{codec} refuses to store this chunk of {dtype} values, coded as their int64 "
+               f"counts: {'; '.join(error.problems)} (NaT is -2**63). Fix: use "
+               f"mode='reversible' (lossless), which stores every {dtype} value exactly, "
+               f"NaT included. (strict=False stores it anyway.)")
+    return bound.BoundError(message, error.report, error.problems, error.masked)
+
+
 def _zfp_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """The zfp field of a chunk shape: C order, 0-d as one value."""
     if len(shape) > _MAX_RANK:
@@ -350,9 +363,14 @@ class ZFPCodec(_Codec, _PartialDecode):
         chunk = chunk_array.as_numpy_array()
         storage = self._check(chunk.dtype, chunk_spec.shape)
         values = storage.promote(chunk).reshape(_zfp_shape(chunk.shape))
-        stream = bound.compress_checked(values, self.zfp_mode, strict=self.strict,
-                                        codec=type(self).__name__, header=False,
-                                        rate_clamp=True, threads=self.threads)
+        try:
+            stream = bound.compress_checked(values, self.zfp_mode, strict=self.strict,
+                                            codec=type(self).__name__, header=False,
+                                            rate_clamp=True, threads=self.threads)
+        except bound.BoundError as error:
+            if chunk.dtype.kind not in "mM":
+                raise
+            raise _time_bound_error(error, chunk.dtype, type(self).__name__) from None
         return chunk_spec.prototype.buffer.from_bytes(stream)
 
     def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:

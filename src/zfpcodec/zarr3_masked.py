@@ -161,9 +161,12 @@ class MaskedZFPCodec(_CodecBase):
         """The native dtype zfp codes for an array `dtype`."""
         native = dtype.newbyteorder("=")
         if native.name not in SUPPORTED_DTYPES:
+            fix = ("use ZFPCodec, which codes their int64 counts (mode='reversible' where NaT "
+                   "is among them)" if dtype.kind in "mM" else
+                   "store the values as float32 (or int32 with a fill value), or with "
+                   "ZFPCodec where none is missing")
             raise ValueError(f"the {CODEC_NAME} codec stores {', '.join(SUPPORTED_DTYPES)} "
-                             f"arrays, not {dtype}: store the values as float32 (or int32 "
-                             f"with a fill value), or with ZFPCodec where none is missing")
+                             f"arrays, not {dtype}: {fix}")
         if len(chunk_shape) > _MAX_RANK:
             raise ValueError(f"the {CODEC_NAME} codec compresses chunks of at most 4 "
                              f"dimensions, not {len(chunk_shape)} (shape {tuple(chunk_shape)})")
