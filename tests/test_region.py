@@ -133,6 +133,12 @@ def test_advanced_selections_follow_numpy(seed):
         (Ellipsis, rng.random((9, 6)) > 0.5),
         (slice(None, None, -2), rng.random(9) > 0.3, [[1], [4]]),
         ([],), (slice(None), []), (np.array([], dtype=int), 3),
+        # tuples and ranges inside the selection are index arrays to NumPy;
+        # nested empty lists are empty integer arrays; a mask's axis of
+        # length 0 stands for any length (and NumPy refuses other lengths)
+        ((1, 2),), (range(5, 0, -2), slice(None), (0, 3)), ((),), ([[]],), ([[], []], 1),
+        (np.zeros(0, bool),), (np.zeros((0, 9), bool),), (np.zeros((7, 0), bool),),
+        (slice(None), np.zeros(0, bool)), (np.zeros((0, 6), bool),), (np.zeros((3, 0), bool),),
     ]
     for sel in sels:
         try:

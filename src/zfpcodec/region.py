@@ -148,7 +148,9 @@ def _expand(entries: tuple[object, ...], shape: tuple[int, ...]) -> list[Any]:
         if item is Ellipsis:
             resolved += [slice(None)] * (len(shape) - taken)
         elif _is_mask(item):
-            if item.shape != shape[axis:axis + item.ndim]:
+            # NumPy lets a mask's axis of length 0 stand for any length
+            spanned = shape[axis:axis + item.ndim]
+            if any(length not in (0, n) for length, n in zip(item.shape, spanned)):
                 raise IndexError(f"boolean index of shape {item.shape} does not match "
                                  f"axes {axis}.. of shape {shape}")
             resolved += [index.astype(np.intp) for index in item.nonzero()]
@@ -168,14 +170,15 @@ def _convert(item: Any) -> Any:
     if isinstance(item, (bool, np.bool_)):
         raise TypeError(f"a boolean scalar ({item!r}) does not select along an axis; "
                         "use a boolean array")
-    if isinstance(item, (list, np.ndarray)) or hasattr(item, "__array__"):
+    sequence = isinstance(item, (list, tuple, range))  # an index array to NumPy
+    if sequence or isinstance(item, np.ndarray) or hasattr(item, "__array__"):
         array = np.asarray(item)
         if array.dtype == bool and array.ndim:
             return array
         if array.dtype.kind in "iu" and array.ndim == 0:
             return int(array)
-        if array.dtype.kind in "iu" or (isinstance(item, list) and not item):
-            return array.astype(np.intp)  # ([] is an empty float array to NumPy)
+        if array.dtype.kind in "iu" or (sequence and not array.size):
+            return array.astype(np.intp)  # ([] and [[]] are empty float arrays to NumPy)
         raise TypeError(f"arrays used as indices must be of integer or boolean type "
                         f"(and not 0-d booleans), not {array.dtype}")
     try:
