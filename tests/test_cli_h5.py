@@ -47,6 +47,23 @@ def test_import_writes_what_zfpcodec_hdf5_writes_and_the_plugin_reads(tmp_path, 
     assert_same(expected["/g/T"], ours)
 
 
+@pytest.mark.parametrize("shape", [(1, 3, 1, 8, 9, 5), (2, 3, 4, 5, 6, 7)])
+def test_import_of_a_npy_of_more_than_4_axes_is_what_the_plugin_reads(tmp_path, shape):
+    """H5Z-ZFP chunks may have more axes as long as at most 4 are longer
+    than 1, as zfpcodec.hdf5.write takes them (the command refused such
+    .npy files as zfp's limit on a whole array)."""
+    data = smooth(shape, np.float32)
+    np.save(tmp_path / "six.npy", data)
+    run("h5", "import", tmp_path / "six.npy", tmp_path / "six.h5", "--dataset", "x",
+        "--tolerance", "1e-3")
+    with h5py.File(tmp_path / "six.h5", "r") as file:
+        assert sum(n > 1 for n in file["x"].chunks) <= 4
+        ours = zh.read(file["x"])
+    assert ours.shape == shape and np.abs(ours - data).max() <= 1e-3
+    expected, _ = Reference(tmp_path).read("six.h5")
+    assert_same(expected["/x"], ours)
+
+
 def test_import_refuses_to_replace_a_dataset_unless_told(tmp_path, field):
     path, data = field
     target = tmp_path / "x.h5"

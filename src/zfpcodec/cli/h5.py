@@ -203,7 +203,9 @@ def run_import(args: argparse.Namespace) -> None:
     h5py, hdf5 = import_hdf5()
     kind, value = _single_mode(args)
     zarr = None if os.path.isfile(args.source) else import_zarr()
-    source, _, fill, source_chunks = open_source(args, zarr)
+    # H5Z-ZFP takes arrays of any rank whose chunks have at most 4 axes
+    # longer than 1: the writer checks that
+    source, _, fill, source_chunks = open_source(args, zarr, zfp_shape=False)
     dtype = np.dtype(source.dtype)
     mode = build_mode(kind, value, dtype)
     chunks = args.chunks or source_chunks

@@ -26,11 +26,13 @@ NPY_MAGIC = b"\x93NUMPY"
 
 
 def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | None,
-               zfp_types: bool = True) -> NDArray[Any]:
+               zfp_types: bool = True, zfp_shape: bool = True) -> NDArray[Any]:
     """The array in a .npy file (no --dtype/--shape) or a raw file (both),
     memory-mapped where possible; '-' reads stdin.  With `zfp_types` its
     type must be one zfp compresses (not so for a Zarr v3 destination,
-    whose codec converts smaller types)."""
+    whose codec converts smaller types); with `zfp_shape` its shape one zfp
+    stores whole (not so for HDF5, whose chunks may have more axes of
+    length 1)."""
     head = _peek(path, len(NPY_MAGIC))
     is_npy = head == NPY_MAGIC
     if dtype is None and shape is None:
@@ -48,7 +50,8 @@ def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | 
     try:
         if zfp_types:
             engine.ztype_of(arr.dtype)
-        engine.check_shape(arr.shape)
+        if zfp_shape:
+            engine.check_shape(arr.shape)
     except (TypeError, ValueError) as error:
         raise CLIError(f"{show(path)}: {error}") from None
     return arr

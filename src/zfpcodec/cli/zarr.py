@@ -252,15 +252,17 @@ def import_zarr() -> ModuleType:
     return zarr
 
 
-def open_source(args: argparse.Namespace, zarr: ModuleType | None
+def open_source(args: argparse.Namespace, zarr: ModuleType | None, *, zfp_shape: bool = True
                 ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
-    source: a .npy or raw file (memory-mapped), or a Zarr array."""
+    source: a .npy or raw file (memory-mapped), or a Zarr array.
+    `zfp_shape`: refuse a file of a shape zfp does not store whole (Zarr
+    chunks have the array's axes; HDF5's may drop those of length 1)."""
     if os.path.isfile(args.source) and not is_zip(args.source):
         if args.array:
             raise UsageError(f"--array is for Zarr groups; {args.source} is a file")
-        return (read_array(args.source, args.dtype, args.shape, zfp_types=False), {}, None,
-                None)
+        return (read_array(args.source, args.dtype, args.shape, zfp_types=False,
+                           zfp_shape=zfp_shape), {}, None, None)
     if args.dtype is not None or args.shape is not None:
         raise UsageError("--dtype and --shape are for raw files; a Zarr source records its "
                          "own")
