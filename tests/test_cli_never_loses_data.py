@@ -356,6 +356,38 @@ def test_demo_keeps_existing_stores_without_force(tmp_path):
                                                           "tolerance-0.5.zarr"]
 
 
+@needs_zarr
+def test_demo_force_stopped_between_stores_keeps_every_old_store(tmp_path, monkeypatch):
+    """demo --force writes several stores: a Ctrl-C after the first is
+    written must leave all the old ones (it replaced the first and kept
+    the rest: a mix of two runs)."""
+    from zfpcodec.cli import demo, main
+    out = tmp_path / "out"
+    args = ["demo", "--shape", "8,8,8", "--chunks", "8,8,8", "-a", "0.5", "0.1",
+            "--out", str(out), "-q"]
+    assert cli(*args, "--seed", "1").returncode == 0
+    before = snapshot(out)
+    write = demo.demo_row
+
+    def write_then_stop(*row_args, **kwargs):
+        row = write(*row_args, **kwargs)
+        signal.raise_signal(signal.SIGINT)   # held: acted on before the next store
+        return row
+
+    monkeypatch.setattr(demo, "demo_row", write_then_stop)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        assert main([*args, "--seed", "2", "--force"]) == STOPS[signal.SIGINT][0]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.iterdir()) == ["lossless.zarr", "tolerance-0.1.zarr",
+                                                     "tolerance-0.5.zarr"]
+    monkeypatch.undo()
+    assert main([*args, "--seed", "2", "--force"]) == 0
+    assert snapshot(out) != before
+
+
 # --------------------------------------------------------------------------
 # a failed write (full disk) leaves the old state and no temporary file
 

@@ -20,7 +20,7 @@ from ..metrics import error_stats, value_range
 from .errors import CLIError, UsageError
 from .options import (Commands, SettingValue, add_force, build_mode, parse_shape,
                       setting_label, subparser, zarr_codec_args)
-from .outputs import HeldInterrupts, check_output, staged_directory
+from .outputs import HeldInterrupts, check_output, staged_directories
 from .progress import Progress
 from .report import MB, QUALITY_COLUMNS, Column, Row, format_table, shape_text
 from .zarr import import_zarr, writes_settled
@@ -106,11 +106,14 @@ def write_stores(args: argparse.Namespace, zarr: ModuleType,
     rows = []
     try:
         root.mkdir(parents=True, exist_ok=True)
+        paths = [str(root / name) for name in names]
+        # the stores replace those of an earlier run (--force) all together,
+        # once every one is written: a stop on the way leaves the old ones
         with Progress(len(codecs), "demo", args.progress, unit="stores",
-                      quiet=args.quiet) as progress:
-            for (kind, value, codec_args), name in zip(codecs, names):
+                      quiet=args.quiet) as progress, staged_directories(paths) as temps:
+            for (kind, value, codec_args), path, temp in zip(codecs, paths, temps):
                 interrupts.check()
-                rows.append(demo_row(zarr, root / name, field, args.chunks, args.zarr_format,
+                rows.append(demo_row(zarr, temp, path, field, args.chunks, args.zarr_format,
                                      codec_args, setting_label(kind, value), (lo, hi),
                                      cast(float, value) if kind == "tolerance" else 0.0))
                 progress.advance(1)
@@ -137,19 +140,20 @@ def make_field(shape: Sequence[int], seed: int = 0) -> NDArray[Any]:
         freq = np.fft.rfftfreq(n) if axis == len(shape) - 1 else np.fft.fftfreq(n)
         k2 = k2 + (freq ** 2).reshape([-1 if a == axis else 1 for a in range(len(shape))])
     k2.flat[0] = np.inf                  # no mean from the turbulence
-    turbulence = np.fft.irfftn(noise * k2 ** (-11 / 12), s=shape)   # amplitude k^(-11/6)
+    turbulence = np.fft.irfftn(noise * k2 ** (-11 / 12), s=shape,   # amplitude k^(-11/6)
+                               axes=tuple(range(len(shape))))
     turbulence *= 2.0 / max(float(turbulence.std()), 1e-300)
     height = np.arange(shape[0], dtype=np.float64).reshape((-1,) + (1,) * (len(shape) - 1))
     return (288.0 - LAPSE_RATE_PER_LEVEL * height + turbulence).astype(np.float32)
 
 
-def demo_row(zarr: ModuleType, path: Path, field: NDArray[Any], chunks: tuple[int, ...],
-             zarr_format: int, codec_args: dict[str, object], label: str,
-             limits: tuple[float, float], tolerance: float) -> Row:
-    """Write `field` to a new Zarr store at `path` (built beside it and moved
-    into place, replacing an old one), read it back, measure; `limits` is
-    the (min, max) of `field`."""
-    with staged_directory(str(path)) as temp, writes_settled(str(path)):
+def demo_row(zarr: ModuleType, temp: str, path: str, field: NDArray[Any],
+             chunks: tuple[int, ...], zarr_format: int, codec_args: dict[str, object],
+             label: str, limits: tuple[float, float], tolerance: float) -> Row:
+    """Write `field` to a new Zarr store in `temp`, the directory where the
+    store of `path` is built, read it back, measure; `limits` is the (min,
+    max) of `field`."""
+    with writes_settled(path):
         start = time.perf_counter()
         array = zarr.create_array(temp, shape=field.shape, dtype=field.dtype, chunks=chunks,
                                   zarr_format=zarr_format, **codec_args)
@@ -161,7 +165,7 @@ def demo_row(zarr: ModuleType, path: Path, field: NDArray[Any], chunks: tuple[in
         write_s = time.perf_counter() - start
         stored = array.nbytes_stored()
     start = time.perf_counter()
-    back = zarr.open_array(str(path), mode="r")[...]
+    back = zarr.open_array(temp, mode="r")[...]
     read_s = time.perf_counter() - start
     errors = error_stats(field, back, limits)
     return dict(setting=label, ratio=field.nbytes / stored,

@@ -29,7 +29,7 @@ import shutil
 import signal
 import stat
 import threading
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from types import FrameType, TracebackType
 from typing import Any, BinaryIO, Callable, Iterator, Sequence, TypeVar
 
@@ -283,6 +283,10 @@ def _keep_mode(path: str, temp: str) -> None:
     os.chmod(temp, stat.S_IMODE(mode))
 
 
+def _new_directory(name: str) -> None:
+    os.mkdir(name, 0o777)  # less the umask, as mkdir(1) gives
+
+
 def _new_file(name: str) -> None:
     # O_EXCL: a name of our own; mode 0o666 less the umask, as open() gives
     os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -379,15 +383,30 @@ def staged_directory(path: str) -> Iterator[str]:
     removed only once the new directory is in place, its permissions
     taken by the new one).  On an error or Ctrl-C it is removed and `path`
     is left as it was."""
-    directory = os.path.dirname(os.path.abspath(path))
-    with temporary_beside(path, lambda name: os.mkdir(name, 0o777)) as (temp, _):
+    with staged_directories([path]) as (temp,):
         yield temp
-        _keep_mode(path, temp)
-        _fsync_tree(temp)
+
+
+@contextmanager
+def staged_directories(paths: Sequence[str]) -> Iterator[list[str]]:
+    """`staged_directory` for several stores at once: one new directory
+    beside each of `paths`, all moved into place together once the block
+    has ended without error and every one is flushed to disk.  On an error
+    or Ctrl-C anywhere in the block all are removed and every path is left
+    as it was (a command that writes several stores replaces none or all)."""
+    with ExitStack() as stack:
+        temps = [stack.enter_context(temporary_beside(path, _new_directory))[0]
+                 for path in paths]
+        yield temps
+        for path, temp in zip(paths, temps):
+            _keep_mode(path, temp)
+            _fsync_tree(temp)
         raise_if_stopped()
         with HeldInterrupts():
-            _move_into_place(temp, path)
-    _fsync_directory(directory)
+            for path, temp in zip(paths, temps):
+                _move_into_place(temp, path)
+    for directory in {os.path.dirname(os.path.abspath(path)) for path in paths}:
+        _fsync_directory(directory)
 
 
 def _move_into_place(temp: str, path: str) -> None:
