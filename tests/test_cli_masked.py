@@ -117,6 +117,34 @@ def test_allow_unbounded_stores_the_plain_stream_the_engine_writes(tmp_path):
     assert np.max(np.abs(back[~land] - values[~land])) > TOLERANCE   # what was allowed
 
 
+@pytest.mark.parametrize("missing", ["nan", str(FILL)])
+def test_decompress_region_of_a_masked_container_is_that_part_of_the_whole(tmp_path, missing):
+    """--region selects from a masked container what it selects from a zfp
+    stream, the missing values in it restored bit for bit (it was refused,
+    naming fixed-rate streams, though it reads every mode's)."""
+    values, land = ocean(np.float64)
+    if missing == "nan":
+        values[land] = np.nan
+        values.view(np.uint64)[land.nonzero()[0][0], land.nonzero()[1][0]] |= np.uint64(0x1234)
+    source = save(tmp_path, "sst.npy", values)
+    run("compress", source, "-a", TOLERANCE, "--missing", missing, "-o", tmp_path / "m.zfp")
+    whole = masked.decode((tmp_path / "m.zfp").read_bytes())
+    for region, index in [("10:20, 15:30", np.s_[10:20, 15:30]), ("14, 20", np.s_[14, 20]),
+                          ("..., [28, 3, 20]", np.s_[..., [28, 3, 20]]),
+                          ("::-3, 5:1", np.s_[::-3, 5:1])]:
+        run("decompress", tmp_path / "m.zfp", "--region", region, "-o", tmp_path / "r.npy",
+            "-f", "-q")
+        part = np.load(tmp_path / "r.npy")
+        assert part.shape == whole[index].shape
+        assert part.tobytes() == np.ascontiguousarray(whole[index]).tobytes(), region
+        missing_here = land[index]
+        assert np.array_equal(part.view(np.uint64)[missing_here],
+                              values[index].view(np.uint64)[missing_here])
+    fails("decompress", tmp_path / "m.zfp", "--region", "0, 45", "-o", tmp_path / "x.npy",
+          expect=EXIT_FAILURE, message="--region: index 45 is out of bounds for axis 1")
+    assert not (tmp_path / "x.npy").exists()
+
+
 def test_masked_container_refuses_no_header_and_decompress_mode_options(tmp_path):
     values, _ = ocean()
     source = save(tmp_path, "fill.npy", values)

@@ -8,11 +8,12 @@ import time
 from contextlib import contextmanager
 from typing import Any, BinaryIO, Iterator
 
+import numpy as np
 from numpy.typing import NDArray
 
 from .. import engine, masked
 from ..errors import ZFPError
-from ..region import StreamLayout, read_region
+from ..region import StreamLayout, parse_selection, read_region
 from .errors import CLIError, UsageError
 from .io import ZFP_MAGIC, open_stream, write_array
 from .options import (STDIO, Commands, SettingValue, _single_mode, add_force, add_mode_options,
@@ -42,7 +43,8 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser) -> None:
                      help="decompress only this part of the array, written as a NumPy index "
                           "(e.g. '10:20, ::-2, 5'); from a file in fixed-rate mode only the "
                           "bytes of the blocks it touches are read, in other modes the "
-                          "stream up to its last block")
+                          "stream up to its last block (a masked container is read and "
+                          "decoded whole)")
     add_raw_options(sub, "headerless stream")
     add_mode_options(sub)
     add_force(sub, "the output")
@@ -67,9 +69,13 @@ def run(args: argparse.Namespace) -> None:
         check_output(output, [args.input], args.force, stdout=True)
         start = time.perf_counter()
         if is_masked:
+            # decoded whole: the mask and the missing values precede the
+            # stream, and they are compressed as one
             stream = source.read()
             arr = masked.decode(stream, threads=args.threads)
-            size = len(stream)
+            size = read = len(stream)
+            if args.region is not None:
+                arr = _masked_region(arr, args.region)
         elif args.region is None:
             stream = source.read()
             arr = _decode_whole(stream, decode, args)
@@ -137,15 +143,22 @@ def _described_wrongly(args: argparse.Namespace) -> Iterator[None]:
 
 
 def _check_masked_arguments(args: argparse.Namespace, kind: str | None) -> None:
-    """A masked container's zfp stream has a header: no type, shape, mode
-    or region options."""
+    """A masked container's zfp stream has a header: no type, shape or mode
+    options."""
     if kind is not None or args.dtype is not None or args.shape is not None:
         raise UsageError(f"{show(args.input)} is a masked container, whose zfp stream's "
                          "header gives its type, shape and mode: drop --dtype, --shape "
                          "and the mode")
-    if args.region is not None:
-        raise UsageError(f"{show(args.input)} is a masked container: --region reads "
-                         "fixed-rate zfp streams only")
+
+
+def _masked_region(arr: NDArray[Any], region: tuple[Any, ...]) -> NDArray[Any]:
+    """`region` of a masked container's whole array, as `read_region`
+    selects it from a zfp stream."""
+    try:
+        parse_selection(region, arr.shape)  # the same refusals (None, bool scalars)
+        return np.array(arr[region], order="C")  # (0-d for integers only)
+    except (IndexError, TypeError, ValueError) as error:
+        raise CLIError(f"--region: {error}") from None
 
 
 def _headerless_arguments(args: argparse.Namespace, kind: str | None,
