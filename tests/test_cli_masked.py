@@ -7,6 +7,7 @@ streams whose error bound cannot hold (``--allow-unbounded`` overrides it).
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -181,6 +182,39 @@ def test_stats_measures_a_field_whose_bound_breaks_with_a_note(tmp_path):
     assert "reversible: " not in result.stderr   # lossless settings hold
     rows = result.stdout.splitlines()[-2:]
     assert rows[0].startswith("tolerance 0.1") and rows[1].startswith("reversible")
+
+
+@pytest.mark.parametrize("missing", [str(FILL), "nan"])
+def test_stats_missing_measures_the_masked_container(tmp_path, missing):
+    """stats --missing measures what compress --missing writes: the ratio of
+    the whole container, errors over the valid values only (stats had no
+    --missing: a field with NaN measured max error and PSNR as nan)."""
+    values, land = ocean(np.float64)
+    if missing == "nan":
+        values[land] = np.nan
+    source = save(tmp_path, "sst.npy", values)
+    plain = run("stats", source, "-a", TOLERANCE, "--json").stdout
+    measured = json.loads(run("stats", source, "-a", TOLERANCE, "-r", "16", "--missing",
+                              missing, "--json").stdout)
+    assert measured["missing"] == land.sum()
+    for row, options in zip(measured["rows"], (["-a", TOLERANCE], ["-r", "16"])):
+        run("compress", source, *options, "--missing", missing, "-o", tmp_path / "m.zfp", "-f")
+        container = (tmp_path / "m.zfp").read_bytes()
+        back = masked.decode(container)
+        assert row["stream_bytes"] == len(container)
+        assert row["ratio"] == values.nbytes / len(container)
+        assert row["max_error"] == np.max(np.abs(back[~land] - values[~land]))
+        assert row["psnr"] > 0
+    assert measured["rows"][0]["max_error"] <= TOLERANCE
+    assert json.loads(plain)["missing"] is None
+    if missing == "nan":   # without --missing: nan errors, and the table says why
+        assert math.isnan(json.loads(plain)["rows"][0]["max_error"])
+        head = run("stats", source, "-a", TOLERANCE).stdout.splitlines()[0]
+        assert head.endswith(f"{land.sum()} NaN or +-inf (--missing nan measures them stored "
+                             f"exactly), the others in [{values[~land].min():.6g}, "
+                             f"{values[~land].max():.6g}]")
+    head = run("stats", source, "-a", TOLERANCE, "--missing", missing).stdout.splitlines()[0]
+    assert f"{land.sum()} of {values.size} values missing" in head
 
 
 @needs_zarr

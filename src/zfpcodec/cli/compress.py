@@ -12,7 +12,8 @@ from ..modes import describe_params
 from .errors import BoundRefusal, CLIError, UsageError
 from .io import read_array, write_bytes
 from .options import (STDIO, Commands, _single_mode, add_bound_options, add_force,
-                      add_mode_options, add_raw_options, add_threads, build_mode, subparser)
+                      add_mode_options, add_raw_options, add_threads, build_mode,
+                      describe_missing, subparser)
 from .outputs import check_output, names_stdout
 from .report import MB, note, shape_text, show
 
@@ -81,11 +82,9 @@ def run(args: argparse.Namespace) -> None:
         params = mode.params(arr.ndim, engine.ztype_of(arr.dtype))
         if args.missing is not None:
             missing = int(np.count_nonzero(args.missing.mask(arr)))
-            fill = args.missing.fill
-            named = [] if fill is None else [f"{fill}" if isinstance(fill, int) else f"{fill:g}"]
-            kinds = ", ".join((["NaN", "+-inf"] if arr.dtype.kind == "f" else []) + named)
-            note(f"{missing} of {arr.size} values missing ({kinds or 'none named'}), stored "
-                 "exactly in a masked container")
+            note(f"{missing} of {arr.size} values missing "
+                 f"({describe_missing(args.missing, arr.dtype)}), stored exactly in a masked "
+                 "container")
         note(f"{show(args.input)} -> {show(output, 'stdout')}: {arr.dtype} "
              f"{shape_text(arr.shape)}, {arr.nbytes} -> {len(stream)} bytes "
              f"(ratio {arr.nbytes / len(stream):.3g}, "

@@ -277,15 +277,29 @@ def add_force(sub: argparse.ArgumentParser, what: str) -> None:
 def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
     """--missing and --allow-unbounded: how a lossy mode's error bound is
     kept where missing values (NaN, +-inf, fill values) would break it."""
+    group = add_missing_option(sub, what)
+    group.add_argument("--allow-unbounded", action="store_true",
+                       help="store a lossy stream even where its error bound cannot hold "
+                            "(NaN, +-inf, or a range too wide for the tolerance, which "
+                            "corrupt their 4^d block); by default that is refused")
+
+
+def add_missing_option(sub: argparse.ArgumentParser, what: str) -> Any:
+    """--missing, in the argument group of the bound's options (returned)."""
     group = sub.add_argument_group("missing values and the error bound")
     group.add_argument("--missing", type=parse_missing, metavar="nan|VALUE",
                        help=f"{what}: values that are NaN or +-inf ('nan'), or also equal "
                             "to VALUE (a fill value such as -1e10), are stored exactly "
                             "beside the zfp stream and the others within its bound")
-    group.add_argument("--allow-unbounded", action="store_true",
-                       help="store a lossy stream even where its error bound cannot hold "
-                            "(NaN, +-inf, or a range too wide for the tolerance, which "
-                            "corrupt their 4^d block); by default that is refused")
+    return group
+
+
+def describe_missing(missing: Missing, dtype: np.dtype[Any]) -> str:
+    """What `missing` names in an array of `dtype`, in words: 'NaN, +-inf,
+    -1e+10'."""
+    fill = missing.fill
+    named = [] if fill is None else [f"{fill}" if isinstance(fill, int) else f"{fill:g}"]
+    return ", ".join((["NaN", "+-inf"] if dtype.kind == "f" else []) + named) or "none named"
 
 
 def add_threads(sub: argparse.ArgumentParser) -> None:
