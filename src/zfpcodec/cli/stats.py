@@ -84,16 +84,18 @@ def run(args: argparse.Namespace) -> None:
     valid = None if args.missing is None else ~args.missing.mask(arr)
     lo, hi = value_range(arr) if valid is None else \
         value_range(arr[valid]) if valid.any() else (math.nan, math.nan)
-    decoded = np.empty_like(arr, dtype=arr.dtype.newbyteorder("="), subok=False)
+    decoded = None if valid is not None else \
+        np.empty_like(arr, dtype=arr.dtype.newbyteorder("="), subok=False)
     rows, notes = [], []
     with Progress(len(modes), "stats", args.progress, unit="settings",
                   quiet=args.quiet) as progress:
         for label, mode in modes:
             try:
-                if valid is None:
+                if decoded is not None:
                     row, problems = measure(arr, mode, decoded, (lo, hi), args.threads,
                                             args.repeat)
                 else:
+                    assert valid is not None
                     row, problems = measure_masked(arr, mode, args.missing, valid, (lo, hi),
                                                    args.threads, args.repeat)
             except ValueError as error:  # settings no reader decodes back, for one
