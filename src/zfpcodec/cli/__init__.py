@@ -41,7 +41,6 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any, Iterator, Sequence
 
-from .. import __version__
 from ..errors import ZFPError
 from . import compress, decompress, demo, h5, info, stats, zarr
 from .errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE,
@@ -50,6 +49,16 @@ from .options import protect_negative_numbers
 from .outputs import STOPS, raise_if_stopped
 
 __all__ = ["main", "build_parser"]
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked (see zfpcodec.__getattr__)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from .. import __version__
+        print(f"zfpcodec {__version__}")  # on stdout, as argparse's own action
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                "stream whose error bound cannot hold), 2 for a wrong command line, 130 "
                "after Ctrl-C, 143 after SIGTERM.  'zfpcodec COMMAND --help' describes "
                "each command.")
-    parser.add_argument("--version", action="version", version=f"zfpcodec {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, default=argparse.SUPPRESS,
+                        help="show the version and exit")
     parser.set_defaults(command=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 

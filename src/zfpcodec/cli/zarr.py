@@ -13,7 +13,6 @@ partial array is deleted (a process killed outright leaves it behind).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import time
@@ -220,6 +219,8 @@ def reading_source(what: str, zarr: ModuleType | None) -> Iterator[None]:
 
 def _finish_pending_tasks() -> None:
     """Wait for every task still running on zarr's event loop."""
+    import asyncio  # (with zarr, which runs on it: not at the command line's start)
+
     from zarr.core.sync import sync
 
     async def others() -> None:
