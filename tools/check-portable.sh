@@ -45,17 +45,33 @@ check() {  # name, then the command that runs the driver
   fi
 }
 
-clang "${WARN[@]}" -pedantic -Wvla "${SOURCES[@]}" -o "$OUT/clang-pedantic" -lm -lpthread
+# The four builds (about a minute each, most of it csrc/block_codec.c) run
+# at once, one per core and more; each is then run in turn.
+build() {  # output, then the compiler and its arguments
+  local out=$1
+  shift
+  "$@" -o "$out" >"$out.log" 2>&1 || { cat "$out.log" >&2; return 1; }
+}
+builds=()
+build "$OUT/clang-pedantic" clang "${WARN[@]}" -pedantic -Wvla "${SOURCES[@]}" -lm -lpthread &
+builds+=($!)
+build "$OUT/gcc-generic" gcc "${WARN[@]}" -DZFPC_BITOPS_GENERIC "${SOURCES[@]}" -lm -lpthread &
+builds+=($!)
+build "$OUT/engine_test-builtins.exe" x86_64-w64-mingw32-gcc "${WARN[@]}" "${SOURCES[@]}" &
+builds+=($!)
+build "$OUT/engine_test-msvc.exe" x86_64-w64-mingw32-gcc "${WARN[@]}" -DZFPC_BITOPS_MSVC \
+  "${SOURCES[@]}" &
+builds+=($!)
+for job in "${builds[@]}"; do
+  wait "$job" || { echo "check-portable: FAILED: a build (above)" >&2; exit 1; }
+done
+
 check "clang -std=c99 -pedantic" "$OUT/clang-pedantic"
-gcc "${WARN[@]}" -DZFPC_BITOPS_GENERIC "${SOURCES[@]}" -o "$OUT/gcc-generic" -lm -lpthread
 check "gcc, plain-C bit operations" "$OUT/gcc-generic"
 
 export WINEPREFIX=$OUT/wine WINEDEBUG=-all
 for variant in builtins msvc; do
-  flags=()
-  [ "$variant" = msvc ] && flags=(-DZFPC_BITOPS_MSVC)
   exe=$OUT/engine_test-$variant.exe
-  x86_64-w64-mingw32-gcc "${WARN[@]}" "${flags[@]}" "${SOURCES[@]}" -o "$exe"
   # Windows threads, not a pthread emulation: the program imports no
   # pthread library
   if x86_64-w64-mingw32-objdump -p "$exe" | grep -qi "pthread"; then
