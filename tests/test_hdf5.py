@@ -164,6 +164,14 @@ def cases(draw):
         mode = {"minbits": minbits, "maxbits": draw(st.integers(minbits, 3000)),
                 "maxprec": draw(st.integers(1, 64)), "minexp": draw(st.integers(-1074, 20))}
     dtype = draw(st.sampled_from(DTYPES))
+    if kind == "expert" and np.dtype(dtype).kind == "f":
+        # Below a float block's header (1 + 8 or 11 exponent bits) zfp's
+        # budget for the rest of the block wraps around to unlimited, as
+        # ours does.  H5Z-ZFP's own chunks then depend on the allocator it
+        # runs with (under tools/asan-tests.sh all 16 of one dataset's
+        # differed from ours, which equal its own elsewhere), likely a
+        # buffer sized from maxbits and overrun: no reference there.
+        mode["maxbits"] = max(mode["maxbits"], 12)
     fill = draw(st.sampled_from([None, 0, 7]))
     return dtype, tuple(shape), tuple(chunks), mode, fill
 
