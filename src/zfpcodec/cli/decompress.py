@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> None:
         check_output(output, [args.input], args.force, stdout=True)
         start = time.perf_counter()
         if is_masked:
-            # decoded whole: the mask and the missing values precede the
-            # stream, and they are compressed as one
+            # decoded whole: the mask and the missing values, deflated
+            # before the stream, are known only for the whole array
             stream = source.read()
             arr = masked.decode(stream, threads=args.threads)
             size = read = len(stream)
