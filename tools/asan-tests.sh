@@ -3,7 +3,7 @@
 # and UndefinedBehaviorSanitizer (meson's built-in b_sanitize option).
 #
 #   tools/asan-tests.sh [pytest arguments]
-#       default: -m "not slow and not extras" -n "${TEST_WORKERS:-auto}"
+#       default: -m "not slow and not extras" -n "${TEST_WORKERS:-auto}" --dist worksteal
 #
 # (the extras tests check the wheel in venvs of its own, not the engine)
 #
@@ -54,7 +54,7 @@ CXXRUNTIME=$("$CC" -print-file-name=libstdc++.so.6)
 PACKAGES=$("$PYTHON" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"] + ":" + p["platlib"])')
 
 if [ $# -eq 0 ]; then
-  set -- -m "not slow and not extras" -n "${TEST_WORKERS:-auto}"
+  set -- -m "not slow and not extras" -n "${TEST_WORKERS:-auto}" --dist worksteal
 fi
 # Reports must not be lost in pytest's capture of file descriptor 2 when
 # the process aborts: pytest captures only Python's sys.stderr

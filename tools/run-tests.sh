@@ -46,4 +46,6 @@ fi
 # The package lives under src/, so the tests always import the installed
 # build (with its compiled engine), wherever pytest runs from.
 [ $# -gt 0 ] || set -- -m "not slow"
-exec "$VENV/bin/python" -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-auto}" "$@"
+# worksteal: a worker that runs out takes queued tests from the other, so a
+# few long tests left at the end do not leave a core idle.
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"
