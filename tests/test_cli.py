@@ -9,6 +9,7 @@ Interoperability with the zfp program is in test_cli_zfp_interop.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_process import run_zfpcodec
 from common import corrupt_zarr_source
 
 from zfpcodec import engine
@@ -29,12 +31,11 @@ ZARR_AVAILABLE = all(__import__("importlib").util.find_spec(m) for m in ("zarr",
 needs_zarr = pytest.mark.skipif(not ZARR_AVAILABLE, reason="zarr and numcodecs not installed")
 
 
-def run(*args, stdin: bytes | None = None, expect: int = 0, text: bool = True,
-        env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m zfpcodec ARGS`, asserting its exit status."""
-    result = subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
-                            input=stdin, capture_output=True, env=env,
-                            text=text and stdin is None)
+def run(*args, stdin: bytes | None = None, expect: int = 0,
+        text: bool = True) -> subprocess.CompletedProcess:
+    """`python -m zfpcodec ARGS` (forked warm: tests/cli_process.py),
+    asserting its exit status."""
+    result = run_zfpcodec(args, stdin=stdin, text=text)
     assert result.returncode == expect, (result.stdout, result.stderr)
     return result
 
@@ -129,6 +130,19 @@ def test_stdin_to_stdout_pipes(tmp_path, field):
                                   engine.decompress(stream))
     npy = run("decompress", "-", "--format", "npy", "-q", stdin=stream).stdout
     assert npy.startswith(b"\x93NUMPY")
+
+
+def test_npy_to_a_stdout_pipe_without_unbuffered_python(tmp_path, field):
+    """np.save on a buffered pipe fails once it needs the file position
+    (after the header); Python runs buffered unless told otherwise."""
+    path, arr = field
+    run("compress", path, "-o", tmp_path / "f.zfp", "-r", "12", "-q")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    done = subprocess.run([sys.executable, "-m", "zfpcodec", "decompress", tmp_path / "f.zfp",
+                           "-o", "-", "--format", "npy", "-q"], capture_output=True, env=env)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    np.testing.assert_array_equal(np.load(io.BytesIO(done.stdout)),
+                                  engine.decompress((tmp_path / "f.zfp").read_bytes()))
 
 
 def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):

@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 import pytest
+from cli_process import run_zfpcodec
 
 from zfpcodec import engine
 from zfpcodec.modes import Mode
@@ -43,7 +44,10 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 def cli(*args, cwd: Path | None = None,
         preexec_fn: Callable[[], None] | None = None) -> subprocess.CompletedProcess:
-    """`python -m zfpcodec ARGS` (whatever its exit status)."""
+    """`python -m zfpcodec ARGS` (whatever its exit status): forked warm
+    (tests/cli_process.py), or started cold to run `preexec_fn` first."""
+    if preexec_fn is None:
+        return run_zfpcodec(args, cwd=cwd)
     return subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, preexec_fn=preexec_fn)
 

@@ -29,6 +29,7 @@ import sys
 
 import numpy as np
 import pytest
+from cli_process import run_zfpcodec
 
 ZFP = shutil.which("zfp")
 
@@ -87,8 +88,7 @@ def zfp_dims(shape: tuple[int, ...]) -> list[str]:
 
 
 def run_ours(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
-                            capture_output=True, text=True)
+    result = run_zfpcodec(args)  # forked warm: tests/cli_process.py
     assert result.returncode == 0, result.stderr
     return result
 

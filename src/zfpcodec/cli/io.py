@@ -129,7 +129,7 @@ def write_bytes(path: str, data: bytes) -> None:
         _write_all(file, data)
 
 
-def _write_all(file: BinaryIO, data: Buffer) -> None:
+def _write_all(file: BinaryIO | _WholeWrites, data: Buffer) -> None:
     """Write every byte of `data`: a pipe may take fewer bytes per write
     (and raises BrokenPipeError on the next write once its reader left)."""
     view = memoryview(data).cast("B")
@@ -141,14 +141,28 @@ def write_array(path: str, arr: NDArray[Any], fmt: str) -> None:
     """Write `arr` as .npy or raw C-order values, to a file (whole or not at
     all, see `outputs.atomic_file`) or to stdout for '-'."""
     if path == STDIO:
-        _write_array_to(sys.stdout.buffer, arr, fmt)
+        _write_array_to(_WholeWrites(sys.stdout.buffer), arr, fmt)
         sys.stdout.buffer.flush()
         return
     with atomic_file(path) as file:
         _write_array_to(file, arr, fmt)
 
 
-def _write_array_to(file: BinaryIO, arr: NDArray[Any], fmt: str) -> None:
+class _WholeWrites:
+    """stdout for np.save: each write() writes every byte (`_write_all`).
+    Given the stream itself, NumPy writes through the C library, which
+    needs a file position: on a pipe that fails after the header (unless
+    Python runs unbuffered).  Given this, it calls write()."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def write(self, data: Buffer) -> int:
+        _write_all(self._file, data)
+        return memoryview(data).nbytes
+
+
+def _write_array_to(file: BinaryIO | _WholeWrites, arr: NDArray[Any], fmt: str) -> None:
     if fmt == "npy":
         np.save(file, arr, allow_pickle=False)
     else:
