@@ -67,6 +67,7 @@ export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:
 export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$LOGS/ubsan
 export PYTHONPATH=$BUILD/site:$PACKAGES
 export ZFPCODEC_SANITIZED=1
+unset PYTHONUNBUFFERED  # Python as users run it (see tools/run-tests.sh)
 # pytest-xdist starts its workers without -S: tests/conftest.py checks in
 # each of them that zfpcodec's engine is still the one built here.
 export ZFPCODEC_SANITIZED_SITE=$BUILD/site

@@ -43,6 +43,10 @@ if [ -n "${ZFPCODEC_WHEEL:-}" ]; then  # pip skips a wheel of the installed vers
   "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$ZFPCODEC_WHEEL"
 fi
 
+# Python as users run it: buffered stdout (a machine's PYTHONUNBUFFERED=1
+# once hid a command that failed on a buffered pipe).
+unset PYTHONUNBUFFERED
+
 # The package lives under src/, so the tests always import the installed
 # build (with its compiled engine), wherever pytest runs from.
 [ $# -gt 0 ] || set -- -m "not slow"
