@@ -7,9 +7,10 @@ command's stdin, stdout and stderr as passed descriptors) makes a child with
 os.fork, whose exit status goes back on the socket as a 32-bit wait status.
 The child takes the descriptors as 0, 1 and 2, fresh `sys` streams on them
 (the interpreter decided its own streams' buffering for the server's
-/dev/null), the working directory as `-m` takes it (first on sys.path), and
-runs the package's __main__ as `python -m zfpcodec` does, to the exit status
-its SystemExit gives.  The server ends when the socket does.
+/dev/null), the working directory as `-m` takes it (first on sys.path,
+where the server has none), and runs the package's __main__ as
+`python -m zfpcodec` does, to the exit status its SystemExit gives.  The
+server ends when the socket does.
 
 Only modules that start no thread are imported ahead: a fork copies one
 thread, so a library whose import starts one (numcodecs' Blosc does) would
@@ -82,6 +83,7 @@ def standard_streams() -> None:
 
 def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
+    del sys.path[0]  # this folder: its modules must not stand in for anyone's
     import numpy  # noqa: F401  (the imports every command makes)
 
     import zfpcodec.cli  # noqa: F401
@@ -91,7 +93,7 @@ def main() -> None:
     except KeyboardInterrupt:  # pytest's Ctrl-C reaches the whole group
         raise SystemExit(0) from None
     os.chdir(request["cwd"])
-    sys.path[0] = os.getcwd()
+    sys.path.insert(0, os.getcwd())
     sys.argv = ["zfpcodec", *request["args"]]
     standard_streams()
     runpy.run_module("zfpcodec", run_name="__main__", alter_sys=True)

@@ -320,6 +320,38 @@ def test_a_closed_stderr_never_sends_the_summary_into_the_data(tmp_path, field):
                                                                rate_clamp=True)
 
 
+CLOSED_STREAM_COMMANDS = [
+    (["compress", "{npy}", "-r", "8", "-o", "-"], 1),
+    (["decompress", "{zfp}", "-o", "-", "--format", "npy"], 1),
+    (["info", "{zfp}"], 1),
+    (["info", "{zfp}", "--json"], 1),
+    (["stats", "{npy}", "-r", "8"], 1),
+    (["--version"], 1),
+    (["compress", "-", "-r", "8", "-o", "{out}"], 0),
+    (["decompress", "-", "-o", "{out}"], 0),
+]
+
+
+@pytest.mark.parametrize("command, fd", CLOSED_STREAM_COMMANDS,
+                         ids=[" ".join(c) for c, _ in CLOSED_STREAM_COMMANDS])
+def test_a_closed_stdin_or_stdout_is_an_error_not_silence(tmp_path, field, command, fd):
+    """Started with stdin or stdout closed (<&-, >&-; Python leaves
+    sys.stdin or sys.stdout None), a command that needs it fails in one
+    line naming the stream: no traceback, no report dropped without a
+    word, no output file."""
+    path, arr = field
+    (tmp_path / "f.zfp").write_bytes(engine.compress(arr, Mode.from_args(rate=8),
+                                                     rate_clamp=True))
+    args = [arg.format(npy=path, zfp=tmp_path / "f.zfp", out=tmp_path / "out") for arg in command]
+    result = subprocess.run([sys.executable, "-m", "zfpcodec", *args], capture_output=True,
+                            text=True, preexec_fn=lambda: os.close(fd))
+    stream = ("<stdin>: Bad file descriptor (standard input is closed)" if fd == 0 else
+              "<stdout>: Bad file descriptor (standard output is closed)")
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert stream in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 @needs_zarr
 def test_zarr_replaces_only_zarr_stores_and_only_with_force(tmp_path, field):
     import zarr

@@ -39,12 +39,13 @@ import sys
 import threading
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Sequence, TextIO, cast
 
 from ..errors import ZFPError
 from . import compress, decompress, demo, h5, info, stats, zarr
 from .errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE,
                      CLIError, Terminated)
+from .io import ClosedStandardStream
 from .options import protect_negative_numbers
 from .outputs import STOPS, raise_if_stopped
 
@@ -57,7 +58,10 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
         from .. import __version__
-        print(f"zfpcodec {__version__}")  # on stdout, as argparse's own action
+        try:
+            print(f"zfpcodec {__version__}")  # on stdout, as argparse's own action
+        except OSError as error:  # stdout closed
+            parser.exit(EXIT_FAILURE, f"zfpcodec: error: {_os_message(error)}\n")
         parser.exit()
 
 
@@ -68,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stderr closed (2>&-): print() would fall back to stdout, into the
         # data a pipe carries
         sys.stderr = open(os.devnull, "w")
+    if sys.stdin is None:
+        sys.stdin = cast(TextIO, ClosedStandardStream("<stdin>", "standard input"))
+    if sys.stdout is None:
+        sys.stdout = cast(TextIO, ClosedStandardStream("<stdout>", "standard output"))
     parser = build_parser()
     args = parser.parse_args(protect_negative_numbers(sys.argv[1:] if argv is None else argv))
     if args.command is None:

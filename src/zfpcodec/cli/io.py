@@ -4,10 +4,11 @@ or stdin/stdout ('-').  Files are written through `outputs.atomic_file`."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +24,32 @@ if TYPE_CHECKING:
 
 ZFP_MAGIC = b"zfp\x05"          # format.md §2.1: 'z' 'f' 'p', codec version 5
 NPY_MAGIC = b"\x93NUMPY"
+
+
+class ClosedStandardStream:
+    """sys.stdin or sys.stdout of a command started with it closed (<&-,
+    >&-), where Python leaves None: print() would drop the output without
+    a word and `.buffer` be an AttributeError.  Here every read or write
+    is an OSError (EBADF) naming the stream, which the command reports."""
+
+    def __init__(self, name: str, what: str) -> None:
+        self._name, self._what = name, what
+
+    @property
+    def buffer(self) -> ClosedStandardStream:
+        return self
+
+    def _closed(self, *args: object) -> NoReturn:
+        raise OSError(errno.EBADF, f"{os.strerror(errno.EBADF)} ({self._what} is closed)",
+                      self._name)
+
+    read = peek = write = fileno = _closed
+
+    def flush(self) -> None:
+        """Nothing to flush (the interpreter flushes stdout as it exits)."""
+
+    def isatty(self) -> bool:
+        return False
 
 
 def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | None,
