@@ -4,7 +4,8 @@
 once, says so with one byte on the Unix socket FD, then serves one command
 at a time: a request (its arguments and working directory, with the
 command's stdin, stdout and stderr as passed descriptors) makes a child with
-os.fork, whose exit status goes back on the socket as a 32-bit wait status.
+os.fork, whose process id, then exit status (a wait status) go back on
+the socket as 32-bit integers.
 The child takes the descriptors as 0, 1 and 2, fresh `sys` streams on them
 (the interpreter decided its own streams' buffering for the server's
 /dev/null), the working directory as `-m` takes it (first on sys.path,
@@ -60,6 +61,7 @@ def serve(sock: socket.socket) -> dict:
             return request
         for fd in fds:
             os.close(fd)
+        sock.sendall(struct.pack("<i", pid))  # for a client that must kill it
         _, status = os.waitpid(pid, 0)
         sock.sendall(struct.pack("<i", status))
     raise SystemExit(0)

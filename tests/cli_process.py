@@ -19,11 +19,13 @@ import atexit
 import json
 import locale
 import os
+import signal
 import socket
 import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -75,17 +77,28 @@ def _text(data: bytes) -> str:
     return data.decode(locale.getpreferredencoding(False)).replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _receive_int(sock: socket.socket) -> int:
+    data = b""
+    while len(data) < 4 and (more := sock.recv(4 - len(data))):
+        data += more
+    if len(data) != 4:
+        raise RuntimeError(f"{SERVER.name} ended while running a command")
+    value: int = struct.unpack("<i", data)[0]
+    return value
+
+
 def run_zfpcodec(args: Sequence[object], *, stdin: bytes | None = None, cwd: Path | None = None,
-                 text: bool = True) -> subprocess.CompletedProcess:
+                 text: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run `python -m zfpcodec ARGS` in `cwd` with `stdin` (bytes; /dev/null
     without), capturing stdout and stderr (str when `text` and no stdin, as
     subprocess.run(text=...) decodes them; bytes otherwise), whatever its
-    exit status."""
+    exit status; past `timeout` seconds the command is killed and
+    subprocess.TimeoutExpired raised, as subprocess.run does."""
     argv = [str(arg) for arg in args]
     text = text and stdin is None
     if COLD:
         return subprocess.run([sys.executable, "-m", "zfpcodec", *argv], cwd=cwd,
-                              input=stdin, capture_output=True, text=text,
+                              input=stdin, capture_output=True, text=text, timeout=timeout,
                               stdin=None if stdin is not None else subprocess.DEVNULL)
     request = json.dumps({"args": argv, "cwd": os.path.abspath(cwd or os.getcwd())}).encode()
     with _lock:
@@ -102,6 +115,7 @@ def run_zfpcodec(args: Sequence[object], *, stdin: bytes | None = None, cwd: Pat
         finally:
             for fd in (child_in, out_w, err_w):
                 os.close(fd)
+        pid = _receive_int(sock)
         out: list[bytes] = []
         err: list[bytes] = []
         workers = [threading.Thread(target=_drain, args=(out_r, out)),
@@ -110,14 +124,18 @@ def run_zfpcodec(args: Sequence[object], *, stdin: bytes | None = None, cwd: Pat
             workers.append(threading.Thread(target=_feed, args=(feed, stdin)))
         for worker in workers:
             worker.start()
+        deadline = None if timeout is None else time.monotonic() + timeout
         for worker in workers:
-            worker.join()
-        status = b""
-        while len(status) < 4 and (more := sock.recv(4 - len(status))):
-            status += more
-        if len(status) != 4:
-            raise RuntimeError(f"{SERVER.name} ended while running zfpcodec {' '.join(argv)}")
-    code = os.waitstatus_to_exitcode(struct.unpack("<i", status)[0])
+            worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        late = any(worker.is_alive() for worker in workers)
+        if late:
+            os.kill(pid, signal.SIGKILL)
+            for worker in workers:
+                worker.join()
+        code = os.waitstatus_to_exitcode(_receive_int(sock))
+    if late:
+        raise subprocess.TimeoutExpired([sys.executable, "-m", "zfpcodec", *argv], timeout or 0,
+                                        out[0], err[0])
     stdout, stderr = (_text(out[0]), _text(err[0])) if text else (out[0], err[0])
     return subprocess.CompletedProcess([sys.executable, "-m", "zfpcodec", *argv], code,
                                        stdout, stderr)

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +32,11 @@ ZARR_AVAILABLE = all(__import__("importlib").util.find_spec(m) for m in ("zarr",
 needs_zarr = pytest.mark.skipif(not ZARR_AVAILABLE, reason="zarr and numcodecs not installed")
 
 
-def run(*args, stdin: bytes | None = None, expect: int = 0,
-        text: bool = True) -> subprocess.CompletedProcess:
+def run(*args, stdin: bytes | None = None, expect: int = 0, text: bool = True,
+        timeout: float | None = None) -> subprocess.CompletedProcess:
     """`python -m zfpcodec ARGS` (forked warm: tests/cli_process.py),
     asserting its exit status."""
-    result = run_zfpcodec(args, stdin=stdin, text=text)
+    result = run_zfpcodec(args, stdin=stdin, text=text, timeout=timeout)
     assert result.returncode == expect, (result.stdout, result.stderr)
     return result
 
@@ -130,6 +131,59 @@ def test_stdin_to_stdout_pipes(tmp_path, field):
                                   engine.decompress(stream))
     npy = run("decompress", "-", "--format", "npy", "-q", stdin=stream).stdout
     assert npy.startswith(b"\x93NUMPY")
+
+
+def fifo_of(folder: Path, data: bytes) -> tuple[Path, threading.Thread]:
+    """A named pipe in `folder` and the thread that writes `data` into it
+    once a reader opens it (join it after the command)."""
+    path = folder / "pipe"
+    os.mkfifo(path)
+
+    def feed() -> None:
+        with open(path, "wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return path, writer
+
+
+FIFO_COMMANDS = ["compress npy", "compress raw", "decompress", "info", "stats", "zarr"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes as POSIX has them")
+@pytest.mark.parametrize("command", FIFO_COMMANDS)
+def test_a_pipe_given_by_name_is_read_whole(tmp_path, field, command):
+    """A FIFO, a shell's <(command) or /dev/stdin on a pipe can be neither
+    memory-mapped nor reopened: the command reads it once, whole, as it
+    reads '-' (opened twice, it would wait for a second writer forever)."""
+    path, arr = field
+    stream = engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
+    kind = command.split()[-1]
+    data = {"npy": path.read_bytes(), "raw": arr.tobytes(), "decompress": stream,
+            "info": stream, "stats": path.read_bytes(), "zarr": path.read_bytes()}[kind]
+    pipe, writer = fifo_of(tmp_path, data)
+    out = tmp_path / "out"
+    if command.startswith("compress"):
+        extra = ["-t", "f32", "--shape", ",".join(map(str, arr.shape))] if kind == "raw" else []
+        run("compress", pipe, *extra, "-r", "8", "-o", out, "-q", timeout=60)
+        assert out.read_bytes() == stream
+    elif command == "decompress":
+        run("decompress", pipe, "-o", out.with_suffix(".npy"), "-q", timeout=60)
+        np.testing.assert_array_equal(np.load(out.with_suffix(".npy")), engine.decompress(stream))
+    elif command == "info":
+        assert json.loads(run("info", pipe, "--json", timeout=60).stdout)["dtype"] == "float32"
+    elif command == "stats":
+        assert "rate 8" in run("stats", pipe, "-r", "8", timeout=60).stdout
+    else:
+        if not ZARR_AVAILABLE:
+            pytest.skip("zarr and numcodecs not installed")
+        import zarr
+        run("zarr", pipe, out.with_suffix(".zarr"), "-r", "8", "-q", timeout=60)
+        np.testing.assert_array_equal(zarr.open_array(out.with_suffix(".zarr"), mode="r")[...],
+                                      engine.decompress(stream))
+    writer.join(timeout=60)
+    assert not writer.is_alive()
 
 
 def test_npy_to_a_stdout_pipe_without_unbuffered_python(tmp_path, field):

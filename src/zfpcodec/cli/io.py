@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import sys
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -60,20 +61,25 @@ def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | 
     whose codec converts smaller types); with `zfp_shape` its shape one zfp
     stores whole (not so for HDF5, whose chunks may have more axes of
     length 1)."""
-    head = _peek(path, len(NPY_MAGIC))
+    source = _source(path)
+    if isinstance(source, bytes):
+        head = source[:len(NPY_MAGIC)]
+    else:
+        with open(source, "rb") as file:
+            head = file.read(len(NPY_MAGIC))
     is_npy = head == NPY_MAGIC
     if dtype is None and shape is None:
         if not is_npy:
             raise UsageError(f"{show(path)} is not a .npy file; for raw binary input give "
                              "--dtype and --shape")
-        arr = _load_npy(path)
+        arr = _load_npy(path, source)
     else:
         if dtype is None or shape is None:
             raise UsageError("raw binary input needs both --dtype and --shape")
         if is_npy:
             raise UsageError(f"{show(path)} is a .npy file, which records its own dtype and "
                              "shape: drop --dtype and --shape")
-        arr = _load_raw(path, dtype, shape)
+        arr = _load_raw(path, source, dtype, shape)
     try:
         if zfp_types:
             engine.ztype_of(arr.dtype)
@@ -84,13 +90,18 @@ def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | 
     return arr
 
 
-def _peek(path: str, count: int) -> bytes:
+def _source(path: str) -> str | bytes:
+    """`path` when it names a regular file; else the bytes of an input that
+    can be read only once, front to back, which can be neither memory-mapped
+    nor reopened: '-' (stdin), or a pipe given by name (a FIFO, a shell's
+    `<(command)`, /dev/stdin on a pipe)."""
     if path == STDIO:
-        return sys.stdin.buffer.peek(count)[:count] if hasattr(sys.stdin.buffer, "peek") \
-            else b""
+        return sys.stdin.buffer.read()
     _check_readable_file(path)
+    if stat.S_ISREG(os.stat(path).st_mode):
+        return path
     with open(path, "rb") as file:
-        return file.read(count)
+        return file.read()
 
 
 def _check_readable_file(path: str) -> None:
@@ -100,49 +111,44 @@ def _check_readable_file(path: str) -> None:
         raise CLIError(f"{path}: no such file")
 
 
-def _load_npy(path: str) -> NDArray[Any]:
+def _load_npy(path: str, source: str | bytes) -> NDArray[Any]:
     arr: NDArray[Any]
     try:
-        if path == STDIO:
-            arr = np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False)
+        if isinstance(source, bytes):
+            arr = np.load(io.BytesIO(source), allow_pickle=False)
         else:
-            arr = np.load(path, mmap_mode="r", allow_pickle=False)
+            arr = np.load(source, mmap_mode="r", allow_pickle=False)
         return arr
     except (ValueError, EOFError) as error:
         raise CLIError(f"{show(path)}: not a readable .npy file ({error})") from None
 
 
-def _load_raw(path: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> NDArray[Any]:
+def _load_raw(path: str, source: str | bytes, dtype: np.dtype[Any],
+              shape: tuple[int, ...]) -> NDArray[Any]:
     need = int(np.prod(shape)) * dtype.itemsize
-    if path == STDIO:
-        data = sys.stdin.buffer.read()
-        size = len(data)
-    else:
-        size = os.path.getsize(path)
+    size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
     if size != need:
         raise CLIError(f"{show(path)} holds {size} bytes, but {dtype} values of shape "
                        f"{shape_text(shape)} take {need} bytes")
-    if path == STDIO:
-        return np.frombuffer(data, dtype=dtype).reshape(shape)
-    return np.memmap(path, dtype=dtype, mode="r", shape=shape)
+    if isinstance(source, bytes):
+        return np.frombuffer(source, dtype=dtype).reshape(shape)
+    return np.memmap(source, dtype=dtype, mode="r", shape=shape)
 
 
 def read_bytes(path: str) -> bytes:
-    """The contents of a file, or of stdin for '-'."""
-    if path == STDIO:
-        return sys.stdin.buffer.read()
-    _check_readable_file(path)
-    with open(path, "rb") as file:
+    """The contents of a file, of a pipe given by name, or of stdin for '-'."""
+    source = _source(path)
+    if isinstance(source, bytes):
+        return source
+    with open(source, "rb") as file:
         return file.read()
 
 
 def open_stream(path: str) -> BinaryIO:
-    """A file, or stdin's bytes for '-', as a seekable binary file: a
-    reader can take the parts it needs."""
-    if path == STDIO:
-        return io.BytesIO(sys.stdin.buffer.read())
-    _check_readable_file(path)
-    return open(path, "rb")
+    """A file, or the bytes of stdin for '-' or of a pipe given by name, as
+    a seekable binary file: a reader can take the parts it needs."""
+    source = _source(path)
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
 
 
 def write_bytes(path: str, data: bytes) -> None:

@@ -256,10 +256,12 @@ def import_zarr() -> ModuleType:
 def open_source(args: argparse.Namespace, zarr: ModuleType | None, *, zfp_shape: bool = True
                 ) -> tuple[Any, dict[str, Any], Any, tuple[int, ...] | None]:
     """(array-like, attributes, fill value, chunks) of the zarr command's
-    source: a .npy or raw file (memory-mapped), or a Zarr array.
-    `zfp_shape`: refuse a file of a shape zfp does not store whole (Zarr
-    chunks have the array's axes; HDF5's may drop those of length 1)."""
-    if os.path.isfile(args.source) and not is_zip(args.source):
+    source: a .npy or raw file (memory-mapped; a pipe given by name is
+    read whole), or a Zarr array.  `zfp_shape`: refuse a file of a shape
+    zfp does not store whole (Zarr chunks have the array's axes; HDF5's may
+    drop those of length 1)."""
+    if os.path.exists(args.source) and not os.path.isdir(args.source) \
+            and not is_zip(args.source):
         if args.array:
             raise UsageError(f"--array is for Zarr groups; {args.source} is a file")
         return (read_array(args.source, args.dtype, args.shape, zfp_types=False,
