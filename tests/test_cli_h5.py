@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 
 import numpy as np
 import pytest
@@ -221,6 +222,10 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
     fails("h5", "list", path, expect=EXIT_FAILURE, message="field.npy: not a readable HDF5 file")
     fails("h5", "list", tmp_path, expect=EXIT_FAILURE,
           message=f"{tmp_path}: a directory, not an HDF5 file")
+    if hasattr(os, "mkfifo"):  # HDF5 reads in place: a pipe is refused unopened
+        os.mkfifo(tmp_path / "pipe.h5")
+        fails("h5", "export", tmp_path / "pipe.h5", "x", tmp_path / "o.npy", expect=EXIT_FAILURE,
+              message="pipe.h5 is not a regular file (a pipe?): HDF5 files are read in place")
     fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "big", "--chunks",
           "1024,1024,1024", expect=EXIT_FAILURE,
           message="chunks (1024, 1024, 1024) are longer than the dataset's shape (30, 20, 12)")

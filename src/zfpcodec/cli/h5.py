@@ -149,8 +149,12 @@ def import_hdf5() -> tuple[ModuleType, ModuleType]:
 def _open(h5py: ModuleType, path: str, mode: str = "r") -> Any:
     if mode == "r" and os.path.isdir(path):
         raise CLIError(f"{path}: a directory, not an HDF5 file")
-    if mode == "r" and not os.path.isfile(path):
+    if mode == "r" and not os.path.exists(path):
         raise CLIError(f"{path}: no such file")
+    if mode == "r" and not os.path.isfile(path):
+        # HDF5 reads its files in place, jumping about: a pipe will not do
+        raise CLIError(f"{path} is not a regular file (a pipe?): HDF5 files are read in "
+                       "place; save it to a file first")
     try:
         return h5py.File(path, mode)
     except OSError as error:
