@@ -13,7 +13,7 @@ few reads, with zarr's partial decoding (what the codec does now) and
 without it (what zarr did before: fetch and decode the whole chunk, then
 slice).  Every read is checked against the same box of the whole array.
 
-Needs the test extras (zarr, moto[server], s3fs, obstore) and matplotlib
+Needs the test extras (zarr, moto's S3 server, s3fs, obstore) and matplotlib
 for the plot.  Writes random_access.md, .json and .png to --out.  On a
 shared 2-core machine the whole run takes about two minutes.
 """
