@@ -30,6 +30,7 @@ import struct
 import sys
 
 HEADER = struct.Struct("<I")  # the request's JSON length, ahead of the JSON
+REPLY = struct.Struct("<i")   # the child's pid, then its wait status
 
 
 def receive(sock: socket.socket) -> tuple[dict, list[int]] | None:
@@ -61,9 +62,9 @@ def serve(sock: socket.socket) -> dict:
             return request
         for fd in fds:
             os.close(fd)
-        sock.sendall(struct.pack("<i", pid))  # for a client that must kill it
+        sock.sendall(REPLY.pack(pid))  # for a client that must kill it
         _, status = os.waitpid(pid, 0)
-        sock.sendall(struct.pack("<i", status))
+        sock.sendall(REPLY.pack(status))
     raise SystemExit(0)
 
 

@@ -21,7 +21,6 @@ import locale
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -29,8 +28,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from cli_forkserver import HEADER, REPLY
+
 SERVER = Path(__file__).with_name("cli_forkserver.py")
-HEADER = struct.Struct("<I")
 COLD = os.environ.get("ZFPCODEC_TEST_COLD") == "1" or not hasattr(os, "fork")
 
 _server: tuple[subprocess.Popen, socket.socket] | None = None
@@ -79,11 +79,11 @@ def _text(data: bytes) -> str:
 
 def _receive_int(sock: socket.socket) -> int:
     data = b""
-    while len(data) < 4 and (more := sock.recv(4 - len(data))):
+    while len(data) < REPLY.size and (more := sock.recv(REPLY.size - len(data))):
         data += more
-    if len(data) != 4:
+    if len(data) != REPLY.size:
         raise RuntimeError(f"{SERVER.name} ended while running a command")
-    value: int = struct.unpack("<i", data)[0]
+    value: int = REPLY.unpack(data)[0]
     return value
 
 
@@ -95,9 +95,10 @@ def run_zfpcodec(args: Sequence[object], *, stdin: bytes | None = None, cwd: Pat
     exit status; past `timeout` seconds the command is killed and
     subprocess.TimeoutExpired raised, as subprocess.run does."""
     argv = [str(arg) for arg in args]
+    command = [sys.executable, "-m", "zfpcodec", *argv]
     text = text and stdin is None
     if COLD:
-        return subprocess.run([sys.executable, "-m", "zfpcodec", *argv], cwd=cwd,
+        return subprocess.run(command, cwd=cwd,
                               input=stdin, capture_output=True, text=text, timeout=timeout,
                               stdin=None if stdin is not None else subprocess.DEVNULL)
     request = json.dumps({"args": argv, "cwd": os.path.abspath(cwd or os.getcwd())}).encode()
@@ -134,8 +135,6 @@ def run_zfpcodec(args: Sequence[object], *, stdin: bytes | None = None, cwd: Pat
                 worker.join()
         code = os.waitstatus_to_exitcode(_receive_int(sock))
     if late:
-        raise subprocess.TimeoutExpired([sys.executable, "-m", "zfpcodec", *argv], timeout or 0,
-                                        out[0], err[0])
+        raise subprocess.TimeoutExpired(command, timeout or 0, out[0], err[0])
     stdout, stderr = (_text(out[0]), _text(err[0])) if text else (out[0], err[0])
-    return subprocess.CompletedProcess([sys.executable, "-m", "zfpcodec", *argv], code,
-                                       stdout, stderr)
+    return subprocess.CompletedProcess(command, code, stdout, stderr)
