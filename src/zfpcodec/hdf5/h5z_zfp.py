@@ -175,9 +175,11 @@ class FilterFormat:
         ztype_dtype = zfp_dtype(dtype)
         shape = zfp_shape(chunks)
         if not 1 <= len(shape) <= MAX_AXES:
+            fix = (f"choose chunks of size 1 on all but {MAX_AXES} axes" if shape else
+                   "choose chunks longer than 1 along an axis (a dataset with no axis "
+                   "longer than 1 has nothing for zfp to compress: store it unfiltered)")
             raise ValueError(f"H5Z-ZFP compresses chunks with 1 to {MAX_AXES} axes longer "
-                             f"than 1; chunks {tuple(chunks)} have {len(shape)}: choose "
-                             "chunks with size 1 on the other axes")
+                             f"than 1; chunks {tuple(chunks)} have {len(shape)}: {fix}")
         params = mode.params(len(shape), engine.ztype_of(ztype_dtype))
         return cls(dtype=ztype_dtype, shape=shape, params=params)
 
