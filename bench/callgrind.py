@@ -18,6 +18,12 @@ branch mispredictions).
     ... change the engine, reinstall ...
     python bench/callgrind.py --compare before.json
 
+``--why FILE`` writes, per case and phase, the instructions per block of
+both and where ours go step by step, and (unless ``--time-rounds 0``) the
+same calls timed natively, in turns: time per block and instructions per
+nanosecond, which separate a cell that executes too many instructions from
+one whose instructions run slowly.
+
 With ``--compare`` the table shows each of our counts as a ratio to the
 saved one, and the script exits 1 when any ratio is above 1 + ``--tolerance``
 (default 0.5 %), or off 1 by more than that with ``--exact`` (a refactoring
@@ -54,6 +60,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 PEERS_PYTHON = HERE / ".venv-peers" / "bin" / "python"
+TIMED_CALLS = 20  # calls per case and phase in each timed child run (--why)
 
 # the library functions counted, as a callgrind pattern and one by one
 # (valgrind 3.19 collects nothing when two --toggle-collect options come with
@@ -175,6 +182,55 @@ def run_child(folder: Path, names: list[str], peer: bool) -> None:
         print(f"{name} decompress {hashlib.sha256(out.tobytes()).hexdigest()}", flush=True)
         if modes[name] == {} and not np.array_equal(out, arr):
             raise SystemExit(f"{name}: the reversible round trip is not exact")
+
+
+def time_child(folder: Path, names: list[str], peer: bool, calls: int) -> None:
+    """Time each case natively (no valgrind): the least wall time of
+    `calls` compressions and as many decompressions, one thread, after a
+    warm-up call; prints one line per case and phase."""
+    import time
+
+    import zfpy
+
+    modes = json.loads((folder / "modes.json").read_text())
+    threads = {} if peer else {"threads": 1}
+    for name in names:
+        arr = np.load(folder / f"{name}.npy")
+        stream = zfpy.compress_numpy(arr, **modes[name], **threads)
+        zfpy.decompress_numpy(stream, **threads)
+        for phase, call in (("compress", lambda: zfpy.compress_numpy(arr, **modes[name],
+                                                                       **threads)),
+                            ("decompress", lambda: zfpy.decompress_numpy(stream, **threads))):
+            best = float("inf")
+            for _ in range(calls):
+                start = time.perf_counter()
+                call()
+                best = min(best, time.perf_counter() - start)
+            print(f"{name} {phase} {best!r}", flush=True)
+
+
+Times = dict[str, dict[str, float]]  # library -> "case phase" -> least seconds
+
+
+def timings(pythons: dict[str, str], names: list[str], folder: Path, rounds: int,
+            calls: int) -> Times:
+    """The least wall time of each case and phase per library, over
+    `rounds` child runs that take turns (ours, zfpy, ours, ...), so that
+    both meet the machine's load of the same minutes."""
+    times: Times = {library: {} for library in pythons}
+    for _ in range(rounds):
+        for library, python in pythons.items():
+            command = [python, str(Path(__file__).resolve()), "--time-child", str(calls),
+                       str(folder), *names]
+            if library != "ours":
+                command.append("--peer")
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            for line in done.stdout.splitlines():
+                name, phase, seconds = line.split()
+                key = f"{name} {phase}"
+                times[library][key] = min(times[library].get(key, float("inf")),
+                                          float(seconds))
+    return times
 
 
 def profile_total(path: Path) -> int:
@@ -340,11 +396,20 @@ def blocks_of(arr: np.ndarray) -> int:
     return int(np.prod([-(-n // 4) for n in arr.shape]))
 
 
-def why(ours: Counts, zfpy: Counts) -> str:
+def why(ours: Counts, zfpy: Counts, times: Times) -> str:
     """Markdown: instructions per block, ours and zfpy's, and where ours
-    go, step by step (STEPS), for every case and phase."""
+    go, step by step (STEPS), for every case and phase; with `times`, the
+    time per block of each and the instructions each retires per
+    nanosecond, which tell a cell that executes too many instructions from
+    one whose instructions run slowly (dependency chains, mispredicted
+    branches, stalls)."""
     steps = list(dict.fromkeys([*STEPS.values(), OTHER_STEP]))
-    head = ["case", "phase", "ours Ir/block", "zfpy Ir/block", "zfpy/ours", *steps]
+    timed = bool(times.get("ours")) and bool(times.get("zfpy"))
+    head = ["case", "phase", "ours Ir/block", "zfpy Ir/block", "zfpy/ours Ir"]
+    if timed:
+        head += ["ours ns/block", "zfpy ns/block", "zfpy/ours time", "ours Ir/ns",
+                 "zfpy Ir/ns"]
+    head += steps
     lines = ["# Instructions per block, zfpcodec and zfpy 1.0.1",
              "",
              "`python bench/callgrind.py --why` (valgrind's callgrind; one thread; the engine "
@@ -352,18 +417,36 @@ def why(ours: Counts, zfpy: Counts) -> str:
              "blocks. The step columns split ours by the source file each instruction "
              "comes from (inlined code counts where it is written); zfpy's library has no "
              "debug information to split. zfpy/ours above 1: we execute fewer.",
-             "",
-             "| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+             ""]
+    if timed:
+        lines += ["ns/block: the least wall time of the same call, natively (no valgrind), "
+                  "over the array's blocks, Python's call included; ours and zfpy timed in "
+                  "turns. Ir/ns: instructions per nanosecond, instructions per cycle times "
+                  "the clock (which a virtual machine does not report reliably; both sides "
+                  "run at the same one): where zfpy/ours Ir is above zfpy/ours time, our "
+                  "instructions run slower than zfpy's (dependency chains, mispredicted "
+                  "branches, stalls), and where it is below, faster.",
+                  ""]
+    lines += ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
     for name, counts in ours.items():
         blocks = counts["blocks"]
         for phase in ("compress", "decompress"):
             theirs = zfpy.get(name, {}).get(phase)
             where = counts.get(f"{phase}_steps", {})
-            lines.append("| " + " | ".join([
-                name, phase, f"{counts[phase] / blocks:.0f}",
-                f"{theirs / blocks:.0f}" if theirs else "-",
-                f"{theirs / counts[phase]:.2f}x" if theirs else "-",
-                *[f"{where.get(step, 0) / blocks:.0f}" for step in steps]]) + " |")
+            cells = [name, phase, f"{counts[phase] / blocks:.0f}",
+                     f"{theirs / blocks:.0f}" if theirs else "-",
+                     f"{theirs / counts[phase]:.2f}x" if theirs else "-"]
+            if timed:
+                key = f"{name} {phase}"
+                mine, peer = times["ours"].get(key), times["zfpy"].get(key)
+                if mine and peer and theirs:
+                    cells += [f"{mine / blocks * 1e9:.1f}", f"{peer / blocks * 1e9:.1f}",
+                              f"{peer / mine:.2f}x", f"{counts[phase] / (mine * 1e9):.1f}",
+                              f"{theirs / (peer * 1e9):.1f}"]
+                else:
+                    cells += ["-"] * 5
+            cells += [f"{where.get(step, 0) / blocks:.0f}" for step in steps]
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -413,11 +496,19 @@ def main() -> None:
                         help="write a markdown table of instructions per block, ours and "
                              "zfpy's, and where ours go step by step (needs an engine "
                              "built with -g: pip install -Csetup-args=-Dc_args=-g .)")
+    parser.add_argument("--time-rounds", type=int, default=5,
+                        help="with --why: timed child runs per library, taking turns "
+                             "(0: no timings; default 5)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--time-child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_child(Path(args.child[0]), args.child[1:], args.peer)
+        return
+    if args.time_child:
+        time_child(Path(args.time_child[1]), args.time_child[2:], args.peer,
+                   int(args.time_child[0]))
         return
     names = args.cases.split(",")
     unknown = sorted(set(names) - set(CASES))
@@ -437,6 +528,10 @@ def main() -> None:
         names = make_arrays(names, folder)
         ours = measure("ours", names, args.python, folder)
         zfpy = measure("zfpy", names, zfpy_python, folder) if zfpy_python else {}
+        times: Times = {}
+        if args.why and zfpy_python and args.time_rounds > 0:
+            times = timings({"ours": args.python, "zfpy": zfpy_python}, names, folder,
+                            args.time_rounds, TIMED_CALLS)
         if args.profiles:
             keep_profiles("ours", names, args.python, folder, args.profiles)
             if zfpy_python:
@@ -446,7 +541,7 @@ def main() -> None:
     if args.out:
         args.out.write_text(json.dumps({"ours": ours, "zfpy": zfpy}, indent=1) + "\n")
     if args.why:
-        args.why.write_text(why(ours, zfpy))
+        args.why.write_text(why(ours, zfpy, times))
     if problems:
         raise SystemExit("\n".join(problems))
 
