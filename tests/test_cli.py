@@ -186,6 +186,33 @@ def test_a_pipe_given_by_name_is_read_whole(tmp_path, field, command):
     assert not writer.is_alive()
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_raw_input_from_an_endless_stream_stops_past_its_size(tmp_path):
+    """Raw values of a known size are read from stdin or a device no
+    further than a byte past that size: an input that holds more is an
+    error that says so, and one that never ends (here /dev/zero) is not
+    read into memory forever."""
+    need = 16 * 16 * 4
+    message = f"holds more than {need} bytes, but float32 values of shape 16x16 take {need} bytes"
+    out = tmp_path / "z.zfp"
+
+    def compress(source: str) -> list:
+        return ["compress", source, "-t", "f32", "--shape", "16,16", "-r", "8", "-o", out, "-q"]
+
+    stderr = fails(*compress("/dev/zero"), expect=EXIT_FAILURE, message=message)
+    assert stderr.startswith("zfpcodec compress: error: /dev/zero holds"), stderr
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run([sys.executable, "-m", "zfpcodec", *compress("-")], stdin=zeros,
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == EXIT_FAILURE and f"<stdin> {message}" in done.stderr, done.stderr
+    short = run(*compress("-"), stdin=bytes(1000), expect=EXIT_FAILURE, text=False).stderr
+    assert f"<stdin> holds 1000 bytes, but float32 values of shape 16x16 take {need}".encode() \
+        in short
+    assert not out.exists()
+    run(*compress("-"), stdin=bytes(need))
+    assert (engine.decompress(out.read_bytes()) == 0).all()
+
+
 def test_npy_to_a_stdout_pipe_without_unbuffered_python(tmp_path, field):
     """np.save on a buffered pipe fails once it needs the file position
     (after the header); Python runs buffered unless told otherwise."""

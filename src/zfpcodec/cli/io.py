@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import io
+import math
 import os
 import stat
 import sys
@@ -61,7 +62,10 @@ def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | 
     whose codec converts smaller types); with `zfp_shape` its shape one zfp
     stores whole (not so for HDF5, whose chunks may have more axes of
     length 1)."""
-    source = _source(path)
+    # raw values of a known size: a pipe is read no further than one byte
+    # past it (enough to tell that it holds more), not to its end
+    limit = None if dtype is None or shape is None else _raw_size(dtype, shape) + 1
+    source = _source(path, limit)
     if isinstance(source, bytes):
         head = source[:len(NPY_MAGIC)]
     else:
@@ -90,18 +94,37 @@ def read_array(path: str, dtype: np.dtype[Any] | None, shape: tuple[int, ...] | 
     return arr
 
 
-def _source(path: str) -> str | bytes:
+def _source(path: str, limit: int | None = None) -> str | bytes:
     """`path` when it names a regular file; else the bytes of an input that
     can be read only once, front to back, which can be neither memory-mapped
     nor reopened: '-' (stdin), or a pipe given by name (a FIFO, a shell's
-    `<(command)`, /dev/stdin on a pipe)."""
+    `<(command)`, /dev/stdin on a pipe, a device): all of them, or the
+    first `limit` bytes when it holds more."""
     if path == STDIO:
-        return sys.stdin.buffer.read()
+        return _read_upto(sys.stdin.buffer, limit)
     _check_readable_file(path)
     if stat.S_ISREG(os.stat(path).st_mode):
         return path
     with open(path, "rb") as file:
+        return _read_upto(file, limit)
+
+
+def _read_upto(file: BinaryIO, limit: int | None) -> bytes:
+    """The rest of `file`, or its next `limit` bytes when it holds more."""
+    if limit is None:
         return file.read()
+    parts, left = [], limit
+    while left:  # a pipe hands over what its writer has written so far
+        part = file.read(left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _raw_size(dtype: np.dtype[Any], shape: tuple[int, ...]) -> int:
+    return math.prod(shape) * dtype.itemsize
 
 
 def _check_readable_file(path: str) -> None:
@@ -125,10 +148,12 @@ def _load_npy(path: str, source: str | bytes) -> NDArray[Any]:
 
 def _load_raw(path: str, source: str | bytes, dtype: np.dtype[Any],
               shape: tuple[int, ...]) -> NDArray[Any]:
-    need = int(np.prod(shape)) * dtype.itemsize
+    need = _raw_size(dtype, shape)
     size = len(source) if isinstance(source, bytes) else os.path.getsize(source)
     if size != need:
-        raise CLIError(f"{show(path)} holds {size} bytes, but {dtype} values of shape "
+        # (a stream read only up to one byte past `need`: "more than")
+        held = f"more than {need}" if isinstance(source, bytes) and size > need else size
+        raise CLIError(f"{show(path)} holds {held} bytes, but {dtype} values of shape "
                        f"{shape_text(shape)} take {need} bytes")
     if isinstance(source, bytes):
         return np.frombuffer(source, dtype=dtype).reshape(shape)
