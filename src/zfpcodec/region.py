@@ -34,6 +34,7 @@ from __future__ import annotations
 import operator
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from math import prod
 from typing import (TYPE_CHECKING, Any, BinaryIO, Mapping, Sequence, SupportsIndex, TypeAlias,
                     cast)
@@ -94,7 +95,25 @@ class Selection:
 
     def blocks(self) -> tuple[NDArray[np.intp], ...]:
         """The distinct blocks each axis touches, ascending (NumPy axes)."""
-        return tuple(np.unique(index // BLOCK) for index in self.indices)
+        return self._blocks
+
+    @cached_property
+    def _blocks(self) -> tuple[NDArray[np.intp], ...]:
+        # every axis's indices are monotonic (a slice's range, forward or
+        # backward; sorted distinct indices; one integer), so their blocks
+        # are too, and the distinct ones are where the block changes: no
+        # sort (readers of Zarr chunks ask this for every chunk they read,
+        # on the event loop's thread)
+        distinct = []
+        for index in self.indices:
+            blocks = index // BLOCK
+            if len(blocks) > 1 and blocks[0] > blocks[-1]:
+                blocks = blocks[::-1]
+            changes = np.empty(len(blocks), dtype=bool)
+            changes[:1] = True
+            np.not_equal(blocks[1:], blocks[:-1], out=changes[1:])
+            distinct.append(blocks[changes])
+        return tuple(distinct)
 
 
 def parse_selection(selection: object, shape: tuple[int, ...]) -> Selection:
@@ -307,6 +326,10 @@ class StreamLayout:
         sel = parse_selection(selection, self.shape)
         if 0 in sel.decoded_shape:
             return []
+        return [(first, last) for first, last in self._spans(sel).tolist()]
+
+    def _spans(self, sel: Selection) -> NDArray[np.int64]:
+        """`block_spans` of a non-empty selection, as an array of rows."""
         spans = np.empty((0, 2), dtype=np.int64)
         stride = 1
         # from x (the last NumPy axis) outwards: block (.., b1, b0) is
@@ -318,9 +341,9 @@ class StreamLayout:
                 spans = np.stack([b, b + 1], axis=1)
             else:
                 spans = (b[:, None, None] * stride + spans[None, :, :]).reshape(-1, 2)
-            spans = _merge_adjacent(spans)
+            spans = _merge_gaps(spans, 0)
             stride *= self.grid[-1 - axis]
-        return [(int(a), int(b)) for a, b in spans]
+        return spans
 
     def blocks_touched(self, selection: object) -> int:
         """How many blocks hold elements of `selection` (the product of the
@@ -353,29 +376,38 @@ class StreamLayout:
             raise TypeError(f"max_gap must be an integer (bytes), not {max_gap!r}")
         if max_gap < 0:
             raise ValueError(f"max_gap must be >= 0 bytes, not {max_gap}")
-        spans = self.block_spans(selection)
-        if not spans:
+        sel = parse_selection(selection, self.shape)
+        if 0 in sel.decoded_shape:
             return []
         if not self.random_access:
-            end_bits = self.header_bits + spans[-1][1] * self.max_block_bits
+            end_bits = self.header_bits + (self._last_block(sel) + 1) * self.max_block_bits
             return [(0, -(-end_bits // 8))]
+        spans = self._spans(sel)
         bits = self.block_bits
-        ranges: list[tuple[int, int]] = []
-        for first, last in spans:
-            start = (self.header_bits + first * bits) // 8
-            stop = -(-(self.header_bits + last * bits) // 8)
-            if ranges and start - ranges[-1][1] <= max_gap:
-                ranges[-1] = (ranges[-1][0], max(stop, ranges[-1][1]))
-            else:
-                ranges.append((start, stop))
-        return ranges
+        starts = (self.header_bits + spans[:, 0] * bits) // 8
+        stops = -(-(self.header_bits + spans[:, 1] * bits) // 8)
+        # spans ascend and are disjoint, so stops do too: a range joins the
+        # one before it when the gap between them is at most max_gap
+        return [(start, stop) for start, stop in
+                _merge_gaps(np.stack([starts, stops], axis=1), max_gap).tolist()]
+
+    def _last_block(self, sel: Selection) -> int:
+        """The last block of the stream (spec 4.2 order) that `sel`
+        touches: block (.., b1, b0) is b0 + grid0 * (b1 + ...), largest
+        where each axis's block is."""
+        last, stride = 0, 1
+        for blocks, n in zip(reversed(sel.blocks()), reversed(self.grid)):
+            last += int(blocks[-1]) * stride
+            stride *= n
+        return last
 
 
-def _merge_adjacent(spans: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Join spans where one ends where the next begins (spans ascending)."""
+def _merge_gaps(spans: NDArray[np.int64], gap: int) -> NDArray[np.int64]:
+    """Join spans (rows ``[start, stop)``, ascending and disjoint) where
+    one begins at most `gap` after the one before it ends."""
     if len(spans) < 2:
         return spans
-    breaks = np.flatnonzero(spans[1:, 0] != spans[:-1, 1])
+    breaks = np.flatnonzero(spans[1:, 0] - spans[:-1, 1] > gap)
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [len(spans) - 1]])
     return np.stack([spans[starts, 0], spans[ends, 1]], axis=1)
