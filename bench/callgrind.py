@@ -52,7 +52,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -166,21 +166,33 @@ CASES.update({
 })
 
 
-def run_child(folder: Path, names: list[str], peer: bool) -> None:
-    """Compress and decompress each case once, printing one line per library
-    call, in the order callgrind dumps their profiles, with a hash of what
-    the call made.  `peer`: `zfpy` is LLNL's, which takes no threads."""
+def child_cases(folder: Path, names: list[str], peer: bool
+                ) -> Iterator[tuple[str, np.ndarray, dict[str, Any], Callable[[], bytes],
+                                    Callable[[bytes], np.ndarray]]]:
+    """Each case a child runs: its name, array and mode, and the zfpy calls
+    that compress it and decompress a stream, one thread.  `peer`: `zfpy`
+    is LLNL's, which takes no threads."""
     import zfpy
 
     modes = json.loads((folder / "modes.json").read_text())
     threads = {} if peer else {"threads": 1}
     for name in names:
-        arr = np.load(folder / f"{name}.npy")
-        stream = zfpy.compress_numpy(arr, **modes[name], **threads)
+        arr, mode = np.load(folder / f"{name}.npy"), modes[name]
+        yield (name, arr, mode,
+               lambda arr=arr, mode=mode: zfpy.compress_numpy(arr, **mode, **threads),
+               lambda stream: zfpy.decompress_numpy(stream, **threads))
+
+
+def run_child(folder: Path, names: list[str], peer: bool) -> None:
+    """Compress and decompress each case once, printing one line per library
+    call, in the order callgrind dumps their profiles, with a hash of what
+    the call made."""
+    for name, arr, mode, compress, decompress in child_cases(folder, names, peer):
+        stream = compress()
         print(f"{name} compress {hashlib.sha256(stream).hexdigest()}", flush=True)
-        out = zfpy.decompress_numpy(stream, **threads)
+        out = decompress(stream)
         print(f"{name} decompress {hashlib.sha256(out.tobytes()).hexdigest()}", flush=True)
-        if modes[name] == {} and not np.array_equal(out, arr):
+        if mode == {} and not np.array_equal(out, arr):
             raise SystemExit(f"{name}: the reversible round trip is not exact")
 
 
@@ -190,23 +202,23 @@ def time_child(folder: Path, names: list[str], peer: bool, calls: int) -> None:
     warm-up call; prints one line per case and phase."""
     import time
 
-    import zfpy
-
-    modes = json.loads((folder / "modes.json").read_text())
-    threads = {} if peer else {"threads": 1}
-    for name in names:
-        arr = np.load(folder / f"{name}.npy")
-        stream = zfpy.compress_numpy(arr, **modes[name], **threads)
-        zfpy.decompress_numpy(stream, **threads)
-        for phase, call in (("compress", lambda: zfpy.compress_numpy(arr, **modes[name],
-                                                                       **threads)),
-                            ("decompress", lambda: zfpy.decompress_numpy(stream, **threads))):
+    for name, _, _, compress, decompress in child_cases(folder, names, peer):
+        stream = compress()
+        decompress(stream)
+        for phase, call in (("compress", compress), ("decompress", lambda: decompress(stream))):
             best = float("inf")
             for _ in range(calls):
                 start = time.perf_counter()
                 call()
                 best = min(best, time.perf_counter() - start)
             print(f"{name} {phase} {best!r}", flush=True)
+
+
+def child_command(python: str, library: str, *args: str) -> list[str]:
+    """The command line that runs this script as a child for `library`
+    (``--child`` or ``--time-child`` and their arguments in `args`)."""
+    return [python, str(Path(__file__).resolve()), *args,
+            *([] if library == "ours" else ["--peer"])]
 
 
 Times = dict[str, dict[str, float]]  # library -> "case phase" -> least seconds
@@ -220,11 +232,12 @@ def timings(pythons: dict[str, str], names: list[str], folder: Path, rounds: int
     times: Times = {library: {} for library in pythons}
     for _ in range(rounds):
         for library, python in pythons.items():
-            command = [python, str(Path(__file__).resolve()), "--time-child", str(calls),
-                       str(folder), *names]
-            if library != "ours":
-                command.append("--peer")
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            done = subprocess.run(child_command(python, library, "--time-child", str(calls),
+                                                str(folder), *names),
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"the timed {library} child run failed:\n"
+                                 f"{done.stderr[-3000:]}")
             for line in done.stdout.splitlines():
                 name, phase, seconds = line.split()
                 key = f"{name} {phase}"
@@ -305,9 +318,7 @@ def callgrind(library: str, names: list[str], python: str, folder: Path,
                # names in full in every profile, so each can be read alone
                "--compress-strings=no"]
     command += [f"--dump-after={f}" for f in functions]
-    command += [python, str(Path(__file__).resolve()), "--child", str(folder), *names]
-    if library != "ours":
-        command.append("--peer")
+    command += child_command(python, library, "--child", str(folder), *names)
     done = subprocess.run(command, capture_output=True, text=True, cwd=tmp)
     if done.returncode:
         shutil.rmtree(tmp)
