@@ -35,7 +35,7 @@ static inline ALWAYS_INLINE void FN(encode_ints_lossy)(bit_writer *w, UINT *q, u
                                   unsigned prec, uint32_t budget, int sparse)
 {
   UINT u[256];
-  FN(transform_block)(q, d, 0, FN(fwd_lift));
+  FN(transform_block)(q, d, FWD_LIFT);
   FN(reorder_to_negabinary)(u, q, d);
   FN(encode_planes)(w, u, 1u << (2 * d), prec, budget, sparse);
 }
@@ -63,7 +63,7 @@ static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, u
                                  budget, sparse);
   if (!q || FN(constant_block)(q, n, d))
     return;
-  FN(transform_block)(q, d, 1, FN(inv_lift));
+  FN(transform_block)(q, d, INV_LIFT);
 }
 
 /* A constant block (every value c: the zeros of sparse fields, fill
@@ -113,7 +113,7 @@ static inline ALWAYS_INLINE void FN(encode_ints_reversible)(bit_writer *w, UINT 
   UINT u[256];
   unsigned size = 1u << (2 * d), p;
   if (!FN(constant_differences)(u, q, size)) {
-    FN(transform_block)(q, d, 0, FN(fwd_diff));
+    FN(transform_block)(q, d, FWD_DIFF);
     FN(reorder_to_negabinary)(u, q, d);
   }
   p = FN(reversible_precision)(u, size, maxprec);
@@ -129,7 +129,7 @@ static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT 
                                  budget - PBITS, sparse);
   if (!q || FN(constant_block)(q, n, d))
     return;
-  FN(transform_block)(q, d, 1, FN(inv_diff));
+  FN(transform_block)(q, d, INV_DIFF);
 }
 
 /* ------------------------------------------------------------------ */

@@ -10,20 +10,22 @@
  *   P      the width of UINT in bits, 32u or 64u
  *   FN(x)  x##32 or x##64: the names this instantiation defines
  * It defines, all inline:
- *   FN(transform_block) with the line steps FN(fwd_lift), FN(inv_lift)
- *     (lossy, format.md §6) and FN(fwd_diff), FN(inv_diff) (reversible,
- *     §11.2);
+ *   FN(transform_block), which applies one of the line steps (enum
+ *     line_step, defined once: FWD_LIFT and INV_LIFT, lossy, format.md §6;
+ *     FWD_DIFF and INV_DIFF, reversible, §11.2) along every axis of a block;
  *   FN(reorder_to_negabinary), FN(put_coefficient) and the single
  *     value FN(from_negabinary) (§7, §8).
  * Signed values are kept in UINT so that every addition wraps as the
- * format requires; `>> 1` on a signed value is FN(asr).  The macros it
- * defines for itself are #undef'd at its end.
+ * format requires; `>> 1` on a signed value is FN(asr), and on a vector
+ * of them FN(asr_lanes).  The macros it defines for itself are #undef'd
+ * at its end.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "inline.h"
 #include "order.h"
+#include "portable.h"
 
 #define NEGABINARY_MASK ((UINT)UINT64_C(0xaaaaaaaaaaaaaaaa))
 
@@ -36,144 +38,169 @@ static inline UINT FN(asr)(UINT v)
 }
 
 /* ------------------------------------------------------------------ */
-/* Transforms of one line of 4 values at stride s                      */
+/* The steps on one line of 4 values                                   */
 
-/* format.md §6.1: the forward lifting steps (x, y, z, w). */
-static inline ALWAYS_INLINE void FN(fwd_lift)(UINT *p, size_t s)
-{
-  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
-  x = FN(asr)(x + w); w -= x;
-  z = FN(asr)(z + y); y -= z;
-  x = FN(asr)(x + z); z -= x;
-  w = FN(asr)(w + y); y -= w;
-  w += FN(asr)(y); y -= FN(asr)(w);
-  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
-}
-
-/* format.md §6.3: the inverse lifting steps. */
-static inline ALWAYS_INLINE void FN(inv_lift)(UINT *p, size_t s)
-{
-  UINT x = p[0], y = p[s], z = p[2 * s], w = p[3 * s];
-  y += FN(asr)(w); w -= FN(asr)(y);
-  y += w; w <<= 1; w -= y;
-  z += x; x <<= 1; x -= z;
-  y += z; z <<= 1; z -= y;
-  w += x; x <<= 1; x -= w;
-  p[0] = x; p[s] = y; p[2 * s] = z; p[3 * s] = w;
-}
-
-/* format.md §11.2: finite differences of order 0..3 (three rounds of
- * backward differences), exactly invertible mod 2^P. */
-static inline ALWAYS_INLINE void FN(fwd_diff)(UINT *p, size_t s)
-{
-  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
-  a3 -= a2; a2 -= a1; a1 -= a0;
-  a3 -= a2; a2 -= a1;
-  a3 -= a2;
-  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
-}
-
-/* format.md §11.5: running sums, the inverse of FN(fwd_diff). */
-static inline ALWAYS_INLINE void FN(inv_diff)(UINT *p, size_t s)
-{
-  UINT a0 = p[0], a1 = p[s], a2 = p[2 * s], a3 = p[3 * s];
-  a3 += a2;
-  a2 += a1; a3 += a2;
-  a1 += a0; a2 += a1; a3 += a2;
-  p[s] = a1; p[2 * s] = a2; p[3 * s] = a3;
-}
-
-/* Lines transformed at once: 32-bit lines go four at a time, as the lanes
- * of an SSE register; 64-bit ones, without a vector arithmetic shift, one
- * at a time, in fully unrolled loops (measured). */
-#if P == 64
-#define LINES 1u
-#define LINE_LOOP_UNROLL UNROLL(64)
-#else
-#define LINES 4u
-#define LINE_LOOP_UNROLL
+/* The steps a block transform applies to each of its lines; the inverse
+ * ones run over the axes backward (format.md §6.4). */
+#ifndef ZFPC_LINE_STEPS
+#define ZFPC_LINE_STEPS
+enum line_step { FWD_LIFT, INV_LIFT, FWD_DIFF, INV_DIFF };
 #endif
 
-/* `line` on `lines` (1 or 4) lines of 4 values, line j at p + j * t, its
- * values at stride s.  All are loaded into a local array before any is
- * stored: with strides in registers the compiler could not rule out that
- * the lines overlap, and guarded its vector code with run-time overlap
- * tests, then ran the scalar one (measured: 32-bit blocks spent a third
- * of their decoding there); here the four lines are the four lanes of a
- * vector, x-lines (s = 1, t = 4) included, by shuffles. */
-static inline ALWAYS_INLINE void FN(transform_lines)(UINT *p, size_t s, size_t t,
-                                                     unsigned lines, int rows,
-                                                     void (*line)(UINT *, size_t))
+/* Lines transformed at once, as the lanes of a vector: 32-bit lines four
+ * at a time (a 16-byte vector: SSE2, NEON), where the compiler has GCC's
+ * vector types and __builtin_shufflevector (csrc/portable.h,
+ * ZFPC_VECTORS); 64-bit lines, for which SSE2 has no arithmetic shift,
+ * one at a time.  A vector's lanes are independent lines, so each step
+ * is written once, for a line of 4 words or of 4 vectors. */
+#if P == 32 && defined(ZFPC_VECTORS)
+#define LANES 4u
+typedef UINT FN(lanes) __attribute__((vector_size(16)));
+typedef INT FN(signed_lanes) __attribute__((vector_size(16)));
+#define LINE_LOOP_UNROLL
+#else
+#define LANES 1u
+typedef UINT FN(lanes);
+typedef INT FN(signed_lanes);
+#define LINE_LOOP_UNROLL UNROLL(64)  /* measured: straight code with constant strides */
+#endif
+
+static inline ALWAYS_INLINE FN(lanes) FN(asr_lanes)(FN(lanes) v)
 {
-  UINT v[4][4];
-  unsigned i, j;
-  if (lines == 1) {
-    line(p, s);
-    return;
-  }
-  if (rows && t == 1) {
-    /* lines that start at consecutive values: each lane vector is a row
-     * of memory, moved whole (measured: 32-bit encoding of 3-D and 4-D
-     * blocks -15 to -28 %; decoding +25 % in 4-D, so it asks for none) */
-    for (i = 0; i < 4; i++)
-      memcpy(v[i], p + i * s, sizeof v[i]);
-    for (j = 0; j < lines; j++)
-      line(&v[0][j], 4);
-    for (i = 0; i < 4; i++)
-      memcpy(p + i * s, v[i], sizeof v[i]);
-    return;
-  }
-  for (i = 0; i < 4; i++)
-    for (j = 0; j < lines; j++)
-      v[i][j] = p[j * t + i * s];
-  for (j = 0; j < lines; j++)
-    line(&v[0][j], 4);  /* line j: v[0][j], v[1][j], .. */
-  for (i = 0; i < 4; i++)
-    for (j = 0; j < lines; j++)
-      p[j * t + i * s] = v[i][j];
+  return (FN(lanes))((FN(signed_lanes))v >> 1);
 }
 
-/* Apply `line` to every line of 4 along axis a (stride 4^a) of a block of
- * 4^d values; `grouped`, LINES neighbouring lines at a time where there
- * are that many: along x (a = 0), rows of a 4 x 4 plane; along the other
- * axes, lines that start at consecutive values.  Measured: grouping pays
- * for the inverse steps (32-bit decoding -5 to -15 %) and for the forward
- * ones of 3-D and 4-D blocks (encoding -3 to -13 %), not for forward 2-D
- * ones, whose grouped rows the compiler turns into scalar code with moves
- * in and out of vector registers (2-D float32 encoding +5 %).  `rows`:
- * grouped lines that start at consecutive values move as whole rows
- * (FN(transform_lines)); the forward steps ask for it. */
-static inline ALWAYS_INLINE void FN(transform_axis)(UINT *q, unsigned d, unsigned a,
-                                                    int grouped, int rows,
-                                                    void (*line)(UINT *, size_t))
-{
-  size_t size = (size_t)1 << (2 * d), s = (size_t)1 << (2 * a), hi, lo;
-  const unsigned lines = d == 1 || !grouped ? 1 : LINES;
-  if (a == 0 && lines > 1) {
-    LINE_LOOP_UNROLL
-    for (hi = 0; hi < size; hi += 4 * lines)
-      FN(transform_lines)(q + hi, 1, 4, lines, rows, line);
+/* `step` on the line v[0..3] (words, or vectors of lines): format.md's
+ * x, y, z, w; ASR the arithmetic shift for its type. */
+#define LINE_STEP(v, step, ASR)                                              \
+  switch (step) {                                                            \
+    case FWD_LIFT: /* format.md §6.1 */                                      \
+      v[0] = ASR(v[0] + v[3]); v[3] -= v[0];                                 \
+      v[2] = ASR(v[2] + v[1]); v[1] -= v[2];                                 \
+      v[0] = ASR(v[0] + v[2]); v[2] -= v[0];                                 \
+      v[3] = ASR(v[3] + v[1]); v[1] -= v[3];                                 \
+      v[3] += ASR(v[1]); v[1] -= ASR(v[3]);                                  \
+      break;                                                                 \
+    case INV_LIFT: /* §6.3 */                                                \
+      v[1] += ASR(v[3]); v[3] -= ASR(v[1]);                                  \
+      v[1] += v[3]; v[3] <<= 1; v[3] -= v[1];                                \
+      v[2] += v[0]; v[0] <<= 1; v[0] -= v[2];                                \
+      v[1] += v[2]; v[2] <<= 1; v[2] -= v[1];                                \
+      v[3] += v[0]; v[0] <<= 1; v[0] -= v[3];                                \
+      break;                                                                 \
+    case FWD_DIFF: /* §11.2: backward differences of order 0..3 */           \
+      v[3] -= v[2]; v[2] -= v[1]; v[1] -= v[0];                              \
+      v[3] -= v[2]; v[2] -= v[1];                                            \
+      v[3] -= v[2];                                                          \
+      break;                                                                 \
+    default: /* INV_DIFF, §11.5: running sums */                             \
+      v[3] += v[2];                                                          \
+      v[2] += v[1]; v[3] += v[2];                                            \
+      v[1] += v[0]; v[2] += v[1]; v[3] += v[2];                              \
+      break;                                                                 \
   }
-  else {
-    LINE_LOOP_UNROLL
-    for (hi = 0; hi < size; hi += 4 * s)
-      LINE_LOOP_UNROLL
-      for (lo = 0; lo < s; lo += lines)
-        FN(transform_lines)(q + hi + lo, s, 1, lines, rows, line);
+
+static inline ALWAYS_INLINE void FN(step_lanes)(FN(lanes) *v, enum line_step step)
+{
+  LINE_STEP(v, step, FN(asr_lanes))
+}
+
+/* The one line of a 1-D block, moved a word at a time (measured: as one
+ * 16-byte copy, 1-D float32 encoding took 8-14 % longer). */
+static inline ALWAYS_INLINE void FN(step_line)(UINT *p, enum line_step step)
+{
+  UINT v[4];
+  unsigned k;
+  for (k = 0; k < 4; k++)
+    v[k] = p[k];
+  LINE_STEP(v, step, FN(asr))
+  for (k = 0; k < 4; k++)
+    p[k] = v[k];
+}
+
+/* ------------------------------------------------------------------ */
+/* Transforms of a block, LANES lines at a time                        */
+
+/* The 4 x 4 words of v[0..3] transposed: lane j of v[k] becomes lane k of
+ * v[j] (nothing to do for one lane). */
+static inline ALWAYS_INLINE void FN(transpose)(FN(lanes) *v)
+{
+#if LANES == 4
+  FN(lanes) a = __builtin_shufflevector(v[0], v[1], 0, 4, 1, 5);
+  FN(lanes) b = __builtin_shufflevector(v[2], v[3], 0, 4, 1, 5);
+  FN(lanes) c = __builtin_shufflevector(v[0], v[1], 2, 6, 3, 7);
+  FN(lanes) e = __builtin_shufflevector(v[2], v[3], 2, 6, 3, 7);
+  v[0] = __builtin_shufflevector(a, b, 0, 1, 4, 5);
+  v[1] = __builtin_shufflevector(a, b, 2, 3, 6, 7);
+  v[2] = __builtin_shufflevector(c, e, 0, 1, 4, 5);
+  v[3] = __builtin_shufflevector(c, e, 2, 3, 6, 7);
+#else
+  (void)v;
+#endif
+}
+
+/* `step` on the lines along x of a block of 4^D values (D >= 2): LANES
+ * lines are LANES rows of memory, transposed so that each lane holds one
+ * line. */
+static inline ALWAYS_INLINE void FN(transform_x)(UINT *q, unsigned D, enum line_step step)
+{
+  size_t size = (size_t)1 << (2 * D), hi;
+  unsigned k;
+  LINE_LOOP_UNROLL
+  for (hi = 0; hi < size; hi += 4 * LANES) {
+    FN(lanes) v[4];
+    for (k = 0; k < 4; k++)
+      memcpy(&v[k], q + hi + k * LANES, sizeof v[k]);
+    FN(transpose)(v);
+    FN(step_lanes)(v, step);
+    FN(transpose)(v);
+    for (k = 0; k < 4; k++)
+      memcpy(q + hi + k * LANES, &v[k], sizeof v[k]);
   }
 }
 
-/* `line` along every axis of a block of 4^D values, x first (format.md
- * §6.2) or, `backward`, w first (§6.4).  Called with D constant, so that
- * the loops unroll into straight code with constant strides. */
-static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D,
-                                                    int backward,
-                                                    void (*line)(UINT *, size_t))
+/* `step` on the lines along axis a (values 4^a apart) of a block of 4^D
+ * values: LANES lines that start at consecutive values are LANES
+ * consecutive values of each of their 4 rows of memory (for a = 0, only
+ * with one lane). */
+static inline ALWAYS_INLINE void FN(transform_rows)(UINT *q, unsigned D, unsigned a,
+                                                    enum line_step step)
 {
+  size_t size = (size_t)1 << (2 * D), s = (size_t)1 << (2 * a), hi, lo;
+  unsigned k;
+  LINE_LOOP_UNROLL
+  for (hi = 0; hi < size; hi += 4 * s)
+    LINE_LOOP_UNROLL
+    for (lo = 0; lo < s; lo += LANES) {
+      FN(lanes) v[4];
+      for (k = 0; k < 4; k++)
+        memcpy(&v[k], q + hi + lo + k * s, sizeof v[k]);
+      FN(step_lanes)(v, step);
+      for (k = 0; k < 4; k++)
+        memcpy(q + hi + lo + k * s, &v[k], sizeof v[k]);
+    }
+}
+
+/* `step` along every axis of a block of 4^D values, x first (format.md
+ * §6.2) or, for the inverse steps, w first (§6.4: the lifting steps do not
+ * commute; the differences do, §11.2, and take the same order).  Called
+ * with D and step constant, so that the loops unroll into straight code
+ * with constant strides. */
+static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D, enum line_step step)
+{
+  int backward = step == INV_LIFT || step == INV_DIFF;
   unsigned a;
-  for (a = 0; a < D; a++)
-    FN(transform_axis)(q, D, backward ? D - 1 - a : a, backward || D >= 3, !backward,
-                       line);
+  if (D == 1) {
+    FN(step_line)(q, step);
+    return;
+  }
+  for (a = 0; a < D; a++) {
+    unsigned axis = backward ? D - 1 - a : a;
+    if (axis == 0 && LANES > 1)
+      FN(transform_x)(q, D, step);
+    else
+      FN(transform_rows)(q, D, axis, step);
+  }
 }
 
 /* Call BODY(D) with D = d as a constant (d is 1..4). */
@@ -185,14 +212,10 @@ static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D,
     default: BODY(4); break;        \
   }
 
-/* `line` along every axis of a block of 4^d values.  The lifting steps do
- * not commute, so the inverse lifting runs `backward` (format.md §6.4);
- * the difference operators commute (§11.2), and any axis order works. */
-static inline ALWAYS_INLINE void FN(transform_block)(UINT *q, unsigned d,
-                                                     int backward,
-                                                     void (*line)(UINT *, size_t))
+/* `step` along every axis of a block of 4^d values. */
+static inline ALWAYS_INLINE void FN(transform_block)(UINT *q, unsigned d, enum line_step step)
 {
-#define AXES(D) FN(transform_axes)(q, D, backward, line)
+#define AXES(D) FN(transform_axes)(q, D, step)
   WITH_CONSTANT_RANK(d, AXES)
 #undef AXES
 }
@@ -230,6 +253,7 @@ static inline ALWAYS_INLINE void FN(put_coefficient)(UINT *q, const uint8_t *ord
 }
 
 #undef NEGABINARY_MASK
-#undef LINES
+#undef LANES
+#undef LINE_STEP
 #undef LINE_LOOP_UNROLL
 #undef WITH_CONSTANT_RANK

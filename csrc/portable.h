@@ -119,4 +119,14 @@ static inline int zfpc_add_overflow_u64(uint64_t a, uint64_t b, uint64_t *r)
 
 #endif
 
+/* ZFPC_VECTORS: the compiler has GCC's vector types and
+ * __builtin_shufflevector (GCC 12 and later, Clang), with which the 32-bit
+ * block transforms work on four lines at once (int_transform.tmpl.h); the
+ * plain-C fallback (ZFPC_BITOPS_GENERIC) transforms one line at a time. */
+#if defined(__has_builtin) && !defined(ZFPC_BITOPS_GENERIC)
+#if __has_builtin(__builtin_shufflevector)
+#define ZFPC_VECTORS
+#endif
+#endif
+
 #endif
