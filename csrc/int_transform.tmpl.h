@@ -184,8 +184,10 @@ static inline ALWAYS_INLINE void FN(transform_rows)(UINT *q, unsigned D, unsigne
 /* `step` along every axis of a block of 4^D values, x first (format.md
  * §6.2) or, for the inverse steps, w first (§6.4: the lifting steps do not
  * commute; the differences do, §11.2, and take the same order).  Called
- * with D and step constant, so that the loops unroll into straight code
- * with constant strides. */
+ * with D and step constant.  The loop over the axes stays a loop
+ * (measured: unrolled, it sped 3-D int32 decoding up to 1.5x in the
+ * compiler-vectorised transforms this replaced, and slowed 4-D int64
+ * coding 2x). */
 static inline ALWAYS_INLINE void FN(transform_axes)(UINT *q, unsigned D, enum line_step step)
 {
   int backward = step == INV_LIFT || step == INV_DIFF;
