@@ -67,8 +67,8 @@ static inline ALWAYS_INLINE void FN(decode_ints_lossy)(bit_reader *r, UINT *q, u
 }
 
 /* A constant block (every value c: the zeros of sparse fields, fill
- * values, labels) has the differences c, 0, 0, ..: each step of
- * FN(fwd_diff) turns a line (c, c, c, c) into (c, 0, 0, 0) and keeps a line
+ * values, labels) has the differences c, 0, 0, ..: each FWD_DIFF step
+ * (int_transform.tmpl.h) turns a line (c, c, c, c) into (c, 0, 0, 0) and keeps a line
  * of zeros.  Then its coefficients, in coding order and negabinary, go to u
  * without the transform (measured: thousands of instructions for a 4-D
  * block; the lossy path does not test for it: its blocks are seldom

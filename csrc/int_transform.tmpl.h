@@ -62,7 +62,7 @@ typedef INT FN(signed_lanes) __attribute__((vector_size(16)));
 #define LANES 1u
 typedef UINT FN(lanes);
 typedef INT FN(signed_lanes);
-#define LINE_LOOP_UNROLL UNROLL(64)  /* measured: straight code with constant strides */
+#define LINE_LOOP_UNROLL UNROLL(64)  /* measured: one line's loops fully unrolled */
 #endif
 
 static inline ALWAYS_INLINE FN(lanes) FN(asr_lanes)(FN(lanes) v)
