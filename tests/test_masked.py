@@ -245,6 +245,16 @@ def test_an_integer_masked_array_needs_a_fill_value():
         MaskedZFP(precision=20).encode(arr)
 
 
+@pytest.mark.parametrize("missing", [-1e10, 2**40, -9999.5])
+def test_an_integer_masked_array_needs_a_fill_value_of_its_type(missing):
+    # a fill value is given, but the masked values cannot take it: the
+    # error must say so, not ask for a fill value
+    arr = np.ma.masked_array(np.arange(64, dtype=np.int32), mask=np.arange(64) % 3 == 0)
+    with pytest.raises(TypeError, match=f"int32 masked array: missing={missing} is no int32 "
+                                        "value, so the masked values cannot take it"):
+        MaskedZFP(precision=20, missing=missing).encode(arr)
+
+
 @pytest.mark.parametrize("strict", ["false", "no", 0, 1, None])
 def test_strict_must_be_a_bool(strict):
     """bool('false') is True: a string (from a configuration file) would

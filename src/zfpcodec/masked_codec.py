@@ -193,9 +193,15 @@ class MaskedZFP(FrozenCodec):
         fill = self._missing.fill_for(values.dtype)
         if fill is None:
             if values.dtype.kind != "f":
+                if self._missing.fill is None:
+                    raise TypeError(f"{type(self).__name__} cannot store the mask of an "
+                                    f"{values.dtype} masked array without a fill value: "
+                                    "give missing= one (e.g. missing=-9999)")
                 raise TypeError(f"{type(self).__name__} cannot store the mask of an "
-                                f"{values.dtype} masked array without a fill value: give "
-                                "missing= one (e.g. missing=-9999)")
+                                f"{values.dtype} masked array: missing={self.missing} is "
+                                f"no {values.dtype} value, so the masked values cannot "
+                                "take it; give missing= an integer of the type's range "
+                                "(e.g. missing=-9999)")
             fill = values.dtype.type(np.nan)
         # (NumPy's own where: numpy.ma's functions are untyped in NumPy 1.x)
         return np.where(np.asarray(values.mask, dtype=bool), fill, np.asarray(values.data))
