@@ -529,12 +529,43 @@ def test_ctrl_c_while_compressing_writes_nothing(tmp_path, big_field, signum):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_command_line_imports_no_numpy_before_it_can_catch_ctrl_c():
+    # importing NumPy and the commands takes about half a second after the
+    # command starts; only what the console script imports first runs
+    # before main() can catch a Ctrl-C
+    code = "import sys, zfpcodec.cli; print('numpy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "False\n", done.stderr
+
+
+@pytest.mark.parametrize("heavy", ["numpy", "zfpcodec._zfp", "zfpcodec.cli.compress"])
+def test_ctrl_c_while_the_command_line_imports_is_a_clean_stop(tmp_path, field, heavy):
+    # a real SIGINT, sent by the process to itself as the import of
+    # `heavy` begins (an import hook, the first that Python asks)
+    path, _ = field
+    code = (
+        "import os, signal, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {heavy!r}:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from zfpcodec.cli import main\n"
+        f"sys.exit(main(['compress', {str(path)!r}, '-R', '-o', 'out.zfp']))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                         signal.SIG_DFL))
+    assert (done.returncode, done.stderr) == (130, "zfpcodec: interrupted\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
 @stopping_signals
 @pytest.mark.parametrize("kind", ["file", "directory"])
 def test_a_signal_while_the_temporary_name_is_made_leaves_nothing(tmp_path, kind, signum):
     # the signal comes the moment the name exists, before the code that
     # removes it on failure could have been told its name
-    from zfpcodec.cli import _signals_stop_cleanly
+    from zfpcodec.cli.command_line import _signals_stop_cleanly
     from zfpcodec.cli.outputs import temporary_beside
 
     def make_then_signalled(name: str) -> None:
@@ -768,7 +799,7 @@ def test_a_signal_python_swallows_still_ends_the_command(signum, stopped):
     (exit 143 or 130), as CI once saw it not do after an h5 import."""
     import weakref
 
-    from zfpcodec.cli import _signals_stop_cleanly
+    from zfpcodec.cli.command_line import _signals_stop_cleanly
     from zfpcodec.cli.errors import Terminated
 
     class Thing:
@@ -806,7 +837,7 @@ def test_a_swallowed_stop_still_keeps_the_old_output(tmp_path, signum):
     import weakref
     from contextlib import redirect_stderr
 
-    from zfpcodec.cli import _signals_stop_cleanly
+    from zfpcodec.cli.command_line import _signals_stop_cleanly
     from zfpcodec.cli.outputs import staged_file
 
     class Thing:
@@ -841,7 +872,8 @@ def test_a_stop_held_while_the_output_is_flushed_keeps_the_old_output(
     flushed to disk must stop the commit: a probe saw zarr, h5 import and
     h5 export replace the old output, then exit 130 as if nothing had
     been written."""
-    from zfpcodec.cli import _signals_stop_cleanly, outputs
+    from zfpcodec.cli import outputs
+    from zfpcodec.cli.command_line import _signals_stop_cleanly
     from zfpcodec.cli.errors import Terminated
 
     target = tmp_path / "out"

@@ -158,7 +158,7 @@ def _is_replaceable_store(path: str) -> bool:
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # The stops (KeyboardInterrupt, Terminated) the command's signal handler
-# raised (`zfpcodec.cli.main` fills and empties it): one raised where Python
+# raised (`zfpcodec.cli.command_line` fills and empties it): one raised where Python
 # drops exceptions (a weakref callback, a __del__) would otherwise let the
 # work run on and replace the output.
 STOPS: list[type[KeyboardInterrupt]] = []
