@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -213,6 +215,65 @@ def test_raw_input_from_an_endless_stream_stops_past_its_size(tmp_path):
     assert (engine.decompress(out.read_bytes()) == 0).all()
 
 
+def endless(prefix: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m zfpcodec ARGS` reading stdin from a pipe that carries the
+    file `prefix`, then zeros for ever, in at most 3 GiB of address space
+    (a command that read it whole would fail, not take the machine)."""
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+    feeder = subprocess.Popen(["sh", "-c", 'cat "$0" /dev/zero', str(prefix)],
+                              stdout=subprocess.PIPE)
+    try:
+        return subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
+                              stdin=feeder.stdout, capture_output=True, text=True, cwd=cwd,
+                              timeout=120, preexec_fn=limited)
+    finally:
+        feeder.kill()
+        feeder.wait()
+        assert feeder.stdout is not None
+        feeder.stdout.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_stream_or_npy_from_an_endless_pipe_is_read_no_further_than_it_can_reach(
+        tmp_path, field):
+    """A pipe or device that never ends is read no further than its first
+    bytes say the input can reach: a header says how far a zfp stream or a
+    .npy file can go, and bytes that begin neither are refused at once."""
+    path, arr = field
+    stream = tmp_path / "s.zfp"
+    stream.write_bytes(engine.compress(arr, Mode.from_args(tolerance=1e-3)))
+    headerless = tmp_path / "h.zfp"
+    headerless.write_bytes(engine.compress(arr, Mode.from_args(rate=8), header=False,
+                                           rate_clamp=True))
+    nothing = tmp_path / "empty"
+    nothing.write_bytes(b"")
+    shape = ",".join(map(str, arr.shape))
+    for args, status, message in [
+            (("info", "-"), EXIT_FAILURE, "<stdin> is not a zfp stream with a header"),
+            (("decompress", "-", "-o", "x.npy"), EXIT_FAILURE, "<stdin> has no zfp header"),
+            (("compress", "-", "-R", "-o", "x.zfp"), EXIT_USAGE, "<stdin> is not a .npy file"),
+            (("stats", "-", "-R"), EXIT_USAGE, "<stdin> is not a .npy file")]:
+        done = endless(nothing, *args, cwd=tmp_path)
+        assert done.returncode == status and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+    # a whole input, then more: the zeros past a stream are ignored (as
+    # zfp does), past headerless blocks they are a wrong description, and
+    # past a .npy file's values they are ignored (as np.load does)
+    done = endless(stream, "decompress", "-", "-o", "s.npy", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "s.npy"),
+                                  engine.decompress(stream.read_bytes()))
+    done = endless(stream, "info", "-", "--json", cwd=tmp_path)
+    assert json.loads(done.stdout)["shape"] == list(arr.shape), done.stderr
+    done = endless(headerless, "decompress", "-", "-t", "f32", "--shape", shape, "-r", "8",
+                   "-o", "h.npy", cwd=tmp_path)
+    assert done.returncode == EXIT_FAILURE and "does not fit its description" in done.stderr
+    done = endless(path, "compress", "-", "-R", "-o", "r.zfp", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(engine.decompress((tmp_path / "r.zfp").read_bytes()), arr)
+
+
 def test_npy_to_a_stdout_pipe_without_unbuffered_python(tmp_path, field):
     """np.save on a buffered pipe fails once it needs the file position
     (after the header); Python runs buffered unless told otherwise."""
@@ -286,6 +347,28 @@ def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
     # nesting deeper than Python's parser goes (a RecursionError traceback)
     fails("decompress", tmp_path / "v.zfp", "--region=" + "-" * 3000 + "1", "-o",
           tmp_path / "x.npy", expect=EXIT_USAGE, message="is not a region")
+
+
+@pytest.mark.parametrize("fmt", ["raw", "npy"])
+def test_an_empty_region_is_an_empty_output(tmp_path, field, fmt):
+    path, arr = field
+    run("compress", path, "-R", "-o", tmp_path / "s.zfp", "-q")
+    out = tmp_path / f"r.{fmt}"
+    run("decompress", tmp_path / "s.zfp", "--region", "0:0", "-o", out, "-q")
+    if fmt == "raw":
+        assert out.read_bytes() == b""
+    else:
+        assert np.load(out).shape == (0,) + arr.shape[1:]
+
+
+@pytest.mark.parametrize("missing", ["nan", "-9999"])
+def test_stats_of_an_array_whose_every_value_is_missing(tmp_path, missing):
+    path = tmp_path / "gone.npy"
+    np.save(path, np.full((10, 10), float(missing), np.float32))
+    out = run("stats", path, "--missing", missing, "-R", "-a", "1").stdout
+    assert "100 of 100 values missing" in out and "(no error to measure)" in out, out
+    rows = json.loads(run("stats", path, "--missing", missing, "-R", "--json").stdout)["rows"]
+    assert [math.isnan(rows[0][key]) for key in ("max_error", "rmse", "psnr")] == [True] * 3
 
 
 def test_headerless_streams_need_and_use_dtype_shape_and_mode(tmp_path, field):

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -377,6 +378,27 @@ def test_zarr_replaces_only_zarr_stores_and_only_with_force(tmp_path, field):
     (tmp_path / "old.zarr").chmod(0o700)
     assert cli("zarr", path, tmp_path / "old.zarr", "-R", "--force", "-q").returncode == 0
     assert (tmp_path / "old.zarr").stat().st_mode & 0o7777 == 0o700
+
+
+@needs_zarr
+def test_zarr_replaces_only_zipped_zarr_stores_with_a_zip(tmp_path, field):
+    """A destination named *.zip is a zip file: --force replaces one that
+    holds a Zarr store, never another zip file or a file that is none."""
+    import zarr
+    path, arr = field
+    with zipfile.ZipFile(tmp_path / "docs.zip", "w") as archive:
+        archive.writestr("thesis.txt", "years of it")
+    (tmp_path / "notes.zip").write_text("not a zip file")
+    make_store(tmp_path / "old.zarr.zip", arr * 2)
+    before = snapshot(tmp_path)
+    for name in ("docs.zip", "notes.zip"):
+        refused("zarr", path, tmp_path / name, "-R", "--force", expect=EXIT_FAILURE,
+                message=f"{name} exists and is not a Zarr store in a zip file")
+    assert snapshot(tmp_path) == before
+    assert cli("zarr", path, tmp_path / "old.zarr.zip", "-R", "--force", "-q").returncode == 0
+    np.testing.assert_array_equal(read_store(tmp_path / "old.zarr.zip"), arr)
+    with zipfile.ZipFile(tmp_path / "docs.zip") as archive:
+        assert archive.read("thesis.txt") == b"years of it"
 
 
 @needs_zarr

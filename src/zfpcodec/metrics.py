@@ -71,11 +71,15 @@ def error_stats(original: NDArray[Any], decoded: NDArray[Any],
     dict
         ``max_error`` (largest absolute difference), ``rmse`` (root mean
         square difference), ``nrmse`` (RMSE / (max - min)) and ``psnr``
-        (see `psnr`); each is NaN where a value of either array is NaN.
+        (see `psnr`); each is NaN where a value of either array is NaN,
+        and when there is no value to compare (every value of a masked
+        array missing).
     """
     if original.shape != decoded.shape:
         raise ValueError(f"cannot compare arrays of shapes {original.shape} and "
                          f"{decoded.shape}: give the decoded array of the original")
+    if original.size == 0:
+        return dict(max_error=math.nan, rmse=math.nan, nrmse=math.nan, psnr=math.nan)
     if limits is None:
         limits = value_range(original)
     a = original.reshape((1,) + original.shape) if original.ndim == 0 else original

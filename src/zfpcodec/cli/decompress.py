@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> None:
     fmt = args.format or ("npy" if output.lower().endswith(".npy") else "raw")
     output = STDIO if names_stdout(output) else output
     kind, value = _single_mode(args)
-    with open_stream(args.input) as source:
+    with open_stream(args.input, _described_layout(args, kind, value)) as source:
         magic = source.read(max(len(ZFP_MAGIC), len(masked.MAGIC)))
         source.seek(0)
         is_masked = magic.startswith(masked.MAGIC)
@@ -183,6 +183,19 @@ def _headerless_arguments(args: argparse.Namespace, kind: str | None,
         raise UsageError(f"{show(args.input)} has a zfp header, which gives its type, "
                          "shape and mode: drop --dtype, --shape and the mode")
     return dict(dtype=args.dtype, shape=args.shape, mode=build_mode(kind, value, args.dtype))
+
+
+def _described_layout(args: argparse.Namespace, kind: str | None,
+                      value: SettingValue | None) -> StreamLayout | None:
+    """The layout --dtype, --shape and the mode describe, if they do (and
+    can: `_headerless_arguments` says what is wrong otherwise)."""
+    if args.dtype is None or args.shape is None or kind is None:
+        return None
+    try:
+        return StreamLayout.headerless(args.dtype, args.shape,
+                                       build_mode(kind, value, args.dtype))
+    except (TypeError, ValueError):
+        return None
 
 
 def _default_output(path: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 from .. import engine, masked
 from ..errors import ZFPError
 from .errors import CLIError
-from .io import read_bytes
+from .io import read_stream
 from .options import Commands, subparser
 from .report import shape_text, show, stream_info
 
@@ -36,7 +36,7 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """info: what a stream's header says."""
-    data = read_bytes(args.input)
+    data = read_stream(args.input)
     container = masked.read(data) if data.startswith(masked.MAGIC) else None
     stream = memoryview(data) if container is None else memoryview(container.stream)
     try:

@@ -16,6 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import engine
+from ..errors import ZFPError
+from ..masked import MAGIC as MASKED_MAGIC
+from ..masked import PREAMBLE, SECTION_LENGTH
+from ..region import HEADER_MAX_BYTES, StreamLayout
 from .errors import CLIError, UsageError
 from .options import STDIO
 from .outputs import atomic_file
@@ -101,12 +105,36 @@ def _source(path: str, limit: int | None = None) -> str | bytes:
     `<(command)`, /dev/stdin on a pipe, a device): all of them, or the
     first `limit` bytes when it holds more."""
     if path == STDIO:
-        return _read_upto(sys.stdin.buffer, limit)
+        return _read_input(sys.stdin.buffer, limit)
     _check_readable_file(path)
     if stat.S_ISREG(os.stat(path).st_mode):
         return path
     with open(path, "rb") as file:
+        return _read_input(file, limit)
+
+
+def _read_input(file: BinaryIO, limit: int | None) -> bytes:
+    """An array's bytes from a pipe: `limit` bytes, or without one a .npy
+    file no further than its header says it reaches, plus a byte (and no
+    further than its first bytes when they begin none): a pipe that never
+    ends costs no more memory than the array would."""
+    if limit is not None:
         return _read_upto(file, limit)
+    head = _read_upto(file, len(NPY_MAGIC) + 2)  # magic, version
+    if not head.startswith(NPY_MAGIC) or len(head) < len(NPY_MAGIC) + 2:
+        return head
+    lengths = {1: 2, 2: 4, 3: 4}.get(head[len(NPY_MAGIC)], 0)  # the header length's size
+    size = _read_upto(file, lengths)
+    if len(size) < lengths or not lengths:
+        return head + size
+    header = _read_upto(file, int.from_bytes(size, "little"))
+    try:  # (version 3 differs from 2 only in the header's encoding)
+        shape, _, dtype = (np.lib.format.read_array_header_1_0 if lengths == 2 else
+                           np.lib.format.read_array_header_2_0)(io.BytesIO(size + header))
+    except (ValueError, TypeError, SyntaxError):
+        return head + size + header  # not readable: np.load says why
+    most = math.prod(shape) * dtype.itemsize + 1
+    return head + size + header + _read_upto(file, most)
 
 
 def _read_upto(file: BinaryIO, limit: int | None) -> bytes:
@@ -160,20 +188,57 @@ def _load_raw(path: str, source: str | bytes, dtype: np.dtype[Any],
     return np.memmap(source, dtype=dtype, mode="r", shape=shape)
 
 
-def read_bytes(path: str) -> bytes:
-    """The contents of a file, of a pipe given by name, or of stdin for '-'."""
-    source = _source(path)
-    if isinstance(source, bytes):
-        return source
-    with open(source, "rb") as file:
+def read_stream(path: str) -> bytes:
+    """The zfp stream or masked container in a file, in a pipe given by
+    name, or on stdin for '-' (a pipe is read as `open_stream` reads it)."""
+    with open_stream(path) as file:
         return file.read()
 
 
-def open_stream(path: str) -> BinaryIO:
-    """A file, or the bytes of stdin for '-' or of a pipe given by name, as
-    a seekable binary file: a reader can take the parts it needs."""
-    source = _source(path)
-    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")
+def open_stream(path: str, headerless: StreamLayout | None = None) -> BinaryIO:
+    """A zfp stream or masked container in a file, or the bytes of stdin
+    for '-' or of a pipe given by name, as a seekable binary file: a reader
+    can take the parts it needs.  A pipe is read no further than the
+    stream can reach, plus a byte, so that one that never ends (a device,
+    a stuck writer) costs no more memory than the stream would: as its
+    header says (`headerless`: the layout a stream without one has), and
+    no further than its first bytes when they begin no zfp stream."""
+    if path == STDIO:
+        return io.BytesIO(_read_stream(sys.stdin.buffer, headerless))
+    _check_readable_file(path)
+    if stat.S_ISREG(os.stat(path).st_mode):
+        return open(path, "rb")
+    with open(path, "rb") as file:
+        return io.BytesIO(_read_stream(file, headerless))
+
+
+def _read_stream(file: BinaryIO, headerless: StreamLayout | None) -> bytes:
+    """A zfp stream or masked container from a pipe, and one byte more
+    where the pipe holds more (see `open_stream`).  The masked
+    container's sections are read as long as they say they are."""
+    data = _read_upto(file, max(len(ZFP_MAGIC), PREAMBLE.size))
+    if data.startswith(MASKED_MAGIC):  # then the sections, then a zfp stream
+        if len(data) == PREAMBLE.size and PREAMBLE.unpack(data)[2] != 0:
+            for _ in range(2):
+                length = _read_upto(file, SECTION_LENGTH.size)
+                data += length
+                if len(length) < SECTION_LENGTH.size:
+                    return data
+                data += _read_upto(file, SECTION_LENGTH.unpack(length)[0])
+        stream, headerless = _read_upto(file, HEADER_MAX_BYTES), None
+    else:
+        stream, data = data + _read_upto(file, HEADER_MAX_BYTES - len(data)), b""
+    if headerless is not None:
+        layout = headerless
+    elif not stream.startswith(ZFP_MAGIC):
+        return data + stream  # no stream: the caller says what it is not
+    else:
+        try:
+            layout = StreamLayout.from_header(stream)
+        except ZFPError:
+            return data + stream
+    most = -(-(layout.header_bits + math.prod(layout.grid) * layout.max_block_bits) // 64) * 8
+    return data + stream + _read_upto(file, max(most + 1 - len(stream), 0))
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -224,4 +289,5 @@ def _write_array_to(file: BinaryIO | _WholeWrites, arr: NDArray[Any], fmt: str) 
     if fmt == "npy":
         np.save(file, arr, allow_pickle=False)
     else:
-        _write_all(file, np.ascontiguousarray(arr).data)
+        # (as bytes: a memoryview of an empty array cannot be cast)
+        _write_all(file, np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data)

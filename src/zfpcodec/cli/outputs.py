@@ -29,6 +29,7 @@ import shutil
 import signal
 import stat
 import threading
+import zipfile
 from contextlib import ExitStack, contextmanager, suppress
 from types import FrameType, TracebackType
 from typing import Any, BinaryIO, Callable, Iterator, Sequence, TypeVar
@@ -75,6 +76,10 @@ def check_output(output: str, inputs: Sequence[str], force: bool, store: bool = 
         if os.path.isdir(output):
             raise CLIError(f"{output} is a directory, and a Zarr store named *.zip is "
                            "written as a zip file: choose another destination")
+        if os.path.isfile(output) and not _is_zipped_store(output):
+            raise CLIError(f"{output} exists and is not a Zarr store in a zip file (no Zarr "
+                           "metadata at its top): not replacing it (choose another "
+                           "destination)")
         store = False            # a file, replaced only by a file
     for source in inputs:
         _check_apart(source, output)
@@ -142,6 +147,15 @@ def _is_special(path: str) -> bool:
     except OSError:
         return False
     return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _is_zipped_store(path: str) -> bool:
+    """A zip file that is a Zarr store (metadata at its top)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name in ZARR_METADATA for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _is_replaceable_store(path: str) -> bool:

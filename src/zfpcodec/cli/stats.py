@@ -129,8 +129,10 @@ def _values_text(arr: NDArray[Any], missing: Missing | None, count: int | None,
                  limits: tuple[float, float]) -> str:
     """The values' range in words, and what is missing or not finite."""
     if missing is not None:
+        others = (" (no error to measure)" if count == arr.size else
+                  f", the others in [{limits[0]:.6g}, {limits[1]:.6g}]")
         return (f"{count} of {arr.size} values missing ({describe_missing(missing, arr.dtype)})"
-                f", the others in [{limits[0]:.6g}, {limits[1]:.6g}]")
+                + others)
     if arr.dtype.kind == "f" and math.isnan(limits[0] + limits[1]):
         finite = np.isfinite(arr)
         if not finite.any():
