@@ -51,6 +51,19 @@ def test_an_int64_fill_value_is_taken_exactly(tmp_path, fill):
     assert np.array_equal(back[values == fill], values[values == fill])
 
 
+@pytest.mark.parametrize("dtype, fill, words", [
+    (np.float32, "1e40", "1e+40 (no float32 value: none equals it)"),
+    (np.int32, "0.5", "0.5 (no int32 value: none equals it)"),
+    (np.int32, "-1e10", "-1e+10 (no int32 value: none equals it)")])
+def test_a_fill_value_the_type_cannot_hold_is_said_to_match_nothing(tmp_path, dtype, fill,
+                                                                    words):
+    # accepted (NaN and +-inf still count in floats), but the user is told
+    # why no value counted as missing
+    source = save(tmp_path, "v.npy", np.arange(32, dtype=dtype))
+    stderr = run("compress", source, "-R", "--missing", fill, "-o", tmp_path / "v.zfp").stderr
+    assert "0 of 32 values missing (" in stderr and words in stderr, stderr
+
+
 def test_missing_values_out_of_every_range_are_named():
     fails("compress", "x.npy", "--missing", "1" + "0" * 400, "-r", "8", expect=2,
           message="out of range")

@@ -299,6 +299,8 @@ def describe_missing(missing: Missing, dtype: np.dtype[Any]) -> str:
     -1e+10'."""
     fill = missing.fill
     named = [] if fill is None else [f"{fill}" if isinstance(fill, int) else f"{fill:g}"]
+    if named and missing.fill_for(dtype) is None:  # e.g. 1e40 in float32, 0.5 in int32
+        named[0] += f" (no {dtype} value: none equals it)"
     return ", ".join((["NaN", "+-inf"] if dtype.kind == "f" else []) + named) or "none named"
 
 
