@@ -853,6 +853,9 @@ def test_decompress_option_conflicts_exit_2(tmp_path, field):
     fails("decompress", f"{path}.zfp", "-t", "f32", "--shape", "12,17,9", "-R",
           expect=EXIT_USAGE, message="has a zfp header")
     fails("decompress", path, expect=EXIT_USAGE, message="does not end in .zfp): give -o")
+    (tmp_path / ".zfp").write_bytes((tmp_path / f"{path.name}.zfp").read_bytes())
+    fails("decompress", tmp_path / ".zfp", expect=EXIT_USAGE,
+          message="(nothing comes before its .zfp): give -o")
     fails("decompress", f"{path}.zfp", "--format", "hdf5", expect=EXIT_USAGE,
           message="invalid choice: 'hdf5'")
 

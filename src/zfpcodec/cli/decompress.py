@@ -201,7 +201,8 @@ def _described_layout(args: argparse.Namespace, kind: str | None,
 def _default_output(path: str) -> str:
     if path == STDIO:
         return STDIO
-    if path.lower().endswith(".zfp") and len(path) > 4:
+    if path.lower().endswith(".zfp") and len(os.path.basename(path)) > 4:
         return path[:-4]
-    raise UsageError(f"cannot name the output after {path} (it does not end in .zfp): "
-                     "give -o")
+    why = ("nothing comes before its .zfp" if path.lower().endswith(".zfp")
+           else "it does not end in .zfp")
+    raise UsageError(f"cannot name the output after {path} ({why}): give -o")
