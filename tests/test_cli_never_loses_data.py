@@ -578,8 +578,17 @@ def test_ctrl_c_while_the_command_line_imports_is_a_clean_stop(tmp_path, field, 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT,
                                                                          signal.SIG_DFL))
-    assert (done.returncode, done.stderr) == (130, "zfpcodec: interrupted\n")
+    assert (done.returncode, done.stderr, done.stdout) == (130, "zfpcodec: interrupted\n", "")
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+    def closed_stderr() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.close(2)
+
+    # with stderr closed (2>&-), the line is dropped, never sent to stdout
+    done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                          cwd=tmp_path, close_fds=True, preexec_fn=closed_stderr)
+    assert (done.returncode, done.stdout) == (130, "")
 
 
 @stopping_signals

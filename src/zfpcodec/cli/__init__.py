@@ -54,5 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .command_line import run_command_line
         return run_command_line(argv)
     except KeyboardInterrupt:  # before the command's own handling began
-        print("zfpcodec: interrupted", file=sys.stderr)
+        if sys.stderr is not None:  # (closed, print() would write to stdout)
+            print("zfpcodec: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
