@@ -10,7 +10,7 @@ import math
 import os
 import stat
 import sys
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, NoReturn, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,9 +128,13 @@ def _read_input(file: BinaryIO, limit: int | None) -> bytes:
     if len(size) < lengths or not lengths:
         return head + size
     header = _read_upto(file, int.from_bytes(size, "little"))
-    try:  # (version 3 differs from 2 only in the header's encoding)
-        shape, _, dtype = (np.lib.format.read_array_header_1_0 if lengths == 2 else
-                           np.lib.format.read_array_header_2_0)(io.BytesIO(size + header))
+    # (version 3 differs from 2 only in the header's encoding; NumPy 1.x
+    # leaves these untyped)
+    read_header = cast(Callable[[BinaryIO], tuple[tuple[int, ...], bool, np.dtype[Any]]],
+                       np.lib.format.read_array_header_1_0 if lengths == 2 else
+                       np.lib.format.read_array_header_2_0)
+    try:
+        shape, _, dtype = read_header(io.BytesIO(size + header))
     except (ValueError, TypeError, SyntaxError):
         return head + size + header  # not readable: np.load says why
     most = math.prod(shape) * dtype.itemsize + 1
