@@ -241,7 +241,8 @@ def _read_stream(file: BinaryIO, headerless: StreamLayout | None) -> bytes:
             layout = StreamLayout.from_header(stream)
         except ZFPError:
             return data + stream
-    most = -(-(layout.header_bits + math.prod(layout.grid) * layout.max_block_bits) // 64) * 8
+    most = engine.padded_bytes(layout.header_bits
+                               + math.prod(layout.grid) * layout.max_block_bits)
     return data + stream + _read_upto(file, max(most + 1 - len(stream), 0))
 
 
