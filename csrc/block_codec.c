@@ -109,7 +109,7 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
     else
       gather_block(f, &c, block);
     if (missing)
-      fill_block(f, c.b, missing, block);
+      fill_block(f, c.b, origin != NULL, missing, block);
     flags = code(&local, p, d, block);
     nonfinite += flags & BLOCK_NONFINITE;
     range += (flags & BLOCK_RANGE) != 0;

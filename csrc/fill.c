@@ -485,18 +485,18 @@ static double round_within(double x, double limit)
 
 /* Fill the gaps of a block of scalars of `type` (x + 4y + 16z + 64w):
  * every position whose `was_known` flag is 0 (missing values and the
- * positions past the array's end), `valid` of them being 1.  `dims` is a
+ * positions past the array's end), `valid` of them being 1; `word` holds
+ * the flags as bits (known_bits), and receives those of the filled block.  `dims` is a
  * constant at each call, so the loops over the block have a fixed
  * length. */
 static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
                                                 const unsigned char *was_known,
-                                                unsigned valid, void *block,
-                                                unsigned dims)
+                                                uint64_t *word, unsigned valid,
+                                                void *block, unsigned dims)
 {
   unsigned size = 1u << (2 * dims), i;
   unsigned itemsize = type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT ? 4 : 8;
   double v[MAX_BLOCK], limit;
-  uint64_t word[MAX_BLOCK / 64];
   if (!valid) {
     /* no valid value: zeros (all bits 0 in every type); sizes constant at
        each call, so the compiler stores them inline (a memset of a
@@ -508,7 +508,6 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
       memset(block, 0, size * 8);
     return;
   }
-  known_bits(word, was_known, size);
   switch (type) {
     case ZFPC_TYPE_INT32: LOAD(int32_t, uint32_t); break;
     case ZFPC_TYPE_INT64: LOAD(int64_t, uint64_t); break;
@@ -529,11 +528,13 @@ static inline ALWAYS_INLINE void fill_values_of(zfpc_type type,
 static void fill_values(zfpc_type type, unsigned dims, const unsigned char *was_known,
                         unsigned valid, void *block)
 {
+  uint64_t word[MAX_BLOCK / 64];
+  known_bits(word, was_known, 1u << (2 * dims));
   switch (dims) {
-    case 1: fill_values_of(type, was_known, valid, block, 1); break;
-    case 2: fill_values_of(type, was_known, valid, block, 2); break;
-    case 3: fill_values_of(type, was_known, valid, block, 3); break;
-    default: fill_values_of(type, was_known, valid, block, 4); break;
+    case 1: fill_values_of(type, was_known, word, valid, block, 1); break;
+    case 2: fill_values_of(type, was_known, word, valid, block, 2); break;
+    case 3: fill_values_of(type, was_known, word, valid, block, 3); break;
+    default: fill_values_of(type, was_known, word, valid, block, 4); break;
   }
 }
 
@@ -573,57 +574,91 @@ static size_t c_order(unsigned dims, const size_t sizes[4], size_t n[4], size_t 
 #define KNOWN_FLAGS(T, U, MISSING)                                           \
   FOR_BLOCK_VALUES(T, U, known[i] = (unsigned char)!(MISSING(x, bits)))
 
-/* Record the missing values of the gathered block at block coordinates
- * b[0..3] of `f` (`extent` values along each axis inside the array) in
- * `found`: those `miss` flags (1: missing), or every value when `miss` is
- * NULL (a whole block with no valid value, as many fields' land is),
- * `gaps` in all.  The first one met sets the reference pattern; the
- * bitmap receives a row of up to 4 bits at a time (the rows along x are
- * contiguous in C order). */
-#define RECORD_PATTERNS(U)                                                   \
+/* The OR and the AND of the bit patterns of a block's missing values:
+ * they all share one pattern when the two are equal. */
+typedef struct {
+  uint64_t any, every;
+} gap_patterns;
+
+/* One value's step of gap_patterns: `gap` all ones for a missing value, 0
+ * for a known one (no branch: whether a value is missing follows no
+ * pattern a predictor learns). */
+#define PATTERN_STEP(gap)                                                    \
   do {                                                                       \
-    U ref, differ = 0;                                                       \
-    if (!found->count)                                                       \
-      for (i = 0; i < size; i++)                                             \
-        if (!miss || miss[i]) {                                              \
-          memcpy(&ref, (const char *)block + i * sizeof ref, sizeof ref);    \
-          found->pattern = ref;                                              \
-          break;                                                             \
-        }                                                                    \
-    ref = (U)found->pattern;                                                 \
-    if (!miss)                                                               \
-      FOR_BLOCK_VALUES(U, U, differ |= bits ^ ref)                           \
-    else                                                                     \
-      FOR_BLOCK_VALUES(U, U, differ |= (bits ^ ref) & ((U)0 - (U)miss[i]))   \
-    found->differ |= differ;                                                 \
+    any |= bits & (gap);                                                     \
+    every &= bits | ~(gap);                                                  \
   } while (0)
 
+/* KNOWN_FLAGS, and in the same loop the block's gap_patterns (`patterns`),
+ * for record_gaps. */
+#define KNOWN_FLAGS_AND_PATTERNS(T, U, MISSING)                              \
+  do {                                                                       \
+    U any = 0, every = (U)~(U)0;                                             \
+    FOR_BLOCK_VALUES(T, U, {                                                 \
+      U gap = (U)0 - (U)(MISSING(x, bits));                                  \
+      known[i] = (unsigned char)(1 + gap);                                   \
+      PATTERN_STEP(gap);                                                     \
+    })                                                                       \
+    patterns.any = any;                                                      \
+    patterns.every = every;                                                  \
+  } while (0)
+
+/* gap_patterns of the values of a gathered block whose `miss` flags are 1,
+ * or of all of them when `miss` is NULL. */
+#define FLAGGED_PATTERNS(U)                                                  \
+  do {                                                                       \
+    U any = 0, every = (U)~(U)0;                                             \
+    if (miss)                                                                \
+      FOR_BLOCK_VALUES(U, U, PATTERN_STEP((U)0 - (U)miss[i]))                \
+    else                                                                     \
+      FOR_BLOCK_VALUES(U, U, PATTERN_STEP(~(U)0))                            \
+    patterns.any = any;                                                      \
+    patterns.every = every;                                                  \
+  } while (0)
+
+static inline ALWAYS_INLINE gap_patterns flagged_patterns(zfpc_type type, const void *block,
+                                                          const unsigned char *miss,
+                                                          unsigned size)
+{
+  gap_patterns patterns;
+  unsigned i;
+  if (type == ZFPC_TYPE_INT32 || type == ZFPC_TYPE_FLOAT)
+    FLAGGED_PATTERNS(uint32_t);
+  else
+    FLAGGED_PATTERNS(uint64_t);
+  return patterns;
+}
+
+/* Record the missing values of the block at block coordinates b[0..3] of
+ * `f` (`extent` values along each axis inside the array) in `found`: the
+ * set bits of `miss` (value i in bit i % 64 of miss[i / 64]), or every value
+ * when `miss` is NULL (a whole block with no valid value, as many fields'
+ * land is), `gaps` in all, whose bit patterns' OR and AND are `patterns`.
+ * The first block with gaps sets the reference pattern (one of them when
+ * they all share it: then the OR is it); the bitmap receives a row of up to
+ * 4 bits at a time (the rows along x are contiguous in C order). */
 static inline ALWAYS_INLINE void record_gaps(zfpc_found *found, const zfpc_field *f,
                                              const size_t b[4], const unsigned extent[4],
-                                             const unsigned char *miss, unsigned gaps,
-                                             const void *block, unsigned dims)
+                                             const uint64_t *miss, unsigned gaps,
+                                             gap_patterns patterns, unsigned dims)
 {
-  unsigned size = 1u << (2 * dims), i, y, z, w;
-  uint64_t word[MAX_BLOCK / 64] = {0};
+  unsigned i, y, z, w;
   size_t n[4], at[4];
   unsigned char *bitmap = found->bitmap;  /* a local: the stores below cannot move it */
   for (i = 0; i < 4; i++) {
     n[i] = i < dims ? f->n[i] : 1;
     at[i] = i < dims ? SIDE * b[i] : 0;
   }
-  if (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_FLOAT)
-    RECORD_PATTERNS(uint32_t);
-  else
-    RECORD_PATTERNS(uint64_t);
+  if (!found->count)
+    found->pattern = patterns.any;
+  found->differ |= (patterns.any ^ patterns.every) | (patterns.any ^ found->pattern);
   found->count += gaps;
-  if (miss)
-    known_bits(word, miss, size);
   for (w = 0; w < (dims > 3 ? extent[3] : 1u); w++)
     for (z = 0; z < (dims > 2 ? extent[2] : 1u); z++) {
       size_t bit = (((at[3] + w) * n[2] + at[2] + z) * n[1] + at[1]) * n[0] + at[0];
       for (y = 0; y < (dims > 1 ? extent[1] : 1u); y++, bit += n[0]) {
         unsigned row = y + SIDE * z + SIDE * SIDE * w;
-        unsigned nibble = miss ? (unsigned)(word[row / 16] >> (4 * (row % 16))) & 15u : 15u;
+        unsigned nibble = miss ? (unsigned)(miss[row / 16] >> (4 * (row % 16))) & 15u : 15u;
         nibble <<= bit % 8;
         bitmap[bit / 8] |= (unsigned char)nibble;
         if (nibble >> 8)
@@ -633,41 +668,45 @@ static inline ALWAYS_INLINE void record_gaps(zfpc_found *found, const zfpc_field
 }
 
 static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t b[4],
-                                               const zfpc_missing *missing, void *block,
-                                               unsigned dims)
+                                               int whole, const zfpc_missing *missing,
+                                               void *block, unsigned dims)
 {
-  unsigned size = 1u << (2 * dims), i, a, gaps = 0, valid = 0, full = 1;
-  unsigned extent[4] = {SIDE, SIDE, SIDE, SIDE};
+  unsigned size = 1u << (2 * dims), i, a, gaps = 0, valid = 0;
   unsigned char known[MAX_BLOCK];
+  uint64_t word[MAX_BLOCK / 64];  /* the known values' flags as bits */
   if (!missing->fill && (f->type == ZFPC_TYPE_INT32 || f->type == ZFPC_TYPE_INT64))
     return;  /* integers are all finite */
-  for (a = 0; a < dims; a++) {
-    size_t left = f->n[a] - SIDE * b[a];
-    if (left < SIDE) {
-      extent[a] = (unsigned)left;
-      full = 0;
-    }
-  }
-  if (full) {
+  if (whole) {
+    static const unsigned sides[4] = {SIDE, SIDE, SIDE, SIDE};  /* loops unroll */
     /* most blocks of a field have no gap or no valid value: a count tells
        them apart before any flag is built */
     FOR_MISSING_RULE(f->type, missing->fill, GAP_COUNT);
     if (!gaps)
       return;
     valid = size - gaps;
-    if (valid)
+    if (!valid) {
+      if (missing->found)
+        record_gaps(missing->found, f, b, sides, NULL, gaps,
+                    flagged_patterns(f->type, block, NULL, size), dims);
+    } else if (missing->found) {
+      gap_patterns patterns;
+      uint64_t miss[MAX_BLOCK / 64];
+      FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS_AND_PATTERNS);
+      known_bits(word, known, size);
+      for (i = 0; i < (size + 63) / 64; i++)
+        miss[i] = ~word[i] & (size < 64 ? ((uint64_t)1 << size) - 1 : ~UINT64_C(0));
+      record_gaps(missing->found, f, b, sides, miss, gaps, patterns, dims);
+    } else {
       FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
-    if (missing->found) {
-      static const unsigned whole[4] = {SIDE, SIDE, SIDE, SIDE};  /* loops unroll */
-      unsigned char miss[MAX_BLOCK];
-      if (valid)
-        for (i = 0; i < size; i++)
-          miss[i] = (unsigned char)!known[i];
-      record_gaps(missing->found, f, b, whole, valid ? miss : NULL, gaps, block, dims);
+      known_bits(word, known, size);
     }
   } else {
-    unsigned inside_count = 0;
+    unsigned inside_count = 0, extent[4] = {SIDE, SIDE, SIDE, SIDE};
     unsigned char miss[MAX_BLOCK];  /* missing inside the array */
+    for (a = 0; a < dims; a++) {
+      size_t left = f->n[a] - SIDE * b[a];
+      extent[a] = left < SIDE ? (unsigned)left : SIDE;
+    }
     FOR_MISSING_RULE(f->type, missing->fill, KNOWN_FLAGS);
     /* the padded positions are gaps too, when the block has any inside */
     for (i = 0; i < size; i++) {
@@ -682,20 +721,25 @@ static inline ALWAYS_INLINE void fill_block_of(const zfpc_field *f, const size_t
     gaps = inside_count - valid;
     if (!gaps)
       return;
-    if (missing->found)
-      record_gaps(missing->found, f, b, extent, miss, gaps, block, dims);
+    if (missing->found) {
+      uint64_t miss_word[MAX_BLOCK / 64];
+      known_bits(miss_word, miss, size);
+      record_gaps(missing->found, f, b, extent, miss_word, gaps,
+                  flagged_patterns(f->type, block, miss, size), dims);
+    }
+    known_bits(word, known, size);
   }
-  fill_values_of(f->type, known, valid, block, dims);
+  fill_values_of(f->type, known, word, valid, block, dims);
 }
 
-void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *missing,
-                void *block)
+void fill_block(const zfpc_field *f, const size_t b[4], int whole,
+                const zfpc_missing *missing, void *block)
 {
   switch (f->dims) {
-    case 1: fill_block_of(f, b, missing, block, 1); break;
-    case 2: fill_block_of(f, b, missing, block, 2); break;
-    case 3: fill_block_of(f, b, missing, block, 3); break;
-    default: fill_block_of(f, b, missing, block, 4); break;
+    case 1: fill_block_of(f, b, whole, missing, block, 1); break;
+    case 2: fill_block_of(f, b, whole, missing, block, 2); break;
+    case 3: fill_block_of(f, b, whole, missing, block, 3); break;
+    default: fill_block_of(f, b, whole, missing, block, 4); break;
   }
 }
 

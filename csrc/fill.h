@@ -7,12 +7,13 @@
 #include "zfpc.h"
 
 /* `block` holds the block at block coordinates b[0..3] of the C-contiguous
- * field `f`, gathered (format.md §4.3 layout, partial blocks padded).  Its
+ * field `f`, gathered (format.md §4.3 layout, partial blocks padded);
+ * `whole` says whether it lies wholly inside the array (the coder knows).  Its
  * `missing` values (the rule of zfpc_find_missing), and the padded
  * positions of a partial block that has any, are replaced by the fill rule
  * of zfpc_fill_gaps; a block without missing values is left as it is. */
-void fill_block(const zfpc_field *f, const size_t b[4], const zfpc_missing *missing,
-                void *block);
+void fill_block(const zfpc_field *f, const size_t b[4], int whole,
+                const zfpc_missing *missing, void *block);
 
 /* Before the blocks are coded with `missing->found` (zfpc_found) filled
  * from them: an empty bitmap, nothing found. */
