@@ -326,6 +326,10 @@ def test_decompress_region_reads_only_the_blocks_it_needs(tmp_path):
     run("decompress", tmp_path / "h.zfp", "-t", "f64", "--shape", "40,36,32", "-r", "8",
         "--region", "..., [0, 31, 5]", "-o", tmp_path / "h.npy", "-q")
     np.testing.assert_array_equal(np.load(tmp_path / "h.npy"), full[..., [0, 31, 5]])
+    # a region that begins with a minus sign is a value, not an option
+    run("decompress", tmp_path / "a.zfp", "--region", "-2:,5", "-o", tmp_path / "m.npy",
+        "-q")
+    np.testing.assert_array_equal(np.load(tmp_path / "m.npy"), full[-2:, 5])
     # variable rate: a prefix
     run("compress", tmp_path / "a.npy", "-a", "1e-3", "-o", tmp_path / "v.zfp", "-q")
     stream = (tmp_path / "v.zfp").read_bytes()

@@ -158,18 +158,24 @@ def positive_int(text: str) -> int:
 # "expected one argument", hiding the real message.
 NUMBER_OPTIONS = frozenset({"-a", "--tolerance", "-r", "--rate", "-p", "--precision",
                             "-c", "--expert", "--missing"})
+# Options whose one value is a NumPy index, which may begin with a minus
+# sign ('-1:, 2', '-3:'): argparse takes those for options too.
+INDEX_OPTIONS = frozenset({"--region"})
 
 
 def protect_negative_numbers(argv: Sequence[str]) -> list[str]:
     """`argv` with every negative number among the values of a
-    `NUMBER_OPTIONS` option given a leading space, which makes argparse
-    read it as a value; float() and int() ignore the space."""
+    `NUMBER_OPTIONS` option, and an `INDEX_OPTIONS` value that begins with
+    a minus sign, given a leading space, which makes argparse read it as a
+    value; float(), int() and the index parser ignore the space."""
     protected: list[str] = []
     in_values = False
     for index, token in enumerate(argv):
         if token == "--":
             return protected + list(argv[index:])
-        if in_values and token.startswith("-") and _is_number(token):
+        after_index_option = index > 0 and argv[index - 1] in INDEX_OPTIONS
+        if token.startswith("-") and (after_index_option or
+                                      (in_values and _is_number(token))):
             token = " " + token
         else:
             in_values = token in NUMBER_OPTIONS or (in_values and _is_number(token))
