@@ -261,6 +261,6 @@ def accuracy_holds(arr: NDArray[Any], tolerance: float) -> BoundReport:
     """
     arr = np.asarray(arr)
     mode = Mode.from_args(tolerance=tolerance)
-    _, counts = engine.compress_report(arr, mode)
+    _, counts = engine.compress_report(arr, mode, rate_clamp=False)
     return report_of(counts, arr, mode)
 

@@ -149,11 +149,15 @@ def header_size_problem(shape: tuple[int, ...]) -> str:
 
 
 def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
-             rate_clamp: bool = False, threads: int = 1) -> bytes:
+             rate_clamp: bool = True, threads: int = 1) -> bytes:
     """The zfp stream of `arr` (1 to 4 dimensions, any layout and byte
     order) in `mode`, with the full header unless `header` is False.
     `rate_clamp` applies the float/double minimum block size to fixed rates
-    (what zfp does when told the type; zfpy's compress_numpy does not).
+    (what zfp does when told the type, and what `decompress` and
+    `zfpcodec.region` assume of a headerless stream by default); False
+    writes zfpy's compress_numpy bytes, whose headerless streams at rates
+    below that size (e.g. 3 bits a value for 1-D float64) decode only with
+    rate_clamp=False too.
 
     Raises ValueError, before writing anything, for a stream no zfp reader
     would decode back (`unreadable`, or a shape the header cannot hold);
@@ -163,7 +167,7 @@ def compress(arr: NumericArray, mode: Mode, *, header: bool = True,
 
 
 def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
-                    rate_clamp: bool = False, threads: int = 1
+                    rate_clamp: bool = True, threads: int = 1
                     ) -> tuple[bytes, tuple[int, int, int]]:
     """`compress`, and what the engine found while coding: the numbers of
     blocks holding NaN or +-inf, of blocks too wide for fixed accuracy (of
@@ -177,7 +181,7 @@ def compress_report(arr: NumericArray, mode: Mode, *, header: bool = True,
 
 def compress_filled(arr: NDArray[Any], mode: Mode, fill: NDArray[Any] | None,
                     bitmap: NDArray[np.uint8], *, header: bool = True,
-                    rate_clamp: bool = False, threads: int = 1
+                    rate_clamp: bool = True, threads: int = 1
                     ) -> tuple[bytes, tuple[int, int, int], tuple[int, int, bool]]:
     """`compress_report` of the C-contiguous, native-order `arr` whose
     missing values (NaN and +-inf, and those equal to `fill`, a 0-d array

@@ -489,20 +489,23 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
     `layout` is given for a headerless stream); `max_gap` as in
     `StreamLayout.byte_ranges`.
 
-    Returns the values and the number of bytes read.
+    Returns the values and the number of bytes read (each byte once: the
+    blocks' ranges leave out what the header's read already holds).
     """
-    read = 0
+    pieces: list[tuple[int, bytes]] = []
     if layout is None:
         file.seek(0)
-        head = file.read(HEADER_MAX_BYTES)
-        read += len(head)
+        head = _read_fully(file, HEADER_MAX_BYTES)
         layout = StreamLayout.from_header(head)
+        pieces.append((0, head))
     layout.check_fits(file.seek(0, os.SEEK_END))
-    pieces: list[tuple[int, bytes]] = []
+    held = len(pieces[0][1]) if pieces else 0
     for start, stop in layout.byte_ranges(selection, max_gap=max_gap):
+        start = max(start, held)
+        if start >= stop:
+            continue
         file.seek(start)
-        piece = file.read(stop - start)
-        read += len(piece)
+        piece = _read_fully(file, stop - start)
         if len(piece) < stop - start and not (layout.stream_bytes is None and piece):
             # (a variable-length stream's last range is a bound: it may end
             # inside it, and the decoder tells whether it ends too soon)
@@ -510,7 +513,22 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
             raise ZFPError(f"zfp stream is truncated: it ends at byte {size}, before the "
                            f"blocks the region needs (bytes {start} to {stop})", "truncated")
         pieces.append((start, piece))
+    read = sum(len(piece) for _, piece in pieces)
     return decompress_region(pieces, selection, layout=layout, out=out, threads=threads), read
+
+
+def _read_fully(file: BinaryIO, size: int) -> bytes:
+    """Up to `size` bytes from `file`, fewer only where it ends: a raw file
+    may return fewer than asked before its end."""
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        part = file.read(left)
+        if not part:  # the end (or, for a non-blocking file, nothing yet)
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def _is_pieces(data: BufferLike | Pieces) -> bool:
@@ -534,11 +552,32 @@ def _pieces(data: BufferLike | Pieces) -> list[tuple[int, memoryview]]:
                              f"not {start}")
         pieces.append((start, as_stream(piece)))
     pieces.sort(key=lambda item: item[0])
-    for (start, piece), (next_start, _) in zip(pieces, pieces[1:]):
-        if start + piece.nbytes > next_start:
-            raise ValueError(f"pieces overlap: bytes {start}..{start + piece.nbytes} and "
-                             f"the piece at {next_start}; give each byte once")
-    return pieces
+    return _joined(pieces)
+
+
+def _joined(pieces: list[tuple[int, memoryview]]) -> list[tuple[int, memoryview]]:
+    """Sorted `pieces` with each run of pieces that touch or overlap made
+    one, so that a block spanning two of them (a header fetched on its own
+    beside the blocks' ranges) is found whole.  Overlapping bytes must be
+    equal: pieces that disagree are no stream.  (A piece that touches no
+    other is kept as it is, not copied.)"""
+    joined: list[tuple[int, memoryview | bytearray]] = []
+    for start, piece in pieces:
+        if joined and start <= joined[-1][0] + len(joined[-1][1]):
+            first, held = joined[-1]
+            end = first + len(held)
+            shared = min(end - start, piece.nbytes)
+            if held[start - first:start - first + shared] != piece[:shared]:
+                raise ValueError(f"pieces overlap with different bytes: the piece at "
+                                 f"{start} and the one before it, over bytes "
+                                 f"{start}..{start + shared}")
+            if start + piece.nbytes > end:
+                held = held if isinstance(held, bytearray) else bytearray(held)
+                held += piece[end - start:]
+                joined[-1] = (first, held)
+            continue
+        joined.append((start, piece))
+    return [(start, memoryview(held)) for start, held in joined]
 
 
 def _layout(layout: StreamLayout | None, pieces: list[tuple[int, memoryview]],
