@@ -247,6 +247,37 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
           expect=EXIT_USAGE, message="--dataset '/' names no dataset")
 
 
+def test_import_refuses_values_a_lossy_mode_cannot_keep_as_compress_does(tmp_path):
+    """NaN and -inf in fixed accuracy: exit 1 and one line naming the fixes
+    H5Z-ZFP has (no --missing: it keeps no mask), the file unchanged, as
+    compress refuses them; --allow-unbounded stores what the API's
+    strict=False stores."""
+    data = values("f8", (12, 16))
+    data[1, 5], data[9, 9] = np.nan, -np.inf
+    np.save(tmp_path / "nan.npy", data)
+    run("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "ok", "-R")
+    before = (tmp_path / "x.h5").read_bytes()
+    fails("compress", tmp_path / "nan.npy", "-a", "1e-3", expect=EXIT_FAILURE,
+          message="refusing to store a stream whose error bound does not hold")
+    stderr = fails("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "T",
+                   "-a", "1e-3", "--chunks", "8,8", expect=EXIT_FAILURE,
+                   message="refusing to store a stream whose error bound does not hold: 1 of 4 "
+                           "blocks hold NaN or +-inf")
+    assert "--missing" not in stderr
+    assert "Fix: --reversible (lossless; this output has no mask for missing values); or " \
+        "finite values in place of NaN and +-inf. (--allow-unbounded stores it anyway.)" in stderr
+    assert (tmp_path / "x.h5").read_bytes() == before
+    fails("h5", "import", tmp_path / "nan.npy", tmp_path / "new.h5", "--dataset", "T", "-r",
+          "8", expect=EXIT_FAILURE, message="blocks hold NaN or +-inf")
+    assert not (tmp_path / "new.h5").exists()
+    run("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "T", "-a", "1e-3",
+        "--chunks", "8,8", "--allow-unbounded")
+    with h5py.File(tmp_path / "api.h5", "w") as file:
+        zh.write(file, "T", data, chunks=(8, 8), tolerance=1e-3, strict=False)
+    with h5py.File(tmp_path / "x.h5", "r") as cli, h5py.File(tmp_path / "api.h5", "r") as api:
+        assert raw_chunks(cli["T"]) == raw_chunks(api["T"])
+
+
 @needs_zarr
 def test_export_of_values_the_zarr_codec_cannot_store_is_one_line_and_leaves_nothing(
         tmp_path):
