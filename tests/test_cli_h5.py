@@ -212,6 +212,16 @@ def test_export_writes_each_region_of_a_npy_where_it_belongs(tmp_path, shape, ch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npy"]
 
 
+def test_import_of_an_empty_npy_is_an_empty_dataset(tmp_path):
+    np.save(tmp_path / "empty.npy", np.zeros((0, 5)))
+    run("h5", "import", tmp_path / "empty.npy", tmp_path / "e.h5", "--dataset", "E", "-r", "8")
+    with h5py.File(tmp_path / "e.h5", "r") as file:
+        assert file["E"].shape == (0, 5)
+        assert_same(zh.read(file["E"]), np.zeros((0, 5)))
+    expected, _ = Reference(tmp_path).read("e.h5")
+    assert_same(expected["/E"], np.zeros((0, 5)))
+
+
 def test_h5_failures_exit_with_a_message(tmp_path, field):
     path, _ = field
     with h5py.File(tmp_path / "x.h5", "w") as file:

@@ -769,6 +769,21 @@ def test_chunks_hdf5_refuses_are_refused_before_anything_is_encoded(tmp_path, mo
         assert_same(zh.read(writer.dataset), values("f8", (10, 10)))
 
 
+@pytest.mark.parametrize("shape", [(0, 5), (0,), (3, 0, 4)])
+def test_empty_arrays_are_written_with_default_chunks_as_h5py_writes_them(ref, tmp_path, shape):
+    """An axis of length 0 takes chunks longer than it, as HDF5 (and h5py's
+    own default chunks, (256, 3) for (0, 5)) does: the dataset keeps its
+    fixed shape and reads back empty, here and through the plugin."""
+    with h5py.File(tmp_path / "e.h5", "w") as file:
+        dataset = zh.write(file, "e", np.zeros(shape, "f4"), rate=8)
+        assert dataset.shape == dataset.maxshape == shape
+        assert dataset.chunks == tuple(n or 4 for n in shape)   # a zfp block's side
+        assert dataset.id.get_num_chunks() == 0
+        assert_same(zh.read(dataset), np.zeros(shape, "f4"))
+    plugin, cd_values = ref.read("e.h5")
+    assert_same(plugin["/e"], np.zeros(shape, "f4"))
+
+
 def test_selections_beyond_basic_indexing_are_refused(tmp_path):
     with h5py.File(tmp_path / "x.h5", "w") as file:
         dataset = zh.write(file, "x", np.zeros((4, 4)), rate=8)

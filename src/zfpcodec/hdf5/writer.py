@@ -33,11 +33,12 @@ if TYPE_CHECKING:
     import h5py
 
 CHUNK_TARGET_BYTES = 1 << 20  # default chunks: about 1 MiB of values
+BLOCK_SIDE = 4                # zfp codes blocks of 4^d values
 # HDF5 before 2.0 refuses larger chunks (their sizes are 32-bit words in
 # the chunk index), and so cannot read a file that has them
 MAX_CHUNK_BYTES = 2**32 - 1
 _OWN_OPTIONS = ("compression", "compression_opts", "chunks", "shuffle", "fletcher32",
-                "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data")
+                "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data", "dcpl")
 
 
 def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int] | None = None,
@@ -133,10 +134,18 @@ def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: 
     import h5py  # only here: the format itself needs no HDF5
 
     plugin = h5py.h5z.filter_avail(FILTER_ID)
-    dataset = group.create_dataset(
-        name, shape=shape, dtype=dtype, chunks=chunks, compression=FILTER_ID,
-        compression_opts=fmt.generic_cd_values() if plugin else cd_values,
-        allow_unknown_filter=True, **options)
+    # the chunks and the filter (optional, as h5py sets one given by
+    # number) go to HDF5 in the property list: h5py refuses chunks longer
+    # than a fixed axis, which HDF5 takes on an axis of length 0 (an empty
+    # dataset, where h5py's own chunks are such).  h5py is told the chunks
+    # only with a maxshape, where it would otherwise choose its own.
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk(chunks)
+    dcpl.set_filter(FILTER_ID, h5py.h5z.FLAG_OPTIONAL,
+                    fmt.generic_cd_values() if plugin else cd_values)
+    dataset = group.create_dataset(name, shape=shape, dtype=dtype, dcpl=dcpl,
+                                   chunks=chunks if options.get("maxshape") else None,
+                                   **options)
     stored = filters(dataset)[0][1]
     if stored != cd_values:
         del group[name]
@@ -150,14 +159,16 @@ def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
     """ValueError for chunks HDF5 refuses, before anything is compressed
     (the cd_values encode a whole chunk of zeros, minutes for a huge one):
     a rank other than the dataset's, an axis longer than the dataset's (its
-    `maxshape` where given, h5py's rule: None there is unlimited), or more
-    than `MAX_CHUNK_BYTES`."""
+    `maxshape` where given, h5py's rule: None there is unlimited; without
+    one, an axis of length 0 takes any, as HDF5 does), or more than
+    `MAX_CHUNK_BYTES`."""
     if len(chunks) != len(shape) or min(chunks, default=1) < 1:
         raise ValueError(f"chunks {chunks} do not fit a dataset of shape {shape}: one "
                          "positive size per axis")
     name, limits = ("shape", shape) if maxshape is None else (
         "maxshape", tuple(maxshape) if isinstance(maxshape, (tuple, list)) else (maxshape,))
-    if any(limit is not None and n > limit for n, limit in zip(chunks, limits)):
+    if any(limit is not None and n > limit and (limit or maxshape is not None)
+           for n, limit in zip(chunks, limits)):
         raise ValueError(f"chunks {chunks} are longer than the dataset's {name} {limits} "
                          "on some axis (HDF5 allows that only on an unlimited axis)")
     nbytes = math.prod(chunks) * itemsize
@@ -169,8 +180,10 @@ def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
 def default_chunks(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
     """About `CHUNK_TARGET_BYTES` chunks: size 1 on all but the last 4 axes,
     the largest axis halved (to a multiple of 4 while above 4) until the
-    chunk fits."""
-    chunks = [1] * max(len(shape) - MAX_AXES, 0) + [max(int(n), 1)
+    chunk fits.  An axis of length 0 (an empty dataset, which stores no
+    chunk) gets one zfp block's side, 4, so that the chunks have an axis
+    longer than 1, as H5Z-ZFP needs."""
+    chunks = [1] * max(len(shape) - MAX_AXES, 0) + [int(n) or BLOCK_SIDE
                                                     for n in shape[-MAX_AXES:]]
     while math.prod(chunks) * itemsize > CHUNK_TARGET_BYTES:
         axis = chunks.index(max(chunks))
