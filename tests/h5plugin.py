@@ -33,6 +33,7 @@ class Spec:
     zfp: dict[str, Any]
     fillvalue: Any = None
     regions: list | None = None
+    pipeline: list[str] | None = None   # "zfp", "shuffle", "deflate" in order
 
 
 def plugin_kwargs(mode: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +73,8 @@ class Reference:
                 entry["fillvalue"] = spec.fillvalue
             if spec.regions is not None:
                 entry["regions"] = spec.regions
+            if spec.pipeline is not None:
+                entry["pipeline"] = spec.pipeline
             out.append(entry)
         return out
 

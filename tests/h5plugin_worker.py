@@ -8,7 +8,9 @@ Jobs:
     creates each dataset through the plugin: spec = {"name", "data" (a .npy
     path), "chunks", "zfp" (hdf5plugin.Zfp keyword arguments), optional
     "fillvalue" and "regions" (write only these [[start, stop], ...] boxes
-    of the data; default all of it)}.
+    of the data; default all of it), and "pipeline" (the filters in order,
+    of "zfp", "shuffle" and "deflate", which h5py's keywords cannot order;
+    no fill value then)}.
 ``{"action": "write_ours", "file": f, "datasets": [spec, ...]}``
     the same through zfpcodec.hdf5.write, with the plugin loaded ("zfp"
     holds zfpcodec's mode arguments).
@@ -39,12 +41,32 @@ def datasets(file: h5py.File) -> list[h5py.Dataset]:
 def write(file: h5py.File, spec: dict) -> None:
     data = np.load(spec["data"])
     kwargs = {"fillvalue": spec["fillvalue"]} if "fillvalue" in spec else {}
-    dataset = file.create_dataset(spec["name"], shape=data.shape, dtype=data.dtype,
-                                  chunks=tuple(spec["chunks"]),
-                                  **hdf5plugin.Zfp(**spec["zfp"]), **kwargs)
+    if "pipeline" in spec:
+        dataset = with_pipeline(file, spec, data)
+    else:
+        dataset = file.create_dataset(spec["name"], shape=data.shape, dtype=data.dtype,
+                                      chunks=tuple(spec["chunks"]),
+                                      **hdf5plugin.Zfp(**spec["zfp"]), **kwargs)
     for box in spec.get("regions", [[[0, n] for n in data.shape]]):
         where = tuple(slice(start, stop) for start, stop in box)
         dataset[where] = data[where]
+
+
+def with_pipeline(file: h5py.File, spec: dict, data: np.ndarray) -> h5py.Dataset:
+    """A dataset whose filters are spec["pipeline"], in that order."""
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk(tuple(spec["chunks"]))
+    for step in spec["pipeline"]:
+        if step == "zfp":
+            dcpl.set_filter(hdf5plugin.ZFP_ID, h5py.h5z.FLAG_MANDATORY,
+                            hdf5plugin.Zfp(**spec["zfp"])["compression_opts"])
+        elif step == "shuffle":
+            dcpl.set_shuffle()
+        else:
+            dcpl.set_deflate(6)
+    return h5py.Dataset(h5py.h5d.create(file.id, spec["name"].encode(),
+                                        h5py.h5t.py_create(data.dtype),
+                                        h5py.h5s.create_simple(data.shape), dcpl=dcpl))
 
 
 def write_ours(file: h5py.File, spec: dict) -> None:

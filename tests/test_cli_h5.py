@@ -212,6 +212,16 @@ def test_export_writes_each_region_of_a_npy_where_it_belongs(tmp_path, shape, ch
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npy"]
 
 
+def test_import_of_an_empty_npy_is_an_empty_dataset(tmp_path):
+    np.save(tmp_path / "empty.npy", np.zeros((0, 5)))
+    run("h5", "import", tmp_path / "empty.npy", tmp_path / "e.h5", "--dataset", "E", "-r", "8")
+    with h5py.File(tmp_path / "e.h5", "r") as file:
+        assert file["E"].shape == (0, 5)
+        assert_same(zh.read(file["E"]), np.zeros((0, 5)))
+    expected, _ = Reference(tmp_path).read("e.h5")
+    assert_same(expected["/E"], np.zeros((0, 5)))
+
+
 def test_h5_failures_exit_with_a_message(tmp_path, field):
     path, _ = field
     with h5py.File(tmp_path / "x.h5", "w") as file:
@@ -245,6 +255,37 @@ def test_h5_failures_exit_with_a_message(tmp_path, field):
           expect=EXIT_FAILURE, message="nothing: no such file or Zarr store")
     fails("h5", "import", path, tmp_path / "x.h5", "--dataset", "/", "-f",
           expect=EXIT_USAGE, message="--dataset '/' names no dataset")
+
+
+def test_import_refuses_values_a_lossy_mode_cannot_keep_as_compress_does(tmp_path):
+    """NaN and -inf in fixed accuracy: exit 1 and one line naming the fixes
+    H5Z-ZFP has (no --missing: it keeps no mask), the file unchanged, as
+    compress refuses them; --allow-unbounded stores what the API's
+    strict=False stores."""
+    data = values("f8", (12, 16))
+    data[1, 5], data[9, 9] = np.nan, -np.inf
+    np.save(tmp_path / "nan.npy", data)
+    run("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "ok", "-R")
+    before = (tmp_path / "x.h5").read_bytes()
+    fails("compress", tmp_path / "nan.npy", "-a", "1e-3", expect=EXIT_FAILURE,
+          message="refusing to store a stream whose error bound does not hold")
+    stderr = fails("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "T",
+                   "-a", "1e-3", "--chunks", "8,8", expect=EXIT_FAILURE,
+                   message="refusing to store a stream whose error bound does not hold: 1 of 4 "
+                           "blocks hold NaN or +-inf")
+    assert "--missing" not in stderr
+    assert "Fix: --reversible (lossless; this output has no mask for missing values); or " \
+        "finite values in place of NaN and +-inf. (--allow-unbounded stores it anyway.)" in stderr
+    assert (tmp_path / "x.h5").read_bytes() == before
+    fails("h5", "import", tmp_path / "nan.npy", tmp_path / "new.h5", "--dataset", "T", "-r",
+          "8", expect=EXIT_FAILURE, message="blocks hold NaN or +-inf")
+    assert not (tmp_path / "new.h5").exists()
+    run("h5", "import", tmp_path / "nan.npy", tmp_path / "x.h5", "--dataset", "T", "-a", "1e-3",
+        "--chunks", "8,8", "--allow-unbounded")
+    with h5py.File(tmp_path / "api.h5", "w") as file:
+        zh.write(file, "T", data, chunks=(8, 8), tolerance=1e-3, strict=False)
+    with h5py.File(tmp_path / "x.h5", "r") as cli, h5py.File(tmp_path / "api.h5", "r") as api:
+        assert raw_chunks(cli["T"]) == raw_chunks(api["T"])
 
 
 @needs_zarr

@@ -27,7 +27,9 @@ if importlib.util.find_spec("hdf5plugin") is None:  # the reference child's; nev
     pytest.skip("hdf5plugin (the reference H5Z-ZFP) is not installed", allow_module_level=True)
 from h5plugin import Reference, Spec, plugin_kwargs  # noqa: E402
 
+import zfpcodec  # noqa: E402
 import zfpcodec.hdf5 as zh  # noqa: E402
+from zfpcodec.bound import BoundError  # noqa: E402
 from zfpcodec.errors import ZFPError  # noqa: E402
 from zfpcodec.hdf5.h5z_zfp import (  # noqa: E402
     FILTER_ID, GENERIC_MODE, VERSION_WORD, DeclinedFilter, FilterFormat, is_generic,
@@ -208,8 +210,10 @@ def test_both_ways_bit_identical_with_the_plugin(tmp_path_factory, batch, data):
     with h5py.File(folder / "both.h5", "a") as file:
         for i, (dtype, shape, chunks, mode, fill) in enumerate(batch):
             options = {} if fill is None else {"fillvalue": fill}
+            # strict=False: the plugin's bytes whatever the values (a float32
+            # tolerance of 2^-20 in 4-D cannot keep values of 100, and is refused)
             zh.write(file, f"ours/{i}", specs[i].data, chunks=chunks, threads=i % 3,
-                     **mode, **options)
+                     strict=False, **mode, **options)
     plugin_values, stored_cd = ref.read("both.h5")
     with h5py.File(folder / "both.h5", "r") as file:
         for i, case in enumerate(batch):
@@ -602,6 +606,75 @@ def test_mangled_cd_values_and_chunks_raise_zfperror_or_decode(tmp_path_factory,
 
 
 # --------------------------------------------------------------------------
+# values a lossy mode cannot keep
+
+def unkeepable(case):
+    """An array a lossy mode breaks, the dataset's options, and what the
+    refusal names: the cases of zfpcodec.bound."""
+    data = values("f8", (12, 16))
+    if case == "nan":
+        data[1, 5], data[9, 9] = np.nan, -np.inf
+        return data, {}, "hold NaN or +-inf"
+    if case == "fill-padding":       # finite values; HDF5 pads the edge chunks with NaN
+        return data[:10, :10], {"fillvalue": np.nan}, "hold NaN or +-inf"
+    if case == "wide":               # a land fill value among float32 temperatures
+        data = data.astype("f4")
+        data[3, 3] = -1e10
+        return data, {}, "too wide for the tolerance"
+    ints = values("i4", (12, 16))
+    ints[0, 0] = -2147483647         # netCDF's int32 fill value
+    return ints, {}, "outside zfp's integer range"
+
+
+@pytest.mark.parametrize("case, kind", [
+    (case, kind) for case in ["nan", "fill-padding", "wide", "int32-fill"] for kind in MODES
+    if kind != "reversible" and (case != "wide" or kind == "accuracy")])  # the tolerance's
+def test_values_a_lossy_mode_cannot_keep_are_refused_as_the_zfp_codec_refuses_them(
+        ref, tmp_path, case, kind):
+    """write refuses with BoundError what zfpcodec.ZFP refuses (the same
+    rule, zfpcodec.bound), naming the fixes HDF5 has, and leaves no
+    dataset; strict=False stores the plugin's bytes, reversible the values."""
+    data, options, found = unkeepable(case)
+    mode = MODES[kind]
+    chunks = (8, 8)
+    padded = np.full((16, 16), options.get("fillvalue", 0), data.dtype)
+    padded[:data.shape[0], :data.shape[1]] = data
+    with pytest.raises(BoundError, match=re.escape(found)):     # the codec on the same values
+        zfpcodec.ZFP(**mode).encode(np.ascontiguousarray(padded[8:, 8:]) if case ==
+                                    "fill-padding" else data)
+    with h5py.File(tmp_path / "ours.h5", "w") as file:
+        with pytest.raises(BoundError, match=re.escape(found)) as refusal:
+            zh.write(file, "x", data, chunks=chunks, **mode, **options)
+        assert "x" not in file
+        message = str(refusal.value)
+        assert message.startswith("zfpcodec.hdf5 refuses to store chunk (")
+        assert "Fix: use reversible=True (lossless: H5Z-ZFP has no mask" in message
+        assert message.endswith("(strict=False stores it anyway.)")
+        assert ("finite fillvalue" in message) == (found == "hold NaN or +-inf")
+        zh.write(file, "anyway", data, chunks=chunks, strict=False, **mode, **options)
+        zh.write(file, "lossless", data, chunks=chunks, reversible=True, **options)
+        assert_same(zh.read(file["lossless"]), data)
+    ref.write("theirs.h5", [Spec("anyway", data, chunks, plugin_kwargs(mode),
+                                 fillvalue=options.get("fillvalue"))])
+    with h5py.File(tmp_path / "ours.h5", "r") as ours, \
+            h5py.File(tmp_path / "theirs.h5", "r") as theirs:
+        for offset, (mask, chunk) in raw_chunks(theirs["anyway"]).items():
+            our_mask, our_chunk = raw_chunks(ours["anyway"])[offset]
+            assert our_mask == mask == 0 and our_chunk[:len(chunk)] == chunk
+
+
+def test_chunk_writer_refuses_a_chunk_and_keeps_those_written(tmp_path):
+    data, _, _ = unkeepable("nan")
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        writer = zh.create(file, "x", data.shape, data.dtype, chunks=(8, 8), rate=16)
+        assert writer.strict
+        writer.write(data[:8, 8:], (0, 8))
+        with pytest.raises(BoundError, match=r"chunk \(0, 0\) of /x: 1 of 4 blocks hold NaN"):
+            writer.write(data[:8, :8], (0, 0))
+        assert list(raw_chunks(file["x"])) == [(0, 8)]
+
+
+# --------------------------------------------------------------------------
 # argument errors
 
 def test_write_refuses_what_h5z_zfp_cannot_store(tmp_path):
@@ -694,6 +767,21 @@ def test_chunks_hdf5_refuses_are_refused_before_anything_is_encoded(tmp_path, mo
                            reversible=True)
         writer.write(values("f8", (10, 10)))
         assert_same(zh.read(writer.dataset), values("f8", (10, 10)))
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (0,), (3, 0, 4)])
+def test_empty_arrays_are_written_with_default_chunks_as_h5py_writes_them(ref, tmp_path, shape):
+    """An axis of length 0 takes chunks longer than it, as HDF5 (and h5py's
+    own default chunks, (256, 3) for (0, 5)) does: the dataset keeps its
+    fixed shape and reads back empty, here and through the plugin."""
+    with h5py.File(tmp_path / "e.h5", "w") as file:
+        dataset = zh.write(file, "e", np.zeros(shape, "f4"), rate=8)
+        assert dataset.shape == dataset.maxshape == shape
+        assert dataset.chunks == tuple(n or 4 for n in shape)   # a zfp block's side
+        assert dataset.id.get_num_chunks() == 0
+        assert_same(zh.read(dataset), np.zeros(shape, "f4"))
+    plugin, cd_values = ref.read("e.h5")
+    assert_same(plugin["/e"], np.zeros(shape, "f4"))
 
 
 def test_selections_beyond_basic_indexing_are_refused(tmp_path):

@@ -61,8 +61,9 @@ def plugin_file(folder: Path) -> tuple[Path, dict[str, np.ndarray]]:
     with h5py.File(folder / "mixed.h5", "a") as file:
         file.attrs["title"] = "mixed"
         file["rate"].attrs.update({"units": "K", "scale": np.float32(0.5), "levels": [1, 2]})
+        # NaN pads the edge chunks, which fixed accuracy refuses unless told
         zh.write(file, "ours", values("f8", (17, 9)), chunks=(8, 8), tolerance=1e-3,
-                 fillvalue=np.nan)
+                 fillvalue=np.nan, strict=False)
         zh.create(file, "unwritten", (10, 10), "f4", chunks=(4, 4), rate=8, fillvalue=-1.0)
         data = values("f8", (23, 11))
         file.create_dataset("gzip", data=data, chunks=(8, 8), compression="gzip", shuffle=True)
@@ -163,6 +164,35 @@ def test_datasets_zarr_cannot_describe_are_reported(tmp_path):
                                         for key in refs)
     with pytest.raises(ValueError, match="'/lzf' left out"):
         references(tmp_path / "x.h5", unsupported="raise")
+
+
+def test_shuffle_after_a_filter_that_changes_the_length_is_left_out(tmp_path):
+    """HDF5 shuffles what H5Z-ZFP (or deflate) wrote, a length that need
+    not be a multiple of the item size, leaving the rest as it is, which
+    numcodecs' Shuffle refuses: such datasets are left out with a warning.
+    Shuffle before zfp, on fixed-size values, is referenced and reads as
+    the plugin reads it."""
+    data = np.cumsum(np.random.default_rng(0).standard_normal((13, 11, 7)), axis=0)
+    pipelines = {"zfp-shuffle": ["zfp", "shuffle"], "zfp-shuffle-deflate":
+                 ["zfp", "shuffle", "deflate"], "shuffle-zfp": ["shuffle", "zfp"]}
+    Reference(tmp_path).write("x.h5", [Spec(name, data, (5, 4, 7), {"reversible": True},
+                                            pipeline=pipeline)
+                                       for name, pipeline in pipelines.items()])
+    plugin, _ = Reference(tmp_path).read("x.h5")
+    with h5py.File(tmp_path / "x.h5", "r") as file:
+        sizes = {info.size % 8 for info in zh.reader.chunk_infos(file["zfp-shuffle"])}
+    assert sizes != {0}                # tails HDF5 leaves unshuffled
+    with pytest.warns(ReferenceWarning) as caught:
+        refs = references(tmp_path / "x.h5")
+    assert sorted(str(w.message) for w in caught) == [
+        f"dataset '/{name}' left out of the references: its shuffle filter runs after another "
+        "filter, on chunks of any length, whose last bytes HDF5 leaves unshuffled and "
+        "numcodecs' Shuffle refuses" for name in ("zfp-shuffle", "zfp-shuffle-deflate")]
+    assert not any(key.startswith("zfp-") for key in refs["refs"])
+    found, _ = read_references(tmp_path, refs)
+    assert sorted(found) == ["shuffle-zfp", "xarray:/shuffle-zfp"]
+    assert_same(found["shuffle-zfp"], plugin["/shuffle-zfp"])
+    assert_same(plugin["/zfp-shuffle"], data)
 
 
 def test_datasets_h5z_zfp_declined_are_referenced_as_the_raw_chunks_they_are(tmp_path):

@@ -37,20 +37,26 @@ class UsageError(CLIError):
 
 class BoundRefusal(CLIError):
     """A lossy stream refused because its error bound cannot hold
-    (`zfpcodec.bound.BoundError`), with the options that fix it."""
+    (`zfpcodec.bound.BoundError`), with the options that fix it: among
+    them --missing, unless `missing` is False (an output with no mask for
+    missing values, such as an HDF5 dataset)."""
 
-    def __init__(self, source: str, error: BoundError):
+    def __init__(self, source: str, error: BoundError, *, missing: bool = True):
         report = error.report
         if report.integers:
             fix = ("--precision or --rate, or " if error.masked and not report.overflow_blocks
                    else "") + "--reversible (lossless)"
-            if report.overflow_blocks and not error.masked:
+            if report.overflow_blocks and not error.masked and missing:
                 fix += "; or --missing VALUE where they are a fill value"
         elif error.masked and report.too_wide:
             fix = ("a larger --tolerance, --missing VALUE if a fill value is left among "
                    "the valid values, or --reversible (lossless)")
         elif error.masked or not (report.nonfinite_blocks or report.too_wide):
             fix = "--reversible (lossless)"  # no mask helps
+        elif not missing:
+            fix = "--reversible (lossless; this output has no mask for missing values)"
+            fix += ("; or finite values in place of NaN and +-inf" if report.nonfinite_blocks
+                    else "; or a larger --tolerance")
         else:
             fix = ("--missing nan (NaN and +-inf) or --missing VALUE (a fill value such as "
                    "-1e10), which stores missing values exactly and the others within the "

@@ -26,12 +26,14 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
+from ..bound import BoundError
 from ..modes import Mode
-from .errors import CLIError, UsageError
+from .errors import BoundRefusal, CLIError, UsageError
 from .outputs import (HeldInterrupts, atomic_file, check_output, closed_at_end, staged_file,
                       write_failure)
-from .options import (Commands, Run, _single_mode, add_mode_options, add_raw_options,
-                      add_threads, build_mode, setting_label, subparser, zarr_codec_args)
+from .options import (Commands, Run, _single_mode, add_bound_options, add_mode_options,
+                      add_raw_options, add_threads, build_mode, setting_label, subparser,
+                      zarr_codec_args)
 from .progress import Progress
 from .report import Column, Row, format_table, note, shape_text, show
 from .zarr import (BATCH_BYTES, chunk_batches, import_zarr, new_array, open_source,
@@ -74,7 +76,10 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
                       help="write an array into a new H5Z-ZFP dataset",
                       description="Write a .npy file, raw file or Zarr array into a new "
                                   "H5Z-ZFP dataset of an HDF5 file (created if missing), "
-                                  "in chunk-aligned slabs.")
+                                  "in chunk-aligned slabs.  A lossy mode refuses values "
+                                  "whose error bound cannot hold (NaN, +-inf, a fill value "
+                                  "such as -1e10 among small values: H5Z-ZFP has no mask "
+                                  "for missing values) unless --allow-unbounded.")
     imports.add_argument("source", help=".npy file, raw file, or Zarr array or group (a "
                          "directory, a *.zip file or a URL)")
     imports.add_argument("file", help="HDF5 file (created if missing)")
@@ -86,6 +91,7 @@ def add_parser(commands: Commands, common: argparse.ArgumentParser,
     imports.add_argument("--chunks", type=_chunk_shape, metavar="SHAPE",
                          help="HDF5 chunk shape, at most 4 sides above 1 (default: the "
                               "Zarr source's chunks, else about 1 MiB over the last 4 axes)")
+    add_bound_options(imports, None)
     _add_force(imports, "the dataset")
     add_threads(imports)
 
@@ -237,7 +243,8 @@ def run_import(args: argparse.Namespace) -> None:
             del file[args.dataset]
         try:
             writer = hdf5.create_with_mode(file, args.dataset, source.shape, dtype, mode,
-                                           chunks=chunks, **options)
+                                           chunks=chunks, strict=not args.allow_unbounded,
+                                           **options)
         except (TypeError, ValueError) as error:
             raise CLIError(f"cannot store {show(args.source)} with H5Z-ZFP: {error}") from None
         chunks = writer.dataset.chunks
@@ -247,7 +254,12 @@ def run_import(args: argparse.Namespace) -> None:
                 interrupts.check()
                 with reading_source(show(args.source), zarr):
                     block = np.asarray(source[region])
-                writer.write(block, [r.start for r in region], threads=args.threads)
+                try:
+                    writer.write(block, [r.start for r in region], threads=args.threads)
+                except BoundError as error:
+                    raise BoundRefusal(f"{show(args.source)} at {shape_text(block.shape)} "
+                                       f"values from {tuple(r.start for r in region)}", error,
+                                       missing=False) from None
                 progress.advance(block.nbytes)
         interrupts.check()             # a Ctrl-C during the last batch still stops it
         stored, name = writer.dataset.id.get_storage_size(), writer.dataset.name

@@ -273,6 +273,9 @@ class _AddSetting(argparse.Action):
         namespace.settings = settings
 
 
+BOUND_GROUP = "missing values and the error bound"
+
+
 def add_force(sub: argparse.ArgumentParser, what: str) -> None:
     """--force (-f): replace an existing output, the only way to."""
     sub.add_argument("-f", "--force", action="store_true",
@@ -280,10 +283,13 @@ def add_force(sub: argparse.ArgumentParser, what: str) -> None:
                           "one is complete)")
 
 
-def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
-    """--missing and --allow-unbounded: how a lossy mode's error bound is
-    kept where missing values (NaN, +-inf, fill values) would break it."""
-    group = add_missing_option(sub, what)
+def add_bound_options(sub: argparse.ArgumentParser, what: str | None) -> None:
+    """--missing (`what` it does; None for an output that cannot keep
+    missing values apart: no --missing) and --allow-unbounded: how a lossy
+    mode's error bound is kept where missing values (NaN, +-inf, fill
+    values) would break it."""
+    group = add_missing_option(sub, what) if what else sub.add_argument_group(
+        BOUND_GROUP)
     group.add_argument("--allow-unbounded", action="store_true",
                        help="store a lossy stream even where its error bound cannot hold "
                             "(NaN, +-inf, or a range too wide for the tolerance, which "
@@ -292,7 +298,7 @@ def add_bound_options(sub: argparse.ArgumentParser, what: str) -> None:
 
 def add_missing_option(sub: argparse.ArgumentParser, what: str) -> Any:
     """--missing, in the argument group of the bound's options (returned)."""
-    group = sub.add_argument_group("missing values and the error bound")
+    group = sub.add_argument_group(BOUND_GROUP)
     group.add_argument("--missing", type=parse_missing, metavar="nan|VALUE",
                        help=f"{what}: values that are NaN or +-inf ('nan'), or also equal "
                             "to VALUE (a fill value such as -1e10), are stored exactly "

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from .. import _zfp, engine
+from .. import _zfp, bound, engine
 from ..errors import ZFPError
 from ..modes import (EXPERT, FIXED_ACCURACY, FIXED_PRECISION, FIXED_RATE, REVERSIBLE, Mode,
                      Params, describe_params)
@@ -292,17 +292,21 @@ class FilterFormat:
         return decompress_region(chunk, selection, layout=self.layout,
                                  out=out.view(self.stored_dtype))
 
-    def encode(self, chunk: NDArray[Any]) -> bytes:
+    def encode(self, chunk: NDArray[Any], *, strict: bool = False) -> bytes:
         """The zfp stream of one whole chunk (its stored bytes: any array of
         the chunk's shape and a type of the dtype's size), as H5Z-ZFP writes
-        it apart from its final zero bytes."""
+        it apart from its final zero bytes, whatever the values (as the
+        plugin).  With `strict`, a lossy mode raises
+        `zfpcodec.bound.BoundError` instead of coding values it cannot keep
+        (NaN, +-inf, ...), as `zfpcodec.ZFP` does."""
         chunk = np.asarray(chunk)
         if chunk.size != math.prod(self.shape) or chunk.dtype.itemsize != self.dtype.itemsize:
             raise ValueError(f"an H5Z-ZFP chunk holds {math.prod(self.shape)} values of "
                              f"{self.dtype.itemsize} bytes, not {chunk.size} of "
                              f"{chunk.dtype.itemsize} bytes (shape {chunk.shape})")
         values = np.ascontiguousarray(chunk).view(self.stored_dtype).reshape(self.shape)
-        return engine.compress(values, self.mode, header=False, rate_clamp=True)
+        return bound.compress_checked(values, self.mode, strict=strict, codec=FILTER_NAME,
+                                      header=False, rate_clamp=True)
 
 
 _OTHER_ORDER: Literal[">", "<"] = ">" if sys.byteorder == "little" else "<"

@@ -15,8 +15,10 @@ the references needs zarr, fsspec and numcodecs (and zfpcodec for the
 ``h5z_zfp`` codec), not HDF5.
 
 HDF5 filters become numcodecs codecs: H5Z-ZFP -> `H5ZZFP`, deflate ->
-``zlib``, shuffle -> ``shuffle``, fletcher32 -> ``fletcher32``, in the
-pipeline's order (the last one is Zarr's compressor).  An H5Z-ZFP filter
+``zlib``, shuffle -> ``shuffle`` (first in the pipeline: after a filter
+that changes the length HDF5's shuffle is not numcodecs'), fletcher32 ->
+``fletcher32``, in the pipeline's order (the last one is Zarr's
+compressor).  An H5Z-ZFP filter
 that declined its dataset (generic cd_values, every chunk stored with it
 skipped) becomes no codec.  A dataset that Zarr v2 cannot describe
 (another filter, a chunk whose filters were skipped otherwise, H5Z-ZFP
@@ -215,12 +217,20 @@ def _codecs(dataset: Any, plist: Any) -> tuple[list[Any], dict[int, DeclinedFilt
     chunk (`_chunks` checks), so they have no codec."""
     from numcodecs import Fletcher32, Shuffle, Zlib
 
-    codecs = []
+    codecs: list[Any] = []
     declined = {}
     for i in range(plist.get_nfilters()):
         filter_id, _, cd_values, name = plist.get_filter(i)
         if filter_id == FILTER_ID and is_generic(cd_values):
             declined[i] = DeclinedFilter.from_cd_values(cd_values)
+        elif filter_id == SHUFFLE and codecs:
+            # after a filter that changes the chunk's length (compression,
+            # a checksum) HDF5 shuffles a length that need not be a multiple
+            # of the item size and leaves the last len % itemsize bytes as
+            # they are; numcodecs' Shuffle refuses such a buffer
+            raise Unsupported("its shuffle filter runs after another filter, on chunks of "
+                              "any length, whose last bytes HDF5 leaves unshuffled and "
+                              "numcodecs' Shuffle refuses")
         elif filter_id == FILTER_ID:
             codec = H5ZZFP(cd_values)
             # the reader's check: cd_values of another type or chunk shape

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .. import engine
+from ..bound import BoundError
 from ..errors import ZFPError
 from ..modes import Mode
 from .h5z_zfp import FILTER_ID, MAX_AXES, FilterFormat, zfp_dtype
@@ -32,11 +33,12 @@ if TYPE_CHECKING:
     import h5py
 
 CHUNK_TARGET_BYTES = 1 << 20  # default chunks: about 1 MiB of values
+BLOCK_SIDE = 4                # zfp codes blocks of 4^d values
 # HDF5 before 2.0 refuses larger chunks (their sizes are 32-bit words in
 # the chunk index), and so cannot read a file that has them
 MAX_CHUNK_BYTES = 2**32 - 1
 _OWN_OPTIONS = ("compression", "compression_opts", "chunks", "shuffle", "fletcher32",
-                "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data")
+                "scaleoffset", "allow_unknown_filter", "dtype", "shape", "data", "dcpl")
 
 
 def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int] | None = None,
@@ -44,7 +46,7 @@ def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int
           precision: int | None = None, reversible: bool = False,
           minbits: int | None = None, maxbits: int | None = None,
           maxprec: int | None = None, minexp: int | None = None,
-          threads: int = 1, **options: object) -> h5py.Dataset:
+          threads: int = 1, strict: bool = True, **options: object) -> h5py.Dataset:
     """Write `data` as a new H5Z-ZFP dataset, without the HDF5 plugin.
 
     Parameters
@@ -65,6 +67,11 @@ def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int
         none is given).  hdf5plugin's ``accuracy`` is our `tolerance`.
     threads : int, optional
         Threads compressing chunks (0: one per core; default 1).
+    strict : bool, optional
+        True (the default): a lossy mode refuses values it cannot keep
+        (NaN, +-inf, a range too wide for the tolerance, ...: the rule of
+        `zfpcodec.ZFP`, `zfpcodec.bound`) with `zfpcodec.bound.BoundError`,
+        and no dataset is left.  False stores them as H5Z-ZFP would.
     **options
         Passed to ``h5py.Group.create_dataset`` (``fillvalue``,
         ``maxshape``, ``track_times``, ...); not the filter's own options.
@@ -77,8 +84,13 @@ def write(group: h5py.Group, name: str, data: ArrayLike, *, chunks: Sequence[int
     data = np.asarray(data)
     writer = create(group, name, data.shape, data.dtype, chunks=chunks, tolerance=tolerance,
                     rate=rate, precision=precision, reversible=reversible, minbits=minbits,
-                    maxbits=maxbits, maxprec=maxprec, minexp=minexp, **options)
-    writer.write(data, threads=threads)
+                    maxbits=maxbits, maxprec=maxprec, minexp=minexp, strict=strict, **options)
+    try:
+        writer.write(data, threads=threads)
+    except (ZFPError, TypeError, ValueError):
+        # refused values: no dataset of some chunks and fill values is left
+        del group[name]
+        raise
     return writer.dataset
 
 
@@ -87,21 +99,25 @@ def create(group: h5py.Group, name: str, shape: Sequence[int], dtype: DTypeLike,
            rate: float | None = None, precision: int | None = None,
            reversible: bool = False, minbits: int | None = None,
            maxbits: int | None = None, maxprec: int | None = None,
-           minexp: int | None = None, **options: object) -> ChunkWriter:
+           minexp: int | None = None, strict: bool = True,
+           **options: object) -> ChunkWriter:
     """Create an empty H5Z-ZFP dataset and return a `ChunkWriter` for it.
 
     The arguments are `write`'s, with the `shape` and `dtype` of the data
     instead of the data; chunks never written read as the fill value.
+    With `strict`, the writer refuses a chunk that breaks the mode's
+    bound (`ChunkWriter.write`).
     """
     mode = Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
                           reversible=reversible, minbits=minbits, maxbits=maxbits,
                           maxprec=maxprec, minexp=minexp)
-    return create_with_mode(group, name, shape, dtype, mode, chunks=chunks, **options)
+    return create_with_mode(group, name, shape, dtype, mode, chunks=chunks, strict=strict,
+                            **options)
 
 
 def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: DTypeLike,
                      mode: Mode, *, chunks: Sequence[int] | None = None,
-                     **options: object) -> ChunkWriter:
+                     strict: bool = True, **options: object) -> ChunkWriter:
     """`create` for an already validated `zfpcodec.modes.Mode`."""
     stray = sorted(set(options) & set(_OWN_OPTIONS))
     if stray:
@@ -118,16 +134,24 @@ def create_with_mode(group: h5py.Group, name: str, shape: Sequence[int], dtype: 
     import h5py  # only here: the format itself needs no HDF5
 
     plugin = h5py.h5z.filter_avail(FILTER_ID)
-    dataset = group.create_dataset(
-        name, shape=shape, dtype=dtype, chunks=chunks, compression=FILTER_ID,
-        compression_opts=fmt.generic_cd_values() if plugin else cd_values,
-        allow_unknown_filter=True, **options)
+    # the chunks and the filter (optional, as h5py sets one given by
+    # number) go to HDF5 in the property list: h5py refuses chunks longer
+    # than a fixed axis, which HDF5 takes on an axis of length 0 (an empty
+    # dataset, where h5py's own chunks are such).  h5py is told the chunks
+    # only with a maxshape, where it would otherwise choose its own.
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_chunk(chunks)
+    dcpl.set_filter(FILTER_ID, h5py.h5z.FLAG_OPTIONAL,
+                    fmt.generic_cd_values() if plugin else cd_values)
+    dataset = group.create_dataset(name, shape=shape, dtype=dtype, dcpl=dcpl,
+                                   chunks=chunks if options.get("maxshape") else None,
+                                   **options)
     stored = filters(dataset)[0][1]
     if stored != cd_values:
         del group[name]
         raise ZFPError(f"the H5Z-ZFP loaded in this process stored cd_values {stored}, "
                        f"not {cd_values}: its chunks would not be ours", "header")
-    return ChunkWriter(dataset, fmt)
+    return ChunkWriter(dataset, fmt, strict=strict)
 
 
 def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
@@ -135,14 +159,16 @@ def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
     """ValueError for chunks HDF5 refuses, before anything is compressed
     (the cd_values encode a whole chunk of zeros, minutes for a huge one):
     a rank other than the dataset's, an axis longer than the dataset's (its
-    `maxshape` where given, h5py's rule: None there is unlimited), or more
-    than `MAX_CHUNK_BYTES`."""
+    `maxshape` where given, h5py's rule: None there is unlimited; without
+    one, an axis of length 0 takes any, as HDF5 does), or more than
+    `MAX_CHUNK_BYTES`."""
     if len(chunks) != len(shape) or min(chunks, default=1) < 1:
         raise ValueError(f"chunks {chunks} do not fit a dataset of shape {shape}: one "
                          "positive size per axis")
     name, limits = ("shape", shape) if maxshape is None else (
         "maxshape", tuple(maxshape) if isinstance(maxshape, (tuple, list)) else (maxshape,))
-    if any(limit is not None and n > limit for n, limit in zip(chunks, limits)):
+    if any(limit is not None and n > limit and (limit or maxshape is not None)
+           for n, limit in zip(chunks, limits)):
         raise ValueError(f"chunks {chunks} are longer than the dataset's {name} {limits} "
                          "on some axis (HDF5 allows that only on an unlimited axis)")
     nbytes = math.prod(chunks) * itemsize
@@ -154,8 +180,10 @@ def check_chunks(shape: tuple[int, ...], chunks: tuple[int, ...], itemsize: int,
 def default_chunks(shape: Sequence[int], itemsize: int) -> tuple[int, ...]:
     """About `CHUNK_TARGET_BYTES` chunks: size 1 on all but the last 4 axes,
     the largest axis halved (to a multiple of 4 while above 4) until the
-    chunk fits."""
-    chunks = [1] * max(len(shape) - MAX_AXES, 0) + [max(int(n), 1)
+    chunk fits.  An axis of length 0 (an empty dataset, which stores no
+    chunk) gets one zfp block's side, 4, so that the chunks have an axis
+    longer than 1, as H5Z-ZFP needs."""
+    chunks = [1] * max(len(shape) - MAX_AXES, 0) + [int(n) or BLOCK_SIDE
                                                     for n in shape[-MAX_AXES:]]
     while math.prod(chunks) * itemsize > CHUNK_TARGET_BYTES:
         axis = chunks.index(max(chunks))
@@ -175,10 +203,13 @@ class ChunkWriter:
     ----------
     dataset : h5py.Dataset
         The dataset written.
+    strict : bool
+        Whether a chunk a lossy mode cannot keep is refused (`write`).
     """
 
-    def __init__(self, dataset: h5py.Dataset, fmt: FilterFormat) -> None:
+    def __init__(self, dataset: h5py.Dataset, fmt: FilterFormat, *, strict: bool = True) -> None:
         self.dataset = dataset
+        self.strict = strict
         self._fmt = fmt
         self._dtype = np.dtype(dataset.dtype)
         self._chunks = tuple(dataset.chunks)
@@ -202,6 +233,13 @@ class ChunkWriter:
         must fit it (ValueError naming the range otherwise, where a cast
         would wrap them), and a conversion of another kind (floats to
         integers) is refused with TypeError.
+
+        With `strict`, a chunk whose values a lossy mode cannot keep (NaN,
+        +-inf, a range too wide for the tolerance, magnitudes block
+        floating point cannot scale, integers beyond zfp's range; edge
+        chunks with their fill-value padding) raises
+        `zfpcodec.bound.BoundError`, as `zfpcodec.ZFP` refuses it; chunks
+        already written stay.
         """
         values = np.asarray(values)
         offset = (0,) * len(self._chunks) if offset is None else tuple(
@@ -244,10 +282,32 @@ class ChunkWriter:
             padded = np.full(self._chunks, self._fill, dtype=self._dtype)
             padded[tuple(slice(0, n) for n in part.shape)] = part
             part = padded
-        return self._fmt.encode(part)
+        try:
+            return self._fmt.encode(part, strict=self.strict)
+        except BoundError as error:
+            raise _refusal(error, f"chunk {origin} of {self.dataset.name}") from None
 
     def _store(self, origin: tuple[int, ...], stream: bytes) -> None:
         self.dataset.id.write_direct_chunk(origin, stream, filter_mask=0)
+
+
+def _refusal(error: BoundError, chunk: str) -> BoundError:
+    """`error` told with the fixes an H5Z-ZFP dataset has: unlike Zarr,
+    where zfpcodec.MaskedZFP keeps missing values apart, HDF5 has no
+    filter that does."""
+    report = error.report
+    fix = ("reversible=True (lossless: H5Z-ZFP has no mask that keeps missing values "
+           "apart, as zfpcodec.MaskedZFP does in Zarr)")
+    if report.nonfinite_blocks:
+        fix += ("; or finite values in place of NaN and +-inf (and a finite fillvalue, "
+                "where NaN is the padding of ragged edge chunks)")
+    elif report.too_wide:
+        fix += "; or a larger tolerance"
+    if report.scale_blocks:
+        fix += "; or values scaled into range (times a power of two)"
+    return BoundError(f"zfpcodec.hdf5 refuses to store {chunk}: {'; '.join(error.problems)}. "
+                      f"Fix: use {fix}. (strict=False stores it anyway.)", report,
+                      error.problems, error.masked)
 
 
 def _as_dataset_type(values: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
