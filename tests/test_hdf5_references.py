@@ -166,6 +166,40 @@ def test_datasets_zarr_cannot_describe_are_reported(tmp_path):
         references(tmp_path / "x.h5", unsupported="raise")
 
 
+def test_datasets_reached_through_links_are_referenced_or_reported(tmp_path):
+    """Every path h5py reads a dataset by: a soft link or a second hard
+    link gets its target's references under its own path (a soft link to a
+    group, its tree), and Zarr reads the same values there; a link out of
+    the file, or to nothing, or to a dataset left out, is reported (they
+    went missing without a word)."""
+    arr = np.arange(64.0).reshape(8, 8)
+    with h5py.File(tmp_path / "x.h5", "w") as file:
+        zh.write(file, "data/T", arr, rate=16)
+        file.create_dataset("data/lzf", data=np.zeros((8, 8)), chunks=(4, 4),
+                            compression="lzf")
+        file["views/soft"] = h5py.SoftLink("/data/T")
+        file["views/hard"] = file["data/T"]
+        file["views/group"] = h5py.SoftLink("/data")
+        file["views/up"] = h5py.SoftLink("/views")   # a loop back to its own group
+        file["views/nowhere"] = h5py.SoftLink("/gone")
+        file["views/outside"] = h5py.ExternalLink("other.h5", "/x")
+        file["views/lzf"] = h5py.SoftLink("/data/lzf")
+    with pytest.warns(ReferenceWarning) as caught:
+        refs = references(tmp_path / "x.h5")
+    messages = sorted(str(w.message) for w in caught)
+    assert messages == [
+        "'/views/lzf' left out of the references: it links to '/data/lzf', which is left out",
+        "'/views/nowhere' left out of the references: its soft link leads to '/gone', which "
+        "is not there",
+        "'/views/outside' left out of the references: it links to '/x' in another file, "
+        "'other.h5'",
+        "dataset '/data/lzf' left out of the references: its filter 32000 (lzf) has no "
+        "numcodecs codec that reads HDF5's chunks"]
+    found, _ = read_references(tmp_path, refs)
+    for path in ("data/T", "views/soft", "views/hard", "views/group/T", "views/up/soft"):
+        assert_same(found[path], arr)
+
+
 def test_shuffle_after_a_filter_that_changes_the_length_is_left_out(tmp_path):
     """HDF5 shuffles what H5Z-ZFP (or deflate) wrote, a length that need
     not be a multiple of the item size, leaving the rest as it is, which

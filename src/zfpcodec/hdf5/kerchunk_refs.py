@@ -109,8 +109,10 @@ def _scan(file: Any, url: str, unsupported: str) -> dict[str, Any]:
 
     refs: dict[str, Any] = {}
     dims = _Dimensions()
+    names: dict[Any, str] = {}  # each object's id: the name it was visited by
 
     def visit(name: str, item: Any) -> None:
+        names[item.id] = name
         if isinstance(item, h5py.Group):
             _group(refs, name + "/", item)
             return
@@ -119,13 +121,11 @@ def _scan(file: Any, url: str, unsupported: str) -> dict[str, Any]:
         try:
             _dataset(refs, name + "/", item, url, dims)
         except (Unsupported, ZFPError) as why:  # one dataset's, not the file's
-            message = f"dataset {item.name!r} left out of the references: {why}"
-            if unsupported == "raise":
-                raise ValueError(message) from None
-            warnings.warn(message, ReferenceWarning, stacklevel=4)
+            _left_out(f"dataset {item.name!r} left out of the references: {why}", unsupported)
 
     _group(refs, "", file)
     file.visititems(visit)
+    _linked(refs, file, "", names, unsupported)
     # Consolidated metadata: zarr then finds every group and array without
     # listing the reference file system (whose listing of subgroups zarr
     # 3.1 cannot use)
@@ -133,6 +133,51 @@ def _scan(file: Any, url: str, unsupported: str) -> dict[str, Any]:
         key: json.loads(value) for key, value in refs.items()
         if posixpath.basename(key) in (".zgroup", ".zarray", ".zattrs")}})
     return {"version": 1, "refs": refs}
+
+
+def _left_out(message: str, unsupported: str) -> None:
+    if unsupported == "raise":
+        raise ValueError(message)
+    warnings.warn(message, ReferenceWarning, stacklevel=5)
+
+
+def _linked(refs: dict[str, Any], group: Any, prefix: str, names: dict[Any, str],
+            unsupported: str) -> None:
+    """References for the paths under `group` that reach an object by
+    another link than the one it was visited by (HDF5 visits each object
+    once, and follows no soft link): a soft link, or a second hard link,
+    gets its target's references under its own path (a group's whole
+    tree, not walked again, so a link back to an ancestor is no loop); a
+    link out of the file or to nothing is left out with a
+    ReferenceWarning, as h5py reads it and the references cannot."""
+    import h5py
+
+    for name in group:
+        path = prefix + name
+        link = group.get(name, getlink=True)
+        if isinstance(link, h5py.ExternalLink):
+            _left_out(f"{'/' + path!r} left out of the references: it links to "
+                      f"{link.path!r} in another file, {link.filename!r}", unsupported)
+            continue
+        target = group.get(name)
+        if target is None:
+            _left_out(f"{'/' + path!r} left out of the references: its soft link leads to "
+                      f"{link.path!r}, which is not there", unsupported)
+            continue
+        visited = names.get(target.id)
+        if visited == path:
+            if isinstance(target, h5py.Group):
+                _linked(refs, target, path + "/", names, unsupported)
+            continue
+        if visited is None or (isinstance(target, h5py.Dataset) and
+                               visited + "/.zarray" not in refs):
+            named = "/" + visited if visited else getattr(link, "path", target.name)
+            _left_out(f"{'/' + path!r} left out of the references: it links to "
+                      f"{named!r}, which is left out", unsupported)
+            continue
+        origin = visited + "/"
+        for key in [key for key in refs if key.startswith(origin)]:
+            refs[path + "/" + key[len(origin):]] = refs[key]
 
 
 def _group(refs: dict[str, Any], prefix: str, group: Any) -> None:
