@@ -267,6 +267,20 @@ def test_strict_must_be_a_bool(strict):
     assert ZFP(strict=np.bool_(False)).strict is False
 
 
+def test_plain_readers_name_a_masked_container_they_are_given():
+    """A masked chunk given to a plain reader (ZFP, a region read) is
+    named as what it is, with the reader to use.  (The zfpy drop-in keeps
+    zfpy's own message.)"""
+    from zfpcodec.region import decompress_region
+
+    container = MaskedZFP(tolerance=1e-3).encode(np.array([1.0, np.nan, 3.0, 4.0]))
+    for read in (ZFP().decode, lambda data: decompress_region(data, np.s_[0])):
+        with pytest.raises(ZFPError, match=r"not a plain zfp stream but a masked container "
+                                           r"\(it starts with b'ZFPM'\): decode it with "
+                                           r"zfpcodec\.MaskedZFP"):
+            read(container)
+
+
 def test_an_unnamed_fill_value_refusal_suggests_naming_it():
     data = np.array([1.0, 2.0, 3.0, -1e10] * 4, dtype=np.float32)
     with pytest.raises(ZFPError, match="missing= naming a fill value left among the valid "

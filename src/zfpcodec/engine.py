@@ -245,9 +245,17 @@ def as_stream(data: BufferLike) -> memoryview:
     return view.toreadonly()
 
 
+# The masked container's magic (zfpcodec.masked, docs/masked-format.md),
+# named where a plain reader meets one
+MASKED_MAGIC = b"ZFPM"
+
+
 def header_problem(view: memoryview) -> str:
     """Why the zfp header at the start of `view` cannot be read (format.md §2.4)."""
     head = bytes(view[:4])
+    if head == MASKED_MAGIC:
+        return ("not a plain zfp stream but a masked container (it starts with b'ZFPM'): "
+                "decode it with zfpcodec.MaskedZFP, or the Zarr v3 codec MaskedZFPCodec")
     if head[:3] != MAGIC[:len(head[:3])]:
         return f"not a zfp stream: it starts with {head!r}, not b'zfp\\x05'"
     if len(head) == 4 and head[3] != CODEC_VERSION:

@@ -40,7 +40,7 @@ from . import _zfp, bound, engine
 from .errors import ZFPError
 from .modes import Mode
 
-MAGIC = b"ZFPM"
+MAGIC = engine.MASKED_MAGIC  # (engine names it to plain readers that meet one)
 VERSION = 1
 PREAMBLE = struct.Struct("<4sBBBB")   # magic, version, mask, values, reserved
 SECTION_LENGTH = struct.Struct("<Q")  # byte length before each section
