@@ -209,11 +209,14 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
 
 
 def compress_checked(values: NDArray[Any], mode: Mode, *, strict: bool, codec: str,
-                     masked: bool = False, header: bool = True, rate_clamp: bool = False,
+                     rate_clamp: bool, masked: bool = False, header: bool = True,
                      threads: int = 1) -> bytes:
     """`engine.compress`, which with `strict` raises (`check_counts`)
     instead of returning a stream that breaks the mode's promise.  The
-    engine counts while it codes: the check costs nothing measurable."""
+    engine counts while it codes: the check costs nothing measurable.
+    `rate_clamp` has no default: the doors differ (zfpy's bytes leave low
+    rates unclamped, zfp's program and the readers of headerless streams
+    clamp them), and a headerless stream must be read with its writer's."""
     if not strict or mode.kind == REVERSIBLE:
         return engine.compress(values, mode, header=header, rate_clamp=rate_clamp,
                                threads=threads)

@@ -250,6 +250,7 @@ class ZFP(FrozenCodec):
         """
         return bound.compress_checked(zfp_field(buf, type(self).__name__), self._mode,
                                       strict=self._strict, codec=type(self).__name__,
+                                      rate_clamp=False,  # zfpy's bytes
                                       threads=self._threads)
 
     @overload
