@@ -387,6 +387,12 @@ def test_bad_arguments_are_named():
         decompress_region(stream, True)
     with pytest.raises(TypeError, match="integer or boolean"):
         decompress_region(stream, np.s_[[0.5]])
+    with pytest.raises(TypeError, match="integer or boolean"):
+        decompress_region(stream, np.s_[[1, 0.5], 0])
+    # Python integers that no index type holds: NumPy's IndexError
+    for huge in ([2**70], [1, -2**70], [2**63, -1], [[0], [2**64]]):
+        with pytest.raises(IndexError, match="must fit a 64-bit integer"):
+            decompress_region(stream, (huge, 0))
     with pytest.raises(ZFPError, match=r"not wholly inside the bytes given") as error:
         decompress_region({0: stream[:64]}, np.s_[8, 8])
     assert error.value.status == "truncated"

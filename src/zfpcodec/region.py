@@ -198,6 +198,8 @@ def _convert(item: Any) -> Any:
             return int(array)
         if array.dtype.kind in "iu" or (sequence and not array.size):
             return array.astype(np.intp)  # ([] and [[]] are empty float arrays to NumPy)
+        if sequence:
+            _refuse_huge_integers(item)
         raise TypeError(f"arrays used as indices must be of integer or boolean type "
                         f"(and not 0-d booleans), not {array.dtype}")
     try:
@@ -205,6 +207,17 @@ def _convert(item: Any) -> Any:
     except TypeError:
         raise TypeError(f"zfp selections take integers, slices, '...' and integer or "
                         f"boolean arrays, not {type(item).__name__}") from None
+
+
+def _refuse_huge_integers(item: Any) -> None:
+    """IndexError, as NumPy raises, for a list of Python integers that no
+    index type holds (NumPy makes it an object or float array, which would
+    otherwise be refused as a non-integer index)."""
+    values = np.asarray(item, dtype=object).ravel()
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+           for v in values):
+        huge = next(int(v) for v in values if not -2**63 <= int(v) < 2**63)
+        raise IndexError(f"index {huge} is out of bounds: an index must fit a 64-bit integer")
 
 
 def _is_mask(item: object) -> bool:
