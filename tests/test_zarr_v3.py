@@ -6,6 +6,7 @@ entry-point resolution, and chunks compressed on zarr's thread pool."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import pickle
 import re
@@ -464,6 +465,55 @@ def test_chunks_are_compressed_on_zarrs_thread_pool(tmp_path, monkeypatch):
     values = field((256, 256), "f8")
     create(tmp_path / "p.zarr", values, MODES["fixed_accuracy"], (32, 32))
     assert seen and threading.get_ident() not in seen
+
+
+FUSED = "zarr.core.codec_pipeline.FusedCodecPipeline"
+
+
+@pytest.mark.skipif(not hasattr(importlib.import_module("zarr.core.codec_pipeline"),
+                                "FusedCodecPipeline"),
+                    reason="this zarr has no FusedCodecPipeline (newer zarr releases do)")
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("codec, shards", [
+    (MODES["fixed_accuracy"], None), (MODES["fixed_rate"], None), (MODES["reversible"], None),
+    (MODES["fixed_rate"], (32, 24)),
+    (MaskedZFPCodec(tolerance=TOLERANCE), None), (MaskedZFPCodec(rate=16), (32, 24))],
+    ids=["accuracy", "rate", "reversible", "rate-sharded", "masked", "masked-sharded"])
+def test_the_fused_codec_pipeline_stores_and_reads_what_the_batched_one_does(codec, shards,
+                                                                             workers, tmp_path):
+    """zarr's fused pipeline (codec_pipeline.path) calls the codecs' sync
+    methods on its own thread pool, never the async partial reads: the same
+    chunk bytes, the same values, whole and partial, as zarr's default."""
+    values = field((70, 45), "f4")
+    if isinstance(codec, MaskedZFPCodec):
+        values[values > 5] = np.nan
+    stored = {}
+    for name, config in (("batched", {}),
+                         ("fused", {"codec_pipeline.path": FUSED,
+                                    "codec_pipeline.max_workers": workers})):
+        with zarr.config.set(config):
+            array = zarr.create_array(tmp_path / f"{name}.zarr", shape=values.shape,
+                                      chunks=(16, 12), shards=shards, dtype="f4",
+                                      serializer=codec, compressors=None)
+            assert type(array._async_array.codec_pipeline).__name__ == \
+                ("FusedCodecPipeline" if config else "BatchedCodecPipeline")
+            array[...] = values
+            array[3:20, 40:] = values[3:20, 40:] * 2  # partial chunks rewritten
+            stored[name] = {p.relative_to(tmp_path / f"{name}.zarr").as_posix(): p.read_bytes()
+                            for p in (tmp_path / f"{name}.zarr").rglob("*") if p.is_file()}
+    assert stored["fused"] == stored["batched"]
+    with zarr.config.set({"codec_pipeline.path": FUSED, "codec_pipeline.max_workers": workers}):
+        fused = zarr.open_array(tmp_path / "batched.zarr", mode="r")
+        assert type(fused._async_array.codec_pipeline).__name__ == "FusedCodecPipeline"
+        whole, part = fused[...], fused[5:61, 7:30:3]
+    batched = zarr.open_array(tmp_path / "batched.zarr", mode="r")
+    assert whole.tobytes() == batched[...].tobytes()
+    assert part.tobytes() == batched[5:61, 7:30:3].tobytes()
+    expected = values.copy()
+    expected[3:20, 40:] *= 2
+    np.testing.assert_array_equal(np.isnan(whole), np.isnan(expected))
+    if codec.to_dict()["configuration"].get("mode", "fixed_accuracy") == "fixed_accuracy":
+        assert np.nanmax(np.abs(whole - expected)) <= TOLERANCE
 
 
 def test_arrays_open_by_codec_name_through_the_entry_point(tmp_path):
