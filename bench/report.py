@@ -151,6 +151,10 @@ def targets(r) -> str:
          for row in two if row.get("decomp_scaling") and row["mode"] != "rate"]
         + [(row["scaling"], f"{row['array']} {row['dtype']} {row['mode']}")
            for row in r.get("varrate", [])], TARGET_2T_VARIABLE)
+    for pipeline, scaling in _zarr_scaling(r).items():
+        for op in ("write", "read"):
+            add(f"Zarr v3, zfpcodec, zarr's {pipeline} pipeline, {op}: 2 workers >= "
+                f"{TARGET_2T}x 1 worker", [(scaling[op], scaling["label"])], TARGET_2T)
     add("2 threads, >= 8 MiB, compress: x zfpy 1.0.1 (one thread)",
         [(row["comp_vs_zfpy"], f"{row['size_mb']:g} MiB {row['dtype']} {row['mode']}")
          for row in two if row.get("comp_vs_zfpy")], None)
@@ -333,23 +337,48 @@ def peers(r) -> str:
     return "\n".join(out)
 
 
+def _zarr_scaling(r) -> dict[str, dict]:
+    """Per codec pipeline of our Zarr rows: write and read MB/s at 2
+    workers over 1, and which zarr measured them."""
+    rows = [row for row in (r.get("zarr") or {}).get("rows", [])
+            if row.get("impl") == "zfpcodec" and row.get("write_mbps")]
+    out = {}
+    for pipeline in dict.fromkeys(row.get("pipeline", "batched") for row in rows):
+        by_workers = {row["workers"]: row for row in rows
+                      if row.get("pipeline", "batched") == pipeline}
+        if 1 in by_workers and 2 in by_workers:
+            one, two = by_workers[1], by_workers[2]
+            out[pipeline] = {"write": two["write_mbps"] / one["write_mbps"],
+                             "read": two["read_mbps"] / one["read_mbps"],
+                             "label": f"zarr {two.get('zarr', '?')}"}
+    return out
+
+
 def zarr(r) -> str:
     z = r.get("zarr")
     if not z:
         return ""
     if "skipped" in z:
         return f"## Zarr v3\n\n{z['skipped']}."
-    rows = [(row["impl"], row["workers"], _f(row.get("write_mbps")), _f(row.get("read_mbps")),
-             _f(row.get("ratio"), 2), _err(row.get("maxerr")), row.get("error", ""))
+    rows = [(row["impl"], row.get("zarr", "?"), row.get("pipeline", "batched"), row["workers"],
+             _f(row.get("write_mbps")), _f(row.get("read_mbps")), _f(row.get("ratio"), 2),
+             _err(row.get("maxerr")), row.get("error", ""))
             for row in z["rows"]]
-    head = ("codec", "zarr threads", "write MB/s", "read MB/s", "ratio", "max error", "error")
+    head = ("codec", "zarr", "pipeline", "zarr workers", "write MB/s", "read MB/s", "ratio",
+            "max error", "error")
     first = next((row for row in z["rows"] if "shape" in row), {})
-    return (f"## Zarr v3 (zarr {first.get('zarr', '?')}, MemoryStore)\n\n"
+    return ("## Zarr v3 (MemoryStore)\n\n"
             f"A {z['dtype']} array of shape {'x'.join(map(str, first.get('shape', [])))} in "
             f"chunks of {'x'.join(map(str, first.get('chunks', [])))}, tolerance "
             f"{z['tolerance']:g}: `zfpcodec.zarr3.ZFPCodec` vs `zarr.codecs.numcodecs.ZFPY` "
-            "(zfpy 1.0.1) as the serializer, zarr's thread pool set by "
-            "`ZARR_THREADING__MAX_WORKERS`.\n\n" + _table(head, rows))
+            "(zfpy 1.0.1) as the serializer. Pipeline `batched`: zarr's default, which runs "
+            "the codec's async methods on zarr's thread pool (`ZARR_THREADING__MAX_WORKERS` "
+            "workers) while its event loop's thread does zarr's own work per chunk; `fused`: "
+            "the pipeline newer zarr releases offer (`codec_pipeline.path`), which runs the "
+            "codec's sync methods and zarr's per-chunk work on a pool of "
+            "`codec_pipeline.max_workers` (set to the same count; one worker runs on the "
+            "calling thread). `--zarr-python` chooses the interpreter, and so the zarr, of "
+            "our rows.\n\n" + _table(head, rows))
 
 
 def memory(r) -> str:

@@ -88,9 +88,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                    help="first wait up to SECONDS for other processes to leave the cores "
                    "idle (a shared machine)")
+    p.add_argument("--zarr-python", default=sys.executable, metavar="PY",
+                   help="interpreter of our Zarr rows, with zfpcodec and zarr (default: this "
+                        "one); one with a newer zarr also measures zarr's fused pipeline")
     p.add_argument("--peers-python", default=sys.executable,
                    help="interpreter the bench venv is made from (default: this one)")
     args = p.parse_args(argv)
+    # absolute (the probes run in a temporary folder), symlinks kept: a venv's
+    # python is a link to the base interpreter
+    args.zarr_python = os.path.abspath(args.zarr_python)
+    if not os.access(args.zarr_python, os.X_OK):
+        p.error(f"--zarr-python {args.zarr_python}: no such interpreter")
 
     cores = os.cpu_count() or 1
     args.sizes = parse_list(args.sizes) if args.sizes else ([8] if args.quick else [8, 32])

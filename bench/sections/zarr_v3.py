@@ -1,14 +1,15 @@
 """Section `zarr`: a float32 array written to and read from a Zarr v3
 MemoryStore through zfpcodec.zarr3.ZFPCodec and through numcodecs' ZFPY
 (zfpy 1.0.1), at 1 worker and at the core count (`zarr_probe.py`, one
-fresh process each: zarr makes its thread pool once)."""
+fresh process each: zarr makes its thread pool once), through zarr's
+default codec pipeline and, where the zarr of `--zarr-python` has it, its
+fused one."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 from common import mbps
 from console import log
@@ -24,29 +25,35 @@ def run(bench: Bench) -> None:
     chunks = [min(64, n) for n in arr.shape]
     rows = []
     workers = sorted({1, os.cpu_count() or 1})
+    runs = [("zfpcodec", "batched", bench.args.zarr_python),
+            ("zfpcodec", "fused", bench.args.zarr_python)]
+    if bench.peers:
+        runs.append(("numcodecs", "batched", str(venv_python())))
     for w in workers:
-        for impl, python in (("zfpcodec", sys.executable),
-                             ("numcodecs", str(venv_python()) if bench.peers else None)):
-            if python is None:
-                continue
-            cfg = {"impl": impl, "path": path, "chunks": chunks, "reps": bench.args.reps,
-                   "tolerance": 1e-3}
+        for impl, pipeline, python in runs:
+            cfg = {"impl": impl, "pipeline": pipeline, "path": path, "chunks": chunks,
+                   "reps": bench.args.rounds * bench.args.reps, "tolerance": 1e-3}
             env = child_env() | {"ZARR_THREADING__MAX_WORKERS": str(w)}
             proc = subprocess.run([python, str(HERE / "zarr_probe.py"), json.dumps(cfg)],
                                   capture_output=True, text=True, env=env, cwd=bench.tmp)
             if proc.returncode:
                 tail = proc.stderr.strip().splitlines()[-1:] or ["?"]
-                rows.append({"impl": impl, "workers": w, "error": tail[0]})
-                log(f"zarr {impl} workers={w}: error: {tail[0]}")
+                rows.append({"impl": impl, "pipeline": pipeline, "workers": w,
+                             "error": tail[0]})
+                log(f"zarr {impl} {pipeline} workers={w}: error: {tail[0]}")
                 continue
             got = json.loads(proc.stdout.strip().splitlines()[-1])
-            rows.append({"impl": impl, "workers": w, "shape": list(arr.shape),
+            if "unavailable" in got:
+                log(f"zarr {impl} {pipeline} pipeline: {got['unavailable']}")
+                continue
+            rows.append({"impl": impl, "pipeline": pipeline, "workers": w,
+                         "shape": list(arr.shape),
                          "chunks": chunks, "raw_bytes": arr.nbytes,
                          "write_mbps": mbps(arr.nbytes, got["write_s"]),
                          "read_mbps": mbps(arr.nbytes, got["read_s"]),
                          "ratio": arr.nbytes / got["stored"], "maxerr": got["maxerr"],
                          "zarr": got["zarr"]})
-            log(f"zarr {impl} workers={w}: write {rows[-1]['write_mbps']:.0f}, "
+            log(f"zarr {impl} {pipeline} workers={w}: write {rows[-1]['write_mbps']:.0f}, "
                 f"read {rows[-1]['read_mbps']:.0f} MB/s")
     bench.results["zarr"] = {"rows": rows, "tolerance": 1e-3, "dtype": "float32"}
     bench.forget()
