@@ -321,6 +321,27 @@ def test_a_closed_stderr_never_sends_the_summary_into_the_data(tmp_path, field):
                                                                rate_clamp=True)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_stderr_does_not_fail_the_work(tmp_path, field):
+    """With stderr on a full device (2>/dev/full) the summary line cannot be
+    written: the command still succeeds (status 0, its output whole), and a
+    command that fails still gives its own status, with no traceback."""
+    path, arr = field
+    out = tmp_path / "s.zfp"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
+                               "-r", "8", "-o", str(out)], stderr=full)
+        assert done.returncode == 0
+        assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
+        failed = subprocess.run([sys.executable, "-m", "zfpcodec", "compress",
+                                 str(tmp_path / "none.npy"), "-r", "8"], stderr=full)
+        assert failed.returncode == 1
+        refused = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
+                                  "-r", "8", "-o", str(out)], stderr=full)
+        assert refused.returncode == 1  # exists, no --force: still refused, output kept
+    assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
+
+
 CLOSED_STREAM_COMMANDS = [
     (["compress", "{npy}", "-r", "8", "-o", "-"], 1),
     (["decompress", "{zfp}", "-o", "-", "--format", "npy"], 1),

@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Any, Iterator, Sequence, TextIO, cast
 
 from ..errors import ZFPError
-from . import compress, decompress, demo, h5, info, stats, zarr
+from . import compress, decompress, demo, h5, info, report, stats, zarr
 from .errors import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE,
                      CLIError, Terminated)
 from .io import ClosedStandardStream
@@ -67,10 +67,10 @@ def run_command_line(argv: Sequence[str] | None = None) -> int:
         _complain(args.command, _os_message(error))
         return EXIT_FAILURE
     except Terminated:
-        print("zfpcodec: terminated", file=sys.stderr)
+        report.note("zfpcodec: terminated")
         return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("zfpcodec: interrupted", file=sys.stderr)
+        report.note("zfpcodec: interrupted")
         return EXIT_INTERRUPTED
     return EXIT_OK
 
@@ -118,7 +118,7 @@ def _signals_stop_cleanly() -> Iterator[None]:
 
 
 def _complain(command: str, message: str) -> None:
-    print(f"zfpcodec {command}: error: {message}", file=sys.stderr)
+    report.note(f"zfpcodec {command}: error: {message}")
 
 
 def _os_message(error: OSError) -> str:

@@ -30,8 +30,13 @@ def shape_text(shape: Sequence[int]) -> str:
 
 
 def note(message: str) -> None:
-    """A line for the user on stderr (stdout may carry data)."""
-    print(message, file=sys.stderr)
+    """A line for the user on stderr (stdout may carry data), dropped where
+    stderr takes nothing (2>/dev/full): a note reports work already done,
+    which must not fail for it."""
+    try:
+        print(message, file=sys.stderr)
+    except OSError:
+        pass
 
 
 def stream_info(path: str, size: int, dtype: np.dtype[Any], shape: tuple[int, ...],
