@@ -131,17 +131,26 @@ static void *decode_front(void *arg)
 
 /* The share of the stream to guess at: about 1 / (1 + 2 D/M) where
  * measuring can cost 0.3 of decoding or more (M/D on smooth fields: 0.3-0.5
- * in 1-D, 0.45-0.65 in 2-D lossy modes, 0.4-0.55 in 3-D lossy ones; 0.45
- * on 2-D reversible relief), and none elsewhere: measuring from the first
- * block then loses little (2 - M/D is 1.7x and more), while a guess costs
- * its run of garbage, long in large blocks (3-D and 4-D reversible streams
- * split 1.52x against 1.60x).  A guess too early only leaves more to
- * measure after it. */
-static double guess_share(const zfpc_params *p, unsigned dims)
+ * in 1-D, 0.45-0.65 in 2-D lossy modes, 0.4-0.55 in 3-D lossy ones, 0.3
+ * for float64 there; 0.45 on 2-D reversible relief), and none
+ * elsewhere: measuring from the first block then loses little (2 - M/D is
+ * 1.7x and more), while a guess costs its run of garbage, long in large
+ * blocks (3-D and 4-D reversible streams split 1.52x against 1.60x).  A
+ * guess too early only leaves more to measure after it; one too late
+ * delays the agreement by its run of garbage, which in 3-D lossy float64
+ * streams (500-650 bits a block) took a thousand blocks and more, a
+ * twentieth of an 8 MiB array: guessed there at 0.08 instead of 0.18,
+ * 3-D float64 fields of 8 and 32 MiB split 1.63x-1.74x instead of
+ * 1.43x-1.62x (smooth fields, fixed accuracy and precision), where float32
+ * ones gained nothing and a real float32 field lost (int64 ones were not
+ * faster on two threads either way). */
+static double guess_share(zfpc_type type, const zfpc_params *p, unsigned dims)
 {
   if (dims > (is_reversible(p) ? 2u : 3u))
     return 0.0;
-  return dims == 1 || is_reversible(p) ? 0.15 : dims == 2 ? 0.2 : 0.18;
+  if (dims == 1 || is_reversible(p))
+    return 0.15;
+  return dims == 2 ? 0.2 : type == ZFPC_TYPE_DOUBLE ? 0.08 : 0.18;
 }
 
 /* Once the parses agree: the block where the calling thread should take
@@ -235,7 +244,8 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.offset = offset;
   j.guess = offset;
   if ((uint64_t)len * 8 > offset)
-    j.guess += (uint64_t)(guess_share(p, f->dims) * (double)((uint64_t)len * 8 - offset));
+    j.guess += (uint64_t)(guess_share(f->type, p, f->dims) *
+                        (double)((uint64_t)len * 8 - offset));
   j.looking = 1;
   j.split = g->count;
   j.lengths = malloc(sizeof *j.lengths * g->count);
