@@ -31,8 +31,8 @@ def shape_text(shape: Sequence[int]) -> str:
 
 def note(message: str) -> None:
     """A line for the user on stderr (stdout may carry data), dropped where
-    stderr takes nothing (2>/dev/full): a note reports work already done,
-    which must not fail for it."""
+    stderr takes nothing (2>/dev/full): no command fails for a line about
+    its work, and its exit status still says how the work went."""
     try:
         print(message, file=sys.stderr)
     except OSError:
