@@ -328,17 +328,20 @@ def test_a_full_stderr_does_not_fail_the_work(tmp_path, field):
     command that fails still gives its own status, with no traceback."""
     path, arr = field
     out = tmp_path / "s.zfp"
-    with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
-                               "-r", "8", "-o", str(out)], stderr=full)
-        assert done.returncode == 0
-        assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
-        failed = subprocess.run([sys.executable, "-m", "zfpcodec", "compress",
-                                 str(tmp_path / "none.npy"), "-r", "8"], stderr=full)
-        assert failed.returncode == 1
-        refused = subprocess.run([sys.executable, "-m", "zfpcodec", "compress", str(path),
-                                  "-r", "8", "-o", str(out)], stderr=full)
-        assert refused.returncode == 1  # exists, no --force: still refused, output kept
+    for unbuffered in ("", "1"):  # stderr buffered, as users run Python, and not
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+        env |= {"PYTHONUNBUFFERED": unbuffered} if unbuffered else {}
+        out.unlink(missing_ok=True)
+        with open("/dev/full", "w") as full:
+            def cli(*args):
+                return subprocess.run([sys.executable, "-m", "zfpcodec", *map(str, args)],
+                                      stderr=full, env=env).returncode
+            assert cli("compress", path, "-r", "8", "-o", out) == 0
+            assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8),
+                                                       rate_clamp=True)
+            assert cli("compress", tmp_path / "none.npy", "-r", "8") == 1
+            # exists, no --force: still refused, the output kept
+            assert cli("compress", path, "-r", "12", "-o", out) == 1
     assert out.read_bytes() == engine.compress(arr, Mode.from_args(rate=8), rate_clamp=True)
 
 

@@ -4,6 +4,7 @@ stderr, tables and a stream's description (the progress bar: `progress`)."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, Sequence, TypeAlias
@@ -36,7 +37,9 @@ def note(message: str) -> None:
     try:
         print(message, file=sys.stderr)
     except OSError:
-        pass
+        # what the failed write left in stderr's buffer would fail again at
+        # exit (status 120): the lines after it go nowhere
+        sys.stderr = open(os.devnull, "w")
 
 
 def stream_info(path: str, size: int, dtype: np.dtype[Any], shape: tuple[int, ...],
