@@ -389,6 +389,8 @@ def test_bad_arguments_are_named():
         decompress_region(stream, np.s_[[0.5]])
     with pytest.raises(TypeError, match="integer or boolean"):
         decompress_region(stream, np.s_[[1, 0.5], 0])
+    with pytest.raises(TypeError, match="integer or boolean"):  # a float array to NumPy
+        decompress_region(stream, ([np.uint64(5), -1], 0))
     # Python integers that no index type holds: NumPy's IndexError
     for huge in ([2**70], [1, -2**70], [2**63, -1], [[0], [2**64]]):
         with pytest.raises(IndexError, match="must fit a 64-bit integer"):

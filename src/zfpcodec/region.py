@@ -210,14 +210,18 @@ def _convert(item: Any) -> Any:
 
 
 def _refuse_huge_integers(item: Any) -> None:
-    """IndexError, as NumPy raises, for a list of Python integers that no
+    """IndexError, as NumPy raises, for a list of integers one of which no
     index type holds (NumPy makes it an object or float array, which would
-    otherwise be refused as a non-integer index)."""
+    otherwise be refused as a non-integer index).  Integers that all fit
+    but make a float array together (uint64 beside a negative one) are left
+    to that refusal."""
     values = np.asarray(item, dtype=object).ravel()
     if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
            for v in values):
-        huge = next(int(v) for v in values if not -2**63 <= int(v) < 2**63)
-        raise IndexError(f"index {huge} is out of bounds: an index must fit a 64-bit integer")
+        huge = next((int(v) for v in values if not -2**63 <= int(v) < 2**63), None)
+        if huge is not None:
+            raise IndexError(f"index {huge} is out of bounds: an index must fit a 64-bit "
+                             "integer")
 
 
 def _is_mask(item: object) -> bool:
