@@ -61,8 +61,8 @@ def test_generator_planes_match_the_bitwise_definition():
         for byte in range(256):
             bits = [byte >> i & 1 for i in range(8)] + [0] * 8
             expected = _plane_by_bits(bits, n)
-            assert gen.decode(byte, 8, n) == expected, (n, byte)
-            assert gen.plane(byte, 8, n) == expected[:2], (n, byte)
+            assert gen.decode(byte, n) == expected, (n, byte)
+            assert gen.plane(byte, n) == expected[:2], (n, byte)
 
 
 def test_entries_chain_whole_planes():
@@ -73,10 +73,10 @@ def test_entries_chain_whole_planes():
             e = gen.entry(n, byte)
             planes, used, after = e & 15, e >> 4 & 15, e >> 8 & 7
             assert planes >= 1 and used <= 8
-            assert (e >> 12 & 15, e >> 16 & 7, e >> 20 & 15) == gen.decode(byte, 8, n)
+            assert (e >> 12 & 15, e >> 16 & 7, e >> 20 & 15) == gen.decode(byte, n)
             at, m = 0, n
             for _ in range(planes):
-                got, m = gen.plane(byte >> at, 8 - at, m)
+                got, m = gen.plane(byte >> at, m)
                 at += got
             assert (at, m) == (used, after), (n, byte)
 

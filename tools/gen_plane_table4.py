@@ -25,41 +25,13 @@ WINDOW = 8  # bits looked up at once: 2 * SIZE, the longest plane
 HEADER = Path(__file__).resolve().parent.parent / "csrc" / "plane_table4.h"
 
 
-def decode(window: int, avail: int, n: int) -> tuple[int, int, int]:
-    """Decode one plane from ``window`` (next bit in bit 0) with ``n``
-    significant; return (bits read, n after, the plane's bits: bit i for
-    coefficient i), as the plane decoder does.  Bits at ``avail`` and above
-    read as zero: a result with more than ``avail`` bits read depends on
-    bits outside the window."""
-    value = window & ((1 << n) - 1)
-    used = n
-    while n < SIZE:
-        limit = SIZE - 1 - n
-        bit = window >> used & 1
-        used += 1
-        if not bit:
-            break
-        zeros = 0
-        while zeros < limit and not window >> (used + zeros) & 1:
-            zeros += 1
-        used += zeros + (zeros < limit)  # at the limit the last 1 is implied
-        n += zeros
-        value |= 1 << n
-        n += 1
-    return used, n, value
-
-
-def plane(window: int, avail: int, n: int) -> tuple[int, int]:
-    """(bits read, n after) of ``decode``."""
-    used, after, _ = decode(window, avail, n)
-    return used, after
-
-
-def decode_cut(window: int, budget: int, n: int) -> tuple[int, int]:
-    """Decode one plane with ``n`` significant from the ``budget`` bits of
-    ``window`` where the plane takes more (budget < 8 - n): (n after, the
-    plane's bits).  As the decoder does, a run of zeros that the budget
-    ends makes the coefficient at the scan position significant."""
+def decode(window: int, n: int, budget: int = 2 * WINDOW) -> tuple[int, int, int]:
+    """Decode one plane from ``window`` (next bit in bit 0, zeros past its
+    end) with ``n`` significant, within ``budget`` bits, as the plane
+    decoder does; return (bits read, n after, the plane's bits: bit i for
+    coefficient i).  Where the budget ends during a scan (or right after a
+    1 group test) the coefficient at the scan position becomes significant.
+    A result of more bits than the window holds depends on bits past it."""
     used = min(n, budget)
     value = window & ((1 << used) - 1)
     budget -= used
@@ -73,12 +45,19 @@ def decode_cut(window: int, budget: int, n: int) -> tuple[int, int]:
         zeros = 0
         while zeros < limit and not window >> (used + zeros) & 1:
             zeros += 1
-        used += zeros + (zeros < limit)
-        budget -= zeros + (zeros < limit)
+        step = zeros + (zeros < limit)  # at the limit the last 1 is implied
+        used += step
+        budget -= step
         n += zeros
         value |= 1 << n
         n += 1
-    return n, value
+    return used, n, value
+
+
+def plane(window: int, n: int) -> tuple[int, int]:
+    """(bits read, n after) of ``decode``, budget unlimited."""
+    used, after, _ = decode(window, n)
+    return used, after
 
 
 def encode(value: int, n: int) -> tuple[int, int, int]:
@@ -101,10 +80,10 @@ def entry(n: int, byte: int) -> int:
     """Bits 0-3: planes the byte holds whole; 4-7: their bits; 8-10: n
     after them; 12-15, 16-18 and 20-23: the bits, the n after and the
     plane's four bits of the first plane alone."""
-    first_used, first_n, first_value = decode(byte, WINDOW, n)
+    first_used, first_n, first_value = decode(byte, n)
     planes, used, at = 0, 0, n
     while at < SIZE:
-        got, after = plane(byte >> used, WINDOW - used, at)
+        got, after = plane(byte >> used, at)
         if got > WINDOW - used:
             break
         planes, used, at = planes + 1, used + got, after
@@ -126,7 +105,7 @@ def cut_entry(n: int, index: int) -> int:
     if index < 2:
         return 0  # no budget: no plane
     budget = index.bit_length() - 1
-    after, value = decode_cut(index & ((1 << budget) - 1), budget, n)
+    _, after, value = decode(index & ((1 << budget) - 1), n, budget)
     return value | after << 4
 
 
