@@ -83,14 +83,18 @@ def test_entries_chain_whole_planes():
 
 def test_codes_decode_to_their_planes():
     # the encoder's table: each plane's coding, read back by the bitwise
-    # definition, gives the plane, its length and the same n after
+    # definition, gives the plane and its length, and leaves n at the bit
+    # length of the planes so far (n's own, or the plane's), which is how the
+    # encoder takes n without the table
     gen = _generator()
     for n in range(4):
         for value in range(16):
             e = gen.code_entry(n, value)
-            code, length, after = e & 0xFFF, e >> 12 & 15, e >> 16 & 7
+            code, length = e & 0xFFF, e >> 12 & 15
+            assert e >> 16 == 0
             assert code < 1 << length and length <= 8 - n
             bits = [code >> i & 1 for i in range(length)] + [1] * 8  # past it: anything
+            after = max(n, value.bit_length())
             assert _plane_by_bits(bits, n) == (length, after, value), (n, value)
 
 

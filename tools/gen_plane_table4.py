@@ -60,9 +60,10 @@ def plane(window: int, n: int) -> tuple[int, int]:
     return used, after
 
 
-def encode(value: int, n: int) -> tuple[int, int, int]:
+def encode(value: int, n: int) -> tuple[int, int]:
     """The coding of plane bits ``value`` with ``n`` significant: (the bits,
-    the first in bit 0; how many; n after)."""
+    the first in bit 0; how many).  The n after it is not in the table: the
+    encoder takes it as the bit length of its planes' OR."""
     bits = [value >> i & 1 for i in range(n)]
     while n < SIZE:
         rest = value >> n
@@ -73,7 +74,7 @@ def encode(value: int, n: int) -> tuple[int, int, int]:
         last = n + ahead == SIZE - 1
         bits += [1] + [0] * ahead + ([] if last else [1])
         n += ahead + 1
-    return sum(b << i for i, b in enumerate(bits)), len(bits), n
+    return sum(b << i for i, b in enumerate(bits)), len(bits)
 
 
 def entry(n: int, byte: int) -> int:
@@ -93,10 +94,9 @@ def entry(n: int, byte: int) -> int:
 
 
 def code_entry(n: int, value: int) -> int:
-    """Bits 0-11: the coding of plane bits ``value``; 12-15: its length;
-    16-18: n after it."""
-    code, length, after = encode(value, n)
-    return code | length << 12 | after << 16
+    """Bits 0-11: the coding of plane bits ``value``; 12-15: its length."""
+    code, length = encode(value, n)
+    return code | length << 12
 
 
 def cut_entry(n: int, index: int) -> int:
@@ -132,7 +132,8 @@ def render() -> str:
         " * bits 12-15, 16-18 and 20-23 the bits, the n after and the plane's",
         " * four bits (bit i for coefficient i) of the first plane alone.",
         " * plane_code4[n][x], for plane bits x: bits 0-11 its coding, the",
-        " * first stream bit in bit 0; 12-15 how many bits; 16-18 n after it.",
+        " * first stream bit in bit 0; 12-15 how many bits (the n after it is",
+        " * the bit length of the OR of the planes coded so far).",
         " * plane_cut4[n][(1 << b) | w], for a plane that takes more than the b",
         " * bits left in the budget (b < 8 - n), the next b stream bits being w:",
         " * bits 0-3 the plane's four bits as the decoder reads them, 4-6 n",
