@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "format.h"
 #include "inline.h"
 #include "portable.h"
 #include "zfpc.h"
@@ -370,7 +371,9 @@ static inline ALWAYS_INLINE double fill_limit(zfpc_type type, const double *v, u
  * round up to it (2^62 - 1 becomes 2^62), which would double the limit and
  * let filled values leave zfp's integer range where the known ones are
  * within it.  The bit length of the OR of the magnitudes is that of the
- * largest. */
+ * largest.  Nor does a filled value come within WRAP_EDGE of the range's
+ * ends (the known ones may): so filling never makes a block span the
+ * range, which the encoder flags (beyond_int_range). */
 #define KNOWN_MAGNITUDES(T, U)                                               \
   for (i = 0; i < size; i++) {                                               \
     T x = ((const T *)block)[i];                                             \
@@ -388,7 +391,12 @@ static double int_fill_limit(zfpc_type type, const void *block,
   } else {
     KNOWN_MAGNITUDES(int64_t, uint64_t)
   }
-  return bits ? nextafter(ldexp(1, (int)(64 - CLZ64(bits))), 0) : 0;
+  double limit = bits ? nextafter(ldexp(1, (int)(64 - CLZ64(bits))), 0) : 0;
+  /* an exact double for int32; for int64 the largest below 2^62 is
+     2^62 - 512 (doubles there are 512 apart), clear of the edge already */
+  double edge = type == ZFPC_TYPE_INT32 ? ldexp(1, 30) - (WRAP_EDGE + 1)
+                                        : nextafter(ldexp(1, 62), 0);
+  return limit < edge ? limit : edge;
 }
 
 /* The gap bits of values at .. at + length - 1 (length <= 4) of a bitmap

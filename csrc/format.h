@@ -12,6 +12,11 @@
 #define ZFP_MAX_PREC 64u
 #define ZFP_MIN_EXP (-1074)   /* below it: the reversible coder (§11.1) */
 
+/* zfp takes integers in [-2^(P-2), 2^(P-2)) (format.md §6.5), but a block
+ * with values within WRAP_EDGE of both ends of that range can wrap in the
+ * lossy transform too (int_block.tmpl.h, beyond_int_range). */
+#define WRAP_EDGE 16u
+
 #define HEADER_MAGIC_BITS 32  /* format.md §2.1 */
 #define HEADER_META_BITS 52   /* §2.2 */
 #define HEADER_MODE_SHORT_BITS 12  /* §2.3 */

@@ -136,17 +136,34 @@ static inline ALWAYS_INLINE void FN(decode_ints_reversible)(bit_reader *r, UINT 
 /* Blocks of integer arrays (format.md §10, §11.4): no block header, the */
 /* values are coded as they are, the lossy plane limit is maxprec.       */
 
-/* BLOCK_RANGE when a value lies outside [-2^(P-2), 2^(P-2)), the range zfp
- * takes integers in (format.md §6.5): beyond it the lossy transform can
- * wrap, and a value come back with its sign flipped.  v is inside exactly
- * when v + 2^(P-2), as a P-bit word, is below 2^(P-1). */
+/* BLOCK_RANGE when zfp's lossy transform can wrap a value of the block,
+ * which then comes back with its sign flipped: a value outside
+ * [-2^(P-2), 2^(P-2)), the range zfp takes integers in (format.md §6.5),
+ * or values within WRAP_EDGE of both its ends.  (-2^(P-2) beside
+ * 2^(P-2) - 1 on a line makes the first lifting step's half-difference
+ * 2^(P-2), and two of those sum past the word in the next step: a 2-D
+ * int32 block of them came back with a value 2^31 off, zfp's the same.
+ * Each pass can round a span of values up by a unit or two, so spans
+ * within WRAP_EDGE of 2^(P-1) are counted too; searched, none narrower
+ * wrapped.)  v is inside exactly when v + 2^(P-2), as a P-bit word, is
+ * below 2^(P-1); near the low end when v + 2^(P-2) - WRAP_EDGE is
+ * negative, near the high end when 2^(P-2) - 1 - WRAP_EDGE - v is. */
 static inline ALWAYS_INLINE unsigned FN(beyond_int_range)(const UINT *q, unsigned size)
 {
-  UINT any = 0;
+  const UINT half = (UINT)1 << (P - 2);
+  UINT outside = 0, low = 0, high = 0;
   unsigned i;
+  for (i = 0; i < size; i++) {
+    outside |= (UINT)(q[i] + half);
+    low |= (UINT)(q[i] + (half - WRAP_EDGE));
+  }
+  if (outside >> (P - 1))
+    return BLOCK_RANGE;
+  if (!(low >> (P - 1)))
+    return 0;  /* nothing near the low end: no span to check (most blocks) */
   for (i = 0; i < size; i++)
-    any |= (UINT)(q[i] + ((UINT)1 << (P - 2)));
-  return any >> (P - 1) ? BLOCK_RANGE : 0;
+    high |= (UINT)((half - 1 - WRAP_EDGE) - q[i]);
+  return high >> (P - 1) ? BLOCK_RANGE : 0;
 }
 
 static inline ALWAYS_INLINE unsigned FN(encode_int_block)(bit_writer *w,

@@ -122,8 +122,9 @@ typedef struct {
                                  float, 64 for double) of block floating point,
                                  and errors may exceed the tolerance; for
                                  integer types, blocks holding a value outside
-                                 [-2^(P-2), 2^(P-2)), which the lossy
-                                 transform can wrap */
+                                 [-2^(P-2), 2^(P-2)), or values within
+                                 WRAP_EDGE (16) of both its ends, which the
+                                 lossy transform can wrap */
   uint64_t scale_blocks;      /* blocks of finite values that block floating
                                  point cannot scale, coded as garbage or
                                  decoding to +-inf in every lossy mode: all

@@ -131,8 +131,14 @@ def test_empty_blocks_are_flagged_exactly_when_they_hold_nan(dtype, d):
 
 
 def test_integer_blocks_are_flagged_only_beyond_zfps_range_and_reversible_never():
-    inside = np.array([0, 2**30 - 1, -2**30, 5] * 16, dtype=np.int32)
+    # the range's ends, each in a block of its own, and spans 17 short of it
+    inside = np.array([0, 2**30 - 1, 5, 7, -2**30, 1, 2, 3, -2**30, 2**30 - 18, 0, 0,
+                       -2**30 + 17, 2**30 - 1, 0, 0], dtype=np.int32)
     assert engine.compress_report(inside, Mode.from_args(rate=4))[1] == (0, 0, 0)
+    for low, high in ((-2**30, 2**30 - 1), (-2**30 + 15, 2**30 - 16)):
+        spanning = np.array([low, 0, 0, 0] * 3 + [high, 1, 1, 1], dtype=np.int32)
+        spanning[2] = high  # one of the four blocks holds both
+        assert engine.compress_report(spanning, Mode.from_args(rate=4))[1] == (0, 1, 0)
     for dtype, bits in ((np.int32, 30), (np.int64, 62)):
         beyond = np.zeros((3, 4, 4), dtype)    # 4 2-D blocks of 4x4 ... 3 blocks in 3-D
         beyond[0, 0, 0], beyond[2, 3, 3] = 2**bits, -(2**bits) - 1
@@ -235,7 +241,7 @@ def test_reversible_mode_and_integers_store_anything():
     codec = ZFP(reversible=True)
     np.testing.assert_array_equal(codec.decode(codec.encode(data)).view("u8"), data.view("u8"))
     ints = np.arange(-50, 50, dtype=np.int64) * 10**12
-    ZFP(tolerance=1e-3).encode(ints)  # zfp's fixed accuracy on integers, as numcodecs'
+    ZFP(reversible=True).encode(ints)
     report = accuracy_holds(ints, 1e-3)
     assert not report.holds and "does not bound errors of int64" in report.problems[0]
 
@@ -258,22 +264,48 @@ def test_integers_beyond_zfps_range_are_refused_in_lossy_modes(kwargs):
     assert back[4] == -2**31 and np.abs(back - data).max() <= 2
     assert zfpy.decompress_numpy(zfpy.compress_numpy(data, precision=32))[4] > 0
     assert "outside zfp's integer range" in accuracy_holds(data, 1.0).problems[0]
-    edges = np.array([-2**62, 2**62 - 1, 0, 5] * 4, dtype=np.int64)
-    ZFP(**kwargs).encode(edges)                          # the range's ends are in it
+    edges = np.array([-2**62, 0, 0, 5, 2**62 - 1, 0, 0, 5], dtype=np.int64)
+    ZFP(**kwargs).encode(edges)           # the range's ends are in it, in blocks of their own
     ZFP(reversible=True).encode(np.array([-2**63, 2**63 - 1]))   # lossless takes anything
 
 
-def test_the_masked_codec_refuses_integers_in_fixed_accuracy():
-    """zfp's fixed accuracy does not bound integers' errors: the plain ZFP
-    codec codes them anyway, as numcodecs' does; the masked codecs, which
-    promise the tolerance, refuse as the Zarr v3 codecs do."""
-    data = np.r_[np.arange(20) * 7, -9999].astype(np.int32)
-    with pytest.raises(ZFPError, match="fixed accuracy does not bound errors of int32.*"
-                                       "Fix: use fixed precision or fixed rate"):
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_a_block_spanning_zfps_whole_integer_range_is_refused(dtype):
+    """-2^(P-2) beside 2^(P-2) - 1, both inside the range zfp documents,
+    wrap in its lossy transform: zfpy (and our drop-in, byte for byte)
+    decodes this 2-D block with a value 2^(P-1) off, at every precision.
+    The codecs refuse it."""
+    bits = 8 * np.dtype(dtype).itemsize - 2
+    high = np.array([[0, 1, 1, 1], [0, 0, 1, 1], [0, 1, 0, 1], [0, 1, 1, 0]], dtype=bool)
+    block = np.where(high, dtype(2**bits - 1), dtype(-2**bits))
+    for kwargs in (dict(precision=bits + 2), dict(rate=bits + 2), dict(tolerance=1.0)):
+        back = zfpy.decompress_numpy(zfpy.compress_numpy(block, **kwargs))
+        assert np.abs(back.astype(object) - block.astype(object)).max() == 2**(bits + 1)
+        with pytest.raises(ZFPError, match=f"1 of 1 blocks hold {np.dtype(dtype).name} values "
+                                           "outside zfp's integer range .* or within 16 of "
+                                           "both its ends: .*sign flipped"):
+            ZFP(**kwargs).encode(block)
+    assert "within 16 of both its ends" in accuracy_holds(block, 1.0).problems[0]
+
+
+def test_every_codec_refuses_integers_in_fixed_accuracy():
+    """zfp's fixed accuracy does not bound integers' errors: it codes all
+    their bit planes, and its lossy transform leaves errors of a few units
+    whatever the tolerance (zfpy: 1 on these values at tolerance 1e-3).
+    The codecs refuse, as the Zarr v3 codecs do; strict=False stores them
+    as zfpy and numcodecs do."""
+    data = np.r_[np.arange(20) * 7 + 2**20, -9999].astype(np.int32)
+    back = zfpy.decompress_numpy(zfpy.compress_numpy(data, tolerance=1e-3))
+    assert np.abs(back[:20].astype(np.int64) - data[:20]).max() > 1e-3
+    fix = "fixed accuracy does not bound errors of int32.*Fix: use fixed precision or fixed rate"
+    with pytest.raises(ZFPError, match=fix):
+        ZFP(tolerance=1e-3).encode(data)
+    with pytest.raises(ZFPError, match=fix):
         MaskedZFP(tolerance=1e-3, missing=-9999).encode(data)
+    assert ZFP(tolerance=1e-3, strict=False).encode(data) == \
+        zfpy.compress_numpy(data, tolerance=1e-3)
     MaskedZFP(tolerance=1e-3, missing=-9999, strict=False).encode(data)
     MaskedZFP(precision=32, missing=-9999).encode(data)
-    ZFP(tolerance=1e-3).encode(data)
 
 
 def test_strict_is_neither_config_nor_equality_but_survives_pickle_and_repr():

@@ -111,6 +111,23 @@ def test_compress_refuses_a_fill_value_and_nan_in_lossy_modes(tmp_path, options)
     assert not list(tmp_path.glob("*.zfp")) and not list(tmp_path.glob(".*"))
 
 
+def test_compress_refuses_integers_in_fixed_accuracy_naming_the_modes_that_take_them(tmp_path):
+    """zfp's fixed accuracy bounds no integer error (all bit planes, a few
+    units off whatever the tolerance): refused, no output left; the fix
+    names the integer modes; --allow-unbounded stores zfp's stream."""
+    values = (np.arange(64 * 64).reshape(64, 64) * 37 % 1001).astype(np.int32)
+    source = save(tmp_path, "ints.npy", values)
+    stderr = fails("compress", source, "-a", 0.5, expect=EXIT_FAILURE,
+                   message="fixed accuracy does not bound errors of int32")
+    assert "Fix: --precision or --rate, or --reversible (lossless)" in stderr
+    assert not list(tmp_path.glob("*.zfp")) and not list(tmp_path.glob(".*"))
+    run("compress", source, "-a", 0.5, "--allow-unbounded", "-o", tmp_path / "u.zfp")
+    stream = (tmp_path / "u.zfp").read_bytes()
+    assert stream == engine.compress(values, Mode.from_args(tolerance=0.5))
+    assert np.abs(engine.decompress(stream).astype(np.int64) - values).max() > 0.5
+    run("compress", source, "-p", 32, "-o", tmp_path / "p.zfp")
+
+
 def test_compress_stores_lossless_and_clean_fields_without_refusing(tmp_path):
     values, land = ocean()
     source = save(tmp_path, "fill.npy", values)

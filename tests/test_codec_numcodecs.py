@@ -90,7 +90,13 @@ def _read_only(arr):
 @pytest.mark.parametrize("mode_name", sorted(CODECS))
 def test_round_trip_every_mode_type_and_layout(mode_name, layout, dtype):
     arr = LAYOUTS[layout](dtype)
-    common.check_encode_decode(CODECS[mode_name], arr, bound_for(mode_name, arr))
+    codec = CODECS[mode_name]
+    if mode_name == "fixed_accuracy" and arr.dtype.kind == "i":
+        # zfp's fixed accuracy bounds no integer error: refused, stored on request
+        with pytest.raises(ZFPError, match="fixed accuracy does not bound errors of int"):
+            codec.encode(arr)
+        codec = ZFP.from_mode(codec.zfp_mode, strict=False)
+    common.check_encode_decode(codec, arr, bound_for(mode_name, arr))
 
 
 def test_reversible_round_trips_give_typed_arrays_of_the_input_values():
@@ -110,7 +116,9 @@ def test_config_repr_pickle_and_immutability_for_every_mode(mode_name):
     common.check_pickle_and_copy(codec)
     common.check_immutable(codec)
     common.check_err_encode_object_buffer(codec)
-    common.check_err_decode_object_buffer(codec)
+    common.check_err_decode_object_buffer(
+        codec, (np.float32, np.float64) if mode_name == "fixed_accuracy" else
+        (np.int32, np.int64, np.float64))
 
 
 def test_repr_round_trips_with_threads():

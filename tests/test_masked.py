@@ -315,3 +315,20 @@ def test_filled_integers_stay_within_zfps_range_where_the_known_values_are(dtype
     codec = MaskedZFP(precision=20, missing=-2147483647)
     decoded = codec.decode(codec.encode(data))    # strict: refused before the fix
     np.testing.assert_array_equal(decoded[mask], data[mask])
+
+
+@pytest.mark.parametrize("dtype, bits", [(np.int32, 30), (np.int64, 62)])
+def test_filled_integers_never_make_a_block_span_zfps_range(dtype, bits):
+    """A block with values within 16 of both ends of zfp's integer range can
+    wrap, and is refused.  Known values near one end whose line climbs
+    toward the other must not be filled into that band: -2^30 and
+    2^30 - 100 extrapolated to 2^30 - 1 (rounded), which made the chunk
+    refused though its valid values span less."""
+    fill = -9999
+    data = np.array([-2**bits, 2**bits - 100, fill, fill], dtype)
+    filled = masked.fill_missing(data, data == fill)
+    assert filled[2:].min() > 0 and filled.max() <= 2**bits - 17   # clear of the band
+    codec = MaskedZFP(precision=bits + 2, missing=fill)
+    decoded = codec.decode(codec.encode(data))    # strict: refused before the limit
+    assert decoded[2:].tolist() == [fill, fill]
+    assert np.abs(decoded[:2].astype(object) - data[:2].astype(object)).max() <= 2

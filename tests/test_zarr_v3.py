@@ -198,14 +198,22 @@ def test_small_integers_are_promoted_with_zfps_rules(dtype, shift, tmp_path):
 @pytest.mark.parametrize("mode_name", ["fixed_rate", "fixed_precision", "expert"])
 def test_integers_beyond_zfps_range_are_refused_in_lossy_modes(mode_name, dtype, tmp_path):
     """zfp's transform can wrap integers outside [-2^(P-2), 2^(P-2)): an
-    int32 of -2^31 beside small values came back as 2^31 - 1.  Lossy modes
-    refuse such chunks (reversible stores them exactly); values at the
-    range's ends are taken."""
+    int32 of -2^31 beside small values came back as 2^31 - 1; so can a
+    block spanning the whole range (-2^(P-2) beside 2^(P-2) - 1).  Lossy
+    modes refuse such chunks (reversible stores them exactly); values at
+    the range's ends, in blocks of their own, are taken."""
     bits = 8 * np.dtype(dtype).itemsize - 2
     inside = np.zeros((8, 8), dtype)
     inside[0, 0] = 2**bits - 1
     if np.dtype(dtype).kind == "i":
-        inside[0, 1] = -(2**bits)
+        inside[5, 5] = -(2**bits)
+        spanning = inside.copy()
+        spanning[0, 1] = -(2**bits)
+        array = zarr.create_array(tmp_path / "span.zarr", shape=spanning.shape, dtype=dtype,
+                                  chunks=(8, 8), serializer=MODES[mode_name],
+                                  compressors=None)
+        with pytest.raises(ZFPError, match="1 of 4 blocks .* within 16 of both its ends"):
+            array[...] = spanning
     create(tmp_path / "in.zarr", inside, MODES[mode_name], (8, 8))
     outside = inside.copy()
     outside[3, 3] = 2**bits

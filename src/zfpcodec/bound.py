@@ -27,8 +27,13 @@ documents their range as ``|v| < 2^(P-2)`` (2^30 for int32, 2^62 for
 int64; its promotions of int8 and int16 reach -2^(P-2), and so may we),
 two bits of headroom for the decorrelating transform.  Larger
 magnitudes can wrap inside it in every lossy mode, and come back with their
-sign flipped (an int32 fill value of -2147483647 beside valid data).  The
-engine counts those blocks too, as **integer overflow**.
+sign flipped (an int32 fill value of -2147483647 beside valid data); so
+can a block spanning the whole range, values within 16 of both its ends
+(-2^30 beside 2^30 - 1).  The engine counts those blocks too, as
+**integer overflow**.  And zfp's fixed accuracy has no tolerance for
+integers: it codes all their bit planes, and its lossy transform leaves
+errors of a few units, whatever the tolerance; the codecs refuse that
+mode for them.
 
 `check` turns a report into the `ZFPError` the codecs raise (naming what
 was found and the fix: `zfpcodec.MaskedZFP` for missing values, or a
@@ -81,8 +86,8 @@ class BoundReport:
         Finite blocks whose magnitudes block floating point cannot scale
         (all tiny, or some in the type's top binade), in any lossy mode.
     overflow_blocks : int
-        Integer blocks with values outside [-2^(P-2), 2^(P-2)), which lossy
-        modes' transform can wrap.
+        Integer blocks with values outside [-2^(P-2), 2^(P-2)), or within
+        16 of both its ends, which lossy modes' transform can wrap.
     kind : str
         The mode (`zfpcodec.modes.KINDS`).
     dtype : str
@@ -133,9 +138,9 @@ class BoundReport:
         if self.overflow_blocks:
             bits = 8 * np.dtype(self.dtype).itemsize - 2
             found.append(f"{self.overflow_blocks} of {self.blocks} blocks hold {self.dtype} "
-                         f"values outside zfp's integer range [-2^{bits}, 2^{bits}): its "
-                         "transform can wrap them, and they can come back with their sign "
-                         "flipped")
+                         f"values outside zfp's integer range [-2^{bits}, 2^{bits}) or "
+                         "within 16 of both its ends: its transform can wrap them, and "
+                         "they can come back with their sign flipped")
         if self.kind == FIXED_ACCURACY and self.integers:
             found.append(f"zfp's fixed accuracy does not bound errors of {self.dtype} "
                          "values (integers are coded without a tolerance)")
@@ -166,18 +171,16 @@ def report_of(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode) ->
 
 def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
     """Raise BoundError naming what `report` found and the fix, unless the
-    bound holds.  Integer arrays in fixed accuracy pass the plain codecs:
-    zfp defines that mode for them (as zfpy and numcodecs do), with errors
-    of a few units; the masked codecs, new formats with no such past,
-    refuse them as the Zarr v3 codecs do.  `masked`: the codec already keeps
-    missing values out of zfp, so only a problem of the valid values
-    themselves can remain."""
-    problems = [p for p in report.problems
-                if masked or not p.startswith("zfp's fixed accuracy")]
+    bound holds.  Integer arrays in fixed accuracy are refused: zfp takes
+    that mode for them (as zfpy and numcodecs do) but bounds nothing, its
+    errors are a few units whatever the tolerance.  `masked`: the codec
+    already keeps missing values out of zfp, so only a problem of the valid
+    values themselves can remain."""
+    problems = report.problems
     if not problems:
         return
     if report.integers:
-        fix = ("fixed precision or fixed rate, or " if masked and report.kind == FIXED_ACCURACY
+        fix = ("fixed precision or fixed rate, or " if report.kind == FIXED_ACCURACY
                and not report.overflow_blocks else "")
         fix += "mode='reversible' (lossless)"
         if report.overflow_blocks and not masked:
@@ -233,10 +236,10 @@ def check_counts(counts: tuple[int, int, int], values: NDArray[Any], mode: Mode,
     `mode`, where zfp makes a promise it can break: lossy modes.  Counts of
     0 pass without a report, nothing was flagged (a report's type name
     costs more than a small chunk's missing values take to find), except
-    integers in fixed accuracy, which the masked codecs refuse."""
+    integers in fixed accuracy, which are refused."""
     if not strict or mode.kind == REVERSIBLE:
         return
-    if any(counts) or (masked and mode.kind == FIXED_ACCURACY and values.dtype.kind != "f"):
+    if any(counts) or (mode.kind == FIXED_ACCURACY and values.dtype.kind != "f"):
         check(report_of(counts, values, mode), codec, masked=masked)
 
 

@@ -89,7 +89,9 @@ class ZFP(FrozenCodec):
         chunk whose values the mode cannot keep: NaN or +-inf in a lossy
         mode, or, in fixed accuracy, a block whose dynamic range is too wide
         for the tolerance (`zfpcodec.bound`; `zfpcodec.MaskedZFP` stores
-        such chunks).  Not part of the configuration.
+        such chunks); integers in fixed accuracy, which zfp codes with
+        errors of a few units whatever the tolerance; integers its lossy
+        transform can wrap.  Not part of the configuration.
 
     Notes
     -----
@@ -246,7 +248,9 @@ class ZFP(FrozenCodec):
         ZFPError
             With `strict` (the default), when the mode cannot keep the
             values: NaN or +-inf in a lossy mode, a range too wide for the
-            tolerance in fixed accuracy (the message names the fix).
+            tolerance in fixed accuracy, integers in fixed accuracy (zfp
+            bounds no integer error), integers its lossy transform can wrap
+            (the message names the fix).
         """
         return bound.compress_checked(zfp_field(buf, type(self).__name__), self._mode,
                                       strict=self._strict, codec=type(self).__name__,

@@ -296,8 +296,11 @@ def _refusal(error: BoundError, chunk: str) -> BoundError:
     where zfpcodec.MaskedZFP keeps missing values apart, HDF5 has no
     filter that does."""
     report = error.report
-    fix = ("reversible=True (lossless: H5Z-ZFP has no mask that keeps missing values "
-           "apart, as zfpcodec.MaskedZFP does in Zarr)")
+    if report.integers and not report.overflow_blocks:  # fixed accuracy
+        fix = "precision= or rate=, or reversible=True (lossless)"
+    else:
+        fix = ("reversible=True (lossless: H5Z-ZFP has no mask that keeps missing values "
+               "apart, as zfpcodec.MaskedZFP does in Zarr)")
     if report.nonfinite_blocks:
         fix += ("; or finite values in place of NaN and +-inf (and a finite fillvalue, "
                 "where NaN is the padding of ragged edge chunks)")
