@@ -280,6 +280,27 @@ def threads(r) -> str:
             "fixed-rate streams by block offsets and variable-rate streams behind a pass that "
             "locates the chunks; imagecodecs' OpenMP threads compress only; "
             "blosc2 runs zfp per Blosc block (its own format, no reversible mode).\n\n"
+            + _table(head, rows) + _fresh_memory(r.get("fresh_memory")))
+
+
+def _fresh_memory(probes) -> str:
+    if not probes:
+        return ""
+    rows = [(f"{p['size_mb']:g} MiB", "x".join(map(str, p["shape"])),
+             f"{1e3 * p['compress_s']['1']:.2f} / {1e3 * p['compress_s']['2']:.2f}",
+             _x(p["scaling"]),
+             f"{1e3 * p['compress_kept_memory_s']['1']:.2f} / "
+             f"{1e3 * p['compress_kept_memory_s']['2']:.2f}", _x(p["scaling_kept_memory"]))
+            for p in probes]
+    head = ("size", "shape", "as run: ms, 1 / 2 threads", "2 vs 1 thread",
+            "memory kept: ms, 1 / 2 threads", "2 vs 1 thread")
+    return ("\n\n**Why the reversible rows scale least: fresh memory** (bench/fresh_memory.py). "
+            "Each call's stream is a new buffer the size of its worst case, which glibc maps "
+            "afresh, and the first write to each page costs the kernel a fault and a page of "
+            "zeros; a reversible stream is about as large as its array. Reversible float64 "
+            "compression, in child processes, as run and where glibc's allocator keeps the "
+            "memory it frees (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, "
+            "MALLOC_TOP_PAD_), so no stream page is fresh after the first call:\n\n"
             + _table(head, rows))
 
 

@@ -4,6 +4,7 @@ more threads must not change our bytes."""
 
 from __future__ import annotations
 
+import fresh_memory
 from common import MODES, mbps, run_case
 from console import log, loud
 from harness import MIB, PARAMS, Bench
@@ -88,6 +89,17 @@ def run(bench: Bench) -> None:
         log(f"threads {size} MB {dtype} {mode}: " + ", ".join(
             f"{r['impl']}/{r['threads']} {r['comp_mbps']:.0f}/{r['decomp_mbps']:.0f}"
             for r in rows[-len(merged):] if r.get("threads")) + " MB/s")
+    if 2 in counts:
+        # the largest streams of the table: float64, reversible
+        bench.results["fresh_memory"] = []
+        for size in bench.args.sizes:
+            arr, path = bench.dataset("smooth3d", "float64", nbytes=size * MIB)
+            probe = fresh_memory.probe(path, bench.args.reps * bench.args.rounds)
+            bench.results["fresh_memory"].append({"size_mb": size, "shape": list(arr.shape),
+                                                  **probe})
+            log(f"threads: reversible float64 {size} MiB, 2 threads vs 1: "
+                f"{probe['scaling']:.2f}x as run, {probe['scaling_kept_memory']:.2f}x with "
+                "the allocator keeping its memory")
     bench.forget()
     for row in rows:        # scaling: against the same codec with one thread
         one = next((r for r in rows if r.get("threads") == 1 and r["impl"] == row["impl"]
