@@ -386,16 +386,16 @@ static double int_fill_limit(zfpc_type type, const void *block,
 {
   uint64_t bits = 0;
   unsigned i;
+  /* an exact double for int32; for int64 the largest below 2^62 is
+     2^62 - 512 (doubles there are 512 apart), clear of the edge already */
+  double limit, edge = type == ZFPC_TYPE_INT32 ? ldexp(1, 30) - (WRAP_EDGE + 1)
+                                               : nextafter(ldexp(1, 62), 0);
   if (type == ZFPC_TYPE_INT32) {
     KNOWN_MAGNITUDES(int32_t, uint32_t)
   } else {
     KNOWN_MAGNITUDES(int64_t, uint64_t)
   }
-  double limit = bits ? nextafter(ldexp(1, (int)(64 - CLZ64(bits))), 0) : 0;
-  /* an exact double for int32; for int64 the largest below 2^62 is
-     2^62 - 512 (doubles there are 512 apart), clear of the edge already */
-  double edge = type == ZFPC_TYPE_INT32 ? ldexp(1, 30) - (WRAP_EDGE + 1)
-                                        : nextafter(ldexp(1, 62), 0);
+  limit = bits ? nextafter(ldexp(1, (int)(64 - CLZ64(bits))), 0) : 0;
   return limit < edge ? limit : edge;
 }
 

@@ -130,7 +130,7 @@ def test_empty_blocks_are_flagged_exactly_when_they_hold_nan(dtype, d):
         assert counts == (size, 0, 0), (mode, counts)
 
 
-def test_integer_blocks_are_flagged_only_beyond_zfps_range_and_reversible_never():
+def test_integer_blocks_are_flagged_beyond_zfps_range_or_spanning_it_never_reversible():
     # the range's ends, each in a block of its own, and spans 17 short of it
     inside = np.array([0, 2**30 - 1, 5, 7, -2**30, 1, 2, 3, -2**30, 2**30 - 18, 0, 0,
                        -2**30 + 17, 2**30 - 1, 0, 0], dtype=np.int32)
