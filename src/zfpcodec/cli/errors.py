@@ -44,9 +44,8 @@ class BoundRefusal(CLIError):
     def __init__(self, source: str, error: BoundError, *, missing: bool = True):
         report = error.report
         if report.integers:
-            # no overflow: the problem is fixed accuracy, which bounds no integer
-            fix = ("--precision or --rate, or " if not report.overflow_blocks
-                   else "") + "--reversible (lossless)"
+            fix = ("--precision or --rate, or " if report.integer_accuracy
+                   and not report.overflow_blocks else "") + "--reversible (lossless)"
             if report.overflow_blocks and not error.masked and missing:
                 fix += "; or --missing VALUE where they are a fill value"
         elif error.masked and report.too_wide:

@@ -296,7 +296,7 @@ def _refusal(error: BoundError, chunk: str) -> BoundError:
     where zfpcodec.MaskedZFP keeps missing values apart, HDF5 has no
     filter that does."""
     report = error.report
-    if report.integers and not report.overflow_blocks:  # fixed accuracy
+    if report.integer_accuracy and not report.overflow_blocks:
         fix = "precision= or rate=, or reversible=True (lossless)"
     else:
         fix = ("reversible=True (lossless: H5Z-ZFP has no mask that keeps missing values "
