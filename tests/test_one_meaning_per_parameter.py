@@ -236,3 +236,25 @@ def test_a_stream_error_stays_a_value_error():
     with pytest.raises(ValueError):
         engine.decompress(b"zfp")
     assert issubclass(ZFPError, ValueError)
+
+
+# --------------------------------------------------------------------------
+# reversible=True: one keyword in every codec
+
+def _codec_classes():
+    from zfpcodec import MaskedZFP
+    from zfpcodec.zarr3_masked import MaskedZFPCodec
+    return [ZFP, MaskedZFP, ZFPCodec, MaskedZFPCodec]
+
+
+@pytest.mark.parametrize("cls", _codec_classes(), ids=lambda c: c.__name__)
+def test_every_codec_takes_reversible_true_as_the_reversible_mode(cls):
+    """The mode error names `reversible` among the choices, so every codec
+    takes it (the masked and Zarr v3 codecs once raised TypeError)."""
+    assert cls(reversible=True) == cls() == cls(mode="reversible")
+    assert cls(reversible=True, mode="reversible") == cls()
+    assert cls(reversible=False, rate=8) == cls(rate=8)
+    with pytest.raises(ValueError, match="not tolerance and reversible"):
+        cls(tolerance=0.1, reversible=True)
+    with pytest.raises(ValueError, match="does not take reversible"):
+        cls(mode="fixed_rate", rate=8, reversible=True)

@@ -61,7 +61,7 @@ class MaskedZFP(FrozenCodec):
         them.  Optional: by default the mode follows from the parameter
         given (none: reversible).  When given, its own parameters must be
         given and no others.
-    tolerance, rate, precision, minbits, maxbits, maxprec, minexp
+    tolerance, rate, precision, reversible, minbits, maxbits, maxprec, minexp
         The mode's parameters, as for `zfpcodec.ZFP`.
     missing : str or number, optional
         ``"nan"`` (the default): only non-finite values are missing; a
@@ -99,14 +99,12 @@ class MaskedZFP(FrozenCodec):
                  rate: Real | None = None, precision: SupportsIndex | None = None,
                  minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
                  maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
-                 missing: str | float = "nan", threads: int = 1,
+                 reversible: bool = False, missing: str | float = "nan", threads: int = 1,
                  strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
-        zmode = (Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
-                                minbits=minbits, maxbits=maxbits, maxprec=maxprec,
-                                minexp=minexp)
-                 if mode is None else Mode.from_kind(kind_of(mode), **given))
+        zmode = (Mode.from_args(**given, reversible=bool(reversible)) if mode is None
+                 else Mode.from_kind(kind_of(mode), **given, reversible=bool(reversible)))
         self._init(zmode, masked.Missing.parse(missing), threads, strict)
 
     def _init(self, mode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:

@@ -253,6 +253,8 @@ class ZFPCodec(_Codec, _PartialDecode):
     minbits, maxbits, maxprec, minexp : int
         expert: zfp's coder parameters; missing ones take zfp's defaults
         (1, 16658, 64, -1074) and all four are written to the metadata.
+    reversible : bool
+        True: lossless, as ``mode="reversible"`` (the mode written).
     threads : int
         Threads per chunk for the C engine (0: one per core); not part of
         the metadata.  zarr already compresses chunks in parallel on its
@@ -284,13 +286,12 @@ class ZFPCodec(_Codec, _PartialDecode):
                  rate: Real | None = None, precision: SupportsIndex | None = None,
                  minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
                  maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
-                 threads: int = 1, strict: bool = True) -> None:
+                 reversible: bool = False, threads: int = 1, strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
                      maxbits=maxbits, maxprec=maxprec, minexp=minexp)
-        self._set(Mode.from_args(tolerance=tolerance, rate=rate, precision=precision,
-                                 minbits=minbits, maxbits=maxbits, maxprec=maxprec,
-                                 minexp=minexp)
-                  if mode is None else Mode.from_kind(mode, **given), threads, strict)
+        self._set(Mode.from_args(**given, reversible=bool(reversible)) if mode is None
+                  else Mode.from_kind(mode, **given, reversible=bool(reversible)),
+                  threads, strict)
 
     def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)

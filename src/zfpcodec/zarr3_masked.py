@@ -61,7 +61,7 @@ class MaskedZFPCodec(_CodecBase):
         ``"reversible"``, ``"fixed_accuracy"``, ``"fixed_rate"``,
         ``"fixed_precision"`` or ``"expert"``; by default the mode follows
         from the parameter given (none: reversible).
-    tolerance, rate, precision, minbits, maxbits, maxprec, minexp
+    tolerance, rate, precision, reversible, minbits, maxbits, maxprec, minexp
         The mode's parameters, as for `zfpcodec.zarr3.ZFPCodec`.
     missing : str or number
         ``"nan"`` (the default): NaN and +-inf are missing; a number: that
@@ -93,10 +93,11 @@ class MaskedZFPCodec(_CodecBase):
 
     def __init__(self, mode: str | None = None, *, tolerance: Any = None, rate: Any = None,
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
-                 maxprec: Any = None, minexp: Any = None, missing: Any = "nan",
-                 threads: int = 1, strict: bool = True) -> None:
+                 maxprec: Any = None, minexp: Any = None, reversible: bool = False,
+                 missing: Any = "nan", threads: int = 1, strict: bool = True) -> None:
         given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
-                     maxbits=maxbits, maxprec=maxprec, minexp=minexp)
+                     maxbits=maxbits, maxprec=maxprec, minexp=minexp,
+                     reversible=bool(reversible))
         self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
                   masked.Missing.parse(missing), threads, strict)
 

@@ -84,7 +84,7 @@ def chunk_infos(dataset: h5py.Dataset) -> list[Any]:
 
 
 def read(dataset: h5py.Dataset, selection: sel.Selection = Ellipsis, *,
-         threads: int = 1) -> NDArray[Any]:
+         threads: int = 1) -> Any:
     """Read an H5Z-ZFP dataset, or part of it, without the HDF5 plugin.
 
     Parameters
@@ -103,11 +103,12 @@ def read(dataset: h5py.Dataset, selection: sel.Selection = Ellipsis, *,
 
     Returns
     -------
-    numpy.ndarray
+    numpy.ndarray or NumPy scalar
         The values h5py with the plugin returns: the dataset's dtype (its
-        byte order included), shape as NumPy's basic indexing gives (a 0-d
-        array when every axis is an integer).  Chunks never written read as
-        the dataset's fill value.
+        byte order included), shape as NumPy's basic indexing gives; a
+        NumPy scalar (native byte order, as NumPy scalars are) when every
+        axis is an integer.  Chunks never written read as the dataset's
+        fill value.
 
     Raises
     ------

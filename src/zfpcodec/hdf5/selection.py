@@ -136,10 +136,13 @@ def out_shape(plans: Sequence[AxisPlan]) -> tuple[int, ...]:
     return tuple(axis.count for axis in plans)
 
 
-def finish(array: NDArray[Any], plans: Sequence[AxisPlan]) -> NDArray[Any]:
+def finish(array: NDArray[Any], plans: Sequence[AxisPlan]) -> Any:
     """The selection's result from the array the pieces were copied into:
-    backwards axes reversed, integer-indexed axes dropped."""
+    backwards axes reversed, integer-indexed axes dropped; a NumPy scalar
+    (native byte order) when every axis is, as h5py returns."""
     flips = tuple(slice(None, None, -1) if axis.flip else slice(None) for axis in plans)
     if any(axis.flip for axis in plans):
         array = array[flips].copy()
+    if all(axis.drop for axis in plans):
+        return array.reshape(())[()]
     return array.reshape(tuple(axis.count for axis in plans if not axis.drop))
