@@ -173,3 +173,20 @@ def test_stats_errors_match_zfp_dash_s(tmp_path, ztype, mode_args):
     assert row["nrmse"] == pytest.approx(nrmse, rel=1e-3)
     assert row["max_error"] == pytest.approx(maxe, rel=1e-3)
     assert row["psnr"] == pytest.approx(psnr, abs=0.006)
+
+
+def test_zfps_reversible_stream_with_an_unpadded_block_of_zeros_is_refused_naming_why(tmp_path):
+    """zfp -c 64 0 0 -1075 codes a float block of zeros in 1 bit, not 64; our
+    reader refuses the stream (it does not fit its header) and says why,
+    and our compress refuses to write one."""
+    raw = tmp_path / "z.f32"
+    np.zeros(4, np.float32).tofile(raw)
+    subprocess.run([ZFP, "-f", "-1", "4", "-c", "64", "0", "0", "-1075", "-h", "-i", str(raw),
+                    "-z", str(tmp_path / "z.zfp")], check=True, capture_output=True)
+    done = run_zfpcodec(["decompress", tmp_path / "z.zfp", "-o", tmp_path / "z.raw"])
+    assert done.returncode == 1 and not (tmp_path / "z.raw").exists()
+    assert "zfp codes in 1 bit in reversible mode whatever minbits (64 here)" in done.stderr
+    done = run_zfpcodec(["compress", raw, "-t", "f32", "--shape", "4",
+                         "-c", "64", "0", "0", "-1075", "-o", tmp_path / "ours.zfp"])
+    assert done.returncode == 1 and not (tmp_path / "ours.zfp").exists()
+    assert "blocks with minbits=64 cannot be read back" in done.stderr

@@ -10,6 +10,9 @@ refused before anything is written, with the limit in the message.
   readers pad to fewer bits than were written.
 * With a header, 1-D arrays of more than 2**32 values: readers keep 32
   bits of a 1-D size and read back a shorter array.
+* Float arrays in reversible expert parameters (minexp < -1074) with
+  minbits > 1: zfp writes a block of zeros in 1 bit, unpadded, and its
+  readers skip minbits past it.
 
 At the limits, every door writes, and both readers decode the stream back
 to the array's shape.
@@ -105,6 +108,27 @@ def test_the_zfpy_door_keeps_zfpys_own_refusal_without_a_header():
     message as zfpy (tests/test_hostile_inputs.py checks it against spec)."""
     with pytest.raises(RuntimeError, match="^Failed to write to stream$"):
         zfpy.compress_numpy(np.arange(10, dtype=np.int32), rate=0, write_header=False)
+
+
+@pytest.mark.parametrize("dtype, dims, rate, clamped", [
+    ("f8", 1, 1, 12), ("f8", 1, 0, 12), ("f4", 1, 2, 9), ("f8", 2, 0.5, 12),
+    ("f4", 3, 0.1, 9)])
+def test_headerless_float_rates_below_the_block_header_are_refused(dtype, dims, rate, clamped):
+    """compress_numpy(arange(64.0), rate=1, write_header=False) wrote 4-bit
+    blocks that _decompress, told rate=1, read as 12-bit ones: every value
+    0, silently (zfpy's compress writes past its buffer there).  With a
+    header the same rate reads back; at the raised rate both sides agree."""
+    values = floats(SHAPES[dims]).astype(dtype)
+    limit = rf"raise it to {clamped} bits, .* use rate >= {clamped / 4**dims:g} in {dims}-D"
+    with pytest.raises(ValueError, match=limit):
+        zfpy.compress_numpy(values, rate=rate, write_header=False)
+    stream = zfpy.compress_numpy(values, rate=rate)
+    assert zfpy.decompress_numpy(stream).shape == values.shape
+    ztype = zfpy.dtype_to_ztype(np.dtype(dtype))
+    bare = zfpy.compress_numpy(values, rate=clamped / 4**dims, write_header=False)
+    back = zfpy._decompress(bare, ztype, list(values.shape[::-1]), rate=clamped / 4**dims)
+    headed = zfpy.compress_numpy(values, rate=clamped / 4**dims)
+    assert back.tobytes() == zfpy.decompress_numpy(headed).tobytes()
 
 
 def test_float_streams_at_rate_zero_still_decode_and_are_not_refused(oracle):
@@ -205,3 +229,40 @@ def test_a_forged_header_declaring_more_is_read_as_zfp_reads_it(oracle):
     assert zfpy.header(bytes(stream))["nx"] == 5
     (theirs,) = oracle.run([Call("header", bytes(stream))])
     assert theirs.value["nx"] == 5
+
+
+# --------------------------------------------------------------------------
+# reversible float blocks of zeros, which zfp does not pad to minbits
+
+@pytest.mark.parametrize("dtype", ["f4", "f8"])
+def test_reversible_floats_with_minbits_above_1_are_refused_by_every_door(dtype, tmp_path):
+    """[0, 0, 0, 0, 1, 2, 3, 4] with minbits 64, minexp -1075: zfp's bytes
+    put the second block at bit 1 of the blocks, its readers look for it at
+    bit 64; ZFP wrote such chunks and then called them truncated."""
+    values = np.array([0, 0, 0, 0, 1, 2, 3, 4], dtype)
+    expert = dict(minbits=64, minexp=-1075)
+    why = rf"reversible float{8 * np.dtype(dtype).itemsize} blocks with minbits=64 cannot " \
+        "be read back: zfp writes a block of zeros in 1 bit"
+    with pytest.raises(ValueError, match=why):
+        engine.compress(values, Mode.from_args(**expert))
+    with pytest.raises(ValueError, match=why):
+        engine.compress(values, Mode.from_args(**expert), header=False)
+    with pytest.raises(ValueError, match=why):
+        ZFP(**expert).encode(values)
+    zarr = pytest.importorskip("zarr")
+    from zfpcodec.zarr3 import ZFPCodec
+
+    array = zarr.create_array(tmp_path / "a.zarr", shape=values.shape, chunks=(8,),
+                              dtype=dtype, serializer=ZFPCodec(**expert), compressors=None)
+    with pytest.raises(ValueError, match=why):
+        array[...] = values
+
+
+@pytest.mark.parametrize("dtype", ["f4", "f8", "i4", "i8"])
+def test_reversible_expert_parameters_that_read_back_are_written(dtype):
+    """minbits 1 for floats, any minbits for integers (whose blocks are
+    always padded): exact round trips."""
+    values = np.array([0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0], dtype)
+    minbits = 64 if dtype[0] == "i" else 1
+    codec = ZFP(minbits=minbits, minexp=-1075)
+    assert codec.decode(codec.encode(values)).tobytes() == values.tobytes()

@@ -181,6 +181,22 @@ def _array_ztype(dtype: np.dtype[Any]) -> tuple[int, bool]:
 # --------------------------------------------------------------------------
 # Compression
 
+def _check_headerless_rate(params: Params, clamped: Params, dtype: np.dtype[Any], dims: int,
+                           rate: object) -> None:
+    """Refuse a header-less float stream at a rate below the block header
+    (format.md §14.1): zfpy writes its blocks at the rate as given, its
+    `_decompress` (and ours, as zfpy's) reads them at the raised rate, so
+    every value comes back wrong (zfpy's compress_numpy writes past its
+    buffer there)."""
+    if params == clamped:
+        return
+    need = clamped[1] / 4**dims
+    raise ValueError(f"rate={rate}: a header-less {dtype} stream at {params[1]} bits per "
+                     f"block cannot be read back: readers told the rate raise it to "
+                     f"{clamped[1]} bits, the float block header's; write a header, or "
+                     f"use rate >= {need:g} in {dims}-D")
+
+
 def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
                    precision: Integer = -1, write_header: bool = True, *,
                    threads: int = 1) -> bytes:
@@ -231,6 +247,9 @@ def compress_numpy(arr: NumericArray, tolerance: Real = -1.0, rate: Real = -1.0,
     if not write_header and params[1] == 0 and ztype in (type_int32, type_int64):
         # integer blocks of 0 bits (format.md §14.1): the stream would be empty
         raise RuntimeError("Failed to write to stream")
+    if not write_header:
+        _check_headerless_rate(params, zfpy_params(tol, bits, planes, arr.ndim, ztype),
+                               arr.dtype, arr.ndim, rate)
     # where zfpy writes a stream no reader decodes back, refuse it instead
     problem = unreadable(ztype, arr.ndim, params, bool(write_header))
     if problem:

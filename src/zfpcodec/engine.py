@@ -21,7 +21,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
 from .errors import ZFPError
-from .modes import Mode, Params, describe_params
+from .modes import ZFP_MIN_EXP, Mode, Params, describe_params
 
 if TYPE_CHECKING:
     from ._typing import BufferLike, NumericArray
@@ -120,7 +120,11 @@ def unreadable(ztype: int, dims: int, params: Params, header: bool) -> str | Non
       format.md §14.1);
     * with a header, blocks padded to more than `HEADER_MAX_MINBITS` bits
       (e.g. a rate above 2**15/4**dims): the header cannot record so many,
-      and readers pad the blocks to fewer bits than were written.
+      and readers pad the blocks to fewer bits than were written;
+    * floats in reversible expert parameters (minexp < -1074) with
+      minbits > 1: zfp writes a block of zeros as 1 bit, unpadded, and
+      reads it as minbits (format.md §11.10), so what follows such a block
+      decodes as garbage, and a stream ending in one is cut short.
 
     Arrays whose size a header cannot hold are refused by the engine itself
     (`compress`'s "does not fit the zfp header")."""
@@ -130,6 +134,11 @@ def unreadable(ztype: int, dims: int, params: Params, header: bool) -> str | Non
                 f"1/{2 * 4**dims} bit per value, or maxbits=0) cannot be read back: "
                 "every zfp reader takes at least 1 bit per block; integer arrays need "
                 f"a rate >= {1 / (2 * 4**dims):g} in {dims}-D (maxbits >= 1)")
+    if unpadded_zero_blocks(ztype, params):
+        return (f"reversible {DTYPES[ztype]} blocks with minbits={minbits} cannot be "
+                "read back: zfp writes a block of zeros in 1 bit whatever minbits, "
+                "and its readers skip minbits bits past it; use minbits=1 (or the "
+                "reversible mode)")
     if header and minbits > HEADER_MAX_MINBITS:
         return (f"blocks of {minbits} bits cannot be read back through a zfp header, "
                 f"which records at most {HEADER_MAX_MINBITS} bits per block (a rate of "
@@ -288,10 +297,20 @@ def check_fits(nbytes: int, bit_offset: int, ztype: int, sizes: tuple[int, ...],
     available = max(nbytes * 8 - bit_offset, 0)
     if needed > available:
         where = f" after its {bit_offset}-bit header" if bit_offset else ""
+        why = (f"; unless it was cut short, zfp wrote it with a block of zeros, which "
+               f"zfp codes in 1 bit in reversible mode whatever minbits ({params[0]} "
+               "here), while its readers take minbits: such a stream does not fit its "
+               "header" if unpadded_zero_blocks(ztype, params) else "")
         raise ZFPError(
             f"compressed stream is truncated: {what()} takes at least {needed} bits "
             f"of blocks, but the {nbytes}-byte input holds only {available}"
-            f"{where}", "truncated")
+            f"{where}{why}", "truncated")
+
+
+def unpadded_zero_blocks(ztype: int, params: Params) -> bool:
+    """Whether zfp writes this type's blocks of zeros shorter than its
+    readers read them (`unreadable`'s third case)."""
+    return DTYPES[ztype].kind == "f" and params[0] > 1 and params[3] < ZFP_MIN_EXP
 
 
 def allocate(shape: tuple[int, ...], dtype: DTypeLike) -> NDArray[Any]:

@@ -523,13 +523,15 @@ def read_region(file: BinaryIO, selection: object, *, layout: StreamLayout | Non
             continue
         file.seek(start)
         piece = _read_fully(file, stop - start)
-        if len(piece) < stop - start and not (layout.stream_bytes is None and piece):
-            # (a variable-length stream's last range is a bound: it may end
-            # inside it, and the decoder tells whether it ends too soon)
+        if len(piece) < stop - start and layout.stream_bytes is not None:
             size = file.seek(0, os.SEEK_END)
             raise ZFPError(f"zfp stream is truncated: it ends at byte {size}, before the "
                            f"blocks the region needs (bytes {start} to {stop})", "truncated")
-        pieces.append((start, piece))
+        # A variable-length stream's ranges are bounds: it may end inside
+        # one, or before it (a small stream can end inside the header's
+        # read), and the decoder tells whether it ends too soon.
+        if piece:
+            pieces.append((start, piece))
     read = sum(len(piece) for _, piece in pieces)
     return decompress_region(pieces, selection, layout=layout, out=out, threads=threads), read
 
