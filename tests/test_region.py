@@ -348,6 +348,23 @@ def test_headerless_streams_and_read_region(tmp_path):
             read_region(file, region)
 
 
+def test_empty_pieces_hold_nothing_and_are_no_truncation():
+    """A fetcher may return b"" for a range past the stream's end: such a
+    piece beside the stream is ignored (it raised 'compressed data is
+    empty'); pieces that are all empty hold no block."""
+    stream = engine.compress(np.arange(16.0).reshape(4, 4), Mode.from_args(rate=8))
+    want = decompress_region([(0, stream)], np.s_[1:3, 2])
+    got = decompress_region([(0, stream), (len(stream), b"")], np.s_[1:3, 2])
+    assert bits_of(got) == bits_of(want)
+    assert bits_of(decompress_region({0: stream, 3: bytearray()}, np.s_[1:3, 2])) == \
+        bits_of(want)
+    with pytest.raises(ZFPError, match="truncated"):
+        decompress_region([(0, b""), (8, b"")], np.s_[0],
+                          layout=StreamLayout.from_header(stream))
+    with pytest.raises(ZFPError, match="compressed data is empty"):
+        decompress_region(b"", np.s_[0])
+
+
 @pytest.mark.parametrize("mode", [dict(reversible=True), dict(tolerance=0.1),
                                   dict(precision=10), dict(rate=8)], ids=str)
 @pytest.mark.parametrize("dtype", ["i8", "f8", "f4"])

@@ -232,7 +232,16 @@ def _compress(arr: NumericArray, mode: Mode, header: bool, rate_clamp: bool, thr
 
 def as_stream(data: BufferLike) -> memoryview:
     """A flat, read-only byte view of compressed input: bytes, bytearray,
-    memoryview, mmap, a uint8 ndarray or any other C-contiguous buffer."""
+    memoryview, mmap, a uint8 ndarray or any other C-contiguous buffer;
+    ZFPError when it is empty."""
+    view = as_bytes(data)
+    if view.nbytes == 0:
+        raise ZFPError("compressed data is empty (0 bytes)", "truncated")
+    return view
+
+
+def as_bytes(data: BufferLike) -> memoryview:
+    """`as_stream`'s view, which may be empty (a piece of a stream)."""
     if data is None:
         raise TypeError("compressed data cannot be None")
     try:
@@ -249,8 +258,6 @@ def as_stream(data: BufferLike) -> memoryview:
                          f"(got strides {view.strides})")
     if view.format != "B" or view.ndim != 1:
         view = view.cast("B")
-    if view.nbytes == 0:
-        raise ZFPError("compressed data is empty (0 bytes)", "truncated")
     return view.toreadonly()
 
 

@@ -43,7 +43,8 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _zfp
-from .engine import as_stream, check_fits, check_shape, read_header, thread_count, ztype_of
+from .engine import (as_bytes, as_stream, check_fits, check_shape, read_header, thread_count,
+                     ztype_of)
 from .errors import ZFPError
 from .modes import Mode, Params
 
@@ -569,7 +570,9 @@ def _pieces(data: BufferLike | Pieces) -> list[tuple[int, memoryview]]:
         if not 0 <= start < 2**64:
             raise ValueError(f"piece offsets must be byte offsets from 0 to 2**64 - 1, "
                              f"not {start}")
-        pieces.append((start, as_stream(piece)))
+        view = as_bytes(piece)
+        if view.nbytes:  # an empty piece (a range fetched past the end) holds nothing
+            pieces.append((start, view))
     pieces.sort(key=lambda item: item[0])
     return _joined(pieces)
 
