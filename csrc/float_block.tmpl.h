@@ -161,12 +161,18 @@ static inline ALWAYS_INLINE void FN(inv_cast)(void *v, const UINT *q, unsigned s
 /* ------------------------------------------------------------------ */
 /* Lossy float blocks (format.md §5)                                   */
 
+/* format.md §5.2 as zfp's x86-64 build computes it: emax - minexp in a
+ * 32-bit int, which wraps where it passes -2^31 (an expert minexp near
+ * 2^31), then tested against -(2d + 2), so such a block keeps maxprec
+ * planes. */
 static inline ALWAYS_INLINE unsigned FN(lossy_precision)(int emax, const zfpc_params *p, unsigned d)
 {
-  int64_t prec = (int64_t)emax - p->minexp + 2 * (int64_t)d + 2;
-  if (prec < 0)
-    prec = 0;
-  return prec < (int64_t)p->maxprec ? (unsigned)prec : p->maxprec;
+  int32_t span = (int32_t)((uint32_t)emax - (uint32_t)p->minexp);
+  uint32_t prec;
+  if (span <= -(int32_t)(2 * d + 2))
+    return 0;
+  prec = (uint32_t)span + 2 * d + 2;
+  return prec < p->maxprec ? prec : p->maxprec;
 }
 
 /* Whether block floating point cannot carry a block of finite values whose

@@ -190,3 +190,26 @@ def test_zfps_reversible_stream_with_an_unpadded_block_of_zeros_is_refused_namin
                          "-c", "64", "0", "0", "-1075", "-o", tmp_path / "ours.zfp"])
     assert done.returncode == 1 and not (tmp_path / "ours.zfp").exists()
     assert "blocks with minbits=64 cannot be read back" in done.stderr
+
+
+@pytest.mark.parametrize("minexp", [2**31 - 1, 2**31 - 5, 2**31 - 6, 2**31 - 9, 2**31 - 1100,
+                                    2**31 - 1080])
+def test_expert_minexp_near_2_to_the_31_keeps_zfps_wrapped_precision(tmp_path, minexp):
+    """zfp computes emax - minexp in a 32-bit int: near minexp = 2^31 it wraps
+    and the block keeps every plane (the engine computed 0 planes: other
+    bytes, and zfp's streams decoded to zeros)."""
+    raw = tmp_path / "a.raw"
+    np.array([0.001, 0.002, 0.003, 0.004, 5e-320, 1e300, 7.0, -2.5]).tofile(raw)
+    expert = ["-c", "1", "16658", "64", str(minexp)]
+    subprocess.run([ZFP, "-q", "-d", "-1", "8", *expert, "-i", str(raw), "-z",
+                    str(tmp_path / "z.zfp"), "-o", str(tmp_path / "z.raw")], check=True,
+                   capture_output=True)
+    done = run_zfpcodec(["compress", raw, "-t", "float64", "--shape", "8", *expert,
+                         "--no-header", "-o", tmp_path / "o.zfp", "--allow-unbounded"])
+    assert done.returncode == 0, done.stderr
+    theirs, ours = (tmp_path / "z.zfp").read_bytes(), (tmp_path / "o.zfp").read_bytes()
+    assert ours[:len(theirs)] == theirs and not any(ours[len(theirs):])
+    done = run_zfpcodec(["decompress", tmp_path / "z.zfp", "-t", "float64", "--shape", "8",
+                         *expert, "-o", tmp_path / "back.raw"])
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "back.raw").read_bytes() == (tmp_path / "z.raw").read_bytes()
