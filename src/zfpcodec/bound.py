@@ -116,6 +116,13 @@ class BoundReport:
         return self.kind == FIXED_ACCURACY and self.integers
 
     @property
+    def lossy_integer_modes_fit(self) -> bool:
+        """Whether fixed precision or fixed rate would store the array: its
+        one problem is integers asked for fixed accuracy (none beyond
+        zfp's integer range).  The fix each refusal names first."""
+        return self.integer_accuracy and not self.overflow_blocks
+
+    @property
     def too_wide(self) -> bool:
         """Whether some block's range is too wide for the tolerance: in
         fixed accuracy only, where the range counts break the bound."""
@@ -187,8 +194,7 @@ def check(report: BoundReport, codec: str, *, masked: bool = False) -> None:
     if not problems:
         return
     if report.integers:
-        fix = ("fixed precision or fixed rate, or " if report.integer_accuracy
-               and not report.overflow_blocks else "")
+        fix = "fixed precision or fixed rate, or " if report.lossy_integer_modes_fit else ""
         fix += "mode='reversible' (lossless)"
         if report.overflow_blocks and not masked:
             fix += ("; or, where they are a fill value (netCDF's int32 default is "

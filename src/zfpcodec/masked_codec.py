@@ -101,12 +101,10 @@ class MaskedZFP(FrozenCodec):
                  maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
                  reversible: bool = False, missing: str | float = "nan", threads: int = 1,
                  strict: bool = True) -> None:
-        # Any: from_args checks each value's type at run time
-        given: dict[str, Any] = dict(tolerance=tolerance, rate=rate, precision=precision,
-                                     minbits=minbits, maxbits=maxbits, maxprec=maxprec,
-                                     minexp=minexp)
-        zmode = (Mode.from_args(**given, reversible=bool(reversible)) if mode is None
-                 else Mode.from_kind(kind_of(mode), **given, reversible=bool(reversible)))
+        zmode = Mode.from_parameters(
+            None if mode is None else kind_of(mode), tolerance=tolerance, rate=rate,
+            precision=precision, reversible=bool(reversible), minbits=minbits, maxbits=maxbits,
+            maxprec=maxprec, minexp=minexp)
         self._init(zmode, masked.Missing.parse(missing), threads, strict)
 
     def _init(self, mode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:

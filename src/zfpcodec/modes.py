@@ -155,6 +155,15 @@ class Mode:
         return cls(REVERSIBLE)
 
     @classmethod
+    def from_parameters(cls, kind: str | None, **parameters: Any) -> Mode:
+        """What the codecs' constructors take: the mode `kind` with its
+        parameters (`from_kind`), or, with no kind, the mode the one
+        parameter given names (`from_args`)."""
+        if kind is None:
+            return cls.from_args(**parameters)
+        return cls.from_kind(kind, **parameters)
+
+    @classmethod
     def from_kind(cls, kind: str, **parameters: Real | None) -> Mode:
         """The mode `kind` (one of `KINDS`) with its parameters: a mode
         takes its own parameters and no other, and needs them (expert mode

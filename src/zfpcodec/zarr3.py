@@ -287,13 +287,10 @@ class ZFPCodec(_Codec, _PartialDecode):
                  minbits: SupportsIndex | None = None, maxbits: SupportsIndex | None = None,
                  maxprec: SupportsIndex | None = None, minexp: SupportsIndex | None = None,
                  reversible: bool = False, threads: int = 1, strict: bool = True) -> None:
-        # Any: from_args checks each value's type at run time
-        given: dict[str, Any] = dict(tolerance=tolerance, rate=rate, precision=precision,
-                                     minbits=minbits, maxbits=maxbits, maxprec=maxprec,
-                                     minexp=minexp)
-        self._set(Mode.from_args(**given, reversible=bool(reversible)) if mode is None
-                  else Mode.from_kind(mode, **given, reversible=bool(reversible)),
-                  threads, strict)
+        self._set(Mode.from_parameters(mode, tolerance=tolerance, rate=rate,
+                                       precision=precision, reversible=bool(reversible),
+                                       minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                       minexp=minexp), threads, strict)
 
     def _set(self, zmode: Mode, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)

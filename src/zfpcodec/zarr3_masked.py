@@ -95,11 +95,11 @@ class MaskedZFPCodec(_CodecBase):
                  precision: Any = None, minbits: Any = None, maxbits: Any = None,
                  maxprec: Any = None, minexp: Any = None, reversible: bool = False,
                  missing: Any = "nan", threads: int = 1, strict: bool = True) -> None:
-        given = dict(tolerance=tolerance, rate=rate, precision=precision, minbits=minbits,
-                     maxbits=maxbits, maxprec=maxprec, minexp=minexp,
-                     reversible=bool(reversible))
-        self._set(Mode.from_args(**given) if mode is None else Mode.from_kind(mode, **given),
-                  masked.Missing.parse(missing), threads, strict)
+        self._set(Mode.from_parameters(mode, tolerance=tolerance, rate=rate,
+                                       precision=precision, reversible=bool(reversible),
+                                       minbits=minbits, maxbits=maxbits, maxprec=maxprec,
+                                       minexp=minexp), masked.Missing.parse(missing),
+                  threads, strict)
 
     def _set(self, zmode: Mode, missing: masked.Missing, threads: int, strict: bool) -> None:
         object.__setattr__(self, "zfp_mode", zmode)

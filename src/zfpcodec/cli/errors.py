@@ -44,8 +44,8 @@ class BoundRefusal(CLIError):
     def __init__(self, source: str, error: BoundError, *, missing: bool = True):
         report = error.report
         if report.integers:
-            fix = ("--precision or --rate, or " if report.integer_accuracy
-                   and not report.overflow_blocks else "") + "--reversible (lossless)"
+            fix = ("--precision or --rate, or " if report.lossy_integer_modes_fit
+                   else "") + "--reversible (lossless)"
             if report.overflow_blocks and not error.masked and missing:
                 fix += "; or --missing VALUE where they are a fill value"
         elif error.masked and report.too_wide:

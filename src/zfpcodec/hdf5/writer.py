@@ -296,7 +296,7 @@ def _refusal(error: BoundError, chunk: str) -> BoundError:
     where zfpcodec.MaskedZFP keeps missing values apart, HDF5 has no
     filter that does."""
     report = error.report
-    if report.integer_accuracy and not report.overflow_blocks:
+    if report.lossy_integer_modes_fit:
         fix = "precision= or rate=, or reversible=True (lossless)"
     else:
         fix = ("reversible=True (lossless: H5Z-ZFP has no mask that keeps missing values "
