@@ -85,9 +85,10 @@ def test_codes_decode_to_their_planes():
     # the encoder's table: each plane's coding, read back by the bitwise
     # definition, gives the plane and its length, and leaves n at the bit
     # length of the planes so far (n's own, or the plane's), which is how the
-    # encoder takes n without the table
+    # encoder takes n without the table; with all four significant (n = 4)
+    # a plane is its four bits
     gen = _generator()
-    for n in range(4):
+    for n in range(5):
         for value in range(16):
             e = gen.code_entry(n, value)
             code, length = e & 0xFFF, e >> 12 & 15
@@ -108,3 +109,55 @@ def test_cut_planes_match_the_bitwise_definition():
                 _, after, value = _plane_by_bits(bits, n, budget)
                 e = gen.cut_entry(n, 1 << budget | window)
                 assert (e & 15, e >> 4) == (value, after), (n, budget, window)
+
+
+def _planes_by_bits(bits: list[int], n: int, budget: int,
+                    whole: bool) -> tuple[list[int], int, int]:
+    """Planes read one after another by the bitwise definition from ``bits``
+    with ``n`` significant: those lying whole in the bits (``whole``), or
+    those read until ``budget`` is spent, the last one cut.  Returns (their
+    values, the bits they take, n after)."""
+    values: list[int] = []
+    at = 0
+    while at < budget:
+        left = 1 << 30 if whole else budget - at
+        got, after, value = _plane_by_bits(bits[at:] + [0] * 16, n, left)
+        if whole and at + got > budget:
+            break
+        values.append(value)
+        at, n = at + got, after
+    return values, at, n
+
+
+def _packed(values: list[int]) -> int:
+    return sum(v << 4 * (len(values) - 1 - i) for i, v in enumerate(values))
+
+
+def test_runs_hold_every_whole_plane_of_the_byte():
+    # the decoder's 8-bit steps: every plane lying whole in the byte, with n
+    # from 0 to 4 (all four significant: four plain bits a plane)
+    gen = _generator()
+    for n in range(5):
+        for byte in range(256):
+            bits = [byte >> i & 1 for i in range(8)]
+            values, used, after = _planes_by_bits(bits, n, 8, whole=True)
+            e = gen.run_entry(n, byte)
+            assert values, (n, byte)  # a plane takes at most 8 - n bits
+            assert (e & 0xFFFFFFFF, e >> 32 & 15, e >> 36 & 15, e >> 40) == (
+                _packed(values), len(values), used, after), (n, byte)
+
+
+def test_tails_read_planes_until_the_budget_is_spent():
+    # the decoder's last step, a budget under 8 bits: every plane it reads,
+    # the last one cut as the bitwise definition cuts it
+    gen = _generator()
+    for n in range(5):
+        assert gen.tail_entry(n, 1) == n << 32  # no budget, no plane
+        for budget in range(1, 8):
+            for window in range(1 << budget):
+                bits = [window >> i & 1 for i in range(budget)]
+                values, used, after = _planes_by_bits(bits, n, budget, whole=False)
+                e = gen.tail_entry(n, 1 << budget | window)
+                assert used == budget
+                assert (e & 0xFFFFFFF, e >> 28 & 15, e >> 32) == (
+                    _packed(values), len(values), after), (n, budget, window)

@@ -109,6 +109,37 @@ def cut_entry(n: int, index: int) -> int:
     return value | after << 4
 
 
+def run_entry(n: int, byte: int) -> int:
+    """Every plane the byte holds whole, from ``n`` significant on (all
+    four significant included: four plain bits a plane): bits 0-31 their
+    four bits, the first plane's highest; 32-35 how many; 36-39 the bits
+    they take; 40-42 n after them."""
+    planes, used, at, values = 0, 0, n, 0
+    while True:
+        got, after, value = decode(byte >> used, at)
+        if got > WINDOW - used:
+            break
+        planes, used, at, values = planes + 1, used + got, after, values << 4 | value
+    return values | planes << 32 | used << 36 | at << 40
+
+
+def tail_entry(n: int, index: int) -> int:
+    """Entry ``(1 << budget) | window`` (budget < 8 bits, window < 2^budget):
+    every plane the decoder reads from ``n`` significant on until the budget
+    is spent, the last one cut where the budget ends inside it: bits 0-27
+    their four bits, the first plane's highest; 28-30 how many; 32-34 n
+    after them."""
+    if index < 2:
+        return n << 32  # no budget: no plane
+    budget = index.bit_length() - 1
+    window = index & ((1 << budget) - 1)
+    planes, used, at, values = 0, 0, n, 0
+    while used < budget:
+        got, at, value = decode(window >> used, at, budget - used)
+        planes, used, values = planes + 1, used + got, values << 4 | value
+    return values | planes << 28 | at << 32
+
+
 def _rows(name: str, rows: list[list[int]], digits: int, ctype: str = "uint32_t") -> list[str]:
     lines = [f"static const {ctype} {name}[{len(rows)}][{len(rows[0])}] MAYBE_UNUSED = {{"]
     for row in rows:
@@ -133,11 +164,21 @@ def render() -> str:
         " * four bits (bit i for coefficient i) of the first plane alone.",
         " * plane_code4[n][x], for plane bits x: bits 0-11 its coding, the",
         " * first stream bit in bit 0; 12-15 how many bits (the n after it is",
-        " * the bit length of the OR of the planes coded so far).",
+        " * the bit length of the OR of the planes coded so far).  Its row",
+        " * n = 4 (all significant) is the plane's four bits, so that planes",
+        " * can be coded four at a time whatever n becomes among them.",
         " * plane_cut4[n][(1 << b) | w], for a plane that takes more than the b",
         " * bits left in the budget (b < 8 - n), the next b stream bits being w:",
         " * bits 0-3 the plane's four bits as the decoder reads them, 4-6 n",
-        " * after it. */",
+        " * after it.",
+        " * plane_run4[n][b], for the next 8 stream bits b, n from 0 to 4:",
+        " * bits 0-31 the four bits of every plane the 8 bits hold whole, the",
+        " * first plane's highest; 32-35 how many; 36-39 the bits they take;",
+        " * 40-42 n after them.",
+        " * plane_tail4[n][(1 << b) | w], for a budget of b < 8 bits, the next",
+        " * b stream bits being w: bits 0-27 the four bits of every plane read",
+        " * until the budget is spent (the last cut as plane_cut4's), the",
+        " * first plane's highest; 28-30 how many; 32-34 n after them. */",
         "#ifndef ZFPC_PLANE_TABLE4_H",
         "#define ZFPC_PLANE_TABLE4_H",
         "",
@@ -149,13 +190,27 @@ def render() -> str:
         "plane_table4", [[entry(n, b) for b in range(1 << WINDOW)] for n in range(SIZE)], 6
     )
     lines += _rows(
-        "plane_code4", [[code_entry(n, x) for x in range(1 << SIZE)] for n in range(SIZE)], 5
+        "plane_code4",
+        [[code_entry(n, x) for x in range(1 << SIZE)] for n in range(SIZE + 1)],
+        5,
     )
     lines += _rows(
         "plane_cut4",
         [[cut_entry(n, i) for i in range(1 << WINDOW)] for n in range(SIZE)],
         2,
         "uint8_t",
+    )
+    lines += _rows(
+        "plane_run4",
+        [[run_entry(n, b) for b in range(1 << WINDOW)] for n in range(SIZE + 1)],
+        11,
+        "uint64_t",
+    )
+    lines += _rows(
+        "plane_tail4",
+        [[tail_entry(n, i) for i in range(1 << WINDOW)] for n in range(SIZE + 1)],
+        9,
+        "uint64_t",
     )
     lines += ["#endif", ""]
     return "\n".join(lines)
