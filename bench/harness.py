@@ -80,9 +80,10 @@ class Bench:
             self.peers.call(cmd="forget")
 
     # one comparison ----------------------------------------------------------
-    def duel(self, arr, path, ours, peer_specs, rounds=None, reps=None, first=True):
+    def duel(self, arr, path, ours, peer_specs, rounds=None, reps=None, first=True, warmup=1):
         """Ours (a codec adapter, or None) and each peer (label, spec) in
-        turn, `rounds` times; each entry gathers every round's times."""
+        turn, `rounds` times, `warmup` untimed calls before each side's
+        `reps` timed ones; each entry gathers every round's times."""
         rounds = rounds or self.args.rounds
         reps = reps or self.args.reps
         out: dict = {}
@@ -101,8 +102,8 @@ class Bench:
                 out[label] = {"skipped": "--no-peers"}
                 return
             try:
-                reply = self.peers.call(cmd="bench", path=path, reps=reps, metrics=metrics,
-                                        **spec)
+                reply = self.peers.call(cmd="bench", path=path, reps=reps, warmup=warmup,
+                                        metrics=metrics, **spec)
             except PeerError as error:
                 out[label] = {"error": str(error)}
                 log(f"  {label}: error: {error}")
@@ -114,7 +115,8 @@ class Bench:
             metrics = first and r == 0
             for label, spec in (reversed(turns) if r % 2 else turns):  # odd: peers first
                 if spec is None:
-                    merge("ours", run_case(ours, arr, reps=reps, metrics=metrics))
+                    merge("ours", run_case(ours, arr, reps=reps, warmup=warmup,
+                                           metrics=metrics))
                 else:
                     peer(label, spec, metrics)
         for entry in out.values():

@@ -34,12 +34,12 @@ def run(bench: Bench) -> None:
 
 
 def one_case(bench: Bench, arr: np.ndarray, path: str, name: str, mode: str,
-             param: float | None = None, section: str = "single") -> dict:
+             param: float | None = None, section: str = "single", warmup: int = 1) -> dict:
     """Ours and zfpy 1.0.1 on one array in one mode (with `param`, or the
     tables' usual one): a row of the table."""
     param = PARAMS[mode] if param is None else param
     res = bench.duel(arr, path, Ours(mode, param),
-                     [("zfpy", dict(codec="zfpy", mode=mode, param=param))])
+                     [("zfpy", dict(codec="zfpy", mode=mode, param=param))], warmup=warmup)
     what = f"{arr.ndim}-D {name} {arr.dtype} {mode} {param} shape {arr.shape}"
     same = bench.check_same(what, res["ours"], res.get("zfpy", {}), alarm=True)
     row = {"rank": arr.ndim, "field": name, "dtype": str(arr.dtype), "mode": mode,
