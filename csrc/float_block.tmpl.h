@@ -124,12 +124,21 @@ static inline ALWAYS_INLINE unsigned FN(has_nonfinite)(const void *v, unsigned s
   return found;
 }
 
-/* has_nonfinite for a block whose largest magnitude is not above zero
- * (FN(block_emax) gives -EBIAS): it holds only +-0 and NaN, so NaN is there
- * exactly when a value has a bit besides its sign.  An OR of the bit
- * patterns vectorises, where the sum of has_nonfinite does not (measured:
- * 2-D sparse float64 at rate 4 encodes with 20 % fewer instructions). */
-static inline ALWAYS_INLINE unsigned FN(zero_block_has_nan)(const void *v, unsigned size)
+/* Bit pattern i of a block held as raw storage, as FN(value) reads values. */
+static inline ALWAYS_INLINE UINT FN(pattern)(const void *v, unsigned i)
+{
+  UINT x;
+  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
+  return x;
+}
+
+/* Whether every value of a block is +0 or -0: no bit besides its sign.  An
+ * OR of the bit patterns vectorises and answers sooner than the block
+ * maximum, which the empty blocks of sparse fields then skip, with the
+ * test for NaN it needed (measured, ns a block, sparse float64 fields: 2-D
+ * at rate 4 16.5 -> 14.0, 3-D at precision 20 37.5 -> 33.1; dense fields,
+ * where the first value's bits skip the test, within 1 %). */
+static inline ALWAYS_INLINE int FN(only_zeros)(const void *v, unsigned size)
 {
   UINT lane[LANES] = {0}, any = 0;
   unsigned lanes = size < LANES ? size : LANES, i, j;
@@ -142,7 +151,7 @@ static inline ALWAYS_INLINE unsigned FN(zero_block_has_nan)(const void *v, unsig
     }
   for (j = 0; j < lanes; j++)
     any |= lane[j];
-  return (UINT)(any << 1) != 0;
+  return (UINT)(any << 1) == 0;
 }
 
 /* format.md §5.7: v = float(q) * 2^(emax-P+2), two roundings in the target
@@ -203,12 +212,19 @@ static inline ALWAYS_INLINE unsigned FN(encode_lossy)(bit_writer *w, const zfpc_
   uint64_t start = writer_bits(w);
   UINT q[256];
   unsigned nonfinite;
-  int emax = FN(block_emax)(block, size);
+  int emax;
+  /* the first value's bits tell first: dense blocks then skip the test */
+  if (!(UINT)(FN(pattern)(block, 0) << 1) && FN(only_zeros)(block, size)) {
+    write_bit(w, 0);  /* format.md §5.3: empty block */
+    pad_block(w, start, p->minbits);
+    return 0;
+  }
+  emax = FN(block_emax)(block, size);
   prec = FN(lossy_precision)(emax, p, d);
   if (emax == -EBIAS || !prec) {
-    write_bit(w, 0);  /* format.md §5.3: empty block */
-    nonfinite = emax == -EBIAS ? FN(zero_block_has_nan)(block, size)
-                               : FN(has_nonfinite)(block, size);
+    write_bit(w, 0);  /* empty too */
+    /* no magnitude above zero, yet not only zeros: NaN is there */
+    nonfinite = emax == -EBIAS || FN(has_nonfinite)(block, size);
   }
   else {
     write_bits(w, 2 * (uint64_t)(emax + EBIAS) + 1, 1 + EBITS);
@@ -275,14 +291,6 @@ static inline ALWAYS_INLINE int FN(bfp_is_lossless)(UINT *q, const void *v, unsi
       return 0;
   }
   return 1;
-}
-
-/* Bit pattern i of a block held as raw storage, as FN(value) reads values. */
-static inline ALWAYS_INLINE UINT FN(pattern)(const void *v, unsigned i)
-{
-  UINT x;
-  memcpy(&x, (const char *)v + i * sizeof x, sizeof x);
-  return x;
 }
 
 /* format.md §11.8: negative patterns keep the sign bit and flip the
