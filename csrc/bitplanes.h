@@ -89,6 +89,15 @@ static inline uint64_t nibbles_to_lanes4(uint64_t v)
   return delta_swap(v, 24, UINT64_C(0x00000000ff00ff00));
 }
 
+/* Bit b of each of four 16-bit lanes as a nibble, lane i's in bit i: the
+ * multiply moves bit 16i + b (shifted to 16i) to bit 48 + i, and its other
+ * products land, apart, below bit 48 or past bit 63. */
+static inline unsigned lane_plane4(uint64_t lanes, unsigned b)
+{
+  return (unsigned)(((lanes >> b) & UINT64_C(0x0001000100010001)) *
+                    UINT64_C(0x0001000200040008) >> 48);
+}
+
 /* The inverse: the same exchanges in the opposite order. */
 static inline uint64_t lanes_to_nibbles4(uint64_t v)
 {
