@@ -478,7 +478,10 @@ static inline ALWAYS_INLINE void FN(decode_plane)(bit_reader *r, FN(plane) x, un
  * ns a block at rate 4).  A plane whose group test is 0, n plain bits and
  * the 0, is taken without them: a lookup would hold up the next plane's,
  * which smooth data, whose planes are mostly such, felt (37.6 -> 41.9 ns
- * a block at rate 8 with the table alone, 36.1 with this). */
+ * a block at rate 8 with the table alone, 36.1 with this).  The decoder
+ * now takes most planes 8 bits at a time (FN(decode_planes_sized)); this
+ * takes those it cannot: the last 7 above kmin, and those at the stream's
+ * end. */
 static inline ALWAYS_INLINE void FN(decode_plane4)(bit_reader *r, FN(plane) x, unsigned *n_io,
                                                    uint32_t *bits_io)
 {

@@ -54,12 +54,6 @@ def decode(window: int, n: int, budget: int = 2 * WINDOW) -> tuple[int, int, int
     return used, n, value
 
 
-def plane(window: int, n: int) -> tuple[int, int]:
-    """(bits read, n after) of ``decode``, budget unlimited."""
-    used, after, _ = decode(window, n)
-    return used, after
-
-
 def encode(value: int, n: int) -> tuple[int, int]:
     """The coding of plane bits ``value`` with ``n`` significant: (the bits,
     the first in bit 0; how many).  The n after it is not in the table: the
@@ -77,17 +71,26 @@ def encode(value: int, n: int) -> tuple[int, int]:
     return sum(b << i for i, b in enumerate(bits)), len(bits)
 
 
+def whole_planes(n: int, byte: int, past_all: bool) -> tuple[int, int, int, int]:
+    """The planes the byte holds whole, decoded one after another from ``n``
+    significant on, up to all four significant, or ``past_all`` (four plain
+    bits a plane) too: (how many, the bits they take, n after them, their
+    four bits, the first plane's highest)."""
+    planes, used, at, values = 0, 0, n, 0
+    while past_all or at < SIZE:
+        got, after, value = decode(byte >> used, at)
+        if got > WINDOW - used:
+            break
+        planes, used, at, values = planes + 1, used + got, after, values << 4 | value
+    return planes, used, at, values
+
+
 def entry(n: int, byte: int) -> int:
     """Bits 0-3: planes the byte holds whole; 4-7: their bits; 8-10: n
     after them; 12-15, 16-18 and 20-23: the bits, the n after and the
     plane's four bits of the first plane alone."""
     first_used, first_n, first_value = decode(byte, n)
-    planes, used, at = 0, 0, n
-    while at < SIZE:
-        got, after = plane(byte >> used, at)
-        if got > WINDOW - used:
-            break
-        planes, used, at = planes + 1, used + got, after
+    planes, used, at, _ = whole_planes(n, byte, past_all=False)
     return (
         planes | used << 4 | at << 8 | first_used << 12 | first_n << 16 | first_value << 20
     )
@@ -114,12 +117,7 @@ def run_entry(n: int, byte: int) -> int:
     four significant included: four plain bits a plane): bits 0-31 their
     four bits, the first plane's highest; 32-35 how many; 36-39 the bits
     they take; 40-42 n after them."""
-    planes, used, at, values = 0, 0, n, 0
-    while True:
-        got, after, value = decode(byte >> used, at)
-        if got > WINDOW - used:
-            break
-        planes, used, at, values = planes + 1, used + got, after, values << 4 | value
+    planes, used, at, values = whole_planes(n, byte, past_all=True)
     return values | planes << 32 | used << 36 | at << 40
 
 
