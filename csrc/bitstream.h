@@ -64,6 +64,12 @@ static inline ALWAYS_INLINE uint64_t writer_bits(const bit_writer *w)
   return (uint64_t)w->pos * 8 + w->filled;
 }
 
+/* The bytes the writer needs to hold `bits` more bits and the final flush. */
+static inline uint64_t writer_bytes_for(const bit_writer *w, uint64_t bits)
+{
+  return (writer_bits(w) + bits + WORD_BITS - 1) / WORD_BITS * 8;
+}
+
 /* Make room for `bits` more bits and the final flush, enlarging the buffer
  * through `grow` if the writer has one.  Returns 0 only when `grow` fails:
  * the buffer is then gone (the grower may have freed it) and the writer
@@ -72,7 +78,7 @@ static inline ALWAYS_INLINE uint64_t writer_bits(const bit_writer *w)
  * never in the per-word path. */
 static inline int writer_reserve(bit_writer *w, uint64_t bits)
 {
-  uint64_t needed = (writer_bits(w) + bits + WORD_BITS - 1) / WORD_BITS * 8;
+  uint64_t needed = writer_bytes_for(w, bits);
   size_t capacity = w->capacity;
   void *data;
   if (needed <= w->capacity || !w->grow)
@@ -185,36 +191,54 @@ static inline void store_le(uint8_t *p, uint64_t v)
   memcpy(p, &v, 8);
 }
 
-/* Append the first `nbits` bits of another writer's flushed output, so
- * that streams coded separately join without any padding between them.
- * Each output word is a funnel shift of two input words, computed
- * independently of the others so that the loop vectorises: joining is the
- * serial part of parallel compression. */
-static inline void write_stream(bit_writer *w, const uint8_t *data,
-                                uint64_t nbits)
+/* Joining bit strings coded apart (format.md §12.4): each is a writer's
+ * flushed output, to be placed at any bit of the stream with no padding
+ * between them.  Threads copy the whole stream words a string covers side
+ * by side (copy_bit_words); a serial pass writes the words two strings
+ * share, from each string's head and tail (bits_at), and steps over the
+ * copied ones (writer_skip_words). */
+
+/* `n` bits (n < 64) of a flushed string, from its bit `from` on. */
+static inline uint64_t bits_at(const uint8_t *src, uint64_t from, unsigned n)
 {
-  uint64_t words = nbits / WORD_BITS, i;
-  unsigned filled = w->filled, back = WORD_BITS - filled;
-  uint8_t *out;
-  if (w->pos > w->capacity || (w->capacity - w->pos) / 8 < words) {
-    w->overflow = 1;
+  const uint8_t *s = src + from / WORD_BITS * 8;
+  unsigned shift = (unsigned)(from % WORD_BITS);
+  uint64_t v;
+  if (!n)
+    return 0;
+  v = load_le(s) >> shift;
+  if (shift + n > WORD_BITS)
+    v |= load_le(s + 8) << (WORD_BITS - shift);
+  return low_bits(v, n);
+}
+
+/* Store `words` words of a flushed string, from its bit `from` on, at
+ * `out`.  Each word is a funnel shift of two input words, computed apart
+ * from the others so that the loop vectorises. */
+static inline void copy_bit_words(uint8_t *out, const uint8_t *src,
+                                  uint64_t from, size_t words)
+{
+  const uint8_t *s = src + from / WORD_BITS * 8;
+  unsigned shift = (unsigned)(from % WORD_BITS);
+  size_t i;
+  if (!words)
+    return;
+  if (!shift) {
+    memcpy(out, s, words * 8);
     return;
   }
-  out = w->data + w->pos;
-  if (words && !filled)  /* aligned: a plain copy (the buffer stays empty) */
-    memcpy(out, data, words * 8);
-  else if (words) {
-    store_le(out, w->buffer | load_le(data) << filled);
-    for (i = 1; i < words; i++)
-      store_le(out + 8 * i, load_le(data + 8 * i) << filled |
-                            load_le(data + 8 * (i - 1)) >> back);
-    w->buffer = load_le(data + 8 * (words - 1)) >> back;
-  }
+  for (i = 0; i < words; i++)
+    store_le(out + 8 * i, load_le(s + 8 * i) >> shift |
+                          load_le(s + 8 * (i + 1)) << (WORD_BITS - shift));
+}
+
+/* Move on past `words` words already stored at the writer's place (it
+ * has no pending bits: filled == 0). */
+static inline void writer_skip_words(bit_writer *w, size_t words)
+{
+  if (w->pos > w->capacity || (w->capacity - w->pos) / 8 < words)
+    w->overflow = 1;
   w->pos += words * 8;
-  data += words * 8;
-  if (nbits % WORD_BITS)
-    write_bits(w, low_bits(load_le(data), (unsigned)(nbits % WORD_BITS)),
-               (unsigned)(nbits % WORD_BITS));
 }
 
 /* ------------------------------------------------------------------ */

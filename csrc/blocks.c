@@ -1,7 +1,8 @@
 /* Coding the blocks of an array in format.md §4.2 order, split into chunks
  * of consecutive blocks that worker threads code independently (blocks
  * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
- * order; decompression starts each chunk where the fixed rate puts it or
+ * order, each copied into the stream by the thread that coded it as soon as
+ * the chunks before it have their lengths; decompression starts each chunk where the fixed rate puts it or
  * where a measuring pass over variable-length blocks finds it, and the
  * measuring thread decodes the last chunks itself from where it stands
  * (two threads on a long stream split it at a guessed bit instead:
@@ -35,19 +36,24 @@ typedef struct {
   unsigned workers;      /* threads running, the calling one included */
   zfpc_mutex lock;
   size_t next_chunk;     /* the next chunk a worker takes */
-  /* compression */
-  bit_writer *out;
-  size_t joined;         /* chunks already appended to out */
   zfpc_cond turn;
+  uint64_t *starts;      /* each chunk's first bit, once known */
+  /* compression */
+  bit_writer *out;       /* holds no chunk until every one is copied */
   size_t chunk_bytes;    /* capacity a chunk's own buffer needs */
+  uint64_t *lengths;     /* each coded chunk's bits (UNKNOWN_BITS before) */
+  uint64_t *edges;       /* each chunk's head and tail: the bits of the
+                            words it shares with its neighbours */
+  size_t sized;          /* chunks 0.. whose lengths are known: starts[0..sized]
+                            are */
+  unsigned copying;      /* workers copying into out's buffer now */
   int nomem;             /* a worker could not allocate its buffer */
   zfpc_report report;    /* the workers' flagged blocks, added up */
   /* decompression */
   const void *in;
   size_t len;
   uint64_t offset;
-  uint64_t block_bits;   /* fixed block length, or 0 */
-  uint64_t *starts;      /* else each chunk's first bit, measured */
+  uint64_t block_bits;   /* fixed block length, or 0 (starts measured) */
   size_t measured;       /* chunks whose start is known */
   size_t shared;         /* chunks before the measuring thread's own */
   int truncated;
@@ -91,8 +97,46 @@ static size_t chunk_end(const job *j, size_t c)
   return end < j->g->count ? end : j->g->count;
 }
 
-/* A worker codes whole chunks into its buffer, then waits for its turn to
- * append them to the output in chunk order. */
+#define UNKNOWN_BITS UINT64_MAX
+
+/* A chunk of `bits` bits starting at stream bit `start` shares its first
+ * `head` bits' word with the chunks before it, covers `words` whole words
+ * after that, and shares the word of the rest (`bits - head - 64 words`)
+ * with the chunks after it. */
+static void chunk_words(uint64_t start, uint64_t bits, uint64_t *head,
+                        size_t *words)
+{
+  uint64_t to_word = (WORD_BITS - start % WORD_BITS) % WORD_BITS;
+  *head = bits < to_word ? bits : to_word;
+  *words = (size_t)((bits - *head) / WORD_BITS);
+}
+
+/* Under the lock: record chunk c's length, and every start it completes. */
+static void record_length(job *j, size_t c, uint64_t bits)
+{
+  j->lengths[c] = bits;
+  for (; j->sized < j->chunks && j->lengths[j->sized] != UNKNOWN_BITS; j->sized++)
+    j->starts[j->sized + 1] = j->starts[j->sized] + j->lengths[j->sized];
+  zfpc_cond_broadcast(&j->turn);
+}
+
+/* Under the lock: make the output hold every chunk whose start is known
+ * (growing moves the buffer: it waits for the copies under way).
+ * Returns 0 when growing fails. */
+static int make_room(job *j)
+{
+  uint64_t bits = j->starts[j->sized] - j->starts[0];
+  if (writer_bytes_for(j->out, bits) <= j->out->capacity)
+    return 1;
+  while (j->copying)
+    zfpc_cond_wait(&j->turn, &j->lock);
+  return writer_reserve(j->out, bits);
+}
+
+/* A worker codes whole chunks into its buffer.  Once the chunks before
+ * one have their lengths, it copies the words the chunk alone covers to
+ * the output, beside other workers' copies, and keeps its head and tail
+ * for join_edges. */
 static void *compress_worker(void *arg)
 {
   job *j = (job *)arg;
@@ -101,23 +145,37 @@ static void *compress_worker(void *arg)
   size_t c;
   for (c = take_chunk(j); c < j->chunks; c = take_chunk(j)) {
     bit_writer w;
-    uint64_t bits;
+    uint64_t bits, start, head;
+    size_t words;
+    uint8_t *out;
     writer_init(&w, buffer, buffer ? j->chunk_bytes : 0);
     encode_range(&w, j, c * j->chunk_blocks, chunk_end(j, c), &report);
     bits = writer_bits(&w);
     writer_flush(&w);
     zfpc_mutex_lock(&j->lock);
-    while (j->joined != c)
+    if (w.overflow)
+      j->nomem = 1;  /* malloc failed: chunks fit their bound */
+    record_length(j, c, bits);
+    while (j->sized <= c && !j->nomem)
       zfpc_cond_wait(&j->turn, &j->lock);
+    if (!j->nomem && !make_room(j))
+      j->nomem = 1;
+    if (j->nomem) {  /* the output is gone or incomplete: code no more */
+      zfpc_cond_broadcast(&j->turn);
+      zfpc_mutex_unlock(&j->lock);
+      break;
+    }
+    j->copying++;
+    out = j->out->data;
+    start = j->starts[c];
     zfpc_mutex_unlock(&j->lock);
-    /* Our turn: no other thread touches the output until `joined` moves
-     * on, and the lock stays free for workers taking chunks meanwhile. */
-    if (w.overflow || !writer_reserve(j->out, bits))
-      j->nomem = 1;  /* malloc or growing failed: chunks fit their bound */
-    else
-      write_stream(j->out, buffer, bits);
+    chunk_words(start, bits, &head, &words);
+    copy_bit_words(out + (start + head) / WORD_BITS * 8, buffer, head, words);
+    j->edges[2 * c] = bits_at(buffer, 0, (unsigned)head);
+    j->edges[2 * c + 1] = bits_at(buffer, head + (uint64_t)words * WORD_BITS,
+                                  (unsigned)(bits - head - (uint64_t)words * WORD_BITS));
     zfpc_mutex_lock(&j->lock);
-    j->joined++;
+    j->copying--;
     zfpc_cond_broadcast(&j->turn);
     zfpc_mutex_unlock(&j->lock);
   }
@@ -128,6 +186,22 @@ static void *compress_worker(void *arg)
   zfpc_mutex_unlock(&j->lock);
   free(buffer);
   return NULL;
+}
+
+/* After the workers: write the words the chunks share, from their heads and
+ * tails, stepping over the words copied, so that `out` ends where the last
+ * chunk does, its pending bits in hand. */
+static void join_edges(const job *j)
+{
+  size_t c, words;
+  for (c = 0; c < j->chunks; c++) {
+    uint64_t bits = j->lengths[c], head;
+    chunk_words(j->starts[c], bits, &head, &words);
+    write_bits(j->out, j->edges[2 * c], (unsigned)head);
+    writer_skip_words(j->out, words);
+    write_bits(j->out, j->edges[2 * c + 1],
+               (unsigned)(bits - head - (uint64_t)words * WORD_BITS));
+  }
 }
 
 /* Where chunk c starts: where the fixed rate puts it, or where the
@@ -294,6 +368,13 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   j.p = p;
   j.missing = missing;
   workers = plan_chunks(&j, threads);
+  if (workers > 1) {
+    j.starts = malloc(sizeof *j.starts * (j.chunks + 1));
+    j.lengths = malloc(sizeof *j.lengths * j.chunks);
+    j.edges = malloc(sizeof *j.edges * 2 * j.chunks);
+    if (!j.starts || !j.lengths || !j.edges)
+      workers = 1;  /* no memory to join chunks: code serially */
+  }
   if (missing && missing->found) {
     if (workers > 1) {
       /* blocks coded by different threads share bitmap bytes: one pass first */
@@ -306,17 +387,27 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
   }
   if (workers <= 1) {
     /* chunk by chunk, so that a growing output follows the stream's size */
-    for (c = 0; c < j.chunks; c++) {
+    for (c = 0; c < j.chunks && !j.nomem; c++) {
       size_t first = c * j.chunk_blocks, last = chunk_end(&j, c);
       if (!writer_reserve(w, (last - first) * max_bits))
-        return ZFPC_ERR_NOMEM;
-      encode_range(w, &j, first, last, report);
+        j.nomem = 1;
+      else
+        encode_range(w, &j, first, last, report);
     }
-    return ZFPC_OK;
   }
-  j.out = w;
-  j.chunk_bytes = (size_t)((max_bits * j.chunk_blocks + 63) / 64 * 8);
-  run_workers(compress_worker, compress_worker, &j, workers);
+  else {
+    j.out = w;
+    j.chunk_bytes = (size_t)((max_bits * j.chunk_blocks + 63) / 64 * 8);
+    j.starts[0] = writer_bits(w);
+    for (c = 0; c < j.chunks; c++)
+      j.lengths[c] = UNKNOWN_BITS;
+    run_workers(compress_worker, compress_worker, &j, workers);
+    if (!j.nomem)
+      join_edges(&j);
+  }
+  free(j.starts);
+  free(j.lengths);
+  free(j.edges);
   report->nonfinite_blocks += j.report.nonfinite_blocks;
   report->range_blocks += j.report.range_blocks;
   report->scale_blocks += j.report.scale_blocks;

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import zfpy
+from oracle import Call
 from zfpcodec import ZFPError, engine
 from zfpcodec.modes import Mode
 
@@ -168,6 +169,40 @@ def test_worker_thread_counts_give_the_same_bytes_and_values(dtype, kwargs):
         assert again.tobytes() == decoded.tobytes(), threads
         mode = Mode.from_args(**{k: v for k, v in kwargs.items()}) if kwargs else Mode.from_args()
         assert engine.compress(values, mode, threads=threads) == stream, threads
+
+
+def _sparse_fields(seed):
+    """Arrays whose chunks (64 blocks and up) code to a few words or less: the
+    empty blocks of a lossy mode are a bit each, so chunk joins land inside
+    words, on word boundaries, and a short last chunk inside one word."""
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        rank = int(rng.integers(1, 5))
+        side = round(float(rng.integers(100, 3000)) ** (1 / rank))
+        shape = tuple(max(1, 4 * side + int(rng.integers(-3, 4))) for _ in range(rank))
+        spikes = rng.random(shape) < rng.choice([0.0, 0.001, 0.03])
+        values = np.where(spikes, rng.standard_normal(shape), 0.0)
+        dtype = str(rng.choice(["int32", "int64", "float32", "float64"]))
+        if dtype.startswith("int"):
+            values = np.round(values * 1000)
+            kwargs = rng.choice([{}, {"precision": int(rng.integers(1, 30))}])
+        else:
+            kwargs = rng.choice([{}, {"tolerance": 1e-3}, {"precision": int(rng.integers(1, 30))}])
+        yield values.astype(dtype), dict(kwargs), bool(rng.integers(0, 2))
+
+
+def test_worker_threads_join_chunks_inside_words(seed, oracle):
+    # each worker copies the words its chunk alone covers; the words two
+    # chunks share are written after, from their heads and tails
+    cases = list(_sparse_fields(seed))
+    calls = [Call("compress_numpy", values, write_header=header, **kwargs)
+             for values, kwargs, header in cases]
+    for (values, kwargs, header), theirs in zip(cases, oracle.run(calls)):
+        assert theirs.ok and theirs.value == zfpy.compress_numpy(
+            values, write_header=header, **kwargs)
+        for threads in (2, 3, 5, 8):
+            assert zfpy.compress_numpy(values, write_header=header, threads=threads,
+                                       **kwargs) == theirs.value, (values.shape, kwargs, threads)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 4, 9])

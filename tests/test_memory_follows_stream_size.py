@@ -55,7 +55,7 @@ CHILD = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     mode = Mode.from_args(**spec["mode"])
     door = {"zfpy": lambda: zfpy.compress_numpy(values, **spec["mode"]),
-            "engine": lambda: engine.compress(values, mode),
+            "engine": lambda: engine.compress(values, mode, threads=spec.get("threads", 1)),
             "numcodecs": lambda: ZFP.from_mode(mode).encode(values)}[spec["door"]]
     try:
         stream = door()
@@ -118,6 +118,18 @@ def test_running_out_while_the_stream_grows_names_the_stream_and_its_size():
     """64 MiB of noise, a lossless stream as large: the first 32 MiB fit in
     the room left, doubling them does not."""
     spec = dict(values=2**23, fill="noise", seed=1, headroom=48 * MiB, mode={}, door="engine")
+    assert run_limited(**spec)["memory_error"] == (
+        "cannot grow the compressed stream of the float64 array of shape (8388608,) to "
+        "67108864 bytes (64.0 MiB)")
+
+
+@limited
+def test_running_out_while_threads_join_the_stream_names_it_and_its_size():
+    """The same with two threads: the thread that finds the stream too short
+    for the chunks whose starts are known grows it (once no thread is
+    copying into it), fails, and every thread stops."""
+    spec = dict(values=2**23, fill="noise", seed=1, headroom=64 * MiB, mode={}, door="engine",
+                threads=2)
     assert run_limited(**spec)["memory_error"] == (
         "cannot grow the compressed stream of the float64 array of shape (8388608,) to "
         "67108864 bytes (64.0 MiB)")
