@@ -12,7 +12,9 @@
  * It defines, all inline:
  *   FN(transform_block), which applies one of the line steps (enum
  *     line_step, defined once: FWD_LIFT and INV_LIFT, lossy, format.md §6;
- *     FWD_DIFF and INV_DIFF, reversible, §11.2) along every axis of a block;
+ *     FWD_DIFF and INV_DIFF, reversible, §11.2) along every axis of a block,
+ *     and FN(inverse_lift_sparse4), INV_LIFT of a 4-D block with few nonzero
+ *     coefficients;
  *   FN(reorder_to_negabinary), FN(put_coefficient) and the single
  *     value FN(from_negabinary) (§7, §8).
  * Signed values are kept in UINT so that every addition wraps as the
@@ -179,6 +181,41 @@ static inline ALWAYS_INLINE void FN(transform_rows)(UINT *q, unsigned D, unsigne
       for (k = 0; k < 4; k++)
         memcpy(q + hi + lo + k * s, &v[k], sizeof v[k]);
     }
+}
+
+/* The inverse lift (§6.4, w first) of a 4-D block whose first n
+ * coefficients in coding order (n >= 2) are its only nonzero ones.  Those
+ * lie in a box of e values from 0 along every axis (e: the first 11 have
+ * every index under 2, the first 31 under 3: order.h's order4), and a line
+ * of zeros lifts to zeros: lines along axis a need lifting only where the
+ * axes below a are within the box (the axes above are lifted, and full).
+ * With LANES lines along x at a time, the passes along w and z lift a
+ * quarter to nine sixteenths of their lines (measured, 4-D int32 at
+ * precision 20, a few coefficients a block: 478 -> 428 ns a block; 3-D
+ * blocks gained nothing). */
+static inline ALWAYS_INLINE void FN(inverse_lift_sparse4)(UINT *q, unsigned n)
+{
+  const unsigned e = n <= 11 ? 2 : n <= 31 ? 3 : 4, ex = LANES > 1 ? 4 : e;
+  unsigned a, k, hi, c1, c2, x;
+  for (a = 3; a >= 1; a--) {
+    unsigned s = 1u << (2 * a), e1 = a > 1 ? e : 1, e2 = a > 2 ? e : 1;
+    for (hi = 0; hi < 256; hi += 4 * s)
+      for (c2 = 0; c2 < e2; c2++)
+        for (c1 = 0; c1 < e1; c1++)
+          for (x = 0; x < ex; x += LANES) {
+            UINT *line = q + hi + x + 4 * c1 + 16 * c2;
+            FN(lanes) v[4];
+            for (k = 0; k < 4; k++)
+              memcpy(&v[k], line + k * s, sizeof v[k]);
+            FN(step_lanes)(v, INV_LIFT);
+            for (k = 0; k < 4; k++)
+              memcpy(line + k * s, &v[k], sizeof v[k]);
+          }
+  }
+  if (LANES > 1)
+    FN(transform_x)(q, 4, INV_LIFT);
+  else
+    FN(transform_rows)(q, 4, 0, INV_LIFT);
 }
 
 /* `step` along every axis of a block of 4^D values, x first (format.md
