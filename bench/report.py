@@ -312,15 +312,19 @@ def varrate(r) -> str:
     if not rows:
         return ""
     head = ("array", "dtype", "shape", "mode", "1 thread MB/s", "2 threads MB/s",
-            "vs 1 thread", "measure / decode (m)", "bound (2 + m) / (1 + m)")
+            "vs 1 thread", "measure / decode (m)", "measuring bound (2 + m) / (1 + m)")
     return ("## Variable-rate decompression on two threads, every rank\n\n"
             "These streams store no block offsets. One thread decodes from the first block "
-            "while the other measures blocks (reads them without rebuilding values) from a "
-            "bit guessed part way in; once the first proves that the two parses agree, the "
-            "second decodes the last part (csrc/guessed_split.c; where measuring is cheap "
-            "the guess is the first block). With m the measuring time over the one-thread "
-            "decoding time, an ideal guess gives (2 + m) / (1 + m): `bound` is the most this "
-            "design can show and `vs 1 thread` what it did.\n\n"
+            "while the other parses blocks from a bit guessed part way in; once the first "
+            "proves that the two parses agree, the second decodes the last part "
+            "(csrc/guessed_split.c). In 1-D and 2-D streams and 3-D lossy ones the guess "
+            "is near the middle and the second thread decodes its first blocks into a "
+            "buffer of their own (up to 64 MiB), which the first stores into the array on "
+            "the agreement. Elsewhere, and where that buffer would be larger, it only "
+            "measures them (reads them without rebuilding values), from a guess near the "
+            "start or from the first block: with m the measuring time over the one-thread "
+            "decoding time, an ideal guess then gives (2 + m) / (1 + m), the `measuring "
+            "bound`, which decoding early passes.\n\n"
             + _table(head, rows))
 
 

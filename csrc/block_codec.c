@@ -124,10 +124,24 @@ encode_range_of(bit_writer *w, const zfpc_field *f, const block_grid *g,
 /* The values of an empty block in every type: +0.0 or 0. */
 static const uint64_t zero_block[256];
 
+/* Store a decoded block (4^d values of `size` bytes; an empty one is not
+ * read) as the block at c of f: a whole empty one's zeros straight into the
+ * array, a partial one's scattered from zero_block. */
+static inline ALWAYS_INLINE void place_block(const zfpc_field *f, const block_cursor *c,
+                                             char *block, int empty, unsigned d,
+                                             unsigned size)
+{
+  char *origin = full_block_origin(f, c, d);
+  if (origin && empty)  /* (block is not read; a NULL one would be offset) */
+    copy_full_block(f, d, origin, block, size, ZEROS_TO_ARRAY);
+  else if (origin)
+    copy_full_block(f, d, origin, block, size, FROM_BLOCK);
+  else
+    scatter_block(f, c, empty ? (const void *)zero_block : block);
+}
+
 /* Returns 0 when the stream ended before the last block.  A block decoder
- * returns 1 for an empty block, which it leaves to this loop: a whole
- * one's zeros are stored straight into the array, a partial one's are
- * scattered from zero_block. */
+ * returns 1 for an empty block, which it leaves to place_block. */
 static inline ALWAYS_INLINE int
 decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
                 const zfpc_params *p, size_t first, size_t last,
@@ -140,43 +154,53 @@ decode_range_of(bit_reader *r, const zfpc_field *f, const block_grid *g,
   size_t b;
   cursor_at(g, first, &c);
   for (b = first; b < last; b++, cursor_next(g, &c)) {
-    char *origin;
     int empty = code(r, p, d, block);
     if (r->overrun)
       return 0;
-    origin = full_block_origin(f, &c, d);
-    if (origin && empty)  /* (block is not read; a NULL one would be offset) */
-      copy_full_block(f, d, origin, (char *)block, size, ZEROS_TO_ARRAY);
-    else if (origin)
-      copy_full_block(f, d, origin, (char *)block, size, FROM_BLOCK);
-    else
-      scatter_block(f, &c, empty ? zero_block : block);
+    place_block(f, &c, (char *)block, empty, d, size);
   }
   return 1;
 }
 
-/* Measure up to `count` blocks from the reader's position, each one's
- * length into lengths[] unless it is NULL; returns how many it measured
- * whole (fewer when the stream ends first).  Measuring places no block, so
- * it moves no cursor (about 8 instructions a block, 3 % of measuring a
- * 1-D block). */
+/* Read up to `count` blocks from the reader's position, each one's length
+ * into lengths[] unless it is NULL, and its values after the last one's
+ * into `blocks` unless it is NULL (measuring: a constant NULL, so that the
+ * block coder rebuilds nothing); returns how many it read whole (fewer
+ * when the stream ends first).  It places no block, so it moves no cursor
+ * (about 8 instructions a block, 3 % of measuring a 1-D block). */
 static inline ALWAYS_INLINE size_t
-measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
-                   uint16_t *lengths,
-                   int (*code)(bit_reader *, const zfpc_params *, unsigned,
-                               void *),
-                   unsigned d)
+read_blocks_of(bit_reader *r, const zfpc_params *p, size_t count, uint16_t *lengths,
+               char *blocks,
+               int (*code)(bit_reader *, const zfpc_params *, unsigned, void *),
+               unsigned d, unsigned size)
 {
+  const size_t bytes = (size_t)size << (2 * d);
   size_t b;
   for (b = 0; b < count; b++) {
     uint64_t start = reader_bits(r);
-    code(r, p, d, NULL);
+    char *block = blocks ? blocks + b * bytes : NULL;
+    int empty = code(r, p, d, block);
     if (r->overrun)
       break;
+    if (block && empty)
+      memset(block, 0, bytes);
     if (lengths)
       lengths[b] = (uint16_t)(reader_bits(r) - start);
   }
   return b;
+}
+
+static inline ALWAYS_INLINE void place_blocks_of(const zfpc_field *f, const block_grid *g,
+                                                 size_t first, size_t count,
+                                                 char *blocks, unsigned d,
+                                                 unsigned size)
+{
+  const size_t bytes = (size_t)size << (2 * d);
+  block_cursor c;
+  size_t b;
+  cursor_at(g, first, &c);
+  for (b = 0; b < count; b++, cursor_next(g, &c))
+    place_block(f, &c, blocks + b * bytes, 0, d, size);
 }
 
 /* The range coders of each type, instantiated per rank. */
@@ -193,7 +217,15 @@ measure_lengths_of(bit_reader *r, const zfpc_params *p, size_t count,
   static size_t measure_##kind##_d##D(bit_reader *r, const zfpc_params *p,  \
                                       size_t count, uint16_t *lengths)      \
   {                                                                         \
-    return measure_lengths_of(r, p, count, lengths, decode_##kind, D);      \
+    return read_blocks_of(r, p, count, lengths, NULL, decode_##kind, D,     \
+                          size);                                            \
+  }                                                                         \
+  static size_t read_##kind##_d##D(bit_reader *r, const zfpc_params *p,     \
+                                   size_t count, uint16_t *lengths,         \
+                                   void *blocks)                            \
+  {                                                                         \
+    return read_blocks_of(r, p, count, lengths, (char *)blocks,             \
+                          decode_##kind, D, size);                          \
   }                                                                         \
   static int decode_##kind##_d##D(bit_reader *r, const zfpc_field *f,       \
                                   const block_grid *g,                      \
@@ -234,6 +266,14 @@ static const range_decoder decoders[5][2][4] = {
   {BY_RANK(decode_lossy_double), BY_RANK(decode_reversible_double)},
 };
 
+static const range_reader readers[5][2][4] = {
+  {{0}},
+  {BY_RANK(read_lossy_int32), BY_RANK(read_reversible_int32)},
+  {BY_RANK(read_lossy_int64), BY_RANK(read_reversible_int64)},
+  {BY_RANK(read_lossy_float), BY_RANK(read_reversible_float)},
+  {BY_RANK(read_lossy_double), BY_RANK(read_reversible_double)},
+};
+
 static const range_measurer measurers[5][2][4] = {
   {{0}},
   {BY_RANK(measure_lossy_int32), BY_RANK(measure_reversible_int32)},
@@ -264,6 +304,38 @@ range_measurer range_measurer_for(zfpc_type type, const zfpc_params *p,
   if ((unsigned)type > 4 || d < 1 || d > 4)
     return 0;
   return measurers[type][is_reversible(p)][d - 1];
+}
+
+range_reader range_reader_for(zfpc_type type, const zfpc_params *p, unsigned d)
+{
+  if ((unsigned)type > 4 || d < 1 || d > 4)
+    return 0;
+  return readers[type][is_reversible(p)][d - 1];
+}
+
+/* Placing needs only the values' size and the rank. */
+#define PLACERS_OF_RANK(size, D)                                            \
+  static void place_##size##_d##D(const zfpc_field *f, const block_grid *g, \
+                                  size_t first, size_t count,               \
+                                  void *blocks)                             \
+  {                                                                         \
+    place_blocks_of(f, g, first, count, (char *)blocks, D, size);           \
+  }
+#define PLACERS(size)                                                       \
+  PLACERS_OF_RANK(size, 1) PLACERS_OF_RANK(size, 2)                         \
+  PLACERS_OF_RANK(size, 3) PLACERS_OF_RANK(size, 4)
+PLACERS(4)
+PLACERS(8)
+
+void place_blocks(const zfpc_field *f, const block_grid *g, size_t first, size_t count,
+                  void *blocks)
+{
+  static void (*const placers[2][4])(const zfpc_field *, const block_grid *, size_t,
+                                     size_t, void *) = {
+    {place_4_d1, place_4_d2, place_4_d3, place_4_d4},
+    {place_8_d1, place_8_d2, place_8_d3, place_8_d4},
+  };
+  placers[traits_of(f->type)->bits == 64][f->dims - 1](f, g, first, count, blocks);
 }
 
 /* A prefix of `head` bits, then at most min(budget, (prec + 1) * B - 1)

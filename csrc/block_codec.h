@@ -40,6 +40,19 @@ typedef int (*range_decoder)(bit_reader *r, const zfpc_field *f,
 typedef size_t (*range_measurer)(bit_reader *r, const zfpc_params *p,
                                  size_t count, uint16_t *lengths);
 
+/* Decodes up to `count` blocks from the reader's position as a
+ * range_measurer measures them, each one's values (4^d of the type, an
+ * empty block's zeros) after the last one's in `blocks`: blocks decoded
+ * before their indices are known, which place_blocks stores once they
+ * are. */
+typedef size_t (*range_reader)(bit_reader *r, const zfpc_params *p, size_t count,
+                               uint16_t *lengths, void *blocks);
+
+/* Store `count` blocks as a range_reader decoded them as the blocks
+ * first.. of f. */
+void place_blocks(const zfpc_field *f, const block_grid *g, size_t first, size_t count,
+                  void *blocks);
+
 /* The coder for a type and rank d (1..4); the reversible one when
  * p->minexp < -1074. */
 range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
@@ -48,6 +61,7 @@ range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d);
 range_measurer range_measurer_for(zfpc_type type, const zfpc_params *p,
                                   unsigned d);
+range_reader range_reader_for(zfpc_type type, const zfpc_params *p, unsigned d);
 
 /* Most bits one block can take with these parameters (format.md §12.2). */
 uint64_t block_max_bits(zfpc_type type, const zfpc_params *p, unsigned d);

@@ -304,9 +304,11 @@ LONG_MODES = {
 @pytest.mark.parametrize("rank", [1, 2, 3, 4])
 @pytest.mark.parametrize("mode_name", sorted(LONG_MODES))
 def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode_name):
-    # The calling thread measures from a guessed bit, which may fall inside
-    # a block; only a block start both threads' parses share lets it decode
-    # the last blocks.  Its timing varies, so each stream is decoded thrice.
+    # The calling thread parses from a guessed bit, which may fall inside
+    # a block (decoding its first blocks early, 1-D to 3-D, else measuring);
+    # only a block start both threads' parses share lets them be placed, or
+    # it decode the last blocks.  Its timing varies, so each stream is
+    # decoded thrice.
     values = LONG_FIELDS[rank]
     if dtype.startswith("int"):
         values = np.round(values * 2**20)
@@ -321,6 +323,17 @@ def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode
     for cut in (len(stream) // 5, len(stream) // 2, len(stream) - 9):
         with pytest.raises(ZFPError, match="truncated"):
             engine.decompress(stream[:cut], threads=2)
+
+
+def test_two_threads_measure_from_the_guess_where_early_blocks_would_take_too_much():
+    # 2**25 float32 values (128 MiB) would take more than the 64 MiB that
+    # blocks decoded early may: the calling thread only measures them
+    walk = np.cumsum(np.random.default_rng(3).standard_normal(2**25, dtype="float32"))
+    stream = engine.compress(walk, Mode.from_args(tolerance=1e-2))
+    one = engine.decompress(stream, exact_length=True).tobytes()
+    assert engine.decompress(stream, threads=2, exact_length=True).tobytes() == one
+    with pytest.raises(ZFPError, match="truncated"):
+        engine.decompress(stream[:len(stream) // 2], threads=2)
 
 
 @pytest.mark.parametrize("seed", range(6))
