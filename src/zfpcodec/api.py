@@ -290,6 +290,9 @@ def decompress_numpy(compressed_data: BufferLike, *, threads: int = 1) -> NDArra
     declares.  Raises ZFPError (a ValueError) for empty input, a missing or
     corrupt header, and a stream that ends before its last block (checked
     before the array is allocated wherever the length alone proves it).
+    `threads` (ours; 0: all cores) decode in parallel, to the same values;
+    on variable-rate streams two threads may take up to 64 MiB more
+    (zfpcodec.engine.decompress says when).
     """
     count = thread_count(threads)
     view, ztype, sizes, params, bits = _read_header(compressed_data)

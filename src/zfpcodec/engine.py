@@ -479,6 +479,13 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     block padded to a whole byte (a zfp built with 8-bit stream words, as
     Debian's zfp program is) up to a whole 64-bit word.
 
+    `threads` decode blocks in parallel (0: all cores); the values do not
+    depend on it.  A variable-rate stream stores no block offsets, so one
+    thread locates the blocks the others decode; two threads on a 1-D, 2-D
+    or 3-D lossy stream under 128 MiB instead split it near the middle,
+    and the second decodes its first blocks into a buffer of its own (up
+    to 64 MiB, half the array) until the first proves where they belong.
+
     Raises ZFPError (a ValueError) for empty input, a missing or corrupt
     header, a stream shorter than its blocks (before allocating wherever
     the length alone proves it) and, with `exact_length`, a stream whose
