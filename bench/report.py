@@ -317,7 +317,7 @@ def varrate(r) -> str:
             "These streams store no block offsets. One thread decodes from the first block "
             "while the other parses blocks from a bit guessed part way in; once the first "
             "proves that the two parses agree, the second decodes the last part "
-            "(csrc/guessed_split.c). In 1-D and 2-D streams and 3-D lossy ones the guess "
+            "(csrc/guessed_split.c). In 1-D and 2-D streams the guess "
             "is near the middle and the second thread decodes its first blocks into a "
             "buffer of their own (up to 64 MiB), which the first stores into the array on "
             "the agreement. Elsewhere, and where that buffer would be larger, it only "

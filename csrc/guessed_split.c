@@ -17,7 +17,7 @@
  * to it.  Nothing unproven is decoded into the array: without an agreement
  * the worker decodes every block.
  *
- * Where the guess pays and memory allows (EARLY_MAX_BYTES), the calling
+ * In 1-D and 2-D streams, where memory allows (EARLY_MAX_BYTES), the calling
  * thread decodes its first blocks from the guess instead of only measuring
  * them, into a buffer of their own (range_reader): blocks decoded before
  * their indices are known.  The worker, on the agreement, stores the ones
@@ -29,13 +29,14 @@
  * s = 1 / (2 + c): EARLY_SHARE, for c about 0.2.  Measured against
  * measuring from the guesses below (2 threads against one, 8 MiB smooth
  * fields in the variable-rate modes): 1-D 1.53x-1.74x -> 1.65x-1.87x, 2-D
- * 1.57x-1.70x -> 1.78x-1.87x, 3-D lossy 1.58x-1.69x -> 1.68x-1.75x, a real
- * 2-D relief 1.55x-1.61x -> 1.79x-1.89x.  3-D reversible and 4-D streams,
- * whose garbage runs are long, measure from the first block as before:
- * decoding early from the middle gained little or lost there (3-D
- * reversible 1.66x-1.72x -> 1.69x-1.76x, 4-D float32 lossy 1.65x-1.69x ->
- * 1.76x-1.80x, but 4-D float64 lossy 1.70x -> 1.54x-1.57x and 4-D
- * reversible 1.61x-1.69x -> 1.40x-1.44x).
+ * 1.57x-1.70x -> 1.78x-1.87x, a real 2-D relief 1.55x-1.61x ->
+ * 1.79x-1.89x.  Only 1-D and 2-D streams decode early: the garbage run
+ * that the calling thread decodes before it falls in is longer in 3-D
+ * and 4-D blocks, and leaves it behind the worker.  3-D lossy streams of
+ * 8 MiB gained at fixed accuracy (1.56x-1.62x -> 1.70x-1.81x) but lost at
+ * fixed precision (1.56x-1.59x -> 1.34x-1.49x: a run of 1,938 blocks, a
+ * ninth of the array); 4-D float64 lossy streams lost (1.70x ->
+ * 1.54x-1.57x), 4-D reversible ones more (1.61x-1.69x -> 1.40x-1.44x).
  *
  * Only measuring, with decoding time D and measuring time M, the guess is
  * best at a share 1 / (1 + 2 D/M) of the stream: the calling thread has
@@ -324,7 +325,7 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.offset = offset;
   j.early_bytes = ((size_t)traits_of(f->type)->bits / 8) << (2 * f->dims);
   j.early_blocks = (size_t)((EARLY_SHARE + 0.05) * (double)g->count) + PIECE_BLOCKS;
-  if (guess_share(f->type, p, f->dims, 0) > 0 &&
+  if (f->dims <= 2 && guess_share(f->type, p, f->dims, 0) > 0 &&
       j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
     j.early = malloc(j.early_blocks * j.early_bytes);  /* NULL: measure them */
   j.guess = offset;

@@ -305,7 +305,7 @@ LONG_MODES = {
 @pytest.mark.parametrize("mode_name", sorted(LONG_MODES))
 def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode_name):
     # The calling thread parses from a guessed bit, which may fall inside
-    # a block (decoding its first blocks early, 1-D to 3-D, else measuring);
+    # a block (decoding its first blocks early in 1-D and 2-D, else measuring);
     # only a block start both threads' parses share lets them be placed, or
     # it decode the last blocks.  Its timing varies, so each stream is
     # decoded thrice.

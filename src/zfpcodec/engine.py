@@ -482,7 +482,7 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     `threads` decode blocks in parallel (0: all cores); the values do not
     depend on it.  A variable-rate stream stores no block offsets, so one
     thread locates the blocks the others decode; two threads on a long
-    (16384 blocks and more) 1-D, 2-D or 3-D lossy stream of an array
+    (16384 blocks and more) 1-D or 2-D stream of an array
     under 128 MiB instead split it near the middle,
     and the second decodes its first blocks into a buffer of its own (up
     to 64 MiB, half the array) until the first proves where they belong.
