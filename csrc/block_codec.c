@@ -250,42 +250,29 @@ RANGE_CODERS(lossy_double, 8)
 RANGE_CODERS(reversible_double, 8)
 
 /* Indexed by type code, then [lossy, reversible], then rank - 1. */
-static const range_encoder encoders[5][2][4] = {
-  {{0}},
-  {BY_RANK(encode_lossy_int32), BY_RANK(encode_reversible_int32)},
-  {BY_RANK(encode_lossy_int64), BY_RANK(encode_reversible_int64)},
-  {BY_RANK(encode_lossy_float), BY_RANK(encode_reversible_float)},
-  {BY_RANK(encode_lossy_double), BY_RANK(encode_reversible_double)},
-};
+#define BY_TYPE_AND_RANK(coder)                                             \
+  {                                                                         \
+    {{0}},                                                                  \
+    {BY_RANK(coder##_lossy_int32), BY_RANK(coder##_reversible_int32)},      \
+    {BY_RANK(coder##_lossy_int64), BY_RANK(coder##_reversible_int64)},      \
+    {BY_RANK(coder##_lossy_float), BY_RANK(coder##_reversible_float)},      \
+    {BY_RANK(coder##_lossy_double), BY_RANK(coder##_reversible_double)},    \
+  }
+static const range_encoder encoders[5][2][4] = BY_TYPE_AND_RANK(encode);
+static const range_decoder decoders[5][2][4] = BY_TYPE_AND_RANK(decode);
+static const range_reader readers[5][2][4] = BY_TYPE_AND_RANK(read);
+static const range_measurer measurers[5][2][4] = BY_TYPE_AND_RANK(measure);
 
-static const range_decoder decoders[5][2][4] = {
-  {{0}},
-  {BY_RANK(decode_lossy_int32), BY_RANK(decode_reversible_int32)},
-  {BY_RANK(decode_lossy_int64), BY_RANK(decode_reversible_int64)},
-  {BY_RANK(decode_lossy_float), BY_RANK(decode_reversible_float)},
-  {BY_RANK(decode_lossy_double), BY_RANK(decode_reversible_double)},
-};
-
-static const range_reader readers[5][2][4] = {
-  {{0}},
-  {BY_RANK(read_lossy_int32), BY_RANK(read_reversible_int32)},
-  {BY_RANK(read_lossy_int64), BY_RANK(read_reversible_int64)},
-  {BY_RANK(read_lossy_float), BY_RANK(read_reversible_float)},
-  {BY_RANK(read_lossy_double), BY_RANK(read_reversible_double)},
-};
-
-static const range_measurer measurers[5][2][4] = {
-  {{0}},
-  {BY_RANK(measure_lossy_int32), BY_RANK(measure_reversible_int32)},
-  {BY_RANK(measure_lossy_int64), BY_RANK(measure_reversible_int64)},
-  {BY_RANK(measure_lossy_float), BY_RANK(measure_reversible_float)},
-  {BY_RANK(measure_lossy_double), BY_RANK(measure_reversible_double)},
-};
+/* Whether the tables have a coder for this type and rank. */
+static int has_coder(zfpc_type type, unsigned d)
+{
+  return (unsigned)type <= 4 && d >= 1 && d <= 4;
+}
 
 range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d)
 {
-  if ((unsigned)type > 4 || d < 1 || d > 4)
+  if (!has_coder(type, d))
     return 0;
   return encoders[type][is_reversible(p)][d - 1];
 }
@@ -293,7 +280,7 @@ range_encoder range_encoder_for(zfpc_type type, const zfpc_params *p,
 range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
                                 unsigned d)
 {
-  if ((unsigned)type > 4 || d < 1 || d > 4)
+  if (!has_coder(type, d))
     return 0;
   return decoders[type][is_reversible(p)][d - 1];
 }
@@ -301,14 +288,14 @@ range_decoder range_decoder_for(zfpc_type type, const zfpc_params *p,
 range_measurer range_measurer_for(zfpc_type type, const zfpc_params *p,
                                   unsigned d)
 {
-  if ((unsigned)type > 4 || d < 1 || d > 4)
+  if (!has_coder(type, d))
     return 0;
   return measurers[type][is_reversible(p)][d - 1];
 }
 
 range_reader range_reader_for(zfpc_type type, const zfpc_params *p, unsigned d)
 {
-  if ((unsigned)type > 4 || d < 1 || d > 4)
+  if (!has_coder(type, d))
     return 0;
   return readers[type][is_reversible(p)][d - 1];
 }

@@ -1,12 +1,12 @@
 /* Coding the blocks of an array in format.md §4.2 order, split into chunks
  * of consecutive blocks that worker threads code independently (blocks
- * share no state, §12.4).  Compression joins the chunks' bit strings in chunk
- * order, each copied into the stream by the thread that coded it as soon as
- * the chunks before it have their lengths; decompression starts each chunk where the fixed rate puts it or
- * where a measuring pass over variable-length blocks finds it, and the
- * measuring thread decodes the last chunks itself from where it stands
- * (two threads on a long stream split it at a guessed bit instead:
- * guessed_split.c). */
+ * share no state, §12.4).  Compression joins the chunks' bit strings in
+ * chunk order, each copied into the stream by the thread that coded it as
+ * soon as the chunks before it have their lengths; decompression starts
+ * each chunk where the fixed rate puts it or where a measuring pass over
+ * variable-length blocks finds it, and the measuring thread decodes the
+ * last chunks itself from where it stands (two threads on a long stream
+ * split it at a guessed bit instead: guessed_split.c). */
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
 #endif

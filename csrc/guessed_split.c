@@ -325,9 +325,9 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.offset = offset;
   j.early_bytes = ((size_t)traits_of(f->type)->bits / 8) << (2 * f->dims);
   j.early_blocks = (size_t)((EARLY_SHARE + 0.05) * (double)g->count) + PIECE_BLOCKS;
-  if (f->dims <= 2 && guess_share(f->type, p, f->dims, 0) > 0 &&
-      j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
-    j.early = malloc(j.early_blocks * j.early_bytes);  /* NULL: measure them */
+  /* 1-D and 2-D only (see the top); without the memory, measure them */
+  if (f->dims <= 2 && j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
+    j.early = malloc(j.early_blocks * j.early_bytes);
   j.guess = offset;
   if ((uint64_t)len * 8 > offset)
     j.guess += (uint64_t)(guess_share(f->type, p, f->dims, j.early != NULL) *
