@@ -117,6 +117,17 @@ static int find_in_record(const split_job *j, uint64_t at, size_t recorded,
   return *k_at == at;
 }
 
+/* Where record entry e starts: its piece's start plus the lengths before
+ * it in the piece (the calling thread published both before entry e). */
+static uint64_t record_start(const split_job *j, size_t e)
+{
+  uint64_t start = j->piece_at[e / PIECE_BLOCKS];
+  size_t k;
+  for (k = e - e % PIECE_BLOCKS; k < e; k++)
+    start += j->lengths[k];
+  return start;
+}
+
 /* Under the lock, as the worker finds block b at record k: the decoded
  * blocks from k on that it takes over (it claims them). */
 static size_t take_early(split_job *j, size_t k, size_t b)
@@ -150,7 +161,7 @@ static void *decode_front(void *arg)
     if (j->looking && at >= j->guess) {
       int found = find_in_record(j, at, recorded, &k, &k_at);
       if (found || (ended && k == recorded && k_at < at)) {
-        size_t early = 0, i;
+        size_t early = 0;
         zfpc_mutex_lock(&j->lock);
         j->agreed = found;
         j->agreed_at = k;
@@ -162,9 +173,7 @@ static void *decode_front(void *arg)
         zfpc_mutex_unlock(&j->lock);
         if (early) {
           place_blocks(j->f, j->g, b, early, j->early + k * j->early_bytes);
-          for (i = k; i < k + early; i++)
-            at += j->lengths[i];
-          reader_init(&r, j->in, j->len, at);
+          reader_init(&r, j->in, j->len, record_start(j, k + early));
           b += early;
           zfpc_mutex_lock(&j->lock);
           continue;
@@ -283,19 +292,15 @@ static size_t record_until_split(split_job *j, bit_reader *r)
 /* The calling thread: record from the guess, then decode from the split. */
 static void decode_back(split_job *j)
 {
-  size_t count = j->g->count, split, e, k;
-  uint64_t start;
+  size_t count = j->g->count, split;
   bit_reader r;
   reader_init(&r, j->in, j->len, j->guess);
   j->piece_at[0] = j->guess;
   split = record_until_split(j, &r);
   if (!split)
     return;
-  e = j->agreed_at + (split - j->agreed_block);  /* its record */
-  start = j->piece_at[e / PIECE_BLOCKS];
-  for (k = e - e % PIECE_BLOCKS; k < e; k++)
-    start += j->lengths[k];
-  reader_init(&r, j->in, j->len, start);
+  /* the split block's record entry */
+  reader_init(&r, j->in, j->len, record_start(j, j->agreed_at + (split - j->agreed_block)));
   if (!j->decode(&r, j->f, j->g, j->p, split, count))
     mark_truncated(j);
   else
