@@ -8,8 +8,8 @@
  * the true parse (a block's bits depend only on where it starts).  Every
  * parse tried fell in, after about as many garbage blocks as a block has
  * bits: most within 256 blocks in 1-D and 2-D lossy streams, within 4096
- * in 3-D lossy and 2-D reversible ones, later in 3-D reversible ones
- * (which are not guessed in).  The worker, once past
+ * in 3-D lossy and 2-D reversible ones, later in 4-D ones.  The worker,
+ * once past
  * the guess, looks its block starts up in the record: the first one found
  * proves the two parses agree from there and gives the recorded blocks
  * their indices.  The calling thread then decodes the last blocks, from the
@@ -17,26 +17,24 @@
  * to it.  Nothing unproven is decoded into the array: without an agreement
  * the worker decodes every block.
  *
- * In 1-D and 2-D streams, where memory allows (EARLY_MAX_BYTES), the calling
- * thread decodes its first blocks from the guess instead of only measuring
- * them, into a buffer of their own (range_reader): blocks decoded before
- * their indices are known.  The worker, on the agreement, stores the ones
- * past it into the array (place_blocks, a copy) and goes on after them;
- * the calling thread decodes on from where it stands, now straight into
- * the array.  Both decode at one speed, so when the worker reaches a guess
- * at share s the calling thread has decoded up to about 2s; storing costs
- * the worker a fraction c of decoding, and both end together at
- * s = 1 / (2 + c): EARLY_SHARE, for c about 0.2.  Measured against
- * measuring from the guesses below (2 threads against one, 8 MiB smooth
- * fields in the variable-rate modes): 1-D 1.53x-1.74x -> 1.65x-1.87x, 2-D
- * 1.57x-1.70x -> 1.78x-1.87x, a real 2-D relief 1.55x-1.61x ->
- * 1.79x-1.89x.  Only 1-D and 2-D streams decode early: the garbage run
- * that the calling thread decodes before it falls in is longer in 3-D
- * and 4-D blocks, and leaves it behind the worker.  3-D lossy streams of
- * 8 MiB gained at fixed accuracy (1.56x-1.62x -> 1.70x-1.81x) but lost at
- * fixed precision (1.56x-1.59x -> 1.34x-1.49x: a run of 1,938 blocks, a
- * ninth of the array); 4-D float64 lossy streams lost (1.70x ->
- * 1.54x-1.57x), 4-D reversible ones more (1.61x-1.69x -> 1.40x-1.44x).
+ * Where memory allows (EARLY_MAX_BYTES), the calling thread decodes blocks
+ * from the guess instead of only measuring them, into a buffer of their
+ * own (range_reader): blocks decoded before their indices are known.  It
+ * first measures a prefix about twice as long as the garbage run it
+ * expects (early_prefix), so that little of what it decodes is garbage.
+ * The worker, on the agreement, decodes the prefix's blocks past it, stores
+ * the decoded ones into the array (place_blocks, a copy) and goes on after
+ * them; the calling thread decodes on from where it stands, now straight
+ * into the array.  Both decode at one speed, so when the worker reaches a
+ * guess at share s the calling thread has decoded up to about 2s; storing
+ * costs the worker a fraction c of decoding, and both end together at
+ * s = 1 / (2 + c): EARLY_SHARE, for c about 0.2, less for a prefix
+ * (early_share).  Measured against measuring from the guesses below (2
+ * threads against one, 8 MiB smooth fields in the variable-rate modes):
+ * 1-D 1.53x-1.74x -> 1.65x-1.87x, 2-D 1.57x-1.70x -> 1.78x-1.87x, a
+ * real 2-D relief 1.55x-1.61x -> 1.79x-1.89x; 3-D: early_prefix.
+ * Streams whose prefix would be long (EARLY_MAX_PREFIX: most 4-D ones,
+ * with garbage runs of 2,000-15,000 blocks) are measured.
  *
  * Only measuring, with decoding time D and measuring time M, the guess is
  * best at a share 1 / (1 + 2 D/M) of the stream: the calling thread has
@@ -65,6 +63,10 @@
  * measured: from 128 MiB up). */
 #define EARLY_SHARE 0.45
 #define EARLY_MAX_BYTES ((size_t)64 << 20)
+/* The measured prefix: mean garbage runs it covers, and the largest share
+ * of the blocks it may take (a longer one is measured on instead). */
+#define EARLY_PREFIX_RUNS 2.0
+#define EARLY_MAX_PREFIX 0.125
 
 typedef struct {
   const zfpc_field *f;
@@ -84,10 +86,13 @@ typedef struct {
   uint64_t *piece_at;    /* where each piece of PIECE_BLOCKS records starts */
   size_t recorded;       /* lengths published */
   int record_ended;      /* no more will come */
-  char *early;           /* the first records' blocks, decoded (or NULL) */
+  char *early;           /* blocks of the records from early_from, decoded
+                            (or NULL) */
+  size_t early_from;     /* the first record decoded early (those before
+                            it are only measured) */
   size_t early_blocks;   /* how many `early` holds */
   size_t early_bytes;    /* bytes a block takes there */
-  size_t decoded;        /* records whose blocks are in `early` */
+  size_t decoded;        /* records early_from.. up to this one are in `early` */
   /* the worker's side */
   size_t claimed;        /* blocks decoded or being decoded */
   int looking;           /* for its block starts in the record */
@@ -128,11 +133,13 @@ static uint64_t record_start(const split_job *j, size_t e)
   return start;
 }
 
-/* Under the lock, as the worker finds block b at record k: the decoded
- * blocks from k on that it takes over (it claims them). */
+/* Under the lock, as the worker is to store record k's block as block b:
+ * the decoded blocks from k on that it takes over (it claims them). */
 static size_t take_early(split_job *j, size_t k, size_t b)
 {
   size_t count = j->decoded > k ? j->decoded - k : 0;
+  if (b >= j->g->count)
+    return 0;
   if (count > j->g->count - b)
     count = j->g->count - b;  /* the record may run into the padding */
   if (count)
@@ -161,6 +168,8 @@ static void *decode_front(void *arg)
     if (j->looking && at >= j->guess) {
       int found = find_in_record(j, at, recorded, &k, &k_at);
       if (found || (ended && k == recorded && k_at < at)) {
+        /* records before early_from it decodes itself (`lead`) */
+        size_t from = k > j->early_from ? k : j->early_from, lead = from - k;
         size_t early = 0;
         zfpc_mutex_lock(&j->lock);
         j->agreed = found;
@@ -168,13 +177,18 @@ static void *decode_front(void *arg)
         j->agreed_block = b;
         j->looking = 0;  /* found, or the record ends before this block */
         if (found)
-          early = take_early(j, k, b);
+          early = take_early(j, from, b + lead);
         zfpc_cond_broadcast(&j->progress);
         zfpc_mutex_unlock(&j->lock);
         if (early) {
-          place_blocks(j->f, j->g, b, early, j->early + k * j->early_bytes);
-          reader_init(&r, j->in, j->len, record_start(j, k + early));
-          b += early;
+          if (lead && !j->decode(&r, j->f, j->g, j->p, b, b + lead)) {
+            mark_truncated(j);
+            return NULL;
+          }
+          place_blocks(j->f, j->g, b + lead, early,
+                       j->early + (from - j->early_from) * j->early_bytes);
+          reader_init(&r, j->in, j->len, record_start(j, from + early));
+          b += lead + early;
           zfpc_mutex_lock(&j->lock);
           continue;
         }
@@ -195,8 +209,35 @@ static void *decode_front(void *arg)
   return NULL;
 }
 
-/* The share of the stream to guess at, decoding early or measuring.
- * Measuring: about 1 / (1 + 2 D/M) where
+/* Decoding early: the records measured from the guess before decoding
+ * (early_from), whole pieces covering EARLY_PREFIX_RUNS mean garbage runs.
+ * A garbage parse falls in after about as many blocks as a block has bits
+ * (the top), which the stream's length over its blocks tells; the parse
+ * measures that run instead of decoding it, at a fraction of the cost.
+ * Blocks the parse decodes before it falls in are wasted; records it only
+ * measured after, the worker decodes.  3-D and 4-D streams, whose runs are
+ * hundreds to thousands of blocks, need it most (decoding from the guess
+ * on, 8 MiB float64 streams at fixed precision ran 1,938 garbage blocks
+ * and split 1.34x-1.49x; measured against measuring every record, 8 and
+ * 32 MiB 3-D fields split 1.52x-1.79x measuring and 1.67x-1.84x with
+ * the prefix, 4-D ones unchanged, their prefixes too long). */
+static size_t early_prefix(double bits, size_t count)
+{
+  size_t prefix = (size_t)(EARLY_PREFIX_RUNS * bits / (double)count) + PIECE_BLOCKS - 1;
+  return prefix - prefix % PIECE_BLOCKS;
+}
+
+/* Decoding early: where to guess.  With no prefix, EARLY_SHARE (the top).
+ * A prefix of G of the N blocks costs the calling thread measuring them
+ * and the worker decoding the part after the parse fell in (about half,
+ * G/2), which shifts the balance to about EARLY_SHARE (1 - G/N). */
+static double early_share(size_t prefix, size_t count)
+{
+  return EARLY_SHARE * (1.0 - (double)prefix / (double)count);
+}
+
+/* Only measuring: the share of the stream to guess at, about
+ * 1 / (1 + 2 D/M) where
  * measuring can cost 0.3 of decoding or more (M/D on smooth fields: 0.3-0.5
  * in 1-D, 0.45-0.65 in 2-D lossy modes, 0.4-0.55 in 3-D lossy ones, 0.3
  * for float64 there; 0.45 on 2-D reversible relief), and none
@@ -211,10 +252,8 @@ static void *decode_front(void *arg)
  * 1.43x-1.62x (smooth fields, fixed accuracy and precision), where float32
  * ones gained nothing and a real float32 field lost (int64 ones were not
  * faster on two threads either way). */
-static double guess_share(zfpc_type type, const zfpc_params *p, unsigned dims, int early)
+static double measured_share(zfpc_type type, const zfpc_params *p, unsigned dims)
 {
-  if (early)
-    return EARLY_SHARE;
   if (dims > (is_reversible(p) ? 2u : 3u))
     return 0.0;
   if (dims == 1 || is_reversible(p))
@@ -255,12 +294,12 @@ static size_t record_until_split(split_job *j, bit_reader *r)
   for (;;) {
     if (!ended) {
       size_t want = count - recorded < PIECE_BLOCKS ? count - recorded : PIECE_BLOCKS, got;
-      early = early && recorded + want <= j->early_blocks;
+      early = early && recorded + want <= j->early_from + j->early_blocks;
       if (!want)
         got = 0;
-      else if (early)
+      else if (early && recorded >= j->early_from)
         got = j->read(r, j->p, want, j->lengths + recorded,
-                      j->early + recorded * j->early_bytes);
+                      j->early + (recorded - j->early_from) * j->early_bytes);
       else
         got = j->measure(r, j->p, want, j->lengths + recorded);
       recorded += got;
@@ -271,7 +310,7 @@ static size_t record_until_split(split_job *j, bit_reader *r)
     zfpc_mutex_lock(&j->lock);
     j->recorded = recorded;
     j->record_ended = ended;
-    if (early)
+    if (early && recorded > j->early_from)
       j->decoded = recorded;
     early = early && !j->agreed && j->looking;  /* later blocks come too late */
     /* a whole record waits for the worker to pass the guess */
@@ -319,6 +358,7 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
 {
   split_job j = {0};
   zfpc_thread worker;
+  double bits, share;
   j.f = f;
   j.g = g;
   j.p = p;
@@ -329,14 +369,17 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.len = len;
   j.offset = offset;
   j.early_bytes = ((size_t)traits_of(f->type)->bits / 8) << (2 * f->dims);
-  j.early_blocks = (size_t)((EARLY_SHARE + 0.05) * (double)g->count) + PIECE_BLOCKS;
-  /* 1-D and 2-D only (see the top); without the memory, measure them */
-  if (f->dims <= 2 && j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
+  bits = (uint64_t)len * 8 > offset ? (double)((uint64_t)len * 8 - offset) : 0.0;
+  j.early_from = early_prefix(bits, g->count);
+  share = early_share(j.early_from, g->count);
+  j.early_blocks = (size_t)((share + 0.05) * (double)g->count) + PIECE_BLOCKS;
+  /* a long prefix or too little memory: measure instead */
+  if (j.early_from <= g->count * EARLY_MAX_PREFIX &&
+      j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
     j.early = malloc(j.early_blocks * j.early_bytes);
-  j.guess = offset;
-  if ((uint64_t)len * 8 > offset)
-    j.guess += (uint64_t)(guess_share(f->type, p, f->dims, j.early != NULL) *
-                        (double)((uint64_t)len * 8 - offset));
+  if (!j.early)
+    share = measured_share(f->type, p, f->dims);
+  j.guess = offset + (uint64_t)(share * bits);
   j.looking = 1;
   j.split = g->count;
   j.lengths = malloc(sizeof *j.lengths * g->count);

@@ -305,7 +305,8 @@ LONG_MODES = {
 @pytest.mark.parametrize("mode_name", sorted(LONG_MODES))
 def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode_name):
     # The calling thread parses from a guessed bit, which may fall inside
-    # a block (decoding its first blocks early in 1-D and 2-D, else measuring);
+    # a block (measuring a prefix and then decoding early, or measuring
+    # only where the prefix would be long);
     # only a block start both threads' parses share lets them be placed, or
     # it decode the last blocks.  Its timing varies, so each stream is
     # decoded thrice.
@@ -323,6 +324,21 @@ def test_two_threads_split_long_streams_where_one_thread_would(dtype, rank, mode
     for cut in (len(stream) // 5, len(stream) // 2, len(stream) - 9):
         with pytest.raises(ZFPError, match="truncated"):
             engine.decompress(stream[:cut], threads=2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_two_threads_decode_3d_streams_early_after_a_measured_prefix(dtype, oracle):
+    # 3-D garbage parses run hundreds of blocks: the calling thread measures
+    # a prefix of about twice the mean block's bits in blocks, then decodes
+    # early; the worker decodes the prefix's blocks past the agreement
+    values = LONG_FIELDS[3].astype(dtype)
+    streams = [zfpy.compress_numpy(values, **kwargs)
+               for kwargs in ({"tolerance": 1e-4}, {"precision": 20}, {})]
+    theirs = oracle.run([Call("decompress_numpy", stream) for stream in streams])
+    for stream, result in zip(streams, theirs):
+        assert result.ok
+        for _ in range(3):
+            assert zfpy.decompress_numpy(stream, threads=2).tobytes() == result.value.tobytes()
 
 
 def test_two_threads_measure_from_the_guess_where_early_blocks_would_take_too_much():

@@ -482,10 +482,10 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     `threads` decode blocks in parallel (0: all cores); the values do not
     depend on it.  A variable-rate stream stores no block offsets, so one
     thread locates the blocks the others decode; two threads on a long
-    (16384 blocks and more) 1-D or 2-D stream of an array
-    under 128 MiB instead split it near the middle,
-    and the second decodes its first blocks into a buffer of its own (up
-    to 64 MiB, half the array) until the first proves where they belong.
+    (16384 blocks and more) stream of an array under 128 MiB instead
+    split it near the middle, and the second decodes its blocks into a
+    buffer of its own (up to 64 MiB, half the array) until the first
+    proves where they belong (most 4-D streams are located instead).
 
     Raises ZFPError (a ValueError) for empty input, a missing or corrupt
     header, a stream shorter than its blocks (before allocating wherever
