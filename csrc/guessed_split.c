@@ -8,8 +8,8 @@
  * the true parse (a block's bits depend only on where it starts).  Every
  * parse tried fell in, after about as many garbage blocks as a block has
  * bits: most within 256 blocks in 1-D and 2-D lossy streams, within 4096
- * in 3-D lossy and 2-D reversible ones, later in 4-D ones.  The worker,
- * once past
+ * in 3-D lossy and 2-D reversible ones, later in 4-D and 3-D reversible
+ * ones (which are not guessed in: falls_in_soon).  The worker, once past
  * the guess, looks its block starts up in the record: the first one found
  * proves the two parses agree from there and gives the recorded blocks
  * their indices.  The calling thread then decodes the last blocks, from the
@@ -33,8 +33,9 @@
  * threads against one, 8 MiB smooth fields in the variable-rate modes):
  * 1-D 1.53x-1.74x -> 1.65x-1.87x, 2-D 1.57x-1.70x -> 1.78x-1.87x, a
  * real 2-D relief 1.55x-1.61x -> 1.79x-1.89x; 3-D: early_prefix.
- * Streams whose prefix would be long (EARLY_MAX_PREFIX: most 4-D ones,
- * with garbage runs of 2,000-15,000 blocks) are measured.
+ * Streams whose garbage runs are long (falls_in_soon: 4-D and 3-D
+ * reversible ones) or whose prefix would be (EARLY_MAX_PREFIX) are
+ * measured.
  *
  * Only measuring, with decoding time D and measuring time M, the guess is
  * best at a share 1 / (1 + 2 D/M) of the stream: the calling thread has
@@ -209,6 +210,17 @@ static void *decode_front(void *arg)
   return NULL;
 }
 
+/* Whether a parse from a guessed bit falls in soon enough to be worth a
+ * guess: not in 4-D streams (runs of 2,000-15,000 blocks) nor in 3-D
+ * reversible ones, whose runs can be tens of mean runs long (41,021
+ * blocks in a 32 MiB float32 field of 1,541 bits a block, which decoding
+ * early split 1.44x-1.52x against 1.56x-1.75x measuring from the first
+ * block). */
+static int falls_in_soon(const zfpc_params *p, unsigned dims)
+{
+  return dims <= (is_reversible(p) ? 2u : 3u);
+}
+
 /* Decoding early: the records measured from the guess before decoding
  * (early_from), whole pieces covering EARLY_PREFIX_RUNS mean garbage runs.
  * A garbage parse falls in after about as many blocks as a block has bits
@@ -219,8 +231,8 @@ static void *decode_front(void *arg)
  * hundreds to thousands of blocks, need it most (decoding from the guess
  * on, 8 MiB float64 streams at fixed precision ran 1,938 garbage blocks
  * and split 1.34x-1.49x; measured against measuring every record, 8 and
- * 32 MiB 3-D fields split 1.52x-1.79x measuring and 1.67x-1.84x with
- * the prefix, 4-D ones unchanged, their prefixes too long). */
+ * 32 MiB 3-D lossy fields split 1.52x-1.79x measuring and 1.67x-1.84x
+ * with the prefix). */
 static size_t early_prefix(double bits, size_t count)
 {
   size_t prefix = (size_t)(EARLY_PREFIX_RUNS * bits / (double)count) + PIECE_BLOCKS - 1;
@@ -254,7 +266,7 @@ static double early_share(size_t prefix, size_t count)
  * faster on two threads either way). */
 static double measured_share(zfpc_type type, const zfpc_params *p, unsigned dims)
 {
-  if (dims > (is_reversible(p) ? 2u : 3u))
+  if (!falls_in_soon(p, dims))
     return 0.0;
   if (dims == 1 || is_reversible(p))
     return 0.15;
@@ -374,7 +386,8 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   share = early_share(j.early_from, g->count);
   j.early_blocks = (size_t)((share + 0.05) * (double)g->count) + PIECE_BLOCKS;
   /* a long prefix or too little memory: measure instead */
-  if (j.early_from <= g->count * EARLY_MAX_PREFIX &&
+  if (falls_in_soon(p, f->dims) &&
+      j.early_from <= g->count * EARLY_MAX_PREFIX &&
       j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
     j.early = malloc(j.early_blocks * j.early_bytes);
   if (!j.early)
