@@ -379,6 +379,34 @@ def _zarr_scaling(r) -> dict[str, dict]:
     return out
 
 
+def _zarr_split(z) -> str:
+    """Where our rows' time goes: the codec alone against zarr's own work,
+    and what two workers could reach were that work to run one at a time."""
+    rows = [row for row in z["rows"] if row.get("impl") == "zfpcodec" and row.get("codec_read_ms")]
+    out = []
+    for pipeline in dict.fromkeys(row["pipeline"] for row in rows):
+        by_workers = {row["workers"]: row for row in rows if row["pipeline"] == pipeline}
+        if 1 not in by_workers or 2 not in by_workers:
+            continue
+        one, two = by_workers[1], by_workers[2]
+        for op in ("write", "read"):
+            whole, codec = one[f"{op}_ms"], one[f"codec_{op}_ms"]
+            rest = max(whole - codec, 0.0)
+            out.append((pipeline, op, _f(whole, 1), _f(codec, 1), _f(rest, 1),
+                        _f(two[f"{op}_ms"], 1), _f(whole / two[f"{op}_ms"], 2, "x"),
+                        _f(whole / (codec / 2 + rest), 2, "x")))
+    if not out:
+        return ""
+    head = ("pipeline", "op", "1 worker, ms", "our codec alone, ms", "zarr's rest, ms",
+            "2 workers, ms", "2 workers / 1", "at most, were zarr's rest serial")
+    return ("\n\nWhere our rows' time goes: `our codec alone` codes every chunk on one thread "
+            "as the codec does inside zarr (`zarr_probe.py`); the rest of a 1-worker time is "
+            "zarr's own work per chunk (cutting and padding chunks, copying decoded ones into "
+            "the new output array, whose fresh pages the kernel zeroes). Two workers halve the "
+            "codec's part at best; were zarr's rest to run one chunk at a time, they could reach "
+            "the last column and no more.\n\n" + _table(head, out))
+
+
 def zarr(r) -> str:
     z = r.get("zarr")
     if not z:
@@ -403,7 +431,7 @@ def zarr(r) -> str:
             "codec's sync methods and zarr's per-chunk work on a pool of "
             "`codec_pipeline.max_workers` (set to the same count; one worker runs on the "
             "calling thread). `--zarr-python` chooses the interpreter, and so the zarr, of "
-            "our rows.\n\n" + _table(head, rows))
+            "our rows.\n\n" + _table(head, rows) + _zarr_split(z))
 
 
 def memory(r) -> str:
