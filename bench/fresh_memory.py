@@ -1,19 +1,25 @@
-"""Why two threads compress a large stream less than twice as fast: its
-buffer is fresh memory.
+"""Why two threads compress and decompress large arrays less than twice
+as fast: their buffers are fresh memory.
 
-Every call gets a new stream, a bytes object the size of the stream's worst
-case, which glibc maps afresh (the previous one, shrunk to its stream, freed
-a smaller block than the next asks for, so glibc's threshold for mapping
-blocks of their own never rises above it).  The first write to each page of
-it costs the kernel a page fault and a page of zeros, and on a machine where
-those do not run faster on two threads they cap the scaling, most where the
-stream is about as large as its array (reversible mode).
+Every compression gets a new stream, a bytes object the size of the
+stream's worst case, which glibc maps afresh (the previous one, shrunk to
+its stream, freed a smaller block than the next asks for, so glibc's
+threshold for mapping blocks of their own never rises above it).  Every
+decompression gets a new array, and two threads on a variable-rate stream a
+buffer of half the array for the blocks decoded early; between calls of
+other sizes (the benchmark's other cases), glibc maps those afresh too.
+The first write to each page costs the kernel a page fault and a page of
+zeros, and on a machine where those do not run faster on two threads they
+cap the scaling, most where the stream is about as large as its array
+(reversible compression) and where decoding is fast against the array's
+size (variable-rate decompression).
 
-`probe` times compression on one thread and on two in a child process as
-the benchmark runs it, and in one whose allocator keeps the memory it frees
-(glibc's MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ and
-MALLOC_TOP_PAD_), where no page of a stream is fresh after the first call:
-the difference is what fresh memory costs the scaling.
+`probe` times each on one thread and on two in a child process as the
+benchmark runs it, with an array of another size allocated between calls,
+and in one whose allocator keeps the memory it frees (glibc's
+MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ and MALLOC_TOP_PAD_), where
+no page is fresh after the first call: the difference is what fresh memory
+costs the scaling.
 """
 
 from __future__ import annotations
@@ -32,36 +38,51 @@ _CHILD = r"""
 import json, sys, time
 import numpy as np
 import zfpy
-arr, reps = np.load(sys.argv[1]), int(sys.argv[2])
-seconds = {}
+arr, reps, call = np.load(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if call == "compress":
+    run = lambda threads: zfpy.compress_numpy(arr, threads=threads)
+else:
+    stream = zfpy.compress_numpy(arr, tolerance=TOLERANCE)
+    run = lambda threads: zfpy.decompress_numpy(stream, threads=threads)
+seconds, kept = {}, None
 for threads in (1, 2) * 3:   # in turns
     for _ in range(reps):
         start = time.perf_counter()
-        zfpy.compress_numpy(arr, threads=threads)
+        kept = run(threads)   # the last result lives on, as in the benchmark
         took = time.perf_counter() - start
         seconds[threads] = min(seconds.get(threads, took), took)
+        other = np.ones(arr.size * 3 // 2)   # another case's array
 json.dump(seconds, sys.stdout)
 """
+# the threads table's variable-rate mode
+TOLERANCE = 1e-3
+CALLS = {"compress": "reversible compression",
+         "decompress": f"decompression at fixed accuracy (tolerance {TOLERANCE:g})"}
 
 
-def compress_seconds(path: str, reps: int, keep_memory: bool) -> dict[str, float]:
-    """Least seconds of our compress_numpy(threads=1) and (threads=2),
-    reversible, on the array saved at `path`, in a child process (keyed
-    "1" and "2", as JSON keeps them)."""
+def seconds_of(call: str, path: str, reps: int, keep_memory: bool) -> dict[str, float]:
+    """Least seconds of our `call` ("compress": compress_numpy, reversible;
+    "decompress": decompress_numpy of the fixed-accuracy stream) on one
+    thread and on two, on the array saved at `path`, in a child process
+    (keyed "1" and "2", as JSON keeps them)."""
     env = child_env()
     if keep_memory:
         env.update(KEEP_MEMORY)
-    done = subprocess.run([sys.executable, "-c", _CHILD, path, str(reps)], env=env,
+    child = _CHILD.replace("TOLERANCE", repr(TOLERANCE))
+    done = subprocess.run([sys.executable, "-c", child, path, str(reps), call], env=env,
                           capture_output=True, text=True, check=True)
     seconds: dict[str, float] = json.loads(done.stdout)
     return seconds
 
 
-def probe(path: str, reps: int) -> dict:
-    """Two-thread scaling of reversible compression of the array at `path`,
-    as run and with the allocator keeping its memory."""
-    as_run = compress_seconds(path, reps, keep_memory=False)
-    kept = compress_seconds(path, reps, keep_memory=True)
-    return {"compress_s": as_run, "compress_kept_memory_s": kept,
-            "scaling": as_run["1"] / as_run["2"],
-            "scaling_kept_memory": kept["1"] / kept["2"]}
+def probe(path: str, reps: int) -> list[dict]:
+    """Two-thread scaling of each call on the array at `path`, as run and
+    with the allocator keeping its memory."""
+    out = []
+    for call in CALLS:
+        as_run = seconds_of(call, path, reps, keep_memory=False)
+        kept = seconds_of(call, path, reps, keep_memory=True)
+        out.append({"call": call, "seconds": as_run, "kept_memory_seconds": kept,
+                    "scaling": as_run["1"] / as_run["2"],
+                    "scaling_kept_memory": kept["1"] / kept["2"]})
+    return out

@@ -287,20 +287,25 @@ def _fresh_memory(probes) -> str:
     if not probes:
         return ""
     rows = [(f"{p['size_mb']:g} MiB", "x".join(map(str, p["shape"])),
-             f"{1e3 * p['compress_s']['1']:.2f} / {1e3 * p['compress_s']['2']:.2f}",
+             p.get("call", "compress"),
+             f"{1e3 * p['seconds']['1']:.2f} / {1e3 * p['seconds']['2']:.2f}",
              _x(p["scaling"]),
-             f"{1e3 * p['compress_kept_memory_s']['1']:.2f} / "
-             f"{1e3 * p['compress_kept_memory_s']['2']:.2f}", _x(p["scaling_kept_memory"]))
-            for p in probes]
-    head = ("size", "shape", "as run: ms, 1 / 2 threads", "2 vs 1 thread",
+             f"{1e3 * p['kept_memory_seconds']['1']:.2f} / "
+             f"{1e3 * p['kept_memory_seconds']['2']:.2f}", _x(p["scaling_kept_memory"]))
+            for p in probes if "seconds" in p]
+    head = ("size", "shape", "call", "as run: ms, 1 / 2 threads", "2 vs 1 thread",
             "memory kept: ms, 1 / 2 threads", "2 vs 1 thread")
-    return ("\n\n**Why the reversible rows scale least: fresh memory** (bench/fresh_memory.py). "
-            "Each call's stream is a new buffer the size of its worst case, which glibc maps "
-            "afresh, and the first write to each page costs the kernel a fault and a page of "
-            "zeros; a reversible stream is about as large as its array. Reversible float64 "
-            "compression, in child processes, as run and where glibc's allocator keeps the "
-            "memory it frees (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, "
-            "MALLOC_TOP_PAD_), so no stream page is fresh after the first call:\n\n"
+    return ("\n\n**Why some rows scale less: fresh memory** "
+            "(bench/fresh_memory.py). Each compression's stream is a new buffer the size of "
+            "its worst case, which glibc maps afresh, and the first write to each page costs "
+            "the kernel a fault and a page of zeros; a reversible stream is about as large as "
+            "its array. Each decompression's array is new too, and so is, on two threads, the "
+            "buffer of the blocks decoded early (half the array); between calls of other "
+            "sizes glibc maps them afresh. float64 reversible compression and fixed-accuracy "
+            "decompression, in child processes, as run (an array of another size allocated "
+            "between calls, as the benchmark's other cases do) and where glibc's allocator "
+            "keeps the memory it frees (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, "
+            "MALLOC_TOP_PAD_), so no page is fresh after the first call:\n\n"
             + _table(head, rows))
 
 
@@ -317,10 +322,12 @@ def varrate(r) -> str:
             "These streams store no block offsets. One thread decodes from the first block "
             "while the other parses blocks from a bit guessed part way in; once the first "
             "proves that the two parses agree, the second decodes the last part "
-            "(csrc/guessed_split.c). In 1-D and 2-D streams the guess "
-            "is near the middle and the second thread decodes its first blocks into a "
+            "(csrc/guessed_split.c). In 1-D, 2-D and 3-D lossy streams the guess "
+            "is near the middle and the second thread, after measuring a prefix about twice "
+            "the garbage run it expects, decodes its blocks into a "
             "buffer of their own (up to 64 MiB), which the first stores into the array on "
-            "the agreement. Elsewhere, and where that buffer would be larger, it only "
+            "the agreement. Elsewhere (4-D and 3-D reversible streams, whose parses from a "
+            "guess fall in late), and where that buffer would be larger, it only "
             "measures them (reads them without rebuilding values), from a guess near the "
             "start or from the first block: with m the measuring time over the one-thread "
             "decoding time, an ideal guess then gives (2 + m) / (1 + m), the `measuring "

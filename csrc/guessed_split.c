@@ -227,7 +227,7 @@ static int falls_in_soon(const zfpc_params *p, unsigned dims)
  * (the top), which the stream's length over its blocks tells; the parse
  * measures that run instead of decoding it, at a fraction of the cost.
  * Blocks the parse decodes before it falls in are wasted; records it only
- * measured after, the worker decodes.  3-D and 4-D streams, whose runs are
+ * measured after, the worker decodes.  3-D streams, whose runs are
  * hundreds to thousands of blocks, need it most (decoding from the guess
  * on, 8 MiB float64 streams at fixed precision ran 1,938 garbage blocks
  * and split 1.34x-1.49x; measured against measuring every record, 8 and
@@ -383,15 +383,16 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.early_bytes = ((size_t)traits_of(f->type)->bits / 8) << (2 * f->dims);
   bits = (uint64_t)len * 8 > offset ? (double)((uint64_t)len * 8 - offset) : 0.0;
   j.early_from = early_prefix(bits, g->count);
-  share = early_share(j.early_from, g->count);
-  j.early_blocks = (size_t)((share + 0.05) * (double)g->count) + PIECE_BLOCKS;
-  /* a long prefix or too little memory: measure instead */
-  if (falls_in_soon(p, f->dims) &&
-      j.early_from <= g->count * EARLY_MAX_PREFIX &&
-      j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
-    j.early = malloc(j.early_blocks * j.early_bytes);
-  if (!j.early)
-    share = measured_share(f->type, p, f->dims);
+  share = measured_share(f->type, p, f->dims);
+  if (falls_in_soon(p, f->dims) && j.early_from <= g->count * EARLY_MAX_PREFIX) {
+    double early = early_share(j.early_from, g->count);
+    j.early_blocks = (size_t)((early + 0.05) * (double)g->count) + PIECE_BLOCKS;
+    /* without the memory, measure them */
+    if (j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
+      j.early = malloc(j.early_blocks * j.early_bytes);
+    if (j.early)
+      share = early;
+  }
   j.guess = offset + (uint64_t)(share * bits);
   j.looking = 1;
   j.split = g->count;

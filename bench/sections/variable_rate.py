@@ -5,10 +5,10 @@ that bounds it.
 A variable-rate stream stores no block offsets.  On two threads the engine
 (csrc/guessed_split.c) has one thread decode from the first block while the
 other parses blocks from a bit guessed part way in, and decodes the last
-part once the first thread proves the two parses agree.  In 1-D and 2-D
-streams the second thread decodes its first blocks into a buffer
-of their own (up to 64 MiB), which the first stores on the agreement;
-elsewhere it only measures them (reads them without rebuilding values).
+part once the first thread proves the two parses agree.  In 1-D, 2-D and
+3-D lossy streams the second thread, after measuring a prefix, decodes its
+blocks into a buffer of their own (up to 64 MiB), which the first stores on
+the agreement; elsewhere it only measures them (reads them without rebuilding values).
 With D the one-thread decoding time and M the measuring time (m = M/D), an
 ideal guess makes measuring two threads take D (1 + m) / (2 + m), so
 `(2 + m) / (1 + m)` is the best measuring can show; the table prints it
