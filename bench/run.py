@@ -49,6 +49,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# NumPy's BLAS (scoring round trips uses np.dot) starts a thread per core
+# that spins for a while after each call: beside a codec's two threads on
+# two cores it took one, and timed two-thread decoding right after scoring
+# at 1.1x-1.4x one thread instead of 1.5x-1.7x.  Set before NumPy loads;
+# every child process inherits it.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from common import PSNR_DEFINITION  # noqa: E402
 from console import T0, log, loud  # noqa: E402

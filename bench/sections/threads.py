@@ -95,7 +95,7 @@ def run(bench: Bench) -> None:
         bench.results["fresh_memory"] = []
         for size in bench.args.sizes:
             arr, path = bench.dataset("smooth3d", "float64", nbytes=size * MIB)
-            for probe in fresh_memory.probe(path, bench.args.reps * bench.args.rounds):
+            for probe in fresh_memory.probe(path, bench.args.rounds, bench.args.reps):
                 bench.results["fresh_memory"].append({"size_mb": size,
                                                       "shape": list(arr.shape), **probe})
                 log(f"threads: float64 {size} MiB {probe['call']}, 2 threads vs 1: "
