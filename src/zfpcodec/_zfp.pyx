@@ -22,35 +22,9 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject **string, Py_ssize_t newsize) except -1
 
 
-cdef extern from *:
-    """
-    #if defined(__linux__)
-    #include <stdint.h>
-    #include <sys/mman.h>
-    #include <unistd.h>
-    #endif
-    /* Ask Linux to back a large fresh buffer with huge pages (as NumPy does
-     * for its arrays): far fewer page faults when the coder first writes
-     * it.  The advice covers every page of the buffer, not only its 2
-     * MiB-aligned inside: a buffer this large is a mapping of its own, and
-     * advice on part of it would split it, which mremap cannot grow (realloc
-     * would then copy the stream into unadvised pages).  Advice only;
-     * errors are harmless. */
-    static void advise_huge_pages(void *p, size_t n)
-    {
-    #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      const size_t huge = (size_t)1 << 21;
-      const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-      uintptr_t start = (uintptr_t)p & ~(page - 1);
-      uintptr_t end = ((uintptr_t)p + n + page - 1) & ~(page - 1);
-      if (n >= huge)
-        madvise((void *)start, end - start, MADV_HUGEPAGE);
-    #else
-      (void)p; (void)n;
-    #endif
-    }
-    """
-    void advise_huge_pages(void *p, size_t n) nogil
+# a large fresh buffer onto huge pages (csrc/huge_pages.h)
+cdef extern from "huge_pages.h" nogil:
+    void advise_huge_pages(void *p, size_t n)
 
 
 cdef extern from "zfpc.h" nogil:
