@@ -410,8 +410,9 @@ def _zarr_split(z) -> str:
             "as the codec does inside zarr (`zarr_probe.py`); the rest of a 1-worker time is "
             "zarr's own work per chunk (cutting and padding chunks, copying decoded ones into "
             "the new output array, whose fresh pages the kernel zeroes). Two workers halve the "
-            "codec's part at best; were zarr's rest to run one chunk at a time, they could reach "
-            "the last column and no more.\n\n" + _table(head, out))
+            "codec's part at best; were zarr's rest to run one chunk at a time, the last column "
+            "would be the most they could reach (a ratio above it: some of zarr's work ran side "
+            "by side).\n\n" + _table(head, out))
 
 
 def zarr(r) -> str:
