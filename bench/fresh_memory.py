@@ -8,20 +8,18 @@ threshold for mapping blocks of their own never rises above it).  Every
 decompression gets a new array, and two threads on a variable-rate stream a
 buffer of half the array for the blocks decoded early; after the large
 temporaries of scoring a round trip, glibc has given their memory back and
-maps those afresh too.
-The first write to each page costs the kernel a page fault and a page of
-zeros, and on a machine where those do not run faster on two threads they
-cap the scaling, most where the stream is about as large as its array
-(reversible compression) and where decoding is fast against the array's
-size (variable-rate decompression).
+maps those afresh too.  The first write to each page costs the kernel a
+page fault and a page of zeros, and on a machine where those do not run
+faster on two threads they cap the scaling, most where the stream is about
+as large as its array (reversible compression) and where decoding is fast
+against the array's size (variable-rate decompression).
 
 `probe` times each on one thread and on two in a child process as the
 benchmark times them (`common.run_case`: warm-up, timed calls, the round
 trip scored between cases), and in one whose allocator keeps the memory it
-frees (glibc's
-MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ and MALLOC_TOP_PAD_), where
-no page is fresh after the first call: the difference is what fresh memory
-costs the scaling.
+frees (glibc's MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_ and
+MALLOC_TOP_PAD_), where no page is fresh after the first call: the
+difference is what fresh memory costs the scaling.
 """
 
 from __future__ import annotations

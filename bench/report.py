@@ -287,12 +287,12 @@ def _fresh_memory(probes) -> str:
     if not probes:
         return ""
     rows = [(f"{p['size_mb']:g} MiB", "x".join(map(str, p["shape"])),
-             p.get("call", "compress"),
+             p["call"],
              f"{1e3 * p['seconds']['1']:.2f} / {1e3 * p['seconds']['2']:.2f}",
              _x(p["scaling"]),
              f"{1e3 * p['kept_memory_seconds']['1']:.2f} / "
              f"{1e3 * p['kept_memory_seconds']['2']:.2f}", _x(p["scaling_kept_memory"]))
-            for p in probes if "seconds" in p]
+            for p in probes]
     head = ("size", "shape", "call", "as run: ms, 1 / 2 threads", "2 vs 1 thread",
             "memory kept: ms, 1 / 2 threads", "2 vs 1 thread")
     return ("\n\n**Why some rows scale less: fresh memory** "
@@ -300,11 +300,11 @@ def _fresh_memory(probes) -> str:
             "its worst case, which glibc maps afresh, and the first write to each page costs "
             "the kernel a fault and a page of zeros; a reversible stream is about as large as "
             "its array. Each decompression's array is new too, and so is, on two threads, the "
-            "buffer of the blocks decoded early (half the array); between calls of other "
-            "sizes glibc maps them afresh. float64 reversible compression and fixed-accuracy "
-            "decompression, in child processes, as run (an array of another size allocated "
-            "between calls, as the benchmark's other cases do) and where glibc's allocator "
-            "keeps the memory it frees (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, "
+            "buffer of the blocks decoded early (half the array); after the temporaries of "
+            "scoring a round trip, glibc maps them afresh. float64 reversible compression and "
+            "fixed-accuracy decompression, in child processes, timed as this benchmark times "
+            "them (`common.run_case`) and where glibc's allocator keeps the memory it frees "
+            "(MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, "
             "MALLOC_TOP_PAD_), so no page is fresh after the first call:\n\n"
             + _table(head, rows))
 

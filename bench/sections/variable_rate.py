@@ -8,7 +8,8 @@ other parses blocks from a bit guessed part way in, and decodes the last
 part once the first thread proves the two parses agree.  In 1-D, 2-D and
 3-D lossy streams the second thread, after measuring a prefix, decodes its
 blocks into a buffer of their own (up to 64 MiB), which the first stores on
-the agreement; elsewhere it only measures them (reads them without rebuilding values).
+the agreement; elsewhere it only measures them (reads them without
+rebuilding values).
 With D the one-thread decoding time and M the measuring time (m = M/D), an
 ideal guess makes measuring two threads take D (1 + m) / (2 + m), so
 `(2 + m) / (1 + m)` is the best measuring can show; the table prints it
