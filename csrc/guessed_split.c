@@ -91,8 +91,8 @@ typedef struct {
   int record_ended;      /* no more will come */
   char *early;           /* blocks of the records from early_from, decoded
                             (or NULL) */
-  size_t early_from;     /* the first record decoded early (those before
-                            it are only measured) */
+  size_t early_from;     /* with `early`, the first record decoded early
+                            (those before it are only measured; else 0) */
   size_t early_blocks;   /* how many `early` holds */
   size_t early_bytes;    /* bytes a block takes there */
   size_t decoded;        /* records early_from.. up to this one are in `early` */
@@ -237,7 +237,8 @@ static int falls_in_soon(const zfpc_params *p, unsigned dims)
  * with the prefix). */
 static size_t early_prefix(double bits, size_t count)
 {
-  size_t prefix = (size_t)(EARLY_PREFIX_RUNS * bits / (double)count) + PIECE_BLOCKS - 1;
+  size_t prefix = (size_t)(EARLY_PREFIX_RUNS * bits / (double)count);
+  prefix += PIECE_BLOCKS - 1;
   return prefix - prefix % PIECE_BLOCKS;
 }
 
@@ -352,8 +353,9 @@ static void decode_back(split_job *j)
   split = record_until_split(j, &r);
   if (!split)
     return;
-  /* the split block's record entry */
-  reader_init(&r, j->in, j->len, record_start(j, j->agreed_at + (split - j->agreed_block)));
+  /* from the split block's record entry */
+  reader_init(&r, j->in, j->len,
+              record_start(j, j->agreed_at + (split - j->agreed_block)));
   if (!j->decode(&r, j->f, j->g, j->p, split, count))
     mark_truncated(j);
   else
@@ -373,6 +375,7 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   split_job j = {0};
   zfpc_thread worker;
   double bits, share;
+  size_t prefix;
   j.f = f;
   j.g = g;
   j.p = p;
@@ -384,10 +387,10 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
   j.offset = offset;
   j.early_bytes = ((size_t)traits_of(f->type)->bits / 8) << (2 * f->dims);
   bits = (uint64_t)len * 8 > offset ? (double)((uint64_t)len * 8 - offset) : 0.0;
-  j.early_from = early_prefix(bits, g->count);
+  prefix = early_prefix(bits, g->count);
   share = measured_share(f->type, p, f->dims);
-  if (falls_in_soon(p, f->dims) && j.early_from <= g->count * EARLY_MAX_PREFIX) {
-    double early = early_share(j.early_from, g->count);
+  if (falls_in_soon(p, f->dims) && prefix <= g->count * EARLY_MAX_PREFIX) {
+    double early = early_share(prefix, g->count);
     j.early_blocks = (size_t)((early + 0.05) * (double)g->count) + PIECE_BLOCKS;
     /* without the memory, measure them */
     if (j.early_blocks <= EARLY_MAX_BYTES / j.early_bytes)
@@ -398,6 +401,7 @@ zfpc_status decode_guessed_split(const void *in, size_t len, uint64_t offset,
        * timed as bench/ times them, split 1.54x-1.69x with them and
        * 1.61x-1.79x with huge pages) */
       advise_huge_pages(j.early, j.early_blocks * j.early_bytes);
+      j.early_from = prefix;
       share = early;
     }
   }

@@ -485,7 +485,8 @@ def decompress(data: BufferLike, *, out: NDArray[Any] | None = None,
     (16384 blocks and more) stream of an array under 128 MiB instead
     split it near the middle, and the second decodes its blocks into a
     buffer of its own (up to 64 MiB, half the array) until the first
-    proves where they belong (most 4-D streams are located instead).
+    proves where they belong (4-D and 3-D reversible streams, and arrays
+    whose buffer would pass 64 MiB, are located instead).
 
     Raises ZFPError (a ValueError) for empty input, a missing or corrupt
     header, a stream shorter than its blocks (before allocating wherever
