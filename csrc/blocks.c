@@ -9,12 +9,14 @@
  * split it at a guessed bit instead: guessed_split.c). */
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE  /* madvise (fresh_pages.h) */
 #endif
 #include <stdlib.h>
 #include "block_codec.h"
 #include "blocks.h"
 #include "fill.h"
 #include "format.h"
+#include "fresh_pages.h"
 #include "guessed_split.h"
 #include "threads.h"
 
@@ -46,7 +48,11 @@ typedef struct {
                             words it shares with its neighbours */
   size_t sized;          /* chunks 0.. whose lengths are known: starts[0..sized]
                             are */
-  unsigned copying;      /* workers copying into out's buffer now */
+  unsigned copying;      /* workers copying into out's buffer now (or
+                            populating it: it must not move) */
+  size_t populated;      /* out's bytes up to here were populated */
+  uint64_t coded_bits;   /* the lengths of the chunks coded, added up */
+  size_t coded;          /* how many they are */
   int nomem;             /* a worker could not allocate its buffer */
   zfpc_report report;    /* the workers' flagged blocks, added up */
   /* decompression */
@@ -115,6 +121,8 @@ static void chunk_words(uint64_t start, uint64_t bits, uint64_t *head,
 static void record_length(job *j, size_t c, uint64_t bits)
 {
   j->lengths[c] = bits;
+  j->coded_bits += bits;
+  j->coded++;
   for (; j->sized < j->chunks && j->lengths[j->sized] != UNKNOWN_BITS; j->sized++)
     j->starts[j->sized + 1] = j->starts[j->sized] + j->lengths[j->sized];
   zfpc_cond_broadcast(&j->turn);
@@ -133,13 +141,56 @@ static int make_room(job *j)
   return writer_reserve(j->out, bits);
 }
 
+/* The byte of out's buffer at which the first `chunks` chunks should end,
+ * at the mean length of those coded so far, rounded up to the end of a
+ * huge page (the unit in which one is faulted). */
+static uint64_t populate_end(const job *j, uint64_t chunks, uint64_t margin)
+{
+  const uint64_t huge = (uint64_t)1 << 21, at = (uintptr_t)j->out->data;
+  uint64_t to = (j->starts[0] + j->coded_bits / j->coded * chunks) / WORD_BITS * 8 + margin;
+  return ((at + to + huge - 1) & ~(huge - 1)) - at;
+}
+
+/* The calling thread makes out's pages present (populate_pages) ahead of
+ * the chunks' copies: a huge page past where the chunks being coded
+ * should end, and no further than the stream should.  Then it alone waits
+ * for fresh pages, while the other workers code. */
+static void populate_ahead(job *j)
+{
+  uint64_t reach, to, last;
+  size_t from;
+  zfpc_mutex_lock(&j->lock);
+  from = j->populated;
+  if (!j->coded || j->nomem) {
+    zfpc_mutex_unlock(&j->lock);
+    return;
+  }
+  reach = j->next_chunk + j->workers < j->chunks ? j->next_chunk + j->workers : j->chunks;
+  to = populate_end(j, reach, (uint64_t)1 << 21);
+  last = populate_end(j, j->chunks, 0);
+  to = to < last ? to : last;
+  to = to < j->out->capacity ? to : j->out->capacity;
+  if (to <= from) {
+    zfpc_mutex_unlock(&j->lock);
+    return;
+  }
+  j->copying++;  /* the buffer stays where it is */
+  zfpc_mutex_unlock(&j->lock);
+  populate_pages(j->out->data + from, (size_t)to - from);
+  zfpc_mutex_lock(&j->lock);
+  j->populated = (size_t)to;
+  j->copying--;
+  zfpc_cond_broadcast(&j->turn);
+  zfpc_mutex_unlock(&j->lock);
+}
+
 /* A worker codes whole chunks into its buffer.  Once the chunks before
  * one have their lengths, it copies the words the chunk alone covers to
  * the output, beside other workers' copies, and keeps its head and tail
- * for join_edges. */
-static void *compress_worker(void *arg)
+ * for join_edges.  The calling thread (`pager`) also populates the output
+ * ahead of the copies. */
+static void compress_chunks(job *j, int pager)
 {
-  job *j = (job *)arg;
   uint8_t *buffer = malloc(j->chunk_bytes);
   zfpc_report report = {0, 0, 0};
   size_t c;
@@ -156,6 +207,11 @@ static void *compress_worker(void *arg)
     if (w.overflow)
       j->nomem = 1;  /* malloc failed: chunks fit their bound */
     record_length(j, c, bits);
+    if (pager) {
+      zfpc_mutex_unlock(&j->lock);
+      populate_ahead(j);
+      zfpc_mutex_lock(&j->lock);
+    }
     while (j->sized <= c && !j->nomem)
       zfpc_cond_wait(&j->turn, &j->lock);
     if (!j->nomem && !make_room(j))
@@ -185,6 +241,17 @@ static void *compress_worker(void *arg)
   j->report.scale_blocks += report.scale_blocks;
   zfpc_mutex_unlock(&j->lock);
   free(buffer);
+}
+
+static void *compress_worker(void *arg)
+{
+  compress_chunks((job *)arg, 0);
+  return NULL;
+}
+
+static void *compress_pager(void *arg)
+{
+  compress_chunks((job *)arg, 1);
   return NULL;
 }
 
@@ -401,7 +468,7 @@ zfpc_status encode_blocks(bit_writer *w, const zfpc_field *f,
     j.starts[0] = writer_bits(w);
     for (c = 0; c < j.chunks; c++)
       j.lengths[c] = UNKNOWN_BITS;
-    run_workers(compress_worker, compress_worker, &j, workers);
+    run_workers(compress_worker, compress_pager, &j, workers);
     if (!j.nomem)
       join_edges(&j);
   }

@@ -45,13 +45,13 @@
  * is small, worse where it is large. */
 #if !defined(_WIN32)
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE  /* madvise (huge_pages.h) */
+#define _DEFAULT_SOURCE  /* madvise (fresh_pages.h) */
 #endif
 #include <stdlib.h>
 #include "block_codec.h"
 #include "format.h"
 #include "guessed_split.h"
-#include "huge_pages.h"
+#include "fresh_pages.h"
 #include "threads.h"
 
 /* The worker takes, and checks the record, this many blocks at a time;

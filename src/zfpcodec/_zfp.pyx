@@ -22,8 +22,8 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject **string, Py_ssize_t newsize) except -1
 
 
-# a large fresh buffer onto huge pages (csrc/huge_pages.h)
-cdef extern from "huge_pages.h" nogil:
+# a large fresh buffer onto huge pages (csrc/fresh_pages.h)
+cdef extern from "fresh_pages.h" nogil:
     void advise_huge_pages(void *p, size_t n)
 
 
