@@ -10,22 +10,16 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
-#endif
 
-/* The pages holding bytes [p, p + n), whole. */
-static inline void page_span(void *p, size_t n, void **start, size_t *length)
+/* `advice` on the whole pages holding bytes [p, p + n). */
+static inline void advise_pages(void *p, size_t n, int advice)
 {
-#if defined(__linux__)
   const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
   uintptr_t from = (uintptr_t)p & ~(page - 1);
   uintptr_t to = ((uintptr_t)p + n + page - 1) & ~(page - 1);
-  *start = (void *)from;
-  *length = to - from;
-#else
-  *start = p;
-  *length = n;
-#endif
+  madvise((void *)from, to - from, advice);
 }
+#endif
 
 /* Advice that a large fresh buffer be backed by huge pages, as NumPy
  * advises its arrays: its first writes then take one page fault per 2 MiB
@@ -38,11 +32,8 @@ static inline void page_span(void *p, size_t n, void **start, size_t *length)
 static inline void advise_huge_pages(void *p, size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  void *start;
-  size_t length;
-  page_span(p, n, &start, &length);
   if (n >= (size_t)1 << 21)
-    madvise(start, length, MADV_HUGEPAGE);
+    advise_pages(p, n, MADV_HUGEPAGE);
 #else
   (void)p;
   (void)n;
@@ -59,11 +50,8 @@ static inline void advise_huge_pages(void *p, size_t n)
 static inline void populate_pages(void *p, size_t n)
 {
 #if defined(__linux__) && defined(MADV_POPULATE_WRITE)
-  void *start;
-  size_t length;
-  page_span(p, n, &start, &length);
   if (n)
-    madvise(start, length, MADV_POPULATE_WRITE);
+    advise_pages(p, n, MADV_POPULATE_WRITE);
 #else
   (void)p;
   (void)n;
