@@ -142,38 +142,32 @@ static int make_room(job *j)
 }
 
 /* The byte of out's buffer at which the first `chunks` chunks should end,
- * at the mean length of those coded so far, rounded up to the end of a
- * huge page (the unit in which one is faulted). */
+ * at the mean length of those coded so far, plus `margin`, rounded up to
+ * the end of a huge page (the unit in which one is faulted). */
 static uint64_t populate_end(const job *j, uint64_t chunks, uint64_t margin)
 {
-  const uint64_t huge = (uint64_t)1 << 21, at = (uintptr_t)j->out->data;
+  const uint64_t huge = HUGE_PAGE_BYTES, at = (uintptr_t)j->out->data;
   uint64_t to = (j->starts[0] + j->coded_bits / j->coded * chunks) / WORD_BITS * 8 + margin;
   return ((at + to + huge - 1) & ~(huge - 1)) - at;
 }
 
-/* The calling thread makes out's pages present (populate_pages) ahead of
- * the chunks' copies: a huge page past where the chunks being coded
- * should end, and no further than the stream should.  Then it alone waits
- * for fresh pages, while the other workers code. */
+/* Under the lock, by the calling thread: make out's pages present
+ * (populate_pages) ahead of the chunks' copies, a huge page past where the
+ * chunks being coded should end and no further than the stream should.
+ * Then it alone waits for fresh pages, while the other workers code. */
 static void populate_ahead(job *j)
 {
   uint64_t reach, to, last;
-  size_t from;
-  zfpc_mutex_lock(&j->lock);
-  from = j->populated;
-  if (!j->coded || j->nomem) {
-    zfpc_mutex_unlock(&j->lock);
+  size_t from = j->populated;
+  if (!j->coded || j->nomem)
     return;
-  }
   reach = j->next_chunk + j->workers < j->chunks ? j->next_chunk + j->workers : j->chunks;
-  to = populate_end(j, reach, (uint64_t)1 << 21);
+  to = populate_end(j, reach, HUGE_PAGE_BYTES);
   last = populate_end(j, j->chunks, 0);
   to = to < last ? to : last;
   to = to < j->out->capacity ? to : j->out->capacity;
-  if (to <= from) {
-    zfpc_mutex_unlock(&j->lock);
+  if (to <= from)
     return;
-  }
   j->copying++;  /* the buffer stays where it is */
   zfpc_mutex_unlock(&j->lock);
   populate_pages(j->out->data + from, (size_t)to - from);
@@ -181,7 +175,6 @@ static void populate_ahead(job *j)
   j->populated = (size_t)to;
   j->copying--;
   zfpc_cond_broadcast(&j->turn);
-  zfpc_mutex_unlock(&j->lock);
 }
 
 /* A worker codes whole chunks into its buffer.  Once the chunks before
@@ -207,11 +200,8 @@ static void compress_chunks(job *j, int pager)
     if (w.overflow)
       j->nomem = 1;  /* malloc failed: chunks fit their bound */
     record_length(j, c, bits);
-    if (pager) {
-      zfpc_mutex_unlock(&j->lock);
+    if (pager)
       populate_ahead(j);
-      zfpc_mutex_lock(&j->lock);
-    }
     while (j->sized <= c && !j->nomem)
       zfpc_cond_wait(&j->turn, &j->lock);
     if (!j->nomem && !make_room(j))

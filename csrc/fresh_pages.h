@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/* The size of an x86-64 (and most arm64) huge page: the unit in which a
+ * buffer advised onto huge pages is faulted. */
+#define HUGE_PAGE_BYTES ((size_t)1 << 21)
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
@@ -32,7 +36,7 @@ static inline void advise_pages(void *p, size_t n, int advice)
 static inline void advise_huge_pages(void *p, size_t n)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (n >= (size_t)1 << 21)
+  if (n >= HUGE_PAGE_BYTES)
     advise_pages(p, n, MADV_HUGEPAGE);
 #else
   (void)p;
